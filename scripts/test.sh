@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Everything the tests need, on a fresh machine or this one: servers, build, tests.
+# Usage: scripts/test.sh [extra cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# One target dir outside the clone, shared by every profile use, so DuckDB's C++ compiles
+# once per machine and CI after a session is incremental.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/assay-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+start_services() {
+  # PostgreSQL and MariaDB come with the machine; start them if they stopped.
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    fi
+  fi
+  if [ -x /usr/sbin/mariadbd ] && ! mariadb-admin ping -h 127.0.0.1 >/dev/null 2>&1; then
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+  fi
+}
+
+start_services
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+if [ "${ASSAY_CLIPPY:-0}" = "1" ]; then
+  echo "== cargo clippy"
+  cargo clippy --release --all-targets -- -D warnings
+fi
+
+echo "== cargo test --release (target: $CARGO_TARGET_DIR)"
+cargo test --release "$@"

@@ -1,0 +1,88 @@
+//! The command line: one file per subcommand, all of them thin drivers of the engine.
+
+mod demo;
+mod progress;
+mod sql;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "assay",
+    version,
+    about = "A terminal workbench for auditing data migrations",
+    long_about = "assay puts legacy exports (CSV from spreadsheets, Qlik, pandas) beside the \
+bronze, silver and gold layers of a new warehouse, and finds where and why their numbers differ.\n\n\
+A workspace is a folder with an assay.toml; assay finds it by walking up from the current \
+folder, like cargo, or takes it from -C DIR. Start with `assay demo ./demo` to get one.",
+    after_help = "Exit codes: 0 ok, 1 a check failed or a measure is out of tolerance, \
+2 usage or configuration error, 3 runtime error (source, server, I/O)."
+)]
+pub struct Cli {
+    /// Run as if assay was started in DIR.
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a demo workspace: 8 companies, source data, legacy exports and models with a
+    /// planted gap between legacy and gold.
+    Demo(demo::DemoArgs),
+    /// Check assay.toml and list every problem with its key and line (exit 2 if any).
+    Validate(validate::ValidateArgs),
+    /// Run SQL on the cache, with the warehouse attached.
+    Sql(sql::SqlArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Parse arguments, run the command, and return the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    let dir = cli.dir.clone();
+    match cli.command {
+        None => {
+            // The workbench TUI is not part of this build yet: show what can be done.
+            Cli::command().print_help().map_err(|e| Error::Runtime(e.to_string()))?;
+            Ok(0)
+        }
+        Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Validate(args)) => validate::run(dir, args),
+        Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "assay", &mut std::io::stdout());
+            Ok(0)
+        }
+    }
+}
+
+/// The workspace for this invocation: `-C DIR` or the current folder and its parents.
+pub fn workspace(dir: Option<PathBuf>) -> Result<Workspace> {
+    let start = match dir {
+        Some(d) => d,
+        None => std::env::current_dir().map_err(|e| Error::Runtime(format!("current folder: {e}")))?,
+    };
+    Workspace::discover(&start)
+}

@@ -1,0 +1,67 @@
+//! `assay validate`
+
+use std::path::PathBuf;
+
+use crate::config::{check, CONFIG_FILE};
+use crate::error::{ConfigIssue, Error, IoContext, Result};
+use crate::frame::{self, Format};
+use polars::prelude::{Column, DataFrame};
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// How to print the problems (columns: file, key, line, column, message).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
+    // Validation must work on a config too broken to load, so find the file, then check it.
+    let start = match dir {
+        Some(d) => d,
+        None => std::env::current_dir().io_context(|| "current folder".into())?,
+    };
+    let root = start
+        .canonicalize()
+        .io_context(|| format!("cannot open folder {}", start.display()))?
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).is_file())
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::Usage(format!("no {CONFIG_FILE} in {} or any parent folder", start.display())))?;
+    let path = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).io_context(|| format!("cannot read {}", path.display()))?;
+    let (config, issues) = check(&path, &text, &root);
+    if args.format != Format::Table {
+        let mut df = issues_frame(&issues)?;
+        frame::write(&mut df, args.format, &mut std::io::stdout())?;
+    } else if issues.is_empty() {
+        let c = config.expect("no issues means the config was read");
+        println!(
+            "{} is valid: {} companies, {} sources, {} entities, {} legacy exports, {} comparisons.",
+            path.display(),
+            c.companies.len(),
+            c.sources.len(),
+            c.entities.len(),
+            c.legacy.len(),
+            c.comparisons.len()
+        );
+    } else {
+        for issue in &issues {
+            println!("{issue}");
+        }
+        eprintln!("{} problem(s) in {}", issues.len(), path.display());
+    }
+    Ok(if issues.is_empty() { 0 } else { 2 })
+}
+
+fn issues_frame(issues: &[ConfigIssue]) -> Result<DataFrame> {
+    let text = |f: fn(&ConfigIssue) -> String| issues.iter().map(f).collect::<Vec<String>>();
+    let number = |f: fn(&ConfigIssue) -> usize| issues.iter().map(|i| f(i) as u64).collect::<Vec<u64>>();
+    DataFrame::new(vec![
+        Column::new("file".into(), text(|i| i.file.display().to_string())),
+        Column::new("key".into(), text(|i| i.key.clone())),
+        Column::new("line".into(), number(|i| i.line)),
+        Column::new("column".into(), number(|i| i.column)),
+        Column::new("message".into(), text(|i| i.message.clone())),
+    ])
+    .map_err(|e| Error::Runtime(format!("frame: {e}")))
+}

@@ -1,0 +1,12 @@
+//! `assay.toml`: types, discovery, validation with key paths and line numbers.
+
+mod duration;
+mod load;
+mod locate;
+mod model;
+mod validate;
+
+pub use duration::Duration;
+pub use load::{check, Workspace, CONFIG_FILE};
+pub use model::*;
+pub use validate::{infer_format, table_problem, ENCODINGS, LAYERS};

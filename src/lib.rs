@@ -1,0 +1,13 @@
+//! assay: audit data migrations by comparing legacy exports with the layers of a new
+//! warehouse.
+//!
+//! The engine (config, store, frame, demo, ...) knows nothing about the terminal; `cli`
+//! drives it from the command line.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod frame;
+pub mod sql;
+pub mod store;

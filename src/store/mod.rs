@@ -1,0 +1,170 @@
+//! The DuckDB cache: `.assay/cache.duckdb` in the workspace. It holds the legacy imports,
+//! the layer tables when DuckDB is the warehouse, and the `assay` catalog.
+
+mod catalog;
+pub mod migrate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use duckdb::{Connection, InterruptHandle};
+
+pub use catalog::{Run, RunStatus};
+use crate::error::{Error, IoContext, Result};
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Open (creating if needed) the cache at `path`, migrating an older schema. A cache
+    /// written by a newer assay, or a file that is not an assay cache, is refused untouched.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_at_version(path, migrate::LATEST)
+    }
+
+    /// Open and bring the schema to `target` (tests build older caches with this).
+    pub fn open_at_version(path: &Path, target: u32) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .io_context(|| format!("cannot create the cache folder {}", dir.display()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+        let store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        store.bring_to(target)?;
+        Ok(store)
+    }
+
+    /// A throwaway cache in memory, at the latest schema.
+    pub fn in_memory() -> Result<Self> {
+        let store = Store {
+            conn: Connection::open_in_memory()?,
+            path: None,
+        };
+        store.bring_to(migrate::LATEST)?;
+        Ok(store)
+    }
+
+    fn bring_to(&self, target: u32) -> Result<()> {
+        let shown = self
+            .path
+            .as_ref()
+            .map_or_else(|| "the in-memory cache".to_string(), |p| p.display().to_string());
+        match migrate::current_version(&self.conn)? {
+            None if migrate::has_user_tables(&self.conn)? => Err(Error::CacheVersion(format!(
+                "{shown} is a DuckDB database but not an assay cache (it has no assay.meta); \
+                 refusing to touch it. Point `workspace.cache` at another file."
+            ))),
+            None => migrate::migrate(&self.conn, 0, target),
+            Some(v) if v > migrate::LATEST => Err(Error::CacheVersion(format!(
+                "{shown} has cache schema v{v}, written by assay {}; this assay ({}) knows up to \
+                 v{}. Upgrade assay, or move the cache aside to rebuild it.",
+                self.meta("written_by")?.unwrap_or_else(|| "?".into()),
+                env!("CARGO_PKG_VERSION"),
+                migrate::LATEST
+            ))),
+            Some(v) if v < target => migrate::migrate(&self.conn, v, target),
+            Some(_) => Ok(()),
+        }
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// A handle that cancels the statement running on this connection, from any thread.
+    pub fn interrupt_handle(&self) -> Arc<InterruptHandle> {
+        self.conn.interrupt_handle()
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(migrate::current_version(&self.conn)?.unwrap_or(0))
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        match self
+            .conn
+            .query_row("SELECT value FROM assay.meta WHERE key = ?", [key], |r| r.get(0))
+        {
+            Ok(v) => Ok(Some(v)),
+            Err(duckdb::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Run `work` in one transaction: all of it lands, or none of it.
+    pub fn transaction<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        match work(&self.conn) {
+            Ok(value) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+fn open_error(path: &Path, e: duckdb::Error) -> Error {
+    let text = e.to_string();
+    if text.contains("not a valid DuckDB database") || text.contains("Serialization") || text.contains("version") {
+        Error::CacheVersion(format!(
+            "{} cannot be opened as a DuckDB cache ({text}); it was left untouched",
+            path.display()
+        ))
+    } else if text.contains("lock") {
+        Error::Runtime(format!(
+            "{} is in use by another assay process ({text})",
+            path.display()
+        ))
+    } else {
+        Error::Runtime(format!("cannot open the cache {}: {text}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_cache_has_the_catalog() {
+        let store = Store::in_memory().unwrap();
+        assert_eq!(store.schema_version().unwrap(), migrate::LATEST);
+        let id = store.begin_run("extract", Some("acme"), Some("invoices")).unwrap();
+        store.finish_run(id, RunStatus::Ok, Some(42), None).unwrap();
+        let runs = store.runs(10).unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].status, "ok");
+        assert_eq!(runs[0].rows, Some(42));
+    }
+
+    #[test]
+    fn transactions_roll_back_on_error() {
+        let store = Store::in_memory().unwrap();
+        let result: Result<()> = store.transaction(|c| {
+            c.execute_batch("CREATE TABLE bronze.t AS SELECT 1 AS x")?;
+            Err(Error::Runtime("boom".into()))
+        });
+        assert!(result.is_err());
+        let exists: bool = store
+            .conn()
+            .query_row(
+                "SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 't'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!exists);
+    }
+}

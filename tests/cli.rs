@@ -1,0 +1,183 @@
+//! The real binary: exit codes, messages, demo determinism and its planted gap, SQL output.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn assay(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run assay")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn demo(rows: &str, seed: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(tmp.path(), &["demo", "ws", "--rows", rows, "--seed", seed]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    tmp
+}
+
+/// Every file of a tree with its bytes, relative path first.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn demo_is_deterministic_per_seed() {
+    let a = demo("3000", "7");
+    let b = demo("3000", "7");
+    let c = demo("3000", "8");
+    let (ta, tb, tc) = (tree(&a.path().join("ws")), tree(&b.path().join("ws")), tree(&c.path().join("ws")));
+    let names: Vec<&String> = ta.iter().map(|(n, _)| n).collect();
+    assert!(names.iter().any(|n| n.ends_with("legacy/lumen/sales_2024.csv")), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with("sources/erp.duckdb")));
+    for ((name, bytes_a), (_, bytes_b)) in ta.iter().zip(&tb) {
+        assert!(bytes_a == bytes_b, "{name} differs between two runs with the same seed");
+    }
+    assert_eq!(ta.len(), tb.len());
+    let differing = ta.iter().zip(&tc).filter(|(x, y)| x.1 != y.1).count();
+    assert!(differing > 10, "another seed must give other data");
+}
+
+#[test]
+fn demo_plants_the_documented_quirks() {
+    let tmp = demo("4000", "1");
+    let ws = tmp.path().join("ws");
+    let read = |p: &str| std::fs::read(ws.join(p)).unwrap();
+    assert!(read("legacy/borealis/sales_2023.csv").starts_with("\u{FEFF}invoice_id,".as_bytes()));
+    let lumen = String::from_utf8(read("legacy/lumen/sales_2024.csv")).unwrap();
+    let row = lumen.lines().nth(1).unwrap();
+    let fields: Vec<&str> = row.split(';').collect();
+    assert_eq!(fields.len(), 6, "{row}");
+    assert!(fields[1].chars().nth(2) == Some('/') && fields[1].ends_with("/2024"), "{row}");
+    assert!(fields[5].contains(','), "{row}");
+    let cobalt = String::from_utf8(read("legacy/cobalt/sales_2023.csv")).unwrap();
+    assert!(cobalt.lines().nth(1).unwrap().contains("  ,"), "trailing spaces expected");
+    let fjord = String::from_utf8(read("legacy/fjord/sales_2023.csv")).unwrap();
+    assert!(fjord.starts_with("InvoiceNumber,Date,Branch,Customer,Type,Amount\n"));
+    let nordwind = String::from_utf8(read("sources/files/nordwind/invoices_2023.csv")).unwrap();
+    assert!(nordwind.starts_with("invoice_id,invoice_date,branch,customerId,"));
+    let legacy_all: String = ["acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind"]
+        .iter()
+        .flat_map(|c| ["2023", "2024"].map(|y| format!("legacy/{c}/sales_{y}.csv")))
+        .map(|p| String::from_utf8(read(&p)).unwrap())
+        .collect();
+    assert!(!legacy_all.contains("CANCELLED") && !legacy_all.contains("INTERCOMPANY"));
+    let config = assay(&ws, &["validate"]);
+    assert_eq!(config.status.code(), Some(0), "{}{}", stdout(&config), stderr(&config));
+}
+
+/// The gap as the workspace's own data shows it: gold's rule (every invoice line in the
+/// source database) against the legacy exports, read independently of the generator.
+#[test]
+fn demo_gap_is_about_four_percent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(tmp.path(), &["demo", "ws", "--rows", "60000", "--seed", "42"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ws = tmp.path().join("ws");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let db = ws.join("sources/erp.duckdb");
+    conn.execute_batch(&format!("ATTACH '{}' AS erp (READ_ONLY)", db.display())).unwrap();
+    let gold: f64 = conn
+        .query_row("SELECT CAST(sum(net_amount) AS DOUBLE) FROM erp.invoice_lines", [], |r| r.get(0))
+        .unwrap();
+    let mut legacy = 0.0;
+    for entry in glob::glob(&format!("{}/legacy/*/sales_*.csv", ws.display())).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap()).unwrap();
+        for line in text.lines().skip(1) {
+            let amount = line.rsplit([',', ';']).next().unwrap();
+            // Lumen writes decimal commas with semicolons: "1234,56" is one field there.
+            let amount = if line.contains(';') { line.rsplit(';').next().unwrap().replace(',', ".") } else { amount.to_string() };
+            legacy += amount.trim().parse::<f64>().unwrap();
+        }
+    }
+    let gap_pct = 100.0 * (gold - legacy) / legacy;
+    assert!((3.0..5.0).contains(&gap_pct), "planted gap {gap_pct:.2} % is not about 4 %");
+    let printed = stdout(&out);
+    assert!(printed.contains(&format!("({gap_pct:+.2} %)")), "the demo's own summary must agree: {printed}");
+}
+
+#[test]
+fn demo_refuses_a_folder_with_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
+    let out = assay(tmp.path(), &["demo", ".", "--rows", "500"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn exit_codes_follow_the_readme() {
+    let tmp = demo("2000", "3");
+    let ws = tmp.path().join("ws");
+    // 0: fine
+    assert_eq!(assay(&ws, &["validate"]).status.code(), Some(0));
+    assert_eq!(assay(&ws, &["sql", "SELECT 42 AS answer"]).status.code(), Some(0));
+    // 2: usage (unknown flag) and config errors
+    assert_eq!(assay(&ws, &["sql", "SELECT 1", "--format", "xml"]).status.code(), Some(2));
+    let cfg = ws.join("assay.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("table = \"gold.fct_sales\"", "table = \"gold.nope\"")).unwrap();
+    let bad = assay(&ws, &["validate"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stdout(&bad).contains("comparisons.revenue.table"), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("assay.toml:"), "{}", stdout(&bad));
+    let sql_on_bad = assay(&ws, &["sql", "SELECT 1"]);
+    assert_eq!(sql_on_bad.status.code(), Some(2), "a command on a broken config refuses to run");
+    std::fs::write(&cfg, &text).unwrap();
+    // 2: not a workspace
+    let empty = tempfile::tempdir().unwrap();
+    let none = assay(empty.path(), &["sql", "SELECT 1"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("no assay.toml"));
+    // 3: runtime (bad SQL against the cache)
+    let broken = assay(&ws, &["sql", "SELECT * FROM gold.does_not_exist"]);
+    assert_eq!(broken.status.code(), Some(3));
+    assert!(stderr(&broken).contains("does_not_exist"), "{}", stderr(&broken));
+}
+
+#[test]
+fn dash_c_finds_the_workspace_from_anywhere() {
+    let tmp = demo("1000", "5");
+    let ws = tmp.path().join("ws");
+    let nested = ws.join("models/gold");
+    let up = assay(&nested, &["sql", "SELECT count(*) AS n FROM assay.runs", "--format", "csv"]);
+    assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));
+    assert_eq!(stdout(&up), "n\n0\n");
+    assert!(ws.join(".assay/cache.duckdb").is_file(), "the cache lives in the workspace");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let flag = assay(elsewhere.path(), &["-C", ws.to_str().unwrap(), "sql", "SELECT 1 AS one", "--format", "md"]);
+    assert_eq!(stdout(&flag), "| one |\n| --: |\n|   1 |\n");
+}
+
+#[test]
+fn completions_are_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(tmp.path(), &["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("assay"));
+}

@@ -1,0 +1,131 @@
+//! The config as a user meets it: the documented example, and each kind of mistake with
+//! the message and line it must produce.
+
+use std::path::Path;
+
+use assay::config::{check, Config, CONFIG_FILE};
+use assay::error::ConfigIssue;
+
+fn workspace_with(text: &str) -> (tempfile::TempDir, Option<Config>, Vec<ConfigIssue>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("models/gold")).unwrap();
+    std::fs::write(dir.path().join("models/gold/fct_sales.sql"), "SELECT 1").unwrap();
+    std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+    let (config, issues) = check(&dir.path().join(CONFIG_FILE), text, dir.path());
+    (dir, config, issues)
+}
+
+fn example() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")).unwrap()
+}
+
+#[test]
+fn the_documented_example_is_valid_and_complete() {
+    let (_dir, config, issues) = workspace_with(&example());
+    assert!(issues.is_empty(), "{issues:#?}");
+    let c = config.unwrap();
+    assert_eq!(c.companies.len(), 2);
+    assert_eq!(c.entities["invoices"].overrides["acme"].rename["customerId"], "customer_id");
+    assert_eq!(c.legacy["sales"].hints_for("lumen").decimal.as_deref(), Some(","));
+    assert_eq!(c.legacy["sales"].hints_for("acme").decimal.as_deref(), Some("."));
+    assert_eq!(c.comparisons["revenue"].tolerance.relative, 0.0005);
+    assert_eq!(c.freshness.error_after.unwrap().seconds, 3 * 86_400);
+}
+
+/// Every key the config types know appears in the example, so the example documents them all.
+#[test]
+fn the_example_mentions_every_key() {
+    let text = example();
+    let serialised = toml::to_string(&toml::from_str::<Config>(&text).unwrap()).unwrap();
+    let value: toml::Value = toml::from_str(&serialised).unwrap();
+    let mut keys = Vec::new();
+    collect_keys(&value, &mut keys);
+    for key in keys {
+        let documented = [format!("{key} ="), format!("\"{key}\" ="), format!(".{key}]")]
+            .iter()
+            .any(|form| text.contains(form.as_str()));
+        assert!(documented, "config.example.toml does not document `{key}`");
+    }
+}
+
+fn collect_keys(v: &toml::Value, out: &mut Vec<String>) {
+    if let toml::Value::Table(t) = v {
+        for (k, inner) in t {
+            out.push(k.clone());
+            collect_keys(inner, out);
+        }
+    }
+}
+
+fn replace(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "example lacks `{from}`");
+    text.replacen(from, to, 1)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn an_unknown_key_names_its_path_and_line() {
+    let text = replace(&example(), "decimal = \".\"", "decimel = \".\"");
+    let (_d, _c, issues) = workspace_with(&text);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(issues[0].key, "legacy.sales.format.decimel");
+    assert_eq!(issues[0].line, line_of(&text, "decimel"));
+    assert!(issues[0].message.contains("unknown field `decimel`"));
+}
+
+#[test]
+fn a_wrong_type_names_its_path_and_line() {
+    let text = replace(&example(), "parallelism = 4", "parallelism = \"four\"");
+    let (_d, _c, issues) = workspace_with(&text);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(issues[0].key, "workspace.parallelism");
+    assert_eq!(issues[0].line, line_of(&text, "parallelism"));
+}
+
+#[test]
+fn dangling_references_are_all_reported() {
+    let mut text = replace(&example(), "legacy = \"sales\"", "legacy = \"salez\"");
+    text = replace(&text, "table = \"gold.fct_sales\"", "table = \"gold.fct_revenue\"");
+    text = replace(&text, "companies = [\"acme\", \"lumen\"]", "companies = [\"acme\", \"zenith\"]");
+    text = replace(&text, "source = \"crm\"", "source = \"crn\"");
+    text = replace(&text, "[legacy.sales.overrides.lumen]", "[legacy.sales.overrides.lumens]");
+    let (_d, _c, issues) = workspace_with(&text);
+    let found: Vec<(String, usize)> = issues.iter().map(|i| (i.key.clone(), i.line)).collect();
+    assert_eq!(
+        found,
+        vec![
+            ("entities.customers.source".to_string(), line_of(&text, "source = \"crn\"")),
+            ("legacy.sales.overrides.lumens".to_string(), line_of(&text, "overrides.lumens")),
+            ("comparisons.revenue.legacy".to_string(), line_of(&text, "salez")),
+            ("comparisons.revenue.table".to_string(), line_of(&text, "fct_revenue")),
+            ("comparisons.revenue.companies".to_string(), line_of(&text, "zenith")),
+        ],
+        "{issues:#?}"
+    );
+    assert!(issues[0].message.contains("unknown source `crn`; known: crm, erp_db, erp_files"));
+    assert!(issues[3].message.contains("no model `fct_revenue` in layer gold"));
+    assert!(issues[4].message.contains("unknown company `zenith`"));
+}
+
+#[test]
+fn a_source_without_its_connection_is_reported() {
+    let text = replace(&example(), "path = \"sources/erp.duckdb\"", "");
+    let (_d, _c, issues) = workspace_with(&text);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(issues[0].key, "sources.erp_db");
+    assert!(issues[0].message.contains("a duckdb source needs `path`"));
+    assert_eq!(issues[0].line, line_of(&text, "[sources.erp_db]"));
+}
+
+#[test]
+fn bad_values_are_reported() {
+    let mut text = replace(&example(), "delimiter = \";\"", "delimiter = \";;\"");
+    text = replace(&text, "encoding = \"utf-8\"", "encoding = \"ebcdic\"");
+    text = replace(&text, "warn_after = \"26h\"", "warn_after = \"26 hours\"");
+    let (_d, _c, issues) = workspace_with(&text);
+    let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, vec!["freshness.warn_after", "legacy.sales.format.encoding", "legacy.sales.overrides.lumen.delimiter"], "{issues:#?}");
+}
