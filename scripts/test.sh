@@ -26,8 +26,8 @@ start_services
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
-if [ "${ASSAY_CLIPPY:-0}" = "1" ]; then
-  echo "== cargo clippy"
+if [ "${ASSAY_SKIP_CLIPPY:-0}" != "1" ]; then
+  echo "== cargo clippy --release -- -D warnings"
   cargo clippy --release --all-targets -- -D warnings
 fi
 

@@ -41,7 +41,10 @@ mod tests {
         assert_eq!(qualified("gold.fct_sales"), "\"gold\".\"fct_sales\"");
         assert_eq!(literal("O'Hara"), "'O''Hara'");
         assert_eq!(
-            render_company_template("SELECT * FROM t WHERE c = {company}", "x'; DROP TABLE t; --"),
+            render_company_template(
+                "SELECT * FROM t WHERE c = {company}",
+                "x'; DROP TABLE t; --"
+            ),
             "SELECT * FROM t WHERE c = 'x''; DROP TABLE t; --'"
         );
     }

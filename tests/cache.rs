@@ -22,8 +22,15 @@ fn an_older_cache_is_migrated_and_keeps_its_runs() {
     assert_eq!(runs[0].company.as_deref(), Some("acme"));
     // The v2 tables exist and work.
     let id = store.begin_run("build", None, Some("fct_sales")).unwrap();
-    store.finish_run(id, RunStatus::Failed, None, Some("boom")).unwrap();
-    let n: i64 = store.conn().query_row("SELECT count(*) FROM assay.table_versions", [], |r| r.get(0)).unwrap();
+    store
+        .finish_run(id, RunStatus::Failed, None, Some("boom"))
+        .unwrap();
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM assay.table_versions", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -36,12 +43,21 @@ fn a_newer_cache_is_refused_untouched() {
         store.conn().execute_batch("UPDATE assay.meta SET value = '99' WHERE key = 'schema_version'; UPDATE assay.meta SET value = '9.0.0' WHERE key = 'written_by'; CHECKPOINT;").unwrap();
     }
     let before = std::fs::read(&path).unwrap();
-    let err = Store::open(&path).err().expect("a newer cache must be refused");
+    let err = Store::open(&path)
+        .err()
+        .expect("a newer cache must be refused");
     assert!(matches!(err, Error::CacheVersion(_)));
     let message = err.to_string();
-    assert!(message.contains("v99") && message.contains("9.0.0"), "{message}");
+    assert!(
+        message.contains("v99") && message.contains("9.0.0"),
+        "{message}"
+    );
     assert_eq!(err.exit_code(), 2);
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a refused cache must not change");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a refused cache must not change"
+    );
 }
 
 #[test]
@@ -50,10 +66,13 @@ fn a_foreign_duckdb_file_is_refused_untouched() {
     let path = dir.path().join("other.duckdb");
     {
         let conn = duckdb::Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE precious AS SELECT 1 AS x; CHECKPOINT;").unwrap();
+        conn.execute_batch("CREATE TABLE precious AS SELECT 1 AS x; CHECKPOINT;")
+            .unwrap();
     }
     let before = std::fs::read(&path).unwrap();
-    let err = Store::open(&path).err().expect("a foreign database must be refused");
+    let err = Store::open(&path)
+        .err()
+        .expect("a foreign database must be refused");
     assert!(err.to_string().contains("not an assay cache"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
@@ -62,9 +81,16 @@ fn a_foreign_duckdb_file_is_refused_untouched() {
 fn a_file_that_is_not_a_database_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.duckdb");
-    std::fs::write(&path, b"this is a spreadsheet, not a database\n".repeat(200)).unwrap();
+    std::fs::write(
+        &path,
+        b"this is a spreadsheet, not a database\n".repeat(200),
+    )
+    .unwrap();
     let err = Store::open(&path).err().expect("garbage must be refused");
     assert_eq!(err.exit_code(), 2, "{err}");
     assert!(err.to_string().contains("cache.duckdb"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), b"this is a spreadsheet, not a database\n".repeat(200));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"this is a spreadsheet, not a database\n".repeat(200)
+    );
 }

@@ -50,12 +50,24 @@ fn demo_is_deterministic_per_seed() {
     let a = demo("3000", "7");
     let b = demo("3000", "7");
     let c = demo("3000", "8");
-    let (ta, tb, tc) = (tree(&a.path().join("ws")), tree(&b.path().join("ws")), tree(&c.path().join("ws")));
+    let (ta, tb, tc) = (
+        tree(&a.path().join("ws")),
+        tree(&b.path().join("ws")),
+        tree(&c.path().join("ws")),
+    );
     let names: Vec<&String> = ta.iter().map(|(n, _)| n).collect();
-    assert!(names.iter().any(|n| n.ends_with("legacy/lumen/sales_2024.csv")), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.ends_with("legacy/lumen/sales_2024.csv")),
+        "{names:?}"
+    );
     assert!(names.iter().any(|n| n.ends_with("sources/erp.duckdb")));
     for ((name, bytes_a), (_, bytes_b)) in ta.iter().zip(&tb) {
-        assert!(bytes_a == bytes_b, "{name} differs between two runs with the same seed");
+        assert!(
+            bytes_a == bytes_b,
+            "{name} differs between two runs with the same seed"
+        );
     }
     assert_eq!(ta.len(), tb.len());
     let differing = ta.iter().zip(&tc).filter(|(x, y)| x.1 != y.1).count();
@@ -72,22 +84,36 @@ fn demo_plants_the_documented_quirks() {
     let row = lumen.lines().nth(1).unwrap();
     let fields: Vec<&str> = row.split(';').collect();
     assert_eq!(fields.len(), 6, "{row}");
-    assert!(fields[1].chars().nth(2) == Some('/') && fields[1].ends_with("/2024"), "{row}");
+    assert!(
+        fields[1].chars().nth(2) == Some('/') && fields[1].ends_with("/2024"),
+        "{row}"
+    );
     assert!(fields[5].contains(','), "{row}");
     let cobalt = String::from_utf8(read("legacy/cobalt/sales_2023.csv")).unwrap();
-    assert!(cobalt.lines().nth(1).unwrap().contains("  ,"), "trailing spaces expected");
+    assert!(
+        cobalt.lines().nth(1).unwrap().contains("  ,"),
+        "trailing spaces expected"
+    );
     let fjord = String::from_utf8(read("legacy/fjord/sales_2023.csv")).unwrap();
     assert!(fjord.starts_with("InvoiceNumber,Date,Branch,Customer,Type,Amount\n"));
     let nordwind = String::from_utf8(read("sources/files/nordwind/invoices_2023.csv")).unwrap();
     assert!(nordwind.starts_with("invoice_id,invoice_date,branch,customerId,"));
-    let legacy_all: String = ["acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind"]
-        .iter()
-        .flat_map(|c| ["2023", "2024"].map(|y| format!("legacy/{c}/sales_{y}.csv")))
-        .map(|p| String::from_utf8(read(&p)).unwrap())
-        .collect();
+    let legacy_all: String = [
+        "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
+    ]
+    .iter()
+    .flat_map(|c| ["2023", "2024"].map(|y| format!("legacy/{c}/sales_{y}.csv")))
+    .map(|p| String::from_utf8(read(&p)).unwrap())
+    .collect();
     assert!(!legacy_all.contains("CANCELLED") && !legacy_all.contains("INTERCOMPANY"));
     let config = assay(&ws, &["validate"]);
-    assert_eq!(config.status.code(), Some(0), "{}{}", stdout(&config), stderr(&config));
+    assert_eq!(
+        config.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&config),
+        stderr(&config)
+    );
 }
 
 /// The gap as the workspace's own data shows it: gold's rule (every invoice line in the
@@ -95,14 +121,22 @@ fn demo_plants_the_documented_quirks() {
 #[test]
 fn demo_gap_is_about_four_percent() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = assay(tmp.path(), &["demo", "ws", "--rows", "60000", "--seed", "42"]);
+    let out = assay(
+        tmp.path(),
+        &["demo", "ws", "--rows", "60000", "--seed", "42"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ws = tmp.path().join("ws");
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let db = ws.join("sources/erp.duckdb");
-    conn.execute_batch(&format!("ATTACH '{}' AS erp (READ_ONLY)", db.display())).unwrap();
+    conn.execute_batch(&format!("ATTACH '{}' AS erp (READ_ONLY)", db.display()))
+        .unwrap();
     let gold: f64 = conn
-        .query_row("SELECT CAST(sum(net_amount) AS DOUBLE) FROM erp.invoice_lines", [], |r| r.get(0))
+        .query_row(
+            "SELECT CAST(sum(net_amount) AS DOUBLE) FROM erp.invoice_lines",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let mut legacy = 0.0;
     for entry in glob::glob(&format!("{}/legacy/*/sales_*.csv", ws.display())).unwrap() {
@@ -110,14 +144,24 @@ fn demo_gap_is_about_four_percent() {
         for line in text.lines().skip(1) {
             let amount = line.rsplit([',', ';']).next().unwrap();
             // Lumen writes decimal commas with semicolons: "1234,56" is one field there.
-            let amount = if line.contains(';') { line.rsplit(';').next().unwrap().replace(',', ".") } else { amount.to_string() };
+            let amount = if line.contains(';') {
+                line.rsplit(';').next().unwrap().replace(',', ".")
+            } else {
+                amount.to_string()
+            };
             legacy += amount.trim().parse::<f64>().unwrap();
         }
     }
     let gap_pct = 100.0 * (gold - legacy) / legacy;
-    assert!((3.0..5.0).contains(&gap_pct), "planted gap {gap_pct:.2} % is not about 4 %");
+    assert!(
+        (3.0..5.0).contains(&gap_pct),
+        "planted gap {gap_pct:.2} % is not about 4 %"
+    );
     let printed = stdout(&out);
-    assert!(printed.contains(&format!("({gap_pct:+.2} %)")), "the demo's own summary must agree: {printed}");
+    assert!(
+        printed.contains(&format!("({gap_pct:+.2} %)")),
+        "the demo's own summary must agree: {printed}"
+    );
 }
 
 #[test]
@@ -127,7 +171,10 @@ fn demo_refuses_a_folder_with_files() {
     let out = assay(tmp.path(), &["demo", ".", "--rows", "500"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -136,18 +183,38 @@ fn exit_codes_follow_the_readme() {
     let ws = tmp.path().join("ws");
     // 0: fine
     assert_eq!(assay(&ws, &["validate"]).status.code(), Some(0));
-    assert_eq!(assay(&ws, &["sql", "SELECT 42 AS answer"]).status.code(), Some(0));
+    assert_eq!(
+        assay(&ws, &["sql", "SELECT 42 AS answer"]).status.code(),
+        Some(0)
+    );
     // 2: usage (unknown flag) and config errors
-    assert_eq!(assay(&ws, &["sql", "SELECT 1", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        assay(&ws, &["sql", "SELECT 1", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
     let cfg = ws.join("assay.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(&cfg, text.replace("table = \"gold.fct_sales\"", "table = \"gold.nope\"")).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("table = \"gold.fct_sales\"", "table = \"gold.nope\""),
+    )
+    .unwrap();
     let bad = assay(&ws, &["validate"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stdout(&bad).contains("comparisons.revenue.table"), "{}", stdout(&bad));
+    assert!(
+        stdout(&bad).contains("comparisons.revenue.table"),
+        "{}",
+        stdout(&bad)
+    );
     assert!(stdout(&bad).contains("assay.toml:"), "{}", stdout(&bad));
     let sql_on_bad = assay(&ws, &["sql", "SELECT 1"]);
-    assert_eq!(sql_on_bad.status.code(), Some(2), "a command on a broken config refuses to run");
+    assert_eq!(
+        sql_on_bad.status.code(),
+        Some(2),
+        "a command on a broken config refuses to run"
+    );
     std::fs::write(&cfg, &text).unwrap();
     // 2: not a workspace
     let empty = tempfile::tempdir().unwrap();
@@ -157,7 +224,11 @@ fn exit_codes_follow_the_readme() {
     // 3: runtime (bad SQL against the cache)
     let broken = assay(&ws, &["sql", "SELECT * FROM gold.does_not_exist"]);
     assert_eq!(broken.status.code(), Some(3));
-    assert!(stderr(&broken).contains("does_not_exist"), "{}", stderr(&broken));
+    assert!(
+        stderr(&broken).contains("does_not_exist"),
+        "{}",
+        stderr(&broken)
+    );
 }
 
 #[test]
@@ -165,12 +236,33 @@ fn dash_c_finds_the_workspace_from_anywhere() {
     let tmp = demo("1000", "5");
     let ws = tmp.path().join("ws");
     let nested = ws.join("models/gold");
-    let up = assay(&nested, &["sql", "SELECT count(*) AS n FROM assay.runs", "--format", "csv"]);
+    let up = assay(
+        &nested,
+        &[
+            "sql",
+            "SELECT count(*) AS n FROM assay.runs",
+            "--format",
+            "csv",
+        ],
+    );
     assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));
     assert_eq!(stdout(&up), "n\n0\n");
-    assert!(ws.join(".assay/cache.duckdb").is_file(), "the cache lives in the workspace");
+    assert!(
+        ws.join(".assay/cache.duckdb").is_file(),
+        "the cache lives in the workspace"
+    );
     let elsewhere = tempfile::tempdir().unwrap();
-    let flag = assay(elsewhere.path(), &["-C", ws.to_str().unwrap(), "sql", "SELECT 1 AS one", "--format", "md"]);
+    let flag = assay(
+        elsewhere.path(),
+        &[
+            "-C",
+            ws.to_str().unwrap(),
+            "sql",
+            "SELECT 1 AS one",
+            "--format",
+            "md",
+        ],
+    );
     assert_eq!(stdout(&flag), "| one |\n| --: |\n|   1 |\n");
 }
 

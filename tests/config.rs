@@ -16,7 +16,8 @@ fn workspace_with(text: &str) -> (tempfile::TempDir, Option<Config>, Vec<ConfigI
 }
 
 fn example() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")).unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+        .unwrap()
 }
 
 #[test]
@@ -25,9 +26,18 @@ fn the_documented_example_is_valid_and_complete() {
     assert!(issues.is_empty(), "{issues:#?}");
     let c = config.unwrap();
     assert_eq!(c.companies.len(), 2);
-    assert_eq!(c.entities["invoices"].overrides["acme"].rename["customerId"], "customer_id");
-    assert_eq!(c.legacy["sales"].hints_for("lumen").decimal.as_deref(), Some(","));
-    assert_eq!(c.legacy["sales"].hints_for("acme").decimal.as_deref(), Some("."));
+    assert_eq!(
+        c.entities["invoices"].overrides["acme"].rename["customerId"],
+        "customer_id"
+    );
+    assert_eq!(
+        c.legacy["sales"].hints_for("lumen").decimal.as_deref(),
+        Some(",")
+    );
+    assert_eq!(
+        c.legacy["sales"].hints_for("acme").decimal.as_deref(),
+        Some(".")
+    );
     assert_eq!(c.comparisons["revenue"].tolerance.relative, 0.0005);
     assert_eq!(c.freshness.error_after.unwrap().seconds, 3 * 86_400);
 }
@@ -41,9 +51,16 @@ fn the_example_mentions_every_key() {
     let mut keys = Vec::new();
     collect_keys(&value, &mut keys);
     for key in keys {
-        let documented = [format!("{key} ="), format!("\"{key}\" ="), format!(".{key}]")]
-            .iter()
-            .any(|form| text.contains(form.as_str()));
+        let documented = [
+            format!("{key} ="),
+            format!("\"{key}\" ="),
+            format!(".{key}]"),
+            format!("[{key}]"),
+            format!("[{key}."),
+            format!(".{key}."),
+        ]
+        .iter()
+        .any(|form| text.contains(form.as_str()));
         assert!(documented, "config.example.toml does not document `{key}`");
     }
 }
@@ -88,25 +105,56 @@ fn a_wrong_type_names_its_path_and_line() {
 #[test]
 fn dangling_references_are_all_reported() {
     let mut text = replace(&example(), "legacy = \"sales\"", "legacy = \"salez\"");
-    text = replace(&text, "table = \"gold.fct_sales\"", "table = \"gold.fct_revenue\"");
-    text = replace(&text, "companies = [\"acme\", \"lumen\"]", "companies = [\"acme\", \"zenith\"]");
+    text = replace(
+        &text,
+        "table = \"gold.fct_sales\"",
+        "table = \"gold.fct_revenue\"",
+    );
+    text = replace(
+        &text,
+        "companies = [\"acme\", \"lumen\"]",
+        "companies = [\"acme\", \"zenith\"]",
+    );
     text = replace(&text, "source = \"crm\"", "source = \"crn\"");
-    text = replace(&text, "[legacy.sales.overrides.lumen]", "[legacy.sales.overrides.lumens]");
+    text = replace(
+        &text,
+        "[legacy.sales.overrides.lumen]",
+        "[legacy.sales.overrides.lumens]",
+    );
     let (_d, _c, issues) = workspace_with(&text);
     let found: Vec<(String, usize)> = issues.iter().map(|i| (i.key.clone(), i.line)).collect();
     assert_eq!(
         found,
         vec![
-            ("entities.customers.source".to_string(), line_of(&text, "source = \"crn\"")),
-            ("legacy.sales.overrides.lumens".to_string(), line_of(&text, "overrides.lumens")),
-            ("comparisons.revenue.legacy".to_string(), line_of(&text, "salez")),
-            ("comparisons.revenue.table".to_string(), line_of(&text, "fct_revenue")),
-            ("comparisons.revenue.companies".to_string(), line_of(&text, "zenith")),
+            (
+                "entities.customers.source".to_string(),
+                line_of(&text, "source = \"crn\"")
+            ),
+            (
+                "legacy.sales.overrides.lumens".to_string(),
+                line_of(&text, "overrides.lumens")
+            ),
+            (
+                "comparisons.revenue.legacy".to_string(),
+                line_of(&text, "salez")
+            ),
+            (
+                "comparisons.revenue.table".to_string(),
+                line_of(&text, "fct_revenue")
+            ),
+            (
+                "comparisons.revenue.companies".to_string(),
+                line_of(&text, "zenith")
+            ),
         ],
         "{issues:#?}"
     );
-    assert!(issues[0].message.contains("unknown source `crn`; known: crm, erp_db, erp_files"));
-    assert!(issues[3].message.contains("no model `fct_revenue` in layer gold"));
+    assert!(issues[0]
+        .message
+        .contains("unknown source `crn`; known: crm, erp_db, erp_files"));
+    assert!(issues[3]
+        .message
+        .contains("no model `fct_revenue` in layer gold"));
     assert!(issues[4].message.contains("unknown company `zenith`"));
 }
 
@@ -127,5 +175,13 @@ fn bad_values_are_reported() {
     text = replace(&text, "warn_after = \"26h\"", "warn_after = \"26 hours\"");
     let (_d, _c, issues) = workspace_with(&text);
     let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
-    assert_eq!(keys, vec!["freshness.warn_after", "legacy.sales.format.encoding", "legacy.sales.overrides.lumen.delimiter"], "{issues:#?}");
+    assert_eq!(
+        keys,
+        vec![
+            "freshness.warn_after",
+            "legacy.sales.format.encoding",
+            "legacy.sales.overrides.lumen.delimiter"
+        ],
+        "{issues:#?}"
+    );
 }

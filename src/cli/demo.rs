@@ -28,7 +28,9 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         force: args.force,
     };
     let mut progress = Progress::new("demo", opts.rows);
-    let summary = demo::generate(&args.dir, &opts, &mut |done, total| progress.update(done, total))?;
+    let summary = demo::generate(&args.dir, &opts, &mut |done, total| {
+        progress.update(done, total)
+    })?;
     progress.finish();
     println!(
         "Wrote {} with {} companies, {} invoices ({} lines), {} legacy export rows.",
@@ -42,6 +44,9 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         "Planted gap: gold {:.2} vs legacy {:.2}, {:+.2} ({:+.2} %).",
         summary.gold_net, summary.legacy_net, summary.gap, summary.gap_pct
     );
-    println!("Next: cd {} && assay validate && assay sql \"SELECT 1\"", summary.dir.display());
+    println!(
+        "Next: cd {} && assay validate && assay sql \"SELECT 1\"",
+        summary.dir.display()
+    );
     Ok(0)
 }

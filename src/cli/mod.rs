@@ -65,7 +65,9 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         None => {
             // The workbench TUI is not part of this build yet: show what can be done.
-            Cli::command().print_help().map_err(|e| Error::Runtime(e.to_string()))?;
+            Cli::command()
+                .print_help()
+                .map_err(|e| Error::Runtime(e.to_string()))?;
             Ok(0)
         }
         Some(Command::Demo(args)) => demo::run(args),
@@ -82,7 +84,9 @@ fn run(cli: Cli) -> Result<i32> {
 pub fn workspace(dir: Option<PathBuf>) -> Result<Workspace> {
     let start = match dir {
         Some(d) => d,
-        None => std::env::current_dir().map_err(|e| Error::Runtime(format!("current folder: {e}")))?,
+        None => {
+            std::env::current_dir().map_err(|e| Error::Runtime(format!("current folder: {e}")))?
+        }
     };
     Workspace::discover(&start)
 }

@@ -17,9 +17,11 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} rows, {per_sec}, eta {eta}")
-                    .expect("static template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} rows, {per_sec}, eta {eta}",
+                )
+                .expect("static template")
+                .progress_chars("=> "),
             );
             bar.set_message(label.to_string());
             bar
@@ -36,11 +38,16 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.set_position(done),
             None => {
-                let percent = if total == 0 { 100 } else { done * 100 / total };
-                if percent >= self.last_percent + 10 || (percent == 100 && self.last_percent < 100) {
+                let percent = (done * 100).checked_div(total).unwrap_or(100);
+                if percent >= self.last_percent + 10 || (percent == 100 && self.last_percent < 100)
+                {
                     self.last_percent = percent;
                     let secs = self.started.elapsed().as_secs_f64().max(1e-9);
-                    eprintln!("{}: {done}/{total} rows ({percent}%), {:.0} rows/s", self.label, done as f64 / secs);
+                    eprintln!(
+                        "{}: {done}/{total} rows ({percent}%), {:.0} rows/s",
+                        self.label,
+                        done as f64 / secs
+                    );
                 }
             }
         }

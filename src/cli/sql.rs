@@ -24,6 +24,7 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     frame::write(&mut df, args.format, &mut out)?;
-    out.flush().map_err(|e| Error::Runtime(format!("writing output: {e}")))?;
+    out.flush()
+        .map_err(|e| Error::Runtime(format!("writing output: {e}")))?;
     Ok(0)
 }

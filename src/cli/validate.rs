@@ -26,9 +26,15 @@ pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
         .ancestors()
         .find(|d| d.join(CONFIG_FILE).is_file())
         .map(PathBuf::from)
-        .ok_or_else(|| Error::Usage(format!("no {CONFIG_FILE} in {} or any parent folder", start.display())))?;
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no {CONFIG_FILE} in {} or any parent folder",
+                start.display()
+            ))
+        })?;
     let path = root.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).io_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).io_context(|| format!("cannot read {}", path.display()))?;
     let (config, issues) = check(&path, &text, &root);
     if args.format != Format::Table {
         let mut df = issues_frame(&issues)?;
@@ -55,7 +61,8 @@ pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
 
 fn issues_frame(issues: &[ConfigIssue]) -> Result<DataFrame> {
     let text = |f: fn(&ConfigIssue) -> String| issues.iter().map(f).collect::<Vec<String>>();
-    let number = |f: fn(&ConfigIssue) -> usize| issues.iter().map(|i| f(i) as u64).collect::<Vec<u64>>();
+    let number =
+        |f: fn(&ConfigIssue) -> usize| issues.iter().map(|i| f(i) as u64).collect::<Vec<u64>>();
     DataFrame::new(vec![
         Column::new("file".into(), text(|i| i.file.display().to_string())),
         Column::new("key".into(), text(|i| i.key.clone())),

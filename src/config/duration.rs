@@ -23,7 +23,11 @@ impl Duration {
             "h" => 3600,
             "d" => 86_400,
             "w" => 604_800,
-            other => return Err(format!("unknown unit `{other}` in `{text}`; use s, m, h, d or w")),
+            other => {
+                return Err(format!(
+                    "unknown unit `{other}` in `{text}`; use s, m, h, d or w"
+                ))
+            }
         };
         Ok(Duration {
             seconds: number * factor,
@@ -35,7 +39,7 @@ impl std::fmt::Display for Duration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.seconds;
         for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)] {
-            if s >= size && s % size == 0 {
+            if s >= size && s.is_multiple_of(size) {
                 return write!(f, "{}{unit}", s / size);
             }
         }

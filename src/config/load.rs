@@ -106,6 +106,8 @@ pub fn check(file: &Path, text: &str, root: &Path) -> (Option<Config>, Vec<Confi
             });
         }
     }
+    // Reading order: the file from top to bottom; problems with no line last.
+    issues.sort_by_key(|i| (i.line == 0, i.line, i.column));
     (config, issues)
 }
 
@@ -203,7 +205,8 @@ mod tests {
 
     #[test]
     fn reports_every_unknown_key_with_its_line() {
-        let text = "[workspace]\nnmae = \"x\"\nparallelism = \"four\"\n[freshness]\nwarn_aftr = \"1h\"\n";
+        let text =
+            "[workspace]\nnmae = \"x\"\nparallelism = \"four\"\n[freshness]\nwarn_aftr = \"1h\"\n";
         let (config, issues) = check(Path::new("assay.toml"), text, Path::new("."));
         assert!(config.is_some());
         let lines: Vec<usize> = issues.iter().map(|i| i.line).collect();
@@ -211,7 +214,11 @@ mod tests {
         assert_eq!(issues[0].key, "workspace.nmae");
         assert!(issues[0].message.contains("unknown field `nmae`"));
         assert_eq!(issues[1].key, "workspace.parallelism");
-        assert!(issues[1].message.contains("invalid type"), "{}", issues[1].message);
+        assert!(
+            issues[1].message.contains("invalid type"),
+            "{}",
+            issues[1].message
+        );
         assert_eq!(issues[2].key, "freshness.warn_aftr");
     }
 

@@ -32,11 +32,19 @@ fn workspace(c: &Config, f: &mut Findings) {
         push(f, "workspace.parallelism", "must be at least 1");
     }
     if c.workspace.retention == 0 {
-        push(f, "workspace.retention", "must be at least 1 (the current version)");
+        push(
+            f,
+            "workspace.retention",
+            "must be at least 1 (the current version)",
+        );
     }
     if let (Some(w), Some(e)) = (c.freshness.warn_after, c.freshness.error_after) {
         if w > e {
-            push(f, "freshness.warn_after", format!("{w} is later than error_after ({e})"));
+            push(
+                f,
+                "freshness.warn_after",
+                format!("{w} is later than error_after ({e})"),
+            );
         }
     }
 }
@@ -44,10 +52,18 @@ fn workspace(c: &Config, f: &mut Findings) {
 fn warehouse(c: &Config, f: &mut Findings) {
     if c.warehouse.kind == WarehouseKind::Clickhouse {
         if c.warehouse.url.is_none() {
-            push(f, "warehouse.url", "a clickhouse warehouse needs `url` (e.g. http://127.0.0.1:8123)");
+            push(
+                f,
+                "warehouse.url",
+                "a clickhouse warehouse needs `url` (e.g. http://127.0.0.1:8123)",
+            );
         }
         if c.warehouse.database.is_none() {
-            push(f, "warehouse.database", "a clickhouse warehouse needs `database`");
+            push(
+                f,
+                "warehouse.database",
+                "a clickhouse warehouse needs `database`",
+            );
         }
     }
 }
@@ -64,9 +80,17 @@ fn companies(c: &Config, f: &mut Findings) {
         let mut seen = std::collections::BTreeSet::new();
         for branch in &company.branches {
             if branch.trim().is_empty() {
-                push(f, format!("companies.{id}.branches"), "a branch name is empty");
+                push(
+                    f,
+                    format!("companies.{id}.branches"),
+                    "a branch name is empty",
+                );
             } else if !seen.insert(branch) {
-                push(f, format!("companies.{id}.branches"), format!("branch `{branch}` is listed twice"));
+                push(
+                    f,
+                    format!("companies.{id}.branches"),
+                    format!("branch `{branch}` is listed twice"),
+                );
             }
         }
     }
@@ -113,13 +137,25 @@ fn entities(c: &Config, f: &mut Findings) {
             push(f, format!("entities.{name}"), "an entity name must be letters, digits and underscores (it names the bronze table)");
         }
         match c.sources.get(&e.source) {
-            None => push(f, key("source"), unknown("source", &e.source, c.sources.keys())),
+            None => push(
+                f,
+                key("source"),
+                unknown("source", &e.source, c.sources.keys()),
+            ),
             Some(s) if s.kind == SourceKind::Files => {
                 if e.files.is_none() {
-                    push(f, format!("entities.{name}"), "a files source needs `files`, a glob such as \"{company}/sales_*.csv\"");
+                    push(
+                        f,
+                        format!("entities.{name}"),
+                        "a files source needs `files`, a glob such as \"{company}/sales_*.csv\"",
+                    );
                 }
                 if e.query.is_some() {
-                    push(f, key("query"), "a files source reads `files`, not a `query`");
+                    push(
+                        f,
+                        key("query"),
+                        "a files source reads `files`, not a `query`",
+                    );
                 }
                 if let Some(glob) = &e.files {
                     if e.format.is_none() && infer_format(glob).is_none() {
@@ -132,18 +168,30 @@ fn entities(c: &Config, f: &mut Findings) {
                     push(f, format!("entities.{name}"), format!("a {} source needs `query`, e.g. \"SELECT * FROM t WHERE company = {{company}}\"", s.kind.as_str()));
                 }
                 if e.files.is_some() {
-                    push(f, key("files"), format!("a {} source runs a `query`, not `files`", s.kind.as_str()));
+                    push(
+                        f,
+                        key("files"),
+                        format!("a {} source runs a `query`, not `files`", s.kind.as_str()),
+                    );
                 }
             }
         }
         for company in e.overrides.keys() {
             if !c.companies.contains_key(company) {
-                push(f, format!("entities.{name}.overrides.{company}"), unknown("company", company, c.companies.keys()));
+                push(
+                    f,
+                    format!("entities.{name}.overrides.{company}"),
+                    unknown("company", company, c.companies.keys()),
+                );
             }
         }
         if let (Some(w), Some(er)) = (e.warn_after, e.error_after) {
             if w > er {
-                push(f, key("warn_after"), format!("{w} is later than error_after ({er})"));
+                push(
+                    f,
+                    key("warn_after"),
+                    format!("{w} is later than error_after ({er})"),
+                );
             }
         }
     }
@@ -171,34 +219,58 @@ fn legacy(c: &Config, f: &mut Findings) {
             push(f, format!("legacy.{name}"), "a legacy export name must be letters, digits and underscores (it names the legacy table)");
         }
         if l.files.trim().is_empty() {
-            push(f, format!("legacy.{name}.files"), "is empty; give a glob such as \"legacy/{company}/*.csv\"");
+            push(
+                f,
+                format!("legacy.{name}.files"),
+                "is empty; give a glob such as \"legacy/{company}/*.csv\"",
+            );
         }
         let mut hint_sets = vec![(format!("legacy.{name}.format"), &l.format)];
         for (company, hints) in &l.overrides {
             if !c.companies.contains_key(company) {
-                push(f, format!("legacy.{name}.overrides.{company}"), unknown("company", company, c.companies.keys()));
+                push(
+                    f,
+                    format!("legacy.{name}.overrides.{company}"),
+                    unknown("company", company, c.companies.keys()),
+                );
             }
             hint_sets.push((format!("legacy.{name}.overrides.{company}"), hints));
         }
         for (prefix, h) in hint_sets {
             if let Some(d) = &h.delimiter {
                 if d.chars().count() != 1 && d != "\\t" {
-                    push(f, format!("{prefix}.delimiter"), format!("must be one character, not `{d}`"));
+                    push(
+                        f,
+                        format!("{prefix}.delimiter"),
+                        format!("must be one character, not `{d}`"),
+                    );
                 }
             }
             if let Some(d) = &h.decimal {
                 if d != "." && d != "," {
-                    push(f, format!("{prefix}.decimal"), format!("must be \".\" or \",\", not `{d}`"));
+                    push(
+                        f,
+                        format!("{prefix}.decimal"),
+                        format!("must be \".\" or \",\", not `{d}`"),
+                    );
                 }
             }
             if let Some(e) = &h.encoding {
                 if !ENCODINGS.contains(&e.to_ascii_lowercase().as_str()) {
-                    push(f, format!("{prefix}.encoding"), format!("`{e}` is not one of {}", ENCODINGS.join(", ")));
+                    push(
+                        f,
+                        format!("{prefix}.encoding"),
+                        format!("`{e}` is not one of {}", ENCODINGS.join(", ")),
+                    );
                 }
             }
             if let Some(fmt) = &h.date_format {
                 if !fmt.contains('%') {
-                    push(f, format!("{prefix}.date_format"), format!("`{fmt}` has no strftime fields; write e.g. \"%d/%m/%Y\""));
+                    push(
+                        f,
+                        format!("{prefix}.date_format"),
+                        format!("`{fmt}` has no strftime fields; write e.g. \"%d/%m/%Y\""),
+                    );
                 }
             }
         }
@@ -209,7 +281,11 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
     for (name, cmp) in &c.comparisons {
         let key = |k: &str| format!("comparisons.{name}.{k}");
         if !c.legacy.contains_key(&cmp.legacy) {
-            push(f, key("legacy"), unknown("legacy export", &cmp.legacy, c.legacy.keys()));
+            push(
+                f,
+                key("legacy"),
+                unknown("legacy export", &cmp.legacy, c.legacy.keys()),
+            );
         }
         if let Some(problem) = table_problem(c, root, &cmp.table) {
             push(f, key("table"), problem);
@@ -219,7 +295,11 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
         }
         for company in &cmp.companies {
             if !c.companies.contains_key(company) {
-                push(f, key("companies"), unknown("company", company, c.companies.keys()));
+                push(
+                    f,
+                    key("companies"),
+                    unknown("company", company, c.companies.keys()),
+                );
             }
         }
         if cmp.tolerance.absolute < 0.0 || cmp.tolerance.relative < 0.0 {
@@ -227,7 +307,11 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
         }
         for m in &cmp.measures {
             if cmp.keys.contains(m) {
-                push(f, key("measures"), format!("`{m}` is a key column; a measure is summed"));
+                push(
+                    f,
+                    key("measures"),
+                    format!("`{m}` is a key column; a measure is summed"),
+                );
             }
         }
     }
@@ -236,19 +320,36 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
 /// Why a `schema.table` reference from a comparison names nothing known, if it does not.
 pub fn table_problem(c: &Config, root: &Path, table: &str) -> Option<String> {
     let Some((schema, name)) = table.split_once('.') else {
-        return Some(format!("`{table}` must be written schema.table, e.g. gold.fct_sales"));
+        return Some(format!(
+            "`{table}` must be written schema.table, e.g. gold.fct_sales"
+        ));
     };
     match schema {
-        "legacy" => (!c.legacy.contains_key(name)).then(|| unknown("legacy export", name, c.legacy.keys())),
-        "bronze" => (!c.entities.contains_key(name)).then(|| unknown("entity", name, c.entities.keys())),
+        "legacy" => {
+            (!c.legacy.contains_key(name)).then(|| unknown("legacy export", name, c.legacy.keys()))
+        }
+        "bronze" => {
+            (!c.entities.contains_key(name)).then(|| unknown("entity", name, c.entities.keys()))
+        }
         "silver" | "gold" => {
             if c.layers.build_command.is_some() {
                 return None; // an external builder decides which tables exist
             }
-            let model = root.join(&c.layers.models).join(schema).join(format!("{name}.sql"));
-            (!model.is_file()).then(|| format!("no model `{name}` in layer {schema} (looked for {})", model.display()))
+            let model = root
+                .join(&c.layers.models)
+                .join(schema)
+                .join(format!("{name}.sql"));
+            (!model.is_file()).then(|| {
+                format!(
+                    "no model `{name}` in layer {schema} (looked for {})",
+                    model.display()
+                )
+            })
         }
-        other => Some(format!("unknown layer `{other}` in `{table}`; use legacy, {}", LAYERS.join(", "))),
+        other => Some(format!(
+            "unknown layer `{other}` in `{table}`; use legacy, {}",
+            LAYERS.join(", ")
+        )),
     }
 }
 

@@ -124,11 +124,11 @@ impl CompanyStream {
 
     fn draw_kind(&mut self) -> InvoiceType {
         let u: f64 = self.rng.random();
-        if u < 0.019 {
+        if u < 0.014 {
             InvoiceType::Cancelled
-        } else if u < 0.027 {
+        } else if u < 0.019 {
             InvoiceType::Intercompany
-        } else if u < 0.085 {
+        } else if u < 0.077 {
             InvoiceType::Return
         } else {
             InvoiceType::Sale
@@ -177,7 +177,11 @@ impl CompanyStream {
             LegacyFate::MissedCutoff
         } else if u < 0.0008 {
             let cents = self.rng.random_range(1..=500);
-            LegacyFate::Adjusted(if self.rng.random::<bool>() { cents } else { -cents })
+            LegacyFate::Adjusted(if self.rng.random::<bool>() {
+                cents
+            } else {
+                -cents
+            })
         } else {
             LegacyFate::Exported
         }
@@ -193,7 +197,8 @@ impl Iterator for CompanyStream {
         }
         let number = self.next_number;
         self.next_number += 1;
-        let day = (((number - 1) as f64 * DAYS as f64 / self.estimated_invoices) as i64).min(DAYS - 1);
+        let day =
+            (((number - 1) as f64 * DAYS as f64 / self.estimated_invoices) as i64).min(DAYS - 1);
         let date = first_day() + Duration::days(day);
         let kind = self.draw_kind();
         let lines = self.draw_lines(kind);
@@ -227,17 +232,31 @@ mod tests {
 
     #[test]
     fn streams_are_deterministic_and_dated_in_order() {
-        let a: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 7, 2_000).map(|i| (i.id, i.date, i.net_cents())).collect();
-        let b: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 7, 2_000).map(|i| (i.id, i.date, i.net_cents())).collect();
+        let a: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 7, 2_000)
+            .map(|i| {
+                let net = i.net_cents();
+                (i.id, i.date, net)
+            })
+            .collect();
+        let b: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 7, 2_000)
+            .map(|i| {
+                let net = i.net_cents();
+                (i.id, i.date, net)
+            })
+            .collect();
         assert_eq!(a, b);
         assert!(a.windows(2).all(|w| w[0].1 <= w[1].1));
-        let c: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 8, 2_000).map(|i| i.net_cents()).collect();
+        let c: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 8, 2_000)
+            .map(|i| i.net_cents())
+            .collect();
         assert_ne!(a.iter().map(|x| x.2).collect::<Vec<_>>(), c);
     }
 
     #[test]
     fn stops_near_the_target_line_count() {
-        let lines: usize = CompanyStream::new(COMPANIES[1], 1, 1, 10_000).map(|i| i.lines.len()).sum();
+        let lines: usize = CompanyStream::new(COMPANIES[1], 1, 1, 10_000)
+            .map(|i| i.lines.len())
+            .sum();
         assert!((10_000..10_010).contains(&lines), "{lines}");
     }
 }

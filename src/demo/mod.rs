@@ -61,14 +61,19 @@ pub struct DemoSummary {
 
 /// Write the demo workspace into `dir`. It is built in a sibling folder and moved into
 /// place at the end, so an interrupted run leaves no half-written workspace.
-pub fn generate(dir: &Path, opts: &DemoOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoSummary> {
+pub fn generate(
+    dir: &Path,
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoSummary> {
     if opts.rows < 100 {
         return Err(Error::Usage("--rows must be at least 100".into()));
     }
     check_target(dir, opts.force)?;
     let staging = staging_dir(dir);
     if staging.exists() {
-        std::fs::remove_dir_all(&staging).io_context(|| format!("cannot clear {}", staging.display()))?;
+        std::fs::remove_dir_all(&staging)
+            .io_context(|| format!("cannot clear {}", staging.display()))?;
     }
     let result = write_workspace(&staging, opts, progress);
     let mut summary = match result {
@@ -81,7 +86,8 @@ pub fn generate(dir: &Path, opts: &DemoOptions, progress: &mut dyn FnMut(u64, u6
     if dir.exists() {
         std::fs::remove_dir_all(dir).io_context(|| format!("cannot replace {}", dir.display()))?;
     }
-    std::fs::rename(&staging, dir).io_context(|| format!("cannot move the demo into {}", dir.display()))?;
+    std::fs::rename(&staging, dir)
+        .io_context(|| format!("cannot move the demo into {}", dir.display()))?;
     summary.dir = dir.to_path_buf();
     Ok(summary)
 }
@@ -90,7 +96,8 @@ fn check_target(dir: &Path, force: bool) -> Result<()> {
     if !dir.exists() || force {
         return Ok(());
     }
-    let mut entries = std::fs::read_dir(dir).io_context(|| format!("cannot read {}", dir.display()))?;
+    let mut entries =
+        std::fs::read_dir(dir).io_context(|| format!("cannot read {}", dir.display()))?;
     if entries.next().is_some() {
         return Err(Error::Usage(format!(
             "{} is not empty; choose a new folder or pass --force to replace it",
@@ -101,13 +108,22 @@ fn check_target(dir: &Path, force: bool) -> Result<()> {
 }
 
 fn staging_dir(dir: &Path) -> PathBuf {
-    let name = dir.file_name().map_or_else(|| "demo".into(), |n| n.to_string_lossy().to_string());
+    let name = dir
+        .file_name()
+        .map_or_else(|| "demo".into(), |n| n.to_string_lossy().to_string());
     dir.with_file_name(format!(".{name}.assay-demo-partial"))
 }
 
-fn write_workspace(root: &Path, opts: &DemoOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoSummary> {
+fn write_workspace(
+    root: &Path,
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoSummary> {
     std::fs::create_dir_all(root).io_context(|| format!("cannot create {}", root.display()))?;
-    write_text(&root.join("assay.toml"), &workspace_files::config_toml(opts.seed, opts.rows))?;
+    write_text(
+        &root.join("assay.toml"),
+        &workspace_files::config_toml(opts.seed, opts.rows),
+    )?;
     for (path, sql) in workspace_files::MODELS {
         write_text(&root.join("models").join(path), sql)?;
     }
@@ -130,9 +146,14 @@ fn write_workspace(root: &Path, opts: &DemoOptions, progress: &mut dyn FnMut(u64
     for (index, profile) in COMPANIES.iter().enumerate() {
         let target = ((opts.rows as f64) * profile.weight).round().max(1.0) as u64;
         let files_dir = root.join("sources/files").join(profile.id);
-        let mut invoices = YearFiles::new(&files_dir, "invoices", writers::invoice_header(profile))?;
+        let mut invoices =
+            YearFiles::new(&files_dir, "invoices", writers::invoice_header(profile))?;
         let mut orders = YearFiles::new(&files_dir, "orders", ORDER_HEADER.to_string())?;
-        let mut legacy = YearFiles::new(&root.join("legacy").join(profile.id), "sales", writers::legacy_preamble(profile))?;
+        let mut legacy = YearFiles::new(
+            &root.join("legacy").join(profile.id),
+            "sales",
+            writers::legacy_preamble(profile),
+        )?;
         let mut order_rng = generate::rng_for(opts.seed, index, 2);
         let mut appender = db.appender("lines_raw")?;
         let mut order_number = 0u64;
@@ -155,7 +176,8 @@ fn write_workspace(root: &Path, opts: &DemoOptions, progress: &mut dyn FnMut(u64
             if let Some(status) = status {
                 order_number += 1;
                 let id = format!("{}-O{:08}", profile.prefix, order_number);
-                let (order_year, row) = writers::order_row(&id, &inv, order_rng.random_range(0..=5), status);
+                let (order_year, row) =
+                    writers::order_row(&id, &inv, order_rng.random_range(0..=5), status);
                 orders.write(order_year, &row)?;
             }
             for line in &inv.lines {
@@ -192,7 +214,11 @@ fn write_workspace(root: &Path, opts: &DemoOptions, progress: &mut dyn FnMut(u64
     summary.legacy_net = legacy_cents as f64 / 100.0;
     summary.gold_net = gold_cents as f64 / 100.0;
     summary.gap = (gold_cents - legacy_cents) as f64 / 100.0;
-    summary.gap_pct = if legacy_cents == 0 { 0.0 } else { 100.0 * summary.gap / summary.legacy_net };
+    summary.gap_pct = if legacy_cents == 0 {
+        0.0
+    } else {
+        100.0 * summary.gap / summary.legacy_net
+    };
     Ok(summary)
 }
 

@@ -34,7 +34,8 @@ impl YearFiles {
     pub fn write(&mut self, year: i32, line: &str) -> Result<()> {
         if !self.open.contains_key(&year) {
             let path = self.dir.join(format!("{}_{year}.csv", self.stem));
-            let file = File::create(&path).io_context(|| format!("cannot write {}", path.display()))?;
+            let file =
+                File::create(&path).io_context(|| format!("cannot write {}", path.display()))?;
             let mut w = BufWriter::with_capacity(1 << 16, file);
             w.write_all(self.preamble.as_bytes())
                 .io_context(|| format!("cannot write {}", path.display()))?;
@@ -43,13 +44,24 @@ impl YearFiles {
         let w = self.open.get_mut(&year).expect("opened above");
         w.write_all(line.as_bytes())
             .and_then(|_| w.write_all(b"\n"))
-            .io_context(|| format!("cannot write {}/{}_{year}.csv", self.dir.display(), self.stem))
+            .io_context(|| {
+                format!(
+                    "cannot write {}/{}_{year}.csv",
+                    self.dir.display(),
+                    self.stem
+                )
+            })
     }
 
     pub fn finish(mut self) -> Result<()> {
         for (year, w) in self.open.iter_mut() {
-            w.flush()
-                .io_context(|| format!("cannot write {}/{}_{year}.csv", self.dir.display(), self.stem))?;
+            w.flush().io_context(|| {
+                format!(
+                    "cannot write {}/{}_{year}.csv",
+                    self.dir.display(),
+                    self.stem
+                )
+            })?;
         }
         Ok(())
     }
@@ -64,7 +76,11 @@ pub fn money(cents: i64, decimal: char) -> String {
 
 /// The source ERP's invoice header files.
 pub fn invoice_header(profile: &Profile) -> String {
-    let customer = if profile.camel_case_customer { "customerId" } else { "customer_id" };
+    let customer = if profile.camel_case_customer {
+        "customerId"
+    } else {
+        "customer_id"
+    };
     format!("invoice_id,invoice_date,branch,{customer},invoice_type,posted_at\n")
 }
 
@@ -83,8 +99,12 @@ pub fn invoice_row(inv: &Invoice) -> String {
 /// The first bytes of a legacy export: byte-order mark (if any) and header.
 pub fn legacy_preamble(profile: &Profile) -> String {
     match profile.export {
-        ExportStyle::European => "invoice_id;invoice_date;branch;customer_id;invoice_type;net_amount\n".into(),
-        ExportStyle::Bom => "\u{FEFF}invoice_id,invoice_date,branch,customer_id,invoice_type,net_amount\n".into(),
+        ExportStyle::European => {
+            "invoice_id;invoice_date;branch;customer_id;invoice_type;net_amount\n".into()
+        }
+        ExportStyle::Bom => {
+            "\u{FEFF}invoice_id,invoice_date,branch,customer_id,invoice_type,net_amount\n".into()
+        }
         ExportStyle::RenamedHeaders => "InvoiceNumber,Date,Branch,Customer,Type,Amount\n".into(),
         ExportStyle::Plain | ExportStyle::TrailingSpaces => {
             "invoice_id,invoice_date,branch,customer_id,invoice_type,net_amount\n".into()

@@ -26,7 +26,12 @@ pub enum Format {
 pub fn query(conn: &Connection, sql: &str, params: impl Params) -> Result<DataFrame> {
     let mut stmt = conn.prepare(sql)?;
     let batches = stmt.query_polars(params)?;
-    let names: Vec<String> = batches.get_schema().fields().iter().map(|f| f.name().clone()).collect();
+    let names: Vec<String> = batches
+        .get_schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     // duckdb's polars bridge panics on a column type it cannot convert; make that an error.
     let frames = catch_unwind(AssertUnwindSafe(|| batches.collect::<Vec<DataFrame>>())).map_err(|_| {
         Error::Runtime(
@@ -54,7 +59,10 @@ fn polars_error(e: PolarsError) -> Error {
 /// Write a frame in the chosen format.
 pub fn write(df: &mut DataFrame, format: Format, out: &mut dyn Write) -> Result<()> {
     match format {
-        Format::Csv => CsvWriter::new(out).include_header(true).finish(df).map_err(polars_error),
+        Format::Csv => CsvWriter::new(out)
+            .include_header(true)
+            .finish(df)
+            .map_err(polars_error),
         Format::Json => {
             let mut buf = Vec::new();
             JsonWriter::new(&mut buf)
@@ -64,7 +72,9 @@ pub fn write(df: &mut DataFrame, format: Format, out: &mut dyn Write) -> Result<
             if buf.is_empty() {
                 buf.extend_from_slice(b"[]");
             }
-            out.write_all(&buf).and_then(|_| writeln!(out)).map_err(io_error)
+            out.write_all(&buf)
+                .and_then(|_| writeln!(out))
+                .map_err(io_error)
         }
         Format::Table => write_grid(df, out, false),
         Format::Md => write_grid(df, out, true),
@@ -102,7 +112,11 @@ fn is_numeric(dtype: &DataType) -> bool {
 
 /// The frame as rows of cell strings, header first.
 pub fn to_text_rows(df: &DataFrame) -> Vec<Vec<String>> {
-    let mut rows = vec![df.get_column_names().iter().map(|n| n.to_string()).collect::<Vec<_>>()];
+    let mut rows = vec![df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()];
     for i in 0..df.height() {
         rows.push(
             df.get_columns()
@@ -119,9 +133,19 @@ fn write_grid(df: &DataFrame, out: &mut dyn Write, markdown: bool) -> Result<()>
         .into_iter()
         .map(|row| row.iter().map(|c| escape(c, markdown)).collect())
         .collect();
-    let numeric: Vec<bool> = df.get_columns().iter().map(|c| is_numeric(c.dtype())).collect();
+    let numeric: Vec<bool> = df
+        .get_columns()
+        .iter()
+        .map(|c| is_numeric(c.dtype()))
+        .collect();
     let widths: Vec<usize> = (0..rows[0].len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(if markdown { 3 } else { 1 }))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(if markdown { 3 } else { 1 })
+        })
         .collect();
     let pad = |text: &str, i: usize| {
         let fill = widths[i] - text.chars().count();
@@ -158,7 +182,11 @@ fn write_grid(df: &DataFrame, out: &mut dyn Write, markdown: bool) -> Result<()>
         }
     }
     if !markdown {
-        text.push_str(&format!("({} row{})\n", df.height(), if df.height() == 1 { "" } else { "s" }));
+        text.push_str(&format!(
+            "({} row{})\n",
+            df.height(),
+            if df.height() == 1 { "" } else { "s" }
+        ));
     }
     out.write_all(text.as_bytes()).map_err(io_error)
 }
@@ -195,7 +223,7 @@ mod tests {
     fn renders_every_format() {
         assert_eq!(
             render(Format::Table),
-            "name  amount    n\n----  ------  ---\na        1.5   10\nb|c            200\n(2 rows)\n"
+            "name  amount    n\n----  ------  ---\na        1.5   10\nb|c           200\n(2 rows)\n"
         );
         assert_eq!(
             render(Format::Md),

@@ -46,7 +46,12 @@ fn now() -> NaiveDateTime {
 
 impl Store {
     /// Record the start of a run and return its id.
-    pub fn begin_run(&self, kind: &str, company: Option<&str>, entity: Option<&str>) -> Result<i64> {
+    pub fn begin_run(
+        &self,
+        kind: &str,
+        company: Option<&str>,
+        entity: Option<&str>,
+    ) -> Result<i64> {
         Ok(self.conn().query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status) \
              VALUES (?, ?, ?, ?, 'running') RETURNING id",
@@ -56,7 +61,13 @@ impl Store {
     }
 
     /// Record how a run ended.
-    pub fn finish_run(&self, id: i64, status: RunStatus, rows: Option<i64>, error: Option<&str>) -> Result<()> {
+    pub fn finish_run(
+        &self,
+        id: i64,
+        status: RunStatus,
+        rows: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<()> {
         self.conn().execute(
             "UPDATE assay.runs SET finished = ?, status = ?, rows = ?, error = ? WHERE id = ?",
             params![now(), status.as_str(), rows, error, id],

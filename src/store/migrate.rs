@@ -77,10 +77,9 @@ pub fn current_version(conn: &Connection) -> Result<Option<u32>> {
         })?;
     match version {
         None => Ok(Some(0)),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| Error::CacheVersion(format!("the cache's schema_version `{v}` is not a number"))),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            Error::CacheVersion(format!("the cache's schema_version `{v}` is not a number"))
+        }),
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use duckdb::{Connection, InterruptHandle};
 
-pub use catalog::{Run, RunStatus};
 use crate::error::{Error, IoContext, Result};
+pub use catalog::{Run, RunStatus};
 
 pub struct Store {
     conn: Connection,
@@ -50,10 +50,10 @@ impl Store {
     }
 
     fn bring_to(&self, target: u32) -> Result<()> {
-        let shown = self
-            .path
-            .as_ref()
-            .map_or_else(|| "the in-memory cache".to_string(), |p| p.display().to_string());
+        let shown = self.path.as_ref().map_or_else(
+            || "the in-memory cache".to_string(),
+            |p| p.display().to_string(),
+        );
         match migrate::current_version(&self.conn)? {
             None if migrate::has_user_tables(&self.conn)? => Err(Error::CacheVersion(format!(
                 "{shown} is a DuckDB database but not an assay cache (it has no assay.meta); \
@@ -92,8 +92,9 @@ impl Store {
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         match self
             .conn
-            .query_row("SELECT value FROM assay.meta WHERE key = ?", [key], |r| r.get(0))
-        {
+            .query_row("SELECT value FROM assay.meta WHERE key = ?", [key], |r| {
+                r.get(0)
+            }) {
             Ok(v) => Ok(Some(v)),
             Err(duckdb::Error::QueryReturnedNoRows) => Ok(None),
             Err(e) => Err(e.into()),
@@ -118,7 +119,10 @@ impl Store {
 
 fn open_error(path: &Path, e: duckdb::Error) -> Error {
     let text = e.to_string();
-    if text.contains("not a valid DuckDB database") || text.contains("Serialization") || text.contains("version") {
+    if text.contains("not a valid DuckDB database")
+        || text.contains("Serialization")
+        || text.contains("version")
+    {
         Error::CacheVersion(format!(
             "{} cannot be opened as a DuckDB cache ({text}); it was left untouched",
             path.display()
@@ -141,7 +145,9 @@ mod tests {
     fn in_memory_cache_has_the_catalog() {
         let store = Store::in_memory().unwrap();
         assert_eq!(store.schema_version().unwrap(), migrate::LATEST);
-        let id = store.begin_run("extract", Some("acme"), Some("invoices")).unwrap();
+        let id = store
+            .begin_run("extract", Some("acme"), Some("invoices"))
+            .unwrap();
         store.finish_run(id, RunStatus::Ok, Some(42), None).unwrap();
         let runs = store.runs(10).unwrap();
         assert_eq!(runs.len(), 1);
