@@ -32,4 +32,13 @@ if [ "${ASSAY_SKIP_CLIPPY:-0}" != "1" ]; then
 fi
 
 echo "== cargo test --release (target: $CARGO_TARGET_DIR)"
-cargo test --release "$@"
+log=$(mktemp)
+set +e
+cargo test --release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log")
+failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) n += $i } END { print n + 0 }' "$log")
+rm -f "$log"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
