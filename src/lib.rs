@@ -4,10 +4,12 @@
 //! The engine (config, store, frame, demo, ...) knows nothing about the terminal; `cli`
 //! drives it from the command line.
 
+pub mod build;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod frame;
 pub mod sql;
 pub mod store;

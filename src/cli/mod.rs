@@ -1,6 +1,8 @@
 //! The command line: one file per subcommand, all of them thin drivers of the engine.
 
+mod build;
 mod demo;
+mod extract;
 mod progress;
 mod sql;
 mod validate;
@@ -37,6 +39,10 @@ pub enum Command {
     /// Write a demo workspace: 8 companies, source data, legacy exports and models with a
     /// planted gap between legacy and gold.
     Demo(demo::DemoArgs),
+    /// Extract company data from the sources into versioned bronze tables.
+    Extract(extract::ExtractArgs),
+    /// Build the silver and gold models in dependency order (or run layers.build_command).
+    Build(build::BuildArgs),
     /// Check assay.toml and list every problem with its key and line (exit 2 if any).
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
@@ -71,6 +77,8 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
+        Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
         Some(Command::Completions { shell }) => {

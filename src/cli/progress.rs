@@ -59,3 +59,102 @@ impl Progress {
         }
     }
 }
+
+/// Extraction events as bars (terminal) or lines (logs), from any worker thread.
+pub struct JobProgress {
+    multi: Option<indicatif::MultiProgress>,
+    bars: std::sync::Mutex<std::collections::BTreeMap<(String, String), ProgressBar>>,
+}
+
+impl JobProgress {
+    pub fn new() -> Self {
+        JobProgress {
+            multi: std::io::stderr()
+                .is_terminal()
+                .then(indicatif::MultiProgress::new),
+            bars: Default::default(),
+        }
+    }
+
+    pub fn handle(&self, event: crate::extract::Event) {
+        use crate::extract::Event;
+        match event {
+            Event::Started {
+                company,
+                entity,
+                run_id,
+                source,
+            } => match &self.multi {
+                Some(multi) => {
+                    let bar = multi.add(ProgressBar::new(1000));
+                    bar.set_style(
+                        ProgressStyle::with_template("{msg:28} [{bar:24}] {percent:>3}% {prefix}")
+                            .expect("static template")
+                            .progress_chars("=> "),
+                    );
+                    bar.set_message(format!("{company}/{entity}"));
+                    self.bars
+                        .lock()
+                        .expect("bars")
+                        .insert((company, entity), bar);
+                }
+                None => eprintln!("{company}/{entity}: run {run_id} reading {source}"),
+            },
+            Event::Progress {
+                company,
+                entity,
+                rows,
+                done_fraction,
+                rows_per_sec,
+            } => {
+                if let Some(bar) = self.bars.lock().expect("bars").get(&(company, entity)) {
+                    bar.set_position((done_fraction.unwrap_or(0.0) * 1000.0) as u64);
+                    bar.set_prefix(format!("{rows} rows, {rows_per_sec:.0} rows/s"));
+                }
+            }
+            Event::Drift {
+                company,
+                entity,
+                drift,
+            } => {
+                let line = format!("{company}/{entity}: drift: {drift}");
+                match &self.multi {
+                    Some(multi) => {
+                        let _ = multi.println(line);
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+            Event::Finished { outcome } => {
+                let line = match &outcome.error {
+                    None => format!(
+                        "{}/{}: {} rows in {:.1}s",
+                        outcome.company, outcome.entity, outcome.rows, outcome.seconds
+                    ),
+                    Some(e) => format!(
+                        "{}/{}: {}: {e}",
+                        outcome.company,
+                        outcome.entity,
+                        outcome.status.as_str()
+                    ),
+                };
+                let bar = self
+                    .bars
+                    .lock()
+                    .expect("bars")
+                    .remove(&(outcome.company.clone(), outcome.entity.clone()));
+                match (&self.multi, bar) {
+                    (Some(multi), Some(bar)) => {
+                        bar.finish_and_clear();
+                        multi.remove(&bar);
+                        let _ = multi.println(line);
+                    }
+                    (Some(multi), None) => {
+                        let _ = multi.println(line);
+                    }
+                    (None, _) => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+}

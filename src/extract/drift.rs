@@ -26,7 +26,11 @@ pub enum Drift {
     /// An expected column is gone.
     Missing { name: String },
     /// The same column with another type.
-    TypeChanged { name: String, was: String, now: String },
+    TypeChanged {
+        name: String,
+        was: String,
+        now: String,
+    },
     /// A missing column and a new one that look like the same column renamed.
     Renamed { was: String, now: String },
 }
@@ -54,7 +58,10 @@ impl std::fmt::Display for Drift {
 
 /// Letters and digits only, lower case: `customerId` and `customer_id` meet here.
 fn squash(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Similarity of two names in 0..=1 (1 - edit distance / longer length) after squashing.
@@ -69,7 +76,11 @@ pub fn similarity(a: &str, b: &str) -> f64 {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -85,13 +96,22 @@ fn integer_rank(t: &str) -> Option<u8> {
 
 /// A type bronze can keep holding: the same, or a narrower integer into a wider one.
 fn compatible(expected: &str, actual: &str) -> bool {
-    expected == actual || matches!((integer_rank(expected), integer_rank(actual)), (Some(e), Some(a)) if a <= e)
+    expected == actual
+        || matches!((integer_rank(expected), integer_rank(actual)), (Some(e), Some(a)) if a <= e)
 }
 
 pub fn detect(expected: &[ColumnDef], actual: &[ColumnDef]) -> Vec<Drift> {
     let find = |cols: &[ColumnDef], name: &str| cols.iter().find(|c| c.name == name).cloned();
-    let mut missing: Vec<ColumnDef> = expected.iter().filter(|c| find(actual, &c.name).is_none()).cloned().collect();
-    let mut added: Vec<ColumnDef> = actual.iter().filter(|c| find(expected, &c.name).is_none()).cloned().collect();
+    let mut missing: Vec<ColumnDef> = expected
+        .iter()
+        .filter(|c| find(actual, &c.name).is_none())
+        .cloned()
+        .collect();
+    let mut added: Vec<ColumnDef> = actual
+        .iter()
+        .filter(|c| find(expected, &c.name).is_none())
+        .cloned()
+        .collect();
     let mut drift = Vec::new();
     // Pair each missing column with the most similar new one of a compatible type.
     missing.retain(|m| {
@@ -105,7 +125,10 @@ pub fn detect(expected: &[ColumnDef], actual: &[ColumnDef]) -> Vec<Drift> {
         match best {
             Some((i, _)) => {
                 let a = added.remove(i);
-                drift.push(Drift::Renamed { was: m.name.clone(), now: a.name });
+                drift.push(Drift::Renamed {
+                    was: m.name.clone(),
+                    now: a.name,
+                });
                 false
             }
             None => true,
@@ -115,11 +138,18 @@ pub fn detect(expected: &[ColumnDef], actual: &[ColumnDef]) -> Vec<Drift> {
     for e in expected {
         if let Some(a) = find(actual, &e.name) {
             if !compatible(&e.type_, &a.type_) {
-                drift.push(Drift::TypeChanged { name: e.name.clone(), was: e.type_.clone(), now: a.type_ });
+                drift.push(Drift::TypeChanged {
+                    name: e.name.clone(),
+                    was: e.type_.clone(),
+                    now: a.type_,
+                });
             }
         }
     }
-    drift.extend(added.into_iter().map(|a| Drift::Added { name: a.name, type_: a.type_ }));
+    drift.extend(added.into_iter().map(|a| Drift::Added {
+        name: a.name,
+        type_: a.type_,
+    }));
     drift
 }
 
@@ -136,21 +166,48 @@ mod tests {
         let expected = cols(&[("invoice_id", "VARCHAR"), ("customer_id", "VARCHAR")]);
         let actual = cols(&[("invoice_id", "VARCHAR"), ("customerId", "VARCHAR")]);
         let d = detect(&expected, &actual);
-        assert_eq!(d, vec![Drift::Renamed { was: "customer_id".into(), now: "customerId".into() }]);
-        assert!(d[0].to_string().contains("rename = { customerId = \"customer_id\" }"));
+        assert_eq!(
+            d,
+            vec![Drift::Renamed {
+                was: "customer_id".into(),
+                now: "customerId".into()
+            }]
+        );
+        assert!(d[0]
+            .to_string()
+            .contains("rename = { customerId = \"customer_id\" }"));
     }
 
     #[test]
     fn separates_added_missing_and_type_changes() {
-        let expected = cols(&[("a", "VARCHAR"), ("amount", "DOUBLE"), ("n", "BIGINT"), ("gone", "DATE")]);
-        let actual = cols(&[("a", "VARCHAR"), ("amount", "VARCHAR"), ("n", "INTEGER"), ("brand_new", "BIGINT")]);
+        let expected = cols(&[
+            ("a", "VARCHAR"),
+            ("amount", "DOUBLE"),
+            ("n", "BIGINT"),
+            ("gone", "DATE"),
+        ]);
+        let actual = cols(&[
+            ("a", "VARCHAR"),
+            ("amount", "VARCHAR"),
+            ("n", "INTEGER"),
+            ("brand_new", "BIGINT"),
+        ]);
         let d = detect(&expected, &actual);
         assert_eq!(
             d,
             vec![
-                Drift::Missing { name: "gone".into() },
-                Drift::TypeChanged { name: "amount".into(), was: "DOUBLE".into(), now: "VARCHAR".into() },
-                Drift::Added { name: "brand_new".into(), type_: "BIGINT".into() },
+                Drift::Missing {
+                    name: "gone".into()
+                },
+                Drift::TypeChanged {
+                    name: "amount".into(),
+                    was: "DOUBLE".into(),
+                    now: "VARCHAR".into()
+                },
+                Drift::Added {
+                    name: "brand_new".into(),
+                    type_: "BIGINT".into()
+                },
             ]
         );
         assert!(!d[2].is_breaking() && d[0].is_breaking());

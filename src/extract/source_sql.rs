@@ -10,9 +10,16 @@ use crate::sql::{ident, literal, render_company_template};
 #[derive(Debug, Clone)]
 pub enum Plan {
     /// Files, each read as its own relation (so progress can advance file by file).
-    Files { format: FileFormat, files: Vec<(PathBuf, u64)> },
+    Files {
+        format: FileFormat,
+        files: Vec<(PathBuf, u64)>,
+    },
     /// A query on an attached DuckDB database.
-    Duckdb { path: PathBuf, alias: String, query: String },
+    Duckdb {
+        path: PathBuf,
+        alias: String,
+        query: String,
+    },
 }
 
 impl Plan {
@@ -26,14 +33,19 @@ impl Plan {
 }
 
 pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -> Result<Plan> {
-    let source: &Source = ws
-        .config
-        .sources
-        .get(&entity.source)
-        .ok_or_else(|| Error::Usage(format!("entities.{entity_name}.source: unknown source `{}`", entity.source)))?;
+    let source: &Source = ws.config.sources.get(&entity.source).ok_or_else(|| {
+        Error::Usage(format!(
+            "entities.{entity_name}.source: unknown source `{}`",
+            entity.source
+        ))
+    })?;
     match source.kind {
         SourceKind::Files => {
-            let pattern = entity.files.as_deref().unwrap_or_default().replace("{company}", company);
+            let pattern = entity
+                .files
+                .as_deref()
+                .unwrap_or_default()
+                .replace("{company}", company);
             let root = ws.path(source.root.as_deref().unwrap_or("."));
             let full = root.join(&pattern);
             let files = list_files(&full)?;
@@ -43,7 +55,10 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
                     full.display()
                 )));
             }
-            let format = entity.format.or_else(|| infer_format(&pattern)).unwrap_or(FileFormat::Csv);
+            let format = entity
+                .format
+                .or_else(|| infer_format(&pattern))
+                .unwrap_or(FileFormat::Csv);
             Ok(Plan::Files { format, files })
         }
         SourceKind::Duckdb => {
@@ -58,7 +73,10 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
             Ok(Plan::Duckdb {
                 path,
                 alias: format!("src_{}", entity.source),
-                query: render_company_template(entity.query.as_deref().unwrap_or_default(), company),
+                query: render_company_template(
+                    entity.query.as_deref().unwrap_or_default(),
+                    company,
+                ),
             })
         }
         other => Err(Error::Usage(format!(
@@ -71,7 +89,8 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
 
 fn list_files(pattern: &Path) -> Result<Vec<(PathBuf, u64)>> {
     let text = pattern.to_string_lossy();
-    let paths = glob::glob(&text).map_err(|e| Error::Usage(format!("bad file glob `{text}`: {e}")))?;
+    let paths =
+        glob::glob(&text).map_err(|e| Error::Usage(format!("bad file glob `{text}`: {e}")))?;
     let mut files = Vec::new();
     for p in paths {
         let p = p.map_err(|e| Error::Runtime(format!("reading {text}: {e}")))?;

@@ -1,0 +1,198 @@
+//! Building silver and gold: the SQL models in dependency order, or an external command.
+
+pub mod models;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::Instant;
+
+use duckdb::params;
+use serde::Serialize;
+
+pub use models::{Model, MODEL_LAYERS};
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::sql::ident;
+use crate::store::{RunStatus, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildStatus {
+    Ok,
+    Failed,
+    /// Not run because a model it reads failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelOutcome {
+    pub model: String,
+    pub file: String,
+    pub status: BuildStatus,
+    pub rows: Option<i64>,
+    pub seconds: f64,
+    pub error: Option<String>,
+}
+
+/// Which models to build: names (`fct_sales`, `gold.fct_sales`) or whole layers (`gold`).
+/// A selected model brings nothing else along; an empty selection builds everything.
+pub fn select(all: &[Model], selection: &[String]) -> Result<Vec<bool>> {
+    if selection.is_empty() {
+        return Ok(vec![true; all.len()]);
+    }
+    let mut chosen = vec![false; all.len()];
+    for s in selection {
+        let mut hit = false;
+        for (i, m) in all.iter().enumerate() {
+            if *s == m.layer || *s == m.name || *s == m.qualified() {
+                chosen[i] = true;
+                hit = true;
+            }
+        }
+        if !hit {
+            let known: Vec<String> = all.iter().map(Model::qualified).collect();
+            return Err(Error::Usage(format!(
+                "--select {s}: no such model or layer; models: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(chosen)
+}
+
+/// Build the selected models. A failing model is reported with its file and the database's
+/// message; models reading it (directly or not) are skipped; the others still build.
+pub fn run(
+    ws: &Workspace,
+    store: &Store,
+    selection: &[String],
+    sink: &dyn Fn(&ModelOutcome),
+) -> Result<Vec<ModelOutcome>> {
+    if let Some(command) = &ws.config.layers.build_command {
+        return Ok(vec![run_external(ws, store, command)?]);
+    }
+    let all = models::discover(&ws.models_dir())?;
+    if all.is_empty() {
+        return Err(Error::Usage(format!(
+            "no models in {}/silver or /gold",
+            ws.models_dir().display()
+        )));
+    }
+    let chosen = select(&all, selection)?;
+    let order = models::order(&all)?;
+    let mut broken: BTreeSet<String> = BTreeSet::new();
+    let mut outcomes = Vec::new();
+    for i in order.into_iter().filter(|&i| chosen[i]) {
+        let model = &all[i];
+        let outcome = match model.reads.iter().find(|r| broken.contains(*r)) {
+            Some(cause) => ModelOutcome {
+                model: model.qualified(),
+                file: model.path.display().to_string(),
+                status: BuildStatus::Skipped,
+                rows: None,
+                seconds: 0.0,
+                error: Some(format!("skipped: it reads {cause}, which failed")),
+            },
+            None => build_one(store, model)?,
+        };
+        if outcome.status != BuildStatus::Ok {
+            broken.insert(model.qualified());
+        }
+        sink(&outcome);
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn build_one(store: &Store, model: &Model) -> Result<ModelOutcome> {
+    let started = Instant::now();
+    let run_id = store.begin_run("build", None, Some(&model.qualified()))?;
+    let target = format!("{}.{}", ident(&model.layer), ident(&model.name));
+    let body = model.sql.trim().trim_end_matches(';');
+    let result = store.transaction(|conn| {
+        conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS\n{body}\n"))?;
+        let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
+        conn.execute(
+            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = now()::TIMESTAMP WHERE id = ?",
+            params![rows, run_id],
+        )?;
+        Ok(rows)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let file = model.path.display().to_string();
+    Ok(match result {
+        Ok(rows) => ModelOutcome {
+            model: model.qualified(),
+            file,
+            status: BuildStatus::Ok,
+            rows: Some(rows),
+            seconds,
+            error: None,
+        },
+        Err(e) => {
+            let message = format!("{file}: {e}");
+            store.finish_run(run_id, RunStatus::Failed, None, Some(&message))?;
+            ModelOutcome {
+                model: model.qualified(),
+                file,
+                status: BuildStatus::Failed,
+                rows: None,
+                seconds,
+                error: Some(message),
+            }
+        }
+    })
+}
+
+/// Run the configured external builder (e.g. `dbt build`) in the workspace folder.
+fn run_external(ws: &Workspace, store: &Store, command: &str) -> Result<ModelOutcome> {
+    let started = Instant::now();
+    let run_id = store.begin_run("build", None, Some("external"))?;
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&ws.root)
+        .env("ASSAY_CACHE", ws.cache_path())
+        .output()
+        .map_err(|e| {
+            Error::Runtime(format!(
+                "layers.build_command `{command}` could not start: {e}"
+            ))
+        })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tail: String = log
+        .lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ok = output.status.success();
+    let error = (!ok).then(|| format!("`{command}` exited with {}:\n{tail}", output.status));
+    store.finish_run(
+        run_id,
+        if ok { RunStatus::Ok } else { RunStatus::Failed },
+        None,
+        error.as_deref(),
+    )?;
+    Ok(ModelOutcome {
+        model: "external".into(),
+        file: command.into(),
+        status: if ok {
+            BuildStatus::Ok
+        } else {
+            BuildStatus::Failed
+        },
+        rows: None,
+        seconds,
+        error,
+    })
+}

@@ -1,0 +1,67 @@
+//! `assay build`
+
+use polars::prelude::{Column, DataFrame};
+
+use crate::build::{self, BuildStatus, ModelOutcome};
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::frame::{self, Format};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// A model (`fct_sales`, `gold.fct_sales`) or a layer (`silver`, `gold`); repeatable.
+    /// Everything when absent.
+    #[arg(long, value_name = "NAME|LAYER")]
+    pub select: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
+    let store = Store::open(&ws.cache_path())?;
+    let outcomes = build::run(ws, &store, &args.select, &|o| {
+        eprintln!(
+            "{:<28} {:<7} {}",
+            o.model,
+            format!("{:?}", o.status).to_lowercase(),
+            o.rows.map_or_else(
+                || o.error.clone().unwrap_or_default(),
+                |r| format!("{r} rows in {:.2}s", o.seconds)
+            )
+        )
+    })?;
+    let mut df = outcomes_frame(&outcomes)?;
+    frame::write(&mut df, args.format, &mut std::io::stdout())?;
+    Ok(if outcomes.iter().all(|o| o.status == BuildStatus::Ok) {
+        0
+    } else {
+        3
+    })
+}
+
+fn outcomes_frame(outcomes: &[ModelOutcome]) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&ModelOutcome) -> String| {
+        Column::new(name.into(), outcomes.iter().map(f).collect::<Vec<String>>())
+    };
+    DataFrame::new(vec![
+        text("model", &|o| o.model.clone()),
+        text("status", &|o| format!("{:?}", o.status).to_lowercase()),
+        Column::new(
+            "rows".into(),
+            outcomes
+                .iter()
+                .map(|o| o.rows)
+                .collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new(
+            "seconds".into(),
+            outcomes
+                .iter()
+                .map(|o| (o.seconds * 100.0).round() / 100.0)
+                .collect::<Vec<f64>>(),
+        ),
+        text("error", &|o| o.error.clone().unwrap_or_default()),
+    ])
+    .map_err(|e| Error::Runtime(format!("frame: {e}")))
+}

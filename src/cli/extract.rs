@@ -1,0 +1,101 @@
+//! `assay extract`
+
+use polars::prelude::{Column, DataFrame};
+
+use super::progress::JobProgress;
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::extract::{self, Cancel, Outcome, Selection};
+use crate::frame::{self, Format};
+use crate::store::{RunStatus, Store};
+
+#[derive(Debug, clap::Args)]
+pub struct ExtractArgs {
+    /// A company to extract (repeatable).
+    #[arg(long = "company", value_name = "ID")]
+    pub company: Vec<String>,
+    /// Companies to extract, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub companies: Vec<String>,
+    /// Every company of the workspace.
+    #[arg(long, conflicts_with_all = ["company", "companies"])]
+    pub all: bool,
+    /// An entity to extract (repeatable); all entities when absent.
+    #[arg(long = "entity", value_name = "NAME")]
+    pub entity: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(ws: &Workspace, args: ExtractArgs) -> Result<i32> {
+    let mut companies = args.company.clone();
+    companies.extend(args.companies.iter().filter(|c| !c.is_empty()).cloned());
+    if companies.is_empty() && !args.all {
+        return Err(Error::Usage(
+            "say which companies: --company ID, --companies A,B or --all".into(),
+        ));
+    }
+    let selection = Selection {
+        companies,
+        entities: args.entity,
+    };
+    let store = Store::open(&ws.cache_path())?;
+    let cancel = Cancel::new();
+    let on_interrupt = cancel.clone();
+    // A second Ctrl-C while cancelling falls through to the default (the process ends; the
+    // catalog recovers the run as failed on the next start).
+    let _ = ctrlc::set_handler(move || {
+        eprintln!("cancelling…");
+        on_interrupt.cancel();
+    });
+    let progress = JobProgress::new();
+    let outcomes = extract::run(ws, &store, &selection, &cancel, &|e| progress.handle(e))?;
+    let mut df = outcomes_frame(&outcomes)?;
+    frame::write(&mut df, args.format, &mut std::io::stdout())?;
+    Ok(exit_code(&outcomes))
+}
+
+fn exit_code(outcomes: &[Outcome]) -> i32 {
+    let failed: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.status != RunStatus::Ok)
+        .collect();
+    if failed.is_empty() {
+        0
+    } else if failed.iter().all(|o| o.drift_failure) {
+        1
+    } else {
+        3
+    }
+}
+
+fn outcomes_frame(outcomes: &[Outcome]) -> Result<DataFrame> {
+    let col = |name: &str, f: &dyn Fn(&Outcome) -> String| {
+        Column::new(name.into(), outcomes.iter().map(f).collect::<Vec<String>>())
+    };
+    DataFrame::new(vec![
+        col("company", &|o| o.company.clone()),
+        col("entity", &|o| o.entity.clone()),
+        Column::new(
+            "run".into(),
+            outcomes
+                .iter()
+                .map(|o| o.run_id)
+                .collect::<Vec<Option<i64>>>(),
+        ),
+        col("status", &|o| o.status.as_str().to_string()),
+        Column::new(
+            "rows".into(),
+            outcomes.iter().map(|o| o.rows).collect::<Vec<i64>>(),
+        ),
+        Column::new(
+            "seconds".into(),
+            outcomes
+                .iter()
+                .map(|o| (o.seconds * 100.0).round() / 100.0)
+                .collect::<Vec<f64>>(),
+        ),
+        col("error", &|o| o.error.clone().unwrap_or_default()),
+    ])
+    .map_err(|e| Error::Runtime(format!("frame: {e}")))
+}

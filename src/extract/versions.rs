@@ -1,0 +1,135 @@
+//! Versioned bronze tables. Every run appends its rows to `<entity>__data` tagged with its
+//! run id; the view `<entity>` shows, per company, only the run marked current in
+//! `assay.table_versions`. The switch to a new version is one small transaction, so a
+//! failed or killed run never changes what readers see.
+
+use chrono::NaiveDateTime;
+use duckdb::{params, Connection};
+
+use crate::error::Result;
+use crate::sql::{ident, literal};
+
+pub const LAYER: &str = "bronze";
+
+pub fn data_table(entity: &str) -> String {
+    format!("{}.{}", ident(LAYER), ident(&format!("{entity}__data")))
+}
+
+pub fn view(entity: &str) -> String {
+    format!("{}.{}", ident(LAYER), ident(entity))
+}
+
+/// (Re)create the view of current versions.
+pub fn create_view(conn: &Connection, entity: &str) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE VIEW {view} AS SELECT d.* FROM {data} AS d SEMI JOIN \
+           (SELECT company, run_id FROM assay.table_versions \
+            WHERE layer = {layer} AND table_name = {name} AND is_current) AS v \
+         ON d._company = v.company AND d._run_id = v.run_id",
+        view = view(entity),
+        data = data_table(entity),
+        layer = literal(LAYER),
+        name = literal(entity),
+    ))?;
+    Ok(())
+}
+
+/// Make `run_id` the current version of (entity, company) and close the run, atomically.
+pub fn switch(
+    conn: &Connection,
+    entity: &str,
+    company: &str,
+    run_id: i64,
+    rows: i64,
+    at: NaiveDateTime,
+) -> Result<()> {
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let work = || -> Result<()> {
+        conn.execute(
+            "UPDATE assay.table_versions SET is_current = false \
+             WHERE layer = ? AND table_name = ? AND company = ? AND is_current",
+            params![LAYER, entity, company],
+        )?;
+        conn.execute(
+            "INSERT INTO assay.table_versions VALUES (?, ?, ?, ?, ?, ?, true)",
+            params![LAYER, entity, company, run_id, at, rows],
+        )?;
+        conn.execute(
+            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
+            params![rows, at, run_id],
+        )?;
+        Ok(())
+    };
+    match work() {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Drop versions beyond the newest `keep` for (entity, company), rows and catalog alike.
+pub fn prune(conn: &Connection, entity: &str, company: &str, keep: u32) -> Result<usize> {
+    let old: Vec<i64> = {
+        let mut stmt = conn.prepare(
+            "SELECT run_id FROM assay.table_versions WHERE layer = ? AND table_name = ? AND company = ? \
+             ORDER BY run_id DESC OFFSET ?",
+        )?;
+        let ids = stmt.query_map(params![LAYER, entity, company, keep as i64], |r| r.get(0))?;
+        ids.collect::<Result<Vec<i64>, _>>()?
+    };
+    for id in &old {
+        delete_run_rows(conn, entity, *id)?;
+        conn.execute(
+            "DELETE FROM assay.table_versions WHERE layer = ? AND table_name = ? AND company = ? AND run_id = ?",
+            params![LAYER, entity, company, id],
+        )?;
+    }
+    Ok(old.len())
+}
+
+pub fn delete_run_rows(conn: &Connection, entity: &str, run_id: i64) -> Result<()> {
+    conn.execute(
+        &format!("DELETE FROM {} WHERE _run_id = ?", data_table(entity)),
+        params![run_id],
+    )?;
+    Ok(())
+}
+
+pub fn table_exists(conn: &Connection, schema: &str, table: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        params![schema, table],
+        |r| r.get(0),
+    )?)
+}
+
+/// Runs left `running` by a process that died (kill -9, power loss): mark them failed and
+/// remove whatever rows they had committed. Only one process can hold the cache open for
+/// writing, so any run still `running` when we start is stale.
+pub fn recover_stale_runs(conn: &Connection) -> Result<Vec<i64>> {
+    let stale: Vec<(i64, Option<String>)> = {
+        let mut stmt = conn.prepare(
+            "SELECT id, entity FROM assay.runs WHERE status = 'running' AND kind = 'extract'",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for (id, entity) in &stale {
+        if let Some(entity) = entity {
+            if table_exists(conn, LAYER, &format!("{entity}__data"))? {
+                delete_run_rows(conn, entity, *id)?;
+            }
+        }
+        conn.execute(
+            "UPDATE assay.runs SET status = 'failed', finished = now()::TIMESTAMP, \
+             error = 'interrupted: the process ended before the run finished' WHERE id = ?",
+            params![id],
+        )?;
+    }
+    Ok(stale.into_iter().map(|(id, _)| id).collect())
+}
