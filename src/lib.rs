@@ -11,5 +11,6 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod frame;
+pub mod freshness;
 pub mod sql;
 pub mod store;

@@ -112,10 +112,11 @@ fn build_one(store: &Store, model: &Model) -> Result<ModelOutcome> {
     let body = model.sql.trim().trim_end_matches(';');
     let result = store.transaction(|conn| {
         conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS\n{body}\n"))?;
-        let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
+        let rows: i64 =
+            conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
         conn.execute(
-            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = now()::TIMESTAMP WHERE id = ?",
-            params![rows, run_id],
+            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
+            params![rows, crate::store::utc_now(), run_id],
         )?;
         Ok(rows)
     });

@@ -3,6 +3,7 @@
 mod build;
 mod demo;
 mod extract;
+mod freshness;
 mod progress;
 mod sql;
 mod validate;
@@ -43,6 +44,9 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Build the silver and gold models in dependency order (or run layers.build_command).
     Build(build::BuildArgs),
+    /// Freshness of every company × entity × layer from the catalog (exit 0 fresh, 1 warn,
+    /// 2 error): made for cron over SSH.
+    Freshness(freshness::FreshnessArgs),
     /// Check assay.toml and list every problem with its key and line (exit 2 if any).
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
@@ -79,6 +83,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
+        Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
         Some(Command::Completions { shell }) => {

@@ -20,7 +20,7 @@ use source_sql::Plan;
 use crate::config::{OnDrift, Workspace};
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
-use crate::store::{RunStatus, Store};
+use crate::store::{utc_now, RunStatus, Store};
 
 /// Which companies and entities to extract; empty means all.
 #[derive(Debug, Clone, Default)]
@@ -402,10 +402,6 @@ fn run_jobs(
     Ok(outcomes)
 }
 
-fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
-}
-
 fn run_job(
     conn: &Connection,
     catalog: &str,
@@ -430,7 +426,7 @@ fn run_job(
         let run_id: i64 = conn.query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status, source) \
              VALUES ('extract', ?, ?, ?, 'running', ?) RETURNING id",
-            params![job.company, job.entity, now(), job.plan.describe()],
+            params![job.company, job.entity, utc_now(), job.plan.describe()],
             |r| r.get(0),
         )?;
         outcome.run_id = Some(run_id);
@@ -449,7 +445,7 @@ fn run_job(
         let pieces = pieces(&job.plan);
         let total: u64 = pieces.iter().map(|p| p.2).sum::<u64>().max(1);
         let (mut done, mut rows) = (0u64, 0i64);
-        let loaded_at = now();
+        let loaded_at = utc_now();
         for (relation, source, weight) in pieces {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -484,7 +480,7 @@ fn run_job(
             return Err(Error::Cancelled);
         }
         let _guard = switch_lock.lock().expect("switch lock");
-        versions::switch(conn, &job.entity, &job.company, run_id, rows, now())?;
+        versions::switch(conn, &job.entity, &job.company, run_id, rows, utc_now())?;
         versions::prune(conn, &job.entity, &job.company, retention)?;
         Ok(rows)
     })();
@@ -508,7 +504,7 @@ fn run_job(
                 let _ = versions::delete_run_rows(conn, &job.entity, run_id);
                 let _ = conn.execute(
                     "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
-                    params![status.as_str(), now(), e.to_string(), run_id],
+                    params![status.as_str(), utc_now(), e.to_string(), run_id],
                 );
             }
         }

@@ -126,9 +126,9 @@ pub fn recover_stale_runs(conn: &Connection) -> Result<Vec<i64>> {
             }
         }
         conn.execute(
-            "UPDATE assay.runs SET status = 'failed', finished = now()::TIMESTAMP, \
+            "UPDATE assay.runs SET status = 'failed', finished = ?, \
              error = 'interrupted: the process ended before the run finished' WHERE id = ?",
-            params![id],
+            params![crate::store::utc_now(), id],
         )?;
     }
     Ok(stale.into_iter().map(|(id, _)| id).collect())

@@ -40,7 +40,8 @@ pub struct Run {
     pub error: Option<String>,
 }
 
-fn now() -> NaiveDateTime {
+/// The catalog keeps UTC wall-clock times without a zone.
+pub fn utc_now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 
@@ -55,7 +56,7 @@ impl Store {
         Ok(self.conn().query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status) \
              VALUES (?, ?, ?, ?, 'running') RETURNING id",
-            params![kind, company, entity, now()],
+            params![kind, company, entity, utc_now()],
             |r| r.get(0),
         )?)
     }
@@ -70,7 +71,7 @@ impl Store {
     ) -> Result<()> {
         self.conn().execute(
             "UPDATE assay.runs SET finished = ?, status = ?, rows = ?, error = ? WHERE id = ?",
-            params![now(), status.as_str(), rows, error, id],
+            params![utc_now(), status.as_str(), rows, error, id],
         )?;
         Ok(())
     }

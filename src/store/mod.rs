@@ -10,7 +10,7 @@ use std::sync::Arc;
 use duckdb::{Connection, InterruptHandle};
 
 use crate::error::{Error, IoContext, Result};
-pub use catalog::{Run, RunStatus};
+pub use catalog::{utc_now, Run, RunStatus};
 
 pub struct Store {
     conn: Connection,

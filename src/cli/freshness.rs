@@ -1,0 +1,79 @@
+//! `assay freshness`
+
+use polars::prelude::{Column, DataFrame};
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::frame::{self, Format};
+use crate::freshness::{self, Row};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct FreshnessArgs {
+    /// Only these layers (bronze, silver, gold); repeatable.
+    #[arg(long)]
+    pub layer: Vec<String>,
+    /// Only rows that are not ok.
+    #[arg(long)]
+    pub problems: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(ws: &Workspace, args: FreshnessArgs) -> Result<i32> {
+    let store = Store::open(&ws.cache_path())?;
+    let now = crate::store::utc_now();
+    let rows: Vec<Row> = freshness::report(ws, store.conn(), now)?
+        .into_iter()
+        .filter(|r| args.layer.is_empty() || args.layer.contains(&r.layer))
+        .collect();
+    let code = freshness::exit_code(&rows);
+    let shown: Vec<&Row> = rows
+        .iter()
+        .filter(|r| !args.problems || r.status != freshness::Status::Ok)
+        .collect();
+    let mut df = rows_frame(&shown, args.format)?;
+    frame::write(&mut df, args.format, &mut std::io::stdout())?;
+    Ok(code)
+}
+
+fn rows_frame(rows: &[&Row], format: Format) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&Row) -> String| {
+        Column::new(
+            name.into(),
+            rows.iter().map(|r| f(r)).collect::<Vec<String>>(),
+        )
+    };
+    // People read ages; machines get seconds.
+    let age = if format == Format::Table || format == Format::Md {
+        text("age", &|r| {
+            r.age_seconds.map(freshness::human_age).unwrap_or_default()
+        })
+    } else {
+        Column::new(
+            "age_seconds".into(),
+            rows.iter()
+                .map(|r| r.age_seconds)
+                .collect::<Vec<Option<i64>>>(),
+        )
+    };
+    DataFrame::new(vec![
+        text("company", &|r| r.company.clone()),
+        text("entity", &|r| r.entity.clone()),
+        text("layer", &|r| r.layer.clone()),
+        text("table", &|r| r.table.clone()),
+        text("loaded_at", &|r| {
+            r.loaded_at
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default()
+        }),
+        age,
+        Column::new(
+            "rows".into(),
+            rows.iter().map(|r| r.rows).collect::<Vec<Option<i64>>>(),
+        ),
+        text("status", &|r| r.status.as_str().to_string()),
+        text("note", &|r| r.note.clone()),
+    ])
+    .map_err(|e| Error::Runtime(format!("frame: {e}")))
+}
