@@ -79,13 +79,15 @@ pub fn judge(age: i64, warn: Option<Duration>, error: Option<Duration>) -> Statu
     }
 }
 
-/// Successful extract loads: (entity, company) → finish times, oldest first.
-fn loads(conn: &Connection) -> Result<BTreeMap<(String, String), Vec<(NaiveDateTime, i64)>>> {
+/// (entity, company) → (finish time, rows) of each successful load, oldest first.
+type LoadHistory = BTreeMap<(String, String), Vec<(NaiveDateTime, i64)>>;
+
+fn loads(conn: &Connection) -> Result<LoadHistory> {
     let mut stmt = conn.prepare(
         "SELECT entity, company, finished, coalesce(rows, 0) FROM assay.runs \
          WHERE kind = 'extract' AND status = 'ok' AND finished IS NOT NULL ORDER BY finished",
     )?;
-    let mut map: BTreeMap<(String, String), Vec<(NaiveDateTime, i64)>> = BTreeMap::new();
+    let mut map = LoadHistory::new();
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
