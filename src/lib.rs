@@ -12,5 +12,8 @@ pub mod error;
 pub mod extract;
 pub mod frame;
 pub mod freshness;
+pub mod legacy;
+pub mod recon;
+pub mod source;
 pub mod sql;
 pub mod store;

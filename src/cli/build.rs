@@ -4,8 +4,8 @@ use polars::prelude::{Column, DataFrame};
 
 use crate::build::{self, BuildStatus, ModelOutcome};
 use crate::config::Workspace;
-use crate::error::{Error, Result};
-use crate::frame::{self, Format};
+use crate::error::Result;
+use crate::frame::{self, text_column, Format};
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -41,12 +41,11 @@ pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
 }
 
 fn outcomes_frame(outcomes: &[ModelOutcome]) -> Result<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&ModelOutcome) -> String| {
-        Column::new(name.into(), outcomes.iter().map(f).collect::<Vec<String>>())
-    };
-    DataFrame::new(vec![
-        text("model", &|o| o.model.clone()),
-        text("status", &|o| format!("{:?}", o.status).to_lowercase()),
+    frame::from_columns(vec![
+        text_column("model", outcomes, |o| o.model.clone()),
+        text_column("status", outcomes, |o| {
+            format!("{:?}", o.status).to_lowercase()
+        }),
         Column::new(
             "rows".into(),
             outcomes
@@ -61,7 +60,6 @@ fn outcomes_frame(outcomes: &[ModelOutcome]) -> Result<DataFrame> {
                 .map(|o| (o.seconds * 100.0).round() / 100.0)
                 .collect::<Vec<f64>>(),
         ),
-        text("error", &|o| o.error.clone().unwrap_or_default()),
+        text_column("error", outcomes, |o| o.error.clone().unwrap_or_default()),
     ])
-    .map_err(|e| Error::Runtime(format!("frame: {e}")))
 }

@@ -6,7 +6,7 @@ use super::progress::JobProgress;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Outcome, Selection};
-use crate::frame::{self, Format};
+use crate::frame::{self, text_column, Format};
 use crate::store::{RunStatus, Store};
 
 #[derive(Debug, clap::Args)]
@@ -70,12 +70,9 @@ fn exit_code(outcomes: &[Outcome]) -> i32 {
 }
 
 fn outcomes_frame(outcomes: &[Outcome]) -> Result<DataFrame> {
-    let col = |name: &str, f: &dyn Fn(&Outcome) -> String| {
-        Column::new(name.into(), outcomes.iter().map(f).collect::<Vec<String>>())
-    };
-    DataFrame::new(vec![
-        col("company", &|o| o.company.clone()),
-        col("entity", &|o| o.entity.clone()),
+    frame::from_columns(vec![
+        text_column("company", outcomes, |o| o.company.clone()),
+        text_column("entity", outcomes, |o| o.entity.clone()),
         Column::new(
             "run".into(),
             outcomes
@@ -83,7 +80,7 @@ fn outcomes_frame(outcomes: &[Outcome]) -> Result<DataFrame> {
                 .map(|o| o.run_id)
                 .collect::<Vec<Option<i64>>>(),
         ),
-        col("status", &|o| o.status.as_str().to_string()),
+        text_column("status", outcomes, |o| o.status.as_str().to_string()),
         Column::new(
             "rows".into(),
             outcomes.iter().map(|o| o.rows).collect::<Vec<i64>>(),
@@ -95,7 +92,6 @@ fn outcomes_frame(outcomes: &[Outcome]) -> Result<DataFrame> {
                 .map(|o| (o.seconds * 100.0).round() / 100.0)
                 .collect::<Vec<f64>>(),
         ),
-        col("error", &|o| o.error.clone().unwrap_or_default()),
+        text_column("error", outcomes, |o| o.error.clone().unwrap_or_default()),
     ])
-    .map_err(|e| Error::Runtime(format!("frame: {e}")))
 }

@@ -3,8 +3,8 @@
 use polars::prelude::{Column, DataFrame};
 
 use crate::config::Workspace;
-use crate::error::{Error, Result};
-use crate::frame::{self, Format};
+use crate::error::Result;
+use crate::frame::{self, text_column, Format};
 use crate::freshness::{self, Row};
 use crate::store::Store;
 
@@ -38,15 +38,9 @@ pub fn run(ws: &Workspace, args: FreshnessArgs) -> Result<i32> {
 }
 
 fn rows_frame(rows: &[&Row], format: Format) -> Result<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&Row) -> String| {
-        Column::new(
-            name.into(),
-            rows.iter().map(|r| f(r)).collect::<Vec<String>>(),
-        )
-    };
     // People read ages; machines get seconds.
     let age = if format == Format::Table || format == Format::Md {
-        text("age", &|r| {
+        text_column("age", rows, |r| {
             r.age_seconds.map(freshness::human_age).unwrap_or_default()
         })
     } else {
@@ -57,12 +51,12 @@ fn rows_frame(rows: &[&Row], format: Format) -> Result<DataFrame> {
                 .collect::<Vec<Option<i64>>>(),
         )
     };
-    DataFrame::new(vec![
-        text("company", &|r| r.company.clone()),
-        text("entity", &|r| r.entity.clone()),
-        text("layer", &|r| r.layer.clone()),
-        text("table", &|r| r.table.clone()),
-        text("loaded_at", &|r| {
+    frame::from_columns(vec![
+        text_column("company", rows, |r| r.company.clone()),
+        text_column("entity", rows, |r| r.entity.clone()),
+        text_column("layer", rows, |r| r.layer.clone()),
+        text_column("table", rows, |r| r.table.clone()),
+        text_column("loaded_at", rows, |r| {
             r.loaded_at
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default()
@@ -72,8 +66,7 @@ fn rows_frame(rows: &[&Row], format: Format) -> Result<DataFrame> {
             "rows".into(),
             rows.iter().map(|r| r.rows).collect::<Vec<Option<i64>>>(),
         ),
-        text("status", &|r| r.status.as_str().to_string()),
-        text("note", &|r| r.note.clone()),
+        text_column("status", rows, |r| r.status.as_str().to_string()),
+        text_column("note", rows, |r| r.note.clone()),
     ])
-    .map_err(|e| Error::Runtime(format!("frame: {e}")))
 }

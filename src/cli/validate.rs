@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::config::{check, CONFIG_FILE};
 use crate::error::{ConfigIssue, Error, IoContext, Result};
-use crate::frame::{self, Format};
+use crate::frame::{self, text_column, Format};
 use polars::prelude::{Column, DataFrame};
 
 #[derive(Debug, clap::Args)]
@@ -60,15 +60,17 @@ pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
 }
 
 fn issues_frame(issues: &[ConfigIssue]) -> Result<DataFrame> {
-    let text = |f: fn(&ConfigIssue) -> String| issues.iter().map(f).collect::<Vec<String>>();
-    let number =
-        |f: fn(&ConfigIssue) -> usize| issues.iter().map(|i| f(i) as u64).collect::<Vec<u64>>();
-    DataFrame::new(vec![
-        Column::new("file".into(), text(|i| i.file.display().to_string())),
-        Column::new("key".into(), text(|i| i.key.clone())),
-        Column::new("line".into(), number(|i| i.line)),
-        Column::new("column".into(), number(|i| i.column)),
-        Column::new("message".into(), text(|i| i.message.clone())),
+    frame::from_columns(vec![
+        text_column("file", issues, |i| i.file.display().to_string()),
+        text_column("key", issues, |i| i.key.clone()),
+        Column::new(
+            "line".into(),
+            issues.iter().map(|i| i.line as u64).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "column".into(),
+            issues.iter().map(|i| i.column as u64).collect::<Vec<u64>>(),
+        ),
+        text_column("message", issues, |i| i.message.clone()),
     ])
-    .map_err(|e| Error::Runtime(format!("frame: {e}")))
 }

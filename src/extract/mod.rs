@@ -19,6 +19,7 @@ use source_sql::Plan;
 
 use crate::config::{OnDrift, Workspace};
 use crate::error::{Error, Result};
+use crate::source;
 use crate::sql::{ident, literal};
 use crate::store::{utc_now, RunStatus, Store};
 
@@ -75,6 +76,8 @@ struct Job {
     entity: String,
     plan: Plan,
     select_list: String,
+    /// As the source names them, and as bronze does (renames applied).
+    source_columns: Vec<ColumnDef>,
     columns: Vec<ColumnDef>,
 }
 
@@ -161,7 +164,12 @@ fn prepare(
     let def = &ws.config.entities[entity];
     let runtime = |e: Error| (e.to_string(), false);
     let plan = source_sql::plan(ws, entity, def, company).map_err(runtime)?;
-    let source_columns = describe(conn, catalog, &plan).map_err(runtime)?;
+    let source_columns = match &plan {
+        Plan::Server { source_name, query } => {
+            source::describe(&server_query(ws, source_name, query)).map_err(runtime)?
+        }
+        _ => describe(conn, catalog, &plan).map_err(runtime)?,
+    };
     let mut renames = def.rename.clone();
     if let Some(o) = def.overrides.get(company) {
         renames.extend(o.rename.clone());
@@ -213,8 +221,21 @@ fn prepare(
         entity: entity.into(),
         plan,
         select_list,
+        source_columns,
         columns,
     })
+}
+
+fn server_query<'a>(
+    ws: &'a Workspace,
+    source_name: &'a str,
+    query: &str,
+) -> source::ServerQuery<'a> {
+    source::ServerQuery {
+        source_name,
+        source: &ws.config.sources[source_name],
+        query: query.to_string(),
+    }
 }
 
 /// The relation for each piece of a plan, with its share of the work (bytes for files).
@@ -237,6 +258,8 @@ fn pieces(plan: &Plan) -> Vec<(String, String, u64)> {
                 1,
             )]
         }
+        // Read once fetched; see `fetch_server`.
+        Plan::Server { .. } => Vec::new(),
     }
 }
 
@@ -382,8 +405,16 @@ fn run_jobs(
             let (queue, outcomes, switch_lock) = (&queue, &outcomes, &switch_lock);
             workers.push(scope.spawn(move || {
                 while let Some(job) = queue.lock().expect("queue").pop_front() {
-                    let outcome =
-                        run_job(&conn, catalog, &job, retention, cancel, switch_lock, sink);
+                    let outcome = run_job(
+                        ws,
+                        &conn,
+                        catalog,
+                        &job,
+                        retention,
+                        cancel,
+                        switch_lock,
+                        sink,
+                    );
                     sink(Event::Finished {
                         outcome: outcome.clone(),
                     });
@@ -402,7 +433,9 @@ fn run_jobs(
     Ok(outcomes)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_job(
+    ws: &Workspace,
     conn: &Connection,
     catalog: &str,
     job: &Job,
@@ -442,7 +475,21 @@ fn run_job(
                 params![run_id, i as i32, c.name, c.type_],
             )?;
         }
-        let pieces = pieces(&job.plan);
+        let mut staged = None;
+        let pieces = match &job.plan {
+            Plan::Server { source_name, query } => {
+                let path = fetch_server(ws, job, source_name, query, run_id, started, sink)?;
+                let piece = (
+                    source::csv_relation(&path, &job.source_columns),
+                    job.plan.describe(),
+                    1,
+                );
+                staged = Some(path);
+                vec![piece]
+            }
+            plan => pieces(plan),
+        };
+        let _cleanup = staged.as_ref().map(TempFile);
         let total: u64 = pieces.iter().map(|p| p.2).sum::<u64>().max(1);
         let (mut done, mut rows) = (0u64, 0i64);
         let loaded_at = utc_now();
@@ -510,6 +557,51 @@ fn run_job(
         }
     }
     outcome
+}
+
+/// Removes a staged file when the run is done with it, however it ends.
+struct TempFile<'a>(&'a std::path::PathBuf);
+
+impl Drop for TempFile<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.0);
+    }
+}
+
+/// Stream a server query's rows into a CSV file beside the cache.
+fn fetch_server(
+    ws: &Workspace,
+    job: &Job,
+    source_name: &str,
+    query: &str,
+    run_id: i64,
+    started: Instant,
+    sink: &(dyn Fn(Event) + Sync),
+) -> Result<std::path::PathBuf> {
+    let dir = ws
+        .cache_path()
+        .parent()
+        .map_or_else(std::env::temp_dir, |p| p.join("tmp"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(format!("run_{run_id}.csv"));
+    let q = server_query(ws, source_name, query);
+    let mut report = |rows: u64| {
+        sink(Event::Progress {
+            company: job.company.clone(),
+            entity: job.entity.clone(),
+            rows: rows as i64,
+            done_fraction: None,
+            rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        })
+    };
+    match source::fetch_csv(&q, &path, &mut report) {
+        Ok(_) => Ok(path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
+    }
 }
 
 /// Rows per company and entity in the current versions, for summaries.

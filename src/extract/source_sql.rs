@@ -20,6 +20,8 @@ pub enum Plan {
         alias: String,
         query: String,
     },
+    /// A query on a database server (PostgreSQL, MySQL), fetched to a file first.
+    Server { source_name: String, query: String },
 }
 
 impl Plan {
@@ -28,6 +30,7 @@ impl Plan {
         match self {
             Plan::Files { files, .. } => format!("{} file(s)", files.len()),
             Plan::Duckdb { path, query, .. } => format!("{}: {query}", path.display()),
+            Plan::Server { source_name, query } => format!("{source_name}: {query}"),
         }
     }
 }
@@ -79,6 +82,10 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
                 ),
             })
         }
+        SourceKind::Postgres | SourceKind::Mysql => Ok(Plan::Server {
+            source_name: entity.source.clone(),
+            query: render_company_template(entity.query.as_deref().unwrap_or_default(), company),
+        }),
         other => Err(Error::Usage(format!(
             "sources.{}: {} sources are not supported by this build of assay yet",
             entity.source,

@@ -52,6 +52,16 @@ pub fn query(conn: &Connection, sql: &str, params: impl Params) -> Result<DataFr
     Ok(df)
 }
 
+/// A text column made from any list, for report frames built in Rust.
+pub fn text_column<T>(name: &str, items: &[T], f: impl Fn(&T) -> String) -> Column {
+    Column::new(name.into(), items.iter().map(f).collect::<Vec<String>>())
+}
+
+/// A frame from columns of equal length.
+pub fn from_columns(columns: Vec<Column>) -> Result<DataFrame> {
+    DataFrame::new(columns).map_err(polars_error)
+}
+
 fn polars_error(e: PolarsError) -> Error {
     Error::Runtime(format!("frame: {e}"))
 }

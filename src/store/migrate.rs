@@ -49,6 +49,17 @@ pub const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE assay.runs ADD COLUMN source VARCHAR;
     "#,
+    // v3: what each legacy export import was made from, to skip unchanged files.
+    r#"
+    CREATE TABLE assay.legacy_imports (
+        export VARCHAR NOT NULL,
+        company VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        imported TIMESTAMP NOT NULL,
+        PRIMARY KEY (export, company)
+    );
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

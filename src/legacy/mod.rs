@@ -1,0 +1,240 @@
+//! Legacy exports into the cache: each company's files read with their format hints into
+//! `legacy."<export>__<company>"`, the view `legacy."<export>"` over all of them, and a
+//! fingerprint of the files so an unchanged export is not read again.
+
+mod structure;
+
+use std::path::PathBuf;
+
+use duckdb::{params, Connection};
+use serde::Serialize;
+
+use crate::config::{CsvHints, Workspace};
+use crate::error::{Error, Result};
+use crate::sql::{ident, literal};
+use crate::store::{utc_now, Store};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    pub export: String,
+    pub company: String,
+    pub files: usize,
+    pub rows: i64,
+    /// True when the files had not changed since the last import.
+    pub unchanged: bool,
+}
+
+pub fn table_name(export: &str, company: &str) -> String {
+    format!("{export}__{company}")
+}
+
+fn files_for(ws: &Workspace, pattern: &str, company: &str) -> Result<Vec<PathBuf>> {
+    let full = ws.path(&pattern.replace("{company}", company));
+    let text = full.to_string_lossy().to_string();
+    let mut files: Vec<PathBuf> = glob::glob(&text)
+        .map_err(|e| Error::Usage(format!("bad legacy glob `{text}`: {e}")))?
+        .filter_map(|p| p.ok())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// What the import depends on: every file's path, size and modification time, and the hints.
+fn fingerprint(files: &[PathBuf], hints: &CsvHints) -> String {
+    let mut parts: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let meta = f.metadata().ok();
+            let size = meta.as_ref().map_or(0, |m| m.len());
+            let modified = meta
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{size}:{modified}", f.display())
+        })
+        .collect();
+    parts.push(serde_json::to_string(hints).unwrap_or_default());
+    parts.join("|")
+}
+
+/// The `read_csv(…)` call for these files and hints.
+pub fn csv_relation(files: &[PathBuf], hints: &CsvHints) -> String {
+    let list = files
+        .iter()
+        .map(|f| literal(&f.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut options = vec![
+        "header = true".to_string(),
+        "union_by_name = true".into(),
+        "filename = true".into(),
+    ];
+    if let Some(d) = &hints.delimiter {
+        let d = if d == "\\t" { "\t" } else { d.as_str() };
+        options.push(format!("delim = {}", literal(d)));
+    }
+    if let Some(d) = &hints.decimal {
+        options.push(format!("decimal_separator = {}", literal(d)));
+    }
+    if let Some(f) = &hints.date_format {
+        options.push(format!("dateformat = {}", literal(f)));
+    }
+    if let Some(e) = &hints.encoding {
+        options.push(format!("encoding = {}", literal(&e.to_ascii_lowercase())));
+    }
+    format!("read_csv([{list}], {})", options.join(", "))
+}
+
+/// Import one company's export if its files changed (or `force`).
+pub fn import(
+    ws: &Workspace,
+    store: &Store,
+    export: &str,
+    company: &str,
+    force: bool,
+) -> Result<Imported> {
+    let def = ws
+        .config
+        .legacy
+        .get(export)
+        .ok_or_else(|| Error::Usage(format!("unknown legacy export `{export}`")))?;
+    let hints = def.hints_for(company);
+    let files = files_for(ws, &def.files, company)?;
+    if files.is_empty() {
+        return Err(Error::Runtime(format!(
+            "legacy.{export}: no file matches {} for company {company}",
+            ws.path(&def.files.replace("{company}", company)).display()
+        )));
+    }
+    let print = fingerprint(&files, &hints);
+    let conn = store.conn();
+    let previous: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT fingerprint, rows FROM assay.legacy_imports WHERE export = ? AND company = ?",
+            params![export, company],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let table = format!(
+        "{}.{}",
+        ident("legacy"),
+        ident(&table_name(export, company))
+    );
+    if let Some((fp, rows)) = &previous {
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'legacy' AND table_name = ?",
+            params![table_name(export, company)],
+            |r| r.get(0),
+        )?;
+        if !force && *fp == print && exists {
+            return Ok(Imported {
+                export: export.into(),
+                company: company.into(),
+                files: files.len(),
+                rows: *rows,
+                unchanged: true,
+            });
+        }
+    }
+    let delimiter = match hints.delimiter.as_deref() {
+        Some("\\t") => b'\t',
+        Some(d) => d.bytes().next().unwrap_or(b','),
+        None => b',',
+    };
+    if !hints
+        .encoding
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("utf-16"))
+    {
+        for f in &files {
+            structure::check(f, delimiter)
+                .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+        }
+    }
+    let relation = csv_relation(&files, &hints);
+    let columns = describe(conn, &relation)
+        .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+    let select: Vec<String> = columns
+        .iter()
+        .filter(|c| *c != "filename")
+        .map(|c| {
+            let header = c.trim_start_matches('\u{feff}');
+            let name = hints.rename.get(header).map_or(header, String::as_str);
+            format!("{} AS {}", ident(c), ident(name))
+        })
+        .collect();
+    let rows = store.transaction(|conn| {
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TABLE {table} AS SELECT {}, {} AS _company, filename AS _source FROM {relation}",
+            select.join(", "),
+            literal(company)
+        ))
+        .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+        let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        conn.execute(
+            "INSERT OR REPLACE INTO assay.legacy_imports VALUES (?, ?, ?, ?, ?)",
+            params![export, company, print, rows, utc_now()],
+        )?;
+        refresh_view(conn, export)?;
+        Ok(rows)
+    })?;
+    Ok(Imported {
+        export: export.into(),
+        company: company.into(),
+        files: files.len(),
+        rows,
+        unchanged: false,
+    })
+}
+
+fn describe(conn: &Connection, relation: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `legacy."<export>"`: every imported company's table, columns matched by name.
+fn refresh_view(conn: &Connection, export: &str) -> Result<()> {
+    let tables: Vec<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'legacy' \
+             AND table_type = 'BASE TABLE' AND table_name LIKE ? ESCAPE '\\' ORDER BY table_name",
+        )?;
+        let pattern = format!("{}\\_\\_%", export.replace('_', "\\_"));
+        let rows = stmt.query_map(params![pattern], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let parts: Vec<String> = tables
+        .iter()
+        .map(|t| format!("SELECT * FROM {}.{}", ident("legacy"), ident(t)))
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE VIEW {}.{} AS {}",
+        ident("legacy"),
+        ident(export),
+        parts.join(" UNION ALL BY NAME ")
+    ))?;
+    Ok(())
+}
+
+/// Import every company's export (all exports when `export` is None).
+pub fn import_all(
+    ws: &Workspace,
+    store: &Store,
+    export: Option<&str>,
+    force: bool,
+) -> Result<Vec<Imported>> {
+    let mut out = Vec::new();
+    for (name, _) in ws
+        .config
+        .legacy
+        .iter()
+        .filter(|(n, _)| export.is_none_or(|e| e == n.as_str()))
+    {
+        for company in ws.config.companies.keys() {
+            out.push(import(ws, store, name, company, force)?);
+        }
+    }
+    Ok(out)
+}

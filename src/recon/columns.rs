@@ -1,0 +1,240 @@
+//! Per-column comparison by key: the six classes of dbt-audit-helper's
+//! `compare_all_columns`, and `compare_which_columns_differ`.
+
+use duckdb::Connection;
+use polars::prelude::DataFrame;
+
+use super::equality::{equal, is_null, Rules};
+use super::relation::Relation;
+use crate::error::{Error, Result};
+use crate::frame;
+use crate::sql::{ident, literal};
+
+/// Two relations joined on their keys, with the columns to compare paired up.
+pub struct KeyedPair<'a> {
+    pub a: &'a Relation,
+    pub b: &'a Relation,
+    pub keys: Vec<String>,
+    /// (column in a, column in b) compared, in a's order.
+    pub columns: Vec<(String, String)>,
+    pub rules: Rules,
+}
+
+impl<'a> KeyedPair<'a> {
+    /// Pair the columns of `a` with those of `b` (same name, or as `map` says), leaving out
+    /// `exclude`; `only` restricts to the named columns.
+    pub fn new(
+        a: &'a Relation,
+        b: &'a Relation,
+        keys: &[String],
+        only: Option<&[String]>,
+        exclude: &[String],
+        map: &[(String, String)],
+        rules: Rules,
+    ) -> Result<Self> {
+        if keys.is_empty() {
+            return Err(Error::Usage(
+                "a keyed compare needs at least one key column".into(),
+            ));
+        }
+        let b_name = |name: &str| -> Option<String> {
+            let target = map
+                .iter()
+                .find(|(x, _)| x.eq_ignore_ascii_case(name))
+                .map_or(name, |(_, y)| y.as_str());
+            b.find(target).map(|(n, _)| n.clone())
+        };
+        for k in keys {
+            a.require(k, "side a")?;
+            b.require(&b_name(k).unwrap_or_else(|| k.clone()), "side b")?;
+        }
+        let excluded = |n: &str| exclude.iter().any(|e| e.eq_ignore_ascii_case(n));
+        let mut columns = Vec::new();
+        for (name, _) in &a.columns {
+            if excluded(name)
+                || only.is_some_and(|o| !o.iter().any(|x| x.eq_ignore_ascii_case(name)))
+            {
+                continue;
+            }
+            if let Some(bn) = b_name(name) {
+                columns.push((name.clone(), bn));
+            }
+        }
+        Ok(KeyedPair {
+            a,
+            b,
+            keys: keys.to_vec(),
+            columns,
+            rules,
+        })
+    }
+
+    fn b_key(&self, key: &str) -> String {
+        self.columns
+            .iter()
+            .find(|(x, _)| x.eq_ignore_ascii_case(key))
+            .map_or_else(|| key.to_string(), |(_, y)| y.clone())
+    }
+
+    fn type_of(rel: &Relation, name: &str) -> String {
+        rel.find(name)
+            .map_or_else(|| "VARCHAR".into(), |(_, t)| t.clone())
+    }
+
+    /// `primary_key` as dbt writes it: the key itself, or for composite keys the md5 of
+    /// the parts joined by '-', NULL written as '_dbt_utils_surrogate_key_null_'.
+    fn primary_key_expr(&self) -> String {
+        let part = |k: &String| format!("coalesce(a.{}, b.{})", ident(k), ident(&self.b_key(k)));
+        if self.keys.len() == 1 {
+            return format!("CAST({} AS VARCHAR)", part(&self.keys[0]));
+        }
+        let parts: Vec<String> = self
+            .keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "coalesce(CAST({} AS VARCHAR), '_dbt_utils_surrogate_key_null_')",
+                    part(k)
+                )
+            })
+            .collect();
+        format!("md5({})", parts.join(" || '-' || "))
+    }
+
+    /// The full outer join with `in_a`, `in_b`, and `a_i`, `b_i` for the i-th column pair.
+    pub fn joined_sql(&self) -> String {
+        let on: Vec<String> = self
+            .keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "a.{} IS NOT DISTINCT FROM b.{}",
+                    ident(k),
+                    ident(&self.b_key(k))
+                )
+            })
+            .collect();
+        let cols: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (x, y))| format!("a.{} AS a_{i}, b.{} AS b_{i}", ident(x), ident(y)))
+            .collect();
+        let cols = if cols.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", cols.join(", "))
+        };
+        format!(
+            "SELECT {pk} AS primary_key, a.__assay_in IS NOT NULL AS in_a, b.__assay_in IS NOT NULL AS in_b{cols} \
+             FROM (SELECT *, true AS __assay_in FROM {a}) AS a FULL OUTER JOIN (SELECT *, true AS __assay_in FROM {b}) AS b ON {on}",
+            pk = self.primary_key_expr(),
+            a = self.a.sql,
+            b = self.b.sql,
+            on = on.join(" AND "),
+        )
+    }
+
+    /// SQL for the equality of the i-th column pair on the joined rows.
+    pub fn column_equal(&self, i: usize) -> String {
+        let (x, y) = &self.columns[i];
+        equal(
+            &format!("a_{i}"),
+            &Self::type_of(self.a, x),
+            &format!("b_{i}"),
+            &Self::type_of(self.b, y),
+            &self.rules,
+        )
+    }
+
+    fn flags_sql(&self) -> String {
+        let parts: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (x, y))| {
+                let eq = self.column_equal(i);
+                format!(
+                    "SELECT primary_key, {name} AS column_name, {i} AS ordinal, \
+                       in_a AND in_b AND {eq} AS perfect_match, \
+                       in_a AND {null_a} AS null_in_a, in_b AND {null_b} AS null_in_b, \
+                       NOT in_a AS missing_from_a, NOT in_b AS missing_from_b, \
+                       in_a AND in_b AND NOT {eq} AS conflicting_values FROM joined",
+                    name = literal(x),
+                    null_a = is_null(&format!("a_{i}"), &Self::type_of(self.a, x), &self.rules),
+                    null_b = is_null(&format!("b_{i}"), &Self::type_of(self.b, y), &self.rules),
+                )
+            })
+            .collect();
+        format!(
+            "WITH joined AS ({}) {}",
+            self.joined_sql(),
+            parts.join(" UNION ALL ")
+        )
+    }
+}
+
+pub const CLASSES: [&str; 6] = [
+    "perfect_match",
+    "null_in_a",
+    "null_in_b",
+    "missing_from_a",
+    "missing_from_b",
+    "conflicting_values",
+];
+
+/// One row per column with the count of each class.
+pub fn all_columns_summary(conn: &Connection, pair: &KeyedPair) -> Result<DataFrame> {
+    let counts: Vec<String> = CLASSES
+        .iter()
+        .map(|c| format!("count_if({c}) AS {c}"))
+        .collect();
+    let sql = format!(
+        "SELECT column_name, {} FROM ({}) GROUP BY column_name, ordinal ORDER BY ordinal",
+        counts.join(", "),
+        pair.flags_sql()
+    );
+    frame::query(conn, &sql, [])
+}
+
+/// One row per (key, column) with the six flags; only rows that are not a perfect match
+/// when `only_mismatches`.
+pub fn all_columns_detail(
+    conn: &Connection,
+    pair: &KeyedPair,
+    only_mismatches: bool,
+) -> Result<DataFrame> {
+    let filter = if only_mismatches {
+        "WHERE NOT perfect_match"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT primary_key, column_name, {} FROM ({}) {filter} ORDER BY ordinal, primary_key",
+        CLASSES.join(", "),
+        pair.flags_sql()
+    );
+    frame::query(conn, &sql, [])
+}
+
+/// Per column: does any key present on both sides hold different values?
+pub fn which_columns_differ(conn: &Connection, pair: &KeyedPair) -> Result<DataFrame> {
+    let parts: Vec<String> = pair
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (x, _))| {
+            format!(
+                "SELECT {name} AS column_name, {i} AS ordinal, coalesce(bool_or(in_a AND in_b AND NOT {eq}), false) AS has_difference FROM joined",
+                name = literal(x),
+                eq = pair.column_equal(i)
+            )
+        })
+        .collect();
+    let sql = format!(
+        "WITH joined AS ({}) SELECT column_name, has_difference FROM ({}) ORDER BY ordinal",
+        pair.joined_sql(),
+        parts.join(" UNION ALL ")
+    );
+    frame::query(conn, &sql, [])
+}

@@ -1,0 +1,13 @@
+//! Reconciliation: keyed compares of two relations, column classes, whole-row set
+//! compares and schema differences. All work happens in SQL inside DuckDB; only summaries
+//! and the rows asked for come back, as polars frames.
+
+pub mod columns;
+pub mod equality;
+pub mod relation;
+pub mod rows;
+pub mod schema;
+
+pub use columns::KeyedPair;
+pub use equality::Rules;
+pub use relation::Relation;
