@@ -4,6 +4,7 @@
 //! The engine (config, store, frame, demo, ...) knows nothing about the terminal; `cli`
 //! drives it from the command line.
 
+pub mod bench;
 pub mod build;
 pub mod cli;
 pub mod config;

@@ -217,6 +217,35 @@ fn retention_keeps_the_newest_versions_and_old_ones_stay_queryable() {
         ),
         "true"
     );
+    // An earlier retained version is readable as of its run, and reading it changes nothing.
+    let earlier = scalar(
+        &ws,
+        "SELECT min(run_id) FROM assay.table_versions WHERE table_name = 'stock'",
+    );
+    let out = assay(
+        &ws,
+        &[
+            "sql",
+            "--as-of",
+            &earlier,
+            "SELECT DISTINCT _run_id FROM bronze.stock",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        stdout(&out),
+        format!("_run_id\n{earlier}\n"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        scalar(
+            &ws,
+            "SELECT max(_run_id) = (SELECT max(id) FROM assay.runs) FROM bronze.stock"
+        ),
+        "true"
+    );
 }
 
 #[test]

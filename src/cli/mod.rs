@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, all of them thin drivers of the engine.
 
+mod bench;
 mod build;
 mod demo;
 mod extract;
@@ -51,6 +52,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
     Sql(sql::SqlArgs),
+    /// Benchmarks against a baseline measured in the same run (figures, no assertions).
+    Bench(bench::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -86,6 +89,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
+        Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "assay", &mut std::io::stdout());
             Ok(0)

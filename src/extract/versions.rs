@@ -34,6 +34,32 @@ pub fn create_view(conn: &Connection, entity: &str) -> Result<()> {
     Ok(())
 }
 
+/// Point every bronze view at the versions that were current when run `run_id` finished
+/// (the newest retained version per company at or before it). Meant for a transaction that
+/// is rolled back: `assay sql --as-of RUN` reads the past without changing the cache.
+pub fn point_views_as_of(conn: &Connection, run_id: i64) -> Result<usize> {
+    let entities: Vec<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT table_name FROM assay.table_versions WHERE layer = ? ORDER BY 1",
+        )?;
+        let rows = stmt.query_map(params![LAYER], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for entity in &entities {
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE VIEW {view} AS SELECT d.* FROM {data} AS d SEMI JOIN \
+               (SELECT company, max(run_id) AS run_id FROM assay.table_versions \
+                WHERE layer = {layer} AND table_name = {name} AND run_id <= {run_id} GROUP BY company) AS v \
+             ON d._company = v.company AND d._run_id = v.run_id",
+            view = view(entity),
+            data = data_table(entity),
+            layer = literal(LAYER),
+            name = literal(entity),
+        ))?;
+    }
+    Ok(entities.len())
+}
+
 /// Make `run_id` the current version of (entity, company) and close the run, atomically.
 pub fn switch(
     conn: &Connection,
