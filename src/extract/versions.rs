@@ -19,12 +19,13 @@ pub fn view(entity: &str) -> String {
     format!("{}.{}", ident(LAYER), ident(entity))
 }
 
-/// (Re)create the view of current versions.
-pub fn create_view(conn: &Connection, entity: &str) -> Result<()> {
+/// (Re)create the view of `entity` over the versions picked by `which`: a condition on
+/// `assay.table_versions` rows, grouped per company to the newest run that meets it.
+fn point_view(conn: &Connection, entity: &str, which: &str) -> Result<()> {
     conn.execute_batch(&format!(
         "CREATE OR REPLACE VIEW {view} AS SELECT d.* FROM {data} AS d SEMI JOIN \
-           (SELECT company, run_id FROM assay.table_versions \
-            WHERE layer = {layer} AND table_name = {name} AND is_current) AS v \
+           (SELECT company, max(run_id) AS run_id FROM assay.table_versions \
+            WHERE layer = {layer} AND table_name = {name} AND {which} GROUP BY company) AS v \
          ON d._company = v.company AND d._run_id = v.run_id",
         view = view(entity),
         data = data_table(entity),
@@ -32,6 +33,11 @@ pub fn create_view(conn: &Connection, entity: &str) -> Result<()> {
         name = literal(entity),
     ))?;
     Ok(())
+}
+
+/// (Re)create the view of current versions.
+pub fn create_view(conn: &Connection, entity: &str) -> Result<()> {
+    point_view(conn, entity, "is_current")
 }
 
 /// Point every bronze view at the versions that were current when run `run_id` finished
@@ -46,16 +52,7 @@ pub fn point_views_as_of(conn: &Connection, run_id: i64) -> Result<usize> {
         rows.collect::<Result<Vec<_>, _>>()?
     };
     for entity in &entities {
-        conn.execute_batch(&format!(
-            "CREATE OR REPLACE VIEW {view} AS SELECT d.* FROM {data} AS d SEMI JOIN \
-               (SELECT company, max(run_id) AS run_id FROM assay.table_versions \
-                WHERE layer = {layer} AND table_name = {name} AND run_id <= {run_id} GROUP BY company) AS v \
-             ON d._company = v.company AND d._run_id = v.run_id",
-            view = view(entity),
-            data = data_table(entity),
-            layer = literal(LAYER),
-            name = literal(entity),
-        ))?;
+        point_view(conn, entity, &format!("run_id <= {run_id}"))?;
     }
     Ok(entities.len())
 }
