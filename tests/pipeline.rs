@@ -370,3 +370,53 @@ fn freshness_judges_against_thresholds_with_exit_codes() {
     );
     assert_eq!(assay(&ws, &["freshness"]).status.code(), Some(2));
 }
+
+#[test]
+fn ctrl_c_cancels_cleanly() {
+    let (_tmp, ws, _) = demo("1500000");
+    ok(&ws, &["extract", "--all", "--entity", "invoice_lines"]);
+    let before = scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines");
+    let child = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(&ws)
+        .args(["extract", "--all", "--entity", "invoice_lines"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("cancelled"), "{}", text(&out));
+    assert_eq!(
+        scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines"),
+        before
+    );
+    assert_eq!(
+        scalar(
+            &ws,
+            "SELECT count(*) FROM assay.runs WHERE status = 'running'"
+        ),
+        "0"
+    );
+    assert_ne!(
+        scalar(
+            &ws,
+            "SELECT count(*) FROM assay.runs WHERE status = 'cancelled'"
+        ),
+        "0"
+    );
+    let versions = scalar(
+        &ws,
+        "SELECT count(*) FROM assay.table_versions WHERE table_name = 'invoice_lines'",
+    );
+    let data = scalar(
+        &ws,
+        "SELECT count(*) FROM (SELECT DISTINCT _company, _run_id FROM bronze.invoice_lines__data)",
+    );
+    assert_eq!(versions, data, "cancelled runs leave no rows");
+}
