@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod compare;
 mod demo;
 mod extract;
 mod freshness;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Freshness of every company × entity × layer from the catalog (exit 0 fresh, 1 warn,
     /// 2 error): made for cron over SSH.
     Freshness(freshness::FreshnessArgs),
+    /// Compare a legacy export with a layer table: totals, row and column classes, the
+    /// delta by dimension (exit 1 when a measure is out of tolerance).
+    Compare(compare::CompareArgs),
     /// Check assay.toml and list every problem with its key and line (exit 2 if any).
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
@@ -87,6 +91,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
+        Some(Command::Compare(args)) => compare::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
         Some(Command::Bench(args)) => bench::run(args),

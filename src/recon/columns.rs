@@ -18,6 +18,8 @@ pub struct KeyedPair<'a> {
     /// (column in a, column in b) compared, in a's order.
     pub columns: Vec<(String, String)>,
     pub rules: Rules,
+    /// Columns of b carried onto the joined rows as `bx_i` (dimensions only b has).
+    pub extra_b: Vec<String>,
 }
 
 impl<'a> KeyedPair<'a> {
@@ -66,6 +68,7 @@ impl<'a> KeyedPair<'a> {
             keys: keys.to_vec(),
             columns,
             rules,
+            extra_b: Vec::new(),
         })
     }
 
@@ -114,12 +117,18 @@ impl<'a> KeyedPair<'a> {
                 )
             })
             .collect();
-        let cols: Vec<String> = self
+        let mut cols: Vec<String> = self
             .columns
             .iter()
             .enumerate()
             .map(|(i, (x, y))| format!("a.{} AS a_{i}, b.{} AS b_{i}", ident(x), ident(y)))
             .collect();
+        cols.extend(
+            self.extra_b
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("b.{} AS bx_{i}", ident(c))),
+        );
         let cols = if cols.is_empty() {
             String::new()
         } else {

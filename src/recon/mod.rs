@@ -3,8 +3,10 @@
 //! and the rows asked for come back, as polars frames.
 
 pub mod columns;
+pub mod configured;
 pub mod equality;
 pub mod relation;
+pub mod report;
 pub mod rows;
 pub mod schema;
 

@@ -1,0 +1,97 @@
+//! `assay compare` on the demo workspace finds the planted gap and where it sits.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn compare_finds_the_planted_gap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(
+        tmp.path(),
+        &["demo", "ws", "--rows", "20000", "--seed", "5"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary = stdout(&out);
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("Planted gap"))
+        .unwrap();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (gold, legacy): (f64, f64) = (
+        words[3].parse().unwrap(),
+        words[6].trim_end_matches(',').parse().unwrap(),
+    );
+    let ws = tmp.path().join("ws");
+    assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
+    assert_eq!(assay(&ws, &["build"]).status.code(), Some(0));
+    let out = assay(&ws, &["compare", "revenue", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "out of tolerance: {}",
+        text(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &report["revenue"];
+    assert_eq!(r["schema_version"], 1);
+    let m = &r["measures"][0];
+    assert!((m["legacy"].as_f64().unwrap() - legacy).abs() < 0.01, "{m}");
+    assert!((m["new"].as_f64().unwrap() - gold).abs() < 0.01, "{m}");
+    assert_eq!(m["within_tolerance"], false);
+    let rows = &r["rows"];
+    assert!(rows["only_new"].as_i64().unwrap() > 0);
+    assert_eq!(rows["only_legacy"], 0);
+    assert_eq!(rows["duplicate_keys_new"], 0);
+    // The two planted causes lead the invoice_type breakdown and explain most of the gap.
+    let by_type: Vec<&serde_json::Value> = r["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["dimension"] == "invoice_type")
+        .collect();
+    let top: Vec<&str> = by_type
+        .iter()
+        .take(2)
+        .map(|b| b["value"].as_str().unwrap())
+        .collect();
+    assert!(
+        top.contains(&"CANCELLED") && top.contains(&"INTERCOMPANY"),
+        "{top:?}"
+    );
+    let share: f64 = by_type
+        .iter()
+        .take(2)
+        .map(|b| b["share"].as_f64().unwrap())
+        .sum();
+    assert!(share > 0.8, "planted causes explain {share}");
+    // Cobalt's padded branch names meet the clean ones: one row per branch.
+    let branches: Vec<&str> = r["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["dimension"] == "branch")
+        .map(|b| b["value"].as_str().unwrap())
+        .collect();
+    let mut unique = branches.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), branches.len(), "{branches:?}");
+    // One company at a time.
+    let one = assay(
+        &ws,
+        &[
+            "compare",
+            "revenue",
+            "--company",
+            "lumen",
+            "--format",
+            "json",
+        ],
+    );
+    let one: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert!(
+        one["revenue"]["rows"]["legacy_rows"].as_i64().unwrap()
+            < rows["legacy_rows"].as_i64().unwrap()
+    );
+}
