@@ -94,4 +94,31 @@ fn compare_finds_the_planted_gap() {
         one["revenue"]["rows"]["legacy_rows"].as_i64().unwrap()
             < rows["legacy_rows"].as_i64().unwrap()
     );
+    // Explain ranks the planted causes first, as predicates on the new side.
+    let out = assay(&ws, &["explain", "revenue", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let explained: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let causes = explained["causes"].as_array().unwrap();
+    let first_two: Vec<&str> = causes
+        .iter()
+        .take(2)
+        .map(|c| c["predicate"].as_str().unwrap())
+        .collect();
+    assert!(
+        first_two.contains(&"\"invoice_type\" = 'CANCELLED'"),
+        "{first_two:?}"
+    );
+    assert!(
+        first_two.contains(&"\"invoice_type\" = 'INTERCOMPANY'"),
+        "{first_two:?}"
+    );
+    assert!(causes.iter().take(2).all(|c| c["row_class"] == "only_new"));
+    // The late-posted December invoices (missed by the legacy cut-off) come next.
+    assert!(
+        causes.iter().take(5).any(|c| c["predicate"]
+            .as_str()
+            .unwrap()
+            .contains("\"month\" = '2024-12-01'")),
+        "{causes:?}"
+    );
 }

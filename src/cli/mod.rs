@@ -4,6 +4,7 @@ mod bench;
 mod build;
 mod compare;
 mod demo;
+mod explain;
 mod extract;
 mod freshness;
 mod progress;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Compare a legacy export with a layer table: totals, row and column classes, the
     /// delta by dimension (exit 1 when a measure is out of tolerance).
     Compare(compare::CompareArgs),
+    /// Rank the causes of a comparison's gap: dimension values and row classes, each as a
+    /// SQL predicate that could become a legacy rule.
+    Explain(explain::ExplainArgs),
     /// Check assay.toml and list every problem with its key and line (exit 2 if any).
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
@@ -92,6 +96,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
         Some(Command::Compare(args)) => compare::run(&workspace(dir.clone())?, args),
+        Some(Command::Explain(args)) => explain::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
         Some(Command::Bench(args)) => bench::run(args),

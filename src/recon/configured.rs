@@ -2,6 +2,7 @@
 //! companies, and compare by (company, keys).
 
 use super::equality::Rules;
+use super::explain::{explain, Cause};
 use super::relation::Relation;
 use super::report::{compare, Report, Spec};
 use crate::config::Workspace;
@@ -13,7 +14,59 @@ use crate::store::Store;
 /// The company column every compared relation is given.
 pub const COMPANY: &str = "company";
 
+/// Both sides of a configured comparison, ready to compare or explain.
+pub struct Prepared {
+    pub legacy: Relation,
+    pub new: Relation,
+    pub keys: Vec<String>,
+    pub map: Vec<(String, String)>,
+    pub measures: Vec<String>,
+    pub dimensions: Vec<String>,
+    pub skip: Vec<String>,
+    pub rules: Rules,
+}
+
+impl Prepared {
+    pub fn spec(&self) -> Spec<'_> {
+        Spec {
+            legacy: &self.legacy,
+            new: &self.new,
+            keys: self.keys.clone(),
+            map: self.map.clone(),
+            measures: self.measures.clone(),
+            dimensions: self.dimensions.clone(),
+            skip: self.skip.clone(),
+            rules: self.rules.clone(),
+        }
+    }
+}
+
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
+    let prepared = prepare(ws, store, name, only)?;
+    compare(store.conn(), &prepared.spec())
+}
+
+/// Ranked causes of the first measure's delta (or `measure`).
+pub fn run_explain(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+    measure: Option<&str>,
+    top: usize,
+) -> Result<(String, Vec<Cause>)> {
+    let prepared = prepare(ws, store, name, only)?;
+    let measure = match measure {
+        Some(m) => m.to_string(),
+        None => prepared.measures.first().cloned().ok_or_else(|| {
+            Error::Usage(format!("comparisons.{name} has no measures to explain"))
+        })?,
+    };
+    let causes = explain(store.conn(), &prepared.spec(), &measure, top)?;
+    Ok((measure, causes))
+}
+
+pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Prepared> {
     let cmp = ws.config.comparisons.get(name).ok_or_else(|| {
         Error::Usage(format!(
             "unknown comparison `{name}`; known: {}",
@@ -83,9 +136,9 @@ pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result
     )?;
     let mut keys = vec![COMPANY.to_string()];
     keys.extend(cmp.keys.iter().cloned());
-    let spec = Spec {
-        legacy: &legacy_rel,
-        new: &new_rel,
+    Ok(Prepared {
+        legacy: legacy_rel,
+        new: new_rel,
         keys,
         map: cmp
             .columns
@@ -101,6 +154,5 @@ pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result
             normalize_text: cmp.normalize_text,
             null_equals_empty: cmp.null_equals_empty,
         },
-    };
-    compare(conn, &spec)
+    })
 }

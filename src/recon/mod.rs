@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod configured;
 pub mod equality;
+pub mod explain;
 pub mod relation;
 pub mod report;
 pub mod rows;

@@ -1,0 +1,217 @@
+//! Explain: attribute a measure's total delta to dimension values and row classes, each
+//! written as a SQL predicate that could become a legacy rule.
+
+use duckdb::Connection;
+use serde::Serialize;
+
+use super::report::Spec;
+use super::KeyedPair;
+use crate::error::{Error, Result};
+use crate::sql::{ident, literal};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cause {
+    /// `invoice_type`, or `invoice_type, branch` for a combination.
+    pub dimension: String,
+    pub value: String,
+    /// Where the rows sit: only_new, only_legacy, changed.
+    pub row_class: String,
+    /// A predicate on the new side selecting these rows.
+    pub predicate: String,
+    pub delta: f64,
+    pub share: f64,
+    pub rows: i64,
+}
+
+/// Share of the gap a single dimension must explain before combinations are tried.
+const ENOUGH: f64 = 0.8;
+/// Largest number of distinct values for a column to be tried as a dimension.
+const MAX_CARDINALITY: i64 = 50;
+
+/// Columns of the new side with few distinct values (and not keys or measures).
+pub fn low_cardinality_columns(conn: &Connection, spec: &Spec) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (name, ty) in &spec.new.columns {
+        let skip = spec
+            .keys
+            .iter()
+            .chain(&spec.measures)
+            .any(|k| k.eq_ignore_ascii_case(name))
+            || name.starts_with('_');
+        let kind_ok = ty.eq_ignore_ascii_case("VARCHAR")
+            || ty.eq_ignore_ascii_case("DATE")
+            || ty.eq_ignore_ascii_case("BOOLEAN");
+        if skip || !kind_ok {
+            continue;
+        }
+        let n: i64 = conn.query_row(
+            &format!(
+                "SELECT count(DISTINCT {}) FROM {}",
+                ident(name),
+                spec.new.sql
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        if n > 1 && n <= MAX_CARDINALITY {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Result<Vec<Cause>> {
+    let new_name = |c: &str| {
+        spec.map
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(c))
+            .map_or_else(|| c.to_string(), |(_, n)| n.clone())
+    };
+    let mut dims: Vec<String> = spec.dimensions.iter().map(|d| new_name(d)).collect();
+    for d in low_cardinality_columns(conn, spec)? {
+        if !dims.iter().any(|x| x.eq_ignore_ascii_case(&d)) {
+            dims.push(d);
+        }
+    }
+    let mut pair = KeyedPair::new(
+        spec.legacy,
+        spec.new,
+        &spec.keys,
+        None,
+        &spec.skip,
+        &spec.map,
+        spec.rules.clone(),
+    )?;
+    let mi = pair
+        .columns
+        .iter()
+        .position(|(a, _)| a.eq_ignore_ascii_case(measure))
+        .ok_or_else(|| Error::Usage(format!("measure `{measure}` is not on both sides")))?;
+    // Every dimension is read from the new side's row, or the legacy row when new has none.
+    let mut dim_exprs = Vec::new();
+    for d in &dims {
+        let (name, _) = spec.new.require(d, "the new side (a dimension)")?;
+        pair.extra_b.push(name.clone());
+        let xi = pair.extra_b.len() - 1;
+        let legacy = pair
+            .columns
+            .iter()
+            .position(|(_, b)| b.eq_ignore_ascii_case(name));
+        dim_exprs.push(match legacy {
+            Some(ai) => {
+                format!("coalesce(CAST(bx_{xi} AS VARCHAR), trim(CAST(a_{ai} AS VARCHAR)))")
+            }
+            None => format!("CAST(bx_{xi} AS VARCHAR)"),
+        });
+    }
+    let all_equal = (0..pair.columns.len())
+        .map(|i| pair.column_equal(i))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let class = format!(
+        "CASE WHEN in_a AND in_b THEN (CASE WHEN {all_equal} THEN 'matched' ELSE 'changed' END) WHEN in_b THEN 'only_new' ELSE 'only_legacy' END"
+    );
+    let delta =
+        format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) - coalesce(CAST(a_{mi} AS DOUBLE), 0)");
+    let base = format!("WITH joined AS ({}), classed AS (SELECT *, {class} AS row_class, {delta} AS d FROM joined)", pair.joined_sql());
+    let total: f64 = conn.query_row(
+        &format!("{base} SELECT coalesce(sum(d), 0) FROM classed"),
+        [],
+        |r| r.get(0),
+    )?;
+    if total.abs() < 1e-9 {
+        return Ok(Vec::new());
+    }
+    let mut causes = Vec::new();
+    let group =
+        |names: Vec<&String>, exprs: Vec<&String>| grouped(conn, &base, top, total, &names, &exprs);
+    for (d, e) in dims.iter().zip(&dim_exprs) {
+        causes.extend(group(vec![d], vec![e])?);
+    }
+    let best = causes.iter().map(|c| c.share.abs()).fold(0.0, f64::max);
+    if best < ENOUGH {
+        for i in 0..dims.len() {
+            for j in i + 1..dims.len() {
+                causes.extend(group(
+                    vec![&dims[i], &dims[j]],
+                    vec![&dim_exprs[i], &dim_exprs[j]],
+                )?);
+            }
+        }
+    }
+    causes.sort_by(|a, b| {
+        b.delta
+            .abs()
+            .total_cmp(&a.delta.abs())
+            .then(a.dimension.len().cmp(&b.dimension.len()))
+    });
+    causes.truncate(top);
+    Ok(causes)
+}
+
+/// The causes among rows grouped by the given dimension expressions and row class.
+fn grouped(
+    conn: &Connection,
+    base: &str,
+    top: usize,
+    total: f64,
+    names: &[&String],
+    exprs: &[&String],
+) -> Result<Vec<Cause>> {
+    let select = exprs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("{e} AS v{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let groups = (0..exprs.len())
+        .map(|i| format!("v{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "{base} SELECT {select}, row_class, sum(d) AS delta, count(*) AS n FROM classed WHERE row_class <> 'matched' \
+         GROUP BY {groups}, row_class HAVING abs(sum(d)) > 0 ORDER BY abs(sum(d)) DESC LIMIT {top}"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let k = exprs.len();
+    let rows = stmt.query_map([], |r| {
+        let values: Vec<Option<String>> = (0..k).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+        Ok((
+            values,
+            r.get::<_, String>(k)?,
+            r.get::<_, f64>(k + 1)?,
+            r.get::<_, i64>(k + 2)?,
+        ))
+    })?;
+    let mut causes = Vec::new();
+    for row in rows {
+        let (values, row_class, delta, n) = row?;
+        let predicate = names
+            .iter()
+            .zip(&values)
+            .map(|(name, v)| match v {
+                Some(v) => format!("{} = {}", ident(name), literal(v)),
+                None => format!("{} IS NULL", ident(name)),
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        causes.push(Cause {
+            dimension: names
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            value: values
+                .iter()
+                .map(|v| v.clone().unwrap_or_else(|| "NULL".into()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            row_class,
+            predicate,
+            delta,
+            share: delta / total,
+            rows: n,
+        });
+    }
+    Ok(causes)
+}
