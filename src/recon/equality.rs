@@ -48,7 +48,8 @@ pub fn equal(a: &str, a_type: &str, b: &str, b_type: &str, rules: &Rules) -> Str
     if numeric && (rules.absolute > 0.0 || rules.relative > 0.0) {
         format!(
             // The 1e-9 absorbs binary rounding: 100.01 - 100.00 is 0.010000000000005 as DOUBLE.
-            "(({x}) IS NOT DISTINCT FROM ({y}) OR abs(({x}) - ({y})) <= greatest({abs}, {rel} * greatest(abs({x}), abs({y}))) + 1e-9)",
+            // coalesce: a NULL against a value must be "not equal", never NULL.
+            "coalesce(({x}) IS NOT DISTINCT FROM ({y}) OR abs(({x}) - ({y})) <= greatest({abs}, {rel} * greatest(abs({x}), abs({y}))) + 1e-9, false)",
             abs = rules.absolute,
             rel = rules.relative
         )
