@@ -194,13 +194,25 @@ pub const CLASSES: [&str; 6] = [
 
 /// One row per column with the count of each class.
 pub fn all_columns_summary(conn: &Connection, pair: &KeyedPair) -> Result<DataFrame> {
+    if pair.columns.is_empty() {
+        return Err(Error::Usage("no column to compare".into()));
+    }
     let counts: Vec<String> = CLASSES
         .iter()
-        .map(|c| format!("count_if({c}) AS {c}"))
+        .map(|c| format!("count(*) FILTER (WHERE f.{c}) AS {c}"))
+        .collect();
+    // Every column gets a row, with zeros when neither side has any row.
+    let names: Vec<String> = pair
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (x, _))| format!("({}, {i})", literal(x)))
         .collect();
     let sql = format!(
-        "SELECT column_name, {} FROM ({}) GROUP BY column_name, ordinal ORDER BY ordinal",
+        "SELECT c.column_name, {} FROM (VALUES {}) AS c(column_name, ordinal) \
+         LEFT JOIN ({}) AS f USING (column_name, ordinal) GROUP BY c.column_name, c.ordinal ORDER BY c.ordinal",
         counts.join(", "),
+        names.join(", "),
         pair.flags_sql()
     );
     frame::query(conn, &sql, [])

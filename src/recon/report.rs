@@ -171,8 +171,10 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         .join(" AND ");
     let mut rows = conn.query_row(
         &format!(
-            "WITH joined AS ({joined}) SELECT count_if(in_a), count_if(in_b), count_if(in_a AND in_b AND {all_equal}), \
-             count_if(in_a AND in_b AND NOT ({all_equal})), count_if(in_a AND NOT in_b), count_if(in_b AND NOT in_a) FROM joined"
+            // count(*) FILTER, not count_if: count_if is NULL over no rows.
+            "WITH joined AS ({joined}) SELECT count(*) FILTER (WHERE in_a), count(*) FILTER (WHERE in_b), \
+             count(*) FILTER (WHERE in_a AND in_b AND {all_equal}), count(*) FILTER (WHERE in_a AND in_b AND NOT ({all_equal})), \
+             count(*) FILTER (WHERE in_a AND NOT in_b), count(*) FILTER (WHERE in_b AND NOT in_a) FROM joined"
         ),
         [],
         |r| {
