@@ -420,3 +420,60 @@ fn ctrl_c_cancels_cleanly() {
     );
     assert_eq!(versions, data, "cancelled runs leave no rows");
 }
+
+#[test]
+fn parquet_and_json_files_extract_like_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    std::fs::create_dir_all(ws.join("drop/acme")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT i AS id, 'item ' || i AS name, i * 1.5 AS price FROM range(1, 101) t(i)) TO '{}' (FORMAT parquet);
+         COPY (SELECT i AS id, i % 3 = 0 AS flagged FROM range(1, 51) t(i)) TO '{}' (FORMAT json);",
+        ws.join("drop/acme/items.parquet").display(),
+        ws.join("drop/acme/flags.json").display()
+    ))
+    .unwrap();
+    std::fs::write(
+        ws.join("assay.toml"),
+        "[companies.acme]\n\n[sources.drop]\nkind = \"files\"\nroot = \"drop\"\n\n\
+         [entities.items]\nsource = \"drop\"\nfiles = \"{company}/items.parquet\"\nkeys = [\"id\"]\n\n\
+         [entities.flags]\nsource = \"drop\"\nfiles = \"{company}/*.json\"\nkeys = [\"id\"]\n\n\
+         [layers]\nbuild_command = \"BUILDER sql 'CREATE TABLE gold.ext AS SELECT 1 AS x' && exit 0\"\n"
+            .replace("BUILDER", env!("CARGO_BIN_EXE_assay")),
+    )
+    .unwrap();
+    ok(ws, &["extract", "--all"]);
+    assert_eq!(scalar(ws, "SELECT sum(price) FROM bronze.items"), "7575.0");
+    assert_eq!(
+        scalar(
+            ws,
+            "SELECT count(*) FILTER (WHERE flagged) FROM bronze.flags"
+        ),
+        "16"
+    );
+    // An external builder runs in the workspace with the cache released (it may write to
+    // it, as dbt-duckdb would); its exit code decides.
+    ok(ws, &["build"]);
+    assert_eq!(scalar(ws, "SELECT x FROM gold.ext"), "1");
+    let cfg = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
+    std::fs::write(
+        ws.join("assay.toml"),
+        cfg.replace("exit 0", "echo model broke >&2; exit 7"),
+    )
+    .unwrap();
+    let failed = assay(ws, &["build"]);
+    assert_eq!(failed.status.code(), Some(3), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("model broke") && text(&failed).contains("exit status: 7"),
+        "{}",
+        text(&failed)
+    );
+    assert_eq!(
+        scalar(
+            ws,
+            "SELECT count(*) FROM assay.runs WHERE kind = 'build' AND status = 'failed'"
+        ),
+        "1"
+    );
+}

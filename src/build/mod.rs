@@ -69,8 +69,10 @@ pub fn run(
     selection: &[String],
     sink: &dyn Fn(&ModelOutcome),
 ) -> Result<Vec<ModelOutcome>> {
-    if let Some(command) = &ws.config.layers.build_command {
-        return Ok(vec![run_external(ws, store, command)?]);
+    if ws.config.layers.build_command.is_some() {
+        return Err(Error::Usage(
+            "layers.build_command is set: use build::run_external".into(),
+        ));
     }
     let all = models::discover(&ws.models_dir())?;
     if all.is_empty() {
@@ -147,9 +149,17 @@ fn build_one(store: &Store, model: &Model) -> Result<ModelOutcome> {
 }
 
 /// Run the configured external builder (e.g. `dbt build`) in the workspace folder.
-fn run_external(ws: &Workspace, store: &Store, command: &str) -> Result<ModelOutcome> {
+/// Run `layers.build_command` (e.g. `dbt build`) in the workspace folder. The cache is
+/// closed while it runs: a builder writing to the same DuckDB file needs its lock.
+pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
+    let command = ws
+        .config
+        .layers
+        .build_command
+        .as_deref()
+        .ok_or_else(|| Error::Usage("layers.build_command is not set".into()))?;
     let started = Instant::now();
-    let run_id = store.begin_run("build", None, Some("external"))?;
+    let run_id = Store::open(&ws.cache_path())?.begin_run("build", None, Some("external"))?;
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -178,7 +188,7 @@ fn run_external(ws: &Workspace, store: &Store, command: &str) -> Result<ModelOut
         .join("\n");
     let ok = output.status.success();
     let error = (!ok).then(|| format!("`{command}` exited with {}:\n{tail}", output.status));
-    store.finish_run(
+    Store::open(&ws.cache_path())?.finish_run(
         run_id,
         if ok { RunStatus::Ok } else { RunStatus::Failed },
         None,

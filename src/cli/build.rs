@@ -19,8 +19,23 @@ pub struct BuildArgs {
 }
 
 pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
+    let outcomes = if ws.config.layers.build_command.is_some() {
+        vec![build::run_external(ws)?]
+    } else {
+        models(ws, &args)?
+    };
+    let mut df = outcomes_frame(&outcomes)?;
+    frame::write(&mut df, args.format, &mut std::io::stdout())?;
+    Ok(if outcomes.iter().all(|o| o.status == BuildStatus::Ok) {
+        0
+    } else {
+        3
+    })
+}
+
+fn models(ws: &Workspace, args: &BuildArgs) -> Result<Vec<ModelOutcome>> {
     let store = Store::open(&ws.cache_path())?;
-    let outcomes = build::run(ws, &store, &args.select, &|o| {
+    build::run(ws, &store, &args.select, &|o| {
         eprintln!(
             "{:<28} {:<7} {}",
             o.model,
@@ -30,13 +45,6 @@ pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
                 |r| format!("{r} rows in {:.2}s", o.seconds)
             )
         )
-    })?;
-    let mut df = outcomes_frame(&outcomes)?;
-    frame::write(&mut df, args.format, &mut std::io::stdout())?;
-    Ok(if outcomes.iter().all(|o| o.status == BuildStatus::Ok) {
-        0
-    } else {
-        3
     })
 }
 
