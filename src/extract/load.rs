@@ -1,0 +1,237 @@
+//! Running the prepared jobs: companies in parallel, rows into the bronze data table, the
+//! atomic switch to the new version, and clean-up when a run fails or is cancelled.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use duckdb::{params, Connection};
+
+use super::source_sql::Plan;
+use super::{in_source_catalog, pieces, server_query, versions, Cancel, Event, Job, Outcome};
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::source;
+use crate::sql::{ident, literal};
+use crate::store::{utc_now, RunStatus, Store};
+
+pub(super) fn run_jobs(
+    ws: &Workspace,
+    store: &Store,
+    catalog: &str,
+    jobs: Vec<Job>,
+    cancel: &Cancel,
+    sink: &(dyn Fn(Event) + Sync),
+) -> Result<Vec<Outcome>> {
+    let parallelism = (ws.config.workspace.parallelism.max(1) as usize).min(jobs.len().max(1));
+    let queue = Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<_>>());
+    let outcomes = Mutex::new(Vec::new());
+    // The version switch is serialised: it is tiny, and DuckDB would otherwise report
+    // write conflicts between concurrent catalog updates.
+    let switch_lock = Mutex::new(());
+    let retention = ws.config.workspace.retention;
+    std::thread::scope(|scope| -> Result<()> {
+        let mut workers = Vec::new();
+        for _ in 0..parallelism {
+            let conn = store.conn().try_clone()?;
+            cancel.register(conn.interrupt_handle());
+            let (queue, outcomes, switch_lock) = (&queue, &outcomes, &switch_lock);
+            workers.push(scope.spawn(move || {
+                while let Some(job) = queue.lock().expect("queue").pop_front() {
+                    let outcome = run_job(
+                        ws,
+                        &conn,
+                        catalog,
+                        &job,
+                        retention,
+                        cancel,
+                        switch_lock,
+                        sink,
+                    );
+                    sink(Event::Finished {
+                        outcome: outcome.clone(),
+                    });
+                    outcomes.lock().expect("outcomes").push(outcome);
+                }
+            }));
+        }
+        for w in workers {
+            w.join()
+                .map_err(|_| Error::Runtime("an extraction worker panicked".into()))?;
+        }
+        Ok(())
+    })?;
+    let mut outcomes = outcomes.into_inner().expect("outcomes");
+    outcomes.sort_by(|a, b| (&a.entity, &a.company).cmp(&(&b.entity, &b.company)));
+    Ok(outcomes)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_job(
+    ws: &Workspace,
+    conn: &Connection,
+    catalog: &str,
+    job: &Job,
+    retention: u32,
+    cancel: &Cancel,
+    switch_lock: &Mutex<()>,
+    sink: &(dyn Fn(Event) + Sync),
+) -> Outcome {
+    let started = Instant::now();
+    let mut outcome = Outcome {
+        company: job.company.clone(),
+        entity: job.entity.clone(),
+        run_id: None,
+        status: RunStatus::Failed,
+        rows: 0,
+        seconds: 0.0,
+        error: None,
+        drift_failure: false,
+    };
+    let result = (|| -> Result<i64> {
+        let run_id: i64 = conn.query_row(
+            "INSERT INTO assay.runs (kind, company, entity, started, status, source) \
+             VALUES ('extract', ?, ?, ?, 'running', ?) RETURNING id",
+            params![job.company, job.entity, utc_now(), job.plan.describe()],
+            |r| r.get(0),
+        )?;
+        outcome.run_id = Some(run_id);
+        sink(Event::Started {
+            company: job.company.clone(),
+            entity: job.entity.clone(),
+            run_id,
+            source: job.plan.describe(),
+        });
+        for (i, c) in job.columns.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)",
+                params![run_id, i as i32, c.name, c.type_],
+            )?;
+        }
+        let mut staged = None;
+        let pieces = match &job.plan {
+            Plan::Server { source_name, query } => {
+                let path = fetch_server(ws, job, source_name, query, run_id, started, sink)?;
+                let piece = (
+                    source::csv_relation(&path, &job.source_columns),
+                    job.plan.describe(),
+                    1,
+                );
+                staged = Some(path);
+                vec![piece]
+            }
+            plan => pieces(plan),
+        };
+        let _cleanup = staged.as_ref().map(TempFile);
+        let total: u64 = pieces.iter().map(|p| p.2).sum::<u64>().max(1);
+        let (mut done, mut rows) = (0u64, 0i64);
+        let loaded_at = utc_now();
+        for (relation, source, weight) in pieces {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let sql = format!(
+                "INSERT INTO {cat}.{data} BY NAME SELECT {list}, {company} AS _company, {run_id} AS _run_id, \
+                 TIMESTAMP {at} AS _loaded_at, {source} AS _source FROM {relation}",
+                cat = ident(catalog),
+                data = versions::data_table(&job.entity),
+                list = job.select_list,
+                company = literal(&job.company),
+                at = literal(&loaded_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+                source = literal(&source),
+            );
+            let n = in_source_catalog(conn, catalog, &job.plan, || Ok(conn.execute(&sql, [])?))
+                .map_err(|e| match e {
+                    Error::Runtime(m) => Error::Runtime(format!("loading {source}: {m}")),
+                    other => other,
+                })?;
+            rows += n as i64;
+            done += weight;
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            sink(Event::Progress {
+                company: job.company.clone(),
+                entity: job.entity.clone(),
+                rows,
+                done_fraction: Some(done as f64 / total as f64),
+                rows_per_sec: rows as f64 / secs,
+            });
+        }
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let _guard = switch_lock.lock().expect("switch lock");
+        versions::switch(conn, &job.entity, &job.company, run_id, rows, utc_now())?;
+        versions::prune(conn, &job.entity, &job.company, retention)?;
+        Ok(rows)
+    })();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(rows) => {
+            outcome.status = RunStatus::Ok;
+            outcome.rows = rows;
+        }
+        Err(e) => {
+            let status = if matches!(e, Error::Cancelled) {
+                RunStatus::Cancelled
+            } else {
+                RunStatus::Failed
+            };
+            outcome.status = status;
+            outcome.error = Some(e.to_string());
+            if let Some(run_id) = outcome.run_id {
+                // The rows of a failed run are invisible (never current); removing them keeps
+                // retries from piling up copies.
+                let _ = versions::delete_run_rows(conn, &job.entity, run_id);
+                let _ = conn.execute(
+                    "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
+                    params![status.as_str(), utc_now(), e.to_string(), run_id],
+                );
+            }
+        }
+    }
+    outcome
+}
+
+/// Removes a staged file when the run is done with it, however it ends.
+struct TempFile<'a>(&'a std::path::PathBuf);
+
+impl Drop for TempFile<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.0);
+    }
+}
+
+/// Stream a server query's rows into a CSV file beside the cache.
+fn fetch_server(
+    ws: &Workspace,
+    job: &Job,
+    source_name: &str,
+    query: &str,
+    run_id: i64,
+    started: Instant,
+    sink: &(dyn Fn(Event) + Sync),
+) -> Result<std::path::PathBuf> {
+    let dir = ws
+        .cache_path()
+        .parent()
+        .map_or_else(std::env::temp_dir, |p| p.join("tmp"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(format!("run_{run_id}.csv"));
+    let q = server_query(ws, source_name, query);
+    let mut report = |rows: u64| {
+        sink(Event::Progress {
+            company: job.company.clone(),
+            entity: job.entity.clone(),
+            rows: rows as i64,
+            done_fraction: None,
+            rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        })
+    };
+    match source::fetch_csv(&q, &path, &mut report) {
+        Ok(_) => Ok(path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
+    }
+}
