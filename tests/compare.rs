@@ -122,3 +122,96 @@ fn compare_finds_the_planted_gap() {
         "{causes:?}"
     );
 }
+
+#[test]
+fn ad_hoc_compare_needs_no_config() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/conformance/audit-helper/seeds");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        seeds.join("data_compare_all_columns__market_of_choice_produce.csv"),
+        tmp.path().join("legacy.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        seeds.join("data_compare_all_columns__albertsons_produce.csv"),
+        tmp.path().join("new.csv"),
+    )
+    .unwrap();
+    let out = assay(
+        tmp.path(),
+        &[
+            "compare",
+            "--legacy",
+            "legacy.csv",
+            "--new",
+            "new.csv",
+            "--key",
+            "id",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = &report["adhoc"]["rows"];
+    assert_eq!(
+        (rows["matched"].as_i64(), rows["changed"].as_i64()),
+        (Some(4), Some(3))
+    );
+    assert_eq!(
+        (rows["only_legacy"].as_i64(), rows["only_new"].as_i64()),
+        (Some(1), Some(2))
+    );
+    // A measure off by more than the tolerance fails the check.
+    std::fs::write(tmp.path().join("a.csv"), "id,amount\n1,10.00\n2,5.00\n").unwrap();
+    std::fs::write(tmp.path().join("b.csv"), "id,amount\n1,10.00\n2,5.40\n").unwrap();
+    let off = assay(
+        tmp.path(),
+        &[
+            "compare",
+            "--legacy",
+            "a.csv",
+            "--new",
+            "b.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount",
+            "--tolerance",
+            "0.1",
+        ],
+    );
+    assert_eq!(off.status.code(), Some(1), "{}", text(&off));
+    let within = assay(
+        tmp.path(),
+        &[
+            "compare",
+            "--legacy",
+            "a.csv",
+            "--new",
+            "b.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount",
+            "--tolerance",
+            "0.5",
+        ],
+    );
+    assert_eq!(within.status.code(), Some(0), "{}", text(&within));
+    // A malformed file is named with its line.
+    std::fs::write(tmp.path().join("bad.csv"), "id,amount\n1,10.00,oops\n").unwrap();
+    let bad = assay(
+        tmp.path(),
+        &[
+            "compare", "--legacy", "bad.csv", "--new", "b.csv", "--key", "id",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(3), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("bad.csv: line 2: 3 fields, the header has 2"),
+        "{}",
+        text(&bad)
+    );
+}

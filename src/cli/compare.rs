@@ -5,14 +5,38 @@ use polars::prelude::Column;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::frame::{self, text_column, Format};
-use crate::recon::configured;
 use crate::recon::report::Report;
+use crate::recon::report::{compare, Spec};
+use crate::recon::{adhoc, configured, Rules};
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
     /// A comparison of assay.toml; every comparison when absent.
+    #[arg(conflicts_with = "legacy")]
     pub name: Option<String>,
+    /// Ad hoc, no config needed: the legacy side, a file or glob (CSV, Parquet, JSON) or a
+    /// table of the workspace (schema.table).
+    #[arg(long, requires_all = ["new", "key"])]
+    pub legacy: Option<String>,
+    /// Ad hoc: the new side, a file, glob or schema.table.
+    #[arg(long, requires = "legacy")]
+    pub new: Option<String>,
+    /// Ad hoc: key columns (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub key: Vec<String>,
+    /// Ad hoc: measures to total (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub measure: Vec<String>,
+    /// Ad hoc: dimensions to break the delta down by.
+    #[arg(long, value_delimiter = ',')]
+    pub dimension: Vec<String>,
+    /// Ad hoc: a legacy column and its new name, `old=new` (repeatable).
+    #[arg(long = "map", value_parser = parse_mapping, value_name = "OLD=NEW")]
+    pub map: Vec<(String, String)>,
+    /// Ad hoc: absolute tolerance for numbers.
+    #[arg(long, default_value_t = 0.0)]
+    pub tolerance: f64,
     /// Only these companies (repeatable).
     #[arg(long = "company", value_name = "ID")]
     pub company: Vec<String>,
@@ -20,7 +44,56 @@ pub struct CompareArgs {
     pub format: Format,
 }
 
-pub fn run(ws: &Workspace, args: CompareArgs) -> Result<i32> {
+fn parse_mapping(text: &str) -> std::result::Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| format!("`{text}` is not OLD=NEW"))
+}
+
+pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
+    if args.legacy.is_some() {
+        return run_adhoc(dir, &args);
+    }
+    configured(&super::workspace(dir)?, args)
+}
+
+/// A compare from flags alone; the workspace's cache is used when there is one (for its
+/// tables), an in-memory one otherwise.
+fn run_adhoc(dir: Option<std::path::PathBuf>, args: &CompareArgs) -> Result<i32> {
+    let cwd = match &dir {
+        Some(d) => d.clone(),
+        None => {
+            std::env::current_dir().map_err(|e| Error::Runtime(format!("current folder: {e}")))?
+        }
+    };
+    let store = match Workspace::discover(&cwd) {
+        Ok(ws) => Store::open(&ws.cache_path())?,
+        Err(_) => Store::in_memory()?,
+    };
+    let conn = store.conn();
+    let legacy = adhoc::side(conn, args.legacy.as_deref().unwrap_or_default(), &cwd)?;
+    let new = adhoc::side(conn, args.new.as_deref().unwrap_or_default(), &cwd)?;
+    let spec = Spec {
+        legacy: &legacy,
+        new: &new,
+        keys: args.key.clone(),
+        map: args.map.clone(),
+        measures: args.measure.clone(),
+        dimensions: args.dimension.clone(),
+        skip: Vec::new(),
+        rules: Rules {
+            absolute: args.tolerance,
+            ..Rules::default()
+        },
+    };
+    let report = compare(conn, &spec)?;
+    let code = if report.within_tolerance() { 0 } else { 1 };
+    output(&[("adhoc".to_string(), report)], args.format)?;
+    Ok(code)
+}
+
+fn configured(ws: &Workspace, args: CompareArgs) -> Result<i32> {
     let names: Vec<String> = match &args.name {
         Some(n) => vec![n.clone()],
         None => ws.config.comparisons.keys().cloned().collect(),
@@ -40,7 +113,12 @@ pub fn run(ws: &Workspace, args: CompareArgs) -> Result<i32> {
         }
         reports.push((name.clone(), report));
     }
-    match args.format {
+    output(&reports, args.format)?;
+    Ok(code)
+}
+
+fn output(reports: &[(String, Report)], format: Format) -> Result<()> {
+    match format {
         Format::Json => {
             let value: serde_json::Map<String, serde_json::Value> = reports
                 .iter()
@@ -52,12 +130,12 @@ pub fn run(ws: &Workspace, args: CompareArgs) -> Result<i32> {
             );
         }
         format => {
-            for (name, report) in &reports {
+            for (name, report) in reports {
                 print_sections(name, report, format)?;
             }
         }
     }
-    Ok(code)
+    Ok(())
 }
 
 fn print_sections(name: &str, r: &Report, format: Format) -> Result<()> {

@@ -95,7 +95,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
-        Some(Command::Compare(args)) => compare::run(&workspace(dir.clone())?, args),
+        Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),

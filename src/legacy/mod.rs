@@ -4,6 +4,8 @@
 
 mod structure;
 
+pub use structure::check as check_structure;
+
 use std::path::PathBuf;
 
 use duckdb::{params, Connection};

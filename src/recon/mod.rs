@@ -2,6 +2,7 @@
 //! compares and schema differences. All work happens in SQL inside DuckDB; only summaries
 //! and the rows asked for come back, as polars frames.
 
+pub mod adhoc;
 pub mod columns;
 pub mod configured;
 pub mod equality;
