@@ -123,6 +123,26 @@ fn compare_finds_the_planted_gap() {
     );
 }
 
+/// `compare` of a.csv and b.csv on their amount, with an absolute tolerance.
+fn amounts_within(dir: &std::path::Path, tolerance: &str) -> std::process::Output {
+    assay(
+        dir,
+        &[
+            "compare",
+            "--legacy",
+            "a.csv",
+            "--new",
+            "b.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount",
+            "--tolerance",
+            tolerance,
+        ],
+    )
+}
+
 #[test]
 fn ad_hoc_compare_needs_no_config() {
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -166,39 +186,9 @@ fn ad_hoc_compare_needs_no_config() {
     // A measure off by more than the tolerance fails the check.
     std::fs::write(tmp.path().join("a.csv"), "id,amount\n1,10.00\n2,5.00\n").unwrap();
     std::fs::write(tmp.path().join("b.csv"), "id,amount\n1,10.00\n2,5.40\n").unwrap();
-    let off = assay(
-        tmp.path(),
-        &[
-            "compare",
-            "--legacy",
-            "a.csv",
-            "--new",
-            "b.csv",
-            "--key",
-            "id",
-            "--measure",
-            "amount",
-            "--tolerance",
-            "0.1",
-        ],
-    );
+    let off = amounts_within(tmp.path(), "0.1");
     assert_eq!(off.status.code(), Some(1), "{}", text(&off));
-    let within = assay(
-        tmp.path(),
-        &[
-            "compare",
-            "--legacy",
-            "a.csv",
-            "--new",
-            "b.csv",
-            "--key",
-            "id",
-            "--measure",
-            "amount",
-            "--tolerance",
-            "0.5",
-        ],
-    );
+    let within = amounts_within(tmp.path(), "0.5");
     assert_eq!(within.status.code(), Some(0), "{}", text(&within));
     // A malformed file is named with its line.
     std::fs::write(tmp.path().join("bad.csv"), "id,amount\n1,10.00,oops\n").unwrap();

@@ -17,6 +17,26 @@ fn demo(rows: &str) -> (tempfile::TempDir, PathBuf, String) {
     (tmp, ws, String::from_utf8_lossy(&out.stdout).to_string())
 }
 
+/// No run is left `running`, and bronze.invoice_lines__data holds rows of live versions only.
+fn assert_only_live_versions(ws: &Path, why: &str) {
+    assert_eq!(
+        scalar(
+            ws,
+            "SELECT count(*) FROM assay.runs WHERE status = 'running'"
+        ),
+        "0"
+    );
+    let versions = scalar(
+        ws,
+        "SELECT count(*) FROM assay.table_versions WHERE table_name = 'invoice_lines'",
+    );
+    let data = scalar(
+        ws,
+        "SELECT count(*) FROM (SELECT DISTINCT _company, _run_id FROM bronze.invoice_lines__data)",
+    );
+    assert_eq!(versions, data, "{why}");
+}
+
 /// One number from `assay sql`.
 fn scalar(ws: &Path, sql: &str) -> String {
     let out = assay(ws, &["sql", sql, "--format", "csv"]);
@@ -275,23 +295,8 @@ fn kill_9_at_any_point_leaves_the_current_version_intact() {
         scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines"),
         before
     );
-    assert_eq!(
-        scalar(
-            &ws,
-            "SELECT count(*) FROM assay.runs WHERE status = 'running'"
-        ),
-        "0"
-    );
     // Only the live versions' rows remain: killed runs were cleaned up on the next start.
-    let versions = scalar(
-        &ws,
-        "SELECT count(*) FROM assay.table_versions WHERE table_name = 'invoice_lines'",
-    );
-    let data = scalar(
-        &ws,
-        "SELECT count(*) FROM (SELECT DISTINCT _company, _run_id FROM bronze.invoice_lines__data)",
-    );
-    assert_eq!(versions, data);
+    assert_only_live_versions(&ws, "killed runs leave no rows");
 }
 
 #[test]
@@ -396,13 +401,6 @@ fn ctrl_c_cancels_cleanly() {
         scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines"),
         before
     );
-    assert_eq!(
-        scalar(
-            &ws,
-            "SELECT count(*) FROM assay.runs WHERE status = 'running'"
-        ),
-        "0"
-    );
     assert_ne!(
         scalar(
             &ws,
@@ -410,15 +408,7 @@ fn ctrl_c_cancels_cleanly() {
         ),
         "0"
     );
-    let versions = scalar(
-        &ws,
-        "SELECT count(*) FROM assay.table_versions WHERE table_name = 'invoice_lines'",
-    );
-    let data = scalar(
-        &ws,
-        "SELECT count(*) FROM (SELECT DISTINCT _company, _run_id FROM bronze.invoice_lines__data)",
-    );
-    assert_eq!(versions, data, "cancelled runs leave no rows");
+    assert_only_live_versions(&ws, "cancelled runs leave no rows");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use polars::prelude::{Column, DataFrame};
 use crate::build::{self, BuildStatus, ModelOutcome};
 use crate::config::Workspace;
 use crate::error::Result;
-use crate::frame::{self, text_column, Format};
+use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -61,13 +61,7 @@ fn outcomes_frame(outcomes: &[ModelOutcome]) -> Result<DataFrame> {
                 .map(|o| o.rows)
                 .collect::<Vec<Option<i64>>>(),
         ),
-        Column::new(
-            "seconds".into(),
-            outcomes
-                .iter()
-                .map(|o| (o.seconds * 100.0).round() / 100.0)
-                .collect::<Vec<f64>>(),
-        ),
+        hundredths_column("seconds", outcomes, |o| o.seconds),
         text_column("error", outcomes, |o| o.error.clone().unwrap_or_default()),
     ])
 }

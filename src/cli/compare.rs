@@ -4,7 +4,7 @@ use polars::prelude::Column;
 
 use crate::config::Workspace;
 use crate::error::{Error, Result};
-use crate::frame::{self, text_column, Format};
+use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::recon::report::Report;
 use crate::recon::report::{compare, Spec};
 use crate::recon::{adhoc, configured, Rules};
@@ -75,8 +75,8 @@ fn run_adhoc(dir: Option<std::path::PathBuf>, args: &CompareArgs) -> Result<i32>
     let legacy = adhoc::side(conn, args.legacy.as_deref().unwrap_or_default(), &cwd)?;
     let new = adhoc::side(conn, args.new.as_deref().unwrap_or_default(), &cwd)?;
     let spec = Spec {
-        legacy: &legacy,
-        new: &new,
+        legacy,
+        new,
         keys: args.key.clone(),
         map: args.map.clone(),
         measures: args.measure.clone(),
@@ -149,18 +149,9 @@ fn print_sections(name: &str, r: &Report, format: Format) -> Result<()> {
     let m = &r.measures;
     let mut df = frame::from_columns(vec![
         text_column("measure", m, |x| x.name.clone()),
-        Column::new(
-            "legacy".into(),
-            m.iter().map(|x| round2(x.legacy)).collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "new".into(),
-            m.iter().map(|x| round2(x.new)).collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "delta".into(),
-            m.iter().map(|x| round2(x.delta)).collect::<Vec<f64>>(),
-        ),
+        hundredths_column("legacy", m, |x| x.legacy),
+        hundredths_column("new", m, |x| x.new),
+        hundredths_column("delta", m, |x| x.delta),
         Column::new(
             "delta_pct".into(),
             m.iter()
@@ -226,18 +217,9 @@ fn print_sections(name: &str, r: &Report, format: Format) -> Result<()> {
         text_column("dimension", b, |x| x.dimension.clone()),
         text_column("value", b, |x| x.value.clone().unwrap_or_default()),
         text_column("measure", b, |x| x.measure.clone()),
-        Column::new(
-            "legacy".into(),
-            b.iter().map(|x| round2(x.legacy)).collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "new".into(),
-            b.iter().map(|x| round2(x.new)).collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "delta".into(),
-            b.iter().map(|x| round2(x.delta)).collect::<Vec<f64>>(),
-        ),
+        hundredths_column("legacy", b, |x| x.legacy),
+        hundredths_column("new", b, |x| x.new),
+        hundredths_column("delta", b, |x| x.delta),
         Column::new(
             "share_pct".into(),
             b.iter()

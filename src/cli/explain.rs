@@ -4,7 +4,7 @@ use polars::prelude::Column;
 
 use crate::config::Workspace;
 use crate::error::Result;
-use crate::frame::{self, text_column, Format};
+use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::recon::configured;
 use crate::store::Store;
 
@@ -50,13 +50,7 @@ pub fn run(ws: &Workspace, args: ExplainArgs) -> Result<i32> {
             "rows".into(),
             causes.iter().map(|c| c.rows).collect::<Vec<i64>>(),
         ),
-        Column::new(
-            "delta".into(),
-            causes
-                .iter()
-                .map(|c| (c.delta * 100.0).round() / 100.0)
-                .collect::<Vec<f64>>(),
-        ),
+        hundredths_column("delta", &causes, |c| c.delta),
         Column::new(
             "share_pct".into(),
             causes

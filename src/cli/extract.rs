@@ -6,7 +6,7 @@ use super::progress::JobProgress;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Outcome, Selection};
-use crate::frame::{self, text_column, Format};
+use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::store::{RunStatus, Store};
 
 #[derive(Debug, clap::Args)]
@@ -85,13 +85,7 @@ fn outcomes_frame(outcomes: &[Outcome]) -> Result<DataFrame> {
             "rows".into(),
             outcomes.iter().map(|o| o.rows).collect::<Vec<i64>>(),
         ),
-        Column::new(
-            "seconds".into(),
-            outcomes
-                .iter()
-                .map(|o| (o.seconds * 100.0).round() / 100.0)
-                .collect::<Vec<f64>>(),
-        ),
+        hundredths_column("seconds", outcomes, |o| o.seconds),
         text_column("error", outcomes, |o| o.error.clone().unwrap_or_default()),
     ])
 }

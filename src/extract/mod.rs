@@ -248,9 +248,9 @@ fn pieces(plan: &Plan) -> Vec<(String, String, u64)> {
                 )
             })
             .collect(),
-        Plan::Duckdb { alias, query, path } => {
+        Plan::Duckdb { query, path, .. } => {
             vec![(
-                source_sql::duckdb_relation(alias, query),
+                source_sql::duckdb_relation(query),
                 path.display().to_string(),
                 1,
             )]

@@ -120,10 +120,10 @@ pub fn file_relation(format: FileFormat, file: &Path) -> String {
     }
 }
 
-/// The relation for a DuckDB source query (the database is attached under `alias`).
-pub fn duckdb_relation(alias: &str, query: &str) -> String {
+/// The relation for a DuckDB source query.
+/// It runs with the attached database as the default catalog (see `in_source_catalog`).
+pub fn duckdb_relation(query: &str) -> String {
     // The query is the user's own SQL on their own source; it is wrapped, not escaped.
-    let _ = alias;
     format!("({query})")
 }
 

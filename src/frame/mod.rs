@@ -57,6 +57,17 @@ pub fn text_column<T>(name: &str, items: &[T], f: impl Fn(&T) -> String) -> Colu
     Column::new(name.into(), items.iter().map(f).collect::<Vec<String>>())
 }
 
+/// A number column rounded to hundredths (money, seconds, percentages in reports).
+pub fn hundredths_column<T>(name: &str, items: &[T], f: impl Fn(&T) -> f64) -> Column {
+    Column::new(
+        name.into(),
+        items
+            .iter()
+            .map(|x| (f(x) * 100.0).round() / 100.0)
+            .collect::<Vec<f64>>(),
+    )
+}
+
 /// A frame from columns of equal length.
 pub fn from_columns(columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new(columns).map_err(polars_error)

@@ -14,36 +14,9 @@ use crate::store::Store;
 /// The company column every compared relation is given.
 pub const COMPANY: &str = "company";
 
-/// Both sides of a configured comparison, ready to compare or explain.
-pub struct Prepared {
-    pub legacy: Relation,
-    pub new: Relation,
-    pub keys: Vec<String>,
-    pub map: Vec<(String, String)>,
-    pub measures: Vec<String>,
-    pub dimensions: Vec<String>,
-    pub skip: Vec<String>,
-    pub rules: Rules,
-}
-
-impl Prepared {
-    pub fn spec(&self) -> Spec<'_> {
-        Spec {
-            legacy: &self.legacy,
-            new: &self.new,
-            keys: self.keys.clone(),
-            map: self.map.clone(),
-            measures: self.measures.clone(),
-            dimensions: self.dimensions.clone(),
-            skip: self.skip.clone(),
-            rules: self.rules.clone(),
-        }
-    }
-}
-
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
     let prepared = prepare(ws, store, name, only)?;
-    compare(store.conn(), &prepared.spec())
+    compare(store.conn(), &prepared)
 }
 
 /// Ranked causes of the first measure's delta (or `measure`).
@@ -62,11 +35,12 @@ pub fn run_explain(
             Error::Usage(format!("comparisons.{name} has no measures to explain"))
         })?,
     };
-    let causes = explain(store.conn(), &prepared.spec(), &measure, top)?;
+    let causes = explain(store.conn(), &prepared, &measure, top)?;
     Ok((measure, causes))
 }
 
-pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Prepared> {
+/// Both sides of a configured comparison, ready to compare or explain.
+pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
     let cmp = ws.config.comparisons.get(name).ok_or_else(|| {
         Error::Usage(format!(
             "unknown comparison `{name}`; known: {}",
@@ -136,7 +110,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     )?;
     let mut keys = vec![COMPANY.to_string()];
     keys.extend(cmp.keys.iter().cloned());
-    Ok(Prepared {
+    Ok(Spec {
         legacy: legacy_rel,
         new: new_rel,
         keys,

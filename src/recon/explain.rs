@@ -5,7 +5,6 @@ use duckdb::Connection;
 use serde::Serialize;
 
 use super::report::Spec;
-use super::KeyedPair;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
 
@@ -61,27 +60,14 @@ pub fn low_cardinality_columns(conn: &Connection, spec: &Spec) -> Result<Vec<Str
 }
 
 pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Result<Vec<Cause>> {
-    let new_name = |c: &str| {
-        spec.map
-            .iter()
-            .find(|(l, _)| l.eq_ignore_ascii_case(c))
-            .map_or_else(|| c.to_string(), |(_, n)| n.clone())
-    };
+    let new_name = |c: &str| spec.new_name(c);
     let mut dims: Vec<String> = spec.dimensions.iter().map(|d| new_name(d)).collect();
     for d in low_cardinality_columns(conn, spec)? {
         if !dims.iter().any(|x| x.eq_ignore_ascii_case(&d)) {
             dims.push(d);
         }
     }
-    let mut pair = KeyedPair::new(
-        spec.legacy,
-        spec.new,
-        &spec.keys,
-        None,
-        &spec.skip,
-        &spec.map,
-        spec.rules.clone(),
-    )?;
+    let mut pair = spec.keyed_pair()?;
     let mi = pair
         .columns
         .iter()

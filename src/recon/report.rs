@@ -13,9 +13,9 @@ use crate::sql::ident;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What to compare: `legacy` is side a, `new` side b.
-pub struct Spec<'a> {
-    pub legacy: &'a Relation,
-    pub new: &'a Relation,
+pub struct Spec {
+    pub legacy: Relation,
+    pub new: Relation,
     pub keys: Vec<String>,
     /// (legacy column, new column) where the names differ.
     pub map: Vec<(String, String)>,
@@ -23,6 +23,29 @@ pub struct Spec<'a> {
     pub dimensions: Vec<String>,
     pub skip: Vec<String>,
     pub rules: Rules,
+}
+
+impl Spec {
+    /// The new side's name for a legacy column (the same unless mapped).
+    pub fn new_name(&self, legacy: &str) -> String {
+        self.map
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(legacy))
+            .map_or_else(|| legacy.to_string(), |(_, n)| n.clone())
+    }
+
+    /// The two sides joined on the keys, every shared column paired.
+    pub fn keyed_pair(&self) -> Result<KeyedPair<'_>> {
+        KeyedPair::new(
+            &self.legacy,
+            &self.new,
+            &self.keys,
+            None,
+            &self.skip,
+            &self.map,
+            self.rules.clone(),
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -110,21 +133,8 @@ fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<
 }
 
 pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
-    let new_name = |legacy: &str| -> String {
-        spec.map
-            .iter()
-            .find(|(l, _)| l.eq_ignore_ascii_case(legacy))
-            .map_or_else(|| legacy.to_string(), |(_, n)| n.clone())
-    };
-    let mut pair = KeyedPair::new(
-        spec.legacy,
-        spec.new,
-        &spec.keys,
-        None,
-        &spec.skip,
-        &spec.map,
-        spec.rules.clone(),
-    )?;
+    let new_name = |legacy: &str| spec.new_name(legacy);
+    let mut pair = spec.keyed_pair()?;
     for d in &spec.dimensions {
         if pair.columns.iter().all(|(a, _)| !a.eq_ignore_ascii_case(d)) {
             let (name, _) = spec
@@ -149,8 +159,8 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         spec.legacy.require(m, "the legacy side")?;
         spec.new.require(&new_name(m), "the new side")?;
         let (legacy, new) = (
-            sum(conn, spec.legacy, m)?,
-            sum(conn, spec.new, &new_name(m))?,
+            sum(conn, &spec.legacy, m)?,
+            sum(conn, &spec.new, &new_name(m))?,
         );
         let delta = new - legacy;
         let allowed = spec.rules.absolute.max(spec.rules.relative * legacy.abs()) + 1e-9;
@@ -189,9 +199,9 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
             })
         },
     )?;
-    rows.duplicate_keys_legacy = duplicate_keys(conn, spec.legacy, &spec.keys)?;
+    rows.duplicate_keys_legacy = duplicate_keys(conn, &spec.legacy, &spec.keys)?;
     let new_keys: Vec<String> = spec.keys.iter().map(|k| new_name(k)).collect();
-    rows.duplicate_keys_new = duplicate_keys(conn, spec.new, &new_keys)?;
+    rows.duplicate_keys_new = duplicate_keys(conn, &spec.new, &new_keys)?;
 
     let classes = super::columns::all_columns_summary(conn, &pair)?;
     let columns = crate::frame::to_text_rows(&classes)
