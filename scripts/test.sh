@@ -21,7 +21,15 @@ start_services() {
   fi
 }
 
+install_tools() {
+  # The TUI smoke test drives the real binary inside tmux.
+  if ! command -v tmux >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq tmux) >/dev/null 2>&1 || echo "warning: could not install tmux"
+  fi
+}
+
 start_services
+install_tools
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -34,7 +34,16 @@ fn compare_finds_the_planted_gap() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let r = &report["revenue"];
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
+    // The output is what docs/report.schema.json documents, and the check has teeth.
+    let schema = json_schema::Schema::load();
+    assert_eq!(schema.check("", &report), Vec::<String>::new());
+    let mut broken = r.clone();
+    broken["rows"].as_object_mut().unwrap().remove("changed");
+    broken["surprise"] = serde_json::json!(1);
+    assert_eq!(schema.check("report", &broken).len(), 2);
+    check_nested(r);
+    check_samples(r);
     let m = &r["measures"][0];
     assert!((m["legacy"].as_f64().unwrap() - legacy).abs() < 0.01, "{m}");
     assert!((m["new"].as_f64().unwrap() - gold).abs() < 0.01, "{m}");
@@ -98,6 +107,7 @@ fn compare_finds_the_planted_gap() {
     let out = assay(&ws, &["explain", "revenue", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let explained: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema.check("", &explained), Vec::<String>::new());
     let causes = explained["causes"].as_array().unwrap();
     let first_two: Vec<&str> = causes
         .iter()
@@ -121,6 +131,56 @@ fn compare_finds_the_planted_gap() {
             .contains("\"month\" = '2024-12-01'")),
         "{causes:?}"
     );
+}
+
+/// The nested breakdown goes company → branch → invoice_type → month, each node's children
+/// add up to it, and the biggest gaps come first.
+fn check_nested(r: &serde_json::Value) {
+    let nested = r["nested"].as_array().unwrap();
+    let path_of = |n: &serde_json::Value| -> Vec<String> {
+        n["path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        path_of(nested.iter().max_by_key(|n| path_of(n).len()).unwrap()),
+        vec!["company", "branch", "invoice_type", "month"]
+    );
+    assert_eq!(path_of(&nested[0]), vec!["company"]);
+    let delta = |n: &serde_json::Value| n["delta"].as_f64().unwrap();
+    let top: Vec<&serde_json::Value> = nested.iter().filter(|n| path_of(n).len() == 1).collect();
+    assert_eq!(top.len(), 8, "eight companies");
+    assert!(top
+        .windows(2)
+        .all(|w| delta(w[0]).abs() >= delta(w[1]).abs()));
+    let total: f64 = top.iter().map(|n| delta(n)).sum();
+    assert!((total - r["measures"][0]["delta"].as_f64().unwrap()).abs() < 0.01);
+    // The first company's branches follow it and add up to it.
+    let first = &nested[0];
+    let children: f64 = nested
+        .iter()
+        .filter(|n| path_of(n).len() == 2 && n["values"][0] == first["values"][0])
+        .map(delta)
+        .sum();
+    assert!(
+        (children - delta(first)).abs() < 0.01,
+        "{children} vs {first}"
+    );
+    assert_eq!(nested[1]["values"][0], first["values"][0]);
+}
+
+/// Sample rows: the planted extra invoices show up as only_new rows with their values.
+fn check_samples(r: &serde_json::Value) {
+    let only_new = r["samples"]["only_new"].as_array().unwrap();
+    assert_eq!(only_new.len(), 5);
+    for row in only_new {
+        assert!(row["legacy"].is_null(), "{row}");
+        assert!(row["key"]["invoice_id"].is_string(), "{row}");
+        assert!(row["new"]["net_amount"].is_number(), "{row}");
+    }
 }
 
 /// `compare` of a.csv and b.csv on their amount, with an absolute tolerance.
@@ -204,4 +264,69 @@ fn ad_hoc_compare_needs_no_config() {
         "{}",
         text(&bad)
     );
+}
+
+#[test]
+fn ad_hoc_explain_finds_the_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut legacy = String::from("id,kind,branch,amount\n");
+    let mut new = legacy.clone();
+    for i in 0..200 {
+        let kind = ["SALE", "RETURN", "VOID"][i % 3];
+        let branch = ["north", "south"][i % 2];
+        let line = format!("{i},{kind},{branch},{}.50\n", 10 + i % 7);
+        new.push_str(&line);
+        // The legacy rule: voids are left out; and one north sale was keyed in wrong.
+        if kind != "VOID" {
+            legacy.push_str(&if i == 4 {
+                line.replace(".50", ".00")
+            } else {
+                line
+            });
+        }
+    }
+    std::fs::write(tmp.path().join("legacy.csv"), legacy).unwrap();
+    std::fs::write(tmp.path().join("new.csv"), new).unwrap();
+    let out = assay(
+        tmp.path(),
+        &[
+            "explain",
+            "--legacy",
+            "legacy.csv",
+            "--new",
+            "new.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let explained: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json_schema::Schema::load().check("explain", &explained),
+        Vec::<String>::new()
+    );
+    let first = &explained["causes"][0];
+    assert_eq!(first["predicate"], "\"kind\" = 'VOID'", "{explained}");
+    assert_eq!(first["row_class"], "only_new");
+    assert_eq!(first["rows"], 66);
+    assert!(first["share"].as_f64().unwrap() > 0.95);
+    // Without a measure there is nothing to explain: a usage error.
+    let out = assay(
+        tmp.path(),
+        &[
+            "explain",
+            "--legacy",
+            "legacy.csv",
+            "--new",
+            "new.csv",
+            "--key",
+            "id",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("give --measure"), "{}", text(&out));
 }

@@ -381,22 +381,35 @@ fn ctrl_c_cancels_cleanly() {
     let (_tmp, ws, _) = demo("1500000");
     ok(&ws, &["extract", "--all", "--entity", "invoice_lines"]);
     let before = scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines");
-    let child = Command::new(env!("CARGO_BIN_EXE_assay"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
         .current_dir(&ws)
         .args(["extract", "--all", "--entity", "invoice_lines"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Interrupt once a run is reading (its "run N reading" line), not after a guessed delay.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains(" reading ") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_millis(50));
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(text(&out).contains("cancelled"), "{}", text(&out));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let all = format!("{seen}{rest}{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("cancelled"), "{all}");
     assert_eq!(
         scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines"),
         before

@@ -116,6 +116,21 @@ proptest! {
         prop_assert_eq!(report.rows.only_new, joined.iter().filter(|(x, _)| x.is_none()).count() as i64);
         prop_assert_eq!(report.rows.duplicate_keys_legacy, duplicate_keys(&a));
         prop_assert_eq!(report.rows.duplicate_keys_new, duplicate_keys(&b));
+        prop_assert_eq!(report.rows.legacy_rows, a.len() as i64);
+        prop_assert_eq!(report.rows.new_rows, b.len() as i64);
+        // The report's one-pass column classes agree with the reference too.
+        let v = report.columns.iter().find(|c| c.name == "v").unwrap();
+        prop_assert_eq!(
+            vec![v.perfect_match, v.null_in_a, v.null_in_b, v.missing_from_a, v.missing_from_b, v.conflicting_values],
+            reference_classes(&joined, tol).to_vec()
+        );
+        // Samples: up to five of each class, each really of that class.
+        let capped = |n: i64| n.min(5) as usize;
+        prop_assert_eq!(report.samples.changed.len(), capped(changed));
+        prop_assert_eq!(report.samples.only_legacy.len(), capped(report.rows.only_legacy));
+        prop_assert_eq!(report.samples.only_new.len(), capped(report.rows.only_new));
+        prop_assert!(report.samples.only_legacy.iter().all(|r| r.new.is_none() && r.legacy.is_some()));
+        prop_assert!(report.samples.changed.iter().all(|r| r.differs == vec!["v".to_string()]));
         let total = |rows: &[Row]| rows.iter().filter_map(|r| r.1).sum::<i64>() as f64 / 100.0;
         prop_assert!((report.measures[0].legacy - total(&a)).abs() < 1e-6);
         prop_assert!((report.measures[0].new - total(&b)).abs() < 1e-6);

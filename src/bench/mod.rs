@@ -1,8 +1,10 @@
 //! Benchmarks that measure assay against a baseline in the same run, and report ratios.
 //! They print figures; they assert nothing (targets are read by people, not by tests).
 
+mod compare;
 mod extract;
 
+pub use compare::{compare_bench, CompareBench, REPORT_PEAK_RSS};
 pub use extract::{extract_bench, ExtractBench};
 
 /// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).

@@ -28,6 +28,34 @@ pub enum Which {
         )]
         postgres: String,
     },
+    /// `compare` of a TPC-H lineitem CSV against a gold table with planted differences,
+    /// against one hand-written DuckDB statement computing the same totals and row classes.
+    Compare {
+        /// Scratch folder (the generated CSV is kept and reused).
+        #[arg(long, default_value = "target/bench-compare")]
+        dir: PathBuf,
+        /// TPC-H scale factor (1 = 6M lineitem rows).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Rows to change, delete and add in gold, in total.
+        #[arg(long, default_value_t = 300)]
+        changes: i64,
+        /// Runs of each side; the best counts.
+        #[arg(long, default_value_t = 2)]
+        runs: usize,
+    },
+    /// Workbench latency: first frame, scrolling and sorting on large tables, drill steps.
+    Tui {
+        /// Scratch folder (replaced).
+        #[arg(long, default_value = "target/bench-tui")]
+        dir: PathBuf,
+        /// Table sizes to scroll and sort (comma-separated).
+        #[arg(long, value_delimiter = ',', default_values_t = [6_000_000i64, 60_000_000])]
+        rows: Vec<i64>,
+        /// Invoices in the comparison drilled into.
+        #[arg(long, default_value_t = 6_000_000)]
+        drill_rows: i64,
+    },
 }
 
 pub fn run(args: BenchArgs) -> Result<i32> {
@@ -39,11 +67,38 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         } => {
             let pg = (!postgres.is_empty()).then_some(postgres.as_str());
             let result = bench::extract_bench(&dir, rows, pg, &|m| eprintln!("bench: {m}"))?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&result).expect("plain JSON")
-            );
+            print_json(&result);
+            Ok(0)
+        }
+        Which::Compare {
+            dir,
+            scale,
+            changes,
+            runs,
+        } => {
+            let result =
+                bench::compare_bench(&dir, scale, changes, runs, &|m| eprintln!("bench: {m}"))?;
+            print_json(&result);
+            Ok(0)
+        }
+        Which::Tui {
+            dir,
+            rows,
+            drill_rows,
+        } => {
+            let _ = std::fs::remove_dir_all(&dir);
+            let result = crate::tui::bench::tui_bench(&dir, &rows, drill_rows, &|m| {
+                eprintln!("bench: {m}")
+            })?;
+            print_json(&result);
             Ok(0)
         }
     }
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("plain JSON")
+    );
 }

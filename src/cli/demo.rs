@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::progress::Progress;
+use crate::config::Workspace;
 use crate::demo::{self, DemoOptions};
 use crate::error::Result;
 
@@ -19,6 +20,9 @@ pub struct DemoArgs {
     /// Replace the folder if it already has files.
     #[arg(long)]
     pub force: bool,
+    /// Then extract, build and open the workbench on it.
+    #[arg(long)]
+    pub open: bool,
 }
 
 pub fn run(args: DemoArgs) -> Result<i32> {
@@ -44,9 +48,34 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         "Planted gap: gold {:.2} vs legacy {:.2}, {:+.2} ({:+.2} %).",
         summary.gold_net, summary.legacy_net, summary.gap, summary.gap_pct
     );
-    println!(
-        "Next: cd {} && assay validate && assay sql \"SELECT 1\"",
-        summary.dir.display()
-    );
-    Ok(0)
+    if !args.open {
+        println!(
+            "Next: cd {} && assay extract --all && assay build && assay",
+            summary.dir.display()
+        );
+        return Ok(0);
+    }
+    let ws = Workspace::load(&summary.dir)?;
+    let extract_args = super::extract::ExtractArgs {
+        company: Vec::new(),
+        companies: Vec::new(),
+        all: true,
+        entity: Vec::new(),
+        format: crate::frame::Format::Table,
+    };
+    let code = super::extract::run(&ws, extract_args)?;
+    if code != 0 {
+        return Ok(code);
+    }
+    let code = super::build::run(
+        &ws,
+        super::build::BuildArgs {
+            select: Vec::new(),
+            format: crate::frame::Format::Table,
+        },
+    )?;
+    if code != 0 {
+        return Ok(code);
+    }
+    super::tui::run(ws, super::tui::TuiArgs::default())
 }

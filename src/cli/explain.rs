@@ -1,23 +1,22 @@
-//! `assay explain NAME`
+//! `assay explain NAME` or `assay explain --legacy … --new … --key … --measure …`
 
 use polars::prelude::Column;
 
-use crate::config::Workspace;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::recon::configured;
+use crate::recon::explain::explain;
 use crate::store::Store;
+
+use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// A comparison of assay.toml.
-    pub name: String,
-    /// Only these companies (repeatable).
-    #[arg(long = "company", value_name = "ID")]
-    pub company: Vec<String>,
-    /// The measure whose delta is explained (default: the comparison's first).
-    #[arg(long)]
-    pub measure: Option<String>,
+    /// A comparison of assay.toml (or give the sides ad hoc with --legacy/--new/--key).
+    #[arg(conflicts_with = "legacy", required_unless_present = "legacy")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub sides: SideArgs,
     /// How many causes to list.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
@@ -25,18 +24,37 @@ pub struct ExplainArgs {
     pub format: Format,
 }
 
-pub fn run(ws: &Workspace, args: ExplainArgs) -> Result<i32> {
-    let store = Store::open(&ws.cache_path())?;
-    let (measure, causes) = configured::run_explain(
-        ws,
-        &store,
-        &args.name,
-        &args.company,
-        args.measure.as_deref(),
-        args.top,
-    )?;
+pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
+    let (store, spec, label) = match &args.name {
+        Some(name) => {
+            let ws = super::workspace(dir)?;
+            let store = Store::open(&ws.cache_path())?;
+            let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
+            (store, spec, name.clone())
+        }
+        None => {
+            let base = base_dir(dir)?;
+            let store = adhoc_store(&base)?;
+            let spec = adhoc_spec(&store, &args.sides, &base)?;
+            (store, spec, "adhoc".to_string())
+        }
+    };
+    // --measure picks the measure to explain; the comparison's first by default.
+    let measure = args
+        .sides
+        .measure
+        .first()
+        .or(spec.measures.first())
+        .cloned()
+        .ok_or_else(|| Error::Usage(format!("{label}: no measure to explain (give --measure)")))?;
+    let causes = explain(store.conn(), &spec, &measure, args.top)?;
     if args.format == Format::Json {
-        let value = serde_json::json!({ "schema_version": 1, "comparison": args.name, "measure": measure, "causes": causes });
+        let value = serde_json::json!({
+            "schema_version": crate::recon::report::SCHEMA_VERSION,
+            "comparison": label,
+            "measure": measure,
+            "causes": causes,
+        });
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("plain JSON")

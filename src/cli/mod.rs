@@ -8,7 +8,10 @@ mod explain;
 mod extract;
 mod freshness;
 mod progress;
+mod report_text;
+mod sides;
 mod sql;
+mod tui;
 mod validate;
 
 use std::path::PathBuf;
@@ -62,6 +65,10 @@ pub enum Command {
     Sql(sql::SqlArgs),
     /// Benchmarks against a baseline measured in the same run (figures, no assertions).
     Bench(bench::BenchArgs),
+    /// Open the workbench (the same as `assay` with no command, in a workspace).
+    Tui(tui::TuiArgs),
+    /// Render every workbench screen on this workspace to SVG pictures (for the README).
+    Screenshots(tui::ScreenshotsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -84,19 +91,25 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> Result<i32> {
     let dir = cli.dir.clone();
     match cli.command {
-        None => {
-            // The workbench TUI is not part of this build yet: show what can be done.
-            Cli::command()
-                .print_help()
-                .map_err(|e| Error::Runtime(e.to_string()))?;
-            Ok(0)
-        }
+        // In a workspace the workbench opens; elsewhere, the help says where to start.
+        None => match workspace(dir) {
+            Ok(ws) => tui::run(ws, tui::TuiArgs::default()),
+            Err(Error::Usage(_)) => {
+                Cli::command()
+                    .print_help()
+                    .map_err(|e| Error::Runtime(e.to_string()))?;
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        },
+        Some(Command::Tui(args)) => tui::run(workspace(dir)?, args),
+        Some(Command::Screenshots(args)) => tui::screenshots(workspace(dir)?, args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
-        Some(Command::Explain(args)) => explain::run(&workspace(dir.clone())?, args),
+        Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
         Some(Command::Bench(args)) => bench::run(args),

@@ -101,7 +101,7 @@ legacy = "sales"
 table = "gold.fct_sales"
 keys = ["invoice_id"]
 measures = ["net_amount"]
-dimensions = ["invoice_type", "branch", "month"]
+dimensions = ["branch", "invoice_type", "month"]
 skip = ["tax_amount", "lines"]
 normalize_text = true
 tolerance = { absolute = 1.0, relative = 0.0005 }

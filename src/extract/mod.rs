@@ -21,7 +21,7 @@ use crate::sql::ident;
 use crate::store::{RunStatus, Store};
 
 /// Which companies and entities to extract; empty means all.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
     pub companies: Vec<String>,
     pub entities: Vec<String>,

@@ -6,7 +6,7 @@ use duckdb::Connection;
 
 use super::relation::Relation;
 use crate::error::{Error, Result};
-use crate::sql::{literal, qualified};
+use crate::sql::{ident, literal, qualified};
 
 /// True when `side` names files rather than a `schema.table`.
 fn is_files(side: &str) -> bool {
@@ -19,8 +19,9 @@ fn is_files(side: &str) -> bool {
 }
 
 /// The relation for one side. Files are read relative to `base`; CSV files are checked
-/// record by record first, so a malformed file is named with its line.
-pub fn side(conn: &Connection, spec: &str, base: &Path) -> Result<Relation> {
+/// record by record first, so a malformed file is named with its line. Files are read once
+/// into the temporary table `adhoc_<role>`, so later passes do not parse them again.
+pub fn side(conn: &Connection, spec: &str, base: &Path, role: &str) -> Result<Relation> {
     if !is_files(spec) {
         return Relation::describe(conn, &qualified(spec))
             .map_err(|e| Error::Usage(format!("{spec}: {e}")));
@@ -55,5 +56,10 @@ pub fn side(conn: &Connection, spec: &str, base: &Path) -> Result<Relation> {
         }
         format!("read_csv([{list}], header = true, union_by_name = true)")
     };
-    Relation::describe(conn, &sql)
+    let table = ident(&format!("adhoc_{role}"));
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}"
+    ))
+    .map_err(|e| Error::Usage(format!("{spec}: {e}")))?;
+    Relation::describe(conn, &format!("temp.main.{table}"))
 }

@@ -50,7 +50,11 @@ impl<'a> KeyedPair<'a> {
             a.require(k, "side a")?;
             b.require(&b_name(k).unwrap_or_else(|| k.clone()), "side b")?;
         }
-        let excluded = |n: &str| exclude.iter().any(|e| e.eq_ignore_ascii_case(n));
+        // Keys are always compared: sample rows and drill-downs read them off the join.
+        let excluded = |n: &str| {
+            exclude.iter().any(|e| e.eq_ignore_ascii_case(n))
+                && !keys.iter().any(|k| k.eq_ignore_ascii_case(n))
+        };
         let mut columns = Vec::new();
         for (name, _) in &a.columns {
             if excluded(name)
@@ -104,8 +108,30 @@ impl<'a> KeyedPair<'a> {
         format!("md5({})", parts.join(" || '-' || "))
     }
 
-    /// The full outer join with `in_a`, `in_b`, and `a_i`, `b_i` for the i-th column pair.
+    /// The full outer join with `primary_key`, `in_a`, `in_b`, and `a_i`, `b_i` for the
+    /// i-th column pair (and `bx_i` for the extra columns of b).
     pub fn joined_sql(&self) -> String {
+        self.join_sql(true)
+    }
+
+    /// The same join without `primary_key`, whose md5 of composite keys costs a pass.
+    pub fn joined_rows_sql(&self) -> String {
+        self.join_sql(false)
+    }
+
+    /// SQL for the value of key `k` on a joined row (whichever side has it).
+    pub fn key_value(&self, key: &str) -> String {
+        match self
+            .columns
+            .iter()
+            .position(|(x, _)| x.eq_ignore_ascii_case(key))
+        {
+            Some(i) => format!("coalesce(a_{i}, b_{i})"),
+            None => "primary_key".into(),
+        }
+    }
+
+    fn join_sql(&self, with_primary_key: bool) -> String {
         let on: Vec<String> = self
             .keys
             .iter()
@@ -134,10 +160,14 @@ impl<'a> KeyedPair<'a> {
         } else {
             format!(", {}", cols.join(", "))
         };
+        let pk = if with_primary_key {
+            format!("{} AS primary_key, ", self.primary_key_expr())
+        } else {
+            String::new()
+        };
         format!(
-            "SELECT {pk} AS primary_key, a.__assay_in IS NOT NULL AS in_a, b.__assay_in IS NOT NULL AS in_b{cols} \
+            "SELECT {pk}a.__assay_in IS NOT NULL AS in_a, b.__assay_in IS NOT NULL AS in_b{cols} \
              FROM (SELECT *, true AS __assay_in FROM {a}) AS a FULL OUTER JOIN (SELECT *, true AS __assay_in FROM {b}) AS b ON {on}",
-            pk = self.primary_key_expr(),
             a = self.a.sql,
             b = self.b.sql,
             on = on.join(" AND "),

@@ -2,7 +2,6 @@
 //! companies, and compare by (company, keys).
 
 use super::equality::Rules;
-use super::explain::{explain, Cause};
 use super::relation::Relation;
 use super::report::{compare, Report, Spec};
 use crate::config::Workspace;
@@ -17,26 +16,6 @@ pub const COMPANY: &str = "company";
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
     let prepared = prepare(ws, store, name, only)?;
     compare(store.conn(), &prepared)
-}
-
-/// Ranked causes of the first measure's delta (or `measure`).
-pub fn run_explain(
-    ws: &Workspace,
-    store: &Store,
-    name: &str,
-    only: &[String],
-    measure: Option<&str>,
-    top: usize,
-) -> Result<(String, Vec<Cause>)> {
-    let prepared = prepare(ws, store, name, only)?;
-    let measure = match measure {
-        Some(m) => m.to_string(),
-        None => prepared.measures.first().cloned().ok_or_else(|| {
-            Error::Usage(format!("comparisons.{name} has no measures to explain"))
-        })?,
-    };
-    let causes = explain(store.conn(), &prepared, &measure, top)?;
-    Ok((measure, causes))
 }
 
 /// Both sides of a configured comparison, ready to compare or explain.
@@ -108,6 +87,17 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
             t = qualified(&cmp.table)
         ),
     )?;
+    // Several companies: the company is the outermost dimension of every breakdown.
+    let mut dimensions = Vec::new();
+    if companies.len() > 1
+        && !cmp
+            .dimensions
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(COMPANY))
+    {
+        dimensions.push(COMPANY.to_string());
+    }
+    dimensions.extend(cmp.dimensions.iter().cloned());
     let mut keys = vec![COMPANY.to_string()];
     keys.extend(cmp.keys.iter().cloned());
     Ok(Spec {
@@ -120,7 +110,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
             .map(|(a, b)| (a.clone(), b.clone()))
             .collect(),
         measures: cmp.measures.clone(),
-        dimensions: cmp.dimensions.clone(),
+        dimensions,
         skip: cmp.skip.clone(),
         rules: Rules {
             absolute: cmp.tolerance.absolute,

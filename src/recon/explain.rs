@@ -111,7 +111,14 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
     let mut causes = Vec::new();
     let group =
         |names: Vec<&String>, exprs: Vec<&String>| grouped(conn, &base, top, total, &names, &exprs);
-    for (d, e) in dims.iter().zip(&dim_exprs) {
+    // A key column (the company of a configured comparison) only splits the gap by scope;
+    // alone it is no rule, so it is tried in pairs (company X and type Y) only.
+    let is_key = |d: &String| {
+        spec.keys
+            .iter()
+            .any(|k| spec.new_name(k).eq_ignore_ascii_case(d))
+    };
+    for (d, e) in dims.iter().zip(&dim_exprs).filter(|(d, _)| !is_key(d)) {
         causes.extend(group(vec![d], vec![e])?);
     }
     let best = causes.iter().map(|c| c.share.abs()).fold(0.0, f64::max);
@@ -125,6 +132,26 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
             }
         }
     }
+    // A pair says more than its parts only when neither part is already a cause at least
+    // as large (acme ∧ CANCELLED adds nothing once CANCELLED itself is listed).
+    let singles: Vec<Cause> = causes
+        .iter()
+        .filter(|c| !c.dimension.contains(", "))
+        .cloned()
+        .collect();
+    causes.retain(|c| {
+        let Some((d1, d2)) = c.dimension.split_once(", ") else {
+            return true;
+        };
+        let Some((v1, v2)) = c.value.split_once(", ") else {
+            return true;
+        };
+        !singles.iter().any(|s| {
+            s.row_class == c.row_class
+                && s.delta.abs() >= c.delta.abs() - 1e-9
+                && ((s.dimension == d1 && s.value == v1) || (s.dimension == d2 && s.value == v2))
+        })
+    });
     causes.sort_by(|a, b| {
         b.delta
             .abs()

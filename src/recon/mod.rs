@@ -3,6 +3,7 @@
 //! and the rows asked for come back, as polars frames.
 
 pub mod adhoc;
+pub mod breakdown;
 pub mod columns;
 pub mod configured;
 pub mod equality;
@@ -11,6 +12,8 @@ pub mod relation;
 pub mod report;
 pub mod rows;
 pub mod schema;
+pub mod summary;
+pub mod workbench;
 
 pub use columns::KeyedPair;
 pub use equality::Rules;

@@ -4,13 +4,18 @@
 use duckdb::Connection;
 use serde::Serialize;
 
-use super::columns::{KeyedPair, CLASSES};
+use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow};
+use super::columns::KeyedPair;
 use super::equality::Rules;
 use super::relation::Relation;
+use super::schema::{changes, SchemaChange};
+use super::summary::summarise;
+pub use super::summary::{ColumnClasses, RowClasses, SampleRow, Samples};
 use crate::error::{Error, Result};
 use crate::sql::ident;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the report's JSON shape (docs/report.md); bumped on any breaking change.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What to compare: `legacy` is side a, `new` side b.
 pub struct Spec {
@@ -58,48 +63,16 @@ pub struct MeasureTotal {
     pub within_tolerance: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct RowClasses {
-    pub legacy_rows: i64,
-    pub new_rows: i64,
-    pub matched: i64,
-    pub changed: i64,
-    pub only_legacy: i64,
-    pub only_new: i64,
-    pub duplicate_keys_legacy: i64,
-    pub duplicate_keys_new: i64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ColumnClasses {
-    pub name: String,
-    pub perfect_match: i64,
-    pub null_in_a: i64,
-    pub null_in_b: i64,
-    pub missing_from_a: i64,
-    pub missing_from_b: i64,
-    pub conflicting_values: i64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct BreakdownRow {
-    pub dimension: String,
-    pub value: Option<String>,
-    pub measure: String,
-    pub legacy: f64,
-    pub new: f64,
-    pub delta: f64,
-    /// Share of the measure's total delta.
-    pub share: Option<f64>,
-}
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
     pub schema_version: u32,
     pub measures: Vec<MeasureTotal>,
     pub rows: RowClasses,
     pub columns: Vec<ColumnClasses>,
+    pub schema: Vec<SchemaChange>,
     pub breakdown: Vec<BreakdownRow>,
+    pub nested: Vec<NestedRow>,
+    pub samples: Samples,
 }
 
 impl Report {
@@ -108,15 +81,23 @@ impl Report {
     }
 }
 
-fn sum(conn: &Connection, rel: &Relation, column: &str) -> Result<f64> {
+/// Row count and the sum of each measure, in one scan of a side.
+fn totals(conn: &Connection, rel: &Relation, measures: &[String]) -> Result<(i64, Vec<f64>)> {
+    let mut select = vec!["count(*)".to_string()];
+    select.extend(
+        measures
+            .iter()
+            .map(|m| format!("coalesce(sum(CAST({} AS DOUBLE)), 0)", ident(m))),
+    );
     Ok(conn.query_row(
-        &format!(
-            "SELECT coalesce(sum(CAST({} AS DOUBLE)), 0) FROM {}",
-            ident(column),
-            rel.sql
-        ),
+        &format!("SELECT {} FROM {}", select.join(", "), rel.sql),
         [],
-        |r| r.get(0),
+        |r| {
+            let sums = (1..=measures.len())
+                .map(|i| r.get(i))
+                .collect::<Result<Vec<f64>, _>>()?;
+            Ok((r.get(0)?, sums))
+        },
     )?)
 }
 
@@ -132,153 +113,72 @@ fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<
     )?)
 }
 
+/// How many sample rows of each class a report carries.
+pub const SAMPLE_ROWS: usize = 5;
+
 pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
-    let new_name = |legacy: &str| spec.new_name(legacy);
     let mut pair = spec.keyed_pair()?;
-    for d in &spec.dimensions {
-        if pair.columns.iter().all(|(a, _)| !a.eq_ignore_ascii_case(d)) {
-            let (name, _) = spec
-                .new
-                .require(&new_name(d), "the new side (a dimension)")?;
-            pair.extra_b.push(name.clone());
-        }
-    }
+    let values = dimension_values(spec, &mut pair)?;
     if pair.columns.is_empty() {
         return Err(Error::Usage(
             "the two sides share no column to compare".into(),
         ));
     }
-    let index_of = |legacy_col: &str| {
-        pair.columns
-            .iter()
-            .position(|(a, _)| a.eq_ignore_ascii_case(legacy_col))
-    };
-
-    let mut measures = Vec::new();
+    let mut new_measures = Vec::new();
     for m in &spec.measures {
         spec.legacy.require(m, "the legacy side")?;
-        spec.new.require(&new_name(m), "the new side")?;
-        let (legacy, new) = (
-            sum(conn, &spec.legacy, m)?,
-            sum(conn, &spec.new, &new_name(m))?,
-        );
-        let delta = new - legacy;
-        let allowed = spec.rules.absolute.max(spec.rules.relative * legacy.abs()) + 1e-9;
-        measures.push(MeasureTotal {
-            name: m.clone(),
-            legacy,
-            new,
-            delta,
-            delta_pct: (legacy != 0.0).then(|| 100.0 * delta / legacy.abs()),
-            within_tolerance: delta.abs() <= allowed,
-        });
+        let (name, _) = spec.new.require(&spec.new_name(m), "the new side")?;
+        new_measures.push(name.clone());
     }
-
-    let joined = pair.joined_sql();
-    let all_equal = (0..pair.columns.len())
-        .map(|i| pair.column_equal(i))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let mut rows = conn.query_row(
-        &format!(
-            // count(*) FILTER, not count_if: count_if is NULL over no rows.
-            "WITH joined AS ({joined}) SELECT count(*) FILTER (WHERE in_a), count(*) FILTER (WHERE in_b), \
-             count(*) FILTER (WHERE in_a AND in_b AND {all_equal}), count(*) FILTER (WHERE in_a AND in_b AND NOT ({all_equal})), \
-             count(*) FILTER (WHERE in_a AND NOT in_b), count(*) FILTER (WHERE in_b AND NOT in_a) FROM joined"
-        ),
-        [],
-        |r| {
-            Ok(RowClasses {
-                legacy_rows: r.get(0)?,
-                new_rows: r.get(1)?,
-                matched: r.get(2)?,
-                changed: r.get(3)?,
-                only_legacy: r.get(4)?,
-                only_new: r.get(5)?,
-                ..RowClasses::default()
-            })
-        },
-    )?;
-    rows.duplicate_keys_legacy = duplicate_keys(conn, &spec.legacy, &spec.keys)?;
-    let new_keys: Vec<String> = spec.keys.iter().map(|k| new_name(k)).collect();
-    rows.duplicate_keys_new = duplicate_keys(conn, &spec.new, &new_keys)?;
-
-    let classes = super::columns::all_columns_summary(conn, &pair)?;
-    let columns = crate::frame::to_text_rows(&classes)
-        .into_iter()
-        .skip(1)
-        .map(|r| {
-            let n = |i: usize| r[i].parse::<i64>().unwrap_or(0);
-            ColumnClasses {
-                name: r[0].clone(),
-                perfect_match: n(1),
-                null_in_a: n(2),
-                null_in_b: n(3),
-                missing_from_a: n(4),
-                missing_from_b: n(5),
-                conflicting_values: n(6),
+    let (legacy_rows, legacy_sums) = totals(conn, &spec.legacy, &spec.measures)?;
+    let (new_rows, new_sums) = totals(conn, &spec.new, &new_measures)?;
+    let measures: Vec<MeasureTotal> = spec
+        .measures
+        .iter()
+        .zip(legacy_sums.iter().zip(&new_sums))
+        .map(|(m, (&legacy, &new))| {
+            let delta = new - legacy;
+            let allowed = spec.rules.absolute.max(spec.rules.relative * legacy.abs()) + 1e-9;
+            MeasureTotal {
+                name: m.clone(),
+                legacy,
+                new,
+                delta,
+                delta_pct: (legacy != 0.0).then(|| 100.0 * delta / legacy.abs()),
+                within_tolerance: delta.abs() <= allowed,
             }
         })
         .collect();
-    debug_assert_eq!(CLASSES.len(), 6);
 
-    let mut breakdown = Vec::new();
-    for m in &spec.measures {
-        let Some(mi) = index_of(m) else { continue };
-        let total_delta = measures
-            .iter()
-            .find(|t| &t.name == m)
-            .map_or(0.0, |t| t.delta);
-        for d in &spec.dimensions {
-            // The value of a dimension comes from whichever side has the row (and the column).
-            let value = match index_of(d) {
-                // The new side's spelling wins; the legacy one is trimmed when text is normalised.
-                Some(di) if spec.rules.normalize_text => {
-                    format!("coalesce(CAST(b_{di} AS VARCHAR), trim(CAST(a_{di} AS VARCHAR)))")
-                }
-                Some(di) => format!("coalesce(CAST(b_{di} AS VARCHAR), CAST(a_{di} AS VARCHAR))"),
-                None => {
-                    let xi = pair
-                        .extra_b
-                        .iter()
-                        .position(|c| c.eq_ignore_ascii_case(&new_name(d)))
-                        .unwrap_or(0);
-                    format!("CAST(bx_{xi} AS VARCHAR)")
-                }
-            };
-            let (la, nb) = (
-                format!("coalesce(sum(CAST(a_{mi} AS DOUBLE)), 0)"),
-                format!("coalesce(sum(CAST(b_{mi} AS DOUBLE)), 0)"),
-            );
-            let sql = format!("WITH joined AS ({joined}) SELECT {value} AS v, {la}, {nb} FROM joined GROUP BY v ORDER BY abs({nb} - {la}) DESC, v");
-            let mut stmt = conn.prepare(&sql)?;
-            let found = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, f64>(1)?,
-                    r.get::<_, f64>(2)?,
-                ))
-            })?;
-            for row in found {
-                let (v, legacy, new) = row?;
-                let delta = new - legacy;
-                breakdown.push(BreakdownRow {
-                    dimension: d.clone(),
-                    value: v,
-                    measure: m.clone(),
-                    legacy,
-                    new,
-                    delta,
-                    share: (total_delta != 0.0).then(|| delta / total_delta),
-                });
-            }
-        }
-    }
+    let summary = summarise(conn, &pair, SAMPLE_ROWS)?;
+    let mut rows = summary.rows;
+    rows.legacy_rows = legacy_rows;
+    rows.new_rows = new_rows;
+    rows.duplicate_keys_legacy = duplicate_keys(conn, &spec.legacy, &spec.keys)?;
+    let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    rows.duplicate_keys_new = duplicate_keys(conn, &spec.new, &new_keys)?;
+
+    let breakdown_measures: Vec<(String, usize, f64)> = measures
+        .iter()
+        .filter_map(|t| {
+            let i = pair
+                .columns
+                .iter()
+                .position(|(a, _)| a.eq_ignore_ascii_case(&t.name))?;
+            Some((t.name.clone(), i, t.delta))
+        })
+        .collect();
+    let (breakdown, nested) = breakdown(conn, spec, &pair, &values, &breakdown_measures)?;
+    let mut ignore = spec.keys.clone();
+    ignore.extend(spec.skip.iter().cloned());
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         measures,
         rows,
-        columns,
+        columns: summary.columns,
+        schema: changes(&spec.legacy, &spec.new, &spec.map, &ignore),
         breakdown,
+        nested,
+        samples: summary.samples,
     })
 }

@@ -76,6 +76,15 @@ impl Store {
         &self.conn
     }
 
+    /// Another connection to the same open database (its own transactions, temporary
+    /// tables and interrupt handle), for work on another thread.
+    pub fn sibling(&self) -> Result<Store> {
+        Ok(Store {
+            conn: self.conn.try_clone()?,
+            path: self.path.clone(),
+        })
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

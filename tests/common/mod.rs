@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that drive the real binary.
 #![allow(dead_code)]
 
+pub mod json_schema;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

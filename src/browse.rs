@@ -1,0 +1,221 @@
+//! Browsing the cache: the catalog of legacy/bronze/silver/gold tables, pages of a table
+//! (sorted, filtered) fetched on demand, and column profiles. Pages come back as polars
+//! frames; nothing here holds more than the page asked for.
+
+use duckdb::Connection;
+use polars::prelude::DataFrame;
+
+use crate::error::{Error, Result};
+use crate::frame;
+use crate::sql::{ident, literal};
+
+pub const LAYERS: [&str; 4] = ["legacy", "bronze", "silver", "gold"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableInfo {
+    pub schema: String,
+    pub name: String,
+    /// `table` or `view`.
+    pub kind: String,
+    pub columns: i64,
+    /// DuckDB's estimate for tables; None for views (counted when opened).
+    pub estimated_rows: Option<i64>,
+}
+
+impl TableInfo {
+    /// `"schema"."name"`, ready for SQL.
+    pub fn sql(&self) -> String {
+        format!("{}.{}", ident(&self.schema), ident(&self.name))
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+}
+
+/// Every table and view of the four layers, in layer order. The versioned storage behind
+/// bronze views (`<entity>__data`) and per-company legacy tables are left out: the views
+/// over them are what people browse.
+pub fn tables(conn: &Connection) -> Result<Vec<TableInfo>> {
+    let schemas = LAYERS.map(literal).join(", ");
+    let sql = format!(
+        "SELECT schema_name, table_name, 'table', column_count, estimated_size FROM duckdb_tables() \
+           WHERE database_name = current_database() AND schema_name IN ({schemas}) AND NOT internal \
+         UNION ALL \
+         SELECT schema_name, view_name, 'view', column_count, NULL FROM duckdb_views() \
+           WHERE database_name = current_database() AND schema_name IN ({schemas}) AND NOT internal"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut out: Vec<TableInfo> = stmt
+        .query_map([], |r| {
+            Ok(TableInfo {
+                schema: r.get(0)?,
+                name: r.get(1)?,
+                kind: r.get(2)?,
+                columns: r.get(3)?,
+                estimated_rows: r.get(4)?,
+            })
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    out.retain(|t| {
+        !(t.schema == "bronze" && t.name.ends_with("__data"))
+            && !(t.schema == "legacy" && t.name.contains("__"))
+    });
+    out.sort_by_key(|t| {
+        (
+            LAYERS.iter().position(|l| *l == t.schema).unwrap_or(9),
+            t.name.clone(),
+        )
+    });
+    Ok(out)
+}
+
+/// What part of a relation to show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct View {
+    /// A SQL predicate typed by the user (checked by DuckDB: one statement, a boolean).
+    pub filter: Option<String>,
+    /// (column, descending)
+    pub sort: Option<(String, bool)>,
+}
+
+impl View {
+    fn where_sql(&self) -> String {
+        self.filter
+            .as_ref()
+            .map_or_else(String::new, |f| format!(" WHERE ({f})"))
+    }
+
+    fn order_sql(&self) -> String {
+        self.sort.as_ref().map_or_else(String::new, |(c, desc)| {
+            format!(
+                " ORDER BY {} {} NULLS LAST",
+                ident(c),
+                if *desc { "DESC" } else { "ASC" }
+            )
+        })
+    }
+
+    /// `column = value` for a cell (NULL → IS NULL), added to the filter with AND.
+    pub fn and_equals(&mut self, column: &str, value: Option<&str>) {
+        let term = match value {
+            Some(v) => format!("CAST({} AS VARCHAR) = {}", ident(column), literal(v)),
+            None => format!("{} IS NULL", ident(column)),
+        };
+        self.filter = Some(match self.filter.take() {
+            Some(f) => format!("({f}) AND {term}"),
+            None => term,
+        });
+    }
+}
+
+/// A user's filter must be one boolean expression: refuse statement separators and
+/// comments that could smuggle a second statement, and let DuckDB check the rest.
+pub fn check_filter(conn: &Connection, relation: &str, filter: &str) -> Result<()> {
+    if filter.contains(';') || filter.contains("--") || filter.contains("/*") {
+        return Err(Error::Usage(
+            "a filter is one SQL expression (no `;` or comments)".into(),
+        ));
+    }
+    conn.prepare(&format!("SELECT count(*) FROM {relation} WHERE ({filter})"))
+        .map_err(|e| Error::Usage(format!("filter: {e}")))?;
+    Ok(())
+}
+
+pub fn count(conn: &Connection, relation: &str, view: &View) -> Result<i64> {
+    Ok(conn.query_row(
+        &format!("SELECT count(*) FROM {relation}{}", view.where_sql()),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Rows `offset .. offset + limit` of the relation as the view orders and filters it.
+pub fn page(
+    conn: &Connection,
+    relation: &str,
+    view: &View,
+    offset: u64,
+    limit: u64,
+) -> Result<DataFrame> {
+    frame::query(
+        conn,
+        &format!(
+            "SELECT * FROM {relation}{}{} LIMIT {limit} OFFSET {offset}",
+            view.where_sql(),
+            view.order_sql()
+        ),
+        [],
+    )
+}
+
+/// One row per column: type, nulls, distinct (approximate), min, max, and the top values.
+pub fn profile(conn: &Connection, relation: &str) -> Result<DataFrame> {
+    frame::query(
+        conn,
+        &format!(
+            "SELECT column_name, column_type, count, null_percentage AS nulls_pct, approx_unique AS distinct, \
+                    CAST(min AS VARCHAR) AS min, CAST(max AS VARCHAR) AS max \
+             FROM (SUMMARIZE SELECT * FROM {relation})"
+        ),
+        [],
+    )
+}
+
+/// The most frequent values of a column with their counts.
+pub fn top_values(
+    conn: &Connection,
+    relation: &str,
+    column: &str,
+    limit: usize,
+) -> Result<DataFrame> {
+    frame::query(
+        conn,
+        &format!(
+            "SELECT CAST({c} AS VARCHAR) AS value, count(*) AS rows FROM {relation} \
+             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {limit}",
+            c = ident(column)
+        ),
+        [],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_filters_and_sorts_in_duckdb() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE SCHEMA gold; CREATE TABLE gold.t AS SELECT i AS id, i % 3 AS g FROM range(100) r(i);\
+             CREATE SCHEMA bronze; CREATE TABLE bronze.x__data (a INT); CREATE VIEW bronze.x AS SELECT * FROM bronze.x__data;",
+        )
+        .unwrap();
+        let names: Vec<String> = tables(&conn)
+            .unwrap()
+            .iter()
+            .map(TableInfo::label)
+            .collect();
+        assert_eq!(names, vec!["bronze.x", "gold.t"]);
+        let mut view = View {
+            sort: Some(("id".into(), true)),
+            ..View::default()
+        };
+        view.and_equals("g", Some("1"));
+        assert_eq!(count(&conn, "gold.t", &view).unwrap(), 33);
+        let df = page(&conn, "gold.t", &view, 2, 3).unwrap();
+        let rows = frame::to_text_rows(&df);
+        assert_eq!(rows[1][0], "91");
+        assert_eq!(rows.len(), 4);
+        assert!(check_filter(&conn, "gold.t", "id > 3; DROP TABLE gold.t").is_err());
+        let err = check_filter(&conn, "gold.t", "nope > 1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nope"), "{err}");
+        let p = frame::to_text_rows(&profile(&conn, "gold.t").unwrap());
+        assert_eq!(p[1][0], "id");
+        let top = frame::to_text_rows(&top_values(&conn, "gold.t", "g", 2).unwrap());
+        assert_eq!(top[1], vec!["0", "34"]);
+    }
+}

@@ -1,0 +1,95 @@
+//! The flags that name what to compare, shared by `compare` and `explain`: a comparison of
+//! assay.toml, or two sides given ad hoc with no config at all.
+
+use std::path::PathBuf;
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::recon::report::Spec;
+use crate::recon::{adhoc, Rules};
+use crate::store::Store;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SideArgs {
+    /// Ad hoc, no config needed: the legacy side, a file or glob (CSV, Parquet, JSON) or a
+    /// table of the workspace (schema.table).
+    #[arg(long, requires_all = ["new", "key"])]
+    pub legacy: Option<String>,
+    /// Ad hoc: the new side, a file, glob or schema.table.
+    #[arg(long, requires = "legacy")]
+    pub new: Option<String>,
+    /// Ad hoc: key columns (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub key: Vec<String>,
+    /// Measures to total (ad hoc; for a configured comparison, picks one to explain).
+    #[arg(long, value_delimiter = ',')]
+    pub measure: Vec<String>,
+    /// Ad hoc: dimensions to break the delta down by, outermost first (the nesting order).
+    #[arg(long, value_delimiter = ',')]
+    pub dimension: Vec<String>,
+    /// Ad hoc: a legacy column and its new name, `old=new` (repeatable).
+    #[arg(long = "map", value_parser = parse_mapping, value_name = "OLD=NEW")]
+    pub map: Vec<(String, String)>,
+    /// Ad hoc: absolute tolerance for numbers.
+    #[arg(long, default_value_t = 0.0)]
+    pub tolerance: f64,
+    /// Only these companies (repeatable; configured comparisons).
+    #[arg(long = "company", value_name = "ID")]
+    pub company: Vec<String>,
+}
+
+fn parse_mapping(text: &str) -> std::result::Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| format!("`{text}` is not OLD=NEW"))
+}
+
+impl SideArgs {
+    pub fn is_adhoc(&self) -> bool {
+        self.legacy.is_some()
+    }
+}
+
+/// The folder an invocation works in: `-C DIR` or the current one.
+pub fn base_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
+    match dir {
+        Some(d) => Ok(d),
+        None => std::env::current_dir().map_err(|e| Error::Runtime(format!("current folder: {e}"))),
+    }
+}
+
+/// The cache an ad hoc compare runs in: the workspace's when there is one (for its tables),
+/// an in-memory one otherwise.
+pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
+    match Workspace::discover(base) {
+        Ok(ws) => Store::open(&ws.cache_path()),
+        Err(_) => Store::in_memory(),
+    }
+}
+
+/// Both sides from the flags alone. File sides are read once into temporary tables, so the
+/// several passes of a compare do not parse the files again.
+pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Result<Spec> {
+    let conn = store.conn();
+    let legacy = adhoc::side(
+        conn,
+        args.legacy.as_deref().unwrap_or_default(),
+        base,
+        "legacy",
+    )?;
+    let new = adhoc::side(conn, args.new.as_deref().unwrap_or_default(), base, "new")?;
+    Ok(Spec {
+        legacy,
+        new,
+        keys: args.key.clone(),
+        map: args.map.clone(),
+        measures: args.measure.clone(),
+        dimensions: args.dimension.clone(),
+        skip: Vec::new(),
+        rules: Rules {
+            absolute: args.tolerance,
+            ..Rules::default()
+        },
+    })
+}

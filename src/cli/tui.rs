@@ -1,0 +1,94 @@
+//! `assay` / `assay tui`: the workbench; `assay screenshots`: pictures of its screens.
+
+use std::path::PathBuf;
+
+use crate::config::Workspace;
+use crate::error::{IoContext, Result};
+use crate::tui::harness::Harness;
+use crate::tui::theme::Theme;
+use crate::tui::{self, svg, Options};
+
+#[derive(Debug, Default, clap::Args)]
+pub struct TuiArgs {
+    /// dark, light, mono or a theme file's name in .assay/themes/ (NO_COLOR forces mono).
+    #[arg(long, env = "ASSAY_THEME")]
+    pub theme: Option<String>,
+}
+
+pub fn run(ws: Workspace, args: TuiArgs) -> Result<i32> {
+    tui::run(ws, Options { theme: args.theme })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScreenshotsArgs {
+    /// Folder for the pictures (SVG, one per screen).
+    #[arg(long, default_value = "screenshots")]
+    pub out: PathBuf,
+    /// Terminal size the screens are rendered at, COLSxROWS.
+    #[arg(long, default_value = "100x30", value_parser = parse_size)]
+    pub size: (u16, u16),
+    #[arg(long, default_value = "dark")]
+    pub theme: String,
+}
+
+fn parse_size(text: &str) -> std::result::Result<(u16, u16), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or("expected COLSxROWS, like 100x30")?;
+    let w: u16 = w.parse().map_err(|_| format!("`{w}` is not a number"))?;
+    let h: u16 = h.parse().map_err(|_| format!("`{h}` is not a number"))?;
+    if w < 40 || h < 12 {
+        return Err("at least 40x12".into());
+    }
+    Ok((w, h))
+}
+
+/// The scripted visits: (file name, keys pressed from the previous state, caption).
+pub const VISITS: [(&str, &str, &str); 7] = [
+    (
+        "sources",
+        "",
+        "Sources: freshness of every company, entity and layer",
+    ),
+    (
+        "layers",
+        "2 G enter i",
+        "Layers: a gold table in the paged grid, with its profile",
+    ),
+    (
+        "compare",
+        "3",
+        "Compare: totals, and legacy vs new rows side by side",
+    ),
+    (
+        "drill",
+        "4 enter",
+        "Drill: the gap by branch within the biggest company, and the ranked causes",
+    ),
+    (
+        "drill-rows",
+        "enter enter enter",
+        "Drill: down to the rows that differ",
+    ),
+    ("sql", "5", "SQL console over the cache"),
+    ("help", "?", "Help, generated from the keymap"),
+];
+
+pub fn screenshots(ws: Workspace, args: ScreenshotsArgs) -> Result<i32> {
+    std::fs::create_dir_all(&args.out)
+        .io_context(|| format!("cannot create {}", args.out.display()))?;
+    let theme = Theme::pick(Some(&args.theme), &ws.root)?;
+    let mut h = Harness::open(&ws.root, args.size.0, args.size.1, theme)?;
+    for (name, keys, caption) in VISITS {
+        h.press(keys);
+        if name == "sql" {
+            h.type_text("SELECT branch, invoice_type, sum(net_amount) AS net FROM gold.fct_sales GROUP BY ALL ORDER BY net DESC");
+            h.press("f5");
+        }
+        let picture = svg::render(h.render(), caption);
+        let file = args.out.join(format!("{name}.svg"));
+        std::fs::write(&file, picture).io_context(|| format!("cannot write {}", file.display()))?;
+        println!("{}  {caption}", file.display());
+    }
+    Ok(0)
+}

@@ -1,0 +1,367 @@
+//! What the interactive workbench needs from a comparison: the keyed join classified ONCE
+//! into a narrow temporary table (keys, dimension values, row class, the measure on each
+//! side, the differing columns), so that every drill step afterwards is a small GROUP BY
+//! over it and a page of side-by-side rows is a key lookup on each side.
+
+use duckdb::Connection;
+
+use super::breakdown::dimension_values;
+use super::report::Spec;
+use crate::error::{Error, Result};
+use crate::frame;
+use crate::sql::{ident, literal};
+
+/// The classified join of one comparison, kept in a temporary table.
+pub struct DrillBase {
+    pub spec: Spec,
+    pub measure: String,
+    /// The comparison's dimensions, outermost first.
+    pub dimensions: Vec<String>,
+    /// (legacy name, new name) of the compared columns, keys first.
+    pub columns: Vec<(String, String)>,
+    table: String,
+    key_count: usize,
+    pub total_delta: f64,
+    pub rows: i64,
+}
+
+pub const CLASSES: [&str; 4] = ["changed", "only_legacy", "only_new", "matched"];
+/// A class filter meaning every row that is not a match.
+pub const DIFFERENCES: &str = "differences";
+
+/// Whether rows of `class` pass the class `filter` (None: every row).
+pub fn class_matches(filter: Option<&str>, class: &str) -> bool {
+    match filter {
+        None => true,
+        Some(DIFFERENCES) => class != "matched",
+        Some(f) => f == class,
+    }
+}
+
+/// One value of a dimension within the current drill path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrillRow {
+    pub value: Option<String>,
+    pub legacy: f64,
+    pub new: f64,
+    pub delta: f64,
+    pub rows: i64,
+    /// Share of the whole comparison's delta.
+    pub share: Option<f64>,
+}
+
+/// A row of the side-by-side view: both sides' cells as text (None: the side has no row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideRow {
+    pub class: String,
+    pub key: Vec<String>,
+    pub differs: Vec<String>,
+    pub legacy: Option<Vec<String>>,
+    pub new: Option<Vec<String>>,
+}
+
+/// Filters along a drill path: (dimension index, value).
+pub type Path = [(usize, Option<String>)];
+
+impl DrillBase {
+    /// Classify the join of `spec` into the temporary table `name`.
+    pub fn build(conn: &Connection, spec: Spec, measure: &str, name: &str) -> Result<DrillBase> {
+        let mut pair = spec.keyed_pair()?;
+        let values = dimension_values(&spec, &mut pair)?;
+        let mi = pair
+            .columns
+            .iter()
+            .position(|(a, _)| a.eq_ignore_ascii_case(measure))
+            .ok_or_else(|| Error::Usage(format!("measure `{measure}` is not on both sides")))?;
+        // Keys first, in key order, then the other compared columns.
+        let mut order: Vec<usize> = spec
+            .keys
+            .iter()
+            .filter_map(|k| {
+                pair.columns
+                    .iter()
+                    .position(|(a, _)| a.eq_ignore_ascii_case(k))
+            })
+            .collect();
+        let key_count = order.len();
+        let rest: Vec<usize> = (0..pair.columns.len())
+            .filter(|i| !order.contains(i))
+            .collect();
+        order.extend(rest);
+        let columns: Vec<(String, String)> =
+            order.iter().map(|&i| pair.columns[i].clone()).collect();
+        let all_equal = (0..pair.columns.len())
+            .map(|i| pair.column_equal(i))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let differs: Vec<String> = pair
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (x, _))| {
+                format!(
+                    "CASE WHEN NOT {} THEN {} END",
+                    pair.column_equal(i),
+                    literal(x)
+                )
+            })
+            .collect();
+        let mut select: Vec<String> = order[..key_count]
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| format!("CAST(coalesce(a_{i}, b_{i}) AS VARCHAR) AS k{j}"))
+            .collect();
+        select.extend(
+            values
+                .iter()
+                .enumerate()
+                .map(|(j, v)| format!("{v} AS d{j}")),
+        );
+        select.push(format!(
+            "CASE WHEN in_a AND in_b THEN (CASE WHEN {all_equal} THEN 'matched' ELSE 'changed' END) \
+             WHEN in_b THEN 'only_new' ELSE 'only_legacy' END AS class"
+        ));
+        select.push(format!("coalesce(CAST(a_{mi} AS DOUBLE), 0) AS la"));
+        select.push(format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) AS nb"));
+        select.push(format!(
+            "CASE WHEN in_a AND in_b THEN array_to_string(list_filter([{}], x -> x IS NOT NULL), ',') END AS differs",
+            differs.join(", ")
+        ));
+        let table = ident(name);
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE {table} AS WITH joined AS ({}) SELECT {} FROM joined",
+            pair.joined_rows_sql(),
+            select.join(", ")
+        ))?;
+        let (rows, total_delta): (i64, f64) = conn.query_row(
+            &format!("SELECT count(*), coalesce(sum(nb - la), 0) FROM {table}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(DrillBase {
+            measure: measure.to_string(),
+            dimensions: spec.dimensions.clone(),
+            spec,
+            columns,
+            table,
+            key_count,
+            total_delta,
+            rows,
+        })
+    }
+
+    fn where_sql(&self, path: &Path, class: Option<&str>) -> String {
+        let mut terms: Vec<String> = path
+            .iter()
+            .map(|(d, v)| match v {
+                Some(v) => format!("d{d} = {}", literal(v)),
+                None => format!("d{d} IS NULL"),
+            })
+            .collect();
+        match class {
+            Some(DIFFERENCES) => terms.push("class <> 'matched'".into()),
+            Some(c) => terms.push(format!("class = {}", literal(c))),
+            None => {}
+        }
+        if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        }
+    }
+
+    /// The measure by the values of dimension `by` within `path`, the largest gap first.
+    pub fn drill(&self, conn: &Connection, path: &Path, by: usize) -> Result<Vec<DrillRow>> {
+        if by >= self.dimensions.len() {
+            return Err(Error::Usage(format!("no dimension #{by}")));
+        }
+        let sql = format!(
+            "SELECT d{by}, sum(la), sum(nb), count(*) FROM {}{} GROUP BY 1 ORDER BY abs(sum(nb) - sum(la)) DESC, 1",
+            self.table,
+            self.where_sql(path, None)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            let (legacy, new): (f64, f64) = (r.get(1)?, r.get(2)?);
+            Ok(DrillRow {
+                value: r.get(0)?,
+                legacy,
+                new,
+                delta: new - legacy,
+                rows: r.get(3)?,
+                share: (self.total_delta != 0.0).then(|| (new - legacy) / self.total_delta),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Rows per class within `path`.
+    pub fn class_counts(&self, conn: &Connection, path: &Path) -> Result<Vec<(String, i64)>> {
+        let sql = format!(
+            "SELECT class, count(*) FROM {}{} GROUP BY 1",
+            self.table,
+            self.where_sql(path, None)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let found: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(CLASSES
+            .iter()
+            .map(|c| {
+                let n = found.iter().find(|(x, _)| x == c).map_or(0, |(_, n)| *n);
+                (c.to_string(), n)
+            })
+            .collect())
+    }
+
+    /// Rows `offset..offset+limit` within `path` and `class`, by key, with both sides' values.
+    pub fn rows_page(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        class: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<SideRow>> {
+        let keys: Vec<String> = (0..self.key_count).map(|j| format!("k{j}")).collect();
+        let sql = format!(
+            "SELECT {k}, class, differs FROM {t}{w} ORDER BY {k} LIMIT {limit} OFFSET {offset}",
+            k = keys.join(", "),
+            t = self.table,
+            w = self.where_sql(path, class)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let n = self.key_count;
+        let mut rows: Vec<SideRow> = stmt
+            .query_map([], |r| {
+                let key = (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let differs: Option<String> = r.get(n + 1)?;
+                Ok(SideRow {
+                    class: r.get(n)?,
+                    key,
+                    differs: differs
+                        .map(|d| {
+                            d.split(',')
+                                .filter(|s| !s.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    legacy: None,
+                    new: None,
+                })
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        let legacy_cols: Vec<String> = self.columns.iter().map(|(a, _)| a.clone()).collect();
+        let new_cols: Vec<String> = self.columns.iter().map(|(_, b)| b.clone()).collect();
+        let legacy = self.lookup(conn, &self.spec.legacy.sql, &legacy_cols, &rows)?;
+        let new = self.lookup(conn, &self.spec.new.sql, &new_cols, &rows)?;
+        for row in &mut rows {
+            row.legacy = legacy.iter().find(|r| r[..n] == row.key[..]).cloned();
+            row.new = new.iter().find(|r| r[..n] == row.key[..]).cloned();
+        }
+        Ok(rows)
+    }
+
+    /// The rows of `relation` whose keys (as text) are among `rows`' keys, `columns` in order.
+    fn lookup(
+        &self,
+        conn: &Connection,
+        relation: &str,
+        columns: &[String],
+        rows: &[SideRow],
+    ) -> Result<Vec<Vec<String>>> {
+        let n = self.key_count;
+        let values: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "({})",
+                    r.key
+                        .iter()
+                        .map(|k| literal(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        let p_cols: Vec<String> = (0..n).map(|j| format!("p{j}")).collect();
+        let on: Vec<String> = (0..n)
+            .map(|j| format!("CAST(s.{} AS VARCHAR) = p.p{j}", ident(&columns[j])))
+            .collect();
+        let select: Vec<String> = columns.iter().map(|c| format!("s.{}", ident(c))).collect();
+        let sql = format!(
+            "SELECT {} FROM {relation} AS s JOIN (VALUES {}) AS p({}) ON {}",
+            select.join(", "),
+            values.join(", "),
+            p_cols.join(", "),
+            on.join(" AND ")
+        );
+        let df = frame::query(conn, &sql, [])?;
+        Ok(frame::to_text_rows(&df).into_iter().skip(1).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recon::{Relation, Rules};
+
+    fn base(conn: &Connection) -> DrillBase {
+        conn.execute_batch(
+            "CREATE TABLE l AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, 10.0 AS amount FROM range(8) r(i) WHERE (i // 2) % 2 = 0;\
+             CREATE TABLE n AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, CASE WHEN i = 0 THEN 12.0 ELSE 10.0 END AS amount FROM range(8) r(i);",
+        )
+        .unwrap();
+        let spec = Spec {
+            legacy: Relation::describe(conn, "l").unwrap(),
+            new: Relation::describe(conn, "n").unwrap(),
+            keys: vec!["id".into()],
+            map: vec![],
+            measures: vec!["amount".into()],
+            dimensions: vec!["kind".into(), "branch".into()],
+            skip: vec![],
+            rules: Rules::default(),
+        };
+        DrillBase::build(conn, spec, "amount", "drill_test").unwrap()
+    }
+
+    #[test]
+    fn drills_by_path_and_pages_rows_side_by_side() {
+        let conn = Connection::open_in_memory().unwrap();
+        let b = base(&conn);
+        // legacy: ids 0,1,4,5 (SALE) at 10; new: all 8, id 0 at 12 → delta 2 + 4 voids × 10.
+        assert_eq!(b.total_delta, 42.0);
+        let top = b.drill(&conn, &[], 0).unwrap();
+        assert_eq!(top[0].value.as_deref(), Some("VOID"));
+        assert_eq!((top[0].delta, top[0].rows), (40.0, 4));
+        let path = [(0usize, Some("SALE".to_string()))];
+        let by_branch = b.drill(&conn, &path, 1).unwrap();
+        assert_eq!(by_branch[0].value.as_deref(), Some("N"));
+        assert_eq!(by_branch[0].delta, 2.0);
+        let counts = b.class_counts(&conn, &path).unwrap();
+        assert_eq!(counts[0], ("changed".to_string(), 1));
+        let rows = b.rows_page(&conn, &path, Some("changed"), 0, 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].key, vec!["0"]);
+        assert_eq!(rows[0].differs, vec!["amount"]);
+        assert_eq!(rows[0].legacy.as_ref().unwrap()[3], "10.0");
+        assert_eq!(rows[0].new.as_ref().unwrap()[3], "12.0");
+        let voids = b
+            .rows_page(&conn, &[(0, Some("VOID".into()))], None, 1, 2)
+            .unwrap();
+        assert_eq!(
+            voids.iter().map(|r| r.key[0].as_str()).collect::<Vec<_>>(),
+            vec!["3", "6"]
+        );
+        assert!(voids
+            .iter()
+            .all(|r| r.legacy.is_none() && r.new.is_some() && r.class == "only_new"));
+    }
+}

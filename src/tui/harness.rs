@@ -1,0 +1,175 @@
+//! The workbench without a terminal: jobs run inline, in order, and frames render into a
+//! ratatui `TestBackend`. Snapshot tests, `assay screenshots` and the TUI benchmark drive
+//! the real update loop through it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crossterm::event::{KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+
+use super::app::{App, Command, Msg};
+use super::jobs::{execute, Lane, LaneState, LANES};
+use super::keymap::{Key, Keymap};
+use super::theme::Theme;
+use super::view;
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::extract::Cancel;
+use crate::store::Store;
+
+pub struct Harness {
+    pub app: App,
+    ws: Workspace,
+    lanes: BTreeMap<Lane, LaneState>,
+    terminal: Terminal<TestBackend>,
+    /// Everything copied (OSC52) so far.
+    pub copied: Vec<String>,
+    pending: Vec<Command>,
+}
+
+impl Harness {
+    /// Open the workbench and run the jobs it starts with.
+    pub fn open(root: &Path, width: u16, height: u16, theme: Theme) -> Result<Harness> {
+        let mut h = Harness::open_deferred(root, width, height, theme)?;
+        let start = h.take_pending();
+        h.run(start);
+        Ok(h)
+    }
+
+    /// Open the workbench but leave its first jobs pending (see `take_pending`).
+    pub fn open_deferred(root: &Path, width: u16, height: u16, theme: Theme) -> Result<Harness> {
+        let ws = Workspace::load(root)?;
+        let store = Store::open(&ws.cache_path())?;
+        let mut lanes = BTreeMap::new();
+        for lane in LANES {
+            lanes.insert(
+                lane,
+                LaneState {
+                    store: store.sibling()?,
+                    drill: None,
+                },
+            );
+        }
+        let terminal = Terminal::new(TestBackend::new(width, height))
+            .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;
+        let app = App::new(&ws, Keymap::default(), theme);
+        let mut h = Harness {
+            app,
+            ws,
+            lanes,
+            terminal,
+            copied: Vec::new(),
+            pending: Vec::new(),
+        };
+        h.pending = h.app.start();
+        Ok(h)
+    }
+
+    pub fn take_pending(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Cap DuckDB's memory as the workbench does (it applies to the whole database).
+    pub fn memory_limit(&self, limit: &str) -> Result<()> {
+        let lane = self.lanes.get(&Lane::Browse).expect("lane");
+        lane.store.conn().execute_batch(&format!(
+            "SET memory_limit = {}",
+            crate::sql::literal(limit)
+        ))?;
+        Ok(())
+    }
+
+    /// Press keys written as in keymap files, separated by spaces: `"3 v j enter"`.
+    pub fn press(&mut self, keys: &str) {
+        for k in keys.split_whitespace() {
+            let key = Key::parse(k).unwrap_or_else(|| panic!("unknown key {k}"));
+            let mut mods = if key.ctrl {
+                KeyModifiers::CONTROL
+            } else {
+                KeyModifiers::NONE
+            };
+            if matches!(key.code, crossterm::event::KeyCode::Char(c) if c.is_ascii_uppercase()) {
+                mods |= KeyModifiers::SHIFT;
+            }
+            self.key(KeyEvent::new(key.code, mods));
+        }
+    }
+
+    /// Type text into whatever has focus (the SQL editor, a filter prompt).
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                KeyModifiers::NONE,
+            ));
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent) {
+        let commands = self.app.update(Msg::Key(key));
+        self.run(commands);
+    }
+
+    /// Hand a key to the app and return what it asks for, without running it (as the real
+    /// loop does: it draws, and the jobs finish later).
+    pub fn key_deferred(&mut self, key: KeyEvent) -> Vec<Command> {
+        self.app.update(Msg::Key(key))
+    }
+
+    /// Run commands to completion: each job inline, its result fed back, until quiet.
+    pub fn run(&mut self, mut commands: Vec<Command>) {
+        while !commands.is_empty() {
+            let mut next = Vec::new();
+            for c in commands {
+                match c {
+                    Command::Run(job) => {
+                        let lane = self.lanes.get_mut(&job.lane()).expect("lane");
+                        let mut events = Vec::new();
+                        let cancel = Cancel::new();
+                        let collected = std::sync::Mutex::new(&mut events);
+                        let result = execute(&self.ws, lane, &job, &cancel, &|e| {
+                            collected.lock().expect("events").push(e)
+                        });
+                        for e in events {
+                            next.extend(self.app.update(Msg::Extract(e)));
+                        }
+                        next.extend(self.app.update(Msg::Done(job, result)));
+                    }
+                    Command::Copy(text) => self.copied.push(text),
+                    Command::Cancel | Command::Quit => {}
+                }
+            }
+            commands = next;
+        }
+    }
+
+    pub fn render(&mut self) -> &Buffer {
+        let app = &mut self.app;
+        self.terminal
+            .draw(|f| view::draw(f, app))
+            .expect("drawing into a test backend");
+        self.terminal.backend().buffer()
+    }
+
+    /// The frame as plain text, one line per terminal row (trailing spaces trimmed).
+    pub fn text(&mut self) -> String {
+        buffer_text(self.render())
+    }
+}
+
+pub fn buffer_text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

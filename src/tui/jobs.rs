@@ -1,0 +1,336 @@
+//! The work the workbench asks of the engine, and what comes back. Jobs run off the UI
+//! thread on a lane (a DuckDB connection of its own); `execute` is the same code whether
+//! the worker runs it on `spawn_blocking` or a test runs it inline.
+
+use polars::prelude::DataFrame;
+
+use crate::browse::{self, TableInfo, View};
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::extract::{self, Cancel, Event, Selection};
+use crate::freshness;
+use crate::recon::configured;
+use crate::recon::explain::{explain, Cause};
+use crate::recon::report::{compare, Report};
+use crate::recon::workbench::{class_matches, DrillBase, DrillRow, SideRow};
+use crate::store::{utc_now, Store};
+
+/// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    /// Catalog, freshness, table pages and profiles.
+    Browse,
+    /// The comparison being worked on: its report, drill steps and rows.
+    Compare,
+    /// The SQL console (its temporary result view lives on this connection).
+    Sql,
+    /// Extraction runs.
+    Extract,
+}
+
+pub const LANES: [Lane; 4] = [Lane::Browse, Lane::Compare, Lane::Sql, Lane::Extract];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    Freshness,
+    Tables,
+    /// Row count and the first page of a relation under a view.
+    Open {
+        relation: String,
+        view: View,
+        limit: u64,
+    },
+    Page {
+        lane: Lane,
+        relation: String,
+        view: View,
+        offset: u64,
+        limit: u64,
+    },
+    Profile {
+        relation: String,
+        column: Option<String>,
+    },
+    Extract(Selection),
+    /// Report + classified join for a comparison (company None: all of its companies).
+    PrepareCompare {
+        name: String,
+        company: Option<String>,
+    },
+    Explain,
+    Drill {
+        path: Vec<(usize, Option<String>)>,
+        by: usize,
+    },
+    Rows {
+        path: Vec<(usize, Option<String>)>,
+        class: Option<String>,
+        offset: u64,
+        limit: u64,
+    },
+    Sql {
+        text: String,
+        limit: u64,
+    },
+}
+
+impl Job {
+    pub fn lane(&self) -> Lane {
+        match self {
+            Job::Page { lane, .. } => *lane,
+            Job::Freshness | Job::Tables | Job::Open { .. } | Job::Profile { .. } => Lane::Browse,
+            Job::Extract(_) => Lane::Extract,
+            Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
+                Lane::Compare
+            }
+            Job::Sql { .. } => Lane::Sql,
+        }
+    }
+
+    /// A newer job on the lane makes a running one of these pointless: interrupt it.
+    pub fn is_superseded_by_newer(&self) -> bool {
+        matches!(
+            self,
+            Job::Page { .. }
+                | Job::Open { .. }
+                | Job::Profile { .. }
+                | Job::Rows { .. }
+                | Job::Drill { .. }
+        )
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Job::Freshness => "reading the catalog".into(),
+            Job::Tables => "listing tables".into(),
+            Job::Open { relation, .. } => format!("opening {relation}"),
+            Job::Page { offset, .. } => format!("fetching rows from {offset}"),
+            Job::Profile { relation, .. } => format!("profiling {relation}"),
+            Job::Extract(_) => "extracting".into(),
+            Job::PrepareCompare { name, .. } => format!("comparing {name}"),
+            Job::Explain => "ranking causes".into(),
+            Job::Drill { .. } => "drilling".into(),
+            Job::Rows { .. } => "fetching rows".into(),
+            Job::Sql { .. } => "running query".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Freshness(Vec<freshness::Row>),
+    Tables(Vec<TableInfo>),
+    Opened {
+        total: i64,
+        page: DataFrame,
+    },
+    Page {
+        offset: u64,
+        page: DataFrame,
+    },
+    Profile {
+        summary: DataFrame,
+        top: Option<DataFrame>,
+    },
+    Extracted(Vec<extract::Outcome>),
+    Compared {
+        report: Box<Report>,
+        dimensions: Vec<String>,
+        measure: String,
+        rows: i64,
+        /// The measure by month, when the comparison has a month dimension.
+        by_month: Vec<DrillRow>,
+    },
+    Causes(Vec<Cause>),
+    Drilled {
+        rows: Vec<DrillRow>,
+        classes: Vec<(String, i64)>,
+    },
+    Rows {
+        offset: u64,
+        rows: Vec<SideRow>,
+        total: i64,
+        columns: Vec<(String, String)>,
+    },
+    /// A SELECT becomes the temporary view `sql_result`, paged like a table.
+    SqlRows {
+        total: i64,
+        page: DataFrame,
+    },
+    SqlDone {
+        message: String,
+    },
+}
+
+/// What a lane keeps between its jobs.
+pub struct LaneState {
+    pub store: Store,
+    pub drill: Option<DrillBase>,
+}
+
+/// The name of the SQL console's result view (on the SQL lane's connection).
+pub const SQL_RESULT: &str = "sql_result";
+const DRILL_TABLE: &str = "workbench_drill";
+
+/// Run `job` on `lane`. `events` receives extraction progress as it happens.
+pub fn execute(
+    ws: &Workspace,
+    lane: &mut LaneState,
+    job: &Job,
+    cancel: &Cancel,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<Payload> {
+    let conn = lane.store.conn();
+    match job {
+        Job::Freshness => Ok(Payload::Freshness(freshness::report(ws, conn, utc_now())?)),
+        Job::Tables => Ok(Payload::Tables(browse::tables(conn)?)),
+        Job::Open {
+            relation,
+            view,
+            limit,
+        } => {
+            if let Some(f) = &view.filter {
+                browse::check_filter(conn, relation, f)?;
+            }
+            let total = browse::count(conn, relation, view)?;
+            let page = browse::page(conn, relation, view, 0, *limit)?;
+            Ok(Payload::Opened { total, page })
+        }
+        Job::Page {
+            relation,
+            view,
+            offset,
+            limit,
+            ..
+        } => Ok(Payload::Page {
+            offset: *offset,
+            page: browse::page(conn, relation, view, *offset, *limit)?,
+        }),
+        Job::Profile { relation, column } => Ok(Payload::Profile {
+            summary: browse::profile(conn, relation)?,
+            top: column
+                .as_ref()
+                .map(|c| browse::top_values(conn, relation, c, 5))
+                .transpose()?,
+        }),
+        Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
+            ws,
+            &lane.store,
+            selection,
+            cancel,
+            events,
+        )?)),
+        Job::PrepareCompare { name, company } => {
+            let only: Vec<String> = company.iter().cloned().collect();
+            lane.drill = None;
+            let spec = configured::prepare(ws, &lane.store, name, &only)?;
+            let report = compare(conn, &spec)?;
+            let measure = spec
+                .measures
+                .first()
+                .cloned()
+                .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
+            let dimensions = spec.dimensions.clone();
+            let base = DrillBase::build(conn, spec, &measure, DRILL_TABLE)?;
+            let by_month = match dimensions.iter().position(|d| d == "month") {
+                Some(i) => {
+                    let mut rows = base.drill(conn, &[], i)?;
+                    rows.sort_by(|a, b| a.value.cmp(&b.value));
+                    rows
+                }
+                None => Vec::new(),
+            };
+            let rows = base.rows;
+            lane.drill = Some(base);
+            Ok(Payload::Compared {
+                report: Box::new(report),
+                dimensions,
+                measure,
+                rows,
+                by_month,
+            })
+        }
+        Job::Explain => {
+            let base = drill_base(lane)?;
+            Ok(Payload::Causes(explain(
+                conn,
+                &base.spec,
+                &base.measure,
+                12,
+            )?))
+        }
+        Job::Drill { path, by } => {
+            let base = drill_base(lane)?;
+            Ok(Payload::Drilled {
+                rows: base.drill(conn, path, *by)?,
+                classes: base.class_counts(conn, path)?,
+            })
+        }
+        Job::Rows {
+            path,
+            class,
+            offset,
+            limit,
+        } => {
+            let base = drill_base(lane)?;
+            let total = base
+                .class_counts(conn, path)?
+                .iter()
+                .filter(|(c, _)| class_matches(class.as_deref(), c))
+                .map(|(_, n)| n)
+                .sum();
+            Ok(Payload::Rows {
+                offset: *offset,
+                rows: base.rows_page(conn, path, class.as_deref(), *offset, *limit)?,
+                total,
+                columns: base.columns.clone(),
+            })
+        }
+        Job::Sql { text, limit } => run_sql(conn, text, *limit),
+    }
+}
+
+fn drill_base(lane: &LaneState) -> Result<&DrillBase> {
+    lane.drill
+        .as_ref()
+        .ok_or_else(|| Error::Usage("no comparison is open".into()))
+}
+
+/// A query becomes a temporary view paged by the grid; other statements just run.
+fn run_sql(conn: &duckdb::Connection, text: &str, limit: u64) -> Result<Payload> {
+    let text = text.trim().trim_end_matches(';').trim();
+    if text.is_empty() {
+        return Err(Error::Usage("nothing to run".into()));
+    }
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    if matches!(
+        first.as_str(),
+        "SELECT" | "WITH" | "FROM" | "VALUES" | "TABLE"
+    ) {
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP VIEW {SQL_RESULT} AS {text}"
+        ))?;
+        let view = View::default();
+        let total = browse::count(conn, SQL_RESULT, &view)?;
+        let page = browse::page(conn, SQL_RESULT, &view, 0, limit)?;
+        return Ok(Payload::SqlRows { total, page });
+    }
+    if matches!(
+        first.as_str(),
+        "DESCRIBE" | "SUMMARIZE" | "SHOW" | "EXPLAIN" | "PRAGMA"
+    ) {
+        let page = crate::frame::query(conn, text, [])?;
+        return Ok(Payload::SqlRows {
+            total: page.height() as i64,
+            page,
+        });
+    }
+    let changed = conn.execute(text, [])?;
+    Ok(Payload::SqlDone {
+        message: format!("done ({changed} rows changed)"),
+    })
+}

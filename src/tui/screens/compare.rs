@@ -1,0 +1,354 @@
+//! Compare: pick a comparison and a company; totals on top, legacy and new rows side by
+//! side (filtered by row class), and legacy vs new by month.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::Frame;
+
+use crate::config::Workspace;
+use crate::recon::report::Report;
+use crate::recon::workbench::{DrillRow, DIFFERENCES};
+use crate::tui::app::Command;
+use crate::tui::jobs::{Job, Payload};
+use crate::tui::keymap::Action;
+use crate::tui::rows_view::RowsView;
+use crate::tui::text::{count, money, percent, signed_money};
+use crate::tui::theme::{Role, Theme};
+
+/// The row-class filters `v` cycles through.
+pub const CLASS_FILTERS: [Option<&str>; 6] = [
+    Some(DIFFERENCES),
+    Some("changed"),
+    Some("only_legacy"),
+    Some("only_new"),
+    Some("matched"),
+    None,
+];
+
+pub struct CompareScreen {
+    pub names: Vec<String>,
+    pub which: usize,
+    /// Per comparison: None (all its companies) then each company.
+    companies: Vec<Vec<Option<String>>>,
+    pub company: usize,
+    pub report: Option<Report>,
+    pub measure: String,
+    pub dimensions: Vec<String>,
+    pub joined_rows: i64,
+    by_month: Vec<DrillRow>,
+    class: usize,
+    pub rows: RowsView,
+    preparing: bool,
+}
+
+impl CompareScreen {
+    pub fn new(ws: &Workspace) -> CompareScreen {
+        let names: Vec<String> = ws.config.comparisons.keys().cloned().collect();
+        let companies = names
+            .iter()
+            .map(|n| {
+                let cmp = &ws.config.comparisons[n];
+                let ids: Vec<String> = if cmp.companies.is_empty() {
+                    ws.config.companies.keys().cloned().collect()
+                } else {
+                    cmp.companies.clone()
+                };
+                std::iter::once(None)
+                    .chain(ids.into_iter().map(Some))
+                    .collect()
+            })
+            .collect();
+        CompareScreen {
+            names,
+            which: 0,
+            companies,
+            company: 0,
+            report: None,
+            measure: String::new(),
+            dimensions: Vec::new(),
+            joined_rows: 0,
+            by_month: Vec::new(),
+            class: 0,
+            rows: RowsView::new(Vec::new(), CLASS_FILTERS[0].map(String::from)),
+            preparing: false,
+        }
+    }
+
+    pub fn started(&self) -> bool {
+        self.preparing || self.report.is_some()
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.report.is_some() && !self.preparing
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.names.get(self.which).map(String::as_str)
+    }
+
+    pub fn company_label(&self) -> String {
+        match self
+            .companies
+            .get(self.which)
+            .and_then(|c| c.get(self.company))
+        {
+            Some(Some(c)) => c.clone(),
+            _ => "all companies".into(),
+        }
+    }
+
+    /// Prepare the current comparison (a new request replaces a pending one).
+    pub fn open_first(&mut self) -> Vec<Job> {
+        let Some(name) = self.name().map(String::from) else {
+            return Vec::new();
+        };
+        self.preparing = true;
+        self.report = None;
+        let company = self.companies[self.which]
+            .get(self.company)
+            .cloned()
+            .flatten();
+        vec![Job::PrepareCompare { name, company }]
+    }
+
+    pub fn on_action(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
+        match action {
+            Action::NextComparison if !self.names.is_empty() => {
+                self.which = (self.which + 1) % self.names.len();
+                self.company = 0;
+                self.open_first()
+            }
+            Action::NextCompany => {
+                let n = self.companies.get(self.which).map_or(1, Vec::len);
+                self.company = (self.company + 1) % n.max(1);
+                self.open_first()
+            }
+            Action::Refresh => self.open_first(),
+            Action::RowClass if self.is_ready() => {
+                self.class = (self.class + 1) % CLASS_FILTERS.len();
+                self.rows = RowsView::new(Vec::new(), CLASS_FILTERS[self.class].map(String::from));
+                vec![self.rows.first_job()]
+            }
+            Action::CopyRow | Action::CopyCell => {
+                if let Some(text) = self.rows.current_text() {
+                    commands.push(Command::Copy(text));
+                }
+                Vec::new()
+            }
+            a => self.rows.on_action(a).into_iter().collect(),
+        }
+    }
+
+    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+        match (job, payload) {
+            (
+                Job::PrepareCompare { name, company },
+                Payload::Compared {
+                    report,
+                    dimensions,
+                    measure,
+                    rows,
+                    by_month,
+                },
+            ) => {
+                let current = self.companies[self.which]
+                    .get(self.company)
+                    .cloned()
+                    .flatten();
+                if self.name() != Some(name.as_str()) || current != *company {
+                    return Vec::new();
+                }
+                self.preparing = false;
+                self.report = Some(*report);
+                self.dimensions = dimensions;
+                self.measure = measure;
+                self.joined_rows = rows;
+                self.by_month = by_month;
+                self.rows = RowsView::new(Vec::new(), CLASS_FILTERS[self.class].map(String::from));
+                vec![self.rows.first_job(), Job::Explain]
+            }
+            (Job::Rows { .. }, payload) => {
+                self.rows.accept(job, payload);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        if self.names.is_empty() {
+            f.render_widget(
+                Paragraph::new("This workspace has no [comparisons.*] in assay.toml."),
+                area,
+            );
+            return;
+        }
+        let chart_height = if self.by_month.len() > 1 && area.height >= 22 {
+            8
+        } else {
+            0
+        };
+        let [totals, rows, chart] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Min(5),
+            Constraint::Length(chart_height),
+        ])
+        .areas(area);
+        self.render_totals(f, totals, theme);
+        let class = CLASS_FILTERS[self.class].unwrap_or("all rows");
+        let title = format!(
+            "{} · {} of {} rows (v: row class)",
+            class,
+            count(self.rows.total),
+            count(self.joined_rows)
+        );
+        self.rows.render(f, rows, theme, &title);
+        if chart_height > 0 {
+            self.render_chart(f, chart, theme);
+        }
+    }
+
+    fn render_totals(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let title = format!(
+            " {} · {} ({}: next comparison, c: company) ",
+            self.name().unwrap_or_default(),
+            self.company_label(),
+            "]"
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, theme.style(Role::Title)));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let Some(r) = &self.report else {
+            f.render_widget(
+                Paragraph::new(Span::styled("comparing…", theme.style(Role::Dim))),
+                inner,
+            );
+            return;
+        };
+        let mut lines = Vec::new();
+        if let Some(m) = r.measures.first() {
+            let role = if m.within_tolerance {
+                Role::Ok
+            } else {
+                Role::Error
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", m.name), theme.style(Role::Header)),
+                Span::styled("legacy ", theme.style(Role::Dim)),
+                Span::styled(money(m.legacy), theme.style(Role::Legacy)),
+                Span::styled("  new ", theme.style(Role::Dim)),
+                Span::styled(money(m.new), theme.style(Role::New)),
+                Span::styled("  Δ ", theme.style(Role::Dim)),
+                Span::styled(
+                    format!(
+                        "{} ({})",
+                        signed_money(m.delta),
+                        m.delta_pct
+                            .map_or_else(|| "—".into(), |p| format!("{p:+.2}%"))
+                    ),
+                    theme.style(role),
+                ),
+                Span::styled(
+                    if m.within_tolerance {
+                        "  within tolerance"
+                    } else {
+                        "  OUT OF TOLERANCE"
+                    },
+                    theme.style(role),
+                ),
+            ]));
+        }
+        let rows = &r.rows;
+        lines.push(Line::from(vec![Span::styled(
+            format!(
+                "rows: {} matched · {} changed · {} only legacy · {} only new · dup keys {}/{}{}",
+                count(rows.matched),
+                count(rows.changed),
+                count(rows.only_legacy),
+                count(rows.only_new),
+                rows.duplicate_keys_legacy,
+                rows.duplicate_keys_new,
+                r.breakdown
+                    .first()
+                    .and_then(|b| b.share)
+                    .map_or_else(String::new, |s| format!(
+                        " · top {} {}: {}",
+                        r.breakdown[0].dimension,
+                        r.breakdown[0].value.clone().unwrap_or_default(),
+                        percent(s)
+                    ))
+            ),
+            theme.style(Role::Text),
+        )]));
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn render_chart(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let legacy: Vec<(f64, f64)> = self
+            .by_month
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as f64, r.legacy))
+            .collect();
+        let new: Vec<(f64, f64)> = self
+            .by_month
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as f64, r.new))
+            .collect();
+        let max = self
+            .by_month
+            .iter()
+            .map(|r| r.legacy.max(r.new))
+            .fold(0.0, f64::max)
+            .max(1.0);
+        let first = self
+            .by_month
+            .first()
+            .and_then(|r| r.value.clone())
+            .unwrap_or_default();
+        let last = self
+            .by_month
+            .last()
+            .and_then(|r| r.value.clone())
+            .unwrap_or_default();
+        let datasets = vec![
+            Dataset::default()
+                .name("legacy")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Line)
+                .style(theme.style(Role::Legacy))
+                .data(&legacy),
+            Dataset::default()
+                .name("new")
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.style(Role::New))
+                .data(&new),
+        ];
+        let chart = Chart::new(datasets)
+            .block(Block::default().borders(Borders::ALL).title(Span::styled(
+                format!(" {} by month: legacy · vs new ⣿ ", self.measure),
+                theme.style(Role::Title),
+            )))
+            .x_axis(
+                Axis::default()
+                    .bounds([0.0, (self.by_month.len().max(2) - 1) as f64])
+                    .labels([short_month(&first), short_month(&last)]),
+            )
+            .y_axis(Axis::default().bounds([0.0, max * 1.05]).labels([
+                "0".to_string(),
+                money(max).split('.').next().unwrap_or_default().to_string(),
+            ]));
+        f.render_widget(chart, area);
+    }
+}
+
+/// "2024-03-01" → "2024-03"
+fn short_month(value: &str) -> String {
+    value.chars().take(7).collect()
+}

@@ -1,0 +1,381 @@
+//! Layers: the catalog of legacy, bronze, silver and gold tables; open one in the grid
+//! (paged, sortable, filterable, columns hidden or pinned) with a profile beside it.
+
+use crossterm::event::KeyEvent;
+use polars::prelude::DataFrame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use tui_textarea::TextArea;
+
+use crate::browse::{TableInfo, View};
+use crate::frame::to_text_rows;
+use crate::tui::app::Command;
+use crate::tui::grid::{pad, Grid, PAGE};
+use crate::tui::jobs::{Job, Lane, Payload};
+use crate::tui::keymap::Action;
+use crate::tui::theme::{Role, Theme};
+
+#[derive(Default)]
+pub struct LayersScreen {
+    pub tables: Vec<TableInfo>,
+    pub cursor: usize,
+    pub grid: Option<Grid>,
+    /// The table being opened (its first page is on the way).
+    opening: Option<(String, String, View)>,
+    pub show_profile: bool,
+    profile: Option<(DataFrame, Option<DataFrame>)>,
+    prompt: Option<TextArea<'static>>,
+}
+
+impl LayersScreen {
+    pub fn prompt_open(&self) -> bool {
+        self.prompt.is_some()
+    }
+
+    pub fn close_prompt(&mut self) {
+        self.prompt = None;
+    }
+
+    pub fn type_key(&mut self, key: KeyEvent) {
+        if let Some(p) = &mut self.prompt {
+            p.input(key);
+        }
+    }
+
+    /// Apply the typed filter (empty: no filter).
+    pub fn submit_prompt(&mut self) -> Option<Job> {
+        let text = self.prompt.take()?.lines().join(" ").trim().to_string();
+        let grid = self.grid.as_ref()?;
+        let mut view = grid.view.clone();
+        view.filter = (!text.is_empty()).then_some(text);
+        Some(self.open_view(view))
+    }
+
+    fn open_view(&mut self, view: View) -> Job {
+        let (relation, title) = match &self.grid {
+            Some(g) => (g.relation.clone(), g.title.clone()),
+            None => {
+                let t = &self.tables[self.cursor];
+                (t.sql(), t.label())
+            }
+        };
+        self.opening = Some((relation.clone(), title, view.clone()));
+        Job::Open {
+            relation,
+            view,
+            limit: PAGE,
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
+        if self.grid.is_none() || action == Action::Open {
+            return self.on_list_action(action);
+        }
+        let grid = self.grid.as_mut().expect("checked");
+        let page = grid.height.max(1) as i64;
+        let job = match action {
+            Action::Up => grid.move_rows(-1),
+            Action::Down => grid.move_rows(1),
+            Action::PageUp => grid.move_rows(-page),
+            Action::PageDown => grid.move_rows(page),
+            Action::Top => grid.jump_to(0),
+            Action::Bottom => grid.jump_to(grid.total.max(1) as u64 - 1),
+            Action::Left => {
+                grid.move_cols(-1);
+                self.profile_job()
+            }
+            Action::Right => {
+                grid.move_cols(1);
+                self.profile_job()
+            }
+            Action::Back => {
+                self.grid = None;
+                self.profile = None;
+                None
+            }
+            Action::Sort => {
+                let view = grid.toggle_sort();
+                Some(self.open_view(view))
+            }
+            Action::Filter => {
+                let mut t = TextArea::new(vec![grid.view.filter.clone().unwrap_or_default()]);
+                t.move_cursor(tui_textarea::CursorMove::End);
+                self.prompt = Some(t);
+                None
+            }
+            Action::FilterByCell => {
+                let Some((column, value)) = grid.cell() else {
+                    return Vec::new();
+                };
+                let mut view = grid.view.clone();
+                view.and_equals(&column, value.as_deref());
+                Some(self.open_view(view))
+            }
+            Action::ClearFilter => {
+                let mut view = grid.view.clone();
+                view.filter = None;
+                Some(self.open_view(view))
+            }
+            Action::HideColumn => {
+                grid.hide_column();
+                None
+            }
+            Action::ShowColumns => {
+                grid.show_columns();
+                None
+            }
+            Action::PinColumn => {
+                grid.toggle_pin();
+                None
+            }
+            Action::Profile => {
+                self.show_profile = !self.show_profile;
+                self.profile_job()
+            }
+            Action::CopyCell => {
+                if let Some((_, v)) = grid.cell() {
+                    commands.push(Command::Copy(v.unwrap_or_default()));
+                }
+                None
+            }
+            Action::CopyRow => {
+                if let Some(text) = grid.row_text() {
+                    commands.push(Command::Copy(text));
+                }
+                None
+            }
+            Action::Refresh => {
+                let view = grid.view.clone();
+                Some(self.open_view(view))
+            }
+            _ => None,
+        };
+        job.into_iter().collect()
+    }
+
+    fn on_list_action(&mut self, action: Action) -> Vec<Job> {
+        let n = self.tables.len();
+        match action {
+            Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            Action::Down => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
+            Action::Top => self.cursor = 0,
+            Action::Bottom => self.cursor = n.saturating_sub(1),
+            Action::Refresh => return vec![Job::Tables],
+            Action::Open | Action::Right if n > 0 => {
+                self.grid = None;
+                self.profile = None;
+                return vec![self.open_view(View::default())];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn profile_job(&self) -> Option<Job> {
+        let grid = self.grid.as_ref()?;
+        self.show_profile.then(|| Job::Profile {
+            relation: grid.relation.clone(),
+            column: grid.columns.get(grid.col).cloned(),
+        })
+    }
+
+    pub fn job_failed(&mut self, job: &Job) {
+        if matches!(job, Job::Open { .. }) {
+            self.opening = None;
+        }
+    }
+
+    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+        match (job, payload) {
+            (Job::Open { relation, view, .. }, Payload::Opened { total, page }) => {
+                let Some((r, title, v)) = self.opening.clone() else {
+                    return Vec::new();
+                };
+                if &r != relation || &v != view {
+                    return Vec::new();
+                }
+                self.opening = None;
+                let keep = self.grid.take();
+                let mut grid =
+                    Grid::new(Lane::Browse, relation, &title, view.clone(), total, &page);
+                if let Some(old) = keep.filter(|o| o.relation == *relation) {
+                    // Same table, new sort or filter: keep the column state.
+                    grid.col = old.col.min(grid.columns.len().saturating_sub(1));
+                    grid.hidden = old.hidden;
+                    grid.pinned = old.pinned;
+                    grid.height = old.height;
+                }
+                self.grid = Some(grid);
+                self.profile_job().into_iter().collect()
+            }
+            (Job::Page { view, offset, .. }, Payload::Page { page, .. }) => {
+                if let Some(g) = &mut self.grid {
+                    g.accept_page(view, *offset, &page);
+                    return g.need_page().into_iter().collect();
+                }
+                Vec::new()
+            }
+            (Job::Profile { .. }, Payload::Profile { summary, top }) => {
+                self.profile = Some((summary, top));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let list_width = if self.grid.is_some() {
+            22
+        } else {
+            area.width.min(60)
+        };
+        let [list, main] =
+            Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area);
+        self.render_list(f, list, theme);
+        let Some(grid) = &mut self.grid else {
+            let hint = if self.tables.is_empty() {
+                "No tables yet: extract (screen 1) and build."
+            } else {
+                "Enter opens a table."
+            };
+            f.render_widget(
+                Paragraph::new(Span::styled(hint, theme.style(Role::Dim))),
+                inner_of(main),
+            );
+            return;
+        };
+        let profile_height = if self.show_profile {
+            main.height / 2
+        } else {
+            0
+        };
+        let prompt_height = if self.prompt.is_some() { 3 } else { 0 };
+        let [grid_area, prompt_area, profile_area] = Layout::vertical([
+            Constraint::Min(5),
+            Constraint::Length(prompt_height),
+            Constraint::Length(profile_height),
+        ])
+        .areas(main);
+        grid.render(f, grid_area, theme, self.prompt.is_none());
+        if let Some(p) = &mut self.prompt {
+            p.set_block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" filter: a SQL condition, Enter applies, Esc closes "),
+            );
+            f.render_widget(&*p, prompt_area);
+        }
+        if self.show_profile {
+            render_profile(f, profile_area, theme, self.profile.as_ref());
+        }
+    }
+
+    fn render_list(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(" tables ({}) ", self.tables.len()),
+            theme.style(Role::Title),
+        ));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let height = inner.height as usize;
+        let top = self.cursor.saturating_sub(height.saturating_sub(1));
+        let width = inner.width as usize;
+        let lines: Vec<Line> = self
+            .tables
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(i, t)| {
+                let rows = t
+                    .estimated_rows
+                    .map_or_else(String::new, |n| format!(" {n}"));
+                let text = if width > 40 {
+                    format!("{} {}{rows}", pad(&t.label(), 30), t.kind)
+                } else {
+                    t.label()
+                };
+                let style = if i == self.cursor {
+                    theme.style(Role::Selected)
+                } else {
+                    theme.style(Role::Text)
+                };
+                Line::from(Span::styled(pad(&text, width), style))
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn inner_of(area: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(area)
+}
+
+fn render_profile(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    profile: Option<&(DataFrame, Option<DataFrame>)>,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" profile ", theme.style(Role::Title)));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some((summary, top)) = profile else {
+        f.render_widget(
+            Paragraph::new(Span::styled("profiling…", theme.style(Role::Dim))),
+            inner,
+        );
+        return;
+    };
+    let top_width = if top.is_some() { 26 } else { 0 };
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(20), Constraint::Length(top_width)]).areas(inner);
+    let widths = [16usize, 12, 9, 7, 8, 12, 12];
+    let lines: Vec<Line> = to_text_rows(summary)
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let style = if i == 0 {
+                theme.style(Role::Header)
+            } else {
+                theme.style(Role::Text)
+            };
+            Line::from(
+                row.iter()
+                    .zip(widths)
+                    .map(|(c, w)| Span::styled(format!("{} ", pad(c, w)), style))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), left);
+    if let Some(top) = top {
+        let lines: Vec<Line> = to_text_rows(top)
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let style = if i == 0 {
+                    theme.style(Role::Header)
+                } else {
+                    theme.style(Role::Text)
+                };
+                Line::from(Span::styled(
+                    format!("{} {:>8}", pad(&row[0], 16), row[1]),
+                    style,
+                ))
+            })
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::LEFT)
+                    .title(" top values "),
+            ),
+            right,
+        );
+    }
+}

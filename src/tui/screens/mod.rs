@@ -1,0 +1,7 @@
+//! One module per screen: its state, what its keys do, and how it draws.
+
+pub mod compare;
+pub mod drill;
+pub mod layers;
+pub mod sources;
+pub mod sql;

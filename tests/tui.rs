@@ -1,0 +1,233 @@
+//! The workbench on the demo workspace: scripted keys through the real update loop, each
+//! screen rendered into ratatui's TestBackend and compared with its snapshot (insta).
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use assay::tui::harness::Harness;
+use assay::tui::theme::Theme;
+use common::*;
+use ratatui::style::Color;
+
+/// One demo workspace, extracted and built, shared by the tests of this file.
+fn workspace() -> &'static PathBuf {
+    static WS: OnceLock<PathBuf> = OnceLock::new();
+    WS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let out = assay(&dir, &["demo", "ws", "--rows", "20000", "--seed", "5"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let ws = dir.join("ws");
+        let out = assay(&ws, &["extract", "--all"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let out = assay(&ws, &["build"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        ws
+    })
+}
+
+fn harness(width: u16, height: u16) -> Harness {
+    Harness::open(workspace(), width, height, Theme::built_in("dark")).unwrap()
+}
+
+/// Ages ("12s", "3m") depend on when the test ran; everything else on the screen does not.
+fn without_ages(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| {
+            l.split(' ')
+                .map(|w| {
+                    let digits = w.trim_end_matches(['s', 'm', 'h', 'd']);
+                    if !w.is_empty()
+                        && digits.len() + 1 == w.len()
+                        && digits.chars().all(|c| c.is_ascii_digit())
+                        && !digits.is_empty()
+                    {
+                        "<age>"
+                    } else {
+                        w
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn sources_screen_at_80x24() {
+    let mut h = harness(80, 24);
+    let screen = without_ages(&h.text());
+    assert!(screen.contains("8 companies"), "{screen}");
+    insta::assert_snapshot!("sources", screen);
+    // The cursor moves through the rows; the footer lists the screen's keys.
+    h.press("j j");
+    assert_eq!(h.app.sources.cursor, 2);
+    assert!(h.text().contains("e extract this entity"));
+}
+
+#[test]
+fn layers_grid_sorts_filters_hides_and_pins() {
+    let mut h = harness(100, 30);
+    h.press("2");
+    let list = h.text();
+    assert!(list.contains("gold.fct_sales"), "{list}");
+    // gold.fct_sales is the last gold table but one; open it.
+    let at = h
+        .app
+        .layers
+        .tables
+        .iter()
+        .position(|t| t.label() == "gold.fct_sales")
+        .unwrap();
+    h.press("g");
+    for _ in 0..at {
+        h.press("j");
+    }
+    h.press("enter");
+    let grid = h.app.layers.grid.as_ref().expect("the table opened");
+    assert_eq!(grid.title, "gold.fct_sales");
+    let total = grid.total;
+    assert!(total > 1000);
+    insta::assert_snapshot!("layers_grid", h.text());
+
+    // Sort by the cursor column (descending on the second press).
+    h.press("s s");
+    let grid = h.app.layers.grid.as_ref().unwrap();
+    assert_eq!(grid.view.sort.as_ref().map(|(_, d)| *d), Some(true));
+    // Filter to the value under the cursor: fewer rows, and the filter shows.
+    h.press("=");
+    let filtered = h.app.layers.grid.as_ref().unwrap().total;
+    assert!(filtered < total && filtered > 0, "{filtered} of {total}");
+    assert!(h.text().contains("where CAST("));
+    h.press("\\");
+    assert_eq!(h.app.layers.grid.as_ref().unwrap().total, total);
+    // A typed filter that is not SQL is an error message, not a crash.
+    h.press("/");
+    h.type_text("no_such_column > 1");
+    h.press("enter");
+    let (message, is_error) = h.app.status.clone().unwrap();
+    assert!(is_error && message.contains("no_such_column"), "{message}");
+    // Scroll far: pages are fetched as needed, never the whole table.
+    h.press("G");
+    let grid = h.app.layers.grid.as_ref().unwrap();
+    assert_eq!(grid.cursor, total as u64 - 1);
+    assert!(grid.row(grid.cursor).is_some(), "the last page arrived");
+    // Hide and pin columns; copy a cell.
+    h.press("g x l p y");
+    let grid = h.app.layers.grid.as_ref().unwrap();
+    assert_eq!(grid.hidden.len(), 1);
+    assert!(grid.pinned > 0);
+    assert_eq!(h.copied.len(), 1);
+    h.press("i");
+    let screen = h.text();
+    assert!(
+        screen.contains("profile") && screen.contains("top values"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("layers_profile", screen);
+}
+
+#[test]
+fn compare_and_drill_walk_down_the_gap() {
+    let mut h = harness(100, 30);
+    h.press("3");
+    let report = h.app.compare.report.as_ref().expect("compared");
+    assert!(report.measures[0].delta > 0.0);
+    insta::assert_snapshot!("compare", h.text());
+    // Row class filter: only rows the new side has.
+    h.press("v v v");
+    assert_eq!(h.app.compare.rows.class.as_deref(), Some("only_new"));
+    let screen = h.text();
+    assert!(screen.contains("only_new ·"), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("│+ ")), "{screen}");
+
+    // Drill: company first (the comparison covers eight), then by the next dimension.
+    h.press("4");
+    let top = &h.app.drill.stack[0];
+    assert_eq!(h.app.drill.dimensions[top.by], "company");
+    assert!(top.rows.len() == 8, "{:?}", top.rows);
+    insta::assert_snapshot!("drill_top", h.text());
+    h.press("enter");
+    assert_eq!(h.app.drill.stack.len(), 2);
+    let screen = h.text();
+    assert!(screen.contains("all › company="), "{screen}");
+    assert!(screen.contains("by branch"), "{screen}");
+    // d picks another dimension for this step.
+    h.press("d");
+    let step = h.app.drill.stack.last().unwrap();
+    assert_eq!(h.app.drill.dimensions[step.by], "invoice_type");
+    // The parts add up to the step above.
+    let parent = &h.app.drill.stack[0].rows[0];
+    let sum: f64 = step.rows.iter().map(|r| r.delta).sum();
+    assert!(
+        (sum - parent.delta).abs() < 0.01,
+        "{sum} vs {}",
+        parent.delta
+    );
+    // Down to the rows, then back up.
+    h.press("enter enter enter");
+    assert!(h.app.drill.rows.is_some());
+    insta::assert_snapshot!("drill_rows", h.text());
+    h.press("backspace backspace");
+    assert_eq!(h.app.drill.stack.len(), 3);
+    assert!(
+        !h.app.drill.causes.is_empty(),
+        "explain's causes are in the panel"
+    );
+}
+
+#[test]
+fn sql_console_runs_pages_and_reports_errors() {
+    let mut h = harness(80, 24);
+    h.press("5");
+    h.type_text("SELECT * FROM range(100000) t(i)");
+    h.press("f5");
+    let grid = h.app.sql.grid.as_ref().expect("a result");
+    assert_eq!(grid.total, 100_000);
+    h.press("G");
+    let grid = h.app.sql.grid.as_ref().unwrap();
+    assert_eq!(grid.row(grid.cursor).unwrap()[0].as_deref(), Some("99999"));
+    insta::assert_snapshot!("sql", h.text());
+    // Back to the editor, a broken query: the error shows, nothing crashes.
+    h.press("ctrl-o ctrl-p");
+    assert!(h.app.sql.editor.lines().join(" ").contains("range(100000)"));
+    h.press("ctrl-o");
+    h.press("ctrl-o");
+    let mut editor_text = h.app.sql.editor.lines().join("\n");
+    while !editor_text.is_empty() {
+        h.press("backspace");
+        editor_text = h.app.sql.editor.lines().join("\n");
+    }
+    h.type_text("SELECT nope FROM gold.fct_sales");
+    h.press("f5");
+    let (message, is_error) = h.app.status.clone().unwrap();
+    assert!(is_error && message.contains("nope"), "{message}");
+}
+
+#[test]
+fn help_overlay_comes_from_the_keymap() {
+    let mut h = harness(100, 30);
+    h.press("?");
+    let screen = h.text();
+    for (keys, what) in h.app.keymap.entries(assay::tui::keymap::Context::Drill) {
+        assert!(screen.contains(what), "help lacks `{keys} {what}`");
+    }
+    insta::assert_snapshot!("help", screen);
+    h.press("x");
+    assert!(!h.app.help, "any key closes help");
+}
+
+#[test]
+fn mono_theme_uses_no_colour_and_marks_rows_in_text() {
+    let mut h = Harness::open(workspace(), 80, 24, Theme::built_in("mono")).unwrap();
+    h.press("3 v v v");
+    let buffer = h.render().clone();
+    for cell in buffer.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+    }
+    let screen = assay::tui::harness::buffer_text(&buffer);
+    assert!(screen.lines().any(|l| l.contains("│+ ")), "{screen}");
+}

@@ -1,0 +1,78 @@
+//! The real binary in a real terminal (tmux): it opens on the demo workspace, answers
+//! keys, shows the compare screen, and quits leaving the terminal as it was.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Capture the pane until `needle` shows up (or give up after `secs`).
+fn wait_for(session: &str, needle: &str, secs: u64) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        if screen.contains(needle) || start.elapsed() > Duration::from_secs(secs) {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_binary_runs_under_tmux() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(tmp.path(), &["demo", "ws", "--rows", "5000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = tmp.path().join("ws");
+    assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
+    assert_eq!(assay(&ws, &["build"]).status.code(), Some(0));
+
+    let session = format!("assay-smoke-{}", std::process::id());
+    let command = format!(
+        "cd {} && NO_COLOR=1 {} ; echo EXITED $?; sleep 30",
+        ws.display(),
+        env!("CARGO_BIN_EXE_assay")
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    let screen = wait_for(&session, "companies", 20);
+    assert!(
+        screen.contains("1 Sources") && screen.contains("8 companies"),
+        "{screen}"
+    );
+    tmux(&["send-keys", "-t", &session, "3"]);
+    let screen = wait_for(&session, "Δ", 30);
+    assert!(
+        screen.contains("OUT OF TOLERANCE") || screen.contains("within tolerance"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("legacy") && screen.contains("new"),
+        "{screen}"
+    );
+    tmux(&["send-keys", "-t", &session, "?"]);
+    let screen = wait_for(&session, "help", 10);
+    assert!(screen.contains("Everywhere"), "{screen}");
+    tmux(&["send-keys", "-t", &session, "x", "q"]);
+    let screen = wait_for(&session, "EXITED", 10);
+    tmux(&["kill-session", "-t", &session]);
+    // Back on the normal screen: the shell's line is there, the workbench is gone.
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(!screen.contains("1 Sources"), "{screen}");
+}
