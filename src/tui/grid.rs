@@ -147,8 +147,11 @@ impl Grid {
         if want_start >= self.page_start && want_end <= cached_end {
             return None;
         }
-        let offset = self.top.saturating_sub(PAGE / 4);
-        if self.waiting == Some(offset) {
+        // The page starts a margin above the viewport and reaches a margin below it, so
+        // once it arrives this same check is satisfied (no request loop).
+        let offset = want_start;
+        // Asked already, or this very page came back short (the table changed): no loop.
+        if self.waiting == Some(offset) || (self.page_start == offset && !self.rows.is_empty()) {
             return None;
         }
         self.waiting = Some(offset);
@@ -157,7 +160,7 @@ impl Grid {
             relation: self.relation.clone(),
             view: self.view.clone(),
             offset,
-            limit: PAGE,
+            limit: PAGE.max(self.height + 2 * MARGIN),
         })
     }
 
@@ -403,7 +406,7 @@ mod tests {
         let Job::Page { offset, .. } = job else {
             panic!()
         };
-        assert_eq!(offset, g.top - PAGE / 4);
+        assert_eq!(offset, g.top - MARGIN);
         assert!(
             g.move_rows(1).is_none() || g.is_waiting(),
             "no duplicate request"

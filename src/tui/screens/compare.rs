@@ -14,7 +14,7 @@ use crate::tui::app::Command;
 use crate::tui::jobs::{Job, Payload};
 use crate::tui::keymap::Action;
 use crate::tui::rows_view::RowsView;
-use crate::tui::text::{count, money, percent, signed_money};
+use crate::tui::text::{count, money, signed_money};
 use crate::tui::theme::{Role, Theme};
 
 /// The row-class filters `v` cycles through.
@@ -211,15 +211,25 @@ impl CompareScreen {
     }
 
     fn render_totals(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let measure = self.report.as_ref().and_then(|r| r.measures.first());
+        let verdict = match measure {
+            Some(m) if m.within_tolerance => " · within tolerance",
+            Some(_) => " · OUT OF TOLERANCE",
+            None => "",
+        };
         let title = format!(
-            " {} · {} ({}: next comparison, c: company) ",
+            " {} · {}{}{verdict} ",
             self.name().unwrap_or_default(),
             self.company_label(),
-            "]"
+            measure.map_or_else(String::new, |m| format!(" · {}", m.name)),
         );
+        let title_role = match measure {
+            Some(m) if !m.within_tolerance => Role::Error,
+            _ => Role::Title,
+        };
         let block = Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(title, theme.style(Role::Title)));
+            .title(Span::styled(title, theme.style(title_role)));
         let inner = block.inner(area);
         f.render_widget(block, area);
         let Some(r) = &self.report else {
@@ -230,14 +240,13 @@ impl CompareScreen {
             return;
         };
         let mut lines = Vec::new();
-        if let Some(m) = r.measures.first() {
+        if let Some(m) = measure {
             let role = if m.within_tolerance {
                 Role::Ok
             } else {
                 Role::Error
             };
             lines.push(Line::from(vec![
-                Span::styled(format!("{} ", m.name), theme.style(Role::Header)),
                 Span::styled("legacy ", theme.style(Role::Dim)),
                 Span::styled(money(m.legacy), theme.style(Role::Legacy)),
                 Span::styled("  new ", theme.style(Role::Dim)),
@@ -252,35 +261,18 @@ impl CompareScreen {
                     ),
                     theme.style(role),
                 ),
-                Span::styled(
-                    if m.within_tolerance {
-                        "  within tolerance"
-                    } else {
-                        "  OUT OF TOLERANCE"
-                    },
-                    theme.style(role),
-                ),
             ]));
         }
         let rows = &r.rows;
         lines.push(Line::from(vec![Span::styled(
             format!(
-                "rows: {} matched · {} changed · {} only legacy · {} only new · dup keys {}/{}{}",
+                "{} matched · {} changed · {} only legacy · {} only new · dup keys {}/{}",
                 count(rows.matched),
                 count(rows.changed),
                 count(rows.only_legacy),
                 count(rows.only_new),
                 rows.duplicate_keys_legacy,
                 rows.duplicate_keys_new,
-                r.breakdown
-                    .first()
-                    .and_then(|b| b.share)
-                    .map_or_else(String::new, |s| format!(
-                        " · top {} {}: {}",
-                        r.breakdown[0].dimension,
-                        r.breakdown[0].value.clone().unwrap_or_default(),
-                        percent(s)
-                    ))
             ),
             theme.style(Role::Text),
         )]));
@@ -304,8 +296,15 @@ impl CompareScreen {
             .by_month
             .iter()
             .map(|r| r.legacy.max(r.new))
-            .fold(0.0, f64::max)
-            .max(1.0);
+            .fold(f64::MIN, f64::max);
+        let min = self
+            .by_month
+            .iter()
+            .map(|r| r.legacy.min(r.new))
+            .fold(f64::MAX, f64::min);
+        // The gap is a few percent: scale to the data, not to zero, so it shows.
+        let pad = ((max - min) * 0.1).max(1.0);
+        let (low, high) = (min - pad, max + pad);
         let first = self
             .by_month
             .first()
@@ -346,6 +345,11 @@ impl CompareScreen {
             ]));
         f.render_widget(chart, area);
     }
+}
+
+/// 1234567.8 → "1,234,568"
+fn whole(x: f64) -> String {
+    count(x.round() as i64)
 }
 
 /// "2024-03-01" → "2024-03"

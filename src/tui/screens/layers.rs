@@ -334,7 +334,7 @@ fn render_profile(
     let top_width = if top.is_some() { 26 } else { 0 };
     let [left, right] =
         Layout::horizontal([Constraint::Min(20), Constraint::Length(top_width)]).areas(inner);
-    let widths = [16usize, 12, 9, 7, 8, 12, 12];
+    let widths = [14usize, 13, 8, 6, 8, 12, 12];
     let lines: Vec<Line> = to_text_rows(summary)
         .into_iter()
         .enumerate()

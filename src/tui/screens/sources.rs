@@ -159,8 +159,8 @@ impl SourcesScreen {
             .title(Span::styled(title, theme.style(Role::Title)));
         let inner = block.inner(table_area);
         f.render_widget(block, table_area);
-        let widths = [10usize, 13, 7, 10, 9, 6];
-        let header = ["company", "entity", "layer", "rows", "age", "status"];
+        let widths = [9usize, 13, 22, 8, 7, 6];
+        let header = ["company", "entity", "table", "rows", "age", "status"];
         let mut lines = vec![Line::from(
             header
                 .iter()
@@ -193,7 +193,7 @@ impl SourcesScreen {
             let cells = [
                 r.company.clone(),
                 r.entity.clone(),
-                r.layer.clone(),
+                r.table.clone(),
                 r.rows.map_or_else(|| "—".into(), |n| n.to_string()),
                 r.age_seconds.map_or_else(|| "never".into(), human_age),
             ];
