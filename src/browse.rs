@@ -58,8 +58,9 @@ pub fn tables(conn: &Connection) -> Result<Vec<TableInfo>> {
         })?
         .collect::<std::result::Result<_, _>>()?;
     out.retain(|t| {
-        !(t.schema == "bronze" && t.name.ends_with("__data"))
-            && !(t.schema == "legacy" && t.name.contains("__"))
+        let storage = (t.schema == "bronze" && t.name.ends_with("__data"))
+            || (t.schema == "legacy" && t.name.contains("__"));
+        !storage
     });
     out.sort_by_key(|t| {
         (

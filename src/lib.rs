@@ -20,4 +20,5 @@ pub mod recon;
 pub mod source;
 pub mod sql;
 pub mod store;
+pub mod trace;
 pub mod tui;

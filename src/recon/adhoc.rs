@@ -46,20 +46,53 @@ pub fn side(conn: &Connection, spec: &str, base: &Path, role: &str) -> Result<Re
         .collect::<Vec<_>>()
         .join(", ");
     let lower = spec.to_ascii_lowercase();
-    let sql = if lower.ends_with(".parquet") {
-        format!("read_parquet([{list}], union_by_name = true)")
-    } else if lower.ends_with(".json") {
-        format!("read_json_auto([{list}])")
-    } else {
-        for f in &files {
-            crate::legacy::check_structure(f, b',')?;
-        }
-        format!("read_csv([{list}], header = true, union_by_name = true)")
-    };
+    if lower.ends_with(".parquet") {
+        let sql = format!("read_parquet([{list}], union_by_name = true)");
+        return materialise(conn, spec, &sql, role, None);
+    }
+    if lower.ends_with(".json") {
+        return materialise(conn, spec, &format!("read_json_auto([{list}])"), role, None);
+    }
+    // The strict structure check runs beside DuckDB's read; a malformed file fails the
+    // side with the checker's message (file and line), and the table is dropped.
+    let checker = std::thread::spawn(move || {
+        crate::trace::stage("CSV structure check", || {
+            files
+                .iter()
+                .try_for_each(|f| crate::legacy::check_structure(f, b',').map(|_| ()))
+        })
+    });
+    let sql = format!("read_csv([{list}], header = true, union_by_name = true)");
+    materialise(conn, spec, &sql, role, Some(checker))
+}
+
+type Checker = std::thread::JoinHandle<Result<()>>;
+
+/// Read a side into the temporary table `adhoc_<role>`; a checker's verdict comes first.
+fn materialise(
+    conn: &Connection,
+    spec: &str,
+    sql: &str,
+    role: &str,
+    checker: Option<Checker>,
+) -> Result<Relation> {
     let table = ident(&format!("adhoc_{role}"));
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}"
-    ))
-    .map_err(|e| Error::Usage(format!("{spec}: {e}")))?;
+    let read = crate::trace::stage(&format!("read {role} side"), || {
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}"
+        ))
+    });
+    if let Some(checker) = checker {
+        let verdict = checker.join().unwrap_or_else(|_| {
+            Err(Error::Runtime(format!(
+                "{spec}: the structure check crashed"
+            )))
+        });
+        if let Err(e) = verdict {
+            let _ = conn.execute_batch(&format!("DROP TABLE IF EXISTS {table}"));
+            return Err(e);
+        }
+    }
+    read.map_err(|e| Error::Usage(format!("{spec}: {e}")))?;
     Relation::describe(conn, &format!("temp.main.{table}"))
 }

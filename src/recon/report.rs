@@ -13,6 +13,7 @@ use super::summary::summarise;
 pub use super::summary::{ColumnClasses, RowClasses, SampleRow, Samples};
 use crate::error::{Error, Result};
 use crate::sql::ident;
+use crate::trace::stage;
 
 /// Version of the report's JSON shape (docs/report.md); bumped on any breaking change.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -130,8 +131,10 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         let (name, _) = spec.new.require(&spec.new_name(m), "the new side")?;
         new_measures.push(name.clone());
     }
-    let (legacy_rows, legacy_sums) = totals(conn, &spec.legacy, &spec.measures)?;
-    let (new_rows, new_sums) = totals(conn, &spec.new, &new_measures)?;
+    let (legacy_rows, legacy_sums) = stage("totals (legacy)", || {
+        totals(conn, &spec.legacy, &spec.measures)
+    })?;
+    let (new_rows, new_sums) = stage("totals (new)", || totals(conn, &spec.new, &new_measures))?;
     let measures: Vec<MeasureTotal> = spec
         .measures
         .iter()
@@ -150,13 +153,19 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         })
         .collect();
 
-    let summary = summarise(conn, &pair, SAMPLE_ROWS)?;
+    let summary = stage("keyed join: classes and samples", || {
+        summarise(conn, &pair, SAMPLE_ROWS)
+    })?;
     let mut rows = summary.rows;
     rows.legacy_rows = legacy_rows;
     rows.new_rows = new_rows;
-    rows.duplicate_keys_legacy = duplicate_keys(conn, &spec.legacy, &spec.keys)?;
+    rows.duplicate_keys_legacy = stage("duplicate keys (legacy)", || {
+        duplicate_keys(conn, &spec.legacy, &spec.keys)
+    })?;
     let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    rows.duplicate_keys_new = duplicate_keys(conn, &spec.new, &new_keys)?;
+    rows.duplicate_keys_new = stage("duplicate keys (new)", || {
+        duplicate_keys(conn, &spec.new, &new_keys)
+    })?;
 
     let breakdown_measures: Vec<(String, usize, f64)> = measures
         .iter()
@@ -168,7 +177,9 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
             Some((t.name.clone(), i, t.delta))
         })
         .collect();
-    let (breakdown, nested) = breakdown(conn, spec, &pair, &values, &breakdown_measures)?;
+    let (breakdown, nested) = stage("breakdowns", || {
+        breakdown(conn, spec, &pair, &values, &breakdown_measures)
+    })?;
     let mut ignore = spec.keys.clone();
     ignore.extend(spec.skip.iter().cloned());
     Ok(Report {

@@ -6,8 +6,9 @@ use duckdb::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::columns::{KeyedPair, CLASSES};
+use super::columns::KeyedPair;
 use super::equality::is_null;
+use super::relation::Relation;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
 
@@ -60,21 +61,13 @@ pub struct Summary {
     pub samples: Samples,
 }
 
-/// The class of a joined row, as SQL conditions.
-struct ClassSql {
-    matched: String,
-    changed: String,
-}
-
-fn class_sql(pair: &KeyedPair) -> ClassSql {
+/// The SQL condition of a changed row: the key on both sides and some column different.
+fn changed_sql(pair: &KeyedPair) -> String {
     let all_equal = (0..pair.columns.len())
         .map(|i| pair.column_equal(i))
         .collect::<Vec<_>>()
         .join(" AND ");
-    ClassSql {
-        matched: format!("in_a AND in_b AND {all_equal}"),
-        changed: format!("in_a AND in_b AND NOT ({all_equal})"),
-    }
+    format!("in_a AND in_b AND NOT ({all_equal})")
 }
 
 /// `struct_pack("col" := a_0, …)` over one side's columns, named as the legacy side names them.
@@ -88,112 +81,243 @@ fn side_struct(pair: &KeyedPair, prefix: &str) -> String {
     format!("struct_pack({})", fields.join(", "))
 }
 
+/// Counts per class and per column over the full join, and the keys (as text) of up to
+/// `sample_size` rows of each non-matching class; then the sample rows themselves from a
+/// second join of just those keys. Each column's equality is computed once per row.
 pub fn summarise(conn: &Connection, pair: &KeyedPair, sample_size: usize) -> Result<Summary> {
     if pair.columns.is_empty() {
         return Err(Error::Usage("no column to compare".into()));
     }
-    let class = class_sql(pair);
+    let n = pair.columns.len();
+    // Per row: where it is, and whether each column is equal (computed once). Matched rows
+    // decide most column classes by themselves, so the per-column counts below only look
+    // at changed rows, and NULL counts come from count(column), which reads validity masks.
+    let mut flags = vec!["in_a".to_string(), "in_b".to_string()];
+    for i in 0..n {
+        flags.push(format!("{} AS e{i}", pair.column_equal(i)));
+        flags.push(format!("a_{i}"));
+        flags.push(format!("b_{i}"));
+    }
+    let all_equal = (0..n)
+        .map(|i| format!("e{i}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let key_text: Vec<String> = pair
+        .keys
+        .iter()
+        .map(|k| format!("CAST({} AS VARCHAR)", pair.key_value(k)))
+        .collect();
     let mut select = vec![
-        format!("count(*) FILTER (WHERE {})", class.matched),
-        format!("count(*) FILTER (WHERE {})", class.changed),
+        "count(*) FILTER (WHERE in_a AND in_b AND NOT changed)".to_string(),
+        "count(*) FILTER (WHERE changed)".to_string(),
         "count(*) FILTER (WHERE in_a AND NOT in_b)".to_string(),
         "count(*) FILTER (WHERE in_b AND NOT in_a)".to_string(),
+        "count(*) FILTER (WHERE in_a)".to_string(),
+        "count(*) FILTER (WHERE in_b)".to_string(),
     ];
-    for (i, (x, y)) in pair.columns.iter().enumerate() {
-        let eq = pair.column_equal(i);
-        let null_a = is_null(&format!("a_{i}"), &type_of(pair.a, x), &pair.rules);
-        let null_b = is_null(&format!("b_{i}"), &type_of(pair.b, y), &pair.rules);
-        for cond in [
-            format!("in_a AND in_b AND {eq}"),
-            format!("in_a AND {null_a}"),
-            format!("in_b AND {null_b}"),
-            "NOT in_a".to_string(),
-            "NOT in_b".to_string(),
-            format!("in_a AND in_b AND NOT {eq}"),
-        ] {
-            select.push(format!("count(*) FILTER (WHERE {cond})"));
+    let non_null = |side: &str, i: usize, rel: &Relation, name: &str| {
+        let expr = format!("{side}_{i}");
+        let ty = type_of(rel, name);
+        if pair.rules.null_equals_empty && super::relation::is_text(&ty) {
+            format!(
+                "count(*) FILTER (WHERE NOT {})",
+                is_null(&expr, &ty, &pair.rules)
+            )
+        } else {
+            format!("count({expr})")
         }
+    };
+    for (i, (x, y)) in pair.columns.iter().enumerate() {
+        select.push(format!("count(*) FILTER (WHERE changed AND e{i})"));
+        select.push(non_null("a", i, pair.a, x));
+        select.push(non_null("b", i, pair.b, y));
     }
-    let samples_at = select.len();
+    let classes = [
+        "changed".to_string(),
+        "in_a AND NOT in_b".to_string(),
+        "in_b AND NOT in_a".to_string(),
+    ];
     if sample_size > 0 {
-        let keys: Vec<String> = pair
-            .keys
-            .iter()
-            .map(|k| format!("{} := {}", ident(k), pair.key_value(k)))
-            .collect();
-        let key = format!("struct_pack({})", keys.join(", "));
-        let differs: Vec<String> = pair
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (x, _))| {
-                format!(
-                    "CASE WHEN NOT {} THEN {} END",
-                    pair.column_equal(i),
-                    literal(x)
-                )
-            })
-            .collect();
-        let row = format!(
-            "struct_pack(key := {key}, in_a := in_a, in_b := in_b, a := {a}, b := {b}, differs := list_filter([{d}], x -> x IS NOT NULL))",
-            a = side_struct(pair, "a"),
-            b = side_struct(pair, "b"),
-            d = differs.join(", ")
-        );
-        for cond in [
-            class.changed.clone(),
-            "in_a AND NOT in_b".to_string(),
-            "in_b AND NOT in_a".to_string(),
-        ] {
+        for cond in &classes {
             select.push(format!(
-                "to_json(arg_min({row}, {key}, {sample_size}) FILTER (WHERE {cond}))"
+                "to_json(min([{}], {sample_size}) FILTER (WHERE {cond}))",
+                key_text.join(", ")
             ));
         }
     }
     let sql = format!(
-        "WITH joined AS ({}) SELECT {} FROM joined",
+        "WITH joined AS ({}), flags AS (SELECT {}, in_a AND in_b AND NOT ({all_equal}) AS changed FROM joined) \
+         SELECT {} FROM (SELECT * FROM flags) AS f",
         pair.joined_rows_sql(),
+        flags.join(", "),
         select.join(", ")
     );
-    conn.query_row(&sql, [], |r| {
-        let n = |i: usize| r.get::<_, i64>(i);
+    let samples_at = 6 + 3 * n;
+    let (rows, columns, keys) = conn.query_row(&sql, [], |r| {
+        let count = |i: usize| r.get::<_, i64>(i);
         let rows = RowClasses {
-            matched: n(0)?,
-            changed: n(1)?,
-            only_legacy: n(2)?,
-            only_new: n(3)?,
+            matched: count(0)?,
+            changed: count(1)?,
+            only_legacy: count(2)?,
+            only_new: count(3)?,
             ..RowClasses::default()
         };
+        let (in_a, in_b) = (count(4)?, count(5)?);
         let mut columns = Vec::new();
         for (c, (name, _)) in pair.columns.iter().enumerate() {
-            let at = 4 + c * CLASSES.len();
+            let at = 6 + 3 * c;
+            let equal_in_changed = count(at)?;
             columns.push(ColumnClasses {
                 name: name.clone(),
-                perfect_match: n(at)?,
-                null_in_a: n(at + 1)?,
-                null_in_b: n(at + 2)?,
-                missing_from_a: n(at + 3)?,
-                missing_from_b: n(at + 4)?,
-                conflicting_values: n(at + 5)?,
+                perfect_match: rows.matched + equal_in_changed,
+                null_in_a: in_a - count(at + 1)?,
+                null_in_b: in_b - count(at + 2)?,
+                missing_from_a: rows.only_new,
+                missing_from_b: rows.only_legacy,
+                conflicting_values: rows.changed - equal_in_changed,
             });
         }
-        let mut samples = Samples::default();
+        let mut keys: Vec<Vec<Option<String>>> = Vec::new();
         if sample_size > 0 {
-            let text = |i: usize| r.get::<_, Option<String>>(samples_at + i);
-            samples.changed = parse_samples(text(0)?, true);
-            samples.only_legacy = parse_samples(text(1)?, false);
-            samples.only_new = parse_samples(text(2)?, false);
+            for i in 0..classes.len() {
+                let json: Option<String> = r.get(samples_at + i)?;
+                keys.extend(
+                    json.and_then(|j| serde_json::from_str::<Vec<Vec<Option<String>>>>(&j).ok())
+                        .unwrap_or_default(),
+                );
+            }
         }
-        Ok(Summary {
-            rows,
-            columns,
-            samples,
-        })
+        Ok((rows, columns, keys))
+    })?;
+    let samples = if keys.is_empty() {
+        Samples::default()
+    } else {
+        sample_rows(conn, pair, &keys, sample_size)?
+    };
+    Ok(Summary {
+        rows,
+        columns,
+        samples,
     })
-    .map_err(Error::from)
 }
 
-fn type_of(rel: &super::relation::Relation, name: &str) -> String {
+/// `relation` cut down to the rows whose key columns (as text) are among `keys`.
+fn only_keys(
+    relation: &Relation,
+    key_columns: &[String],
+    keys: &[Vec<Option<String>>],
+) -> Relation {
+    let values: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let parts: Vec<String> = k
+                .iter()
+                .map(|v| v.as_deref().map_or_else(|| "NULL".to_string(), literal))
+                .collect();
+            format!("({})", parts.join(", "))
+        })
+        .collect();
+    let names: Vec<String> = (0..key_columns.len()).map(|j| format!("p{j}")).collect();
+    let on: Vec<String> = key_columns
+        .iter()
+        .enumerate()
+        .map(|(j, k)| {
+            format!(
+                "CAST(s.{} AS VARCHAR) IS NOT DISTINCT FROM p.p{j}",
+                ident(k)
+            )
+        })
+        .collect();
+    Relation {
+        sql: format!(
+            "(SELECT s.* FROM {} AS s SEMI JOIN (VALUES {}) AS p({}) ON {})",
+            relation.sql,
+            values.join(", "),
+            names.join(", "),
+            on.join(" AND ")
+        ),
+        columns: relation.columns.clone(),
+    }
+}
+
+/// The sample rows of the keys found by the full pass, from a join of just those keys.
+fn sample_rows(
+    conn: &Connection,
+    pair: &KeyedPair,
+    keys: &[Vec<Option<String>>],
+    sample_size: usize,
+) -> Result<Samples> {
+    let b_keys: Vec<String> = pair
+        .keys
+        .iter()
+        .map(|k| {
+            pair.columns
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(k))
+                .map_or_else(|| k.clone(), |(_, b)| b.clone())
+        })
+        .collect();
+    let (a, b) = (
+        only_keys(pair.a, &pair.keys, keys),
+        only_keys(pair.b, &b_keys, keys),
+    );
+    let small = KeyedPair {
+        a: &a,
+        b: &b,
+        keys: pair.keys.clone(),
+        columns: pair.columns.clone(),
+        rules: pair.rules.clone(),
+        extra_b: Vec::new(),
+    };
+    let changed = changed_sql(&small);
+    let key_fields: Vec<String> = small
+        .keys
+        .iter()
+        .map(|k| format!("{} := {}", ident(k), small.key_value(k)))
+        .collect();
+    let key = format!("struct_pack({})", key_fields.join(", "));
+    let differs: Vec<String> = small
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (x, _))| {
+            format!(
+                "CASE WHEN NOT {} THEN {} END",
+                small.column_equal(i),
+                literal(x)
+            )
+        })
+        .collect();
+    let row = format!(
+        "struct_pack(key := {key}, in_a := in_a, in_b := in_b, a := {a}, b := {b}, differs := list_filter([{d}], x -> x IS NOT NULL))",
+        a = side_struct(&small, "a"),
+        b = side_struct(&small, "b"),
+        d = differs.join(", ")
+    );
+    let select: Vec<String> = [
+        changed,
+        "in_a AND NOT in_b".to_string(),
+        "in_b AND NOT in_a".to_string(),
+    ]
+    .iter()
+    .map(|cond| format!("to_json(arg_min({row}, {key}, {sample_size}) FILTER (WHERE {cond}))"))
+    .collect();
+    let sql = format!(
+        "WITH joined AS ({}) SELECT {} FROM joined",
+        small.joined_rows_sql(),
+        select.join(", ")
+    );
+    Ok(conn.query_row(&sql, [], |r| {
+        let text = |i: usize| r.get::<_, Option<String>>(i);
+        Ok(Samples {
+            changed: parse_samples(text(0)?, true),
+            only_legacy: parse_samples(text(1)?, false),
+            only_new: parse_samples(text(2)?, false),
+        })
+    })?)
+}
+
+fn type_of(rel: &Relation, name: &str) -> String {
     rel.find(name)
         .map_or_else(|| "VARCHAR".into(), |(_, t)| t.clone())
 }

@@ -152,23 +152,13 @@ impl App {
             return Vec::new();
         }
         let context = self.screen.context();
-        // Text input (SQL editor, a filter prompt) sees keys first, but for bound keys with Ctrl/F.
+        // In the SQL editor every plain key is text; only Ctrl-keys, F-keys and Esc act.
         if self.screen == Screen::Sql && self.sql.wants_text() {
-            let action = self.keymap.action(context, &key);
-            let passthrough = !matches!(
-                action,
-                Some(
-                    Action::RunQuery
-                        | Action::HistoryPrev
-                        | Action::HistoryNext
-                        | Action::Focus
-                        | Action::Cancel
-                        | Action::Help
-                )
-            ) && !(action == Some(Action::Quit)
-                && key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL));
+            let command_key = key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+                || matches!(key.code, KeyCode::F(_) | KeyCode::Esc);
+            let passthrough = !command_key;
             if passthrough {
                 self.sql.type_key(key);
                 return Vec::new();

@@ -339,10 +339,11 @@ impl CompareScreen {
                     .bounds([0.0, (self.by_month.len().max(2) - 1) as f64])
                     .labels([short_month(&first), short_month(&last)]),
             )
-            .y_axis(Axis::default().bounds([0.0, max * 1.05]).labels([
-                "0".to_string(),
-                money(max).split('.').next().unwrap_or_default().to_string(),
-            ]));
+            .y_axis(
+                Axis::default()
+                    .bounds([low, high])
+                    .labels([whole(low), whole(high)]),
+            );
         f.render_widget(chart, area);
     }
 }
