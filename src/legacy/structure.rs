@@ -45,15 +45,37 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
         if read == 0 {
             break;
         }
-        for &b in &buf {
+        // Jump from one byte that matters (delimiter, quote, newline) to the next; the
+        // bytes between them only mean "this field and record are not empty".
+        let mut i = 0;
+        while i < buf.len() {
             if in_quotes {
-                if b == b'"' {
-                    in_quotes = false; // a doubled quote reopens below
-                } else if b == b'\n' {
-                    line += 1;
+                match memchr::memchr(b'"', &buf[i..]) {
+                    Some(p) => {
+                        i += p + 1;
+                        in_quotes = false; // a doubled quote reopens below
+                    }
+                    None => {
+                        // read_until stops at a newline: it can only be the last byte.
+                        if buf.last() == Some(&b'\n') {
+                            line += 1;
+                        }
+                        i = buf.len();
+                    }
                 }
                 continue;
             }
+            let found = memchr::memchr3(delimiter, b'"', b'\n', &buf[i..]);
+            let end = found.map_or(buf.len(), |p| i + p);
+            if buf[i..end].iter().any(|&c| c != b'\r') {
+                at_field_start = false;
+                empty_record = false;
+            }
+            let Some(p) = found else {
+                break;
+            };
+            let b = buf[i + p];
+            i += p + 1;
             match b {
                 b'"' if at_field_start => {
                     in_quotes = true;
@@ -64,7 +86,6 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
                     // The second quote of a doubled "" inside a quoted field.
                     in_quotes = true;
                 }
-                b'\r' => {}
                 b'\n' => {
                     if !empty_record {
                         match header_fields {
@@ -83,13 +104,10 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
                     at_field_start = true;
                     empty_record = true;
                 }
-                d if d == delimiter => {
+                _ => {
+                    // The delimiter.
                     fields += 1;
                     at_field_start = true;
-                    empty_record = false;
-                }
-                _ => {
-                    at_field_start = false;
                     empty_record = false;
                 }
             }

@@ -77,9 +77,12 @@ fn materialise(
     checker: Option<Checker>,
 ) -> Result<Relation> {
     let table = ident(&format!("adhoc_{role}"));
+    // A compare never depends on row order, so DuckDB may read in parallel without keeping it.
     let read = crate::trace::stage(&format!("read {role} side"), || {
         conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}"
+            "SET preserve_insertion_order = false; \
+             CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}; \
+             RESET preserve_insertion_order;"
         ))
     });
     if let Some(checker) = checker {
