@@ -17,7 +17,6 @@ use crate::error::{Error, IoContext, Result};
 use crate::recon::report::Spec;
 use crate::recon::workbench::DrillBase;
 use crate::recon::{Relation, Rules};
-use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Latency {
@@ -144,9 +143,8 @@ pub fn tui_bench(
     }
 
     log(&format!("drill on {drill_rows} rows"));
-    let store = Store::open(&ws.join(".assay/cache.duckdb"))?;
-    store.conn().execute_batch("SET memory_limit = '256MB'")?;
-    let conn = store.conn();
+    // On the workbench's own database (one buffer pool, the 256MB cap).
+    let conn = h.lane_connection(super::jobs::Lane::Compare);
     let spec = Spec {
         legacy: Relation::describe(conn, "legacy.bench_sales")?,
         new: Relation::describe(conn, "gold.bench_sales")?,

@@ -68,6 +68,11 @@ impl Harness {
         Ok(h)
     }
 
+    /// The connection of a lane (benchmarks drive the engine on it directly).
+    pub fn lane_connection(&self, lane: Lane) -> &duckdb::Connection {
+        self.lanes.get(&lane).expect("lane").store.conn()
+    }
+
     pub fn take_pending(&mut self) -> Vec<Command> {
         std::mem::take(&mut self.pending)
     }
