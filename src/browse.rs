@@ -155,7 +155,7 @@ pub fn profile(conn: &Connection, relation: &str) -> Result<DataFrame> {
     frame::query(
         conn,
         &format!(
-            "SELECT column_name AS \"column\", column_type AS \"type\", count, null_percentage AS \"nulls%\", approx_unique AS \"distinct\", \
+            "SELECT column_name AS \"column\", column_type AS \"type\", count, null_percentage AS \"nulls%\", approx_unique AS \"~distinct\", \
                     CAST(min AS VARCHAR) AS min, CAST(max AS VARCHAR) AS max \
              FROM (SUMMARIZE SELECT * FROM {relation})"
         ),

@@ -98,11 +98,28 @@ pub fn render(buffer: &Buffer, title: &str) -> String {
                 } else {
                     ""
                 };
-                out.push_str(&format!(
-                    "<text x=\"{px:.1}\" y=\"{:.1}\" fill=\"{fg}\"{weight}{deco}{opacity} textLength=\"{run_w:.1}\" lengthAdjust=\"spacingAndGlyphs\">{}</text>\n",
-                    py + CELL_H * 0.78,
-                    escape(&text)
-                ));
+                // Each stretch of non-blank cells at its own x: no renderer's whitespace
+                // handling can shift a column.
+                let chars: Vec<char> = text.chars().collect();
+                let mut at = 0;
+                while at < chars.len() {
+                    if chars[at] == ' ' {
+                        at += 1;
+                        continue;
+                    }
+                    let from = at;
+                    while at < chars.len() && chars[at] != ' ' {
+                        at += 1;
+                    }
+                    let chunk: String = chars[from..at].iter().collect();
+                    out.push_str(&format!(
+                        "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{fg}\"{weight}{deco}{opacity} textLength=\"{:.1}\" lengthAdjust=\"spacingAndGlyphs\">{}</text>\n",
+                        px + from as f64 * CELL_W,
+                        py + CELL_H * 0.78,
+                        (at - from) as f64 * CELL_W,
+                        escape(&chunk)
+                    ));
+                }
             }
         }
     }
