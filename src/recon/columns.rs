@@ -174,6 +174,23 @@ impl<'a> KeyedPair<'a> {
         )
     }
 
+    /// SQL for the list of (legacy) names of the columns that differ on a joined row.
+    pub fn differing_columns_sql(&self) -> String {
+        let cases: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (x, _))| {
+                format!(
+                    "CASE WHEN NOT {} THEN {} END",
+                    self.column_equal(i),
+                    literal(x)
+                )
+            })
+            .collect();
+        format!("list_filter([{}], x -> x IS NOT NULL)", cases.join(", "))
+    }
+
     /// SQL for the equality of the i-th column pair on the joined rows.
     pub fn column_equal(&self, i: usize) -> String {
         let (x, y) = &self.columns[i];

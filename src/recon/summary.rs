@@ -276,23 +276,11 @@ fn sample_rows(
         .map(|k| format!("{} := {}", ident(k), small.key_value(k)))
         .collect();
     let key = format!("struct_pack({})", key_fields.join(", "));
-    let differs: Vec<String> = small
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, (x, _))| {
-            format!(
-                "CASE WHEN NOT {} THEN {} END",
-                small.column_equal(i),
-                literal(x)
-            )
-        })
-        .collect();
     let row = format!(
-        "struct_pack(key := {key}, in_a := in_a, in_b := in_b, a := {a}, b := {b}, differs := list_filter([{d}], x -> x IS NOT NULL))",
+        "struct_pack(key := {key}, in_a := in_a, in_b := in_b, a := {a}, b := {b}, differs := {d})",
         a = side_struct(&small, "a"),
         b = side_struct(&small, "b"),
-        d = differs.join(", ")
+        d = small.differing_columns_sql()
     );
     let select: Vec<String> = [
         changed,

@@ -94,18 +94,6 @@ impl DrillBase {
             .map(|i| pair.column_equal(i))
             .collect::<Vec<_>>()
             .join(" AND ");
-        let differs: Vec<String> = pair
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (x, _))| {
-                format!(
-                    "CASE WHEN NOT {} THEN {} END",
-                    pair.column_equal(i),
-                    literal(x)
-                )
-            })
-            .collect();
         let mut select: Vec<String> = order[..key_count]
             .iter()
             .enumerate()
@@ -124,8 +112,8 @@ impl DrillBase {
         select.push(format!("coalesce(CAST(a_{mi} AS DOUBLE), 0) AS la"));
         select.push(format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) AS nb"));
         select.push(format!(
-            "CASE WHEN in_a AND in_b THEN array_to_string(list_filter([{}], x -> x IS NOT NULL), ',') END AS differs",
-            differs.join(", ")
+            "CASE WHEN in_a AND in_b THEN array_to_string({}, ',') END AS differs",
+            pair.differing_columns_sql()
         ));
         let table = ident(name);
         conn.execute_batch(&format!(

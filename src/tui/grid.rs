@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::jobs::{Job, Lane};
+use super::keymap::Action;
 use super::theme::{Role, Theme};
 use crate::browse::View;
 use crate::frame::cell_text;
@@ -107,6 +108,37 @@ impl Grid {
                 .map(|c| c.clone().unwrap_or_default())
                 .collect::<Vec<_>>()
                 .join("\t")
+        })
+    }
+
+    /// The keys every grid understands: moving, and copying a cell or row. None when the
+    /// action is not one of them; Some(job) with the page the move needs, if any.
+    pub fn navigate(&mut self, action: Action, copy: &mut Vec<String>) -> Option<Option<Job>> {
+        let page = self.height.max(1) as i64;
+        Some(match action {
+            Action::Up => self.move_rows(-1),
+            Action::Down => self.move_rows(1),
+            Action::PageUp => self.move_rows(-page),
+            Action::PageDown => self.move_rows(page),
+            Action::Top => self.jump_to(0),
+            Action::Bottom => self.jump_to(self.total.max(1) as u64 - 1),
+            Action::Left => {
+                self.move_cols(-1);
+                None
+            }
+            Action::Right => {
+                self.move_cols(1);
+                None
+            }
+            Action::CopyCell => {
+                copy.extend(self.cell().map(|(_, v)| v.unwrap_or_default()));
+                None
+            }
+            Action::CopyRow => {
+                copy.extend(self.row_text());
+                None
+            }
+            _ => return None,
         })
     }
 

@@ -74,22 +74,16 @@ impl LayersScreen {
             return self.on_list_action(action);
         }
         let grid = self.grid.as_mut().expect("checked");
-        let page = grid.height.max(1) as i64;
+        let mut copied = Vec::new();
+        if let Some(job) = grid.navigate(action, &mut copied) {
+            commands.extend(copied.into_iter().map(Command::Copy));
+            // The profile's top values follow the cursor's column.
+            let profile = matches!(action, Action::Left | Action::Right)
+                .then(|| self.profile_job())
+                .flatten();
+            return job.into_iter().chain(profile).collect();
+        }
         let job = match action {
-            Action::Up => grid.move_rows(-1),
-            Action::Down => grid.move_rows(1),
-            Action::PageUp => grid.move_rows(-page),
-            Action::PageDown => grid.move_rows(page),
-            Action::Top => grid.jump_to(0),
-            Action::Bottom => grid.jump_to(grid.total.max(1) as u64 - 1),
-            Action::Left => {
-                grid.move_cols(-1);
-                self.profile_job()
-            }
-            Action::Right => {
-                grid.move_cols(1);
-                self.profile_job()
-            }
             Action::Back => {
                 self.grid = None;
                 self.profile = None;
@@ -133,18 +127,6 @@ impl LayersScreen {
             Action::Profile => {
                 self.show_profile = !self.show_profile;
                 self.profile_job()
-            }
-            Action::CopyCell => {
-                if let Some((_, v)) = grid.cell() {
-                    commands.push(Command::Copy(v.unwrap_or_default()));
-                }
-                None
-            }
-            Action::CopyRow => {
-                if let Some(text) = grid.row_text() {
-                    commands.push(Command::Copy(text));
-                }
-                None
             }
             Action::Refresh => {
                 let view = grid.view.clone();

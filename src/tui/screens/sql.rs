@@ -84,34 +84,9 @@ impl SqlScreen {
                 let Some(grid) = &mut self.grid else {
                     return Vec::new();
                 };
-                let page = grid.height.max(1) as i64;
-                let job = match action {
-                    Action::Up => grid.move_rows(-1),
-                    Action::Down => grid.move_rows(1),
-                    Action::PageUp => grid.move_rows(-page),
-                    Action::PageDown => grid.move_rows(page),
-                    Action::Top => grid.jump_to(0),
-                    Action::Bottom => grid.jump_to(grid.total.max(1) as u64 - 1),
-                    Action::Left => {
-                        grid.move_cols(-1);
-                        None
-                    }
-                    Action::Right => {
-                        grid.move_cols(1);
-                        None
-                    }
-                    Action::CopyCell => {
-                        if let Some((_, v)) = grid.cell() {
-                            commands.push(Command::Copy(v.unwrap_or_default()));
-                        }
-                        None
-                    }
-                    Action::CopyRow => {
-                        commands.extend(grid.row_text().map(Command::Copy));
-                        None
-                    }
-                    _ => None,
-                };
+                let mut copied = Vec::new();
+                let job = grid.navigate(action, &mut copied).flatten();
+                commands.extend(copied.into_iter().map(Command::Copy));
                 return job.into_iter().collect();
             }
         }
