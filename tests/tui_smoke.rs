@@ -1,12 +1,9 @@
 //! The real binary in a real terminal (tmux): it opens on the demo workspace, answers
 //! keys, shows the compare screen, and quits leaving the terminal as it was.
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
 
 fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux").args(args).output().expect("tmux runs");
@@ -28,30 +25,15 @@ fn wait_for(session: &str, needle: &str, secs: u64) -> String {
 #[test]
 fn the_binary_runs_under_tmux() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = assay(tmp.path(), &["demo", "ws", "--rows", "5000"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = tmp.path().join("ws");
-    assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
-    assert_eq!(assay(&ws, &["build"]).status.code(), Some(0));
-
+    // `demo --open` writes the workspace, extracts, builds and opens the workbench.
     let session = format!("assay-smoke-{}", std::process::id());
     let command = format!(
-        "cd {} && NO_COLOR=1 {} ; echo EXITED $?; sleep 30",
-        ws.display(),
+        "cd {} && NO_COLOR=1 {} demo ws --rows 5000 --open; echo EXITED $?; sleep 30",
+        tmp.path().display(),
         env!("CARGO_BIN_EXE_assay")
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &command,
-    ]);
-    let screen = wait_for(&session, "companies", 20);
+    tmux(&["new-session", "-d", "-s", &session, "-x", "80", "-y", "24", &command]);
+    let screen = wait_for(&session, "1 Sources", 60);
     assert!(
         screen.contains("1 Sources") && screen.contains("8 companies"),
         "{screen}"
@@ -67,7 +49,7 @@ fn the_binary_runs_under_tmux() {
         "{screen}"
     );
     tmux(&["send-keys", "-t", &session, "?"]);
-    let screen = wait_for(&session, "help", 10);
+    let screen = wait_for(&session, "Everywhere", 10);
     assert!(screen.contains("Everywhere"), "{screen}");
     tmux(&["send-keys", "-t", &session, "x", "q"]);
     let screen = wait_for(&session, "EXITED", 10);
