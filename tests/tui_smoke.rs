@@ -4,7 +4,6 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-
 fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux").args(args).output().expect("tmux runs");
     String::from_utf8_lossy(&out.stdout).to_string()
@@ -32,7 +31,17 @@ fn the_binary_runs_under_tmux() {
         tmp.path().display(),
         env!("CARGO_BIN_EXE_assay")
     );
-    tmux(&["new-session", "-d", "-s", &session, "-x", "80", "-y", "24", &command]);
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
     let screen = wait_for(&session, "1 Sources", 60);
     assert!(
         screen.contains("1 Sources") && screen.contains("8 companies"),

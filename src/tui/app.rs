@@ -260,15 +260,17 @@ impl App {
     fn on_done(&mut self, job: Job, result: Result<Payload, Error>) -> Vec<Command> {
         let payload = match result {
             Ok(p) => p,
-            Err(Error::Cancelled) => {
-                self.set_info(format!("{}: cancelled", job.describe()));
-                self.layers.job_failed(&job);
-                return Vec::new();
-            }
             Err(e) => {
-                self.set_error(format!("{}: {e}", job.describe()));
+                match e {
+                    Error::Cancelled => self.set_info(format!("{}: cancelled", job.describe())),
+                    e => self.set_error(format!("{}: {e}", job.describe())),
+                }
                 self.layers.job_failed(&job);
                 self.sql.job_failed(&job);
+                self.compare.job_failed(&job);
+                if let Job::Extract(_) = job {
+                    self.sources.finished();
+                }
                 return Vec::new();
             }
         };

@@ -9,6 +9,8 @@ use duckdb::InterruptHandle;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::Msg;
+#[cfg(test)]
+use super::jobs::Payload;
 use super::jobs::{execute, Job, Lane, LaneState, LANES};
 use crate::config::Workspace;
 use crate::error::{Error, Result};
@@ -111,5 +113,83 @@ impl Worker {
             };
             let _ = tx.send(Msg::Done(job, result));
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn workspace() -> (tempfile::TempDir, Arc<Workspace>, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("assay.toml"), "[workspace]\nname = \"t\"\n").unwrap();
+        let ws = Workspace::load(dir.path()).unwrap();
+        let store = Store::open(&ws.cache_path()).unwrap();
+        (dir, Arc::new(ws), store)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn esc_interrupts_a_running_query_and_drops_pending_ones() {
+        let (_dir, ws, store) = workspace();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut worker = Worker::new(ws, &store, tx).unwrap();
+        let slow = Job::Sql {
+            text: "SELECT sum(i * j) FROM range(100000000) a(i), range(100000) b(j)".into(),
+            limit: 10,
+        };
+        worker.submit(slow);
+        // Two more while it runs: they wait (the newest replacing the older).
+        worker.submit(Job::Sql {
+            text: "SELECT 1".into(),
+            limit: 10,
+        });
+        worker.submit(Job::Sql {
+            text: "SELECT 2 AS two".into(),
+            limit: 10,
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let asked = Instant::now();
+        worker.cancel_all();
+        let mut done = Vec::new();
+        while done.is_empty() {
+            match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .unwrap()
+                .unwrap()
+            {
+                Msg::Done(job, result) => done.push((job, result)),
+                _ => continue,
+            }
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "the interrupt took {:?}",
+            asked.elapsed()
+        );
+        assert!(
+            matches!(done[0].1, Err(Error::Cancelled)),
+            "{:?}",
+            done[0].1.as_ref().err()
+        );
+        // Esc also dropped the pending job; a new one runs.
+        worker.finished(Lane::Sql);
+        worker.submit(Job::Sql {
+            text: "SELECT 2 AS two".into(),
+            limit: 10,
+        });
+        loop {
+            if let Msg::Done(job, result) = rx.recv().await.unwrap() {
+                assert_eq!(
+                    job,
+                    Job::Sql {
+                        text: "SELECT 2 AS two".into(),
+                        limit: 10
+                    }
+                );
+                assert!(matches!(result, Ok(Payload::SqlRows { total: 1, .. })));
+                break;
+            }
+        }
     }
 }

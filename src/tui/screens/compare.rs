@@ -141,6 +141,13 @@ impl CompareScreen {
         }
     }
 
+    /// A failed or cancelled preparation leaves the screen ready to try again (r).
+    pub fn job_failed(&mut self, job: &Job) {
+        if matches!(job, Job::PrepareCompare { .. }) {
+            self.preparing = false;
+        }
+    }
+
     pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
         match (job, payload) {
             (
