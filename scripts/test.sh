@@ -28,8 +28,35 @@ install_tools() {
   fi
 }
 
+clickhouse_up() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf http://127.0.0.1:8123/ping >/dev/null 2>&1
+  else
+    clickhouse-client --query "SELECT 1" >/dev/null 2>&1
+  fi
+}
+
+start_clickhouse() {
+  # The warehouse tests talk to a real ClickHouse (Debian's 18.16) over HTTP on 8123.
+  clickhouse_up && return 0
+  if ! command -v clickhouse-server >/dev/null 2>&1; then
+    echo "== installing clickhouse-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null
+  fi
+  start-stop-daemon --start --oknodo --background --chuid clickhouse \
+    --exec /usr/sbin/clickhouse-server -- --config=/etc/clickhouse-server/config.xml
+  for _ in $(seq 1 60); do
+    clickhouse_up && return 0
+    sleep 1
+  done
+  echo "ClickHouse did not start on 127.0.0.1:8123" >&2
+  return 1
+}
+
 start_services
 install_tools
+start_clickhouse
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

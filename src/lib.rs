@@ -22,3 +22,4 @@ pub mod sql;
 pub mod store;
 pub mod trace;
 pub mod tui;
+pub mod warehouse;

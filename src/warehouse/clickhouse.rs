@@ -1,0 +1,333 @@
+//! The ClickHouse warehouse client, on the `clickhouse` crate over HTTP. Written for
+//! ClickHouse 18.16 and current servers alike: schema validation is off (18.16 does not know
+//! `describe_include_subcolumns`), results come untyped as TSVWithNamesAndTypes (18.16 has
+//! no Parquet/Arrow output), and loads are `INSERT … FORMAT CSV` streamed in chunks.
+//! The engine API is synchronous; each call runs on a small runtime of its own.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use polars::prelude::{Column, DataFrame};
+
+use crate::config::Warehouse;
+use crate::error::{Error, Result};
+
+/// What crossed the wire for one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Wire {
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+pub struct ClickHouse {
+    client: clickhouse::Client,
+    url: String,
+    database: String,
+    user: String,
+    timeout: Duration,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Bytes per send of a streamed load.
+const CHUNK: usize = 1 << 20;
+
+impl ClickHouse {
+    /// Connect with the `[warehouse]` settings and check the server answers, the login works
+    /// and the database exists; each failure names the setting to look at.
+    pub fn connect(settings: &Warehouse) -> Result<ClickHouse> {
+        let url = settings
+            .url
+            .clone()
+            .ok_or_else(|| Error::Usage("warehouse.url is not set".into()))?;
+        let database = settings
+            .database
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let user = settings.user.clone().unwrap_or_else(|| "default".into());
+        let password = match &settings.password_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                Error::Usage(format!(
+                    "warehouse.password_env names `{var}`, which is not set in the environment"
+                ))
+            })?),
+            None => None,
+        };
+        let timeout = Duration::from_secs(settings.timeout_secs.unwrap_or(60));
+        let mut client = clickhouse::Client::default()
+            .with_url(&url)
+            .with_user(&user)
+            .with_validation(false);
+        if let Some(p) = password {
+            client = client.with_password(p);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Runtime(format!("ClickHouse client runtime: {e}")))?;
+        let ch = ClickHouse {
+            client,
+            url,
+            database,
+            user,
+            timeout,
+            runtime,
+        };
+        ch.check()?;
+        let client = ch.client.clone().with_database(&ch.database);
+        Ok(ClickHouse { client, ..ch })
+    }
+
+    fn check(&self) -> Result<()> {
+        let (frame, _) = self.query(&format!(
+            "SELECT count() AS n FROM system.databases WHERE name = '{}'",
+            self.database.replace('\\', "\\\\").replace('\'', "\\'")
+        ))?;
+        let found = crate::frame::to_text_rows(&frame)
+            .get(1)
+            .and_then(|r| r.first().cloned())
+            .unwrap_or_default();
+        if found != "1" {
+            return Err(Error::Usage(format!(
+                "warehouse.database: ClickHouse at {} has no database `{}`",
+                self.url, self.database
+            )));
+        }
+        Ok(())
+    }
+
+    /// Turn a client error into one that says which setting or statement to look at.
+    fn explain(&self, e: clickhouse::error::Error, sql: &str) -> Error {
+        let text = e.to_string();
+        let short: String = sql.chars().take(120).collect();
+        match e {
+            clickhouse::error::Error::Network(_) => Error::Runtime(format!(
+                "cannot reach ClickHouse at {} (warehouse.url): {text}",
+                self.url
+            )),
+            clickhouse::error::Error::TimedOut => Error::Runtime(format!(
+                "ClickHouse did not answer within {}s (warehouse.timeout_secs): {short}",
+                self.timeout.as_secs()
+            )),
+            _ if text.contains("Code: 192") || text.contains("Code: 193") || text.contains("Code: 516") => {
+                Error::Usage(format!(
+                    "ClickHouse refused the login of `{}` (warehouse.user, warehouse.password_env): {text}",
+                    self.user
+                ))
+            }
+            _ if text.contains("Code: 81") => Error::Usage(format!(
+                "warehouse.database: {text}"
+            )),
+            _ => Error::Runtime(format!("ClickHouse: {text} (in: {short})")),
+        }
+    }
+
+    fn run<T>(
+        &self,
+        sql: &str,
+        work: impl std::future::Future<Output = std::result::Result<T, clickhouse::error::Error>>,
+    ) -> Result<T> {
+        self.runtime.block_on(async {
+            match tokio::time::timeout(self.timeout, work).await {
+                Ok(r) => r.map_err(|e| self.explain(e, sql)),
+                Err(_) => Err(self.explain(clickhouse::error::Error::TimedOut, sql)),
+            }
+        })
+    }
+
+    /// Run a statement that returns nothing (DDL, INSERT … SELECT).
+    pub fn execute(&self, sql: &str) -> Result<()> {
+        self.run(sql, self.client.query(sql).execute())
+    }
+
+    /// A query's result as a frame (numbers as numbers, the rest as text), and what crossed
+    /// the wire. Browsing uses `readonly`.
+    pub fn query(&self, sql: &str) -> Result<(DataFrame, Wire)> {
+        self.fetch(sql, false)
+    }
+
+    /// The same under the server's read-only mode (browsing and the SQL console).
+    pub fn query_readonly(&self, sql: &str) -> Result<(DataFrame, Wire)> {
+        self.fetch(sql, true)
+    }
+
+    fn fetch(&self, sql: &str, readonly: bool) -> Result<(DataFrame, Wire)> {
+        let mut query = self.client.query(sql);
+        if readonly {
+            query = query.with_setting("readonly", "2");
+        }
+        let (bytes, received) = self.run(sql, async move {
+            let mut cursor = query.fetch_bytes("TSVWithNamesAndTypes")?;
+            let body = cursor.collect().await?;
+            Ok((body, cursor.received_bytes()))
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let frame = parse_tsv(&text)?;
+        Ok((
+            frame.clone(),
+            Wire {
+                rows: frame.height() as u64,
+                bytes: received,
+            },
+        ))
+    }
+
+    /// Stream a CSV file (with a header; NULL written as `\N`, which ClickHouse's CSV reads
+    /// as NULL where an empty field would be '') into `table`, in 1 MB sends of one INSERT.
+    pub fn load_csv(&self, table: &str, file: &Path) -> Result<Wire> {
+        let sql = format!("INSERT INTO {} FORMAT CSVWithNames", ident_ch(table));
+        let mut reader = std::fs::File::open(file)
+            .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", file.display())))?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut insert = self.client.insert_formatted_with(sql.clone());
+        self.run(&sql, async move {
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = reader
+                    .read(&mut buf)
+                    .map_err(|e| clickhouse::error::Error::Custom(e.to_string()))?;
+                if n == 0 {
+                    break;
+                }
+                insert
+                    .send(bytes::Bytes::copy_from_slice(&buf[..n]))
+                    .await?;
+            }
+            insert.end().await
+        })?;
+        Ok(Wire {
+            rows: 0,
+            bytes: total,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// `db.table` or `table` quoted for ClickHouse (backticks; DuckDB's double quotes also work
+/// on current servers but not on 18.16 in every position).
+pub fn ident_ch(name: &str) -> String {
+    name.split('.')
+        .map(|p| format!("`{}`", p.replace('\\', "\\\\").replace('`', "\\`")))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// TSV escapes: \t \n \\ and \N for NULL.
+fn unescape(field: &str) -> Option<String> {
+    if field == "\\N" {
+        return None;
+    }
+    if !field.contains('\\') {
+        return Some(field.to_string());
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    Some(out)
+}
+
+fn is_number(ch_type: &str) -> Option<bool> {
+    let t = ch_type
+        .trim_start_matches("Nullable(")
+        .trim_end_matches(')');
+    if t.starts_with("Int") || t.starts_with("UInt") {
+        Some(true)
+    } else if t.starts_with("Float") || t.starts_with("Decimal") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// TSVWithNamesAndTypes → a frame: integers as i64, floats and decimals as f64, the rest
+/// as text; `\N` is NULL.
+pub fn parse_tsv(text: &str) -> Result<DataFrame> {
+    let mut lines = text.split('\n');
+    let names: Vec<String> = lines
+        .next()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').filter_map(unescape).collect())
+        .unwrap_or_default();
+    let types: Vec<String> = lines
+        .next()
+        .map(|l| l.split('\t').filter_map(unescape).collect())
+        .unwrap_or_default();
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+    for (n, line) in lines.enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() != names.len() {
+            return Err(Error::Runtime(format!(
+                "ClickHouse answer, row {}: {} fields, {} columns",
+                n + 1,
+                fields.len(),
+                names.len()
+            )));
+        }
+        for (c, f) in fields.into_iter().enumerate() {
+            cells[c].push(unescape(f));
+        }
+    }
+    let columns: Vec<Column> = names
+        .iter()
+        .zip(cells)
+        .enumerate()
+        .map(|(i, (name, values))| {
+            let ty = types.get(i).map(String::as_str).unwrap_or("String");
+            match is_number(ty) {
+                Some(true) => Column::new(
+                    name.as_str().into(),
+                    values
+                        .iter()
+                        .map(|v| v.as_deref().and_then(|s| s.parse::<i64>().ok()))
+                        .collect::<Vec<_>>(),
+                ),
+                Some(false) => Column::new(
+                    name.as_str().into(),
+                    values
+                        .iter()
+                        .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()))
+                        .collect::<Vec<_>>(),
+                ),
+                None => Column::new(name.as_str().into(), values),
+            }
+        })
+        .collect();
+    crate::frame::from_columns(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_types_nulls_and_escapes() {
+        let df =
+            parse_tsv("n\ts\tx\nUInt64\tNullable(String)\tFloat64\n1\ta\\tb\t1.5\n2\t\\N\t\\N\n")
+                .unwrap();
+        let rows = crate::frame::to_text_rows(&df);
+        assert_eq!(rows[0], vec!["n", "s", "x"]);
+        assert_eq!(rows[1], vec!["1", "a\tb", "1.5"]);
+        assert_eq!(rows[2], vec!["2", "", ""]);
+        assert!(parse_tsv("a\tb\nInt8\tInt8\n1\n").is_err());
+        assert_eq!(ident_ch("bronze.sales`x"), "`bronze`.`sales\\`x`");
+    }
+}

@@ -1,0 +1,139 @@
+//! The ClickHouse client against the real server the test script starts (18.16 here):
+//! clear errors for each kind of bad setting, streamed loads, GROUP BY push-down whose
+//! answers match DuckDB's, and read-only browsing.
+
+use assay::config::{Warehouse, WarehouseKind};
+use assay::warehouse::ClickHouse;
+use duckdb::Connection;
+
+fn settings(url: &str, database: &str) -> Warehouse {
+    Warehouse {
+        kind: WarehouseKind::Clickhouse,
+        url: Some(url.into()),
+        database: Some(database.into()),
+        user: None,
+        password_env: None,
+        timeout_secs: Some(20),
+    }
+}
+
+const URL: &str = "http://127.0.0.1:8123";
+
+fn error_of(w: &Warehouse) -> String {
+    match ClickHouse::connect(w) {
+        Ok(_) => panic!("connected with {w:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_settings_are_named() {
+    let down = error_of(&settings("http://127.0.0.1:1", "default"));
+    assert!(
+        down.contains("cannot reach ClickHouse at http://127.0.0.1:1 (warehouse.url)"),
+        "{down}"
+    );
+    let no_db = error_of(&settings(URL, "no_such_db"));
+    assert!(
+        no_db.contains("warehouse.database") && no_db.contains("no_such_db"),
+        "{no_db}"
+    );
+    let mut stranger = settings(URL, "default");
+    stranger.user = Some("nobody_here".into());
+    let login = error_of(&stranger);
+    assert!(
+        login.contains("refused the login of `nobody_here`"),
+        "{login}"
+    );
+    let mut secret = settings(URL, "default");
+    secret.password_env = Some("ASSAY_TEST_UNSET_PASSWORD".into());
+    let env = error_of(&secret);
+    assert!(
+        env.contains("`ASSAY_TEST_UNSET_PASSWORD`, which is not set"),
+        "{env}"
+    );
+}
+
+#[test]
+fn loads_stream_in_and_group_by_runs_on_the_server() {
+    let admin =
+        ClickHouse::connect(&settings(URL, "default")).expect("the test script starts ClickHouse");
+    let db = format!("assay_test_{}", std::process::id());
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    admin.execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let ch = ClickHouse::connect(&settings(URL, &db)).unwrap();
+    ch.execute(
+        "CREATE TABLE sales (invoice_id UInt64, branch String, invoice_type String, amount Float64, note Nullable(String)) \
+         ENGINE = MergeTree ORDER BY invoice_id",
+    )
+    .unwrap();
+
+    // The same rows in DuckDB, written out as the CSV the load streams.
+    let duck = Connection::open_in_memory().unwrap();
+    duck.execute_batch(
+        "CREATE TABLE sales AS SELECT i AS invoice_id, ['north','south','east'][i % 3 + 1] AS branch, \
+         ['SALE','RETURN','CANCELLED'][i % 7 % 3 + 1] AS invoice_type, round((i * 7919) % 10000 / 100.0, 2) AS amount, \
+         CASE WHEN i % 5 = 0 THEN NULL ELSE 'n, \"' || i || '\"' END AS note FROM range(200000) t(i)",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("sales.csv");
+    // NULL travels as \N, which ClickHouse's CSV reads as NULL (an empty field is '').
+    duck.execute_batch(&format!(
+        "COPY sales TO '{}' (HEADER, DELIMITER ',', NULLSTR '\\N')",
+        csv.display()
+    ))
+    .unwrap();
+    let sent = ch.load_csv("sales", &csv).unwrap();
+    assert!(sent.bytes > 1_000_000);
+
+    let (frame, wire) = ch
+        .query("SELECT branch, invoice_type, count() AS n, round(sum(amount), 2) AS total, countIf(note IS NULL) AS no_note \
+                FROM sales GROUP BY branch, invoice_type ORDER BY branch, invoice_type")
+        .unwrap();
+    let theirs = assay::frame::to_text_rows(&frame);
+    let ours = assay::frame::to_text_rows(
+        &assay::frame::query(
+            &duck,
+            "SELECT branch, invoice_type, count(*) AS n, round(sum(amount), 2) AS total, count(*) FILTER (WHERE note IS NULL) AS no_note \
+             FROM sales GROUP BY ALL ORDER BY branch, invoice_type",
+            [],
+        )
+        .unwrap(),
+    );
+    assert_eq!(theirs.len(), 10, "{theirs:?}");
+    for (t, o) in theirs.iter().zip(&ours).skip(1) {
+        assert_eq!(t[..3], o[..3]);
+        let (a, b): (f64, f64) = (t[3].parse().unwrap(), o[3].parse().unwrap());
+        assert!((a - b).abs() < 0.01, "{t:?} vs {o:?}");
+        assert_eq!(t[4], o[4]);
+    }
+    // Only the nine group rows crossed the wire, not the 200k rows.
+    assert_eq!(wire.rows, 9);
+    assert!(wire.bytes < 2_000, "{wire:?}");
+    // Text with commas, quotes and NULLs survived the trip.
+    let (notes, _) = ch
+        .query("SELECT note FROM sales WHERE invoice_id IN (1, 5) ORDER BY invoice_id")
+        .unwrap();
+    let notes = assay::frame::to_text_rows(&notes);
+    assert_eq!(notes[1][0], "n, \"1\"");
+    assert_eq!(notes[2][0], "");
+
+    // Browsing is read-only: a write through that path is refused by the server.
+    let refused = ch.query_readonly("CREATE TABLE sneaky (x UInt8) ENGINE = Memory");
+    assert!(refused.is_err());
+    let (tables, _) = ch
+        .query_readonly("SELECT name FROM system.tables WHERE database = currentDatabase()")
+        .unwrap();
+    assert_eq!(assay::frame::to_text_rows(&tables).len(), 2, "only `sales`");
+    // A broken statement is an error naming the statement, not a panic.
+    let broken = ch
+        .query("SELECT no_such_column FROM sales")
+        .unwrap_err()
+        .to_string();
+    assert!(broken.contains("no_such_column"), "{broken}");
+
+    admin.execute(&format!("DROP DATABASE {db}")).unwrap();
+}
