@@ -33,9 +33,18 @@ pub struct SideArgs {
     /// Ad hoc: absolute tolerance for numbers.
     #[arg(long, default_value_t = 0.0)]
     pub tolerance: f64,
+    /// Ad hoc: the UTC offset of naive timestamps compared with TIMESTAMPTZ ones (+02:00).
+    #[arg(long, value_parser = parse_offset, value_name = "OFFSET")]
+    pub timezone: Option<String>,
     /// Only these companies (repeatable; configured comparisons).
     #[arg(long = "company", value_name = "ID")]
     pub company: Vec<String>,
+}
+
+fn parse_offset(text: &str) -> std::result::Result<String, String> {
+    crate::recon::equality::offset_minutes(text)
+        .map(|_| text.to_string())
+        .ok_or_else(|| format!("`{text}` is not UTC or an offset like +02:00"))
 }
 
 fn parse_mapping(text: &str) -> std::result::Result<(String, String), String> {
@@ -89,6 +98,7 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
         skip: Vec::new(),
         rules: Rules {
             absolute: args.tolerance,
+            timezone: args.timezone.clone(),
             ..Rules::default()
         },
     })

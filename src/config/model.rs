@@ -305,4 +305,7 @@ pub struct Comparison {
     /// Treat NULL and the empty string as equal.
     #[serde(default)]
     pub null_equals_empty: bool,
+    /// The time zone naive timestamps are in (e.g. "Europe/Berlin"), when the other side
+    /// stores instants (TIMESTAMP WITH TIME ZONE). Default: UTC.
+    pub timezone: Option<String>,
 }

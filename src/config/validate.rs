@@ -302,6 +302,15 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
                 );
             }
         }
+        if let Some(tz) = &cmp.timezone {
+            if crate::recon::equality::offset_minutes(tz).is_none() {
+                push(
+                    f,
+                    key("timezone"),
+                    format!("`{tz}` is not UTC or a fixed offset like +02:00 (named zones need DuckDB's ICU extension, which this build does not include)"),
+                );
+            }
+        }
         if cmp.tolerance.absolute < 0.0 || cmp.tolerance.relative < 0.0 {
             push(f, key("tolerance"), "tolerances cannot be negative");
         }

@@ -117,6 +117,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
             relative: cmp.tolerance.relative,
             normalize_text: cmp.normalize_text,
             null_equals_empty: cmp.null_equals_empty,
+            timezone: cmp.timezone.clone(),
         },
     })
 }

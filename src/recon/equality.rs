@@ -10,11 +10,66 @@ pub struct Rules {
     pub relative: f64,
     pub normalize_text: bool,
     pub null_equals_empty: bool,
+    /// The zone of naive timestamps compared with TIMESTAMPTZ ones (None: UTC).
+    pub timezone: Option<String>,
+}
+
+/// Minutes east of UTC of "UTC", "Z", "+02:00", "-0530" or "+2"; None for anything else
+/// (named zones would need DuckDB's ICU extension, which this build leaves out).
+pub fn offset_minutes(zone: &str) -> Option<i32> {
+    let z = zone.trim();
+    if z.eq_ignore_ascii_case("UTC") || z == "Z" {
+        return Some(0);
+    }
+    let (sign, rest) = match z.as_bytes().first()? {
+        b'+' => (1, &z[1..]),
+        b'-' => (-1, &z[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = if digits.len() <= 2 {
+        (digits.parse::<i32>().ok()?, 0)
+    } else {
+        let split = digits.len() - 2;
+        (
+            digits[..split].parse::<i32>().ok()?,
+            digits[split..].parse::<i32>().ok()?,
+        )
+    };
+    (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
+}
+
+fn is_instant(duck_type: &str) -> bool {
+    let t = duck_type.to_ascii_uppercase();
+    t == "TIMESTAMP WITH TIME ZONE" || t == "TIMESTAMPTZ"
+}
+
+fn is_naive_time(duck_type: &str) -> bool {
+    let t = duck_type.to_ascii_uppercase();
+    t.starts_with("TIMESTAMP") && !is_instant(&t) || t == "DATETIME"
 }
 
 /// How a value of `duck_type` is compared: numbers as DOUBLE (for tolerance), the same
 /// types as they are, mixed types as text.
 fn operand(expr: &str, duck_type: &str, other_type: &str, rules: &Rules) -> String {
+    // An instant against a naive timestamp (or text): both as instants, the naive one read
+    // at the comparison's UTC offset.
+    if is_instant(other_type) && (is_naive_time(duck_type) || is_text(duck_type)) {
+        let minutes = rules
+            .timezone
+            .as_deref()
+            .and_then(offset_minutes)
+            .unwrap_or(0);
+        return format!(
+            "CAST(CAST({expr} AS TIMESTAMP) - INTERVAL ({minutes}) MINUTE AS TIMESTAMPTZ)"
+        );
+    }
+    if is_instant(duck_type) && (is_naive_time(other_type) || is_text(other_type)) {
+        return expr.to_string();
+    }
     if is_numeric(duck_type) && is_numeric(other_type) {
         if rules.absolute > 0.0 || rules.relative > 0.0 {
             return format!("CAST({expr} AS DOUBLE)");
@@ -90,6 +145,48 @@ mod tests {
         assert!(!eval("NULL", "VARCHAR", "'x'", "VARCHAR", &r));
         assert!(!eval("'North '", "VARCHAR", "'north'", "VARCHAR", &r));
         assert!(eval("'2024-01-02'", "VARCHAR", "'2024-01-02'", "DATE", &r));
+    }
+
+    #[test]
+    fn naive_timestamps_meet_instants_in_the_configured_zone() {
+        let berlin = Rules {
+            timezone: Some("+02:00".into()),
+            ..Rules::default()
+        };
+        assert_eq!(offset_minutes("-05:30"), Some(-330));
+        assert_eq!(offset_minutes("+2"), Some(120));
+        assert_eq!(offset_minutes("Europe/Berlin"), None);
+        let instant = "TIMESTAMP WITH TIME ZONE";
+        // 10:00 at +02:00 is 08:00 UTC.
+        assert!(eval(
+            "TIMESTAMPTZ '2024-07-01 08:00:00+00'",
+            instant,
+            "TIMESTAMP '2024-07-01 10:00:00'",
+            "TIMESTAMP",
+            &berlin
+        ));
+        assert!(eval(
+            "'2024-07-01 10:00:00'",
+            "VARCHAR",
+            "TIMESTAMPTZ '2024-07-01 08:00:00+00'",
+            instant,
+            &berlin
+        ));
+        assert!(!eval(
+            "TIMESTAMPTZ '2024-07-01 08:00:00+00'",
+            instant,
+            "TIMESTAMP '2024-07-01 08:00:00'",
+            "TIMESTAMP",
+            &berlin
+        ));
+        // Without a zone, naive means UTC.
+        assert!(eval(
+            "TIMESTAMPTZ '2024-07-01 08:00:00+00'",
+            instant,
+            "TIMESTAMP '2024-07-01 08:00:00'",
+            "TIMESTAMP",
+            &Rules::default()
+        ));
     }
 
     #[test]
