@@ -173,7 +173,11 @@ fn bad_values_are_reported() {
     let mut text = replace(&example(), "delimiter = \";\"", "delimiter = \";;\"");
     text = replace(&text, "encoding = \"utf-8\"", "encoding = \"ebcdic\"");
     text = replace(&text, "warn_after = \"26h\"", "warn_after = \"26 hours\"");
-    text = replace(&text, "timezone = \"+01:00\"", "timezone = \"Europe/Berlin\"");
+    text = replace(
+        &text,
+        "timezone = \"+01:00\"",
+        "timezone = \"Europe/Berlin\"",
+    );
     let (_d, _c, issues) = workspace_with(&text);
     let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
     assert_eq!(
@@ -186,6 +190,9 @@ fn bad_values_are_reported() {
         ],
         "{issues:#?}"
     );
-    let tz = issues.iter().find(|i| i.key == "comparisons.revenue.timezone").unwrap();
+    let tz = issues
+        .iter()
+        .find(|i| i.key == "comparisons.revenue.timezone")
+        .unwrap();
     assert!(tz.message.contains("fixed offset like +02:00"), "{tz:?}");
 }

@@ -8,6 +8,7 @@ pub mod columns;
 pub mod configured;
 pub mod equality;
 pub mod explain;
+pub mod pushdown;
 pub mod relation;
 pub mod report;
 pub mod rows;

@@ -1,0 +1,154 @@
+//! A drill step when the new side lives in ClickHouse: the measure by one dimension within
+//! the drill path is a GROUP BY run by ClickHouse (only group rows travel), the legacy side's
+//! is the same GROUP BY in DuckDB, and the two meet here by value.
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+
+use super::workbench::DrillRow;
+use crate::error::Result;
+use crate::sql::{ident, literal};
+use crate::warehouse::clickhouse::ident_ch;
+use crate::warehouse::{ClickHouse, Wire};
+
+/// One group: (value as text, sum of the measure, rows).
+pub type Group = (Option<String>, f64, i64);
+
+/// A ClickHouse string literal ('…' with backslash escapes).
+pub fn literal_ch(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The measure by `by` within `path` (dimension = value pairs), in ClickHouse.
+pub fn group_remote(
+    ch: &ClickHouse,
+    table: &str,
+    measure: &str,
+    by: &str,
+    path: &[(String, Option<String>)],
+) -> Result<(Vec<Group>, Wire)> {
+    let filter: Vec<String> = path
+        .iter()
+        .map(|(d, v)| match v {
+            Some(v) => format!("toString({}) = {}", ident_ch(d), literal_ch(v)),
+            None => format!("isNull({})", ident_ch(d)),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT toString({by}) AS v, sum(toFloat64({m})) AS total, count() AS n FROM {t}{w} GROUP BY v",
+        by = ident_ch(by),
+        m = ident_ch(measure),
+        t = ident_ch(table),
+        w = if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", filter.join(" AND "))
+        }
+    );
+    let (frame, wire) = ch.query_readonly(&sql)?;
+    let text = crate::frame::to_text_rows(&frame);
+    let values = &frame.get_columns()[0];
+    let groups = (0..frame.height())
+        .map(|i| {
+            // A NULL group stays NULL (DuckDB's side says so too), not "".
+            let value = match values.get(i) {
+                Ok(polars::prelude::AnyValue::Null) | Err(_) => None,
+                Ok(v) => Some(crate::frame::cell_text(&v)),
+            };
+            let row = &text[i + 1];
+            (
+                value,
+                row[1].parse::<f64>().unwrap_or(0.0),
+                row[2].parse::<i64>().unwrap_or(0),
+            )
+        })
+        .collect();
+    Ok((groups, wire))
+}
+
+/// The same GROUP BY over a DuckDB relation (the legacy side, in the cache).
+pub fn group_local(
+    conn: &Connection,
+    relation: &str,
+    measure: &str,
+    by: &str,
+    path: &[(String, Option<String>)],
+) -> Result<Vec<Group>> {
+    let filter: Vec<String> = path
+        .iter()
+        .map(|(d, v)| match v {
+            Some(v) => format!("CAST({} AS VARCHAR) = {}", ident(d), literal(v)),
+            None => format!("{} IS NULL", ident(d)),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT CAST({by} AS VARCHAR), coalesce(sum(CAST({m} AS DOUBLE)), 0), count(*) FROM {relation}{w} GROUP BY 1",
+        by = ident(by),
+        m = ident(measure),
+        w = if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", filter.join(" AND "))
+        }
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Legacy and new groups side by side, the largest gap first; `total_delta` gives shares.
+pub fn merge(legacy: &[Group], new: &[Group], total_delta: f64) -> Vec<DrillRow> {
+    let mut by_value: BTreeMap<Option<String>, (f64, f64, i64)> = BTreeMap::new();
+    for (v, sum, n) in legacy {
+        let e = by_value.entry(v.clone()).or_default();
+        e.0 += sum;
+        e.2 = e.2.max(*n);
+    }
+    for (v, sum, n) in new {
+        let e = by_value.entry(v.clone()).or_default();
+        e.1 += sum;
+        e.2 = e.2.max(*n);
+    }
+    let mut rows: Vec<DrillRow> = by_value
+        .into_iter()
+        .map(|(value, (legacy, new, rows))| DrillRow {
+            value,
+            legacy,
+            new,
+            delta: new - legacy,
+            rows,
+            share: (total_delta != 0.0).then(|| (new - legacy) / total_delta),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.delta
+            .abs()
+            .total_cmp(&a.delta.abs())
+            .then(a.value.cmp(&b.value))
+    });
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_groups_from_both_sides_biggest_gap_first() {
+        let legacy = vec![
+            (Some("a".to_string()), 10.0, 2),
+            (Some("b".to_string()), 5.0, 1),
+        ];
+        let new = vec![
+            (Some("a".to_string()), 11.0, 2),
+            (Some("c".to_string()), 7.0, 3),
+        ];
+        let rows = merge(&legacy, &new, 3.0);
+        let order: Vec<&str> = rows.iter().map(|r| r.value.as_deref().unwrap()).collect();
+        assert_eq!(order, vec!["c", "b", "a"]);
+        assert_eq!(rows[1].delta, -5.0);
+        assert_eq!(rows[0].share, Some(7.0 / 3.0));
+        assert_eq!(literal_ch("o'k\\"), "'o\\'k\\\\'");
+    }
+}
