@@ -187,7 +187,10 @@ fn drill_step_on_clickhouse_matches_duckdb(
             assert!((p.delta - r.delta).abs() < 0.01, "{p:?} vs {r:?}");
         }
         assert_eq!(pushed[0].value.as_deref(), Some("CANCELLED"));
-        let ic = pushed.iter().find(|p| p.value.as_deref() == Some("INTERCOMPANY")).unwrap();
+        let ic = pushed
+            .iter()
+            .find(|p| p.value.as_deref() == Some("INTERCOMPANY"))
+            .unwrap();
         assert!(ic.legacy == 0.0 && ic.new > 0.0, "{ic:?}");
         assert!(wire.rows == 4 && wire.bytes < 1_000, "{wire:?}");
     }

@@ -1,9 +1,11 @@
 //! Benchmarks that measure assay against a baseline in the same run, and report ratios.
 //! They print figures; they assert nothing (targets are read by people, not by tests).
 
+mod clickhouse;
 mod compare;
 mod extract;
 
+pub use clickhouse::{clickhouse_bench, ClickHouseBench};
 pub use compare::{compare_bench, CompareBench, REPORT_PEAK_RSS};
 pub use extract::{extract_bench, ExtractBench};
 

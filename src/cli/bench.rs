@@ -44,6 +44,15 @@ pub enum Which {
         #[arg(long, default_value_t = 2)]
         runs: usize,
     },
+    /// A drill step on a large ClickHouse table: assay's GROUP BY against clickhouse-client's.
+    Clickhouse {
+        /// The server's HTTP address.
+        #[arg(long, default_value = "http://127.0.0.1:8123")]
+        url: String,
+        /// Rows in the table (generated on the server, kept for the next run).
+        #[arg(long, default_value_t = 20_000_000)]
+        rows: u64,
+    },
     /// Workbench latency: first frame, scrolling and sorting on large tables, drill steps.
     Tui {
         /// Scratch folder (replaced).
@@ -78,6 +87,11 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         } => {
             let result =
                 bench::compare_bench(&dir, scale, changes, runs, &|m| eprintln!("bench: {m}"))?;
+            print_json(&result);
+            Ok(0)
+        }
+        Which::Clickhouse { url, rows } => {
+            let result = bench::clickhouse_bench(&url, rows, &|m| eprintln!("bench: {m}"))?;
             print_json(&result);
             Ok(0)
         }

@@ -20,14 +20,13 @@ pub fn literal_ch(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// The measure by `by` within `path` (dimension = value pairs), in ClickHouse.
-pub fn group_remote(
-    ch: &ClickHouse,
+/// The SQL of a pushed-down group step (what `group_remote` sends).
+pub fn remote_group_sql(
     table: &str,
     measure: &str,
     by: &str,
     path: &[(String, Option<String>)],
-) -> Result<(Vec<Group>, Wire)> {
+) -> String {
     let filter: Vec<String> = path
         .iter()
         .map(|(d, v)| match v {
@@ -35,7 +34,7 @@ pub fn group_remote(
             None => format!("isNull({})", ident_ch(d)),
         })
         .collect();
-    let sql = format!(
+    format!(
         "SELECT toString({by}) AS v, sum(toFloat64({m})) AS total, count() AS n FROM {t}{w} GROUP BY v",
         by = ident_ch(by),
         m = ident_ch(measure),
@@ -45,7 +44,18 @@ pub fn group_remote(
         } else {
             format!(" WHERE {}", filter.join(" AND "))
         }
-    );
+    )
+}
+
+/// The measure by `by` within `path` (dimension = value pairs), in ClickHouse.
+pub fn group_remote(
+    ch: &ClickHouse,
+    table: &str,
+    measure: &str,
+    by: &str,
+    path: &[(String, Option<String>)],
+) -> Result<(Vec<Group>, Wire)> {
+    let sql = remote_group_sql(table, measure, by, path);
     let (frame, wire) = ch.query_readonly(&sql)?;
     let text = crate::frame::to_text_rows(&frame);
     let values = &frame.get_columns()[0];
