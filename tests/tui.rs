@@ -125,6 +125,11 @@ fn layers_grid_sorts_filters_hides_and_pins() {
     assert_eq!(grid.hidden.len(), 1);
     assert!(grid.pinned > 0);
     assert_eq!(h.copied.len(), 1);
+    // Mark three rows and copy them, header first.
+    h.press("V j j Y");
+    let block = h.copied.last().unwrap();
+    assert_eq!(block.lines().count(), 4, "{block}");
+    assert!(block.starts_with("company\tinvoice_id"), "{block}");
     h.press("i");
     let screen = h.text();
     assert!(

@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use crate::config::{Warehouse, WarehouseKind};
 use crate::error::{Error, Result};
-use crate::recon::pushdown::{group_remote, remote_group_sql};
+use crate::recon::pushdown::{group_remote, remote_group_sql, DrillPath};
 use crate::warehouse::ClickHouse;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub by: String,
-    pub path: Vec<(String, Option<String>)>,
+    pub path: DrillPath,
     pub groups: usize,
     pub assay_ms: f64,
     pub client_ms: f64,
@@ -75,7 +75,7 @@ pub fn clickhouse_bench(url: &str, rows: u64, log: &dyn Fn(&str)) -> Result<Clic
     let table_bytes: u64 = crate::frame::to_text_rows(&sizes)[1][0]
         .parse()
         .unwrap_or(0);
-    let plan: Vec<(&str, Vec<(String, Option<String>)>)> = vec![
+    let plan: Vec<(&str, DrillPath)> = vec![
         ("company", vec![]),
         ("branch", vec![("company".into(), Some("c3".into()))]),
         (

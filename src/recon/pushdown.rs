@@ -15,6 +15,9 @@ use crate::warehouse::{ClickHouse, Wire};
 /// One group: (value as text, sum of the measure, rows).
 pub type Group = (Option<String>, f64, i64);
 
+/// A drill path: (dimension column, value) pairs, outermost first.
+pub type DrillPath = Vec<(String, Option<String>)>;
+
 /// A ClickHouse string literal ('…' with backslash escapes).
 pub fn literal_ch(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))

@@ -41,6 +41,8 @@ pub struct Grid {
     /// Rows the last render could show.
     pub height: u64,
     waiting: Option<u64>,
+    /// Where a marked range of rows starts (the cursor ends it).
+    pub mark: Option<u64>,
 }
 
 pub fn frame_rows(df: &DataFrame) -> Vec<Vec<Option<String>>> {
@@ -87,6 +89,7 @@ impl Grid {
             pinned: 0,
             height: 20,
             waiting: None,
+            mark: None,
         }
     }
 
@@ -135,11 +138,41 @@ impl Grid {
                 None
             }
             Action::CopyRow => {
-                copy.extend(self.row_text());
+                copy.extend(self.marked_text().or_else(|| self.row_text()));
+                None
+            }
+            Action::Mark => {
+                self.mark = match self.mark {
+                    Some(_) => None,
+                    None => Some(self.cursor),
+                };
                 None
             }
             _ => return None,
         })
+    }
+
+    /// The marked rows (mark to cursor) that are in the cached page, tab-separated lines with
+    /// a header; the mark is cleared.
+    pub fn marked_text(&mut self) -> Option<String> {
+        let mark = self.mark.take()?;
+        let (from, to) = (mark.min(self.cursor), mark.max(self.cursor));
+        let mut lines = vec![self.columns.join("\t")];
+        for at in from..=to {
+            let row = self.row(at)?;
+            lines.push(
+                row.iter()
+                    .map(|c| c.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("\t"),
+            );
+        }
+        Some(lines.join("\n"))
+    }
+
+    fn is_marked(&self, at: u64) -> bool {
+        self.mark
+            .is_some_and(|m| (m.min(self.cursor)..=m.max(self.cursor)).contains(&at))
     }
 
     /// Move the cursor by `delta` rows (clamped) and ask for a page when needed.
@@ -334,7 +367,7 @@ impl Grid {
         lines.push(Line::from(header));
         for r in self.top..(self.top + self.height).min(self.total.max(0) as u64) {
             let row = self.row(r);
-            let selected = r == self.cursor;
+            let selected = r == self.cursor || self.is_marked(r);
             let spans: Vec<Span> = cols
                 .iter()
                 .flat_map(|&(c, w)| {
@@ -379,6 +412,9 @@ impl Grid {
         }
         if self.pinned > 0 {
             status.push_str(&format!(" · {} pinned", self.pinned));
+        }
+        if let Some(m) = self.mark {
+            status.push_str(&format!(" · {} rows marked", m.abs_diff(self.cursor) + 1));
         }
         let body = Rect {
             height: inner.height - 1,
@@ -454,6 +490,20 @@ mod tests {
         );
         assert!(g.jump_to(9_999).is_some());
         assert_eq!(g.cursor, 9_999);
+    }
+
+    #[test]
+    fn marked_rows_copy_with_their_header() {
+        let mut g = Grid::new(Lane::Browse, "t", "t", View::default(), 100, &page(0, 100));
+        let mut copied = Vec::new();
+        g.navigate(Action::Mark, &mut copied);
+        g.navigate(Action::Down, &mut copied);
+        g.navigate(Action::Down, &mut copied);
+        g.navigate(Action::CopyRow, &mut copied);
+        assert_eq!(copied, vec!["id\n0\n1\n2".to_string()]);
+        assert!(g.mark.is_none());
+        g.navigate(Action::CopyRow, &mut copied);
+        assert_eq!(copied[1], "2", "without a mark: the cursor's row");
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub enum Action {
     Theme,
     CopyCell,
     CopyRow,
+    Mark,
     ExtractOne,
     ExtractCompany,
     ExtractAll,
@@ -298,6 +299,13 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
         "profile",
     ),
     (
+        Action::Mark,
+        Context::Layers,
+        &["V"],
+        "mark",
+        "mark rows (Y copies)",
+    ),
+    (
         Action::NextComparison,
         Context::Compare,
         &["]"],
@@ -366,6 +374,13 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
         &["ctrl-o"],
         "focus",
         "editor ⇄ results",
+    ),
+    (
+        Action::Mark,
+        Context::Sql,
+        &["V"],
+        "mark_results",
+        "mark rows (Y copies)",
     ),
 ];
 
