@@ -2,8 +2,11 @@
 //! clear errors for each kind of bad setting, streamed loads, GROUP BY push-down whose
 //! answers match DuckDB's, and read-only browsing.
 
+mod common;
+
 use assay::config::{Warehouse, WarehouseKind};
 use assay::warehouse::ClickHouse;
+use common::*;
 use duckdb::Connection;
 
 fn settings(url: &str, database: &str) -> Warehouse {
@@ -193,5 +196,87 @@ fn drill_step_on_clickhouse_matches_duckdb(
             .unwrap();
         assert!(ic.legacy == 0.0 && ic.new > 0.0, "{ic:?}");
         assert!(wire.rows == 4 && wire.bytes < 1_000, "{wire:?}");
+    }
+}
+
+/// Extraction with a ClickHouse warehouse: every run's rows land in a MergeTree table, the
+/// bronze view shows each company's current run, and it agrees with the cache.
+#[test]
+fn extraction_publishes_bronze_to_clickhouse() {
+    let admin = ClickHouse::connect(&settings(URL, "default")).unwrap();
+    let db = format!("assay_ws_{}", std::process::id());
+    let bronze = format!("{db}_bronze");
+    for d in [&db, &bronze] {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS {d}"))
+            .unwrap();
+    }
+    admin.execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(tmp.path(), &["demo", "ws", "--rows", "5000", "--seed", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = tmp.path().join("ws");
+    let config = std::fs::read_to_string(ws.join("assay.toml"))
+        .unwrap()
+        .replace(
+            "[warehouse]\nkind = \"duckdb\"",
+            &format!("[warehouse]\nkind = \"clickhouse\"\nurl = \"{URL}\"\ndatabase = \"{db}\""),
+        );
+    std::fs::write(ws.join("assay.toml"), config).unwrap();
+    let out = assay(&ws, &["extract", "--all", "--entity", "invoices"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let ch = ClickHouse::connect(&settings(URL, &db)).unwrap();
+    let per_company = |ch: &ClickHouse| -> Vec<Vec<String>> {
+        let (f, _) = ch
+            .query(&format!("SELECT _company, count() AS n FROM {bronze}.invoices GROUP BY _company ORDER BY _company"))
+            .unwrap();
+        assay::frame::to_text_rows(&f).into_iter().skip(1).collect()
+    };
+    let cache = |ws: &std::path::Path| -> Vec<Vec<String>> {
+        sql_csv(
+            ws,
+            "SELECT _company, count(*) AS n FROM bronze.invoices GROUP BY 1 ORDER BY 1",
+        )
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect()
+    };
+    let first = per_company(&ch);
+    assert_eq!(first.len(), 8);
+    assert_eq!(first, cache(&ws));
+    let (types, _) = ch
+        .query(&format!(
+            "SELECT name, type FROM system.columns WHERE database = '{bronze}' AND table = 'invoices__data' AND name IN ('invoice_date', '_run_id')  ORDER BY name"
+        ))
+        .unwrap();
+    let types = assay::frame::to_text_rows(&types);
+    assert_eq!(types[1], vec!["_run_id", "Int64"]);
+    assert_eq!(types[2], vec!["invoice_date", "Nullable(Date)"]);
+
+    // A new run for one company: the view moves to it, the other companies stay, and
+    // ClickHouse still agrees with the cache.
+    let out = assay(
+        &ws,
+        &["extract", "--company", "acme", "--entity", "invoices"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(per_company(&ch), cache(&ws));
+    let (runs, _) = ch
+        .query(&format!(
+            "SELECT uniqExact(_run_id) FROM {bronze}.invoices__data WHERE _company = 'acme'"
+        ))
+        .unwrap();
+    assert_eq!(
+        assay::frame::to_text_rows(&runs)[1][0],
+        "2",
+        "both acme runs are kept (retention)"
+    );
+
+    for d in [&db, &bronze] {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS {d}"))
+            .unwrap();
     }
 }

@@ -8,11 +8,12 @@ use duckdb::{params, Connection};
 
 use super::source_sql::Plan;
 use super::{in_source_catalog, pieces, server_query, versions, Cancel, Event, Job, Outcome};
-use crate::config::Workspace;
+use crate::config::{WarehouseKind, Workspace};
 use crate::error::{Error, Result};
 use crate::source;
 use crate::sql::{ident, literal};
 use crate::store::{utc_now, RunStatus, Store};
+use crate::warehouse::{bronze, ClickHouse};
 
 pub(super) fn run_jobs(
     ws: &Workspace,
@@ -158,9 +159,40 @@ fn run_job(
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        // A ClickHouse warehouse gets the run's rows and points its view at them first; the
+        // cache's switch follows, and undoes the pointer if it fails.
+        let warehouse = match ws.config.warehouse.kind {
+            WarehouseKind::Clickhouse => Some(ClickHouse::connect(&ws.config.warehouse)?),
+            WarehouseKind::Duckdb => None,
+        };
+        let (_, previous) = versions::kept_runs(conn, &job.entity, &job.company)?;
+        if let Some(ch) = &warehouse {
+            let staging = ws
+                .cache_path()
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            let held = bronze::publish_run(ch, conn, &job.entity, &job.columns, run_id, &staging)?;
+            if held != rows {
+                return Err(Error::Runtime(format!(
+                    "ClickHouse holds {held} rows of run {run_id}, the cache {rows}"
+                )));
+            }
+            bronze::switch(ch, &job.entity, &job.company, run_id)?;
+        }
         let _guard = switch_lock.lock().expect("switch lock");
-        versions::switch(conn, &job.entity, &job.company, run_id, rows, utc_now())?;
+        if let Err(e) = versions::switch(conn, &job.entity, &job.company, run_id, rows, utc_now()) {
+            if let (Some(ch), Some(prev)) = (&warehouse, previous) {
+                let _ = bronze::switch(ch, &job.entity, &job.company, prev);
+            }
+            return Err(e);
+        }
         versions::prune(conn, &job.entity, &job.company, retention)?;
+        if let Some(ch) = &warehouse {
+            let (kept, _) = versions::kept_runs(conn, &job.entity, &job.company)?;
+            // Old runs lingering after a failed prune are invisible (not current) and go next time.
+            let _ = bronze::prune(ch, &job.entity, &job.company, &kept);
+        }
         Ok(rows)
     })();
     outcome.seconds = started.elapsed().as_secs_f64();

@@ -115,6 +115,23 @@ pub fn prune(conn: &Connection, entity: &str, company: &str, keep: u32) -> Resul
     Ok(old.len())
 }
 
+/// The run ids the catalog keeps for (entity, company), and the current one.
+pub fn kept_runs(
+    conn: &Connection,
+    entity: &str,
+    company: &str,
+) -> Result<(Vec<i64>, Option<i64>)> {
+    let mut stmt = conn.prepare(
+        "SELECT run_id, is_current FROM assay.table_versions WHERE layer = ? AND table_name = ? AND company = ?",
+    )?;
+    let rows = stmt.query_map(params![LAYER, entity, company], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?))
+    })?;
+    let all = rows.collect::<Result<Vec<_>, _>>()?;
+    let current = all.iter().find(|(_, c)| *c).map(|(id, _)| *id);
+    Ok((all.into_iter().map(|(id, _)| id).collect(), current))
+}
+
 pub fn delete_run_rows(conn: &Connection, entity: &str, run_id: i64) -> Result<()> {
     conn.execute(
         &format!("DELETE FROM {} WHERE _run_id = ?", data_table(entity)),

@@ -175,7 +175,25 @@ impl ClickHouse {
     /// Stream a CSV file (with a header; NULL written as `\N`, which ClickHouse's CSV reads
     /// as NULL where an empty field would be '') into `table`, in 1 MB sends of one INSERT.
     pub fn load_csv(&self, table: &str, file: &Path) -> Result<Wire> {
-        let sql = format!("INSERT INTO {} FORMAT CSVWithNames", ident_ch(table));
+        self.load_csv_into(table, &[], file)
+    }
+
+    /// The same into the named columns, in the file's order (18.16 skips a CSV header rather
+    /// than matching it by name).
+    pub fn load_csv_into(&self, table: &str, columns: &[String], file: &Path) -> Result<Wire> {
+        let list = if columns.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                columns
+                    .iter()
+                    .map(|c| ident_ch(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let sql = format!("INSERT INTO {}{list} FORMAT CSVWithNames", ident_ch(table));
         let mut reader = std::fs::File::open(file)
             .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", file.display())))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -203,6 +221,10 @@ impl ClickHouse {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
     }
 }
 
