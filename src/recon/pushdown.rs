@@ -23,6 +23,18 @@ pub fn literal_ch(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
+/// " WHERE a AND b" for a drill path, each term written by `term` in one engine's dialect.
+fn where_path(
+    path: &[(String, Option<String>)],
+    term: impl Fn(&str, Option<&str>) -> String,
+) -> String {
+    if path.is_empty() {
+        return String::new();
+    }
+    let terms: Vec<String> = path.iter().map(|(d, v)| term(d, v.as_deref())).collect();
+    format!(" WHERE {}", terms.join(" AND "))
+}
+
 /// The SQL of a pushed-down group step (what `group_remote` sends).
 pub fn remote_group_sql(
     table: &str,
@@ -30,23 +42,16 @@ pub fn remote_group_sql(
     by: &str,
     path: &[(String, Option<String>)],
 ) -> String {
-    let filter: Vec<String> = path
-        .iter()
-        .map(|(d, v)| match v {
-            Some(v) => format!("toString({}) = {}", ident_ch(d), literal_ch(v)),
-            None => format!("isNull({})", ident_ch(d)),
-        })
-        .collect();
+    let filter = where_path(path, |d, v| match v {
+        Some(v) => format!("toString({}) = {}", ident_ch(d), literal_ch(v)),
+        None => format!("isNull({})", ident_ch(d)),
+    });
     format!(
         "SELECT toString({by}) AS v, sum(toFloat64({m})) AS total, count() AS n FROM {t}{w} GROUP BY v",
         by = ident_ch(by),
         m = ident_ch(measure),
         t = ident_ch(table),
-        w = if filter.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", filter.join(" AND "))
-        }
+        w = filter
     )
 }
 
@@ -88,22 +93,15 @@ pub fn group_local(
     by: &str,
     path: &[(String, Option<String>)],
 ) -> Result<Vec<Group>> {
-    let filter: Vec<String> = path
-        .iter()
-        .map(|(d, v)| match v {
-            Some(v) => format!("CAST({} AS VARCHAR) = {}", ident(d), literal(v)),
-            None => format!("{} IS NULL", ident(d)),
-        })
-        .collect();
+    let filter = where_path(path, |d, v| match v {
+        Some(v) => format!("CAST({} AS VARCHAR) = {}", ident(d), literal(v)),
+        None => format!("{} IS NULL", ident(d)),
+    });
     let sql = format!(
         "SELECT CAST({by} AS VARCHAR), coalesce(sum(CAST({m} AS DOUBLE)), 0), count(*) FROM {relation}{w} GROUP BY 1",
         by = ident(by),
         m = ident(measure),
-        w = if filter.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", filter.join(" AND "))
-        }
+        w = filter
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
