@@ -120,6 +120,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::PinColumn, Context::Layers, &["p"], "pin_column", "pin columns to here"),
     (Action::Profile, Context::Layers, &["i"], "profile", "profile"),
     (Action::Mark, Context::Layers, &["V"], "mark", "mark rows (Y copies)"),
+    (Action::NextComparison, Context::Compare, &["]"], "next_comparison", "next comparison"),
     (Action::NextCompany, Context::Compare, &["c"], "next_company", "next company"),
     (Action::RowClass, Context::Compare, &["v"], "row_class", "row class filter"),
     (Action::Open, Context::Drill, &["enter"], "drill_in", "drill into value"),
