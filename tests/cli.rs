@@ -287,3 +287,17 @@ fn completions_are_printed() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("assay"));
 }
+
+#[test]
+fn without_a_terminal_the_workbench_stays_closed() {
+    let tmp = demo("2000", "1");
+    let ws = tmp.path().join("ws");
+    // `assay` alone in a script: the commands, not a half-opened TUI.
+    let out = assay(&ws, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(stdout(&out).contains("Usage: assay"), "{}", text(&out));
+    // Asking for the workbench explicitly without a terminal is a usage error that says why.
+    let out = assay(&ws, &["tui"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("needs a terminal"), "{}", text(&out));
+}

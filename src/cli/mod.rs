@@ -93,7 +93,16 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         // In a workspace the workbench opens; elsewhere, the help says where to start.
         None => match workspace(dir) {
-            Ok(ws) => tui::run(ws, tui::TuiArgs::default()),
+            // In a script (no terminal) there is nothing to open: show the commands instead.
+            Ok(ws) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+                tui::run(ws, tui::TuiArgs::default())
+            }
+            Ok(_) => {
+                Cli::command()
+                    .print_help()
+                    .map_err(|e| Error::Runtime(e.to_string()))?;
+                Ok(0)
+            }
             Err(Error::Usage(_)) => {
                 Cli::command()
                     .print_help()

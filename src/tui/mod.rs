@@ -92,6 +92,12 @@ fn limit_memory(store: &Store) -> Result<()> {
 }
 
 pub fn run(ws: Workspace, options: Options) -> Result<i32> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "the workbench needs a terminal; in scripts use the commands (compare, explain, freshness, sql)".into(),
+        ));
+    }
     let keymap = Keymap::load(&ws.root)?;
     let theme_name = options.theme.or_else(|| std::env::var("ASSAY_THEME").ok());
     let theme = Theme::pick(theme_name.as_deref(), &ws.root)?;
