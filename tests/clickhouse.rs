@@ -206,7 +206,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
     let admin = ClickHouse::connect(&settings(URL, "default")).unwrap();
     let db = format!("assay_ws_{}", std::process::id());
     let bronze = format!("{db}_bronze");
-    for d in [&db, &bronze] {
+    for d in [&db, &bronze, &format!("{db}_gold")] {
         admin
             .execute(&format!("DROP DATABASE IF EXISTS {d}"))
             .unwrap();

@@ -83,6 +83,13 @@ pub fn run(
     }
     let chosen = select(&all, selection)?;
     let order = models::order(&all)?;
+    // A ClickHouse warehouse builds there; the cache keeps the record of every run.
+    let warehouse = match ws.config.warehouse.kind {
+        crate::config::WarehouseKind::Clickhouse => {
+            Some(crate::warehouse::ClickHouse::connect(&ws.config.warehouse)?)
+        }
+        crate::config::WarehouseKind::Duckdb => None,
+    };
     let mut broken: BTreeSet<String> = BTreeSet::new();
     let mut outcomes = Vec::new();
     for i in order.into_iter().filter(|&i| chosen[i]) {
@@ -96,7 +103,7 @@ pub fn run(
                 seconds: 0.0,
                 error: Some(format!("skipped: it reads {cause}, which failed")),
             },
-            None => build_one(store, model)?,
+            None => build_one(store, warehouse.as_ref(), model)?,
         };
         if outcome.status != BuildStatus::Ok {
             broken.insert(model.qualified());
@@ -107,21 +114,22 @@ pub fn run(
     Ok(outcomes)
 }
 
-fn build_one(store: &Store, model: &Model) -> Result<ModelOutcome> {
+fn build_one(
+    store: &Store,
+    warehouse: Option<&crate::warehouse::ClickHouse>,
+    model: &Model,
+) -> Result<ModelOutcome> {
     let started = Instant::now();
     let run_id = store.begin_run("build", None, Some(&model.qualified()))?;
     let target = format!("{}.{}", ident(&model.layer), ident(&model.name));
     let body = model.sql.trim().trim_end_matches(';');
-    let result = store.transaction(|conn| {
-        conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS\n{body}\n"))?;
-        let rows: i64 =
-            conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
-        conn.execute(
-            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
-            params![rows, crate::store::utc_now(), run_id],
-        )?;
-        Ok(rows)
-    });
+    let result = match warehouse {
+        Some(ch) => build_on_clickhouse(ch, model, body).and_then(|rows| {
+            store.finish_run(run_id, RunStatus::Ok, Some(rows), None)?;
+            Ok(rows)
+        }),
+        None => build_in_cache(store, &target, body, run_id),
+    };
     let seconds = started.elapsed().as_secs_f64();
     let file = model.path.display().to_string();
     Ok(match result {
@@ -146,6 +154,63 @@ fn build_one(store: &Store, model: &Model) -> Result<ModelOutcome> {
             }
         }
     })
+}
+
+/// `CREATE OR REPLACE TABLE layer.name AS <model>` in the cache, with the run, in one transaction.
+fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Result<i64> {
+    store.transaction(|conn| {
+        conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS\n{body}\n"))?;
+        let rows: i64 =
+            conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
+        conn.execute(
+            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
+            params![rows, crate::store::utc_now(), run_id],
+        )?;
+        Ok(rows)
+    })
+}
+
+/// The model (ClickHouse SQL, layer names pointed at this warehouse's databases) built into
+/// a new MergeTree table, which then replaces the old one by RENAME: readers never see a
+/// half-built table, and a failed build leaves the old one.
+fn build_on_clickhouse(
+    ch: &crate::warehouse::ClickHouse,
+    model: &Model,
+    body: &str,
+) -> Result<i64> {
+    use crate::warehouse::clickhouse::ident_ch;
+    let db = crate::warehouse::layer_database(ch, &model.layer);
+    let table = |name: &str| format!("{}.{}", ident_ch(&db), ident_ch(name));
+    let (target, building, old) = (
+        table(&model.name),
+        table(&format!("{}__building", model.name)),
+        table(&format!("{}__old", model.name)),
+    );
+    ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", ident_ch(&db)))?;
+    ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
+    let sql = crate::warehouse::qualify_layers(ch.database(), body);
+    ch.execute(&format!(
+        "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
+    ))?;
+    let (count, _) = ch.query(&format!("SELECT count() FROM {building}"))?;
+    let rows: i64 = crate::frame::to_text_rows(&count)[1][0]
+        .parse()
+        .unwrap_or(0);
+    let (exists, _) = ch.query(&format!(
+        "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
+        crate::recon::pushdown::literal_ch(&db),
+        crate::recon::pushdown::literal_ch(&model.name)
+    ))?;
+    if crate::frame::to_text_rows(&exists)[1][0] == "1" {
+        ch.execute(&format!("DROP TABLE IF EXISTS {old}"))?;
+        ch.execute(&format!(
+            "RENAME TABLE {target} TO {old}, {building} TO {target}"
+        ))?;
+        ch.execute(&format!("DROP TABLE {old}"))?;
+    } else {
+        ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
+    }
+    Ok(rows)
 }
 
 /// Run the configured external builder (e.g. `dbt build`) in the workspace folder.

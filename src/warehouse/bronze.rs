@@ -9,6 +9,7 @@
 use duckdb::Connection;
 
 use super::clickhouse::{ident_ch, ClickHouse};
+use super::layer_database;
 use crate::error::{Error, Result};
 use crate::extract::drift::ColumnDef;
 use crate::recon::pushdown::literal_ch;
@@ -35,14 +36,6 @@ pub fn clickhouse_type(duck: &str) -> String {
         _ => "String".into(),
     };
     format!("Nullable({base})")
-}
-
-/// The server database holding `layer` for this warehouse.
-pub fn layer_database(ch: &ClickHouse, layer: &str) -> String {
-    match ch.database() {
-        "default" => layer.to_string(),
-        db => format!("{db}_{layer}"),
-    }
 }
 
 /// `<bronze>.<name>`, quoted.
