@@ -274,7 +274,109 @@ fn extraction_publishes_bronze_to_clickhouse() {
         "both acme runs are kept (retention)"
     );
 
-    for d in [&db, &bronze] {
+    // Builds run on ClickHouse: a model in its dialect, reading `bronze.…`, lands in the
+    // workspace's gold database; a broken one names its file and ClickHouse's complaint.
+    let gold = format!("{db}_gold");
+    std::fs::write(
+        ws.join("models/gold/ch_type_totals.sql"),
+        "SELECT _company AS company, invoice_type, count() AS invoices FROM bronze.invoices GROUP BY company, invoice_type",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("models/gold/ch_broken.sql"),
+        "SELECT no_such_column FROM bronze.invoices",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        // Twice: the second build replaces the first table.
+        let out = assay(&ws, &["build", "--select", "gold.ch_type_totals"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let (built, _) = ch
+        .query(&format!("SELECT sum(invoices) FROM {gold}.ch_type_totals"))
+        .unwrap();
+    let cached = sql_csv(&ws, "SELECT count(*) FROM bronze.invoices");
+    assert_eq!(
+        assay::frame::to_text_rows(&built)[1][0],
+        cached.lines().nth(1).unwrap()
+    );
+    let out = assay(&ws, &["build", "--select", "gold.ch_broken"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out).contains("ch_broken.sql") && text(&out).contains("no_such_column"),
+        "{}",
+        text(&out)
+    );
+    let (tables, _) = ch
+        .query(&format!(
+            "SELECT name FROM system.tables WHERE database = '{gold}' ORDER BY name"
+        ))
+        .unwrap();
+    let tables: Vec<String> = assay::frame::to_text_rows(&tables)
+        .into_iter()
+        .skip(1)
+        .map(|r| r[0].clone())
+        .collect();
+    assert!(
+        tables.contains(&"ch_type_totals".to_string())
+            && !tables.iter().any(|t| t.ends_with("__old")),
+        "{tables:?}"
+    );
+
+    // Retention: keep one version, and ClickHouse drops acme's older runs (a background
+    // mutation: wait for it), while the view still shows the current one.
+    let config = std::fs::read_to_string(ws.join("assay.toml"))
+        .unwrap()
+        .replace("retention = 3", "retention = 1");
+    std::fs::write(ws.join("assay.toml"), config).unwrap();
+    let out = assay(
+        &ws,
+        &["extract", "--company", "acme", "--entity", "invoices"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let acme_runs = || {
+        let (r, _) = ch
+            .query(&format!(
+                "SELECT uniqExact(_run_id) FROM {bronze}.invoices__data WHERE _company = 'acme'"
+            ))
+            .unwrap();
+        assay::frame::to_text_rows(&r)[1][0].clone()
+    };
+    let start = std::time::Instant::now();
+    while acme_runs() != "1" && start.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(acme_runs(), "1");
+    assert_eq!(per_company(&ch), cache(&ws));
+
+    // Drift: acme's files gain a column; the cache merges it and so does ClickHouse.
+    for year in ["2023", "2024"] {
+        let file = ws.join(format!("sources/files/acme/invoices_{year}.csv"));
+        let widened: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, l)| format!("{l},{}\n", if i == 0 { "channel" } else { "web" }))
+            .collect();
+        std::fs::write(&file, widened).unwrap();
+    }
+    let out = assay(
+        &ws,
+        &["extract", "--company", "acme", "--entity", "invoices"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (channels, _) = ch
+        .query(&format!("SELECT _company, countIf(ifNull(channel, '') = 'web') FROM {bronze}.invoices GROUP BY _company ORDER BY _company"))
+        .unwrap();
+    let channels = assay::frame::to_text_rows(&channels);
+    assert_eq!(channels[1][0], "acme");
+    assert_eq!(
+        channels[1][1], first[0][1],
+        "every acme invoice has its channel"
+    );
+    assert_eq!(channels[2][1], "0", "the others have none");
+
+    for d in [&db, &bronze, &gold] {
         admin
             .execute(&format!("DROP DATABASE IF EXISTS {d}"))
             .unwrap();

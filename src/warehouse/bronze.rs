@@ -90,11 +90,20 @@ fn ensure_tables(ch: &ClickHouse, entity: &str, columns: &[ColumnDef]) -> Result
         .skip(1)
         .map(|r| r[0].clone())
         .collect();
+    let mut added = false;
     for c in columns.iter().filter(|c| !have.contains(&c.name)) {
         ch.execute(&format!(
             "ALTER TABLE {data} ADD COLUMN {} {}",
             ident_ch(&c.name),
             clickhouse_type(&c.type_)
+        ))?;
+        added = true;
+    }
+    // A view's `*` is expanded when it is created: after new columns, make it again.
+    if added && !have.is_empty() {
+        ch.execute(&format!(
+            "DROP TABLE IF EXISTS {}",
+            bronze_table(ch, entity)
         ))?;
     }
     ch.execute(&format!(
