@@ -382,3 +382,68 @@ fn extraction_publishes_bronze_to_clickhouse() {
             .unwrap();
     }
 }
+
+/// `assay demo --warehouse clickhouse`: the same demo, its layers built on ClickHouse by
+/// ClickHouse-dialect models, gives the gold numbers the DuckDB demo gives.
+#[test]
+fn the_demo_builds_the_same_gold_on_clickhouse() {
+    let db = format!("assay_demo_{}", std::process::id());
+    let layers: Vec<String> = ["", "_bronze", "_silver", "_gold"]
+        .iter()
+        .map(|l| format!("{db}{l}"))
+        .collect();
+    let admin = ClickHouse::connect(&settings(URL, "default")).unwrap();
+    let drop_all = || {
+        for d in &layers {
+            admin
+                .execute(&format!("DROP DATABASE IF EXISTS {d}"))
+                .unwrap();
+        }
+    };
+    drop_all();
+    let tmp = tempfile::tempdir().unwrap();
+    let totals_by_type = |ws: &std::path::Path, clickhouse: bool| -> Vec<String> {
+        assert_eq!(assay(ws, &["extract", "--all"]).status.code(), Some(0));
+        let out = assay(ws, &["build"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let sql = "SELECT invoice_type, sum(net_amount), count() FROM gold.fct_sales GROUP BY invoice_type ORDER BY invoice_type";
+        if clickhouse {
+            let ch = ClickHouse::connect(&settings(URL, &db)).unwrap();
+            let (f, _) = ch
+                .query(&sql.replace("gold.", &format!("{db}_gold.")))
+                .unwrap();
+            assay::frame::to_text_rows(&f)
+                .into_iter()
+                .skip(1)
+                .map(|r| r.join(","))
+                .collect()
+        } else {
+            sql_csv(ws, sql).lines().skip(1).map(String::from).collect()
+        }
+    };
+    let out = assay(
+        tmp.path(),
+        &[
+            "demo",
+            "ch",
+            "--rows",
+            "5000",
+            "--seed",
+            "3",
+            "--warehouse",
+            "clickhouse",
+            "--clickhouse-url",
+            URL,
+            "--clickhouse-database",
+            &db,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = assay(tmp.path(), &["demo", "dk", "--rows", "5000", "--seed", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let on_clickhouse = totals_by_type(&tmp.path().join("ch"), true);
+    let on_duckdb = totals_by_type(&tmp.path().join("dk"), false);
+    assert_eq!(on_clickhouse.len(), 4, "{on_clickhouse:?}");
+    assert_eq!(on_clickhouse, on_duckdb);
+    drop_all();
+}

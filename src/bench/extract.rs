@@ -50,6 +50,7 @@ pub fn extract_bench(
             seed: 1,
             rows,
             force: true,
+            clickhouse: None,
         },
         &mut |_, _| {},
     )?;

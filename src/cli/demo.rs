@@ -23,6 +23,40 @@ pub struct DemoArgs {
     /// Then extract, build and open the workbench on it.
     #[arg(long)]
     pub open: bool,
+    /// Where bronze, silver and gold live: the embedded DuckDB cache or a ClickHouse server.
+    #[arg(long, value_enum, default_value_t = DemoWarehouse::Duckdb)]
+    pub warehouse: DemoWarehouse,
+    /// The ClickHouse server's HTTP address (with --warehouse clickhouse).
+    #[arg(long, default_value = "http://127.0.0.1:8123")]
+    pub clickhouse_url: String,
+    /// The ClickHouse database of the workspace (created if missing); its layers are the
+    /// databases <name>_bronze, <name>_silver, <name>_gold.
+    #[arg(long, default_value = "assay_demo")]
+    pub clickhouse_database: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoWarehouse {
+    Duckdb,
+    Clickhouse,
+}
+
+/// The workspace's database must exist before anything connects to it.
+fn create_database(url: &str, database: &str) -> Result<()> {
+    if !crate::sql::is_plain_identifier(database) {
+        return Err(crate::error::Error::Usage(format!(
+            "--clickhouse-database `{database}`: letters, digits and _ only"
+        )));
+    }
+    let admin = crate::warehouse::ClickHouse::connect(&crate::config::Warehouse {
+        kind: crate::config::WarehouseKind::Clickhouse,
+        url: Some(url.to_string()),
+        database: Some("default".into()),
+        user: None,
+        password_env: None,
+        timeout_secs: Some(60),
+    })?;
+    admin.execute(&format!("CREATE DATABASE IF NOT EXISTS {database}"))
 }
 
 pub fn run(args: DemoArgs) -> Result<i32> {
@@ -30,7 +64,16 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         seed: args.seed,
         rows: args.rows,
         force: args.force,
+        clickhouse: (args.warehouse == DemoWarehouse::Clickhouse).then(|| {
+            (
+                args.clickhouse_url.clone(),
+                args.clickhouse_database.clone(),
+            )
+        }),
     };
+    if let Some((url, database)) = &opts.clickhouse {
+        create_database(url, database)?;
+    }
     let mut progress = Progress::new("demo", opts.rows);
     let summary = demo::generate(&args.dir, &opts, &mut |done, total| {
         progress.update(done, total)

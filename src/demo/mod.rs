@@ -3,6 +3,7 @@
 //! Everything is streamed (invoices are generated in date order and written as they come),
 //! so memory does not grow with `--rows`. The same seed gives the same files.
 
+mod clickhouse_models;
 mod companies;
 mod generate;
 mod workspace_files;
@@ -31,6 +32,8 @@ pub struct DemoOptions {
     pub rows: u64,
     /// Replace an existing folder.
     pub force: bool,
+    /// A ClickHouse warehouse (URL, database) instead of the embedded DuckDB one.
+    pub clickhouse: Option<(String, String)>,
 }
 
 impl Default for DemoOptions {
@@ -39,6 +42,7 @@ impl Default for DemoOptions {
             seed: DEFAULT_SEED,
             rows: DEFAULT_ROWS,
             force: false,
+            clickhouse: None,
         }
     }
 }
@@ -122,9 +126,13 @@ fn write_workspace(
     std::fs::create_dir_all(root).io_context(|| format!("cannot create {}", root.display()))?;
     write_text(
         &root.join("assay.toml"),
-        &workspace_files::config_toml(opts.seed, opts.rows),
+        &workspace_files::config_toml(opts.seed, opts.rows, opts.clickhouse.as_ref()),
     )?;
-    for (path, sql) in workspace_files::MODELS {
+    let models = match opts.clickhouse {
+        Some(_) => clickhouse_models::MODELS,
+        None => workspace_files::MODELS,
+    };
+    for (path, sql) in models {
         write_text(&root.join("models").join(path), sql)?;
     }
     std::fs::create_dir_all(root.join("sources")).io_context(|| "cannot create sources/".into())?;

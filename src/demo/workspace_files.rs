@@ -4,7 +4,15 @@ use super::companies::{ExportStyle, COMPANIES};
 
 /// The demo's `assay.toml`. Written by hand (not serialised) so it reads like a config a
 /// person keeps, with comments saying why each unusual line is there.
-pub fn config_toml(seed: u64, rows: u64) -> String {
+pub fn config_toml(seed: u64, rows: u64, clickhouse: Option<&(String, String)>) -> String {
+    let warehouse = match clickhouse {
+        Some((url, database)) => format!(
+            "# bronze, silver and gold live in ClickHouse (databases {database}_bronze, …);\n\
+             # the cache keeps the catalog and the legacy imports.\n\
+             kind = \"clickhouse\"\nurl = {url:?}\ndatabase = {database:?}"
+        ),
+        None => "kind = \"duckdb\"".to_string(),
+    };
     let mut t = String::new();
     t.push_str(&format!(
         r#"# assay demo workspace (seed {seed}, {rows} invoice lines).
@@ -17,7 +25,7 @@ parallelism = 4
 retention = 3
 
 [warehouse]
-kind = "duckdb"
+{warehouse}
 
 [layers]
 models = "models"
