@@ -198,8 +198,8 @@ fn build_on_clickhouse(
         .unwrap_or(0);
     let (exists, _) = ch.query(&format!(
         "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
-        crate::recon::pushdown::literal_ch(&db),
-        crate::recon::pushdown::literal_ch(&model.name)
+        crate::warehouse::clickhouse::literal_ch(&db),
+        crate::warehouse::clickhouse::literal_ch(&model.name)
     ))?;
     if crate::frame::to_text_rows(&exists)[1][0] == "1" {
         ch.execute(&format!("DROP TABLE IF EXISTS {old}"))?;

@@ -131,6 +131,21 @@ fn is_numeric(dtype: &DataType) -> bool {
     dtype.is_primitive_numeric() || matches!(dtype, DataType::Decimal(..))
 }
 
+/// The frame's rows as cells, NULL kept apart from text (no header).
+pub fn to_cells(df: &DataFrame) -> Vec<Vec<Option<String>>> {
+    (0..df.height())
+        .map(|i| {
+            df.get_columns()
+                .iter()
+                .map(|c| match c.get(i) {
+                    Ok(AnyValue::Null) | Err(_) => None,
+                    Ok(v) => Some(cell_text(&v)),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The frame as rows of cell strings, header first.
 pub fn to_text_rows(df: &DataFrame) -> Vec<Vec<String>> {
     let mut rows = vec![df

@@ -83,7 +83,8 @@ impl<'a> KeyedPair<'a> {
             .map_or_else(|| key.to_string(), |(_, y)| y.clone())
     }
 
-    fn type_of(rel: &Relation, name: &str) -> String {
+    /// The DuckDB type of column `name` of `rel` (VARCHAR when absent).
+    pub(crate) fn type_of(rel: &Relation, name: &str) -> String {
         rel.find(name)
             .map_or_else(|| "VARCHAR".into(), |(_, t)| t.clone())
     }
@@ -171,6 +172,23 @@ impl<'a> KeyedPair<'a> {
             a = self.a.sql,
             b = self.b.sql,
             on = on.join(" AND "),
+        )
+    }
+
+    /// SQL true when every compared column of a joined row is equal under the rules.
+    pub fn all_equal_sql(&self) -> String {
+        (0..self.columns.len())
+            .map(|i| self.column_equal(i))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// SQL naming a joined row's class: matched, changed, only_new or only_legacy.
+    pub fn row_class_sql(&self) -> String {
+        format!(
+            "CASE WHEN in_a AND in_b THEN (CASE WHEN {} THEN 'matched' ELSE 'changed' END) \
+             WHEN in_b THEN 'only_new' ELSE 'only_legacy' END",
+            self.all_equal_sql()
         )
     }
 

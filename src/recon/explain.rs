@@ -90,13 +90,7 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
             None => format!("CAST(bx_{xi} AS VARCHAR)"),
         });
     }
-    let all_equal = (0..pair.columns.len())
-        .map(|i| pair.column_equal(i))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let class = format!(
-        "CASE WHEN in_a AND in_b THEN (CASE WHEN {all_equal} THEN 'matched' ELSE 'changed' END) WHEN in_b THEN 'only_new' ELSE 'only_legacy' END"
-    );
+    let class = pair.row_class_sql();
     let delta =
         format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) - coalesce(CAST(a_{mi} AS DOUBLE), 0)");
     let base = format!("WITH joined AS ({}), classed AS (SELECT *, {class} AS row_class, {delta} AS d FROM joined)", pair.joined_sql());

@@ -9,7 +9,7 @@ use duckdb::Connection;
 use super::workbench::DrillRow;
 use crate::error::Result;
 use crate::sql::{ident, literal};
-use crate::warehouse::clickhouse::ident_ch;
+use crate::warehouse::clickhouse::{ident_ch, literal_ch};
 use crate::warehouse::{ClickHouse, Wire};
 
 /// One group: (value as text, sum of the measure, rows).
@@ -17,11 +17,6 @@ pub type Group = (Option<String>, f64, i64);
 
 /// A drill path: (dimension column, value) pairs, outermost first.
 pub type DrillPath = Vec<(String, Option<String>)>;
-
-/// A ClickHouse string literal ('…' with backslash escapes).
-pub fn literal_ch(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
-}
 
 /// " WHERE a AND b" for a drill path, each term written by `term` in one engine's dialect.
 fn where_path(
@@ -65,21 +60,16 @@ pub fn group_remote(
 ) -> Result<(Vec<Group>, Wire)> {
     let sql = remote_group_sql(table, measure, by, path);
     let (frame, wire) = ch.query_readonly(&sql)?;
-    let text = crate::frame::to_text_rows(&frame);
-    let values = &frame.get_columns()[0];
-    let groups = (0..frame.height())
-        .map(|i| {
-            // A NULL group stays NULL (DuckDB's side says so too), not "".
-            let value = match values.get(i) {
-                Ok(polars::prelude::AnyValue::Null) | Err(_) => None,
-                Ok(v) => Some(crate::frame::cell_text(&v)),
-            };
-            let row = &text[i + 1];
-            (
-                value,
-                row[1].parse::<f64>().unwrap_or(0.0),
-                row[2].parse::<i64>().unwrap_or(0),
-            )
+    // A NULL group stays NULL (DuckDB's side says so too), not "".
+    let number = |c: &Option<String>| c.as_deref().unwrap_or_default().parse().ok();
+    let groups = crate::frame::to_cells(&frame)
+        .into_iter()
+        .map(|row| {
+            let (total, n) = (
+                number(&row[1]).unwrap_or(0.0),
+                number(&row[2]).unwrap_or(0.0),
+            );
+            (row[0].clone(), total, n as i64)
         })
         .collect();
     Ok((groups, wire))

@@ -4,6 +4,7 @@
 use duckdb::Connection;
 
 use crate::error::{Error, Result};
+use crate::sql::{ident, literal};
 
 #[derive(Debug, Clone)]
 pub struct Relation {
@@ -31,6 +32,41 @@ impl Relation {
         self.columns
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// This relation cut down to the rows whose key columns (as text) are among `keys`.
+    pub fn only_keys(&self, key_columns: &[String], keys: &[Vec<Option<String>>]) -> Relation {
+        let values: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                let parts: Vec<String> = k
+                    .iter()
+                    .map(|v| v.as_deref().map_or_else(|| "NULL".to_string(), literal))
+                    .collect();
+                format!("({})", parts.join(", "))
+            })
+            .collect();
+        let names: Vec<String> = (0..key_columns.len()).map(|j| format!("p{j}")).collect();
+        let on: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                format!(
+                    "CAST(s.{} AS VARCHAR) IS NOT DISTINCT FROM p.p{j}",
+                    ident(k)
+                )
+            })
+            .collect();
+        Relation {
+            sql: format!(
+                "(SELECT s.* FROM {} AS s SEMI JOIN (VALUES {}) AS p({}) ON {})",
+                self.sql,
+                values.join(", "),
+                names.join(", "),
+                on.join(" AND ")
+            ),
+            columns: self.columns.clone(),
+        }
     }
 
     pub fn require(&self, name: &str, side: &str) -> Result<&(String, String)> {

@@ -10,7 +10,7 @@ use super::columns::KeyedPair;
 use super::equality::is_null;
 use super::relation::Relation;
 use crate::error::{Error, Result};
-use crate::sql::{ident, literal};
+use crate::sql::ident;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct RowClasses {
@@ -63,11 +63,7 @@ pub struct Summary {
 
 /// The SQL condition of a changed row: the key on both sides and some column different.
 fn changed_sql(pair: &KeyedPair) -> String {
-    let all_equal = (0..pair.columns.len())
-        .map(|i| pair.column_equal(i))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    format!("in_a AND in_b AND NOT ({all_equal})")
+    format!("in_a AND in_b AND NOT ({})", pair.all_equal_sql())
 }
 
 /// `struct_pack("col" := a_0, …)` over one side's columns, named as the legacy side names them.
@@ -117,7 +113,7 @@ pub fn summarise(conn: &Connection, pair: &KeyedPair, sample_size: usize) -> Res
     ];
     let non_null = |side: &str, i: usize, rel: &Relation, name: &str| {
         let expr = format!("{side}_{i}");
-        let ty = type_of(rel, name);
+        let ty = KeyedPair::type_of(rel, name);
         if pair.rules.null_equals_empty && super::relation::is_text(&ty) {
             format!(
                 "count(*) FILTER (WHERE NOT {})",
@@ -201,45 +197,6 @@ pub fn summarise(conn: &Connection, pair: &KeyedPair, sample_size: usize) -> Res
     })
 }
 
-/// `relation` cut down to the rows whose key columns (as text) are among `keys`.
-fn only_keys(
-    relation: &Relation,
-    key_columns: &[String],
-    keys: &[Vec<Option<String>>],
-) -> Relation {
-    let values: Vec<String> = keys
-        .iter()
-        .map(|k| {
-            let parts: Vec<String> = k
-                .iter()
-                .map(|v| v.as_deref().map_or_else(|| "NULL".to_string(), literal))
-                .collect();
-            format!("({})", parts.join(", "))
-        })
-        .collect();
-    let names: Vec<String> = (0..key_columns.len()).map(|j| format!("p{j}")).collect();
-    let on: Vec<String> = key_columns
-        .iter()
-        .enumerate()
-        .map(|(j, k)| {
-            format!(
-                "CAST(s.{} AS VARCHAR) IS NOT DISTINCT FROM p.p{j}",
-                ident(k)
-            )
-        })
-        .collect();
-    Relation {
-        sql: format!(
-            "(SELECT s.* FROM {} AS s SEMI JOIN (VALUES {}) AS p({}) ON {})",
-            relation.sql,
-            values.join(", "),
-            names.join(", "),
-            on.join(" AND ")
-        ),
-        columns: relation.columns.clone(),
-    }
-}
-
 /// The sample rows of the keys found by the full pass, from a join of just those keys.
 fn sample_rows(
     conn: &Connection,
@@ -258,8 +215,8 @@ fn sample_rows(
         })
         .collect();
     let (a, b) = (
-        only_keys(pair.a, &pair.keys, keys),
-        only_keys(pair.b, &b_keys, keys),
+        pair.a.only_keys(&pair.keys, keys),
+        pair.b.only_keys(&b_keys, keys),
     );
     let small = KeyedPair {
         a: &a,
@@ -303,11 +260,6 @@ fn sample_rows(
             only_new: parse_samples(text(2)?, false),
         })
     })?)
-}
-
-fn type_of(rel: &Relation, name: &str) -> String {
-    rel.find(name)
-        .map_or_else(|| "VARCHAR".into(), |(_, t)| t.clone())
 }
 
 /// Rows from the JSON list DuckDB built.

@@ -6,6 +6,7 @@
 use duckdb::Connection;
 
 use super::breakdown::dimension_values;
+use super::relation::Relation;
 use super::report::Spec;
 use crate::error::{Error, Result};
 use crate::frame;
@@ -90,10 +91,6 @@ impl DrillBase {
         order.extend(rest);
         let columns: Vec<(String, String)> =
             order.iter().map(|&i| pair.columns[i].clone()).collect();
-        let all_equal = (0..pair.columns.len())
-            .map(|i| pair.column_equal(i))
-            .collect::<Vec<_>>()
-            .join(" AND ");
         let mut select: Vec<String> = order[..key_count]
             .iter()
             .enumerate()
@@ -105,10 +102,7 @@ impl DrillBase {
                 .enumerate()
                 .map(|(j, v)| format!("{v} AS d{j}")),
         );
-        select.push(format!(
-            "CASE WHEN in_a AND in_b THEN (CASE WHEN {all_equal} THEN 'matched' ELSE 'changed' END) \
-             WHEN in_b THEN 'only_new' ELSE 'only_legacy' END AS class"
-        ));
+        select.push(format!("{} AS class", pair.row_class_sql()));
         select.push(format!("coalesce(CAST(a_{mi} AS DOUBLE), 0) AS la"));
         select.push(format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) AS nb"));
         select.push(format!(
@@ -265,32 +259,17 @@ impl DrillBase {
         columns: &[String],
         rows: &[SideRow],
     ) -> Result<Vec<Vec<String>>> {
-        let n = self.key_count;
-        let values: Vec<String> = rows
+        let keys: Vec<Vec<Option<String>>> = rows
             .iter()
-            .map(|r| {
-                format!(
-                    "({})",
-                    r.key
-                        .iter()
-                        .map(|k| literal(k))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
+            .map(|r| r.key.iter().cloned().map(Some).collect())
             .collect();
-        let p_cols: Vec<String> = (0..n).map(|j| format!("p{j}")).collect();
-        let on: Vec<String> = (0..n)
-            .map(|j| format!("CAST(s.{} AS VARCHAR) = p.p{j}", ident(&columns[j])))
-            .collect();
-        let select: Vec<String> = columns.iter().map(|c| format!("s.{}", ident(c))).collect();
-        let sql = format!(
-            "SELECT {} FROM {relation} AS s JOIN (VALUES {}) AS p({}) ON {}",
-            select.join(", "),
-            values.join(", "),
-            p_cols.join(", "),
-            on.join(" AND ")
-        );
+        let side = Relation {
+            sql: relation.to_string(),
+            columns: Vec::new(),
+        }
+        .only_keys(&columns[..self.key_count], &keys);
+        let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+        let sql = format!("SELECT {} FROM {}", select.join(", "), side.sql);
         let df = frame::query(conn, &sql, [])?;
         Ok(frame::to_text_rows(&df).into_iter().skip(1).collect())
     }

@@ -132,7 +132,7 @@ pub fn tui_bench(
     let mut h = Harness::open_deferred(&ws, 80, 24, Theme::built_in("dark"))?;
     h.render();
     let first_frame_ms = ms(start);
-    h.memory_limit("256MB")?;
+    h.memory_limit(super::DEFAULT_MEMORY_LIMIT)?;
     let pending = h.take_pending();
     h.run(pending);
 

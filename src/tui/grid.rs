@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use polars::prelude::{AnyValue, DataFrame};
+use polars::prelude::DataFrame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -15,7 +15,7 @@ use super::jobs::{Job, Lane};
 use super::keymap::Action;
 use super::theme::{Role, Theme};
 use crate::browse::View;
-use crate::frame::cell_text;
+use crate::frame::to_cells;
 
 /// Rows fetched per page; the viewport is at most a screen, so a page covers several.
 pub const PAGE: u64 = 200;
@@ -45,20 +45,6 @@ pub struct Grid {
     pub mark: Option<u64>,
 }
 
-pub fn frame_rows(df: &DataFrame) -> Vec<Vec<Option<String>>> {
-    (0..df.height())
-        .map(|i| {
-            df.get_columns()
-                .iter()
-                .map(|c| match c.get(i) {
-                    Ok(AnyValue::Null) | Err(_) => None,
-                    Ok(v) => Some(cell_text(&v)),
-                })
-                .collect()
-        })
-        .collect()
-}
-
 impl Grid {
     pub fn new(
         lane: Lane,
@@ -80,7 +66,7 @@ impl Grid {
                 .collect(),
             total,
             page_start: 0,
-            rows: frame_rows(first),
+            rows: to_cells(first),
             cursor: 0,
             top: 0,
             col: 0,
@@ -235,7 +221,7 @@ impl Grid {
             return;
         }
         self.page_start = offset;
-        self.rows = frame_rows(page);
+        self.rows = to_cells(page);
         if self.waiting == Some(offset) {
             self.waiting = None;
         }

@@ -79,12 +79,7 @@ impl Harness {
 
     /// Cap DuckDB's memory as the workbench does (it applies to the whole database).
     pub fn memory_limit(&self, limit: &str) -> Result<()> {
-        let lane = self.lanes.get(&Lane::Browse).expect("lane");
-        lane.store.conn().execute_batch(&format!(
-            "SET memory_limit = {}",
-            crate::sql::literal(limit)
-        ))?;
-        Ok(())
+        super::set_memory_limit(self.lane_connection(Lane::Browse), limit)
     }
 
     /// Press keys written as in keymap files, separated by spaces: `"3 v j enter"`.

@@ -149,7 +149,8 @@ pub enum Payload {
     Rows {
         offset: u64,
         rows: Vec<SideRow>,
-        total: i64,
+        /// Rows in the class within the path; counted with the first page only.
+        total: Option<i64>,
         columns: Vec<(String, String)>,
     },
     /// A SELECT becomes the temporary view `sql_result`, paged like a table.
@@ -273,12 +274,17 @@ pub fn execute(
             limit,
         } => {
             let base = drill_base(lane)?;
-            let total = base
-                .class_counts(conn, path)?
-                .iter()
-                .filter(|(c, _)| class_matches(class.as_deref(), c))
-                .map(|(_, n)| n)
-                .sum();
+            // Later pages of the same view keep the count the first one brought.
+            let total = match offset {
+                0 => Some(
+                    base.class_counts(conn, path)?
+                        .iter()
+                        .filter(|(c, _)| class_matches(class.as_deref(), c))
+                        .map(|(_, n)| n)
+                        .sum(),
+                ),
+                _ => None,
+            };
             Ok(Payload::Rows {
                 offset: *offset,
                 rows: base.rows_page(conn, path, class.as_deref(), *offset, *limit)?,

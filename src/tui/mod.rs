@@ -78,16 +78,16 @@ fn term_error(e: std::io::Error) -> Error {
 
 /// The DuckDB memory the workbench may use before spilling to disk
 /// (`ASSAY_MEMORY_LIMIT`, default 256MB) — ops staff run it beside other things.
-fn limit_memory(store: &Store) -> Result<()> {
-    let limit = std::env::var("ASSAY_MEMORY_LIMIT").unwrap_or_else(|_| "256MB".into());
+pub const DEFAULT_MEMORY_LIMIT: &str = "256MB";
+
+/// Cap DuckDB's memory (for the whole database, whichever connection sets it).
+pub fn set_memory_limit(conn: &duckdb::Connection, limit: &str) -> Result<()> {
     if !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
         return Err(Error::Usage(format!(
             "ASSAY_MEMORY_LIMIT=`{limit}` is not a size like 512MB"
         )));
     }
-    store
-        .conn()
-        .execute_batch(&format!("SET memory_limit = '{limit}'"))?;
+    conn.execute_batch(&format!("SET memory_limit = '{limit}'"))?;
     Ok(())
 }
 
@@ -102,7 +102,8 @@ pub fn run(ws: Workspace, options: Options) -> Result<i32> {
     let theme_name = options.theme.or_else(|| std::env::var("ASSAY_THEME").ok());
     let theme = Theme::pick(theme_name.as_deref(), &ws.root)?;
     let store = Store::open(&ws.cache_path())?;
-    limit_memory(&store)?;
+    let limit = std::env::var("ASSAY_MEMORY_LIMIT").unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.into());
+    set_memory_limit(store.conn(), &limit)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

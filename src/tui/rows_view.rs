@@ -82,7 +82,9 @@ impl RowsView {
         }
         self.offset = offset;
         self.rows = rows;
-        self.total = total;
+        if let Some(total) = total {
+            self.total = total;
+        }
         self.columns = columns;
         if self.waiting == Some(offset) {
             self.waiting = None;

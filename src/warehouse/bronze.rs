@@ -8,11 +8,10 @@
 
 use duckdb::Connection;
 
-use super::clickhouse::{ident_ch, ClickHouse};
+use super::clickhouse::{ident_ch, literal_ch, ClickHouse};
 use super::layer_database;
 use crate::error::{Error, Result};
 use crate::extract::drift::ColumnDef;
-use crate::recon::pushdown::literal_ch;
 use crate::sql::{ident, literal};
 
 /// The ClickHouse type holding a DuckDB column (Nullable unless it orders the table).

@@ -80,8 +80,8 @@ impl ClickHouse {
 
     fn check(&self) -> Result<()> {
         let (frame, _) = self.query(&format!(
-            "SELECT count() AS n FROM system.databases WHERE name = '{}'",
-            self.database.replace('\\', "\\\\").replace('\'', "\\'")
+            "SELECT count() AS n FROM system.databases WHERE name = {}",
+            literal_ch(&self.database)
         ))?;
         let found = crate::frame::to_text_rows(&frame)
             .get(1)
@@ -235,6 +235,11 @@ pub fn ident_ch(name: &str) -> String {
         .map(|p| format!("`{}`", p.replace('\\', "\\\\").replace('`', "\\`")))
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// A ClickHouse string literal ('…' with backslash escapes).
+pub fn literal_ch(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// TSV escapes: \t \n \\ and \N for NULL.

@@ -317,40 +317,17 @@ fn render_profile(
     let [left, right] =
         Layout::horizontal([Constraint::Min(20), Constraint::Length(top_width)]).areas(inner);
     let widths = [14usize, 13, 8, 6, 8, 12, 12];
-    let lines: Vec<Line> = to_text_rows(summary)
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let style = if i == 0 {
-                theme.style(Role::Header)
-            } else {
-                theme.style(Role::Text)
-            };
-            Line::from(
-                row.iter()
-                    .zip(widths)
-                    .map(|(c, w)| Span::styled(format!("{} ", pad(c, w)), style))
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
+    let lines = frame_lines(summary, theme, |row| {
+        row.iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{} ", pad(c, w)))
+            .collect()
+    });
     f.render_widget(Paragraph::new(lines), left);
     if let Some(top) = top {
-        let lines: Vec<Line> = to_text_rows(top)
-            .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let style = if i == 0 {
-                    theme.style(Role::Header)
-                } else {
-                    theme.style(Role::Text)
-                };
-                Line::from(Span::styled(
-                    format!("{} {:>8}", pad(&row[0], 16), row[1]),
-                    style,
-                ))
-            })
-            .collect();
+        let lines = frame_lines(top, theme, |row| {
+            format!("{} {:>8}", pad(&row[0], 16), row[1])
+        });
         f.render_widget(
             Paragraph::new(lines).block(
                 Block::default()
@@ -360,4 +337,20 @@ fn render_profile(
             right,
         );
     }
+}
+
+/// A frame as lines, the header in the header style, each row formatted by `row`.
+fn frame_lines(
+    df: &DataFrame,
+    theme: &Theme,
+    row: impl Fn(&[String]) -> String,
+) -> Vec<Line<'static>> {
+    to_text_rows(df)
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| {
+            let role = if i == 0 { Role::Header } else { Role::Text };
+            Line::from(Span::styled(row(&cells), theme.style(role)))
+        })
+        .collect()
 }
