@@ -1,6 +1,8 @@
 //! Browsing the cache: the catalog of legacy/bronze/silver/gold tables, pages of a table
 //! (sorted, filtered) fetched on demand, and column profiles. Pages come back as polars
-//! frames; nothing here holds more than the page asked for.
+//! frames; nothing here holds more than the page asked for. Tables of a ClickHouse
+//! warehouse are browsed the same way by `warehouse::browse`; a relation's quoting says
+//! where it lives (the cache's "double quotes", ClickHouse's `backticks`).
 
 use duckdb::Connection;
 use polars::prelude::DataFrame;
@@ -8,6 +10,12 @@ use polars::prelude::DataFrame;
 use crate::error::{Error, Result};
 use crate::frame;
 use crate::sql::{ident, literal};
+use crate::warehouse::clickhouse::{ident_ch, literal_ch};
+
+/// Whether a relation names a ClickHouse table (see the module's comment).
+pub fn in_warehouse(relation: &str) -> bool {
+    relation.starts_with('`')
+}
 
 pub const LAYERS: [&str; 4] = ["legacy", "bronze", "silver", "gold"];
 
@@ -20,12 +28,17 @@ pub struct TableInfo {
     pub columns: i64,
     /// DuckDB's estimate for tables; None for views (counted when opened).
     pub estimated_rows: Option<i64>,
+    /// The ClickHouse database holding the table, when it lives in the warehouse.
+    pub warehouse: Option<String>,
 }
 
 impl TableInfo {
-    /// `"schema"."name"`, ready for SQL.
+    /// `"schema"."name"` (or `` `database`.`name` `` in ClickHouse), ready for SQL.
     pub fn sql(&self) -> String {
-        format!("{}.{}", ident(&self.schema), ident(&self.name))
+        match &self.warehouse {
+            Some(db) => format!("{}.{}", ident_ch(db), ident_ch(&self.name)),
+            None => format!("{}.{}", ident(&self.schema), ident(&self.name)),
+        }
     }
 
     pub fn label(&self) -> String {
@@ -54,6 +67,7 @@ pub fn tables(conn: &Connection) -> Result<Vec<TableInfo>> {
                 kind: r.get(2)?,
                 columns: r.get(3)?,
                 estimated_rows: r.get(4)?,
+                warehouse: None,
             })
         })?
         .collect::<std::result::Result<_, _>>()?;
@@ -78,20 +92,30 @@ pub struct View {
     pub filter: Option<String>,
     /// (column, descending)
     pub sort: Option<(String, bool)>,
+    /// Written for ClickHouse (the relation lives there).
+    pub clickhouse: bool,
 }
 
 impl View {
-    fn where_sql(&self) -> String {
+    fn name(&self, column: &str) -> String {
+        if self.clickhouse {
+            ident_ch(column)
+        } else {
+            ident(column)
+        }
+    }
+
+    pub(crate) fn where_sql(&self) -> String {
         self.filter
             .as_ref()
             .map_or_else(String::new, |f| format!(" WHERE ({f})"))
     }
 
-    fn order_sql(&self) -> String {
+    pub(crate) fn order_sql(&self) -> String {
         self.sort.as_ref().map_or_else(String::new, |(c, desc)| {
             format!(
                 " ORDER BY {} {} NULLS LAST",
-                ident(c),
+                self.name(c),
                 if *desc { "DESC" } else { "ASC" }
             )
         })
@@ -99,9 +123,12 @@ impl View {
 
     /// `column = value` for a cell (NULL → IS NULL), added to the filter with AND.
     pub fn and_equals(&mut self, column: &str, value: Option<&str>) {
-        let term = match value {
-            Some(v) => format!("CAST({} AS VARCHAR) = {}", ident(column), literal(v)),
-            None => format!("{} IS NULL", ident(column)),
+        let c = self.name(column);
+        let term = match (value, self.clickhouse) {
+            (Some(v), false) => format!("CAST({c} AS VARCHAR) = {}", literal(v)),
+            (Some(v), true) => format!("toString({c}) = {}", literal_ch(v)),
+            (None, false) => format!("{c} IS NULL"),
+            (None, true) => format!("isNull({c})"),
         };
         self.filter = Some(match self.filter.take() {
             Some(f) => format!("({f}) AND {term}"),
@@ -110,14 +137,20 @@ impl View {
     }
 }
 
-/// A user's filter must be one boolean expression: refuse statement separators and
-/// comments that could smuggle a second statement, and let DuckDB check the rest.
-pub fn check_filter(conn: &Connection, relation: &str, filter: &str) -> Result<()> {
+/// A user's filter must be one boolean expression: no statement separators or comments
+/// that could smuggle a second statement (the engine checks the rest).
+pub fn one_expression(filter: &str) -> Result<()> {
     if filter.contains(';') || filter.contains("--") || filter.contains("/*") {
         return Err(Error::Usage(
             "a filter is one SQL expression (no `;` or comments)".into(),
         ));
     }
+    Ok(())
+}
+
+/// `one_expression`, then DuckDB checks the filter against the relation.
+pub fn check_filter(conn: &Connection, relation: &str, filter: &str) -> Result<()> {
+    one_expression(filter)?;
     conn.prepare(&format!("SELECT count(*) FROM {relation} WHERE ({filter})"))
         .map_err(|e| Error::Usage(format!("filter: {e}")))?;
     Ok(())

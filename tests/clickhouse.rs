@@ -383,8 +383,35 @@ fn extraction_publishes_bronze_to_clickhouse() {
     }
 }
 
+/// Numbers rounded to cents (the two engines add floats in different orders), the wire
+/// steps (ClickHouse only) and the schema section (type names differ by engine) left out.
+fn comparable(mut v: serde_json::Value) -> serde_json::Value {
+    fn round(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                let x = (n.as_f64().unwrap() * 100.0).round() / 100.0;
+                *v = serde_json::json!(x);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(round),
+            serde_json::Value::Object(map) => map.values_mut().for_each(round),
+            _ => {}
+        }
+    }
+    if let Some(reports) = v.as_object_mut() {
+        for r in reports.values_mut() {
+            if let Some(r) = r.as_object_mut() {
+                r.remove("wire");
+                r.remove("schema");
+            }
+        }
+    }
+    round(&mut v);
+    v
+}
+
 /// `assay demo --warehouse clickhouse`: the same demo, its layers built on ClickHouse by
-/// ClickHouse-dialect models, gives the gold numbers the DuckDB demo gives.
+/// ClickHouse-dialect models, gives the gold numbers the DuckDB demo gives, and the same
+/// compare and explain numbers, with only the differing slices' rows crossing the wire.
 #[test]
 fn the_demo_builds_the_same_gold_on_clickhouse() {
     let db = format!("assay_demo_{}", std::process::id());
@@ -426,10 +453,10 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         &[
             "demo",
             "ch",
-            "--rows",
-            "5000",
             "--seed",
             "3",
+            "--rows",
+            "20000",
             "--warehouse",
             "clickhouse",
             "--clickhouse-url",
@@ -439,11 +466,106 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = assay(tmp.path(), &["demo", "dk", "--rows", "5000", "--seed", "3"]);
+    let out = assay(tmp.path(), &["demo", "dk", "--rows", "20000", "--seed", "3"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let on_clickhouse = totals_by_type(&tmp.path().join("ch"), true);
-    let on_duckdb = totals_by_type(&tmp.path().join("dk"), false);
+    let (ch, dk) = (tmp.path().join("ch"), tmp.path().join("dk"));
+    let on_clickhouse = totals_by_type(&ch, true);
+    let on_duckdb = totals_by_type(&dk, false);
     assert_eq!(on_clickhouse.len(), 4, "{on_clickhouse:?}");
     assert_eq!(on_clickhouse, on_duckdb);
+
+    let json = |ws: &std::path::Path, args: &[&str]| -> serde_json::Value {
+        let out = assay(ws, args);
+        // compare exits 1 when a measure is out of tolerance (the demo's is).
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+    };
+    let compare = ["compare", "revenue", "--format", "json"];
+    let (report_ch, report_dk) = (json(&ch, &compare), json(&dk, &compare));
+    assert_eq!(comparable(report_ch.clone()), comparable(report_dk.clone()));
+    let r = &report_ch["revenue"];
+    assert!(r["rows"]["changed"].as_i64().unwrap() > 0, "{r}");
+    assert!(r["rows"]["only_legacy"].as_i64().unwrap() > 0, "{r}");
+    assert!(r["rows"]["only_new"].as_i64().unwrap() > 1000, "{r}");
+    // Only the differing slices' rows travel: fewer than the table holds.
+    let new_rows = r["rows"]["new_rows"].as_u64().unwrap();
+    let steps = r["wire"].as_array().expect("wire steps on ClickHouse");
+    let fetched = steps
+        .iter()
+        .find(|s| s["step"].as_str().unwrap().starts_with("rows of "))
+        .expect("a fetch step");
+    let fetched_rows = fetched["rows"].as_u64().unwrap();
+    assert!(fetched_rows > 0 && fetched_rows < new_rows * 3 / 4, "{steps:?} of {new_rows}");
+    assert!(report_dk["revenue"].get("wire").is_none());
+
+    let explain = ["explain", "revenue", "--format", "json"];
+    let (causes_ch, causes_dk) = (json(&ch, &explain), json(&dk, &explain));
+    assert!(!causes_dk["causes"].as_array().unwrap().is_empty());
+    assert_eq!(comparable(causes_ch), comparable(causes_dk));
+
+    // The table text shows the wire steps.
+    let out = assay(&ch, &["compare", "revenue"]);
+    assert!(stdout(&out).contains("on the wire (ClickHouse)"), "{}", text(&out));
+
+    browsing_a_clickhouse_workspace(&ch, &db, r["rows"]["new_rows"].as_i64().unwrap());
     drop_all();
+}
+
+/// The workbench on a ClickHouse workspace: Layers lists ClickHouse's tables (and the
+/// cache's legacy exports), pages, filters and profiles them there; the SQL console asks
+/// ClickHouse read-only, so a write is refused.
+fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64) {
+    use assay::tui::harness::Harness;
+    use assay::tui::theme::Theme;
+    let mut h = Harness::open(ws, 100, 30, Theme::built_in("dark")).unwrap();
+    h.press("2");
+    let labels: Vec<String> = h.app.layers.tables.iter().map(|t| t.label()).collect();
+    for want in ["legacy.sales", "bronze.invoices", "silver.invoices", "gold.fct_sales"] {
+        assert!(labels.contains(&want.to_string()), "{want} not in {labels:?}");
+    }
+    let at = labels.iter().position(|l| l == "gold.fct_sales").unwrap();
+    assert_eq!(
+        h.app.layers.tables[at].warehouse.as_deref(),
+        Some(format!("{db}_gold").as_str())
+    );
+    h.press("g");
+    for _ in 0..at {
+        h.press("j");
+    }
+    h.press("enter");
+    let grid = h.app.layers.grid.as_ref().expect("the ClickHouse table opened");
+    assert_eq!(grid.total, fct_rows);
+    h.press("G");
+    let grid = h.app.layers.grid.as_ref().unwrap();
+    assert!(grid.row(grid.cursor).is_some(), "the last page came");
+    h.press("/");
+    h.type_text("invoice_type = 'CANCELLED'");
+    h.press("enter");
+    let grid = h.app.layers.grid.as_ref().unwrap();
+    assert!(grid.total > 0 && grid.total < fct_rows, "{}", grid.total);
+    h.press("i");
+    assert!(h.text().contains("~distinct"), "{}", h.text());
+
+    h.press("5");
+    h.type_text(&format!(
+        "SELECT invoice_type, count() AS n FROM {db}_gold.fct_sales GROUP BY invoice_type"
+    ));
+    h.press("f5");
+    let grid = h.app.sql.grid.as_ref().expect("a ClickHouse result");
+    assert_eq!(grid.total, 4);
+    h.press("ctrl-o");
+    for _ in 0..500 {
+        if h.app.sql.editor.lines().join("\n").is_empty() {
+            break;
+        }
+        h.press("backspace");
+    }
+    h.type_text(&format!("DROP TABLE {db}_gold.fct_sales"));
+    h.press("f5");
+    let (message, is_error) = h.app.status.clone().unwrap();
+    assert!(is_error && message.to_lowercase().contains("readonly"), "{message}");
+    let admin = ClickHouse::connect(&settings(URL, db)).unwrap();
+    admin
+        .query(&format!("SELECT count() FROM {db}_gold.fct_sales"))
+        .expect("the table is still there");
 }

@@ -166,6 +166,22 @@ pub fn print(name: &str, r: &Report, format: Format, min_share: f64) -> Result<(
         ])?;
         frame::write(&mut df, format, &mut out)?;
     }
+
+    if !r.wire.is_empty() {
+        heading("on the wire (ClickHouse)");
+        let mut df = frame::from_columns(vec![
+            text_column("step", &r.wire, |w| w.step.clone()),
+            Column::new(
+                "rows".into(),
+                r.wire.iter().map(|w| w.rows as i64).collect::<Vec<i64>>(),
+            ),
+            Column::new(
+                "bytes".into(),
+                r.wire.iter().map(|w| w.bytes as i64).collect::<Vec<i64>>(),
+            ),
+        ])?;
+        frame::write(&mut df, format, &mut out)?;
+    }
     Ok(())
 }
 

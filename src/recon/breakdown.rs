@@ -68,13 +68,16 @@ fn grouping_sets(n: usize) -> Vec<Vec<usize>> {
     sets
 }
 
-/// `measures` are (legacy column, index in the pair, total delta).
+/// `measures` are (legacy column, index in the pair, total delta). `extra_rows`, when given,
+/// is SQL of rows added to the joined ones: the dimension values `v0…` as text, then each
+/// measure's legacy and new amounts (rows a pushed-down compare knows only as group sums).
 pub fn breakdown(
     conn: &Connection,
     spec: &Spec,
     pair: &KeyedPair,
     values: &[String],
     measures: &[(String, usize, f64)],
+    extra_rows: Option<&str>,
 ) -> Result<(Vec<BreakdownRow>, Vec<NestedRow>)> {
     let (mut flat, mut nested) = (Vec::new(), Vec::new());
     if values.is_empty() || measures.is_empty() {
@@ -88,12 +91,21 @@ pub fn breakdown(
         .enumerate()
         .map(|(i, v)| format!("{v} AS v{i}"))
         .collect();
-    let sums: Vec<String> = measures
+    let amounts: Vec<String> = measures
         .iter()
-        .flat_map(|(_, mi, _)| {
+        .enumerate()
+        .flat_map(|(k, (_, mi, _))| {
             [
-                format!("coalesce(sum(CAST(a_{mi} AS DOUBLE)), 0)"),
-                format!("coalesce(sum(CAST(b_{mi} AS DOUBLE)), 0)"),
+                format!("CAST(a_{mi} AS DOUBLE) AS la_{k}"),
+                format!("CAST(b_{mi} AS DOUBLE) AS lb_{k}"),
+            ]
+        })
+        .collect();
+    let sums: Vec<String> = (0..measures.len())
+        .flat_map(|k| {
+            [
+                format!("coalesce(sum(la_{k}), 0)"),
+                format!("coalesce(sum(lb_{k}), 0)"),
             ]
         })
         .collect();
@@ -104,15 +116,22 @@ pub fn breakdown(
             format!("({})", cols.join(", "))
         })
         .collect();
+    let extra = extra_rows
+        .map(|e| format!(" UNION ALL SELECT * FROM ({e})"))
+        .unwrap_or_default();
     let grouped = format!(
-        "SELECT {vs}, GROUPING({gs}) AS g, {sums} FROM (SELECT {sel}, * FROM joined) GROUP BY GROUPING SETS ({sets})",
+        "SELECT {vs}, GROUPING({gs}) AS g, {sums} FROM parts GROUP BY GROUPING SETS ({sets})",
         vs = dims.join(", "),
         gs = dims.join(", "),
         sums = sums.join(", "),
-        sel = select.join(", "),
         sets = sets_sql.join(", ")
     );
-    let sql = format!("WITH joined AS ({}) {grouped}", pair.joined_rows_sql());
+    let sql = format!(
+        "WITH joined AS ({}), parts AS (SELECT {sel}, {amounts} FROM joined{extra}) {grouped}",
+        pair.joined_rows_sql(),
+        sel = select.join(", "),
+        amounts = amounts.join(", ")
+    );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {

@@ -1,10 +1,12 @@
 //! A comparison from `assay.toml`: import the legacy export, scope both sides to the
-//! companies, and compare by (company, keys).
+//! companies, and compare by (company, keys). With a ClickHouse warehouse the new side stays
+//! there and the compare is pushed down (`remote`).
 
 use super::equality::Rules;
 use super::relation::Relation;
+use super::remote;
 use super::report::{compare, Report, Spec};
-use crate::config::Workspace;
+use crate::config::{Comparison, WarehouseKind, Workspace};
 use crate::error::{Error, Result};
 use crate::legacy;
 use crate::sql::{ident, literal, qualified};
@@ -14,12 +16,100 @@ use crate::store::Store;
 pub const COMPANY: &str = "company";
 
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
-    let prepared = prepare(ws, store, name, only)?;
-    compare(store.conn(), &prepared)
+    Ok(prepare_and_compare(ws, store, name, only)?.1)
 }
 
-/// Both sides of a configured comparison, ready to compare or explain.
-pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
+/// Both sides, and the report over them (the TUI keeps the sides to drill into).
+pub fn prepare_and_compare(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+) -> Result<(Spec, Report)> {
+    if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
+        let pushed = remote::prepare(ws, store, name, only)?;
+        let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
+        return Ok((pushed.spec, report));
+    }
+    let spec = prepare(ws, store, name, only)?;
+    let report = compare(store.conn(), &spec)?;
+    Ok((spec, report))
+}
+
+/// A comparison's settings, the companies it covers and its legacy side in the cache.
+pub struct Scope<'a> {
+    pub name: String,
+    pub comparison: &'a Comparison,
+    pub companies: Vec<String>,
+    pub legacy: Relation,
+}
+
+impl Scope<'_> {
+    /// `IN (…)` list of the companies, for DuckDB.
+    pub fn company_list(&self) -> String {
+        self.companies
+            .iter()
+            .map(|c| literal(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The new side's company column among `columns`: `company`, else `_company`.
+    pub fn company_column<'c>(&self, columns: &'c [(String, String)]) -> Result<&'c str> {
+        let has = |n: &str| columns.iter().find(|(c, _)| c.eq_ignore_ascii_case(n));
+        has(COMPANY)
+            .or_else(|| has("_company"))
+            .map(|(c, _)| c.as_str())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "comparisons.{}.table: {} has no `company` or `_company` column",
+                    self.name, self.comparison.table
+                ))
+            })
+    }
+
+    /// Both sides ready to compare or explain.
+    pub fn spec(&self, legacy: Relation, new: Relation) -> Spec {
+        let cmp = self.comparison;
+        // Several companies: the company is the outermost dimension of every breakdown.
+        let mut dimensions = Vec::new();
+        if self.companies.len() > 1
+            && !cmp
+                .dimensions
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(COMPANY))
+        {
+            dimensions.push(COMPANY.to_string());
+        }
+        dimensions.extend(cmp.dimensions.iter().cloned());
+        let mut keys = vec![COMPANY.to_string()];
+        keys.extend(cmp.keys.iter().cloned());
+        Spec {
+            legacy,
+            new,
+            keys,
+            map: cmp
+                .columns
+                .iter()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect(),
+            measures: cmp.measures.clone(),
+            dimensions,
+            skip: cmp.skip.clone(),
+            rules: Rules {
+                absolute: cmp.tolerance.absolute,
+                relative: cmp.tolerance.relative,
+                normalize_text: cmp.normalize_text,
+                null_equals_empty: cmp.null_equals_empty,
+                timezone: cmp.timezone.clone(),
+            },
+        }
+    }
+}
+
+/// The comparison's scope: its companies (all of the workspace's unless it names some, cut
+/// to `only`), with their legacy exports imported into the cache.
+pub fn scope<'a>(ws: &'a Workspace, store: &Store, name: &str, only: &[String]) -> Result<Scope<'a>> {
     let cmp = ws.config.comparisons.get(name).ok_or_else(|| {
         Error::Usage(format!(
             "unknown comparison `{name}`; known: {}",
@@ -49,75 +139,51 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     for company in &companies {
         legacy::import(ws, store, &cmp.legacy, company, false)?;
     }
-    let conn = store.conn();
     let in_list = companies
         .iter()
         .map(|c| literal(c))
         .collect::<Vec<_>>()
         .join(", ");
-    let legacy_rel = Relation::describe(
-        conn,
+    let legacy = Relation::describe(
+        store.conn(),
         &format!(
             "(SELECT * EXCLUDE (_company, _source), _company AS {company} FROM legacy.{table} WHERE _company IN ({in_list}))",
             company = ident(COMPANY),
             table = ident(&cmp.legacy)
         ),
     )?;
-    let table = Relation::describe(conn, &qualified(&cmp.table)).map_err(|e| {
+    Ok(Scope {
+        name: name.to_string(),
+        comparison: cmp,
+        companies,
+        legacy,
+    })
+}
+
+/// Both sides of a configured comparison, ready to compare or explain. With a ClickHouse
+/// warehouse the new side is the rows of the slices that differ, fetched into the cache.
+pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
+    if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
+        return Ok(remote::prepare(ws, store, name, only)?.spec);
+    }
+    let scope = scope(ws, store, name, only)?;
+    let conn = store.conn();
+    let table = Relation::describe(conn, &qualified(&scope.comparison.table)).map_err(|e| {
         Error::Runtime(format!(
             "comparisons.{name}.table: {e} (has it been built?)"
         ))
     })?;
-    let company_col = if table.find(COMPANY).is_some() {
-        COMPANY
-    } else if table.find("_company").is_some() {
-        "_company"
-    } else {
-        return Err(Error::Usage(format!(
-            "comparisons.{name}.table: {} has no `company` or `_company` column",
-            cmp.table
-        )));
-    };
-    let new_rel = Relation::describe(
+    let company_col = scope.company_column(&table.columns)?.to_string();
+    let new = Relation::describe(
         conn,
         &format!(
             "(SELECT * EXCLUDE ({col}), {col} AS {company} FROM {t} WHERE {col} IN ({in_list}))",
-            col = ident(company_col),
+            col = ident(&company_col),
             company = ident(COMPANY),
-            t = qualified(&cmp.table)
+            t = qualified(&scope.comparison.table),
+            in_list = scope.company_list()
         ),
     )?;
-    // Several companies: the company is the outermost dimension of every breakdown.
-    let mut dimensions = Vec::new();
-    if companies.len() > 1
-        && !cmp
-            .dimensions
-            .iter()
-            .any(|d| d.eq_ignore_ascii_case(COMPANY))
-    {
-        dimensions.push(COMPANY.to_string());
-    }
-    dimensions.extend(cmp.dimensions.iter().cloned());
-    let mut keys = vec![COMPANY.to_string()];
-    keys.extend(cmp.keys.iter().cloned());
-    Ok(Spec {
-        legacy: legacy_rel,
-        new: new_rel,
-        keys,
-        map: cmp
-            .columns
-            .iter()
-            .map(|(a, b)| (a.clone(), b.clone()))
-            .collect(),
-        measures: cmp.measures.clone(),
-        dimensions,
-        skip: cmp.skip.clone(),
-        rules: Rules {
-            absolute: cmp.tolerance.absolute,
-            relative: cmp.tolerance.relative,
-            normalize_text: cmp.normalize_text,
-            null_equals_empty: cmp.null_equals_empty,
-            timezone: cmp.timezone.clone(),
-        },
-    })
+    let legacy = scope.legacy.clone();
+    Ok(scope.spec(legacy, new))
 }

@@ -27,20 +27,31 @@ const ENOUGH: f64 = 0.8;
 /// Largest number of distinct values for a column to be tried as a dimension.
 const MAX_CARDINALITY: i64 = 50;
 
+/// Whether a new-side column may serve as a dimension: text, a date or a flag, and not a
+/// key, a measure or assay's own (`_…`).
+pub fn may_explain(spec: &Spec, name: &str, ty: &str) -> bool {
+    let skip = spec
+        .keys
+        .iter()
+        .chain(&spec.measures)
+        .any(|k| k.eq_ignore_ascii_case(name))
+        || name.starts_with('_');
+    let kind_ok = ty.eq_ignore_ascii_case("VARCHAR")
+        || ty.eq_ignore_ascii_case("DATE")
+        || ty.eq_ignore_ascii_case("BOOLEAN");
+    kind_ok && !skip
+}
+
+/// Whether `distinct` values are few enough (and more than one) for a dimension.
+pub fn few_enough(distinct: i64) -> bool {
+    distinct > 1 && distinct <= MAX_CARDINALITY
+}
+
 /// Columns of the new side with few distinct values (and not keys or measures).
 pub fn low_cardinality_columns(conn: &Connection, spec: &Spec) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for (name, ty) in &spec.new.columns {
-        let skip = spec
-            .keys
-            .iter()
-            .chain(&spec.measures)
-            .any(|k| k.eq_ignore_ascii_case(name))
-            || name.starts_with('_');
-        let kind_ok = ty.eq_ignore_ascii_case("VARCHAR")
-            || ty.eq_ignore_ascii_case("DATE")
-            || ty.eq_ignore_ascii_case("BOOLEAN");
-        if skip || !kind_ok {
+        if !may_explain(spec, name, ty) {
             continue;
         }
         let n: i64 = conn.query_row(
@@ -52,7 +63,7 @@ pub fn low_cardinality_columns(conn: &Connection, spec: &Spec) -> Result<Vec<Str
             [],
             |r| r.get(0),
         )?;
-        if n > 1 && n <= MAX_CARDINALITY {
+        if few_enough(n) {
             out.push(name.clone());
         }
     }
@@ -60,9 +71,22 @@ pub fn low_cardinality_columns(conn: &Connection, spec: &Spec) -> Result<Vec<Str
 }
 
 pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Result<Vec<Cause>> {
+    let candidates = low_cardinality_columns(conn, spec)?;
+    explain_with(conn, spec, measure, top, candidates)
+}
+
+/// Explain with the candidate dimensions beyond the comparison's already chosen (a
+/// pushed-down compare counts them where the new side lives).
+pub fn explain_with(
+    conn: &Connection,
+    spec: &Spec,
+    measure: &str,
+    top: usize,
+    candidates: Vec<String>,
+) -> Result<Vec<Cause>> {
     let new_name = |c: &str| spec.new_name(c);
     let mut dims: Vec<String> = spec.dimensions.iter().map(|d| new_name(d)).collect();
-    for d in low_cardinality_columns(conn, spec)? {
+    for d in candidates {
         if !dims.iter().any(|x| x.eq_ignore_ascii_case(&d)) {
             dims.push(d);
         }

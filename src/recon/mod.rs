@@ -10,6 +10,7 @@ pub mod equality;
 pub mod explain;
 pub mod pushdown;
 pub mod relation;
+pub mod remote;
 pub mod report;
 pub mod rows;
 pub mod schema;

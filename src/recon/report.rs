@@ -74,6 +74,36 @@ pub struct Report {
     pub breakdown: Vec<BreakdownRow>,
     pub nested: Vec<NestedRow>,
     pub samples: Samples,
+    /// What crossed the wire, step by step, when the new side was compared where it lives
+    /// (a ClickHouse warehouse); absent for a compare inside the cache.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wire: Vec<WireStep>,
+}
+
+/// One step of a pushed-down compare: what it asked the warehouse, and what came back.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WireStep {
+    pub step: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// What a compare knows beyond the rows of its two relations: a pushed-down compare fetches
+/// only the slices that differ, and knows the rest from group sums.
+#[derive(Debug, Clone, Default)]
+pub struct Beyond {
+    /// (rows, sum of each measure) of the whole legacy and new sides.
+    pub legacy_totals: Option<(i64, Vec<f64>)>,
+    pub new_totals: Option<(i64, Vec<f64>)>,
+    pub duplicate_keys_legacy: Option<i64>,
+    pub duplicate_keys_new: Option<i64>,
+    /// Rows on both sides, equal in every compared column, that were not fetched.
+    pub matched: i64,
+    /// Per compared column (legacy name): NULLs among those rows on each side.
+    pub nulls: Vec<(String, i64, i64)>,
+    /// Rows for the breakdown beside the joined ones (see `breakdown`).
+    pub breakdown_rows: Option<String>,
+    pub wire: Vec<WireStep>,
 }
 
 impl Report {
@@ -83,7 +113,7 @@ impl Report {
 }
 
 /// Row count and the sum of each measure, in one scan of a side.
-fn totals(conn: &Connection, rel: &Relation, measures: &[String]) -> Result<(i64, Vec<f64>)> {
+pub(crate) fn totals(conn: &Connection, rel: &Relation, measures: &[String]) -> Result<(i64, Vec<f64>)> {
     let mut select = vec!["count(*)".to_string()];
     select.extend(
         measures
@@ -102,7 +132,7 @@ fn totals(conn: &Connection, rel: &Relation, measures: &[String]) -> Result<(i64
     )?)
 }
 
-fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<i64> {
+pub(crate) fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<i64> {
     let list = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
     Ok(conn.query_row(
         &format!(
@@ -118,6 +148,11 @@ fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<
 pub const SAMPLE_ROWS: usize = 5;
 
 pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
+    compare_with(conn, spec, &Beyond::default())
+}
+
+/// The report over the spec's relations, completed by what is known `beyond` them.
+pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<Report> {
     let mut pair = spec.keyed_pair()?;
     let values = dimension_values(spec, &mut pair)?;
     if pair.columns.is_empty() {
@@ -131,10 +166,16 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         let (name, _) = spec.new.require(&spec.new_name(m), "the new side")?;
         new_measures.push(name.clone());
     }
-    let (legacy_rows, legacy_sums) = stage("totals (legacy)", || {
-        totals(conn, &spec.legacy, &spec.measures)
-    })?;
-    let (new_rows, new_sums) = stage("totals (new)", || totals(conn, &spec.new, &new_measures))?;
+    let (legacy_rows, legacy_sums) = match &beyond.legacy_totals {
+        Some(t) => t.clone(),
+        None => stage("totals (legacy)", || {
+            totals(conn, &spec.legacy, &spec.measures)
+        })?,
+    };
+    let (new_rows, new_sums) = match &beyond.new_totals {
+        Some(t) => t.clone(),
+        None => stage("totals (new)", || totals(conn, &spec.new, &new_measures))?,
+    };
     let measures: Vec<MeasureTotal> = spec
         .measures
         .iter()
@@ -159,13 +200,28 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
     let mut rows = summary.rows;
     rows.legacy_rows = legacy_rows;
     rows.new_rows = new_rows;
-    rows.duplicate_keys_legacy = stage("duplicate keys (legacy)", || {
-        duplicate_keys(conn, &spec.legacy, &spec.keys)
-    })?;
+    rows.matched += beyond.matched;
+    let mut columns = summary.columns;
+    for c in &mut columns {
+        c.perfect_match += beyond.matched;
+        if let Some((_, a, b)) = beyond.nulls.iter().find(|(n, _, _)| n == &c.name) {
+            c.null_in_a += a;
+            c.null_in_b += b;
+        }
+    }
+    rows.duplicate_keys_legacy = match beyond.duplicate_keys_legacy {
+        Some(n) => n,
+        None => stage("duplicate keys (legacy)", || {
+            duplicate_keys(conn, &spec.legacy, &spec.keys)
+        })?,
+    };
     let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    rows.duplicate_keys_new = stage("duplicate keys (new)", || {
-        duplicate_keys(conn, &spec.new, &new_keys)
-    })?;
+    rows.duplicate_keys_new = match beyond.duplicate_keys_new {
+        Some(n) => n,
+        None => stage("duplicate keys (new)", || {
+            duplicate_keys(conn, &spec.new, &new_keys)
+        })?,
+    };
 
     let breakdown_measures: Vec<(String, usize, f64)> = measures
         .iter()
@@ -178,7 +234,14 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         })
         .collect();
     let (breakdown, nested) = stage("breakdowns", || {
-        breakdown(conn, spec, &pair, &values, &breakdown_measures)
+        breakdown(
+            conn,
+            spec,
+            &pair,
+            &values,
+            &breakdown_measures,
+            beyond.breakdown_rows.as_deref(),
+        )
     })?;
     let mut ignore = spec.keys.clone();
     ignore.extend(spec.skip.iter().cloned());
@@ -186,10 +249,11 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
         schema_version: SCHEMA_VERSION,
         measures,
         rows,
-        columns: summary.columns,
+        columns,
         schema: changes(&spec.legacy, &spec.new, &spec.map, &ignore),
         breakdown,
         nested,
         samples: summary.samples,
+        wire: beyond.wire.clone(),
     })
 }

@@ -47,10 +47,7 @@ impl Harness {
         for lane in LANES {
             lanes.insert(
                 lane,
-                LaneState {
-                    store: store.sibling()?,
-                    drill: None,
-                },
+                LaneState::new(store.sibling()?),
             );
         }
         let terminal = Terminal::new(TestBackend::new(width, height))

@@ -5,13 +5,16 @@
 use polars::prelude::DataFrame;
 
 use crate::browse::{self, TableInfo, View};
+use crate::config::WarehouseKind;
+use crate::warehouse::browse as remote_browse;
+use crate::warehouse::ClickHouse;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Event, Selection};
 use crate::freshness;
 use crate::recon::configured;
 use crate::recon::explain::{explain, Cause};
-use crate::recon::report::{compare, Report};
+use crate::recon::report::Report;
 use crate::recon::workbench::{class_matches, DrillBase, DrillRow, SideRow};
 use crate::store::{utc_now, Store};
 
@@ -167,7 +170,22 @@ pub enum Payload {
 pub struct LaneState {
     pub store: Store,
     pub drill: Option<DrillBase>,
+    /// The lane's ClickHouse client, connected on first use in a ClickHouse workspace.
+    pub warehouse: Option<ClickHouse>,
 }
+
+impl LaneState {
+    pub fn new(store: Store) -> LaneState {
+        LaneState {
+            store,
+            drill: None,
+            warehouse: None,
+        }
+    }
+}
+
+/// Rows of a ClickHouse answer the SQL console keeps (in the cache, to page).
+const SQL_ROWS_CAP: u64 = 100_000;
 
 /// The name of the SQL console's result view (on the SQL lane's connection).
 pub const SQL_RESULT: &str = "sql_result";
@@ -181,20 +199,56 @@ pub fn execute(
     cancel: &Cancel,
     events: &(dyn Fn(Event) + Sync),
 ) -> Result<Payload> {
+    let reads_warehouse = matches!(
+        job,
+        Job::Tables | Job::Open { .. } | Job::Page { .. } | Job::Profile { .. } | Job::Sql { .. }
+    );
+    if reads_warehouse
+        && ws.config.warehouse.kind == WarehouseKind::Clickhouse
+        && lane.warehouse.is_none()
+    {
+        lane.warehouse = Some(ClickHouse::connect(&ws.config.warehouse)?);
+    }
+    let warehouse = lane.warehouse.as_ref();
+    // A relation written for ClickHouse is browsed there (read-only).
+    let remote = |relation: &str| warehouse.filter(|_| browse::in_warehouse(relation));
     let conn = lane.store.conn();
     match job {
         Job::Freshness => Ok(Payload::Freshness(freshness::report(ws, conn, utc_now())?)),
-        Job::Tables => Ok(Payload::Tables(browse::tables(conn)?)),
+        Job::Tables => {
+            let mut tables = browse::tables(conn)?;
+            if let Some(ch) = warehouse {
+                // The layers live in ClickHouse; the cache keeps the legacy exports.
+                tables.retain(|t| t.schema == "legacy");
+                tables.extend(remote_browse::tables(ch)?);
+            }
+            Ok(Payload::Tables(tables))
+        }
         Job::Open {
             relation,
             view,
             limit,
         } => {
-            if let Some(f) = &view.filter {
-                browse::check_filter(conn, relation, f)?;
-            }
-            let total = browse::count(conn, relation, view)?;
-            let page = browse::page(conn, relation, view, 0, *limit)?;
+            let (total, page) = match remote(relation) {
+                Some(ch) => {
+                    if let Some(f) = &view.filter {
+                        remote_browse::check_filter(ch, relation, f)?;
+                    }
+                    (
+                        remote_browse::count(ch, relation, view)?,
+                        remote_browse::page(ch, relation, view, 0, *limit)?,
+                    )
+                }
+                None => {
+                    if let Some(f) = &view.filter {
+                        browse::check_filter(conn, relation, f)?;
+                    }
+                    (
+                        browse::count(conn, relation, view)?,
+                        browse::page(conn, relation, view, 0, *limit)?,
+                    )
+                }
+            };
             Ok(Payload::Opened { total, page })
         }
         Job::Page {
@@ -205,15 +259,30 @@ pub fn execute(
             ..
         } => Ok(Payload::Page {
             offset: *offset,
-            page: browse::page(conn, relation, view, *offset, *limit)?,
+            page: match remote(relation) {
+                Some(ch) => remote_browse::page(ch, relation, view, *offset, *limit)?,
+                None => browse::page(conn, relation, view, *offset, *limit)?,
+            },
         }),
-        Job::Profile { relation, column } => Ok(Payload::Profile {
-            summary: browse::profile(conn, relation)?,
-            top: column
-                .as_ref()
-                .map(|c| browse::top_values(conn, relation, c, 5))
-                .transpose()?,
-        }),
+        Job::Profile { relation, column } => match remote(relation) {
+            Some(ch) => {
+                let columns = ch.result_columns(&format!("SELECT * FROM {relation} LIMIT 0"))?;
+                Ok(Payload::Profile {
+                    summary: remote_browse::profile(ch, relation, &columns)?,
+                    top: column
+                        .as_ref()
+                        .map(|c| remote_browse::top_values(ch, relation, c, 5))
+                        .transpose()?,
+                })
+            }
+            None => Ok(Payload::Profile {
+                summary: browse::profile(conn, relation)?,
+                top: column
+                    .as_ref()
+                    .map(|c| browse::top_values(conn, relation, c, 5))
+                    .transpose()?,
+            }),
+        },
         Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
             ws,
             &lane.store,
@@ -224,8 +293,7 @@ pub fn execute(
         Job::PrepareCompare { name, company } => {
             let only: Vec<String> = company.iter().cloned().collect();
             lane.drill = None;
-            let spec = configured::prepare(ws, &lane.store, name, &only)?;
-            let report = compare(conn, &spec)?;
+            let (spec, report) = configured::prepare_and_compare(ws, &lane.store, name, &only)?;
             let measure = spec
                 .measures
                 .first()
@@ -292,7 +360,10 @@ pub fn execute(
                 columns: base.columns.clone(),
             })
         }
-        Job::Sql { text, limit } => run_sql(conn, text, *limit),
+        Job::Sql { text, limit } => match warehouse {
+            Some(ch) => run_sql_on_warehouse(ch, conn, text, *limit),
+            None => run_sql(conn, text, *limit),
+        },
     }
 }
 
@@ -300,6 +371,30 @@ fn drill_base(lane: &LaneState) -> Result<&DrillBase> {
     lane.drill
         .as_ref()
         .ok_or_else(|| Error::Usage("no comparison is open".into()))
+}
+
+/// In a ClickHouse workspace the console asks ClickHouse, read-only; the answer (up to
+/// `SQL_ROWS_CAP` rows) lands in a temporary table of the cache, paged by the grid.
+fn run_sql_on_warehouse(
+    ch: &ClickHouse,
+    conn: &duckdb::Connection,
+    text: &str,
+    limit: u64,
+) -> Result<Payload> {
+    let text = text.trim().trim_end_matches(';').trim();
+    if text.is_empty() {
+        return Err(Error::Usage("nothing to run".into()));
+    }
+    let table = format!("{SQL_RESULT}_rows");
+    remote_browse::query_into_cache(ch, conn, &table, text, SQL_ROWS_CAP)?;
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP VIEW {SQL_RESULT} AS SELECT * FROM {}",
+        crate::sql::ident(&table)
+    ))?;
+    let view = View::default();
+    let total = browse::count(conn, SQL_RESULT, &view)?;
+    let page = browse::page(conn, SQL_RESULT, &view, 0, limit)?;
+    Ok(Payload::SqlRows { total, page })
 }
 
 /// A query becomes a temporary view paged by the grid; other statements just run.

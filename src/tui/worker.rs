@@ -40,10 +40,7 @@ impl Worker {
                 lane,
                 Slot {
                     interrupt: lane_store.interrupt_handle(),
-                    state: Arc::new(Mutex::new(LaneState {
-                        store: lane_store,
-                        drill: None,
-                    })),
+                    state: Arc::new(Mutex::new(LaneState::new(lane_store))),
                     cancel: Cancel::new(),
                     running: None,
                     pending: None,

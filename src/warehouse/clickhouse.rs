@@ -172,6 +172,52 @@ impl ClickHouse {
         ))
     }
 
+    /// The columns of `table` (`db.table`, unquoted) as (name, ClickHouse type), in order.
+    pub fn describe(&self, table: &str) -> Result<Vec<(String, String)>> {
+        let (frame, _) = self.query_readonly(&format!("DESCRIBE TABLE {}", ident_ch(table)))?;
+        Ok(crate::frame::to_cells(&frame)
+            .into_iter()
+            .filter_map(|row| Some((row.first()?.clone()?, row.get(1)?.clone()?)))
+            .collect())
+    }
+
+    /// The (name, type) of each column a query returns, from its header (ask with LIMIT 0).
+    pub fn result_columns(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        let query = self.client.query(sql).with_setting("readonly", "2");
+        let body = self.run(sql, async move {
+            let mut cursor = query.fetch_bytes("TSVWithNamesAndTypes")?;
+            cursor.collect().await
+        })?;
+        let text = String::from_utf8_lossy(&body);
+        let mut lines = text.split('\n');
+        let names = lines.next().unwrap_or_default().split('\t');
+        let types = lines.next().unwrap_or_default().split('\t');
+        Ok(names
+            .zip(types)
+            .filter_map(|(n, t)| Some((unescape(n)?, unescape(t)?)))
+            .collect())
+    }
+
+    /// A read-only query's result in `format` (e.g. CSVWithNames) written to `file`, for
+    /// DuckDB to read; what crossed the wire.
+    pub fn fetch_to_file(&self, sql: &str, format: &str, file: &Path) -> Result<Wire> {
+        let query = self.client.query(sql).with_setting("readonly", "2");
+        let format = format.to_string();
+        let (body, received) = self.run(sql, async move {
+            let mut cursor = query.fetch_bytes(format)?;
+            let body = cursor.collect().await?;
+            Ok((body, cursor.received_bytes()))
+        })?;
+        std::fs::write(file, &body)
+            .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", file.display())))?;
+        let lines = memchr::memchr_iter(b'\n', &body).count() as u64;
+        Ok(Wire {
+            // The header line is not a row.
+            rows: lines.saturating_sub(1),
+            bytes: received,
+        })
+    }
+
     /// Stream a CSV file (with a header; NULL written as `\N`, which ClickHouse's CSV reads
     /// as NULL where an empty field would be '') into `table`, in 1 MB sends of one INSERT.
     pub fn load_csv(&self, table: &str, file: &Path) -> Result<Wire> {

@@ -2,6 +2,7 @@
 //! default), or ClickHouse when the data outgrows one machine.
 
 pub mod bronze;
+pub mod browse;
 pub mod clickhouse;
 
 pub use self::clickhouse::{ClickHouse, Wire};

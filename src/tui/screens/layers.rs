@@ -61,6 +61,8 @@ impl LayersScreen {
                 (t.sql(), t.label())
             }
         };
+        let mut view = view;
+        view.clickhouse = crate::browse::in_warehouse(&relation);
         self.opening = Some((relation.clone(), title, view.clone()));
         Job::Open {
             relation,

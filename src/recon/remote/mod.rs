@@ -1,0 +1,381 @@
+//! A configured comparison whose new side lives in a ClickHouse warehouse, computed without
+//! pulling the table: each side sums its slices where it lives (ClickHouse for the new side,
+//! the cache for the legacy export); slices whose sums agree are matched rows; only the rows
+//! of the slices that differ are fetched into the cache, a page of slices at a time, and
+//! compared there exactly as a local compare would. Totals, NULL counts and the breakdown
+//! of the agreeing slices come from group sums. Every step records what crossed the wire.
+
+pub mod canonical;
+pub mod fetch;
+pub mod slices;
+
+use canonical::{Dialect, Part};
+use slices::SideShape;
+
+use super::configured::{scope, Scope, COMPANY};
+use super::relation::Relation;
+use super::report::{duplicate_keys, Beyond, Spec, WireStep};
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::sql::{ident, literal};
+use crate::store::Store;
+use crate::trace::stage;
+use crate::warehouse::clickhouse::ident_ch;
+use crate::warehouse::{qualify_layers, ClickHouse, Wire};
+
+/// The cache's temporary table of fetched rows.
+pub const FETCHED: &str = "assay_remote_new";
+const DIFFERING: &str = "assay_remote_slices";
+const GROUPS: &str = "assay_remote_groups";
+/// Slice names per fetch (keeps each statement far below ClickHouse's max_query_size).
+const SLICES_PER_PAGE: usize = 300;
+/// Rows a key-hash bucket should hold.
+const ROWS_PER_BUCKET: i64 = 2_000;
+
+/// A pushed-down comparison: the spec over the differing slices, and what is known beyond.
+pub struct Pushed {
+    pub spec: Spec,
+    pub beyond: Beyond,
+    /// Columns of the new side with few distinct values (counted by ClickHouse), for explain.
+    pub low_cardinality: Vec<String>,
+}
+
+fn step(wire: &mut Vec<WireStep>, what: impl Into<String>, w: Wire) {
+    wire.push(WireStep {
+        step: what.into(),
+        rows: w.rows,
+        bytes: w.bytes,
+    });
+}
+
+/// The new side where it lives: `(SELECT … FROM db.table WHERE company IN …)`.
+struct RemoteTable {
+    /// Columns as fetched: the table's, its company column last and named `company`.
+    columns: Vec<(String, String)>,
+    from: String,
+}
+
+fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
+    let cmp = scope.comparison;
+    let table = qualify_layers(ch.database(), &cmp.table);
+    let described = ch.describe(&table).map_err(|e| {
+        Error::Runtime(format!(
+            "comparisons.{}.table: {e} (has it been built?)",
+            scope.name
+        ))
+    })?;
+    let company_col = scope.company_column(&described)?.to_string();
+    let mut columns: Vec<(String, String)> = described
+        .iter()
+        .filter(|(n, _)| n != &company_col)
+        .cloned()
+        .collect();
+    let company_type = described
+        .iter()
+        .find(|(n, _)| n == &company_col)
+        .map(|(_, t)| t.clone())
+        .unwrap_or_else(|| "String".into());
+    columns.push((COMPANY.to_string(), company_type));
+    let list: Vec<String> = scope
+        .companies
+        .iter()
+        .map(|c| Dialect::ClickHouse.string(c))
+        .collect();
+    let select: Vec<String> = described
+        .iter()
+        .filter(|(n, _)| n != &company_col)
+        .map(|(n, _)| ident_ch(n))
+        .chain([format!("{} AS {}", ident_ch(&company_col), ident_ch(COMPANY))])
+        .collect();
+    Ok(RemoteTable {
+        from: format!(
+            "(SELECT {} FROM {} WHERE {} IN ({}))",
+            select.join(", "),
+            ident_ch(&table),
+            ident_ch(&company_col),
+            list.join(", ")
+        ),
+        columns,
+    })
+}
+
+/// Fetch what differs and describe the rest; see the module's comment.
+pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Pushed> {
+    let scope = scope(ws, store, name, only)?;
+    let ch = ClickHouse::connect(&ws.config.warehouse)?;
+    let conn = store.conn();
+    let remote = remote_table(&ch, &scope)?;
+    fetch::create_table(conn, FETCHED, &remote.columns)?;
+    let new = Relation::describe(conn, &ident(FETCHED))?;
+    let full = scope.spec(scope.legacy.clone(), new.clone());
+    let pair = full.keyed_pair()?;
+    let rules = full.rules.clone();
+    let mut wire = Vec::new();
+
+    // Both sides described in their own dialect, column by column of the pair.
+    let type_of = |rel: &Relation, n: &str| {
+        rel.find(n)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| "VARCHAR".into())
+    };
+    let legacy_keys: Vec<&str> = full.keys.iter().map(String::as_str).collect();
+    let new_key_names: Vec<String> = full.keys.iter().map(|k| full.new_name(k)).collect();
+    let new_keys: Vec<&str> = new_key_names.iter().map(String::as_str).collect();
+    let mut legacy_columns = Vec::new();
+    let mut new_columns = Vec::new();
+    for (x, y) in &pair.columns {
+        let (tx, ty) = (type_of(&full.legacy, x), type_of(&new, y));
+        legacy_columns.push((Part::of(x, &tx, &ty), tx.clone()));
+        new_columns.push((Part::of(y, &ty, &tx), ty));
+    }
+    let paired = |d: &String| {
+        pair.columns
+            .iter()
+            .position(|(x, _)| x.eq_ignore_ascii_case(d))
+    };
+    let dim_at: Vec<usize> = full.dimensions.iter().filter_map(paired).collect();
+    let legacy_side = SideShape {
+        dialect: Dialect::DuckDb,
+        from: full.legacy.sql.clone(),
+        keys: legacy_keys,
+        dims: dim_at.iter().map(|&i| legacy_columns[i].0).collect(),
+        columns: legacy_columns.clone(),
+        measures: full.measures.iter().map(String::as_str).collect(),
+    };
+    let new_measures: Vec<String> = full.measures.iter().map(|m| full.new_name(m)).collect();
+    let new_side = SideShape {
+        dialect: Dialect::ClickHouse,
+        from: remote.from.clone(),
+        keys: new_keys.clone(),
+        dims: dim_at.iter().map(|&i| new_columns[i].0).collect(),
+        columns: new_columns.clone(),
+        measures: new_measures.iter().map(String::as_str).collect(),
+    };
+
+    // How finely to cut: the legacy side's rows per dimension slice, counted locally.
+    let (legacy_rows, dimension_slices): (i64, i64) = conn.query_row(
+        &format!(
+            "SELECT count(*), count(DISTINCT {}) FROM {}",
+            legacy_side.slice_id(0, &rules),
+            legacy_side.from
+        ),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let chars = slices::bucket_chars(legacy_rows, dimension_slices, ROWS_PER_BUCKET);
+    let legacy_sums = stage("slices (legacy)", || {
+        slices::local(conn, &legacy_side, chars, &rules)
+    })?;
+    let (new_sums, w) = stage("slices (ClickHouse)", || {
+        slices::remote(&ch, &new_side, chars, &rules)
+    })?;
+    step(&mut wire, "slice sums", w);
+    let verdict = slices::judge(&legacy_sums, &new_sums, pair.columns.len());
+
+    // The differing slices' rows, a page of slices at a time.
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {} (id VARCHAR)",
+        ident(DIFFERING)
+    ))?;
+    for page in verdict.differing.chunks(1000) {
+        let values: Vec<String> = page.iter().map(|id| format!("({})", literal(id))).collect();
+        conn.execute_batch(&format!(
+            "INSERT INTO {} VALUES {}",
+            ident(DIFFERING),
+            values.join(", ")
+        ))?;
+    }
+    let fetched_columns: Vec<String> = remote.columns.iter().map(|(n, _)| ident_ch(n)).collect();
+    let mut fetched = Wire::default();
+    stage("rows of differing slices", || -> Result<()> {
+        for page in verdict.differing.chunks(SLICES_PER_PAGE) {
+            let ids: Vec<String> = page.iter().map(|i| Dialect::ClickHouse.string(i)).collect();
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} IN ({})",
+                fetched_columns.join(", "),
+                remote.from,
+                new_side.slice_id(chars, &rules),
+                ids.join(", ")
+            );
+            let w = fetch::append(&ch, conn, FETCHED, &remote.columns, &sql)?;
+            fetched.rows += w.rows;
+            fetched.bytes += w.bytes;
+        }
+        Ok(())
+    })?;
+    step(
+        &mut wire,
+        format!(
+            "rows of {} differing slices (of {})",
+            verdict.differing.len(),
+            verdict.slices
+        ),
+        fetched,
+    );
+
+    let (dup_new, w) = duplicate_keys_remote(&ch, &remote.from, &new_keys)?;
+    step(&mut wire, "duplicate keys", w);
+    let (groups, w) = breakdown_groups(&ch, conn, &full, &remote)?;
+    step(&mut wire, "breakdown groups", w);
+    let (low_cardinality, w) = low_cardinality_remote(&ch, &full, &remote)?;
+    step(&mut wire, "distinct values", w);
+
+    let restricted = Relation::describe(
+        conn,
+        &format!(
+            "(SELECT * FROM {} WHERE {} IN (SELECT id FROM {}))",
+            full.legacy.sql,
+            legacy_side.slice_id(chars, &rules),
+            ident(DIFFERING)
+        ),
+    )?;
+    let nulls = pair
+        .columns
+        .iter()
+        .zip(&verdict.nulls)
+        .map(|((x, _), (a, b))| (x.clone(), *a, *b))
+        .collect();
+    let measures = full.measures.len();
+    let beyond = Beyond {
+        legacy_totals: Some(slices::totals(&legacy_sums, measures)),
+        new_totals: Some(slices::totals(&new_sums, measures)),
+        duplicate_keys_legacy: Some(duplicate_keys(conn, &full.legacy, &full.keys)?),
+        duplicate_keys_new: Some(dup_new),
+        matched: verdict.matched,
+        nulls,
+        breakdown_rows: groups,
+        wire,
+    };
+    let spec = scope.spec(restricted, new);
+    Ok(Pushed {
+        spec,
+        beyond,
+        low_cardinality,
+    })
+}
+
+fn duplicate_keys_remote(ch: &ClickHouse, from: &str, keys: &[&str]) -> Result<(i64, Wire)> {
+    let list: Vec<String> = keys.iter().map(|k| ident_ch(k)).collect();
+    let (frame, wire) = ch.query_readonly(&format!(
+        "SELECT count() AS n FROM (SELECT {l} FROM {from} GROUP BY {l} HAVING count() > 1)",
+        l = list.join(", ")
+    ))?;
+    let n = crate::frame::to_cells(&frame)
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok((n, wire))
+}
+
+/// The agreeing slices' share of the breakdown: ClickHouse's sums by every dimension, less
+/// those of the fetched rows (whose part the keyed join supplies). Agreeing rows hold the
+/// same amounts on both sides, so legacy and new are equal there.
+fn breakdown_groups(
+    ch: &ClickHouse,
+    conn: &duckdb::Connection,
+    spec: &Spec,
+    remote: &RemoteTable,
+) -> Result<(Option<String>, Wire)> {
+    if spec.dimensions.is_empty() || spec.measures.is_empty() {
+        return Ok((None, Wire::default()));
+    }
+    let dims: Vec<String> = spec.dimensions.iter().map(|d| spec.new_name(d)).collect();
+    let measures: Vec<String> = spec.measures.iter().map(|m| spec.new_name(m)).collect();
+    let mut columns: Vec<(String, String)> = (0..dims.len())
+        .map(|i| (format!("v{i}"), "Nullable(String)".to_string()))
+        .collect();
+    columns.extend((0..measures.len()).map(|k| (format!("m{k}"), "Float64".to_string())));
+    let mut select: Vec<String> = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("toString({}) AS v{i}", ident_ch(d)))
+        .collect();
+    select.extend(
+        measures
+            .iter()
+            .enumerate()
+            .map(|(k, m)| format!("sum(toFloat64({})) AS m{k}", ident_ch(m))),
+    );
+    let group: Vec<String> = (0..dims.len()).map(|i| format!("v{i}")).collect();
+    fetch::create_table(conn, GROUPS, &columns)?;
+    let wire = fetch::append(
+        ch,
+        conn,
+        GROUPS,
+        &columns,
+        &format!(
+            "SELECT {} FROM {} GROUP BY {}",
+            select.join(", "),
+            remote.from,
+            group.join(", ")
+        ),
+    )?;
+    let local_select: Vec<String> = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("CAST({} AS VARCHAR) AS v{i}", ident(d)))
+        .chain(
+            measures
+                .iter()
+                .enumerate()
+                .map(|(k, m)| format!("sum(CAST({} AS DOUBLE)) AS m{k}", ident(m))),
+        )
+        .collect();
+    let on: Vec<String> = (0..dims.len())
+        .map(|i| format!("g.v{i} IS NOT DISTINCT FROM f.v{i}"))
+        .collect();
+    let out: Vec<String> = (0..dims.len())
+        .map(|i| format!("g.v{i}"))
+        .chain((0..measures.len()).flat_map(|k| {
+            let rest = format!("g.m{k} - coalesce(f.m{k}, 0)");
+            [rest.clone(), rest]
+        }))
+        .collect();
+    let sql = format!(
+        "SELECT {out} FROM {groups} AS g LEFT JOIN (SELECT {local} FROM {fetched} GROUP BY ALL) AS f ON {on}",
+        out = out.join(", "),
+        groups = ident(GROUPS),
+        local = local_select.join(", "),
+        fetched = ident(FETCHED),
+        on = on.join(" AND ")
+    );
+    Ok((Some(sql), wire))
+}
+
+/// The new side's text and date columns with 2–50 distinct values, counted by ClickHouse.
+fn low_cardinality_remote(ch: &ClickHouse, spec: &Spec, remote: &RemoteTable) -> Result<(Vec<String>, Wire)> {
+    let candidates: Vec<&String> = spec
+        .new
+        .columns
+        .iter()
+        .filter(|(n, t)| {
+            super::explain::may_explain(spec, n, t)
+        })
+        .map(|(n, _)| n)
+        .collect();
+    if candidates.is_empty() {
+        return Ok((Vec::new(), Wire::default()));
+    }
+    let select: Vec<String> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("uniqExact({}) AS u{i}", ident_ch(c)))
+        .collect();
+    let (frame, wire) = ch.query_readonly(&format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        remote.from
+    ))?;
+    let counts = crate::frame::to_cells(&frame).into_iter().next().unwrap_or_default();
+    let chosen = candidates
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, n)| {
+            let n: i64 = n.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            super::explain::few_enough(n)
+        })
+        .map(|(c, _)| c.clone())
+        .collect();
+    Ok((chosen, wire))
+}
