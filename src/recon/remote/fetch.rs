@@ -12,10 +12,11 @@ use crate::warehouse::{ClickHouse, Wire};
 /// faithful match: enums, arrays, UUIDs and the like compare as their text).
 pub fn duck_type(ch_type: &str) -> String {
     let mut t = ch_type.trim();
-    for wrapper in ["Nullable(", "LowCardinality("] {
-        while let Some(inner) = t.strip_prefix(wrapper) {
-            t = inner.strip_suffix(')').unwrap_or(inner);
-        }
+    while let Some(inner) = t
+        .strip_prefix("Nullable(")
+        .or_else(|| t.strip_prefix("LowCardinality("))
+    {
+        t = inner.strip_suffix(')').unwrap_or(inner);
     }
     let decimal = |p: u32, rest: &str| -> String {
         let scale = rest.trim_end_matches(')').trim();
@@ -117,6 +118,7 @@ mod tests {
         assert_eq!(duck_type("Nullable(Decimal(18, 2))"), "DECIMAL(18,2)");
         assert_eq!(duck_type("Decimal64(4)"), "DECIMAL(18,4)");
         assert_eq!(duck_type("LowCardinality(Nullable(String))"), "VARCHAR");
+        assert_eq!(duck_type("LowCardinality(Nullable(Int64))"), "BIGINT");
         assert_eq!(duck_type("DateTime('Europe/Paris')"), "TIMESTAMP");
         assert_eq!(duck_type("Nullable(Date)"), "DATE");
         assert_eq!(duck_type("UInt8"), "UTINYINT");

@@ -85,7 +85,11 @@ fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
         .iter()
         .filter(|(n, _)| n != &company_col)
         .map(|(n, _)| ident_ch(n))
-        .chain([format!("{} AS {}", ident_ch(&company_col), ident_ch(COMPANY))])
+        .chain([if company_col == COMPANY {
+            ident_ch(COMPANY)
+        } else {
+            format!("{} AS {}", ident_ch(&company_col), ident_ch(COMPANY))
+        }])
         .collect();
     Ok(RemoteTable {
         from: format!(
