@@ -2,10 +2,10 @@
 
 use polars::prelude::Column;
 
+use crate::config::WarehouseKind;
 use crate::error::{Error, Result};
 use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::recon::configured;
-use crate::config::WarehouseKind;
 use crate::recon::explain::{explain, explain_with};
 use crate::recon::remote;
 use crate::store::Store;
@@ -34,7 +34,12 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
             let store = Store::open(&ws.cache_path())?;
             if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
                 let pushed = remote::prepare(&ws, &store, name, &args.sides.company)?;
-                (store, pushed.spec, name.clone(), Some(pushed.low_cardinality))
+                (
+                    store,
+                    pushed.spec,
+                    name.clone(),
+                    Some(pushed.low_cardinality),
+                )
             } else {
                 let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
                 (store, spec, name.clone(), None)

@@ -109,7 +109,12 @@ impl Scope<'_> {
 
 /// The comparison's scope: its companies (all of the workspace's unless it names some, cut
 /// to `only`), with their legacy exports imported into the cache.
-pub fn scope<'a>(ws: &'a Workspace, store: &Store, name: &str, only: &[String]) -> Result<Scope<'a>> {
+pub fn scope<'a>(
+    ws: &'a Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+) -> Result<Scope<'a>> {
     let cmp = ws.config.comparisons.get(name).ok_or_else(|| {
         Error::Usage(format!(
             "unknown comparison `{name}`; known: {}",

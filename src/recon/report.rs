@@ -113,7 +113,11 @@ impl Report {
 }
 
 /// Row count and the sum of each measure, in one scan of a side.
-pub(crate) fn totals(conn: &Connection, rel: &Relation, measures: &[String]) -> Result<(i64, Vec<f64>)> {
+pub(crate) fn totals(
+    conn: &Connection,
+    rel: &Relation,
+    measures: &[String],
+) -> Result<(i64, Vec<f64>)> {
     let mut select = vec!["count(*)".to_string()];
     select.extend(
         measures

@@ -45,10 +45,7 @@ impl Harness {
         let store = Store::open(&ws.cache_path())?;
         let mut lanes = BTreeMap::new();
         for lane in LANES {
-            lanes.insert(
-                lane,
-                LaneState::new(store.sibling()?),
-            );
+            lanes.insert(lane, LaneState::new(store.sibling()?));
         }
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;

@@ -6,8 +6,6 @@ use polars::prelude::DataFrame;
 
 use crate::browse::{self, TableInfo, View};
 use crate::config::WarehouseKind;
-use crate::warehouse::browse as remote_browse;
-use crate::warehouse::ClickHouse;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Event, Selection};
@@ -17,6 +15,8 @@ use crate::recon::explain::{explain, Cause};
 use crate::recon::report::Report;
 use crate::recon::workbench::{class_matches, DrillBase, DrillRow, SideRow};
 use crate::store::{utc_now, Store};
+use crate::warehouse::browse as remote_browse;
+use crate::warehouse::ClickHouse;
 
 /// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -384,6 +384,19 @@ fn run_sql_on_warehouse(
     let text = text.trim().trim_end_matches(';').trim();
     if text.is_empty() {
         return Err(Error::Usage("nothing to run".into()));
+    }
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    if !matches!(first.as_str(), "SELECT" | "WITH") {
+        // SHOW, DESCRIBE, EXISTS answer small; anything that writes is refused by the server.
+        let (page, _) = ch.query_readonly(text)?;
+        return Ok(Payload::SqlRows {
+            total: page.height() as i64,
+            page,
+        });
     }
     let table = format!("{SQL_RESULT}_rows");
     remote_browse::query_into_cache(ch, conn, &table, text, SQL_ROWS_CAP)?;

@@ -78,8 +78,10 @@ fn where_sql(view: &View) -> String {
 /// The filter is one expression that ClickHouse accepts on the relation.
 pub fn check_filter(ch: &ClickHouse, relation: &str, filter: &str) -> Result<()> {
     one_expression(filter)?;
-    ch.query_readonly(&format!("SELECT 1 FROM {relation} WHERE ({filter}) LIMIT 0"))
-        .map_err(|e| Error::Usage(format!("filter: {e}")))?;
+    ch.query_readonly(&format!(
+        "SELECT 1 FROM {relation} WHERE ({filter}) LIMIT 0"
+    ))
+    .map_err(|e| Error::Usage(format!("filter: {e}")))?;
     Ok(())
 }
 
@@ -123,11 +125,11 @@ pub fn profile(ch: &ClickHouse, relation: &str, columns: &[(String, String)]) ->
         select.push(format!("toString(min({c})) AS lo{i}"));
         select.push(format!("toString(max({c})) AS hi{i}"));
     }
-    let (frame, _) = ch.query_readonly(&format!(
-        "SELECT {} FROM {relation}",
-        select.join(", ")
-    ))?;
-    let row = frame::to_cells(&frame).into_iter().next().unwrap_or_default();
+    let (frame, _) = ch.query_readonly(&format!("SELECT {} FROM {relation}", select.join(", ")))?;
+    let row = frame::to_cells(&frame)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let at = |i: usize| row.get(i).cloned().flatten();
     let number = |i: usize| at(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let total = number(0);
@@ -164,7 +166,12 @@ pub fn profile(ch: &ClickHouse, relation: &str, columns: &[(String, String)]) ->
 }
 
 /// The most frequent values of a column with their counts.
-pub fn top_values(ch: &ClickHouse, relation: &str, column: &str, limit: usize) -> Result<DataFrame> {
+pub fn top_values(
+    ch: &ClickHouse,
+    relation: &str,
+    column: &str,
+    limit: usize,
+) -> Result<DataFrame> {
     Ok(ch
         .query_readonly(&format!(
             "SELECT toString({c}) AS value, count() AS rows FROM {relation} \

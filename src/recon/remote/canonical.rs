@@ -49,9 +49,9 @@ impl Dialect {
 
     fn number(self, e: &str) -> String {
         match self {
-            Dialect::DuckDb => format!(
-                "CAST(CAST(round(CAST({e} AS DOUBLE) * {SCALE}) AS BIGINT) AS VARCHAR)"
-            ),
+            Dialect::DuckDb => {
+                format!("CAST(CAST(round(CAST({e} AS DOUBLE) * {SCALE}) AS BIGINT) AS VARCHAR)")
+            }
             Dialect::ClickHouse => format!("toString(toInt64(round(toFloat64({e}) * {SCALE})))"),
         }
     }
@@ -129,7 +129,11 @@ pub fn value_text(d: Dialect, part: &Part, rules: &Rules) -> String {
     if rules.normalize_text {
         e = d.normalised(&e);
     }
-    let null = if rules.null_equals_empty { "" } else { NULL_MARK };
+    let null = if rules.null_equals_empty {
+        ""
+    } else {
+        NULL_MARK
+    };
     d.if_null(&e, null)
 }
 
@@ -143,7 +147,13 @@ pub fn key_text(d: Dialect, keys: &[&str]) -> String {
 }
 
 /// A slice's name: its dimension values' canonical text and a bucket of the key's hash.
-pub fn slice_id(d: Dialect, dims: &[Part], keys: &[&str], bucket_chars: usize, rules: &Rules) -> String {
+pub fn slice_id(
+    d: Dialect,
+    dims: &[Part],
+    keys: &[&str],
+    bucket_chars: usize,
+    rules: &Rules,
+) -> String {
     let mut parts: Vec<String> = dims.iter().map(|p| value_text(d, p, rules)).collect();
     if bucket_chars > 0 {
         parts.push(d.md5_prefix(&key_text(d, keys), bucket_chars));
@@ -191,15 +201,50 @@ mod tests {
             ..Rules::default()
         };
         let from = "SELECT 12.3::DOUBLE AS x, 12.30::DECIMAL(18,2) AS y, '  North ' AS b, NULL::VARCHAR AS n, DATE '2024-01-05' AS d";
-        let x = value_text(Dialect::DuckDb, &Part { name: "x", numeric: true }, &rules);
-        let y = value_text(Dialect::DuckDb, &Part { name: "y", numeric: true }, &rules);
+        let x = value_text(
+            Dialect::DuckDb,
+            &Part {
+                name: "x",
+                numeric: true,
+            },
+            &rules,
+        );
+        let y = value_text(
+            Dialect::DuckDb,
+            &Part {
+                name: "y",
+                numeric: true,
+            },
+            &rules,
+        );
         assert_eq!(duck(&x, from), "123000");
         assert_eq!(duck(&y, from), "123000");
-        let b = value_text(Dialect::DuckDb, &Part { name: "b", numeric: false }, &rules);
+        let b = value_text(
+            Dialect::DuckDb,
+            &Part {
+                name: "b",
+                numeric: false,
+            },
+            &rules,
+        );
         assert_eq!(duck(&b, from), "north");
-        let n = value_text(Dialect::DuckDb, &Part { name: "n", numeric: false }, &rules);
+        let n = value_text(
+            Dialect::DuckDb,
+            &Part {
+                name: "n",
+                numeric: false,
+            },
+            &rules,
+        );
         assert_eq!(duck(&n, from), NULL_MARK);
-        let d = value_text(Dialect::DuckDb, &Part { name: "d", numeric: false }, &Rules::default());
+        let d = value_text(
+            Dialect::DuckDb,
+            &Part {
+                name: "d",
+                numeric: false,
+            },
+            &Rules::default(),
+        );
         assert_eq!(duck(&d, from), "2024-01-05");
         // md5('abc') starts 90015098: 0x90015098 = 2416005272 (ClickHouse gives the same).
         let h = Dialect::DuckDb.md5_u32("'abc'");
@@ -211,7 +256,14 @@ mod tests {
     #[test]
     fn clickhouse_forms_quote_with_backticks() {
         let rules = Rules::default();
-        let e = value_text(Dialect::ClickHouse, &Part { name: "a`b", numeric: false }, &rules);
+        let e = value_text(
+            Dialect::ClickHouse,
+            &Part {
+                name: "a`b",
+                numeric: false,
+            },
+            &rules,
+        );
         assert!(e.contains("toString(`a\\`b`)"), "{e}");
         assert!(slice_id(Dialect::ClickHouse, &[], &["k"], 2, &rules).contains("MD5"));
     }

@@ -144,7 +144,7 @@ mod tests {
         ];
         create_table(&conn, "t", &cols).unwrap();
         conn.execute_batch(&insert_csv_sql("t", &path.to_string_lossy(), &cols))
-        .unwrap();
+            .unwrap();
         let rows: Vec<(i64, Option<String>, Option<String>)> = conn
             .prepare("SELECT k, s, CAST(x AS VARCHAR) FROM t ORDER BY k")
             .unwrap()

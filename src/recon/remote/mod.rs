@@ -348,14 +348,16 @@ fn breakdown_groups(
 }
 
 /// The new side's text and date columns with 2–50 distinct values, counted by ClickHouse.
-fn low_cardinality_remote(ch: &ClickHouse, spec: &Spec, remote: &RemoteTable) -> Result<(Vec<String>, Wire)> {
+fn low_cardinality_remote(
+    ch: &ClickHouse,
+    spec: &Spec,
+    remote: &RemoteTable,
+) -> Result<(Vec<String>, Wire)> {
     let candidates: Vec<&String> = spec
         .new
         .columns
         .iter()
-        .filter(|(n, t)| {
-            super::explain::may_explain(spec, n, t)
-        })
+        .filter(|(n, t)| super::explain::may_explain(spec, n, t))
         .map(|(n, _)| n)
         .collect();
     if candidates.is_empty() {
@@ -371,7 +373,10 @@ fn low_cardinality_remote(ch: &ClickHouse, spec: &Spec, remote: &RemoteTable) ->
         select.join(", "),
         remote.from
     ))?;
-    let counts = crate::frame::to_cells(&frame).into_iter().next().unwrap_or_default();
+    let counts = crate::frame::to_cells(&frame)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let chosen = candidates
         .into_iter()
         .zip(counts)

@@ -101,14 +101,24 @@ impl SliceSums {
 pub type Sums = BTreeMap<String, SliceSums>;
 
 /// The legacy side's slices, summed in the cache.
-pub fn local(conn: &Connection, side: &SideShape, bucket_chars: usize, rules: &Rules) -> Result<Sums> {
+pub fn local(
+    conn: &Connection,
+    side: &SideShape,
+    bucket_chars: usize,
+    rules: &Rules,
+) -> Result<Sums> {
     let sql = side.sums_sql(bucket_chars, rules);
     let frame = crate::frame::query(conn, &sql, [])?;
     Ok(collect(&frame, side.measures.len()))
 }
 
 /// The new side's slices, summed by ClickHouse (read-only); only the sums travel.
-pub fn remote(ch: &ClickHouse, side: &SideShape, bucket_chars: usize, rules: &Rules) -> Result<(Sums, Wire)> {
+pub fn remote(
+    ch: &ClickHouse,
+    side: &SideShape,
+    bucket_chars: usize,
+    rules: &Rules,
+) -> Result<(Sums, Wire)> {
     let (frame, wire) = ch.query_readonly(&side.sums_sql(bucket_chars, rules))?;
     Ok((collect(&frame, side.measures.len()), wire))
 }
