@@ -381,15 +381,7 @@ fn run_sql_on_warehouse(
     text: &str,
     limit: u64,
 ) -> Result<Payload> {
-    let text = text.trim().trim_end_matches(';').trim();
-    if text.is_empty() {
-        return Err(Error::Usage("nothing to run".into()));
-    }
-    let first = text
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
+    let (text, first) = statement(text)?;
     if !matches!(first.as_str(), "SELECT" | "WITH") {
         // SHOW, DESCRIBE, EXISTS answer small; anything that writes is refused by the server.
         let (page, _) = ch.query_readonly(text)?;
@@ -410,8 +402,8 @@ fn run_sql_on_warehouse(
     Ok(Payload::SqlRows { total, page })
 }
 
-/// A query becomes a temporary view paged by the grid; other statements just run.
-fn run_sql(conn: &duckdb::Connection, text: &str, limit: u64) -> Result<Payload> {
+/// The console's text without a trailing `;`, and its first word in capitals.
+fn statement(text: &str) -> Result<(&str, String)> {
     let text = text.trim().trim_end_matches(';').trim();
     if text.is_empty() {
         return Err(Error::Usage("nothing to run".into()));
@@ -421,6 +413,12 @@ fn run_sql(conn: &duckdb::Connection, text: &str, limit: u64) -> Result<Payload>
         .next()
         .unwrap_or_default()
         .to_ascii_uppercase();
+    Ok((text, first))
+}
+
+/// A query becomes a temporary view paged by the grid; other statements just run.
+fn run_sql(conn: &duckdb::Connection, text: &str, limit: u64) -> Result<Payload> {
+    let (text, first) = statement(text)?;
     if matches!(
         first.as_str(),
         "SELECT" | "WITH" | "FROM" | "VALUES" | "TABLE"
