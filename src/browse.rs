@@ -10,11 +10,69 @@ use polars::prelude::DataFrame;
 use crate::error::{Error, Result};
 use crate::frame;
 use crate::sql::{ident, literal};
+use crate::warehouse::browse as remote;
 use crate::warehouse::clickhouse::{ident_ch, literal_ch};
+use crate::warehouse::ClickHouse;
 
 /// Whether a relation names a ClickHouse table (see the module's comment).
 pub fn in_warehouse(relation: &str) -> bool {
     relation.starts_with('`')
+}
+
+/// Where a relation is browsed: the cache, or the ClickHouse warehouse it lives in.
+#[derive(Clone, Copy)]
+pub enum Browser<'a> {
+    Cache(&'a Connection),
+    Warehouse(&'a ClickHouse),
+}
+
+impl<'a> Browser<'a> {
+    /// The warehouse for a relation written for it (when there is one), else the cache.
+    pub fn for_relation(
+        relation: &str,
+        cache: &'a Connection,
+        warehouse: Option<&'a ClickHouse>,
+    ) -> Self {
+        match warehouse {
+            Some(ch) if in_warehouse(relation) => Browser::Warehouse(ch),
+            _ => Browser::Cache(cache),
+        }
+    }
+
+    pub fn check_filter(self, relation: &str, filter: &str) -> Result<()> {
+        match self {
+            Browser::Cache(conn) => check_filter(conn, relation, filter),
+            Browser::Warehouse(ch) => remote::check_filter(ch, relation, filter),
+        }
+    }
+
+    pub fn count(self, relation: &str, view: &View) -> Result<i64> {
+        match self {
+            Browser::Cache(conn) => count(conn, relation, view),
+            Browser::Warehouse(ch) => remote::count(ch, relation, view),
+        }
+    }
+
+    pub fn page(self, relation: &str, view: &View, offset: u64, limit: u64) -> Result<DataFrame> {
+        match self {
+            Browser::Cache(conn) => page(conn, relation, view, offset, limit),
+            Browser::Warehouse(ch) => remote::page(ch, relation, view, offset, limit),
+        }
+    }
+
+    pub fn profile(self, relation: &str) -> Result<DataFrame> {
+        match self {
+            Browser::Cache(conn) => profile(conn, relation),
+            Browser::Warehouse(ch) => remote::profile(ch, relation),
+        }
+    }
+
+    pub fn top_values(self, relation: &str, column: &str, limit: usize) -> Result<DataFrame> {
+        match self {
+            Browser::Cache(conn) => top_values(conn, relation, column, limit),
+            Browser::Warehouse(ch) => remote::top_values(ch, relation, column, limit),
+        }
+    }
 }
 
 pub const LAYERS: [&str; 4] = ["legacy", "bronze", "silver", "gold"];

@@ -2,12 +2,10 @@
 
 use polars::prelude::Column;
 
-use crate::config::WarehouseKind;
 use crate::error::{Error, Result};
 use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::recon::configured;
-use crate::recon::explain::{explain, explain_with};
-use crate::recon::remote;
+use crate::recon::explain::explain;
 use crate::store::Store;
 
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
@@ -27,29 +25,18 @@ pub struct ExplainArgs {
 }
 
 pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
-    // With a ClickHouse warehouse the candidate dimensions are counted there.
-    let (store, spec, label, candidates) = match &args.name {
+    let (store, spec, label) = match &args.name {
         Some(name) => {
             let ws = super::workspace(dir)?;
             let store = Store::open(&ws.cache_path())?;
-            if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
-                let pushed = remote::prepare(&ws, &store, name, &args.sides.company)?;
-                (
-                    store,
-                    pushed.spec,
-                    name.clone(),
-                    Some(pushed.low_cardinality),
-                )
-            } else {
-                let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
-                (store, spec, name.clone(), None)
-            }
+            let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
+            (store, spec, name.clone())
         }
         None => {
             let base = base_dir(dir)?;
             let store = adhoc_store(&base)?;
             let spec = adhoc_spec(&store, &args.sides, &base)?;
-            (store, spec, "adhoc".to_string(), None)
+            (store, spec, "adhoc".to_string())
         }
     };
     // --measure picks the measure to explain; the comparison's first by default.
@@ -60,10 +47,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
         .or(spec.measures.first())
         .cloned()
         .ok_or_else(|| Error::Usage(format!("{label}: no measure to explain (give --measure)")))?;
-    let causes = match candidates {
-        Some(c) => explain_with(store.conn(), &spec, &measure, args.top, c)?,
-        None => explain(store.conn(), &spec, &measure, args.top)?,
-    };
+    let causes = explain(store.conn(), &spec, &measure, args.top)?;
     if args.format == Format::Json {
         let value = serde_json::json!({
             "schema_version": crate::recon::report::SCHEMA_VERSION,

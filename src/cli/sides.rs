@@ -96,6 +96,7 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
         measures: args.measure.clone(),
         dimensions: args.dimension.clone(),
         skip: Vec::new(),
+        dimension_candidates: None,
         rules: Rules {
             absolute: args.tolerance,
             timezone: args.timezone.clone(),

@@ -96,6 +96,7 @@ impl Scope<'_> {
             measures: cmp.measures.clone(),
             dimensions,
             skip: cmp.skip.clone(),
+            dimension_candidates: None,
             rules: Rules {
                 absolute: cmp.tolerance.absolute,
                 relative: cmp.tolerance.relative,

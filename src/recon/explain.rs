@@ -71,19 +71,10 @@ pub fn low_cardinality_columns(conn: &Connection, spec: &Spec) -> Result<Vec<Str
 }
 
 pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Result<Vec<Cause>> {
-    let candidates = low_cardinality_columns(conn, spec)?;
-    explain_with(conn, spec, measure, top, candidates)
-}
-
-/// Explain with the candidate dimensions beyond the comparison's already chosen (a
-/// pushed-down compare counts them where the new side lives).
-pub fn explain_with(
-    conn: &Connection,
-    spec: &Spec,
-    measure: &str,
-    top: usize,
-    candidates: Vec<String>,
-) -> Result<Vec<Cause>> {
+    let candidates = match &spec.dimension_candidates {
+        Some(counted) => counted.clone(),
+        None => low_cardinality_columns(conn, spec)?,
+    };
     let new_name = |c: &str| spec.new_name(c);
     let mut dims: Vec<String> = spec.dimensions.iter().map(|d| new_name(d)).collect();
     for d in candidates {

@@ -29,6 +29,9 @@ pub struct Spec {
     pub dimensions: Vec<String>,
     pub skip: Vec<String>,
     pub rules: Rules,
+    /// Explain's extra dimensions (new-side columns with few distinct values) when they were
+    /// counted where the new side lives; None: explain counts them on `new`.
+    pub dimension_candidates: Option<Vec<String>>,
 }
 
 impl Spec {

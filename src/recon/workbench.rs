@@ -295,6 +295,7 @@ mod tests {
             dimensions: vec!["kind".into(), "branch".into()],
             skip: vec![],
             rules: Rules::default(),
+            dimension_candidates: None,
         };
         DrillBase::build(conn, spec, "amount", "drill_test").unwrap()
     }

@@ -158,6 +158,7 @@ pub fn tui_bench(
             "month".into(),
         ],
         skip: Vec::new(),
+        dimension_candidates: None,
         rules: Rules::default(),
     };
     let start = Instant::now();

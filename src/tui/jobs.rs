@@ -4,7 +4,7 @@
 
 use polars::prelude::DataFrame;
 
-use crate::browse::{self, TableInfo, View};
+use crate::browse::{self, Browser, TableInfo, View};
 use crate::config::WarehouseKind;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
@@ -210,9 +210,9 @@ pub fn execute(
         lane.warehouse = Some(ClickHouse::connect(&ws.config.warehouse)?);
     }
     let warehouse = lane.warehouse.as_ref();
-    // A relation written for ClickHouse is browsed there (read-only).
-    let remote = |relation: &str| warehouse.filter(|_| browse::in_warehouse(relation));
     let conn = lane.store.conn();
+    // A relation written for ClickHouse is browsed there (read-only).
+    let browser = |relation: &str| Browser::for_relation(relation, conn, warehouse);
     match job {
         Job::Freshness => Ok(Payload::Freshness(freshness::report(ws, conn, utc_now())?)),
         Job::Tables => {
@@ -229,26 +229,12 @@ pub fn execute(
             view,
             limit,
         } => {
-            let (total, page) = match remote(relation) {
-                Some(ch) => {
-                    if let Some(f) = &view.filter {
-                        remote_browse::check_filter(ch, relation, f)?;
-                    }
-                    (
-                        remote_browse::count(ch, relation, view)?,
-                        remote_browse::page(ch, relation, view, 0, *limit)?,
-                    )
-                }
-                None => {
-                    if let Some(f) = &view.filter {
-                        browse::check_filter(conn, relation, f)?;
-                    }
-                    (
-                        browse::count(conn, relation, view)?,
-                        browse::page(conn, relation, view, 0, *limit)?,
-                    )
-                }
-            };
+            let at = browser(relation);
+            if let Some(f) = &view.filter {
+                at.check_filter(relation, f)?;
+            }
+            let total = at.count(relation, view)?;
+            let page = at.page(relation, view, 0, *limit)?;
             Ok(Payload::Opened { total, page })
         }
         Job::Page {
@@ -259,30 +245,18 @@ pub fn execute(
             ..
         } => Ok(Payload::Page {
             offset: *offset,
-            page: match remote(relation) {
-                Some(ch) => remote_browse::page(ch, relation, view, *offset, *limit)?,
-                None => browse::page(conn, relation, view, *offset, *limit)?,
-            },
+            page: browser(relation).page(relation, view, *offset, *limit)?,
         }),
-        Job::Profile { relation, column } => match remote(relation) {
-            Some(ch) => {
-                let columns = ch.result_columns(&format!("SELECT * FROM {relation} LIMIT 0"))?;
-                Ok(Payload::Profile {
-                    summary: remote_browse::profile(ch, relation, &columns)?,
-                    top: column
-                        .as_ref()
-                        .map(|c| remote_browse::top_values(ch, relation, c, 5))
-                        .transpose()?,
-                })
-            }
-            None => Ok(Payload::Profile {
-                summary: browse::profile(conn, relation)?,
+        Job::Profile { relation, column } => {
+            let at = browser(relation);
+            Ok(Payload::Profile {
+                summary: at.profile(relation)?,
                 top: column
                     .as_ref()
-                    .map(|c| browse::top_values(conn, relation, c, 5))
+                    .map(|c| at.top_values(relation, c, 5))
                     .transpose()?,
-            }),
-        },
+            })
+        }
         Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
             ws,
             &lane.store,

@@ -71,10 +71,6 @@ pub fn tables(ch: &ClickHouse) -> Result<Vec<TableInfo>> {
     Ok(out)
 }
 
-fn where_sql(view: &View) -> String {
-    view.where_sql()
-}
-
 /// The filter is one expression that ClickHouse accepts on the relation.
 pub fn check_filter(ch: &ClickHouse, relation: &str, filter: &str) -> Result<()> {
     one_expression(filter)?;
@@ -86,15 +82,12 @@ pub fn check_filter(ch: &ClickHouse, relation: &str, filter: &str) -> Result<()>
 }
 
 pub fn count(ch: &ClickHouse, relation: &str, view: &View) -> Result<i64> {
-    let (frame, _) = ch.query_readonly(&format!(
-        "SELECT count() AS n FROM {relation}{}",
-        where_sql(view)
-    ))?;
-    Ok(frame::to_cells(&frame)
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
+    Ok(ch
+        .query_number(&format!(
+            "SELECT count() AS n FROM {relation}{}",
+            view.where_sql()
+        ))?
+        .0)
 }
 
 /// Rows `offset .. offset + limit` as the view orders and filters them (`LIMIT o, n`:
@@ -109,14 +102,15 @@ pub fn page(
     Ok(ch
         .query_readonly(&format!(
             "SELECT * FROM {relation}{}{} LIMIT {offset}, {limit}",
-            where_sql(view),
+            view.where_sql(),
             view.order_sql()
         ))?
         .0)
 }
 
 /// One row per column, as the cache's profile: type, count, nulls %, ~distinct, min, max.
-pub fn profile(ch: &ClickHouse, relation: &str, columns: &[(String, String)]) -> Result<DataFrame> {
+pub fn profile(ch: &ClickHouse, relation: &str) -> Result<DataFrame> {
+    let columns = ch.result_columns(&format!("SELECT * FROM {relation} LIMIT 0"))?;
     let mut select = vec!["count() AS n".to_string()];
     for (i, (name, _)) in columns.iter().enumerate() {
         let c = ident_ch(name);

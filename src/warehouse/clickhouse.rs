@@ -151,25 +151,42 @@ impl ClickHouse {
         self.fetch(sql, true)
     }
 
+    /// A read-only query answering one number (a count), and what crossed the wire.
+    pub fn query_number(&self, sql: &str) -> Result<(i64, Wire)> {
+        let (frame, wire) = self.query_readonly(sql)?;
+        let n = crate::frame::to_cells(&frame)
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok((n, wire))
+    }
+
     fn fetch(&self, sql: &str, readonly: bool) -> Result<(DataFrame, Wire)> {
+        let (body, received) = self.fetch_raw(sql, "TSVWithNamesAndTypes", readonly)?;
+        let frame = parse_tsv(&String::from_utf8_lossy(&body))?;
+        let rows = frame.height() as u64;
+        Ok((
+            frame,
+            Wire {
+                rows,
+                bytes: received,
+            },
+        ))
+    }
+
+    /// A query's whole answer in `format`, and the bytes received.
+    fn fetch_raw(&self, sql: &str, format: &str, readonly: bool) -> Result<(bytes::Bytes, u64)> {
         let mut query = self.client.query(sql);
         if readonly {
             query = query.with_setting("readonly", "2");
         }
-        let (bytes, received) = self.run(sql, async move {
-            let mut cursor = query.fetch_bytes("TSVWithNamesAndTypes")?;
+        let format = format.to_string();
+        self.run(sql, async move {
+            let mut cursor = query.fetch_bytes(format)?;
             let body = cursor.collect().await?;
             Ok((body, cursor.received_bytes()))
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let frame = parse_tsv(&text)?;
-        Ok((
-            frame.clone(),
-            Wire {
-                rows: frame.height() as u64,
-                bytes: received,
-            },
-        ))
+        })
     }
 
     /// The columns of `table` (`db.table`, unquoted) as (name, ClickHouse type), in order.
@@ -183,39 +200,19 @@ impl ClickHouse {
 
     /// The (name, type) of each column a query returns, from its header (ask with LIMIT 0).
     pub fn result_columns(&self, sql: &str) -> Result<Vec<(String, String)>> {
-        let query = self.client.query(sql).with_setting("readonly", "2");
-        let body = self.run(sql, async move {
-            let mut cursor = query.fetch_bytes("TSVWithNamesAndTypes")?;
-            cursor.collect().await
-        })?;
+        let (body, _) = self.fetch_raw(sql, "TSVWithNamesAndTypes", true)?;
         let text = String::from_utf8_lossy(&body);
-        let mut lines = text.split('\n');
-        let names = lines.next().unwrap_or_default().split('\t');
-        let types = lines.next().unwrap_or_default().split('\t');
-        Ok(names
-            .zip(types)
-            .filter_map(|(n, t)| Some((unescape(n)?, unescape(t)?)))
-            .collect())
+        let (names, types) = tsv_header(&mut text.split('\n'));
+        Ok(names.into_iter().zip(types).collect())
     }
 
     /// A read-only query's result in `format` (e.g. CSVWithNames) written to `file`, for
-    /// DuckDB to read; what crossed the wire.
-    pub fn fetch_to_file(&self, sql: &str, format: &str, file: &Path) -> Result<Wire> {
-        let query = self.client.query(sql).with_setting("readonly", "2");
-        let format = format.to_string();
-        let (body, received) = self.run(sql, async move {
-            let mut cursor = query.fetch_bytes(format)?;
-            let body = cursor.collect().await?;
-            Ok((body, cursor.received_bytes()))
-        })?;
+    /// DuckDB to read; the bytes received.
+    pub fn fetch_to_file(&self, sql: &str, format: &str, file: &Path) -> Result<u64> {
+        let (body, received) = self.fetch_raw(sql, format, true)?;
         std::fs::write(file, &body)
             .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", file.display())))?;
-        let lines = memchr::memchr_iter(b'\n', &body).count() as u64;
-        Ok(Wire {
-            // The header line is not a row.
-            rows: lines.saturating_sub(1),
-            bytes: received,
-        })
+        Ok(received)
     }
 
     /// Stream a CSV file (with a header; NULL written as `\N`, which ClickHouse's CSV reads
@@ -328,19 +325,25 @@ fn is_number(ch_type: &str) -> Option<bool> {
     }
 }
 
+/// The names and types lines at the head of a TSVWithNamesAndTypes answer.
+fn tsv_header<'a>(lines: &mut impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<String>) {
+    let mut line = || -> Vec<String> {
+        lines
+            .next()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').filter_map(unescape).collect())
+            .unwrap_or_default()
+    };
+    let names = line();
+    let types = line();
+    (names, types)
+}
+
 /// TSVWithNamesAndTypes → a frame: integers as i64, floats and decimals as f64, the rest
 /// as text; `\N` is NULL.
 pub fn parse_tsv(text: &str) -> Result<DataFrame> {
     let mut lines = text.split('\n');
-    let names: Vec<String> = lines
-        .next()
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split('\t').filter_map(unescape).collect())
-        .unwrap_or_default();
-    let types: Vec<String> = lines
-        .next()
-        .map(|l| l.split('\t').filter_map(unescape).collect())
-        .unwrap_or_default();
+    let (names, types) = tsv_header(&mut lines);
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
     for (n, line) in lines.enumerate() {
         if line.is_empty() {

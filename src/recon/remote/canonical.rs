@@ -33,7 +33,7 @@ impl Dialect {
         }
     }
 
-    pub fn string(self, value: &str) -> String {
+    fn string(self, value: &str) -> String {
         match self {
             Dialect::DuckDb => literal(value),
             Dialect::ClickHouse => literal_ch(value),

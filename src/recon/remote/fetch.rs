@@ -81,15 +81,17 @@ pub fn append(
         .suffix(".csv")
         .tempfile()
         .map_err(|e| Error::Runtime(format!("cannot make a temporary file: {e}")))?;
-    let mut wire = ch.fetch_to_file(select, "CSVWithNames", file.path())?;
+    let bytes = ch.fetch_to_file(select, "CSVWithNames", file.path())?;
     let sql = insert_csv_sql(table, &file.path().to_string_lossy(), columns);
     let n = conn.execute(&sql, []).map_err(|e| {
         Error::Runtime(format!(
             "reading ClickHouse's answer into the cache ({table}): {e}"
         ))
     })?;
-    wire.rows = n as u64;
-    Ok(wire)
+    Ok(Wire {
+        rows: n as u64,
+        bytes,
+    })
 }
 
 /// INSERT of a ClickHouse CSVWithNames answer saved at `path` into `table`. ClickHouse

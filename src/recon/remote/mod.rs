@@ -15,12 +15,13 @@ use slices::SideShape;
 use super::configured::{scope, Scope, COMPANY};
 use super::relation::Relation;
 use super::report::{duplicate_keys, Beyond, Spec, WireStep};
+use super::KeyedPair;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
 use crate::store::Store;
 use crate::trace::stage;
-use crate::warehouse::clickhouse::ident_ch;
+use crate::warehouse::clickhouse::{ident_ch, literal_ch};
 use crate::warehouse::{qualify_layers, ClickHouse, Wire};
 
 /// The cache's temporary table of fetched rows.
@@ -32,12 +33,11 @@ const SLICES_PER_PAGE: usize = 300;
 /// Rows a key-hash bucket should hold.
 const ROWS_PER_BUCKET: i64 = 2_000;
 
-/// A pushed-down comparison: the spec over the differing slices, and what is known beyond.
+/// A pushed-down comparison: the spec over the differing slices (with explain's candidate
+/// dimensions counted by ClickHouse), and what is known beyond them.
 pub struct Pushed {
     pub spec: Spec,
     pub beyond: Beyond,
-    /// Columns of the new side with few distinct values (counted by ClickHouse), for explain.
-    pub low_cardinality: Vec<String>,
 }
 
 fn step(wire: &mut Vec<WireStep>, what: impl Into<String>, w: Wire) {
@@ -65,32 +65,23 @@ fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
         ))
     })?;
     let company_col = scope.company_column(&described)?.to_string();
-    let mut columns: Vec<(String, String)> = described
-        .iter()
-        .filter(|(n, _)| n != &company_col)
-        .cloned()
-        .collect();
-    let company_type = described
-        .iter()
-        .find(|(n, _)| n == &company_col)
-        .map(|(_, t)| t.clone())
-        .unwrap_or_else(|| "String".into());
-    columns.push((COMPANY.to_string(), company_type));
-    let list: Vec<String> = scope
-        .companies
-        .iter()
-        .map(|c| Dialect::ClickHouse.string(c))
-        .collect();
-    let select: Vec<String> = described
-        .iter()
-        .filter(|(n, _)| n != &company_col)
-        .map(|(n, _)| ident_ch(n))
-        .chain([if company_col == COMPANY {
-            ident_ch(COMPANY)
+    let (mut columns, mut select) = (Vec::new(), Vec::new());
+    let mut company_type = "String".to_string();
+    for (name, ty) in &described {
+        if name == &company_col {
+            company_type = ty.clone();
         } else {
-            format!("{} AS {}", ident_ch(&company_col), ident_ch(COMPANY))
-        }])
-        .collect();
+            columns.push((name.clone(), ty.clone()));
+            select.push(ident_ch(name));
+        }
+    }
+    columns.push((COMPANY.to_string(), company_type));
+    select.push(if company_col == COMPANY {
+        ident_ch(COMPANY)
+    } else {
+        format!("{} AS {}", ident_ch(&company_col), ident_ch(COMPANY))
+    });
+    let list: Vec<String> = scope.companies.iter().map(|c| literal_ch(c)).collect();
     Ok(RemoteTable {
         from: format!(
             "(SELECT {} FROM {} WHERE {} IN ({}))",
@@ -117,18 +108,16 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     let mut wire = Vec::new();
 
     // Both sides described in their own dialect, column by column of the pair.
-    let type_of = |rel: &Relation, n: &str| {
-        rel.find(n)
-            .map(|(_, t)| t.clone())
-            .unwrap_or_else(|| "VARCHAR".into())
-    };
     let legacy_keys: Vec<&str> = full.keys.iter().map(String::as_str).collect();
     let new_key_names: Vec<String> = full.keys.iter().map(|k| full.new_name(k)).collect();
     let new_keys: Vec<&str> = new_key_names.iter().map(String::as_str).collect();
     let mut legacy_columns = Vec::new();
     let mut new_columns = Vec::new();
     for (x, y) in &pair.columns {
-        let (tx, ty) = (type_of(&full.legacy, x), type_of(&new, y));
+        let (tx, ty) = (
+            KeyedPair::type_of(&full.legacy, x),
+            KeyedPair::type_of(&new, y),
+        );
         legacy_columns.push((Part::of(x, &tx, &ty), tx.clone()));
         new_columns.push((Part::of(y, &ty, &tx), ty));
     }
@@ -193,7 +182,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     let mut fetched = Wire::default();
     stage("rows of differing slices", || -> Result<()> {
         for page in verdict.differing.chunks(SLICES_PER_PAGE) {
-            let ids: Vec<String> = page.iter().map(|i| Dialect::ClickHouse.string(i)).collect();
+            let ids: Vec<String> = page.iter().map(|i| literal_ch(i)).collect();
             let sql = format!(
                 "SELECT {} FROM {} WHERE {} IN ({})",
                 fetched_columns.join(", "),
@@ -250,26 +239,17 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
         breakdown_rows: groups,
         wire,
     };
-    let spec = scope.spec(restricted, new);
-    Ok(Pushed {
-        spec,
-        beyond,
-        low_cardinality,
-    })
+    let mut spec = scope.spec(restricted, new);
+    spec.dimension_candidates = Some(low_cardinality);
+    Ok(Pushed { spec, beyond })
 }
 
 fn duplicate_keys_remote(ch: &ClickHouse, from: &str, keys: &[&str]) -> Result<(i64, Wire)> {
     let list: Vec<String> = keys.iter().map(|k| ident_ch(k)).collect();
-    let (frame, wire) = ch.query_readonly(&format!(
+    ch.query_number(&format!(
         "SELECT count() AS n FROM (SELECT {l} FROM {from} GROUP BY {l} HAVING count() > 1)",
         l = list.join(", ")
-    ))?;
-    let n = crate::frame::to_cells(&frame)
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Ok((n, wire))
+    ))
 }
 
 /// The agreeing slices' share of the breakdown: ClickHouse's sums by every dimension, less
