@@ -529,8 +529,80 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         text(&out)
     );
 
+    // `assay sql --warehouse` asks ClickHouse, read-only, with layer names as in the models.
+    let out = assay(
+        &ch,
+        &[
+            "sql",
+            "--warehouse",
+            "--format",
+            "csv",
+            "SELECT count() AS n FROM gold.fct_sales",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        stdout(&out).lines().nth(1),
+        Some(r["rows"]["new_rows"].to_string().as_str())
+    );
+    let out = assay(&ch, &["sql", "--warehouse", "DROP TABLE gold.fct_sales"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out).to_lowercase().contains("readonly"),
+        "{}",
+        text(&out)
+    );
+    let out = assay(&dk, &["sql", "--warehouse", "SELECT 1"]);
+    assert!(text(&out).contains("kind is duckdb"), "{}", text(&out));
+
+    drilling_gives_the_duckdb_numbers(&ch, &dk);
     browsing_a_clickhouse_workspace(&ch, &db, r["rows"]["new_rows"].as_i64().unwrap());
     drop_all();
+}
+
+/// The workbench's drill on the ClickHouse workspace shows the same bars as on DuckDB:
+/// the agreeing slices' rows, never fetched, count in each bar's amounts and rows; pages
+/// list the fetched rows and say how many equal rows stayed in ClickHouse.
+fn drilling_gives_the_duckdb_numbers(ch: &std::path::Path, dk: &std::path::Path) {
+    use assay::recon::workbench::DrillRow;
+    use assay::tui::harness::Harness;
+    use assay::tui::theme::Theme;
+    let bars = |rows: &[DrillRow]| -> Vec<String> {
+        rows.iter()
+            .map(|r| format!("{:?} {:.2} {:.2} {}", r.value, r.legacy, r.new, r.rows))
+            .collect()
+    };
+    let walk = |ws: &std::path::Path| -> (Vec<String>, Vec<String>, Vec<(String, i64)>, String) {
+        let mut h = Harness::open(ws, 100, 30, Theme::built_in("mono")).unwrap();
+        h.press("3");
+        assert!(h.app.compare.report.is_some(), "{}", h.text());
+        h.press("4");
+        let top = bars(&h.app.drill.stack[0].rows);
+        h.press("enter d");
+        let step = h.app.drill.stack.last().unwrap();
+        let (inner, classes) = (bars(&step.rows), step.classes.clone());
+        (top, inner, classes, h.text())
+    };
+    let (top_ch, inner_ch, classes_ch, _) = walk(ch);
+    let (top_dk, inner_dk, classes_dk, _) = walk(dk);
+    assert_eq!(top_ch, top_dk);
+    assert_eq!(inner_ch, inner_dk);
+    assert_eq!(classes_ch, classes_dk);
+
+    // Matched rows: pages list the fetched ones; the agreeing slices' rows are counted.
+    let mut h = Harness::open(ch, 100, 30, Theme::built_in("mono")).unwrap();
+    h.press("3 v v v v");
+    let screen = h.text();
+    assert!(screen.contains("from the warehouse:"), "{screen}");
+    let rows = &h.app.compare.rows;
+    assert_eq!(rows.class.as_deref(), Some("matched"), "{screen}");
+    let matched = h.app.compare.report.as_ref().unwrap().rows.matched;
+    assert!(rows.unlisted > 0 && rows.total > 0, "{screen}");
+    assert_eq!(rows.total + rows.unlisted, matched);
+    assert!(
+        screen.contains("equal rows stay in the warehouse"),
+        "{screen}"
+    );
 }
 
 /// The workbench on a ClickHouse workspace: Layers lists ClickHouse's tables (and the
@@ -606,4 +678,54 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
     admin
         .query(&format!("SELECT count() FROM {db}_gold.fct_sales"))
         .expect("the table is still there");
+}
+
+/// Differences scattered over every slice (one amount in 5,003) plus a missing block and a
+/// few extra invoices: the pushed-down compare finds exactly what was planted, cuts the
+/// differing slices finer before fetching, and fetches a small share of the rows.
+#[test]
+fn scattered_differences_are_found_fetching_few_rows() {
+    let db = format!("assay_cmp_{}", std::process::id());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(
+        tmp.path(),
+        &[
+            "bench",
+            "clickhouse-compare",
+            "--url",
+            URL,
+            "--database",
+            &db,
+            "--rows",
+            "300000",
+            "--dir",
+            &tmp.path().join("ws").to_string_lossy(),
+        ],
+    );
+    let admin = ClickHouse::connect(&settings(URL, "default")).unwrap();
+    for d in [db.clone(), format!("{db}_gold")] {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS {d}"))
+            .unwrap();
+    }
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(result["found"], result["planted"], "{result:#}");
+    assert!(
+        result["planted"]["changed"].as_i64().unwrap() > 40,
+        "{result:#}"
+    );
+    assert!(
+        result["planted"]["only_new"].as_i64().unwrap() > 50,
+        "{result:#}"
+    );
+    let steps = result["wire"].as_array().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["step"].as_str().unwrap().starts_with("finer sums")),
+        "{result:#}"
+    );
+    let fetched = result["fetched_share"].as_f64().unwrap();
+    assert!(fetched > 0.0 && fetched < 0.05, "{result:#}");
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::config::{Warehouse, WarehouseKind};
 use crate::error::{Error, Result};
 use crate::recon::pushdown::{group_remote, remote_group_sql, DrillPath};
+use crate::warehouse::clickhouse::{ident_ch, literal_ch};
 use crate::warehouse::ClickHouse;
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,49 +33,21 @@ pub struct ClickHouseBench {
     pub max_wire_share: f64,
 }
 
-const DB: &str = "assay_bench";
+pub(super) const DB: &str = "assay_bench";
 
-pub fn clickhouse_bench(url: &str, rows: u64, log: &dyn Fn(&str)) -> Result<ClickHouseBench> {
-    let settings = |db: &str| Warehouse {
+pub(super) fn settings(url: &str, db: &str) -> Warehouse {
+    Warehouse {
         kind: WarehouseKind::Clickhouse,
         url: Some(url.to_string()),
         database: Some(db.to_string()),
         user: None,
         password_env: None,
         timeout_secs: Some(600),
-    };
-    let admin = ClickHouse::connect(&settings("default"))?;
-    admin.execute(&format!("CREATE DATABASE IF NOT EXISTS {DB}"))?;
-    let ch = ClickHouse::connect(&settings(DB))?;
-    let existing = ch
-        .query(&format!(
-            "SELECT count() FROM system.tables WHERE database = '{DB}' AND name = 'drill_sales'"
-        ))
-        .map(|(f, _)| crate::frame::to_text_rows(&f)[1][0] == "1")?;
-    let count = |ch: &ClickHouse| -> Result<u64> {
-        let (f, _) = ch.query("SELECT count() FROM drill_sales")?;
-        Ok(crate::frame::to_text_rows(&f)[1][0].parse().unwrap_or(0))
-    };
-    if !existing || count(&ch)? != rows {
-        log(&format!("generating {rows} rows in ClickHouse"));
-        ch.execute("DROP TABLE IF EXISTS drill_sales")?;
-        ch.execute(
-            "CREATE TABLE drill_sales (company String, invoice_id UInt64, branch String, invoice_type String, \
-             month Date, net_amount Float64) ENGINE = MergeTree ORDER BY (company, invoice_id)",
-        )?;
-        ch.execute(&format!(
-            "INSERT INTO drill_sales SELECT concat('c', toString(number % 8)), number, concat('b', toString(number % 13)), \
-             arrayElement(['SALE', 'RETURN', 'CANCELLED', 'INTERCOMPANY'], intDiv(number, 104) % 4 + 1), \
-             toDate('2023-01-01') + number % 730, (number * 7919) % 100000 / 100 \
-             FROM system.numbers LIMIT {rows}"
-        ))?;
     }
-    let (sizes, _) = ch.query(&format!(
-        "SELECT sum(data_uncompressed_bytes) FROM system.parts WHERE database = '{DB}' AND table = 'drill_sales' AND active"
-    ))?;
-    let table_bytes: u64 = crate::frame::to_text_rows(&sizes)[1][0]
-        .parse()
-        .unwrap_or(0);
+}
+
+pub fn clickhouse_bench(url: &str, rows: u64, log: &dyn Fn(&str)) -> Result<ClickHouseBench> {
+    let (ch, table_bytes) = sales_table(url, DB, rows, log)?;
     let plan: Vec<(&str, DrillPath)> = vec![
         ("company", vec![]),
         ("branch", vec![("company".into(), Some("c3".into()))]),
@@ -144,4 +117,49 @@ pub fn clickhouse_bench(url: &str, rows: u64, log: &dyn Fn(&str)) -> Result<Clic
         steps,
         max_wire_share,
     })
+}
+
+/// The bench's `drill_sales` table of `rows` rows in ClickHouse (generated there unless a
+/// previous run left it), and its uncompressed size in bytes.
+pub(super) fn sales_table(
+    url: &str,
+    db: &str,
+    rows: u64,
+    log: &dyn Fn(&str),
+) -> Result<(ClickHouse, u64)> {
+    let admin = ClickHouse::connect(&settings(url, "default"))?;
+    admin.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", ident_ch(db)))?;
+    let ch = ClickHouse::connect(&settings(url, db))?;
+    let existing = ch
+        .query(&format!(
+            "SELECT count() FROM system.tables WHERE database = {} AND name = 'drill_sales'",
+            literal_ch(db)
+        ))
+        .map(|(f, _)| crate::frame::to_text_rows(&f)[1][0] == "1")?;
+    let count = |ch: &ClickHouse| -> Result<u64> {
+        let (f, _) = ch.query("SELECT count() FROM drill_sales")?;
+        Ok(crate::frame::to_text_rows(&f)[1][0].parse().unwrap_or(0))
+    };
+    if !existing || count(&ch)? != rows {
+        log(&format!("generating {rows} rows in ClickHouse"));
+        ch.execute("DROP TABLE IF EXISTS drill_sales")?;
+        ch.execute(
+            "CREATE TABLE drill_sales (company String, invoice_id UInt64, branch String, invoice_type String, \
+             month Date, net_amount Float64) ENGINE = MergeTree ORDER BY (company, invoice_id)",
+        )?;
+        ch.execute(&format!(
+            "INSERT INTO drill_sales SELECT concat('c', toString(number % 8)), number, concat('b', toString(number % 13)), \
+             arrayElement(['SALE', 'RETURN', 'CANCELLED', 'INTERCOMPANY'], intDiv(number, 104) % 4 + 1), \
+             toDate('2023-01-01') + number % 730, (number * 7919) % 100000 / 100 \
+             FROM system.numbers LIMIT {rows}"
+        ))?;
+    }
+    let (sizes, _) = ch.query(&format!(
+        "SELECT sum(data_uncompressed_bytes) FROM system.parts WHERE database = {} AND table = 'drill_sales' AND active",
+        literal_ch(db)
+    ))?;
+    let table_bytes: u64 = crate::frame::to_text_rows(&sizes)[1][0]
+        .parse()
+        .unwrap_or(0);
+    Ok((ch, table_bytes))
 }

@@ -2,10 +2,12 @@
 //! They print figures; they assert nothing (targets are read by people, not by tests).
 
 mod clickhouse;
+mod clickhouse_compare;
 mod compare;
 mod extract;
 
 pub use clickhouse::{clickhouse_bench, ClickHouseBench};
+pub use clickhouse_compare::{clickhouse_compare_bench, ClickHouseCompareBench};
 pub use compare::{compare_bench, CompareBench, REPORT_PEAK_RSS};
 pub use extract::{extract_bench, ExtractBench};
 

@@ -53,6 +53,22 @@ pub enum Which {
         #[arg(long, default_value_t = 20_000_000)]
         rows: u64,
     },
+    /// `compare` pushed down to ClickHouse: legacy CSVs with planted differences against a
+    /// large gold table there; time, bytes on the wire, and what was found.
+    ClickhouseCompare {
+        /// The server's HTTP address.
+        #[arg(long, default_value = "http://127.0.0.1:8123")]
+        url: String,
+        /// Database of the generated table (gold goes to `<database>_gold`).
+        #[arg(long, default_value = "assay_bench")]
+        database: String,
+        /// Rows in the gold table (generated on the server, kept for the next run).
+        #[arg(long, default_value_t = 20_000_000)]
+        rows: u64,
+        /// Scratch workspace (replaced).
+        #[arg(long, default_value = "target/bench-clickhouse-compare")]
+        dir: PathBuf,
+    },
     /// Workbench latency: first frame, scrolling and sorting on large tables, drill steps.
     Tui {
         /// Scratch folder (replaced).
@@ -92,6 +108,18 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         }
         Which::Clickhouse { url, rows } => {
             let result = bench::clickhouse_bench(&url, rows, &|m| eprintln!("bench: {m}"))?;
+            print_json(&result);
+            Ok(0)
+        }
+        Which::ClickhouseCompare {
+            url,
+            database,
+            rows,
+            dir,
+        } => {
+            let result = bench::clickhouse_compare_bench(&url, &database, rows, &dir, &|m| {
+                eprintln!("bench: {m}")
+            })?;
             print_json(&result);
             Ok(0)
         }

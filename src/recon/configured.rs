@@ -16,7 +16,16 @@ use crate::store::Store;
 pub const COMPANY: &str = "company";
 
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
-    Ok(prepare_and_compare(ws, store, name, only)?.1)
+    Ok(prepare_and_compare(ws, store, name, only)?.report)
+}
+
+/// A comparison made, with what the workbench drills into.
+pub struct Compared {
+    /// Both sides as the cache holds them (after a pushed-down compare, the differing slices).
+    pub spec: Spec,
+    pub report: Report,
+    /// The rows not fetched, as groups (see `report::Beyond::agreeing_groups`).
+    pub agreeing_groups: Option<String>,
 }
 
 /// Both sides, and the report over them (the TUI keeps the sides to drill into).
@@ -25,15 +34,23 @@ pub fn prepare_and_compare(
     store: &Store,
     name: &str,
     only: &[String],
-) -> Result<(Spec, Report)> {
+) -> Result<Compared> {
     if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
         let pushed = remote::prepare(ws, store, name, only)?;
         let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
-        return Ok((pushed.spec, report));
+        return Ok(Compared {
+            spec: pushed.spec,
+            report,
+            agreeing_groups: pushed.beyond.agreeing_groups,
+        });
     }
     let spec = prepare(ws, store, name, only)?;
     let report = compare(store.conn(), &spec)?;
-    Ok((spec, report))
+    Ok(Compared {
+        spec,
+        report,
+        agreeing_groups: None,
+    })
 }
 
 /// A comparison's settings, the companies it covers and its legacy side in the cache.

@@ -104,8 +104,9 @@ pub struct Beyond {
     pub matched: i64,
     /// Per compared column (legacy name): NULLs among those rows on each side.
     pub nulls: Vec<(String, i64, i64)>,
-    /// Rows for the breakdown beside the joined ones (see `breakdown`).
-    pub breakdown_rows: Option<String>,
+    /// SQL of the rows that were not fetched, as groups: the dimension values `v0…` as
+    /// text, each measure's amount `m0…` (the same on both sides), and the rows `n`.
+    pub agreeing_groups: Option<String>,
     pub wire: Vec<WireStep>,
 }
 
@@ -113,6 +114,15 @@ impl Report {
     pub fn within_tolerance(&self) -> bool {
         self.measures.iter().all(|m| m.within_tolerance)
     }
+}
+
+/// `breakdown`'s extra rows from the agreeing groups: each measure as legacy and new amount.
+fn agreeing_amounts(groups: &str, dimensions: usize, measures: usize) -> String {
+    let columns: Vec<String> = (0..dimensions)
+        .map(|i| format!("v{i}"))
+        .chain((0..measures).flat_map(|k| [format!("m{k}"), format!("m{k}")]))
+        .collect();
+    format!("SELECT {} FROM ({groups})", columns.join(", "))
 }
 
 /// Row count and the sum of each measure, in one scan of a side.
@@ -247,7 +257,11 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
             &pair,
             &values,
             &breakdown_measures,
-            beyond.breakdown_rows.as_deref(),
+            beyond
+                .agreeing_groups
+                .as_deref()
+                .map(|g| agreeing_amounts(g, values.len(), breakdown_measures.len()))
+                .as_deref(),
         )
     })?;
     let mut ignore = spec.keys.clone();

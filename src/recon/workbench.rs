@@ -1,7 +1,10 @@
 //! What the interactive workbench needs from a comparison: the keyed join classified ONCE
 //! into a narrow temporary table (keys, dimension values, row class, the measure on each
 //! side, the differing columns), so that every drill step afterwards is a small GROUP BY
-//! over it and a page of side-by-side rows is a key lookup on each side.
+//! over it and a page of side-by-side rows is a key lookup on each side. After a pushed-down
+//! compare the rows of the agreeing slices were never fetched: they join the table as group
+//! rows (no keys, `n` rows each, `grouped`), so amounts and counts stay whole while pages
+//! list the rows the cache holds.
 
 use duckdb::Connection;
 
@@ -24,6 +27,8 @@ pub struct DrillBase {
     key_count: usize,
     pub total_delta: f64,
     pub rows: i64,
+    /// Whether some rows are known only as group rows (see the module's comment).
+    pub has_groups: bool,
 }
 
 pub const CLASSES: [&str; 4] = ["changed", "only_legacy", "only_new", "matched"];
@@ -67,6 +72,18 @@ pub type Path = [(usize, Option<String>)];
 impl DrillBase {
     /// Classify the join of `spec` into the temporary table `name`.
     pub fn build(conn: &Connection, spec: Spec, measure: &str, name: &str) -> Result<DrillBase> {
+        Self::build_with_groups(conn, spec, measure, name, None)
+    }
+
+    /// As `build`, plus `groups`: SQL of matched rows known only as groups, shaped as
+    /// `report::Beyond::agreeing_groups` (dimension values `v0…`, measures `m0…`, rows `n`).
+    pub fn build_with_groups(
+        conn: &Connection,
+        spec: Spec,
+        measure: &str,
+        name: &str,
+        groups: Option<&str>,
+    ) -> Result<DrillBase> {
         let mut pair = spec.keyed_pair()?;
         let values = dimension_values(&spec, &mut pair)?;
         let mi = pair
@@ -109,14 +126,32 @@ impl DrillBase {
             "CASE WHEN in_a AND in_b THEN array_to_string({}, ',') END AS differs",
             pair.differing_columns_sql()
         ));
+        select.push("CAST(1 AS BIGINT) AS n, false AS grouped".into());
         let table = ident(name);
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE {table} AS WITH joined AS ({}) SELECT {} FROM joined",
             pair.joined_rows_sql(),
             select.join(", ")
         ))?;
+        if let Some(groups) = groups {
+            let k = spec
+                .measures
+                .iter()
+                .position(|m| m.eq_ignore_ascii_case(measure))
+                .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
+            let dims: Vec<String> = (0..values.len()).map(|j| format!("d{j}")).collect();
+            let vs: Vec<String> = (0..values.len()).map(|j| format!("v{j}")).collect();
+            let (dims, vs) = (
+                dims.iter().map(|d| format!("{d}, ")).collect::<String>(),
+                vs.iter().map(|v| format!("{v}, ")).collect::<String>(),
+            );
+            conn.execute_batch(&format!(
+                "INSERT INTO {table} ({dims}class, la, nb, n, grouped) \
+                 SELECT {vs}'matched', m{k}, m{k}, n, true FROM ({groups}) WHERE n > 0"
+            ))?;
+        }
         let (rows, total_delta): (i64, f64) = conn.query_row(
-            &format!("SELECT count(*), coalesce(sum(nb - la), 0) FROM {table}"),
+            &format!("SELECT CAST(coalesce(sum(n), 0) AS BIGINT), coalesce(sum(nb - la), 0) FROM {table}"),
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -129,10 +164,11 @@ impl DrillBase {
             key_count,
             total_delta,
             rows,
+            has_groups: groups.is_some(),
         })
     }
 
-    fn where_sql(&self, path: &Path, class: Option<&str>) -> String {
+    fn where_sql(&self, path: &Path, class: Option<&str>, also: &[&str]) -> String {
         let mut terms: Vec<String> = path
             .iter()
             .map(|(d, v)| match v {
@@ -145,6 +181,7 @@ impl DrillBase {
             Some(c) => terms.push(format!("class = {}", literal(c))),
             None => {}
         }
+        terms.extend(also.iter().map(|t| t.to_string()));
         if terms.is_empty() {
             String::new()
         } else {
@@ -158,9 +195,9 @@ impl DrillBase {
             return Err(Error::Usage(format!("no dimension #{by}")));
         }
         let sql = format!(
-            "SELECT d{by}, sum(la), sum(nb), count(*) FROM {}{} GROUP BY 1 ORDER BY abs(sum(nb) - sum(la)) DESC, 1",
+            "SELECT d{by}, sum(la), sum(nb), CAST(sum(n) AS BIGINT) FROM {}{} GROUP BY 1 ORDER BY abs(sum(nb) - sum(la)) DESC, 1",
             self.table,
-            self.where_sql(path, None)
+            self.where_sql(path, None, &[])
         );
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map([], |r| {
@@ -177,12 +214,21 @@ impl DrillBase {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// Rows per class within `path`.
+    /// Rows per class within `path` (group rows counted as the rows they stand for).
     pub fn class_counts(&self, conn: &Connection, path: &Path) -> Result<Vec<(String, i64)>> {
+        self.counts(conn, path, "CAST(sum(n) AS BIGINT)")
+    }
+
+    /// Rows per class within `path` that the cache holds, so that pages can list them.
+    pub fn listed_counts(&self, conn: &Connection, path: &Path) -> Result<Vec<(String, i64)>> {
+        self.counts(conn, path, "count(*) FILTER (WHERE NOT grouped)")
+    }
+
+    fn counts(&self, conn: &Connection, path: &Path, count: &str) -> Result<Vec<(String, i64)>> {
         let sql = format!(
-            "SELECT class, count(*) FROM {}{} GROUP BY 1",
+            "SELECT class, {count} FROM {}{} GROUP BY 1",
             self.table,
-            self.where_sql(path, None)
+            self.where_sql(path, None, &[])
         );
         let mut stmt = conn.prepare(&sql)?;
         let found: Vec<(String, i64)> = stmt
@@ -211,7 +257,7 @@ impl DrillBase {
             "SELECT {k}, class, differs FROM {t}{w} ORDER BY {k} LIMIT {limit} OFFSET {offset}",
             k = keys.join(", "),
             t = self.table,
-            w = self.where_sql(path, class)
+            w = self.where_sql(path, class, &["NOT grouped"]),
         );
         let mut stmt = conn.prepare(&sql)?;
         let n = self.key_count;
@@ -281,6 +327,10 @@ mod tests {
     use crate::recon::{Relation, Rules};
 
     fn base(conn: &Connection) -> DrillBase {
+        base_with(conn, None)
+    }
+
+    fn base_with(conn: &Connection, groups: Option<&str>) -> DrillBase {
         conn.execute_batch(
             "CREATE TABLE l AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, 10.0 AS amount FROM range(8) r(i) WHERE (i // 2) % 2 = 0;\
              CREATE TABLE n AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, CASE WHEN i = 0 THEN 12.0 ELSE 10.0 END AS amount FROM range(8) r(i);",
@@ -297,7 +347,44 @@ mod tests {
             rules: Rules::default(),
             dimension_candidates: None,
         };
-        DrillBase::build(conn, spec, "amount", "drill_test").unwrap()
+        DrillBase::build_with_groups(conn, spec, "amount", "drill_test", groups).unwrap()
+    }
+
+    #[test]
+    fn group_rows_count_in_amounts_and_classes_but_not_in_pages() {
+        let conn = Connection::open_in_memory().unwrap();
+        // 5 equal rows of SALE/N worth 100 and 2 of a branch the fetched rows lack.
+        let b = base_with(
+            &conn,
+            Some(
+                "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 5), ('SALE', 'E', 30.0, 2), ('VOID', 'S', 0.0, 0)) \
+                 AS g(v0, v1, m0, n)",
+            ),
+        );
+        assert!(b.has_groups);
+        assert_eq!((b.total_delta, b.rows), (42.0, 15));
+        let top = b.drill(&conn, &[], 0).unwrap();
+        let sale = top
+            .iter()
+            .find(|r| r.value.as_deref() == Some("SALE"))
+            .unwrap();
+        // 4 fetched SALE rows (legacy 40, new 42) plus the groups' 7 rows worth 130.
+        assert_eq!((sale.legacy, sale.new, sale.rows), (170.0, 172.0, 11));
+        assert_eq!(sale.delta, 2.0);
+        let path = [(0usize, Some("SALE".to_string()))];
+        let by_branch = b.drill(&conn, &path, 1).unwrap();
+        let east = by_branch
+            .iter()
+            .find(|r| r.value.as_deref() == Some("E"))
+            .unwrap();
+        assert_eq!((east.delta, east.rows, east.share), (0.0, 2, Some(0.0)));
+        let matched = |counts: Vec<(String, i64)>| counts[3].1;
+        assert_eq!(matched(b.class_counts(&conn, &path).unwrap()), 3 + 7);
+        assert_eq!(matched(b.listed_counts(&conn, &path).unwrap()), 3);
+        let page = b.rows_page(&conn, &path, Some("matched"), 0, 100).unwrap();
+        assert_eq!(page.len(), 3);
+        assert!(page.iter().all(|r| r.legacy.is_some() && r.new.is_some()));
+        assert_eq!(b.rows_page(&conn, &[], None, 0, 100).unwrap().len(), 8);
     }
 
     #[test]

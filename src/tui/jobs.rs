@@ -16,7 +16,7 @@ use crate::recon::report::Report;
 use crate::recon::workbench::{class_matches, DrillBase, DrillRow, SideRow};
 use crate::store::{utc_now, Store};
 use crate::warehouse::browse as remote_browse;
-use crate::warehouse::ClickHouse;
+use crate::warehouse::{qualify_layers, ClickHouse};
 
 /// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,8 +152,10 @@ pub enum Payload {
     Rows {
         offset: u64,
         rows: Vec<SideRow>,
-        /// Rows in the class within the path; counted with the first page only.
+        /// Rows in the class within the path the cache lists, and those it knows only as
+        /// group sums; counted with the first page only.
         total: Option<i64>,
+        unlisted: Option<i64>,
         columns: Vec<(String, String)>,
     },
     /// A SELECT becomes the temporary view `sql_result`, paged like a table.
@@ -267,14 +269,24 @@ pub fn execute(
         Job::PrepareCompare { name, company } => {
             let only: Vec<String> = company.iter().cloned().collect();
             lane.drill = None;
-            let (spec, report) = configured::prepare_and_compare(ws, &lane.store, name, &only)?;
+            let configured::Compared {
+                spec,
+                report,
+                agreeing_groups,
+            } = configured::prepare_and_compare(ws, &lane.store, name, &only)?;
             let measure = spec
                 .measures
                 .first()
                 .cloned()
                 .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
             let dimensions = spec.dimensions.clone();
-            let base = DrillBase::build(conn, spec, &measure, DRILL_TABLE)?;
+            let base = DrillBase::build_with_groups(
+                conn,
+                spec,
+                &measure,
+                DRILL_TABLE,
+                agreeing_groups.as_deref(),
+            )?;
             let by_month = match dimensions.iter().position(|d| d == "month") {
                 Some(i) => {
                     let mut rows = base.drill(conn, &[], i)?;
@@ -316,21 +328,31 @@ pub fn execute(
             limit,
         } => {
             let base = drill_base(lane)?;
-            // Later pages of the same view keep the count the first one brought.
-            let total = match offset {
-                0 => Some(
-                    base.class_counts(conn, path)?
-                        .iter()
-                        .filter(|(c, _)| class_matches(class.as_deref(), c))
-                        .map(|(_, n)| n)
-                        .sum(),
-                ),
-                _ => None,
+            // Later pages of the same view keep the counts the first one brought.
+            let in_class = |counts: Vec<(String, i64)>| -> i64 {
+                counts
+                    .iter()
+                    .filter(|(c, _)| class_matches(class.as_deref(), c))
+                    .map(|(_, n)| n)
+                    .sum()
+            };
+            let (total, unlisted) = match offset {
+                0 => {
+                    let listed = in_class(base.listed_counts(conn, path)?);
+                    let all = if base.has_groups {
+                        in_class(base.class_counts(conn, path)?)
+                    } else {
+                        listed
+                    };
+                    (Some(listed), Some(all - listed))
+                }
+                _ => (None, None),
             };
             Ok(Payload::Rows {
                 offset: *offset,
                 rows: base.rows_page(conn, path, class.as_deref(), *offset, *limit)?,
                 total,
+                unlisted,
                 columns: base.columns.clone(),
             })
         }
@@ -355,7 +377,9 @@ fn run_sql_on_warehouse(
     text: &str,
     limit: u64,
 ) -> Result<Payload> {
-    let (text, first) = statement(text)?;
+    // `gold.fct_sales` names the workspace's gold, as in the models.
+    let qualified = qualify_layers(ch.database(), text);
+    let (text, first) = statement(&qualified)?;
     if !matches!(first.as_str(), "SELECT" | "WITH") {
         // SHOW, DESCRIBE, EXISTS answer small; anything that writes is refused by the server.
         let (page, _) = ch.query_readonly(text)?;

@@ -11,6 +11,7 @@ use ratatui::Frame;
 use super::grid::pad;
 use super::jobs::{Job, Payload};
 use super::keymap::Action;
+use super::text::count;
 use super::theme::{Role, Theme};
 use crate::recon::workbench::SideRow;
 
@@ -21,6 +22,9 @@ pub struct RowsView {
     pub path: Vec<(usize, Option<String>)>,
     pub class: Option<String>,
     pub total: i64,
+    /// Rows of this view known only as group sums (the agreeing slices of a pushed-down
+    /// compare): counted, not listed.
+    pub unlisted: i64,
     offset: u64,
     rows: Vec<SideRow>,
     columns: Vec<(String, String)>,
@@ -38,6 +42,7 @@ impl RowsView {
             path,
             class,
             total: 0,
+            unlisted: 0,
             offset: 0,
             rows: Vec::new(),
             columns: Vec::new(),
@@ -71,6 +76,7 @@ impl RowsView {
                 offset,
                 rows,
                 total,
+                unlisted,
                 columns,
             },
         ) = (job, payload)
@@ -84,6 +90,9 @@ impl RowsView {
         self.rows = rows;
         if let Some(total) = total {
             self.total = total;
+        }
+        if let Some(unlisted) = unlisted {
+            self.unlisted = unlisted;
         }
         self.columns = columns;
         if self.waiting == Some(offset) {
@@ -152,9 +161,18 @@ impl RowsView {
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, title: &str) {
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(format!(" {title} "), theme.style(Role::Title)));
+        if self.unlisted > 0 {
+            block = block.title_bottom(Span::styled(
+                format!(
+                    " +{} equal rows stay in the warehouse (slices whose sums agree) ",
+                    count(self.unlisted)
+                ),
+                theme.style(Role::Dim),
+            ));
+        }
         let inner = block.inner(area);
         f.render_widget(block, area);
         if inner.height < 2 || inner.width < 20 {

@@ -36,6 +36,21 @@ pub fn count(n: i64) -> String {
     m[..m.len() - 3].to_string()
 }
 
+/// A size in bytes, in the largest unit that keeps it ≥ 1: 1536 → "1.5 KB".
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut x = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while x >= 1024.0 && unit + 1 < UNITS.len() {
+        x /= 1024.0;
+        unit += 1;
+    }
+    format!("{x:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +64,8 @@ mod tests {
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(12), "12");
         assert_eq!(percent(0.1234), "12.3%");
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(1536), "1.5 KB");
+        assert_eq!(size(5 * 1024 * 1024 * 1024), "5.0 GB");
     }
 }

@@ -28,8 +28,8 @@ use crate::warehouse::{qualify_layers, ClickHouse, Wire};
 pub const FETCHED: &str = "assay_remote_new";
 const DIFFERING: &str = "assay_remote_slices";
 const GROUPS: &str = "assay_remote_groups";
-/// Slice names per fetch (keeps each statement far below ClickHouse's max_query_size).
-const SLICES_PER_PAGE: usize = 300;
+/// Bytes of slice names per statement (ClickHouse's max_query_size is 256 KiB by default).
+const ID_LIST_BYTES: usize = 128 * 1024;
 /// Rows a key-hash bucket should hold.
 const ROWS_PER_BUCKET: i64 = 2_000;
 
@@ -157,38 +157,58 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     )?;
     let chars = slices::bucket_chars(legacy_rows, dimension_slices, ROWS_PER_BUCKET);
     let legacy_sums = stage("slices (legacy)", || {
-        slices::local(conn, &legacy_side, chars, &rules)
+        slices::local(conn, &legacy_side, chars, &rules, None)
     })?;
     let (new_sums, w) = stage("slices (ClickHouse)", || {
-        slices::remote(&ch, &new_side, chars, &rules)
+        slices::remote(&ch, &new_side, chars, &rules, None)
     })?;
     step(&mut wire, "slice sums", w);
-    let verdict = slices::judge(&legacy_sums, &new_sums, pair.columns.len());
+    let mut verdict = slices::judge(&legacy_sums, &new_sums, pair.columns.len());
+    let all_slices = verdict.slices;
+    set_differing(conn, &verdict.differing)?;
 
-    // The differing slices' rows, a page of slices at a time.
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {} (id VARCHAR)",
-        ident(DIFFERING)
-    ))?;
-    for page in verdict.differing.chunks(1000) {
-        let values: Vec<String> = page.iter().map(|id| format!("({})", literal(id))).collect();
-        conn.execute_batch(&format!(
-            "INSERT INTO {} VALUES {}",
-            ident(DIFFERING),
-            values.join(", ")
-        ))?;
+    // Differences scattered over many rows make most slices differ: cut those finer, as
+    // long as it pays, and fetch only the finer slices that still differ.
+    let mut chars = chars;
+    let (mut sums_l, mut sums_n) = (legacy_sums.clone(), new_sums.clone());
+    while slices::worth_refining(
+        slices::rows_in(&sums_l, &sums_n, &verdict.differing),
+        verdict.differing.len(),
+        chars,
+    ) {
+        let within_local = format!(
+            "{} IN (SELECT id FROM {})",
+            legacy_side.slice_id(chars, &rules),
+            ident(DIFFERING)
+        );
+        let finer_l = slices::local(conn, &legacy_side, chars + 1, &rules, Some(&within_local))?;
+        let (mut finer_n, mut w) = (slices::Sums::new(), Wire::default());
+        for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
+            let within = format!("{} IN ({list})", new_side.slice_id(chars, &rules));
+            let (part, pw) = slices::remote(&ch, &new_side, chars + 1, &rules, Some(&within))?;
+            finer_n.extend(part);
+            (w.rows, w.bytes) = (w.rows + pw.rows, w.bytes + pw.bytes);
+        }
+        step(
+            &mut wire,
+            format!("finer sums of {} differing slices", verdict.differing.len()),
+            w,
+        );
+        verdict.refine(slices::judge(&finer_l, &finer_n, pair.columns.len()));
+        (sums_l, sums_n, chars) = (finer_l, finer_n, chars + 1);
+        set_differing(conn, &verdict.differing)?;
     }
+
+    // The differing slices' rows, a list of slices at a time.
     let fetched_columns: Vec<String> = remote.columns.iter().map(|(n, _)| ident_ch(n)).collect();
     let mut fetched = Wire::default();
     stage("rows of differing slices", || -> Result<()> {
-        for page in verdict.differing.chunks(SLICES_PER_PAGE) {
-            let ids: Vec<String> = page.iter().map(|i| literal_ch(i)).collect();
+        for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
             let sql = format!(
-                "SELECT {} FROM {} WHERE {} IN ({})",
+                "SELECT {} FROM {} WHERE {} IN ({list})",
                 fetched_columns.join(", "),
                 remote.from,
                 new_side.slice_id(chars, &rules),
-                ids.join(", ")
             );
             let w = fetch::append(&ch, conn, FETCHED, &remote.columns, &sql)?;
             fetched.rows += w.rows;
@@ -199,16 +219,15 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     step(
         &mut wire,
         format!(
-            "rows of {} differing slices (of {})",
+            "rows of {} differing slices (of {all_slices} at first)",
             verdict.differing.len(),
-            verdict.slices
         ),
         fetched,
     );
 
     let (dup_new, w) = duplicate_keys_remote(&ch, &remote.from, &new_keys)?;
     step(&mut wire, "duplicate keys", w);
-    let (groups, w) = breakdown_groups(&ch, conn, &full, &remote)?;
+    let (groups, w) = agreeing_groups(&ch, conn, &full, &remote)?;
     step(&mut wire, "breakdown groups", w);
     let (low_cardinality, w) = low_cardinality_remote(&ch, &full, &remote)?;
     step(&mut wire, "distinct values", w);
@@ -236,12 +255,29 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
         duplicate_keys_new: Some(dup_new),
         matched: verdict.matched,
         nulls,
-        breakdown_rows: groups,
+        agreeing_groups: groups,
         wire,
     };
     let mut spec = scope.spec(restricted, new);
     spec.dimension_candidates = Some(low_cardinality);
     Ok(Pushed { spec, beyond })
+}
+
+/// The slices to fetch, in the cache (the legacy side is restricted to them).
+fn set_differing(conn: &duckdb::Connection, ids: &[String]) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {} (id VARCHAR)",
+        ident(DIFFERING)
+    ))?;
+    for page in ids.chunks(1000) {
+        let values: Vec<String> = page.iter().map(|id| format!("({})", literal(id))).collect();
+        conn.execute_batch(&format!(
+            "INSERT INTO {} VALUES {}",
+            ident(DIFFERING),
+            values.join(", ")
+        ))?;
+    }
+    Ok(())
 }
 
 fn duplicate_keys_remote(ch: &ClickHouse, from: &str, keys: &[&str]) -> Result<(i64, Wire)> {
@@ -252,10 +288,10 @@ fn duplicate_keys_remote(ch: &ClickHouse, from: &str, keys: &[&str]) -> Result<(
     ))
 }
 
-/// The agreeing slices' share of the breakdown: ClickHouse's sums by every dimension, less
-/// those of the fetched rows (whose part the keyed join supplies). Agreeing rows hold the
-/// same amounts on both sides, so legacy and new are equal there.
-fn breakdown_groups(
+/// The rows of the agreeing slices as groups (the shape `Beyond::agreeing_groups` names):
+/// ClickHouse's sums and counts by every dimension, less those of the fetched rows (whose
+/// part the keyed join supplies). Agreeing rows hold the same amounts on both sides.
+fn agreeing_groups(
     ch: &ClickHouse,
     conn: &duckdb::Connection,
     spec: &Spec,
@@ -270,6 +306,7 @@ fn breakdown_groups(
         .map(|i| (format!("v{i}"), "Nullable(String)".to_string()))
         .collect();
     columns.extend((0..measures.len()).map(|k| (format!("m{k}"), "Float64".to_string())));
+    columns.push(("n".to_string(), "UInt64".to_string()));
     let mut select: Vec<String> = dims
         .iter()
         .enumerate()
@@ -281,6 +318,7 @@ fn breakdown_groups(
             .enumerate()
             .map(|(k, m)| format!("sum(toFloat64({})) AS m{k}", ident_ch(m))),
     );
+    select.push("count() AS n".into());
     let group: Vec<String> = (0..dims.len()).map(|i| format!("v{i}")).collect();
     fetch::create_table(conn, GROUPS, &columns)?;
     let wire = fetch::append(
@@ -305,16 +343,15 @@ fn breakdown_groups(
                 .enumerate()
                 .map(|(k, m)| format!("sum(CAST({} AS DOUBLE)) AS m{k}", ident(m))),
         )
+        .chain(std::iter::once("count(*) AS n".to_string()))
         .collect();
     let on: Vec<String> = (0..dims.len())
         .map(|i| format!("g.v{i} IS NOT DISTINCT FROM f.v{i}"))
         .collect();
     let out: Vec<String> = (0..dims.len())
         .map(|i| format!("g.v{i}"))
-        .chain((0..measures.len()).flat_map(|k| {
-            let rest = format!("g.m{k} - coalesce(f.m{k}, 0)");
-            [rest.clone(), rest]
-        }))
+        .chain((0..measures.len()).map(|k| format!("g.m{k} - coalesce(f.m{k}, 0) AS m{k}")))
+        .chain(std::iter::once("g.n - coalesce(f.n, 0) AS n".to_string()))
         .collect();
     let sql = format!(
         "SELECT {out} FROM {groups} AS g LEFT JOIN (SELECT {local} FROM {fetched} GROUP BY ALL) AS f ON {on}",

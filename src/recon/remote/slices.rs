@@ -31,8 +31,12 @@ impl SideShape<'_> {
         slice_id(self.dialect, &self.dims, &self.keys, bucket_chars, rules)
     }
 
-    /// The GROUP BY of the slices' sums, every figure as text.
-    fn sums_sql(&self, bucket_chars: usize, rules: &Rules) -> String {
+    /// The GROUP BY of the slices' sums, every figure as text, over the rows `within` admits.
+    fn sums_sql(&self, bucket_chars: usize, rules: &Rules, within: Option<&str>) -> String {
+        let from = match within {
+            Some(w) => format!("{} WHERE {w}", self.from),
+            None => self.from.clone(),
+        };
         let d = self.dialect;
         let parts: Vec<Part> = self.columns.iter().map(|(p, _)| *p).collect();
         let hash = row_hash(d, &self.keys, &parts, rules);
@@ -53,7 +57,7 @@ impl SideShape<'_> {
                         present(d, p.name, is_text(ty), rules)
                     ));
                 }
-                format!("SELECT {} FROM {} GROUP BY 1", select.join(", "), self.from)
+                format!("SELECT {} FROM {from} GROUP BY 1", select.join(", "))
             }
             Dialect::ClickHouse => {
                 select.push("toString(count())".into());
@@ -67,7 +71,7 @@ impl SideShape<'_> {
                         present(d, p.name, is_text(ty), rules)
                     ));
                 }
-                format!("SELECT {} FROM {} GROUP BY s", select.join(", "), self.from)
+                format!("SELECT {} FROM {from} GROUP BY s", select.join(", "))
             }
         }
     }
@@ -100,14 +104,15 @@ impl SliceSums {
 
 pub type Sums = BTreeMap<String, SliceSums>;
 
-/// The legacy side's slices, summed in the cache.
+/// The legacy side's slices, summed in the cache (over the rows `within` admits).
 pub fn local(
     conn: &Connection,
     side: &SideShape,
     bucket_chars: usize,
     rules: &Rules,
+    within: Option<&str>,
 ) -> Result<Sums> {
-    let sql = side.sums_sql(bucket_chars, rules);
+    let sql = side.sums_sql(bucket_chars, rules, within);
     let frame = crate::frame::query(conn, &sql, [])?;
     Ok(collect(&frame, side.measures.len()))
 }
@@ -118,10 +123,55 @@ pub fn remote(
     side: &SideShape,
     bucket_chars: usize,
     rules: &Rules,
+    within: Option<&str>,
 ) -> Result<(Sums, Wire)> {
-    let (frame, wire) = ch.query_readonly(&side.sums_sql(bucket_chars, rules))?;
+    let (frame, wire) = ch.query_readonly(&side.sums_sql(bucket_chars, rules, within))?;
     Ok((collect(&frame, side.measures.len()), wire))
 }
+
+/// Slice names as `IN (…)` lists of at most about `max_bytes` each, so that a statement
+/// stays below ClickHouse's max_query_size (256 KiB by default) however many slices differ.
+pub fn id_lists(ids: &[String], quote: impl Fn(&str) -> String, max_bytes: usize) -> Vec<String> {
+    let mut lists = Vec::new();
+    let mut current = String::new();
+    for id in ids {
+        let q = quote(id);
+        if !current.is_empty() && current.len() + q.len() + 2 > max_bytes {
+            lists.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push_str(", ");
+        }
+        current.push_str(&q);
+    }
+    if !current.is_empty() {
+        lists.push(current);
+    }
+    lists
+}
+
+/// Rows of the largest side in the slices `ids`.
+pub fn rows_in(legacy: &Sums, new: &Sums, ids: &[String]) -> i64 {
+    ids.iter()
+        .map(|id| {
+            let n = |s: &Sums| s.get(id).map_or(0, |x| x.rows);
+            n(legacy).max(n(new))
+        })
+        .sum()
+}
+
+/// Whether cutting the differing slices 16 times finer is worth its sums: each finer slice
+/// would still hold `MIN_ROWS_TO_REFINE` rows on average (a slice's sums weigh about what
+/// two or three rows do, so below that they cost about what fetching would), and md5
+/// prefixes stay short.
+pub fn worth_refining(differing_rows: i64, differing: usize, bucket_chars: usize) -> bool {
+    differing > 0
+        && bucket_chars < MAX_BUCKET_CHARS
+        && differing_rows / (differing as i64 * 16) >= MIN_ROWS_TO_REFINE
+}
+
+const MIN_ROWS_TO_REFINE: i64 = 8;
+const MAX_BUCKET_CHARS: usize = 6;
 
 fn collect(frame: &polars::prelude::DataFrame, measures: usize) -> Sums {
     crate::frame::to_cells(frame)
@@ -169,6 +219,19 @@ pub fn judge(legacy: &Sums, new: &Sums, columns: usize) -> Verdict {
         }
     }
     v
+}
+
+impl Verdict {
+    /// Take in the verdict on the differing slices cut finer: its agreeing rows are matched
+    /// too, and only its differing slices remain.
+    pub fn refine(&mut self, finer: Verdict) {
+        self.matched += finer.matched;
+        for (n, f) in self.nulls.iter_mut().zip(finer.nulls) {
+            n.0 += f.0;
+            n.1 += f.1;
+        }
+        self.differing = finer.differing;
+    }
 }
 
 /// Row count and measure sums over all slices of a side.
@@ -230,6 +293,44 @@ mod tests {
         assert_eq!(v.slices, 4);
         assert_eq!(v.nulls, vec![(0, 0), (1, 1)]);
         assert_eq!(totals(&legacy, 1), (6, vec![6.0]));
+    }
+
+    #[test]
+    fn id_lists_stay_under_the_size_and_keep_every_id() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("slice{i}")).collect();
+        let lists = id_lists(&ids, |s| format!("'{s}'"), 200);
+        assert!(lists.len() > 1);
+        assert!(lists.iter().all(|l| l.len() <= 200));
+        let back: Vec<String> = lists
+            .iter()
+            .flat_map(|l| l.split(", ").map(|s| s.trim_matches('\'').to_string()))
+            .collect();
+        assert_eq!(back, ids);
+        assert!(id_lists(&[], |s| s.to_string(), 10).is_empty());
+    }
+
+    #[test]
+    fn refining_pays_only_while_finer_slices_stay_large() {
+        assert!(worth_refining(2_000 * 100, 100, 3));
+        assert!(!worth_refining(100 * 100, 100, 3));
+        assert!(!worth_refining(2_000 * 100, 100, 6));
+        assert!(!worth_refining(0, 0, 0));
+        let mut v = Verdict {
+            slices: 4,
+            differing: vec!["a".into(), "b".into()],
+            matched: 10,
+            nulls: vec![(1, 2)],
+        };
+        v.refine(Verdict {
+            slices: 32,
+            differing: vec!["a1".into()],
+            matched: 5,
+            nulls: vec![(1, 0)],
+        });
+        assert_eq!(
+            (v.matched, v.nulls.clone(), v.differing),
+            (15, vec![(2, 2)], vec!["a1".to_string()])
+        );
     }
 
     #[test]

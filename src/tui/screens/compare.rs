@@ -14,7 +14,7 @@ use crate::tui::app::Command;
 use crate::tui::jobs::{Job, Payload};
 use crate::tui::keymap::Action;
 use crate::tui::rows_view::RowsView;
-use crate::tui::text::{count, money, signed_money};
+use crate::tui::text::{count, money, signed_money, size};
 use crate::tui::theme::{Role, Theme};
 
 /// The row-class filters `v` cycles through.
@@ -234,9 +234,22 @@ impl CompareScreen {
             Some(m) if !m.within_tolerance => Role::Error,
             _ => Role::Title,
         };
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, theme.style(title_role)));
+        if let Some(r) = self.report.as_ref().filter(|r| !r.wire.is_empty()) {
+            let rows: u64 = r.wire.iter().map(|w| w.rows).sum();
+            let bytes: u64 = r.wire.iter().map(|w| w.bytes).sum();
+            block = block.title_bottom(Span::styled(
+                format!(
+                    " from the warehouse: {} rows · {} in {} steps ",
+                    count(rows as i64),
+                    size(bytes),
+                    r.wire.len()
+                ),
+                theme.style(Role::Dim),
+            ));
+        }
         let inner = block.inner(area);
         f.render_widget(block, area);
         let Some(r) = &self.report else {
