@@ -27,6 +27,8 @@ use crate::warehouse::{qualify_layers, ClickHouse, Wire};
 /// The cache's temporary table of fetched rows.
 pub const FETCHED: &str = "assay_remote_new";
 const DIFFERING: &str = "assay_remote_slices";
+/// The cache's temporary table of the legacy rows of the differing slices.
+const LEGACY_ROWS: &str = "assay_remote_legacy";
 const GROUPS: &str = "assay_remote_groups";
 /// Bytes of slice names per statement (ClickHouse's max_query_size is 256 KiB by default).
 const ID_LIST_BYTES: usize = 128 * 1024;
@@ -156,12 +158,34 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let chars = slices::bucket_chars(legacy_rows, dimension_slices, ROWS_PER_BUCKET);
-    let legacy_sums = stage("slices (legacy)", || {
-        slices::local(conn, &legacy_side, chars, &rules, None)
-    })?;
-    let (new_sums, w) = stage("slices (ClickHouse)", || {
-        slices::remote(&ch, &new_side, chars, &rules, None)
-    })?;
+    // What needs no answer from the other side runs at once: ClickHouse's share on a
+    // thread (it mostly waits for the server), the cache's here.
+    let (local_first, remote_first) = std::thread::scope(|s| {
+        let on_server = s.spawn(|| -> Result<_> {
+            let sums = stage("slices (ClickHouse)", || {
+                slices::remote(&ch, &new_side, chars, &rules, None)
+            })?;
+            let dups = stage("duplicate keys (ClickHouse)", || {
+                duplicate_keys_remote(&ch, &remote.from, &new_keys)
+            })?;
+            let candidates = stage("distinct values (ClickHouse)", || {
+                low_cardinality_remote(&ch, &full, &remote)
+            })?;
+            Ok((sums, dups, candidates))
+        });
+        let here = (|| -> Result<_> {
+            let sums = stage("slices (legacy)", || {
+                slices::local(conn, &legacy_side, chars, &rules, None)
+            })?;
+            Ok((sums, duplicate_keys(conn, &full.legacy, &full.keys)?))
+        })();
+        let there = on_server
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (here, there)
+    });
+    let (legacy_sums, dup_legacy) = local_first?;
+    let ((new_sums, w), (dup_new, dup_wire), (low_cardinality, distinct_wire)) = remote_first?;
     step(&mut wire, "slice sums", w);
     let mut verdict = slices::judge(&legacy_sums, &new_sums, pair.columns.len());
     let all_slices = verdict.slices;
@@ -181,14 +205,19 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
             legacy_side.slice_id(chars, &rules),
             ident(DIFFERING)
         );
-        let finer_l = slices::local(conn, &legacy_side, chars + 1, &rules, Some(&within_local))?;
+        let finer_l = stage("finer slices (legacy)", || {
+            slices::local(conn, &legacy_side, chars + 1, &rules, Some(&within_local))
+        })?;
         let (mut finer_n, mut w) = (slices::Sums::new(), Wire::default());
-        for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
-            let within = format!("{} IN ({list})", new_side.slice_id(chars, &rules));
-            let (part, pw) = slices::remote(&ch, &new_side, chars + 1, &rules, Some(&within))?;
-            finer_n.extend(part);
-            (w.rows, w.bytes) = (w.rows + pw.rows, w.bytes + pw.bytes);
-        }
+        stage("finer slices (ClickHouse)", || -> Result<()> {
+            for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
+                let within = format!("{} IN ({list})", new_side.slice_id(chars, &rules));
+                let (part, pw) = slices::remote(&ch, &new_side, chars + 1, &rules, Some(&within))?;
+                finer_n.extend(part);
+                (w.rows, w.bytes) = (w.rows + pw.rows, w.bytes + pw.bytes);
+            }
+            Ok(())
+        })?;
         step(
             &mut wire,
             format!("finer sums of {} differing slices", verdict.differing.len()),
@@ -225,22 +254,24 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
         fetched,
     );
 
-    let (dup_new, w) = duplicate_keys_remote(&ch, &remote.from, &new_keys)?;
-    step(&mut wire, "duplicate keys", w);
-    let (groups, w) = agreeing_groups(&ch, conn, &full, &remote)?;
+    step(&mut wire, "duplicate keys", dup_wire);
+    let (groups, w) = stage("breakdown groups (ClickHouse)", || {
+        agreeing_groups(&ch, conn, &full, &remote)
+    })?;
     step(&mut wire, "breakdown groups", w);
-    let (low_cardinality, w) = low_cardinality_remote(&ch, &full, &remote)?;
-    step(&mut wire, "distinct values", w);
+    step(&mut wire, "distinct values", distinct_wire);
 
-    let restricted = Relation::describe(
-        conn,
-        &format!(
-            "(SELECT * FROM {} WHERE {} IN (SELECT id FROM {}))",
+    // The legacy rows of the differing slices, once: the compare scans them several times.
+    stage("legacy rows of differing slices", || {
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE {} AS SELECT * FROM {} WHERE {} IN (SELECT id FROM {})",
+            ident(LEGACY_ROWS),
             full.legacy.sql,
             legacy_side.slice_id(chars, &rules),
             ident(DIFFERING)
-        ),
-    )?;
+        ))
+    })?;
+    let restricted = Relation::describe(conn, &ident(LEGACY_ROWS))?;
     let nulls = pair
         .columns
         .iter()
@@ -251,7 +282,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     let beyond = Beyond {
         legacy_totals: Some(slices::totals(&legacy_sums, measures)),
         new_totals: Some(slices::totals(&new_sums, measures)),
-        duplicate_keys_legacy: Some(duplicate_keys(conn, &full.legacy, &full.keys)?),
+        duplicate_keys_legacy: Some(dup_legacy),
         duplicate_keys_new: Some(dup_new),
         matched: verdict.matched,
         nulls,
