@@ -731,3 +731,43 @@ fn scattered_differences_are_found_fetching_few_rows() {
     let fetched = result["fetched_share"].as_f64().unwrap();
     assert!(fetched > 0.0 && fetched < 0.05, "{result:#}");
 }
+
+/// Cancelled work abandons the query in flight (the caller gets `Cancelled`, not the
+/// answer or a timeout) and the server is asked to kill it, so it stops there too.
+#[test]
+fn cancelling_stops_the_query_on_the_server() {
+    use assay::error::Error;
+    use assay::extract::Cancel;
+    let ch = ClickHouse::connect(&settings(URL, "default")).unwrap();
+    let cancel = Cancel::new();
+    ch.watch(Some(cancel.clone()));
+    let marker = format!("cancel_test_{}", std::process::id());
+    let later = cancel.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        later.cancel();
+    });
+    // Minutes of work on 18.16, far beyond the 20 s timeout these settings give.
+    let long = format!("SELECT sum(number) AS {marker} FROM numbers(1000000000000)");
+    let result = ch.query_readonly(&long);
+    canceller.join().unwrap();
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    let watcher = ClickHouse::connect(&settings(URL, "default")).unwrap();
+    let running = || {
+        watcher
+            .query_number(&format!(
+                "SELECT count() AS n FROM system.processes WHERE query LIKE '%{marker}%' AND query NOT LIKE '%system.processes%'"
+            ))
+            .unwrap()
+            .0
+    };
+    let mut left = running();
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        left = running();
+    }
+    assert_eq!(left, 0, "the query still runs on the server");
+}

@@ -2,12 +2,15 @@
 //! companies, and compare by (company, keys). With a ClickHouse warehouse the new side stays
 //! there and the compare is pushed down (`remote`).
 
+use std::sync::Arc;
+
 use super::equality::Rules;
 use super::relation::Relation;
 use super::remote;
 use super::report::{compare, Report, Spec};
 use crate::config::{Comparison, WarehouseKind, Workspace};
 use crate::error::{Error, Result};
+use crate::extract::Cancel;
 use crate::legacy;
 use crate::sql::{ident, literal, qualified};
 use crate::store::Store;
@@ -16,7 +19,7 @@ use crate::store::Store;
 pub const COMPANY: &str = "company";
 
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
-    Ok(prepare_and_compare(ws, store, name, only)?.report)
+    Ok(prepare_and_compare(ws, store, name, only, None)?.report)
 }
 
 /// A comparison made, with what the workbench drills into.
@@ -28,15 +31,17 @@ pub struct Compared {
     pub agreeing_groups: Option<String>,
 }
 
-/// Both sides, and the report over them (the TUI keeps the sides to drill into).
+/// Both sides, and the report over them (the TUI keeps the sides to drill into). `cancel`
+/// stops the warehouse's queries of a pushed-down compare.
 pub fn prepare_and_compare(
     ws: &Workspace,
     store: &Store,
     name: &str,
     only: &[String],
+    cancel: Option<Arc<Cancel>>,
 ) -> Result<Compared> {
     if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
-        let pushed = remote::prepare(ws, store, name, only)?;
+        let pushed = remote::prepare(ws, store, name, only, cancel)?;
         let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
         return Ok(Compared {
             spec: pushed.spec,
@@ -187,7 +192,7 @@ pub fn scope<'a>(
 /// warehouse the new side is the rows of the slices that differ, fetched into the cache.
 pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
     if ws.config.warehouse.kind == WarehouseKind::Clickhouse {
-        return Ok(remote::prepare(ws, store, name, only)?.spec);
+        return Ok(remote::prepare(ws, store, name, only, None)?.spec);
     }
     let scope = scope(ws, store, name, only)?;
     let conn = store.conn();

@@ -2,6 +2,8 @@
 //! thread on a lane (a DuckDB connection of its own); `execute` is the same code whether
 //! the worker runs it on `spawn_blocking` or a test runs it inline.
 
+use std::sync::Arc;
+
 use polars::prelude::DataFrame;
 
 use crate::browse::{self, Browser, TableInfo, View};
@@ -198,7 +200,7 @@ pub fn execute(
     ws: &Workspace,
     lane: &mut LaneState,
     job: &Job,
-    cancel: &Cancel,
+    cancel: &Arc<Cancel>,
     events: &(dyn Fn(Event) + Sync),
 ) -> Result<Payload> {
     let reads_warehouse = matches!(
@@ -212,6 +214,9 @@ pub fn execute(
         lane.warehouse = Some(ClickHouse::connect(&ws.config.warehouse)?);
     }
     let warehouse = lane.warehouse.as_ref();
+    if let Some(ch) = warehouse {
+        ch.watch(Some(cancel.clone()));
+    }
     let conn = lane.store.conn();
     // A relation written for ClickHouse is browsed there (read-only).
     let browser = |relation: &str| Browser::for_relation(relation, conn, warehouse);
@@ -273,7 +278,13 @@ pub fn execute(
                 spec,
                 report,
                 agreeing_groups,
-            } = configured::prepare_and_compare(ws, &lane.store, name, &only)?;
+            } = configured::prepare_and_compare(
+                ws,
+                &lane.store,
+                name,
+                &only,
+                Some(cancel.clone()),
+            )?;
             let measure = spec
                 .measures
                 .first()

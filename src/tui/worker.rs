@@ -57,6 +57,8 @@ impl Worker {
             None => self.start(lane, job),
             Some(running) => {
                 if running.is_superseded_by_newer() {
+                    // The cache's statement stops; so does a warehouse query in flight.
+                    slot.cancel.cancel();
                     slot.interrupt.interrupt();
                 }
                 slot.pending = Some(job);

@@ -2,16 +2,21 @@
 //! ClickHouse 18.16 and current servers alike: schema validation is off (18.16 does not know
 //! `describe_include_subcolumns`), results come untyped as TSVWithNamesAndTypes (18.16 has
 //! no Parquet/Arrow output), and loads are `INSERT … FORMAT CSV` streamed in chunks.
-//! The engine API is synchronous; each call runs on a small runtime of its own.
+//! The engine API is synchronous; each call runs on a small runtime of its own. Every
+//! query carries its own `query_id`, so that work being cancelled (Esc in the workbench, or a
+//! newer request) abandons the answer at once and asks the server to KILL the query.
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use polars::prelude::{Column, DataFrame};
 
 use crate::config::Warehouse;
 use crate::error::{Error, Result};
+use crate::extract::Cancel;
 
 /// What crossed the wire for one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -27,10 +32,24 @@ pub struct ClickHouse {
     user: String,
     timeout: Duration,
     runtime: tokio::runtime::Runtime,
+    /// The work this client's queries belong to, if it can be cancelled.
+    cancel: Mutex<Option<Arc<Cancel>>>,
 }
 
 /// Bytes per send of a streamed load.
 const CHUNK: usize = 1 << 20;
+/// How often a query in flight looks whether its work was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// A query id unique to this process and call, to KILL it by.
+fn next_query_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "assay-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
 
 impl ClickHouse {
     /// Connect with the `[warehouse]` settings and check the server answers, the login works
@@ -72,6 +91,7 @@ impl ClickHouse {
             user,
             timeout,
             runtime,
+            cancel: Mutex::new(None),
         };
         ch.check()?;
         let client = ch.client.clone().with_database(&ch.database);
@@ -122,22 +142,61 @@ impl ClickHouse {
         }
     }
 
+    /// From now on, queries give up (and are killed on the server) once `cancel` is set.
+    pub fn watch(&self, cancel: Option<Arc<Cancel>>) {
+        *self.cancel.lock().expect("cancel lock") = cancel;
+    }
+
+    /// The client for one call, tagged with `query_id`.
+    fn tagged(&self, query_id: &str) -> clickhouse::Client {
+        self.client.clone().with_setting("query_id", query_id)
+    }
+
     fn run<T>(
         &self,
         sql: &str,
+        query_id: &str,
         work: impl std::future::Future<Output = std::result::Result<T, clickhouse::error::Error>>,
     ) -> Result<T> {
+        let cancel = self.cancel.lock().expect("cancel lock").clone();
         self.runtime.block_on(async {
-            match tokio::time::timeout(self.timeout, work).await {
-                Ok(r) => r.map_err(|e| self.explain(e, sql)),
-                Err(_) => Err(self.explain(clickhouse::error::Error::TimedOut, sql)),
+            let cancelled = async {
+                match &cancel {
+                    Some(c) => {
+                        while !c.is_cancelled() {
+                            tokio::time::sleep(CANCEL_POLL).await;
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                done = tokio::time::timeout(self.timeout, work) => match done {
+                    Ok(r) => r.map_err(|e| self.explain(e, sql)),
+                    Err(_) => {
+                        self.kill(query_id).await;
+                        Err(self.explain(clickhouse::error::Error::TimedOut, sql))
+                    }
+                },
+                _ = cancelled => {
+                    self.kill(query_id).await;
+                    Err(Error::Cancelled)
+                }
             }
         })
     }
 
+    /// Ask the server to stop a query this client abandoned (a user may kill their own).
+    async fn kill(&self, query_id: &str) {
+        let sql = format!("KILL QUERY WHERE query_id = {} ASYNC", literal_ch(query_id));
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), self.client.query(&sql).execute()).await;
+    }
+
     /// Run a statement that returns nothing (DDL, INSERT … SELECT).
     pub fn execute(&self, sql: &str) -> Result<()> {
-        self.run(sql, self.client.query(sql).execute())
+        let id = next_query_id();
+        self.run(sql, &id, self.tagged(&id).query(sql).execute())
     }
 
     /// A query's result as a frame (numbers as numbers, the rest as text), and what crossed
@@ -177,12 +236,13 @@ impl ClickHouse {
 
     /// A query's whole answer in `format`, and the bytes received.
     fn fetch_raw(&self, sql: &str, format: &str, readonly: bool) -> Result<(bytes::Bytes, u64)> {
-        let mut query = self.client.query(sql);
+        let id = next_query_id();
+        let mut query = self.tagged(&id).query(sql);
         if readonly {
             query = query.with_setting("readonly", "2");
         }
         let format = format.to_string();
-        self.run(sql, async move {
+        self.run(sql, &id, async move {
             let mut cursor = query.fetch_bytes(format)?;
             let body = cursor.collect().await?;
             Ok((body, cursor.received_bytes()))
@@ -240,8 +300,9 @@ impl ClickHouse {
         let mut reader = std::fs::File::open(file)
             .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", file.display())))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut insert = self.client.insert_formatted_with(sql.clone());
-        self.run(&sql, async move {
+        let id = next_query_id();
+        let mut insert = self.tagged(&id).insert_formatted_with(sql.clone());
+        self.run(&sql, &id, async move {
             let mut buf = vec![0u8; CHUNK];
             loop {
                 let n = reader

@@ -9,6 +9,8 @@ pub mod canonical;
 pub mod fetch;
 pub mod slices;
 
+use std::sync::Arc;
+
 use canonical::{Dialect, Part};
 use slices::SideShape;
 
@@ -18,6 +20,7 @@ use super::report::{duplicate_keys, Beyond, Spec, WireStep};
 use super::KeyedPair;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
+use crate::extract::Cancel;
 use crate::sql::{ident, literal};
 use crate::store::Store;
 use crate::trace::stage;
@@ -96,10 +99,18 @@ fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
     })
 }
 
-/// Fetch what differs and describe the rest; see the module's comment.
-pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Pushed> {
+/// Fetch what differs and describe the rest; see the module's comment. Once `cancel` is
+/// set, the query in flight is abandoned and killed on the server.
+pub fn prepare(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+    cancel: Option<Arc<Cancel>>,
+) -> Result<Pushed> {
     let scope = scope(ws, store, name, only)?;
     let ch = ClickHouse::connect(&ws.config.warehouse)?;
+    ch.watch(cancel);
     let conn = store.conn();
     let remote = remote_table(&ch, &scope)?;
     fetch::create_table(conn, FETCHED, &remote.columns)?;
