@@ -662,6 +662,11 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
     h.press("f5");
     let grid = h.app.sql.grid.as_ref().expect("a ClickHouse result");
     assert_eq!(grid.total, 4);
+    assert!(
+        h.text().contains("SQL on ClickHouse (read-only)"),
+        "{}",
+        h.text()
+    );
     h.press("ctrl-o");
     for _ in 0..500 {
         if h.app.sql.editor.lines().join("\n").is_empty() {

@@ -10,7 +10,7 @@ use super::screens::{
     sql::SqlScreen,
 };
 use super::theme::Theme;
-use crate::config::Workspace;
+use crate::config::{WarehouseKind, Workspace};
 use crate::error::Error;
 use crate::extract::Event;
 
@@ -110,7 +110,7 @@ impl App {
             layers: LayersScreen::default(),
             compare: CompareScreen::new(ws),
             drill: DrillScreen::default(),
-            sql: SqlScreen::new(),
+            sql: SqlScreen::new(ws.config.warehouse.kind == WarehouseKind::Clickhouse),
         }
     }
 

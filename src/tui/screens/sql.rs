@@ -22,10 +22,12 @@ pub struct SqlScreen {
     pub grid: Option<Grid>,
     pub editing: bool,
     pub message: Option<String>,
+    /// Where statements run, for the title: the cache, or the warehouse read-only.
+    target: &'static str,
 }
 
 impl SqlScreen {
-    pub fn new() -> SqlScreen {
+    pub fn new(on_warehouse: bool) -> SqlScreen {
         let mut editor = TextArea::default();
         editor.set_placeholder_text("SELECT … (F5 or Ctrl-R runs, Ctrl-O switches to the results)");
         SqlScreen {
@@ -35,6 +37,11 @@ impl SqlScreen {
             grid: None,
             editing: true,
             message: None,
+            target: if on_warehouse {
+                "SQL on ClickHouse (read-only)"
+            } else {
+                "SQL on the cache"
+            },
         }
     }
 
@@ -140,8 +147,8 @@ impl SqlScreen {
         let [editor, results] =
             Layout::vertical([Constraint::Length(editor_height), Constraint::Min(3)]).areas(area);
         let title = match &self.message {
-            Some(m) => format!(" SQL on the cache · {m} "),
-            None => format!(" SQL on the cache · {} in history ", self.history.len()),
+            Some(m) => format!(" {} · {m} ", self.target),
+            None => format!(" {} · {} in history ", self.target, self.history.len()),
         };
         let border = if self.editing {
             theme.style(Role::Title)
@@ -172,6 +179,6 @@ impl SqlScreen {
 
 impl Default for SqlScreen {
     fn default() -> Self {
-        SqlScreen::new()
+        SqlScreen::new(false)
     }
 }
