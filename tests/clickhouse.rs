@@ -738,7 +738,8 @@ fn scattered_differences_are_found_fetching_few_rows() {
 }
 
 /// Cancelled work abandons the query in flight (the caller gets `Cancelled`, not the
-/// answer or a timeout) and the server is asked to kill it, so it stops there too.
+/// answer or a timeout) and the server is asked to kill it, so it stops there too; so does
+/// a query that outlives `timeout_secs`.
 #[test]
 fn cancelling_stops_the_query_on_the_server() {
     use assay::error::Error;
@@ -766,13 +767,33 @@ fn cancelling_stops_the_query_on_the_server() {
             .unwrap()
             .0
     };
-    let mut left = running();
-    for _ in 0..100 {
-        if left == 0 {
-            break;
+    // Queries still running after up to 10 s of waiting.
+    let left_after_waiting = || {
+        let mut left = running();
+        for _ in 0..100 {
+            if left == 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            left = running();
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        left = running();
-    }
-    assert_eq!(left, 0, "the query still runs on the server");
+        left
+    };
+    assert_eq!(
+        left_after_waiting(),
+        0,
+        "the query still runs on the server"
+    );
+
+    // A timeout names its setting, and kills the query the same way.
+    let mut short = settings(URL, "default");
+    short.timeout_secs = Some(1);
+    let slow = ClickHouse::connect(&short).unwrap();
+    let err = slow.query_readonly(&long).unwrap_err().to_string();
+    assert!(err.contains("warehouse.timeout_secs"), "{err}");
+    assert_eq!(
+        left_after_waiting(),
+        0,
+        "the timed-out query still runs on the server"
+    );
 }
