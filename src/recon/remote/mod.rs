@@ -15,6 +15,7 @@ use canonical::{Dialect, Part};
 use slices::SideShape;
 
 use super::configured::{scope, Scope, COMPANY};
+use super::equality::Rules;
 use super::relation::Relation;
 use super::report::{duplicate_keys, Beyond, Spec, WireStep};
 use super::KeyedPair;
@@ -204,57 +205,15 @@ pub fn prepare(
 
     // Differences scattered over many rows make most slices differ: cut those finer, as
     // long as it pays, and fetch only the finer slices that still differ.
-    let mut chars = chars;
-    let (mut sums_l, mut sums_n) = (legacy_sums.clone(), new_sums.clone());
-    while slices::worth_refining(
-        slices::rows_in(&sums_l, &sums_n, &verdict.differing),
-        verdict.differing.len(),
-        chars,
-    ) {
-        let within_local = format!(
-            "{} IN (SELECT id FROM {})",
-            legacy_side.slice_id(chars, &rules),
-            ident(DIFFERING)
-        );
-        let finer_l = stage("finer slices (legacy)", || {
-            slices::local(conn, &legacy_side, chars + 1, &rules, Some(&within_local))
-        })?;
-        let (mut finer_n, mut w) = (slices::Sums::new(), Wire::default());
-        stage("finer slices (ClickHouse)", || -> Result<()> {
-            for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
-                let within = format!("{} IN ({list})", new_side.slice_id(chars, &rules));
-                let (part, pw) = slices::remote(&ch, &new_side, chars + 1, &rules, Some(&within))?;
-                finer_n.extend(part);
-                (w.rows, w.bytes) = (w.rows + pw.rows, w.bytes + pw.bytes);
-            }
-            Ok(())
-        })?;
-        step(
-            &mut wire,
-            format!("finer sums of {} differing slices", verdict.differing.len()),
-            w,
-        );
-        verdict.refine(slices::judge(&finer_l, &finer_n, pair.columns.len()));
-        (sums_l, sums_n, chars) = (finer_l, finer_n, chars + 1);
-        set_differing(conn, &verdict.differing)?;
-    }
-
-    // The differing slices' rows, a list of slices at a time.
-    let fetched_columns: Vec<String> = remote.columns.iter().map(|(n, _)| ident_ch(n)).collect();
-    let mut fetched = Wire::default();
-    stage("rows of differing slices", || -> Result<()> {
-        for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
-            let sql = format!(
-                "SELECT {} FROM {} WHERE {} IN ({list})",
-                fetched_columns.join(", "),
-                remote.from,
-                new_side.slice_id(chars, &rules),
-            );
-            let w = fetch::append(&ch, conn, FETCHED, &remote.columns, &sql)?;
-            fetched.rows += w.rows;
-            fetched.bytes += w.bytes;
-        }
-        Ok(())
+    let sides = Sides {
+        legacy: legacy_side,
+        new: new_side,
+        rules,
+    };
+    let sums = (legacy_sums.clone(), new_sums.clone());
+    let chars = refine(&ch, conn, &sides, &mut verdict, sums, chars, &mut wire)?;
+    let fetched = stage("rows of differing slices", || {
+        fetch_differing(&ch, conn, &sides, &remote, &verdict.differing, chars)
     })?;
     step(
         &mut wire,
@@ -278,7 +237,7 @@ pub fn prepare(
             "CREATE OR REPLACE TEMP TABLE {} AS SELECT * FROM {} WHERE {} IN (SELECT id FROM {})",
             ident(LEGACY_ROWS),
             full.legacy.sql,
-            legacy_side.slice_id(chars, &rules),
+            sides.legacy.slice_id(chars, &sides.rules),
             ident(DIFFERING)
         ))
     })?;
@@ -303,6 +262,88 @@ pub fn prepare(
     let mut spec = scope.spec(restricted, new);
     spec.dimension_candidates = Some(low_cardinality);
     Ok(Pushed { spec, beyond })
+}
+
+/// Both sides' shapes and the rules their canonical text follows.
+struct Sides<'a> {
+    legacy: SideShape<'a>,
+    new: SideShape<'a>,
+    rules: Rules,
+}
+
+/// Cut the differing slices 16 times finer, summing both sides within them only, for as
+/// long as `slices::worth_refining` says it pays; `sums` are the sums `verdict` came from.
+/// The hex digits of the key hash that name the verdict's slices at the end.
+fn refine(
+    ch: &ClickHouse,
+    conn: &duckdb::Connection,
+    sides: &Sides,
+    verdict: &mut slices::Verdict,
+    sums: (slices::Sums, slices::Sums),
+    mut chars: usize,
+    wire: &mut Vec<WireStep>,
+) -> Result<usize> {
+    let rules = &sides.rules;
+    let (mut sums_l, mut sums_n) = sums;
+    while slices::worth_refining(
+        slices::rows_in(&sums_l, &sums_n, &verdict.differing),
+        verdict.differing.len(),
+        chars,
+    ) {
+        let within_local = format!(
+            "{} IN (SELECT id FROM {})",
+            sides.legacy.slice_id(chars, rules),
+            ident(DIFFERING)
+        );
+        let finer_l = stage("finer slices (legacy)", || {
+            slices::local(conn, &sides.legacy, chars + 1, rules, Some(&within_local))
+        })?;
+        let (mut finer_n, mut w) = (slices::Sums::new(), Wire::default());
+        stage("finer slices (ClickHouse)", || -> Result<()> {
+            for list in slices::id_lists(&verdict.differing, literal_ch, ID_LIST_BYTES) {
+                let within = format!("{} IN ({list})", sides.new.slice_id(chars, rules));
+                let (part, pw) = slices::remote(ch, &sides.new, chars + 1, rules, Some(&within))?;
+                finer_n.extend(part);
+                (w.rows, w.bytes) = (w.rows + pw.rows, w.bytes + pw.bytes);
+            }
+            Ok(())
+        })?;
+        step(
+            wire,
+            format!("finer sums of {} differing slices", verdict.differing.len()),
+            w,
+        );
+        verdict.refine(slices::judge(&finer_l, &finer_n, verdict.nulls.len()));
+        (sums_l, sums_n, chars) = (finer_l, finer_n, chars + 1);
+        set_differing(conn, &verdict.differing)?;
+    }
+    Ok(chars)
+}
+
+/// The new side's rows of the slices `differing` (named at `chars` digits) into the cache's
+/// FETCHED table, a list of slices at a time.
+fn fetch_differing(
+    ch: &ClickHouse,
+    conn: &duckdb::Connection,
+    sides: &Sides,
+    remote: &RemoteTable,
+    differing: &[String],
+    chars: usize,
+) -> Result<Wire> {
+    let columns: Vec<String> = remote.columns.iter().map(|(n, _)| ident_ch(n)).collect();
+    let mut fetched = Wire::default();
+    for list in slices::id_lists(differing, literal_ch, ID_LIST_BYTES) {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} IN ({list})",
+            columns.join(", "),
+            remote.from,
+            sides.new.slice_id(chars, &sides.rules),
+        );
+        let w = fetch::append(ch, conn, FETCHED, &remote.columns, &sql)?;
+        fetched.rows += w.rows;
+        fetched.bytes += w.bytes;
+    }
+    Ok(fetched)
 }
 
 /// The slices to fetch, in the cache (the legacy side is restricted to them).
