@@ -7,7 +7,7 @@ mod compare;
 mod extract;
 
 pub use clickhouse::{clickhouse_bench, ClickHouseBench};
-pub use clickhouse_compare::{clickhouse_compare_bench, ClickHouseCompareBench};
+pub use clickhouse_compare::{clickhouse_compare_bench, ClickHouseCompareBench, Missing};
 pub use compare::{compare_bench, CompareBench, REPORT_PEAK_RSS};
 pub use extract::{extract_bench, ExtractBench};
 

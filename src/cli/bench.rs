@@ -65,6 +65,9 @@ pub enum Which {
         /// Rows in the gold table (generated on the server, kept for the next run).
         #[arg(long, default_value_t = 20_000_000)]
         rows: u64,
+        /// Which gold rows the legacy exports leave out.
+        #[arg(long, value_enum, default_value_t = bench::Missing::Block)]
+        missing: bench::Missing,
         /// Scratch workspace (replaced).
         #[arg(long, default_value = "target/bench-clickhouse-compare")]
         dir: PathBuf,
@@ -115,11 +118,13 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             url,
             database,
             rows,
+            missing,
             dir,
         } => {
-            let result = bench::clickhouse_compare_bench(&url, &database, rows, &dir, &|m| {
-                eprintln!("bench: {m}")
-            })?;
+            let result =
+                bench::clickhouse_compare_bench(&url, &database, rows, missing, &dir, &|m| {
+                    eprintln!("bench: {m}")
+                })?;
             print_json(&result);
             Ok(0)
         }

@@ -20,7 +20,7 @@ pub enum Dialect {
 /// Stands for NULL in a row's text (a control character no export writes).
 const NULL_MARK: &str = "\u{1e}N";
 /// Between the parts of a row's text.
-const SEPARATOR: &str = "\u{1f}";
+pub(crate) const SEPARATOR: &str = "\u{1f}";
 /// Numbers are compared to this many decimal places (as integers, which both engines print
 /// alike; their float printing differs).
 const SCALE: &str = "10000";

@@ -201,7 +201,6 @@ pub fn prepare(
     step(&mut wire, "slice sums", w);
     let mut verdict = slices::judge(&legacy_sums, &new_sums, pair.columns.len());
     let all_slices = verdict.slices;
-    set_differing(conn, &verdict.differing)?;
 
     // Differences scattered over many rows make most slices differ: cut those finer, as
     // long as it pays, and fetch only the finer slices that still differ.
@@ -211,16 +210,15 @@ pub fn prepare(
         rules,
     };
     let sums = (legacy_sums.clone(), new_sums.clone());
-    let chars = refine(&ch, conn, &sides, &mut verdict, sums, chars, &mut wire)?;
+    let to_fetch = slices_to_fetch(&ch, conn, &sides, &mut verdict, sums, chars, &mut wire)?;
+    set_differing(conn, &to_fetch)?;
     let fetched = stage("rows of differing slices", || {
-        fetch_differing(&ch, conn, &sides, &remote, &verdict.differing, chars)
+        fetch_differing(&ch, conn, &sides, &remote, &to_fetch)
     })?;
+    let named: usize = to_fetch.values().map(Vec::len).sum();
     step(
         &mut wire,
-        format!(
-            "rows of {} differing slices (of {all_slices} at first)",
-            verdict.differing.len(),
-        ),
+        format!("rows of {named} differing slices (of {all_slices} at first)"),
         fetched,
     );
 
@@ -232,13 +230,26 @@ pub fn prepare(
     step(&mut wire, "distinct values", distinct_wire);
 
     // The legacy rows of the differing slices, once: the compare scans them several times.
+    let named_here: Vec<String> = to_fetch
+        .keys()
+        .map(|&c| {
+            format!(
+                "{} IN (SELECT id FROM {} WHERE chars = {c})",
+                sides.legacy.slice_id(c, &sides.rules),
+                ident(DIFFERING)
+            )
+        })
+        .collect();
+    let restriction = if named_here.is_empty() {
+        "false".to_string()
+    } else {
+        named_here.join(" OR ")
+    };
     stage("legacy rows of differing slices", || {
         conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE {} AS SELECT * FROM {} WHERE {} IN (SELECT id FROM {})",
+            "CREATE OR REPLACE TEMP TABLE {} AS SELECT * FROM {} WHERE {restriction}",
             ident(LEGACY_ROWS),
             full.legacy.sql,
-            sides.legacy.slice_id(chars, &sides.rules),
-            ident(DIFFERING)
         ))
     })?;
     let restricted = Relation::describe(conn, &ident(LEGACY_ROWS))?;
@@ -271,10 +282,12 @@ struct Sides<'a> {
     rules: Rules,
 }
 
-/// Cut the differing slices 16 times finer, summing both sides within them only, for as
-/// long as `slices::worth_refining` says it pays; `sums` are the sums `verdict` came from.
-/// The hex digits of the key hash that name the verdict's slices at the end.
-fn refine(
+/// The slices whose rows must be fetched, by the digits they are named at. Slices only one
+/// side has are set aside as they are (see `slices::set_aside_one_sided`); those both sides
+/// have are cut 16 times finer, summing both sides within them only, for as long as
+/// `slices::worth_refining` says it pays. `sums` (at `chars` digits) gave `verdict`, whose
+/// matched rows and NULL counts grow with every finer slice that agrees.
+fn slices_to_fetch(
     ch: &ClickHouse,
     conn: &duckdb::Connection,
     sides: &Sides,
@@ -282,14 +295,27 @@ fn refine(
     sums: (slices::Sums, slices::Sums),
     mut chars: usize,
     wire: &mut Vec<WireStep>,
-) -> Result<usize> {
+) -> Result<slices::Named> {
     let rules = &sides.rules;
     let (mut sums_l, mut sums_n) = sums;
+    let mut to_fetch = slices::Named::new();
+    verdict.differing = slices::set_aside_one_sided(
+        std::mem::take(&mut verdict.differing),
+        &sums_l,
+        &sums_n,
+        chars,
+        true,
+        &mut to_fetch,
+    );
     while slices::worth_refining(
         slices::rows_in(&sums_l, &sums_n, &verdict.differing),
         verdict.differing.len(),
         chars,
     ) {
+        set_differing(
+            conn,
+            &slices::Named::from([(chars, verdict.differing.clone())]),
+        )?;
         let within_local = format!(
             "{} IN (SELECT id FROM {})",
             sides.legacy.slice_id(chars, rules),
@@ -315,50 +341,67 @@ fn refine(
         );
         verdict.refine(slices::judge(&finer_l, &finer_n, verdict.nulls.len()));
         (sums_l, sums_n, chars) = (finer_l, finer_n, chars + 1);
-        set_differing(conn, &verdict.differing)?;
+        verdict.differing = slices::set_aside_one_sided(
+            std::mem::take(&mut verdict.differing),
+            &sums_l,
+            &sums_n,
+            chars,
+            false,
+            &mut to_fetch,
+        );
     }
-    Ok(chars)
+    to_fetch
+        .entry(chars)
+        .or_default()
+        .extend(std::mem::take(&mut verdict.differing));
+    Ok(to_fetch)
 }
 
-/// The new side's rows of the slices `differing` (named at `chars` digits) into the cache's
-/// FETCHED table, a list of slices at a time.
+/// The new side's rows of the slices `to_fetch` into the cache's FETCHED table, a list of
+/// slices at a time.
 fn fetch_differing(
     ch: &ClickHouse,
     conn: &duckdb::Connection,
     sides: &Sides,
     remote: &RemoteTable,
-    differing: &[String],
-    chars: usize,
+    to_fetch: &slices::Named,
 ) -> Result<Wire> {
     let columns: Vec<String> = remote.columns.iter().map(|(n, _)| ident_ch(n)).collect();
     let mut fetched = Wire::default();
-    for list in slices::id_lists(differing, literal_ch, ID_LIST_BYTES) {
-        let sql = format!(
-            "SELECT {} FROM {} WHERE {} IN ({list})",
-            columns.join(", "),
-            remote.from,
-            sides.new.slice_id(chars, &sides.rules),
-        );
-        let w = fetch::append(ch, conn, FETCHED, &remote.columns, &sql)?;
-        fetched.rows += w.rows;
-        fetched.bytes += w.bytes;
+    for (&chars, ids) in to_fetch {
+        for list in slices::id_lists(ids, literal_ch, ID_LIST_BYTES) {
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} IN ({list})",
+                columns.join(", "),
+                remote.from,
+                sides.new.slice_id(chars, &sides.rules),
+            );
+            let w = fetch::append(ch, conn, FETCHED, &remote.columns, &sql)?;
+            fetched.rows += w.rows;
+            fetched.bytes += w.bytes;
+        }
     }
     Ok(fetched)
 }
 
-/// The slices to fetch, in the cache (the legacy side is restricted to them).
-fn set_differing(conn: &duckdb::Connection, ids: &[String]) -> Result<()> {
+/// The slices in hand, in the cache (the legacy side is restricted to them).
+fn set_differing(conn: &duckdb::Connection, named: &slices::Named) -> Result<()> {
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {} (id VARCHAR)",
+        "CREATE OR REPLACE TEMP TABLE {} (chars INTEGER, id VARCHAR)",
         ident(DIFFERING)
     ))?;
-    for page in ids.chunks(1000) {
-        let values: Vec<String> = page.iter().map(|id| format!("({})", literal(id))).collect();
-        conn.execute_batch(&format!(
-            "INSERT INTO {} VALUES {}",
-            ident(DIFFERING),
-            values.join(", ")
-        ))?;
+    for (chars, ids) in named {
+        for page in ids.chunks(1000) {
+            let values: Vec<String> = page
+                .iter()
+                .map(|id| format!("({chars}, {})", literal(id)))
+                .collect();
+            conn.execute_batch(&format!(
+                "INSERT INTO {} VALUES {}",
+                ident(DIFFERING),
+                values.join(", ")
+            ))?;
+        }
     }
     Ok(())
 }

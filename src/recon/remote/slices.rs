@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use duckdb::Connection;
 
-use super::canonical::{present, row_hash, slice_id, Dialect, Part};
+use super::canonical::{present, row_hash, slice_id, Dialect, Part, SEPARATOR};
 use crate::error::Result;
 use crate::recon::equality::Rules;
 use crate::recon::relation::is_text;
@@ -148,6 +148,63 @@ pub fn id_lists(ids: &[String], quote: impl Fn(&str) -> String, max_bytes: usize
         lists.push(current);
     }
     lists
+}
+
+/// Slices to fetch, by the hex digits of the key hash their names were cut with.
+pub type Named = BTreeMap<usize, Vec<String>>;
+
+/// The dimension slice (its name at 0 digits) that slice `id`, cut at `chars`, belongs to.
+pub fn dimension_slice(id: &str, chars: usize) -> &str {
+    if chars == 0 {
+        return id;
+    }
+    let rest = &id[..id.len().saturating_sub(chars)];
+    rest.strip_suffix(SEPARATOR).unwrap_or(rest)
+}
+
+/// Take out of `differing` the slices only one side has: all their rows are on that side
+/// only, so cutting them finer would find nothing. They go to `fetch` as they are named,
+/// or — when `whole` (the sums cover every row) and the other side lacks their dimension
+/// slice altogether, as when a whole invoice type is missing — by that dimension slice,
+/// which names them in far fewer words. The slices both sides have are returned.
+pub fn set_aside_one_sided(
+    differing: Vec<String>,
+    legacy: &Sums,
+    new: &Sums,
+    chars: usize,
+    whole: bool,
+    fetch: &mut Named,
+) -> Vec<String> {
+    let dimension_slices = |sums: &Sums| -> std::collections::BTreeSet<String> {
+        sums.keys()
+            .map(|id| dimension_slice(id, chars).to_string())
+            .collect()
+    };
+    let (in_legacy, in_new) = if whole && chars > 0 {
+        (dimension_slices(legacy), dimension_slices(new))
+    } else {
+        Default::default()
+    };
+    let mut both = Vec::new();
+    let mut whole_slices = std::collections::BTreeSet::new();
+    for id in differing {
+        let (l, n) = (legacy.contains_key(&id), new.contains_key(&id));
+        if l && n {
+            both.push(id);
+            continue;
+        }
+        let dim = dimension_slice(&id, chars);
+        let lacking = if l { &in_new } else { &in_legacy };
+        if whole && chars > 0 && !lacking.contains(dim) {
+            whole_slices.insert(dim.to_string());
+        } else {
+            fetch.entry(chars).or_default().push(id);
+        }
+    }
+    if !whole_slices.is_empty() {
+        fetch.entry(0).or_default().extend(whole_slices);
+    }
+    both
 }
 
 /// Rows of the largest side in the slices `ids`.
@@ -293,6 +350,49 @@ mod tests {
         assert_eq!(v.slices, 4);
         assert_eq!(v.nulls, vec![(0, 0), (1, 1)]);
         assert_eq!(totals(&legacy, 1), (6, vec![6.0]));
+    }
+
+    #[test]
+    fn one_sided_slices_are_set_aside_whole_dimension_slices_by_name() {
+        let sep = SEPARATOR;
+        let id = |dims: &str, bucket: &str| format!("{dims}{sep}{bucket}");
+        let legacy: Sums = [
+            (id("a", "0"), sums(1, 1, vec![1])),
+            (id("a", "1"), sums(1, 1, vec![1])),
+            (id("b", "0"), sums(1, 1, vec![1])),
+        ]
+        .into_iter()
+        .collect();
+        let new: Sums = [
+            (id("a", "0"), sums(1, 2, vec![1])),
+            (id("b", "1"), sums(1, 1, vec![1])),
+            (id("c", "0"), sums(2, 1, vec![2])),
+            (id("c", "f"), sums(2, 1, vec![2])),
+        ]
+        .into_iter()
+        .collect();
+        let differing = vec![
+            id("a", "0"),
+            id("a", "1"),
+            id("b", "0"),
+            id("b", "1"),
+            id("c", "0"),
+            id("c", "f"),
+        ];
+        let mut fetch = Named::new();
+        let both = set_aside_one_sided(differing.clone(), &legacy, &new, 1, true, &mut fetch);
+        assert_eq!(both, vec![id("a", "0")]);
+        // a1 (legacy only; new has other a slices), b0 and b1: by name; c: new only, whole.
+        assert_eq!(fetch[&1], vec![id("a", "1"), id("b", "0"), id("b", "1")]);
+        assert_eq!(fetch[&0], vec!["c".to_string()]);
+        // Finer sums cover only the differing slices: no whole dimension slices then.
+        let mut fetch = Named::new();
+        set_aside_one_sided(differing, &legacy, &new, 1, false, &mut fetch);
+        assert_eq!(fetch[&1].len(), 5);
+        assert!(!fetch.contains_key(&0));
+        assert_eq!(dimension_slice(&id("x", "3a"), 2), "x");
+        assert_eq!(dimension_slice("3a", 2), "");
+        assert_eq!(dimension_slice("x", 0), "x");
     }
 
     #[test]
