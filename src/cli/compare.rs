@@ -52,6 +52,7 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
     names
         .into_iter()
         .map(|name| {
+            let _spinner = super::progress::stages(&format!("comparing {name}"));
             let report = configured::run(ws, &store, &name, &args.sides.company)?;
             Ok((name, report))
         })

@@ -60,6 +60,35 @@ impl Progress {
     }
 }
 
+/// On a terminal, a spinner naming the stage a long job is in (see `trace::watch_stages`),
+/// cleared when dropped; nothing in logs and pipes.
+pub struct Stages {
+    bar: ProgressBar,
+    _watch: crate::trace::StageWatch,
+}
+
+pub fn stages(label: &str) -> Option<Stages> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
+            .expect("static template"),
+    );
+    bar.set_prefix(label.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let shown = bar.clone();
+    let watch = crate::trace::watch_stages(move |stage| shown.set_message(stage.to_string()));
+    Some(Stages { bar, _watch: watch })
+}
+
+impl Drop for Stages {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// Extraction events as bars (terminal) or lines (logs), from any worker thread.
 pub struct JobProgress {
     multi: Option<indicatif::MultiProgress>,
