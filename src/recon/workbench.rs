@@ -139,12 +139,8 @@ impl DrillBase {
                 .iter()
                 .position(|m| m.eq_ignore_ascii_case(measure))
                 .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
-            let dims: Vec<String> = (0..values.len()).map(|j| format!("d{j}")).collect();
-            let vs: Vec<String> = (0..values.len()).map(|j| format!("v{j}")).collect();
-            let (dims, vs) = (
-                dims.iter().map(|d| format!("{d}, ")).collect::<String>(),
-                vs.iter().map(|v| format!("{v}, ")).collect::<String>(),
-            );
+            let dims: String = (0..values.len()).map(|j| format!("d{j}, ")).collect();
+            let vs: String = (0..values.len()).map(|j| format!("v{j}, ")).collect();
             conn.execute_batch(&format!(
                 "INSERT INTO {table} ({dims}class, la, nb, n, grouped) \
                  SELECT {vs}'matched', m{k}, m{k}, n, true FROM ({groups}) WHERE n > 0"
