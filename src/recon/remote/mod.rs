@@ -9,6 +9,7 @@ pub mod canonical;
 pub mod fetch;
 pub mod slices;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use canonical::{Dialect, Part};
@@ -209,7 +210,7 @@ pub fn prepare(
         new: new_side,
         rules,
     };
-    let sums = (legacy_sums.clone(), new_sums.clone());
+    let sums = (&legacy_sums, &new_sums);
     let to_fetch = slices_to_fetch(&ch, conn, &sides, &mut verdict, sums, chars, &mut wire)?;
     set_differing(conn, &to_fetch)?;
     let fetched = stage("rows of differing slices", || {
@@ -292,12 +293,13 @@ fn slices_to_fetch(
     conn: &duckdb::Connection,
     sides: &Sides,
     verdict: &mut slices::Verdict,
-    sums: (slices::Sums, slices::Sums),
+    sums: (&slices::Sums, &slices::Sums),
     mut chars: usize,
     wire: &mut Vec<WireStep>,
 ) -> Result<slices::Named> {
     let rules = &sides.rules;
-    let (mut sums_l, mut sums_n) = sums;
+    // The first sums are the caller's (it still needs them); finer ones are ours.
+    let (mut sums_l, mut sums_n) = (Cow::Borrowed(sums.0), Cow::Borrowed(sums.1));
     let mut to_fetch = slices::Named::new();
     verdict.differing = slices::set_aside_one_sided(
         std::mem::take(&mut verdict.differing),
@@ -340,7 +342,7 @@ fn slices_to_fetch(
             w,
         );
         verdict.refine(slices::judge(&finer_l, &finer_n, verdict.nulls.len()));
-        (sums_l, sums_n, chars) = (finer_l, finer_n, chars + 1);
+        (sums_l, sums_n, chars) = (Cow::Owned(finer_l), Cow::Owned(finer_n), chars + 1);
         verdict.differing = slices::set_aside_one_sided(
             std::mem::take(&mut verdict.differing),
             &sums_l,
