@@ -13,6 +13,7 @@ fn settings(url: &str, database: &str) -> Warehouse {
     Warehouse {
         kind: WarehouseKind::Clickhouse,
         url: Some(url.into()),
+        url_env: None,
         database: Some(database.into()),
         user: None,
         password_env: None,
@@ -35,6 +36,13 @@ fn bad_settings_are_named() {
     assert!(
         down.contains("cannot reach ClickHouse at http://127.0.0.1:1 (warehouse.url)"),
         "{down}"
+    );
+    // Credentials written into the URL never appear in a message.
+    let with_secret = error_of(&settings("http://alice:s3cret@127.0.0.1:1", "default"));
+    assert!(
+        with_secret.contains("cannot reach ClickHouse at http://127.0.0.1:1 (warehouse.url)")
+            && !with_secret.contains("s3cret"),
+        "{with_secret}"
     );
     let no_db = error_of(&settings(URL, "no_such_db"));
     assert!(
@@ -836,4 +844,49 @@ fn cancelling_stops_the_query_on_the_server() {
         0,
         "the timed-out query still runs on the server"
     );
+}
+
+#[test]
+fn a_failed_build_leaves_no_half_built_table() {
+    let admin = ClickHouse::connect(&settings(URL, "default")).unwrap();
+    let db = format!("assay_failbuild_{}", std::process::id());
+    for d in [db.clone(), format!("{db}_gold")] {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS {d}"))
+            .unwrap();
+    }
+    admin.execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    std::fs::write(
+        ws.join("assay.toml"),
+        format!("[warehouse]\nkind = \"clickhouse\"\nurl = \"{URL}\"\ndatabase = \"{db}\"\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(ws.join("models/gold")).unwrap();
+    // The table is created before the SELECT fails part way: ClickHouse does not undo it.
+    std::fs::write(
+        ws.join("models/gold/boom.sql"),
+        "SELECT throwIf(number = 5000, 'planted failure') AS x FROM system.numbers LIMIT 100000\n",
+    )
+    .unwrap();
+    let out = assay(ws, &["build"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("planted failure"), "{}", text(&out));
+    let (left, _) = admin
+        .query_number(&format!(
+            "SELECT count() FROM system.tables WHERE database = '{db}_gold' AND name LIKE '%building%'"
+        ))
+        .unwrap();
+    assert_eq!(left, 0, "a __building table survived the failed build");
+    let out = assay(
+        ws,
+        &["sql", "SELECT status FROM assay.runs", "--format", "csv"],
+    );
+    assert_eq!(stdout(&out), "status\nfailed\n", "{}", text(&out));
+    for d in [db.clone(), format!("{db}_gold")] {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS {d}"))
+            .unwrap();
+    }
 }

@@ -196,3 +196,56 @@ fn bad_values_are_reported() {
         .unwrap();
     assert!(tz.message.contains("fixed offset like +02:00"), "{tz:?}");
 }
+
+mod fuzz {
+    //! The loader on mangled configs: lines dropped, repeated or cut, bytes inserted. It
+    //! never panics, and every problem it reports points at a line of the text it read.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mangle(text: &str, ops: &[(u8, usize, String)]) -> String {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for (op, at, junk) in ops {
+            if lines.is_empty() {
+                break;
+            }
+            let i = at % lines.len();
+            match op % 5 {
+                0 => {
+                    lines.remove(i);
+                }
+                1 => {
+                    let copy = lines[i].clone();
+                    lines.insert(i, copy);
+                }
+                2 => {
+                    let cut = lines[i].char_indices().nth(at % 7).map_or(0, |(b, _)| b);
+                    lines[i].truncate(cut);
+                }
+                3 => lines[i].push_str(junk),
+                _ => lines.insert(i, junk.clone()),
+            }
+        }
+        lines.join("\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_mangled_config_is_reported_never_a_panic(
+            ops in prop::collection::vec(
+                (any::<u8>(), any::<usize>(), "[a-z_\\.=\"\\[\\]{}, 0-9#-]{0,12}"),
+                1..6,
+            )
+        ) {
+            let text = mangle(&example(), &ops);
+            let (_dir, config, issues) = workspace_with(&text);
+            let lines = text.lines().count() + 1;
+            for issue in &issues {
+                prop_assert!(issue.line <= lines, "{issue} beyond {lines} lines");
+            }
+            prop_assert!(config.is_some() || !issues.is_empty());
+        }
+    }
+}

@@ -39,6 +39,7 @@ pub(super) fn settings(url: &str, db: &str) -> Warehouse {
     Warehouse {
         kind: WarehouseKind::Clickhouse,
         url: Some(url.to_string()),
+        url_env: None,
         database: Some(db.to_string()),
         user: None,
         password_env: None,

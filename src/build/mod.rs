@@ -1,6 +1,7 @@
 //! Building silver and gold: the SQL models in dependency order, or an external command.
 
 pub mod models;
+mod statement;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -122,14 +123,14 @@ fn build_one(
     let started = Instant::now();
     let run_id = store.begin_run("build", None, Some(&model.qualified()))?;
     let target = format!("{}.{}", ident(&model.layer), ident(&model.name));
-    let body = model.sql.trim().trim_end_matches(';');
-    let result = match warehouse {
-        Some(ch) => build_on_clickhouse(ch, model, body).and_then(|rows| {
-            store.finish_run(run_id, RunStatus::Ok, Some(rows), None)?;
-            Ok(rows)
-        }),
-        None => build_in_cache(store, &target, body, run_id),
-    };
+    let result =
+        checked_query(store, warehouse.is_some(), model).and_then(|body| match warehouse {
+            Some(ch) => build_on_clickhouse(ch, model, body).and_then(|rows| {
+                store.finish_run(run_id, RunStatus::Ok, Some(rows), None)?;
+                Ok(rows)
+            }),
+            None => build_in_cache(store, &target, body, run_id),
+        });
     let seconds = started.elapsed().as_secs_f64();
     let file = model.path.display().to_string();
     Ok(match result {
@@ -156,10 +157,29 @@ fn build_one(
     })
 }
 
+/// The model's one query, or why the file is refused: more than one statement, anything
+/// but a SELECT, or a read of the model's own table (each build would feed on the last).
+fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Result<&'m str> {
+    let refuse = Error::Usage;
+    if model.reads.contains(&model.qualified()) {
+        return Err(refuse(format!(
+            "reads its own table {}; build it from the tables it comes from",
+            model.qualified()
+        )));
+    }
+    let query = statement::single_query(&model.sql).map_err(refuse)?;
+    // ClickHouse's dialect is not DuckDB's, and its HTTP interface runs one statement only.
+    if !on_clickhouse {
+        statement::confirm_select(store.conn(), &query).map_err(refuse)?;
+    }
+    Ok(query.text)
+}
+
 /// `CREATE OR REPLACE TABLE layer.name AS <model>` in the cache, with the run, in one transaction.
+/// The model follows `AS` on the same line, so the database's line numbers are the file's.
 fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Result<i64> {
     store.transaction(|conn| {
-        conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS\n{body}\n"))?;
+        conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS {body}\n"))?;
         let rows: i64 =
             conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
         conn.execute(
@@ -189,28 +209,32 @@ fn build_on_clickhouse(
     ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", ident_ch(&db)))?;
     ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
     let sql = crate::warehouse::qualify_layers(ch.database(), body);
-    ch.execute(&format!(
-        "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
-    ))?;
-    let (count, _) = ch.query(&format!("SELECT count() FROM {building}"))?;
-    let rows: i64 = crate::frame::to_text_rows(&count)[1][0]
-        .parse()
-        .unwrap_or(0);
-    let (exists, _) = ch.query(&format!(
-        "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
-        crate::warehouse::clickhouse::literal_ch(&db),
-        crate::warehouse::clickhouse::literal_ch(&model.name)
-    ))?;
-    if crate::frame::to_text_rows(&exists)[1][0] == "1" {
-        ch.execute(&format!("DROP TABLE IF EXISTS {old}"))?;
+    let built = (|| -> Result<i64> {
         ch.execute(&format!(
-            "RENAME TABLE {target} TO {old}, {building} TO {target}"
+            "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
         ))?;
-        ch.execute(&format!("DROP TABLE {old}"))?;
-    } else {
-        ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
+        let (rows, _) = ch.query_number(&format!("SELECT count() FROM {building}"))?;
+        let (exists, _) = ch.query_number(&format!(
+            "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
+            crate::warehouse::clickhouse::literal_ch(&db),
+            crate::warehouse::clickhouse::literal_ch(&model.name)
+        ))?;
+        if exists == 1 {
+            ch.execute(&format!("DROP TABLE IF EXISTS {old}"))?;
+            ch.execute(&format!(
+                "RENAME TABLE {target} TO {old}, {building} TO {target}"
+            ))?;
+            ch.execute(&format!("DROP TABLE {old}"))?;
+        } else {
+            ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
+        }
+        Ok(rows)
+    })();
+    if built.is_err() {
+        // A half-built table must not outlive the failure (nor be mistaken for a model).
+        let _ = ch.execute(&format!("DROP TABLE IF EXISTS {building}"));
     }
-    Ok(rows)
+    built
 }
 
 /// Run the configured external builder (e.g. `dbt build`) in the workspace folder.

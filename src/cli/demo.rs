@@ -51,6 +51,7 @@ fn create_database(url: &str, database: &str) -> Result<()> {
     let admin = crate::warehouse::ClickHouse::connect(&crate::config::Warehouse {
         kind: crate::config::WarehouseKind::Clickhouse,
         url: Some(url.to_string()),
+        url_env: None,
         database: Some("default".into()),
         user: None,
         password_env: None,

@@ -42,10 +42,15 @@ pub fn run(ws: &Workspace, args: ExtractArgs) -> Result<i32> {
     let store = Store::open(&ws.cache_path())?;
     let cancel = Cancel::new();
     let on_interrupt = cancel.clone();
-    // A second Ctrl-C while cancelling falls through to the default (the process ends; the
-    // catalog recovers the run as failed on the next start).
+    // The first Ctrl-C cancels cleanly; a second one ends the process at once (exit 130):
+    // the catalog recovers the run as failed on the next start, so nothing is lost.
+    let presses = std::sync::atomic::AtomicU32::new(0);
     let _ = ctrlc::set_handler(move || {
-        eprintln!("cancelling…");
+        if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            eprintln!("interrupted again: ending now");
+            std::process::exit(130);
+        }
+        eprintln!("cancelling… (Ctrl-C again to end at once)");
         on_interrupt.cancel();
     });
     let progress = JobProgress::new();

@@ -79,7 +79,11 @@ pub enum Command {
 /// Parse arguments, run the command, and return the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    for notice in crate::store::notice::take() {
+        eprintln!("note: {notice}");
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");

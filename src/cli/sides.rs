@@ -31,7 +31,7 @@ pub struct SideArgs {
     #[arg(long = "map", value_parser = parse_mapping, value_name = "OLD=NEW")]
     pub map: Vec<(String, String)>,
     /// Ad hoc: absolute tolerance for numbers.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_tolerance)]
     pub tolerance: f64,
     /// Ad hoc: the UTC offset of naive timestamps compared with TIMESTAMPTZ ones (+02:00).
     #[arg(long, value_parser = parse_offset, value_name = "OFFSET")]
@@ -103,4 +103,19 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
             ..Rules::default()
         },
     })
+}
+
+/// A tolerance is a finite number ≥ 0: NaN, infinities and negatives would reach the
+/// comparison as nonsense (a NaN tolerance passes nothing and fails nothing).
+fn parse_tolerance(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "`{text}`: a tolerance is a finite number of 0 or more"
+        ));
+    }
+    Ok(value)
 }

@@ -81,7 +81,11 @@ pub enum WarehouseKind {
 pub struct Warehouse {
     #[serde(default)]
     pub kind: WarehouseKind,
+    /// The server's HTTP URL. Credentials do not belong here (they are redacted wherever the
+    /// URL is shown); put them in `password_env`, or the whole URL in `url_env`.
     pub url: Option<String>,
+    /// Name of the environment variable holding the URL (when it carries credentials).
+    pub url_env: Option<String>,
     pub database: Option<String>,
     pub user: Option<String>,
     /// Name of the environment variable holding the password.
@@ -169,6 +173,27 @@ pub struct Source {
     pub password_env: Option<String>,
     /// Name of the environment variable holding a whole connection URL.
     pub url_env: Option<String>,
+    /// Seconds a server may take to accept the login (default 10).
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds one source query may run (default 3600); past it the query is cancelled on
+    /// the server and the run fails naming this setting.
+    pub timeout_secs: Option<u64>,
+}
+
+impl Source {
+    pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+    pub const DEFAULT_TIMEOUT_SECS: u64 = 3600;
+
+    pub fn connect_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.connect_timeout_secs
+                .unwrap_or(Self::DEFAULT_CONNECT_TIMEOUT_SECS),
+        )
+    }
+
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_secs.unwrap_or(Self::DEFAULT_TIMEOUT_SECS))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]

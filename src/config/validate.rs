@@ -19,6 +19,7 @@ pub fn validate(c: &Config, root: &Path) -> Findings {
     sources(c, &mut f);
     entities(c, &mut f);
     legacy(c, &mut f);
+    legacy_names(c, &mut f);
     comparisons(c, root, &mut f);
     f
 }
@@ -51,11 +52,23 @@ fn workspace(c: &Config, f: &mut Findings) {
 
 fn warehouse(c: &Config, f: &mut Findings) {
     if c.warehouse.kind == WarehouseKind::Clickhouse {
-        if c.warehouse.url.is_none() {
+        if c.warehouse.url.is_some() && c.warehouse.url_env.is_some() {
+            push(f, "warehouse.url_env", "set `url` or `url_env`, not both");
+        }
+        if let Some(var) = &c.warehouse.url_env {
+            if var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=') {
+                push(
+                    f,
+                    "warehouse.url_env",
+                    "must be the name of an environment variable",
+                );
+            }
+        }
+        if c.warehouse.url.is_none() && c.warehouse.url_env.is_none() {
             push(
                 f,
                 "warehouse.url",
-                "a clickhouse warehouse needs `url` (e.g. http://127.0.0.1:8123)",
+                "a clickhouse warehouse needs `url` (e.g. http://127.0.0.1:8123) or `url_env`",
             );
         }
         if c.warehouse.database.is_none() {
@@ -120,6 +133,20 @@ fn sources(c: &Config, f: &mut Findings) {
             }
             SourceKind::Clickhouse => needs(f, "url", s.url.is_some() || s.url_env.is_some()),
         }
+        for (field, value) in [
+            ("timeout_secs", s.timeout_secs),
+            ("connect_timeout_secs", s.connect_timeout_secs),
+        ] {
+            match value {
+                Some(0) => push(f, key(field), "must be at least 1 second"),
+                Some(v) if v > 7 * 24 * 3600 => push(
+                    f,
+                    key(field),
+                    "is more than a week; a hung server would never be noticed",
+                ),
+                _ => {}
+            }
+        }
         for (field, value) in [("password_env", &s.password_env), ("url_env", &s.url_env)] {
             if let Some(var) = value {
                 if var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=') {
@@ -158,7 +185,13 @@ fn entities(c: &Config, f: &mut Findings) {
                     );
                 }
                 if let Some(glob) = &e.files {
-                    if e.format.is_none() && infer_format(glob).is_none() {
+                    if glob.trim().is_empty() {
+                        push(
+                            f,
+                            key("files"),
+                            "is empty; give a glob such as \"{company}/sales_*.csv\"",
+                        );
+                    } else if e.format.is_none() && infer_format(glob).is_none() {
                         push(f, key("format"), "cannot tell the format from the file names; set format = \"csv\" | \"parquet\" | \"json\"");
                     }
                 }
@@ -277,6 +310,35 @@ fn legacy(c: &Config, f: &mut Findings) {
     }
 }
 
+/// Every legacy export is a view `legacy.<export>` over tables `legacy.<export>__<company>`;
+/// two of those names must never be the same (export `sales__old` and company `old_x` of
+/// `sales` would otherwise share a table).
+fn legacy_names(c: &Config, f: &mut Findings) {
+    let mut owner: std::collections::BTreeMap<String, String> = Default::default();
+    for export in c.legacy.keys() {
+        let mut names = vec![(export.clone(), format!("the view of export `{export}`"))];
+        for company in c.companies.keys() {
+            // The legacy importer's table name (kept here so config needs no legacy module).
+            names.push((
+                format!("{export}__{company}"),
+                format!("the table of export `{export}` for company `{company}`"),
+            ));
+        }
+        for (name, what) in names {
+            match owner.get(&name) {
+                Some(other) => push(
+                    f,
+                    format!("legacy.{export}"),
+                    format!("legacy.{name} would be both {other} and {what}; rename the export"),
+                ),
+                None => {
+                    owner.insert(name, what);
+                }
+            }
+        }
+    }
+}
+
 fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
     for (name, cmp) in &c.comparisons {
         let key = |k: &str| format!("comparisons.{name}.{k}");
@@ -311,8 +373,48 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
                 );
             }
         }
-        if cmp.tolerance.absolute < 0.0 || cmp.tolerance.relative < 0.0 {
-            push(f, key("tolerance"), "tolerances cannot be negative");
+        for (which, value) in [
+            ("absolute", cmp.tolerance.absolute),
+            ("relative", cmp.tolerance.relative),
+        ] {
+            if !value.is_finite() {
+                push(
+                    f,
+                    format!("comparisons.{name}.tolerance.{which}"),
+                    format!(
+                        "`{value}` is not a number a difference can be held to; write e.g. 0.01"
+                    ),
+                );
+            } else if value < 0.0 {
+                push(
+                    f,
+                    format!("comparisons.{name}.tolerance.{which}"),
+                    "tolerances cannot be negative",
+                );
+            }
+        }
+        for (field, list) in [
+            ("keys", &cmp.keys),
+            ("measures", &cmp.measures),
+            ("dimensions", &cmp.dimensions),
+            ("skip", &cmp.skip),
+        ] {
+            for (i, column) in list.iter().enumerate() {
+                if column.trim().is_empty() {
+                    push(f, key(field), "a column name is empty");
+                } else if list[..i].contains(column) {
+                    push(f, key(field), format!("`{column}` is listed twice"));
+                }
+            }
+        }
+        for k in &cmp.keys {
+            if cmp.skip.contains(k) {
+                push(
+                    f,
+                    key("skip"),
+                    format!("`{k}` is a key column; keys cannot be skipped"),
+                );
+            }
         }
         for m in &cmp.measures {
             if cmp.keys.contains(m) {

@@ -94,10 +94,57 @@ fn integer_rank(t: &str) -> Option<u8> {
         .map(|p| p as u8)
 }
 
+/// One spelling per type, so types are compared by what they are, not how a server or
+/// DuckDB's catalog writes them: `DECIMAL(12, 2)` (PostgreSQL, MySQL) and `DECIMAL(12,2)`
+/// (information_schema) are one type; `int4`, `INT` and `INTEGER` too.
+pub fn canonical_type(t: &str) -> String {
+    let upper = t.trim().to_ascii_uppercase();
+    // Spaces only where they separate words, never beside brackets or commas.
+    let mut squeezed = String::with_capacity(upper.len());
+    for word in upper.split_whitespace() {
+        let joins = squeezed.ends_with(['(', ',']) || word.starts_with([')', ',', '(']);
+        if !squeezed.is_empty() && !joins {
+            squeezed.push(' ');
+        }
+        squeezed.push_str(word);
+    }
+    let (base, args) = match squeezed.split_once('(') {
+        Some((b, rest)) if !b.contains(['<', '[']) => (
+            b.trim_end().to_string(),
+            Some(rest.trim_end_matches(')').to_string()),
+        ),
+        _ => (squeezed.clone(), None),
+    };
+    let base = match base.as_str() {
+        "INT" | "INT4" | "SIGNED" | "INTEGER" => "INTEGER",
+        "INT8" | "LONG" | "BIGINT" => "BIGINT",
+        "INT2" | "SHORT" | "SMALLINT" => "SMALLINT",
+        "INT1" | "TINYINT" => "TINYINT",
+        "NUMERIC" | "DEC" | "DECIMAL" => "DECIMAL",
+        "FLOAT8" | "DOUBLE PRECISION" | "DOUBLE" => "DOUBLE",
+        "FLOAT4" | "REAL" | "FLOAT" => "FLOAT",
+        "TEXT" | "STRING" | "CHAR" | "BPCHAR" | "CHARACTER VARYING" | "VARCHAR" => "VARCHAR",
+        "BOOL" | "LOGICAL" | "BOOLEAN" => "BOOLEAN",
+        "TIMESTAMP WITH TIME ZONE" | "TIMESTAMPTZ" => "TIMESTAMPTZ",
+        "DATETIME" | "TIMESTAMP WITHOUT TIME ZONE" | "TIMESTAMP" => "TIMESTAMP",
+        "BYTEA" | "BINARY" | "VARBINARY" | "BLOB" => "BLOB",
+        _ => return squeezed,
+    };
+    match (base, args) {
+        // DuckDB's defaults for a bare DECIMAL and for DECIMAL(p).
+        ("DECIMAL", None) => "DECIMAL(18,3)".into(),
+        ("DECIMAL", Some(a)) if !a.contains(',') => format!("DECIMAL({a},0)"),
+        ("DECIMAL", Some(a)) => format!("DECIMAL({a})"),
+        // DuckDB keeps no length for text.
+        (b, _) => b.into(),
+    }
+}
+
 /// A type bronze can keep holding: the same, or a narrower integer into a wider one.
 fn compatible(expected: &str, actual: &str) -> bool {
+    let (expected, actual) = (canonical_type(expected), canonical_type(actual));
     expected == actual
-        || matches!((integer_rank(expected), integer_rank(actual)), (Some(e), Some(a)) if a <= e)
+        || matches!((integer_rank(&expected), integer_rank(&actual)), (Some(e), Some(a)) if a <= e)
 }
 
 pub fn detect(expected: &[ColumnDef], actual: &[ColumnDef]) -> Vec<Drift> {
@@ -211,6 +258,35 @@ mod tests {
             ]
         );
         assert!(!d[2].is_breaking() && d[0].is_breaking());
+    }
+
+    #[test]
+    fn types_are_compared_by_what_they_are_not_how_they_are_spelled() {
+        // PostgreSQL and MySQL describe `DECIMAL(12, 2)`; DuckDB's catalog says `DECIMAL(12,2)`.
+        let expected = cols(&[
+            ("amount", "DECIMAL(12,2)"),
+            ("n", "INTEGER"),
+            ("t", "TIMESTAMP WITH TIME ZONE"),
+        ]);
+        let actual = cols(&[
+            ("amount", "DECIMAL(12, 2)"),
+            ("n", "int4"),
+            ("t", "timestamptz"),
+        ]);
+        assert_eq!(detect(&expected, &actual), vec![]);
+        assert_eq!(canonical_type("numeric"), "DECIMAL(18,3)");
+        assert_eq!(canonical_type("decimal( 9 )"), "DECIMAL(9,0)");
+        assert_eq!(
+            canonical_type("STRUCT(a INTEGER, b VARCHAR)"),
+            "STRUCT(A INTEGER,B VARCHAR)"
+        );
+        // A real change is still one.
+        let changed = cols(&[
+            ("amount", "DECIMAL(12, 3)"),
+            ("n", "INTEGER"),
+            ("t", "TIMESTAMPTZ"),
+        ]);
+        assert_eq!(detect(&expected, &changed).len(), 1);
     }
 
     #[test]

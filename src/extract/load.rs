@@ -37,7 +37,12 @@ pub(super) fn run_jobs(
             cancel.register(conn.interrupt_handle());
             let (queue, outcomes, switch_lock) = (&queue, &outcomes, &switch_lock);
             workers.push(scope.spawn(move || {
-                while let Some(job) = queue.lock().expect("queue").pop_front() {
+                loop {
+                    // Take the job and let the queue go before running it: a guard held in
+                    // the `while let` condition would live through the whole job and make
+                    // the workers take turns.
+                    let next = queue.lock().expect("queue").pop_front();
+                    let Some(job) = next else { break };
                     let outcome = run_job(
                         ws,
                         &conn,
@@ -111,7 +116,15 @@ fn run_job(
         let mut staged = None;
         let pieces = match &job.plan {
             Plan::Server { source_name, query } => {
-                let path = fetch_server(ws, job, source_name, query, run_id, started, sink)?;
+                let path = fetch_server(
+                    ws,
+                    job,
+                    (source_name.as_str(), query.as_str()),
+                    run_id,
+                    started,
+                    cancel,
+                    sink,
+                )?;
                 let piece = (
                     source::csv_relation(&path, &job.source_columns),
                     job.plan.describe(),
@@ -236,10 +249,10 @@ impl Drop for TempFile<'_> {
 fn fetch_server(
     ws: &Workspace,
     job: &Job,
-    source_name: &str,
-    query: &str,
+    (source_name, query): (&str, &str),
     run_id: i64,
     started: Instant,
+    cancel: &Cancel,
     sink: &(dyn Fn(Event) + Sync),
 ) -> Result<std::path::PathBuf> {
     let dir = ws
@@ -259,7 +272,7 @@ fn fetch_server(
             rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
         })
     };
-    match source::fetch_csv(&q, &path, &mut report) {
+    match source::fetch_csv(&q, &path, &|| cancel.is_cancelled(), &mut report) {
         Ok(_) => Ok(path),
         Err(e) => {
             let _ = std::fs::remove_file(&path);

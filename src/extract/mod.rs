@@ -98,7 +98,7 @@ pub fn run(
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            match prepare(ws, conn, &catalog, entity, company, sink) {
+            match prepare(ws, conn, &catalog, entity, company, cancel, sink) {
                 Ok(job) => jobs.push(job),
                 Err((message, drift_failure)) => {
                     let run_id = store.begin_run("extract", Some(company), Some(entity))?;
@@ -156,6 +156,7 @@ fn prepare(
     catalog: &str,
     entity: &str,
     company: &str,
+    cancel: &Cancel,
     sink: &(dyn Fn(Event) + Sync),
 ) -> std::result::Result<Job, (String, bool)> {
     let def = &ws.config.entities[entity];
@@ -163,7 +164,10 @@ fn prepare(
     let plan = source_sql::plan(ws, entity, def, company).map_err(runtime)?;
     let source_columns = match &plan {
         Plan::Server { source_name, query } => {
-            source::describe(&server_query(ws, source_name, query)).map_err(runtime)?
+            source::describe(&server_query(ws, source_name, query), &|| {
+                cancel.is_cancelled()
+            })
+            .map_err(runtime)?
         }
         _ => describe(conn, catalog, &plan).map_err(runtime)?,
     };
@@ -223,14 +227,10 @@ fn prepare(
     })
 }
 
-fn server_query<'a>(
-    ws: &'a Workspace,
-    source_name: &'a str,
-    query: &str,
-) -> source::ServerQuery<'a> {
+fn server_query(ws: &Workspace, source_name: &str, query: &str) -> source::ServerQuery {
     source::ServerQuery {
-        source_name,
-        source: &ws.config.sources[source_name],
+        source_name: source_name.to_string(),
+        source: ws.config.sources[source_name].clone(),
         query: query.to_string(),
     }
 }

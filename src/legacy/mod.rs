@@ -2,6 +2,7 @@
 //! `legacy."<export>__<company>"`, the view `legacy."<export>"` over all of them, and a
 //! fingerprint of the files so an unchanged export is not read again.
 
+mod dates;
 mod structure;
 
 pub use structure::check as check_structure;
@@ -144,14 +145,17 @@ pub fn import(
         Some(d) => d.bytes().next().unwrap_or(b','),
         None => b',',
     };
-    if !hints
+    let encoding = hints
         .encoding
         .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case("utf-16"))
-    {
-        for f in &files {
-            structure::check(f, delimiter)
-                .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+        .unwrap_or("utf-8")
+        .to_ascii_lowercase();
+    let context = |e: Error| Error::Runtime(format!("legacy.{export} for {company}: {e}"));
+    for f in &files {
+        if encoding == "utf-16" {
+            structure::utf16_expected(f).map_err(context)?;
+        } else {
+            structure::check(f, delimiter, encoding == "utf-8").map_err(context)?;
         }
     }
     let relation = csv_relation(&files, &hints);
@@ -173,6 +177,8 @@ pub fn import(
             literal(company)
         ))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+        dates::refuse_mixed(conn, &table_name(export, company), hints.date_format.as_deref())
+            .map_err(|m| Error::Runtime(format!("legacy.{export} for {company}: {m}")))?;
         let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         conn.execute(
             "INSERT OR REPLACE INTO assay.legacy_imports VALUES (?, ?, ?, ?, ?)",
@@ -190,22 +196,38 @@ pub fn import(
     })
 }
 
+fn table_exists(conn: &Connection, table: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'legacy' AND table_name = ?",
+        params![table],
+        |r| r.get(0),
+    )?)
+}
+
 fn describe(conn: &Connection, relation: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// `legacy."<export>"`: every imported company's table, columns matched by name.
+/// `legacy."<export>"`: every imported company's table, columns matched by name. The
+/// tables are the ones this export's imports recorded, never found by name pattern: with
+/// exports `sales` and `sales__old`, `sales__%` would take the other's tables too.
 fn refresh_view(conn: &Connection, export: &str) -> Result<()> {
     let tables: Vec<String> = {
         let mut stmt = conn.prepare(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'legacy' \
-             AND table_type = 'BASE TABLE' AND table_name LIKE ? ESCAPE '\\' ORDER BY table_name",
+            "SELECT i.company FROM assay.legacy_imports AS i WHERE i.export = ? ORDER BY i.company",
         )?;
-        let pattern = format!("{}\\_\\_%", export.replace('_', "\\_"));
-        let rows = stmt.query_map(params![pattern], |r| r.get::<_, String>(0))?;
-        rows.collect::<Result<Vec<_>, _>>()?
+        let rows = stmt.query_map(params![export], |r| r.get::<_, String>(0))?;
+        let companies = rows.collect::<Result<Vec<_>, _>>()?;
+        let mut tables = Vec::new();
+        for company in companies {
+            let table = table_name(export, company.as_str());
+            if table_exists(conn, &table)? {
+                tables.push(table);
+            }
+        }
+        tables
     };
     let parts: Vec<String> = tables
         .iter()

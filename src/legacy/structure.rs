@@ -7,16 +7,130 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Check `path` with `delimiter` (a single byte; UTF-8 and Latin-1 files).
-pub fn check(path: &Path, delimiter: u8) -> Result<u64> {
+/// Check `path` with `delimiter` (a single byte; UTF-8 and Latin-1 files). With `utf8`, a
+/// byte sequence that is not UTF-8 is refused with its line (the file wants `encoding`).
+pub fn check(path: &Path, delimiter: u8, utf8: bool) -> Result<u64> {
+    let shown = path.display();
     let file = std::fs::File::open(path)
-        .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", path.display())))?;
-    check_reader(BufReader::with_capacity(1 << 20, file), delimiter)
-        .map_err(|m| Error::Runtime(format!("{}: {m}", path.display())))
+        .map_err(|e| Error::Runtime(format!("cannot read {shown}: {e}")))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| Error::Runtime(format!("cannot read {shown}: {e}")))?;
+    header_problem(head, delimiter).map_err(|m| Error::Runtime(format!("{shown}: {m}")))?;
+    check_reader(reader, delimiter, utf8).map_err(|m| Error::Runtime(format!("{shown}: {m}")))
 }
 
+/// A file read as UTF-16 must look like it: a byte-order mark, or the zero bytes every
+/// ASCII character has in UTF-16. A UTF-8 file under `encoding = "utf-16"` reads as garbage.
+pub fn utf16_expected(path: &Path) -> Result<()> {
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", path.display())))?;
+    let head = &head[..n];
+    let bom = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if bom || head.contains(&0) {
+        return Ok(());
+    }
+    Err(Error::Runtime(format!(
+        "{}: the setting encoding = \"utf-16\" does not fit this file (no UTF-16 byte-order \
+         mark, no zero bytes: it is 8-bit text); use encoding = \"utf-8\" or \"latin-1\"",
+        path.display()
+    )))
+}
+
+fn shown_delimiter(d: u8) -> String {
+    match d {
+        b'\t' => "\\t".into(),
+        other => (other as char).to_string(),
+    }
+}
+
+/// The first two lines, with a byte-order mark skipped.
+fn first_lines(head: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(head);
+    let mut lines = head.split(|&b| b == b'\n');
+    let header = lines.next().unwrap_or_default();
+    (
+        header,
+        lines
+            .next()
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace)),
+    )
+}
+
+/// Fields of one line split on `delimiter`, quotes respected (a line, not a record).
+fn split_line(line: &[u8], delimiter: u8) -> Vec<String> {
+    let mut fields = vec![Vec::new()];
+    let mut quoted = false;
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\r' if !quoted => {}
+            d if d == delimiter && !quoted => fields.push(Vec::new()),
+            other => fields.last_mut().expect("one field").push(other),
+        }
+    }
+    fields
+        .into_iter()
+        .map(|f| String::from_utf8_lossy(&f).trim().to_string())
+        .collect()
+}
+
+/// What is wrong with the header, before any record is read: an empty file, a delimiter
+/// that does not split it while another clearly does, or two columns with one name.
+pub(crate) fn header_problem(head: &[u8], delimiter: u8) -> std::result::Result<(), String> {
+    let (header, second) = first_lines(head);
+    if header.iter().all(u8::is_ascii_whitespace) && second.is_none() {
+        return Err("the file is empty: no header line and no records".into());
+    }
+    let fields = split_line(header, delimiter);
+    if fields.len() == 1 {
+        for other in [b',', b';', b'\t', b'|'] {
+            if other == delimiter {
+                continue;
+            }
+            let n = split_line(header, other).len();
+            let agrees = second.is_none_or(|l| split_line(l, other).len() == n);
+            if n > 1 && agrees {
+                return Err(format!(
+                    "line 1: the header is one field with delimiter `{}`, but splits into {n} \
+                     fields on `{}` (and so do the records); set delimiter = \"{}\"",
+                    shown_delimiter(delimiter),
+                    shown_delimiter(other),
+                    shown_delimiter(other)
+                ));
+            }
+        }
+    }
+    for (i, name) in fields.iter().enumerate() {
+        // Empty names (a trailing delimiter) are numbered by DuckDB; only real names clash.
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(j) = fields[..i].iter().position(|f| f == name) {
+            return Err(format!(
+                "line 1: columns {} and {} are both named `{name}`; rename one in the file \
+                 (or with `rename`) so the compare can tell them apart",
+                j + 1,
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// DuckDB's default `max_line_size`: a longer record fails inside DuckDB with a message that
+/// names neither the file nor the right line.
+const MAX_RECORD_BYTES: u64 = 2_000_000;
+
 /// Records (after the header) in the file; Err is a message with the line.
-fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<u64, String> {
+fn check_reader(
+    mut reader: impl BufRead,
+    delimiter: u8,
+    utf8: bool,
+) -> std::result::Result<u64, String> {
     let mut bom = [0u8; 3];
     let mut start = Vec::new();
     let n = reader
@@ -36,6 +150,7 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
     let mut at_field_start = true;
     let mut empty_record = true;
     let mut records = 0u64;
+    let mut record_bytes = 0u64;
     let mut buf = Vec::with_capacity(1 << 16);
     loop {
         buf.clear();
@@ -44,6 +159,17 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
             .map_err(|e| e.to_string())?;
         if read == 0 {
             break;
+        }
+        if utf8 {
+            not_utf8(&buf, line)?;
+        }
+        record_bytes += read as u64;
+        if record_bytes > MAX_RECORD_BYTES {
+            return Err(format!(
+                "line {record_line}: a record longer than {} MB (DuckDB reads records of up to 2 MB); \
+                 most likely a quote opened here is closed far too late",
+                MAX_RECORD_BYTES / 1_000_000
+            ));
         }
         // Jump from one byte that matters (delimiter, quote, newline) to the next; the
         // bytes between them only mean "this field and record are not empty".
@@ -100,6 +226,7 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
                     }
                     line += 1;
                     record_line = line;
+                    record_bytes = 0;
                     fields = 1;
                     at_field_start = true;
                     empty_record = true;
@@ -130,12 +257,76 @@ fn check_reader(mut reader: impl BufRead, delimiter: u8) -> std::result::Result<
     Ok(records)
 }
 
+/// Where a line stops being UTF-8, as a message naming the line, column and byte.
+fn not_utf8(buf: &[u8], line: u64) -> std::result::Result<(), String> {
+    match std::str::from_utf8(buf) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error_len().is_none() => Ok(()), // a character cut by the read; cannot happen at '\n'
+        Err(e) => {
+            let at = e.valid_up_to();
+            let column = String::from_utf8_lossy(&buf[..at]).chars().count() + 1;
+            Err(format!(
+                "line {line}, column {column}: byte 0x{:02X} is not UTF-8; the file is probably \
+                 Latin-1 or Windows-1252: set encoding = \"latin-1\"",
+                buf[at]
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn run(text: &str, delimiter: u8) -> std::result::Result<u64, String> {
-        check_reader(std::io::Cursor::new(text.as_bytes().to_vec()), delimiter)
+        check_reader(
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            delimiter,
+            true,
+        )
+    }
+
+    #[test]
+    fn a_wrong_delimiter_is_named_with_the_one_found() {
+        let err = header_problem(b"id;amount;date\n1;2,50;01/02/2024\n", b',').unwrap_err();
+        assert!(err.contains("splits into 3 fields on `;`"), "{err}");
+        assert!(err.contains("delimiter = \";\""), "{err}");
+        // A real one-column file is fine, and so is the right delimiter.
+        assert!(header_problem(b"name\nAcme, Inc.\n", b',').is_ok());
+        assert!(header_problem(b"id;amount\n1;2,50\n", b';').is_ok());
+    }
+
+    #[test]
+    fn empty_files_and_duplicate_names_are_refused() {
+        assert!(header_problem(b"", b',').unwrap_err().contains("empty"));
+        assert!(header_problem(b"\xEF\xBB\xBF\n", b',')
+            .unwrap_err()
+            .contains("empty"));
+        let err = header_problem(b"id,amount,Amount,amount\n1,2,3,4\n", b',').unwrap_err();
+        assert!(
+            err.contains("columns 2 and 4 are both named `amount`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_huge_record_is_named_by_its_line() {
+        let mut text = String::from("a,b\n1,2\n3,\"");
+        text.push_str(&"x\n".repeat(1_100_000));
+        text.push_str("\"\n");
+        let err = run(&text, b',').unwrap_err();
+        assert!(
+            err.starts_with("line 3: a record longer than 2 MB"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn latin_1_bytes_in_a_utf8_file_name_line_and_column() {
+        let data = b"id,city\n1,Berlin\n2,K\xF6ln\n".to_vec();
+        let err = check_reader(std::io::Cursor::new(data.clone()), b',', true).unwrap_err();
+        assert!(err.starts_with("line 3, column 4: byte 0xF6"), "{err}");
+        assert_eq!(check_reader(std::io::Cursor::new(data), b',', false), Ok(2));
     }
 
     #[test]
@@ -162,5 +353,96 @@ mod tests {
             run("a;b\n1,2\n", b';'),
             Err("line 2: 1 fields, the header has 2 (check the delimiter and quotes)".into())
         );
+    }
+}
+
+/// The structure check against what the records were made of: well-formed files of random
+/// fields (quotes, delimiters and line breaks inside quoted fields, CRLF, a BOM) count their
+/// records exactly; one record with a field too many is named by its first line; and no
+/// input at all makes it panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn field() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec!['a', 'b', ' ', ',', ';', '"', '\n', 'é']),
+            0..6,
+        )
+        .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    /// RFC 4180: a field with a delimiter, quote or line break is quoted, quotes doubled.
+    fn write_field(f: &str, delimiter: char) -> String {
+        if f.contains([delimiter, '"', '\n', '\r']) || f.is_empty() {
+            format!("\"{}\"", f.replace('"', "\"\""))
+        } else {
+            f.to_string()
+        }
+    }
+
+    fn file(records: &[Vec<String>], delimiter: char, crlf: bool, bom: bool) -> (String, Vec<u64>) {
+        let mut text = String::from(if bom { "\u{feff}" } else { "" });
+        let mut starts = Vec::new();
+        let mut line = 1u64;
+        for r in records {
+            starts.push(line);
+            let written: Vec<String> = r.iter().map(|f| write_field(f, delimiter)).collect();
+            let record = written.join(&delimiter.to_string());
+            line += record.matches('\n').count() as u64 + 1;
+            text.push_str(&record);
+            text.push_str(if crlf { "\r\n" } else { "\n" });
+        }
+        (text, starts)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn well_formed_files_count_their_records(
+            width in 1usize..5,
+            rows in prop::collection::vec(prop::collection::vec(field(), 5), 0..12),
+            semicolon in any::<bool>(),
+            crlf in any::<bool>(),
+            bom in any::<bool>(),
+        ) {
+            let delimiter = if semicolon { ';' } else { ',' };
+            let header: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+            let mut records = vec![header];
+            records.extend(rows.into_iter().map(|r| r[..width].to_vec()));
+            let (text, _) = file(&records, delimiter, crlf, bom);
+            let got = check_reader(std::io::Cursor::new(text.into_bytes()), delimiter as u8, true);
+            prop_assert_eq!(got, Ok(records.len() as u64 - 1));
+        }
+
+        #[test]
+        fn a_record_with_a_field_too_many_is_named_by_its_line(
+            width in 1usize..4,
+            rows in prop::collection::vec(prop::collection::vec(field(), 5), 1..10),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            let header: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+            let mut records = vec![header];
+            records.extend(rows.into_iter().map(|r| r[..width].to_vec()));
+            let bad = 1 + pick.index(records.len() - 1);
+            records[bad].push("extra".into());
+            let (text, starts) = file(&records, ',', false, false);
+            let got = check_reader(std::io::Cursor::new(text.into_bytes()), b',', true);
+            let expected = format!(
+                "line {}: {} fields, the header has {width} (check the delimiter and quotes)",
+                starts[bad],
+                width + 1
+            );
+            prop_assert_eq!(got, Err(expected));
+        }
+
+        #[test]
+        fn no_input_makes_it_panic(bytes in prop::collection::vec(any::<u8>(), 0..400), d in prop::sample::select(vec![b',', b';', b'\t', b'|'])) {
+            let _ = header_problem(&bytes, d);
+            let _ = check_reader(std::io::Cursor::new(bytes.clone()), d, true);
+            let _ = check_reader(std::io::Cursor::new(bytes), d, false);
+        }
     }
 }

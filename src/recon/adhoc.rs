@@ -59,7 +59,7 @@ pub fn side(conn: &Connection, spec: &str, base: &Path, role: &str) -> Result<Re
         crate::trace::stage("CSV structure check", || {
             files
                 .iter()
-                .try_for_each(|f| crate::legacy::check_structure(f, b',').map(|_| ()))
+                .try_for_each(|f| crate::legacy::check_structure(f, b',', true).map(|_| ()))
         })
     });
     let sql = format!("read_csv([{list}], header = true, union_by_name = true)");
@@ -96,6 +96,8 @@ fn materialise(
             return Err(e);
         }
     }
-    read.map_err(|e| Error::Usage(format!("{spec}: {e}")))?;
+    // A file that cannot be read is a runtime failure (exit 3), as in a configured compare;
+    // only a wrong argument is a usage error.
+    read.map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
     Relation::describe(conn, &format!("temp.main.{table}"))
 }

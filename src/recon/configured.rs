@@ -90,6 +90,89 @@ impl Scope<'_> {
             })
     }
 
+    /// Every configured key, measure and dimension exists on both sides (under its mapped
+    /// name on the new side), and every measure is a number: a wrong setting is named here
+    /// with its key path, not found later as a database error about generated SQL.
+    pub fn check_columns(&self, conn: &duckdb::Connection, new: &Relation) -> Result<()> {
+        let cmp = self.comparison;
+        let new_name = |legacy: &str| {
+            cmp.columns
+                .iter()
+                .find(|(l, _)| l.eq_ignore_ascii_case(legacy))
+                .map_or_else(|| legacy.to_string(), |(_, n)| n.clone())
+        };
+        let sides = [
+            (format!("legacy.{}", cmp.legacy), &self.legacy, false),
+            (cmp.table.clone(), new, true),
+        ];
+        for (field, list) in [
+            ("keys", &cmp.keys),
+            ("measures", &cmp.measures),
+            ("dimensions", &cmp.dimensions),
+        ] {
+            for column in list.iter().filter(|c| !c.eq_ignore_ascii_case(COMPANY)) {
+                // A dimension may be the new side's alone (legacy rows take it by key).
+                let wanted = if field == "dimensions" {
+                    &sides[1..]
+                } else {
+                    &sides[..]
+                };
+                for (side, relation, is_new) in wanted {
+                    let name = if *is_new {
+                        new_name(column)
+                    } else {
+                        column.clone()
+                    };
+                    let Some((_, type_)) = relation.find(&name) else {
+                        return Err(Error::Usage(format!(
+                            "comparisons.{}.{field}: {side} has no column `{name}`{}; its columns: {}",
+                            self.name,
+                            if *is_new { " (map a differing name under `columns`)" } else { "" },
+                            visible_columns(relation)
+                        )));
+                    };
+                    if field == "measures" && !is_numeric(type_) {
+                        let culprit = if *is_new {
+                            String::new()
+                        } else {
+                            self.first_non_number(conn, &name).unwrap_or_default()
+                        };
+                        return Err(Error::Usage(format!(
+                            "comparisons.{}.measures: `{name}` is {type_} in {side}, not a number \
+                             (a measure is summed){culprit}{}",
+                            self.name,
+                            if *is_new {
+                                String::new()
+                            } else {
+                                format!(
+                                "; if the export writes decimal commas, set decimal = \",\" under \
+                                 [legacy.{}.format] (or the company's override)", cmp.legacy)
+                            }
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a legacy measure stops being a number: the value, its company and file.
+    fn first_non_number(&self, conn: &duckdb::Connection, column: &str) -> Option<String> {
+        let c = ident(column);
+        let sql = format!(
+            "SELECT {c}::VARCHAR, _company, _source FROM legacy.{t} WHERE _company IN ({list}) \
+             AND {c} IS NOT NULL AND trim({c}::VARCHAR) <> '' AND TRY_CAST({c} AS DOUBLE) IS NULL LIMIT 1",
+            t = ident(&self.comparison.legacy),
+            list = self.company_list()
+        );
+        let (value, company, file): (String, String, String) = conn
+            .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .ok()?;
+        Some(format!(
+            ": `{value}` (company {company}, {file}) does not read as a number"
+        ))
+    }
+
     /// Both sides ready to compare or explain.
     pub fn spec(&self, legacy: Relation, new: Relation) -> Spec {
         let cmp = self.comparison;
@@ -128,6 +211,37 @@ impl Scope<'_> {
             },
         }
     }
+}
+
+fn visible_columns(relation: &Relation) -> String {
+    relation
+        .columns
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !n.starts_with('_'))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// DuckDB's numeric types (and ClickHouse's spelling of them, wrapped or not).
+pub fn is_numeric(type_: &str) -> bool {
+    let mut t = type_.trim().to_ascii_uppercase();
+    for wrapper in ["NULLABLE(", "LOWCARDINALITY("] {
+        if let Some(inner) = t.strip_prefix(wrapper) {
+            t = inner.trim_end_matches(')').to_string();
+        }
+    }
+    let bare = t.trim_start_matches('U');
+    bare.starts_with("DECIMAL")
+        || bare.starts_with("NUMERIC")
+        || bare.starts_with("FLOAT")
+        || matches!(bare, "DOUBLE" | "REAL")
+        || ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "INT"]
+            .iter()
+            .any(|i| {
+                bare == *i
+                    || (bare.starts_with(i) && bare[i.len()..].chars().all(|c| c.is_ascii_digit()))
+            })
 }
 
 /// The comparison's scope: its companies (all of the workspace's unless it names some, cut
@@ -202,6 +316,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
         ))
     })?;
     let company_col = scope.company_column(&table.columns)?.to_string();
+    scope.check_columns(conn, &table)?;
     let new = Relation::describe(
         conn,
         &format!(
@@ -214,4 +329,38 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     )?;
     let legacy = scope.legacy.clone();
     Ok(scope.spec(legacy, new))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_numeric;
+
+    #[test]
+    fn numbers_are_told_from_text_on_both_engines() {
+        for t in [
+            "DECIMAL(12,2)",
+            "BIGINT",
+            "HUGEINT",
+            "UINTEGER",
+            "DOUBLE",
+            "FLOAT",
+            "Nullable(Decimal(12, 2))",
+            "Int64",
+            "UInt8",
+            "Float64",
+        ] {
+            assert!(is_numeric(t), "{t}");
+        }
+        for t in [
+            "VARCHAR",
+            "INTERVAL",
+            "UUID",
+            "DATE",
+            "String",
+            "Nullable(String)",
+            "TIMESTAMP",
+        ] {
+            assert!(!is_numeric(t), "{t}");
+        }
+    }
 }

@@ -2,24 +2,29 @@
 //! folder (PostgreSQL's own `COPY … TO STDOUT`, MySQL's text protocol), and DuckDB loads
 //! that file with the column types the server declared, so nothing is re-guessed.
 
+mod guard;
 mod mysql;
 mod postgres;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use guard::{guarded, Limits, Link};
 
 use crate::config::{Source, SourceKind};
 use crate::error::{Error, Result};
 use crate::extract::drift::ColumnDef;
 use crate::sql::literal;
 
-/// A query on a server source, with the names needed for messages.
-pub struct ServerQuery<'a> {
-    pub source_name: &'a str,
-    pub source: &'a Source,
+/// A query on a server source, with the names needed for messages. It owns its parts: the
+/// driver call runs on a thread that may outlive the caller when a server stops answering.
+#[derive(Clone)]
+pub struct ServerQuery {
+    pub source_name: String,
+    pub source: Source,
     pub query: String,
 }
 
-impl ServerQuery<'_> {
+impl ServerQuery {
     fn query_text(&self) -> &str {
         self.query.trim().trim_end_matches(';')
     }
@@ -27,14 +32,14 @@ impl ServerQuery<'_> {
     /// The password from the environment variable the config names; never from the file.
     fn password(&self) -> Result<Option<String>> {
         env_value(
-            self.source_name,
+            &self.source_name,
             "password_env",
             self.source.password_env.as_deref(),
         )
     }
 
     fn url(&self) -> Result<Option<String>> {
-        env_value(self.source_name, "url_env", self.source.url_env.as_deref())
+        env_value(&self.source_name, "url_env", self.source.url_env.as_deref())
     }
 
     fn place(&self) -> String {
@@ -45,6 +50,15 @@ impl ServerQuery<'_> {
                 .port
                 .map_or_else(|| "default port".to_string(), |p| p.to_string())
         )
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            connect: self.source.connect_timeout(),
+            statement: self.source.timeout(),
+            setting: format!("sources.{}", self.source_name),
+            place: format!("{} at {}", self.source.kind.as_str(), self.place()),
+        }
     }
 }
 
@@ -57,29 +71,45 @@ fn env_value(source: &str, key: &str, var: Option<&str>) -> Result<Option<String
     })
 }
 
-/// Columns (name, DuckDB type) the query will return.
-pub fn describe(q: &ServerQuery) -> Result<Vec<ColumnDef>> {
+fn not_a_server(q: &ServerQuery) -> Error {
+    Error::Usage(format!(
+        "sources.{}: {} is not a server source",
+        q.source_name,
+        q.source.kind.as_str()
+    ))
+}
+
+/// Columns (name, DuckDB type) the query will return. Bounded by the source's timeouts;
+/// `cancelled` ends the wait (and the query on the server).
+pub fn describe(q: &ServerQuery, cancelled: &dyn Fn() -> bool) -> Result<Vec<ColumnDef>> {
+    let owned = q.clone();
     match q.source.kind {
-        SourceKind::Postgres => postgres::describe(q),
-        SourceKind::Mysql => mysql::describe(q),
-        other => Err(Error::Usage(format!(
-            "sources.{}: {} is not a server source",
-            q.source_name,
-            other.as_str()
-        ))),
+        SourceKind::Postgres => guarded(&q.limits(), cancelled, &mut |_| {}, move |link| {
+            postgres::describe(&owned, link)
+        }),
+        SourceKind::Mysql => guarded(&q.limits(), cancelled, &mut |_| {}, move |link| {
+            mysql::describe(&owned, link)
+        }),
+        _ => Err(not_a_server(q)),
     }
 }
 
 /// Stream the query's rows into `path` as CSV with a header; returns the row count.
-pub fn fetch_csv(q: &ServerQuery, path: &Path, on_rows: &mut dyn FnMut(u64)) -> Result<u64> {
+pub fn fetch_csv(
+    q: &ServerQuery,
+    path: &Path,
+    cancelled: &dyn Fn() -> bool,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let (owned, path): (ServerQuery, PathBuf) = (q.clone(), path.to_path_buf());
     match q.source.kind {
-        SourceKind::Postgres => postgres::fetch_csv(q, path, on_rows),
-        SourceKind::Mysql => mysql::fetch_csv(q, path, on_rows),
-        other => Err(Error::Usage(format!(
-            "sources.{}: {} is not a server source",
-            q.source_name,
-            other.as_str()
-        ))),
+        SourceKind::Postgres => guarded(&q.limits(), cancelled, on_rows, move |link| {
+            postgres::fetch_csv(&owned, &path, link)
+        }),
+        SourceKind::Mysql => guarded(&q.limits(), cancelled, on_rows, move |link| {
+            mysql::fetch_csv(&owned, &path, link)
+        }),
+        _ => Err(not_a_server(q)),
     }
 }
 

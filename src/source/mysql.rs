@@ -7,11 +7,24 @@ use mysql::consts::{ColumnFlags, ColumnType};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Value};
 
-use super::{csv_field, ServerQuery};
+use super::{csv_field, Link, ServerQuery};
 use crate::error::{Error, IoContext, Result};
 use crate::extract::drift::ColumnDef;
 
-fn connect(q: &ServerQuery) -> Result<Conn> {
+/// Log in and hand the guard a way to cancel the query from outside: `KILL QUERY` from a
+/// second connection.
+fn connect<T>(q: &ServerQuery, link: &Link<T>) -> Result<Conn> {
+    let (conn, opts) = login(q)?;
+    let id = conn.connection_id();
+    link.connected(move || {
+        if let Ok(mut other) = Conn::new(opts) {
+            let _ = other.query_drop(format!("KILL QUERY {id}"));
+        }
+    });
+    Ok(conn)
+}
+
+fn login(q: &ServerQuery) -> Result<(Conn, Opts)> {
     let opts: Opts = match q.url()? {
         Some(url) => Opts::from_url(&url).map_err(|_| {
             Error::Usage(format!(
@@ -27,10 +40,10 @@ fn connect(q: &ServerQuery) -> Result<Conn> {
             .db_name(q.source.database.clone())
             .user(q.source.user.clone())
             .pass(q.password()?)
-            .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)))
+            .tcp_connect_timeout(Some(q.source.connect_timeout()))
             .into(),
     };
-    Conn::new(opts).map_err(|e| {
+    Conn::new(opts.clone()).map(|c| (c, opts)).map_err(|e| {
         Error::Runtime(format!(
             "sources.{}: cannot connect to mysql at {}: {e}",
             q.source_name,
@@ -82,8 +95,8 @@ fn duckdb_type(c: &mysql::Column) -> String {
     }
 }
 
-pub fn describe(q: &ServerQuery) -> Result<Vec<ColumnDef>> {
-    let mut conn = connect(q)?;
+pub fn describe(q: &ServerQuery, link: &Link<Vec<ColumnDef>>) -> Result<Vec<ColumnDef>> {
+    let mut conn = connect(q, link)?;
     let stmt = conn.prep(q.query_text()).map_err(|e| query_error(q, e))?;
     Ok(stmt
         .columns()
@@ -92,8 +105,8 @@ pub fn describe(q: &ServerQuery) -> Result<Vec<ColumnDef>> {
         .collect())
 }
 
-pub fn fetch_csv(q: &ServerQuery, path: &Path, on_rows: &mut dyn FnMut(u64)) -> Result<u64> {
-    let mut conn = connect(q)?;
+pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> {
+    let mut conn = connect(q, link)?;
     let file =
         std::fs::File::create(path).io_context(|| format!("cannot write {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
@@ -142,7 +155,7 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, on_rows: &mut dyn FnMut(u64)) -> 
         line.clear();
         rows += 1;
         if rows.is_multiple_of(100_000) {
-            on_rows(rows);
+            link.rows(rows);
         }
     }
     out.write_all(&line)

@@ -6,11 +6,26 @@ use std::path::Path;
 use postgres::types::Type;
 use postgres::{Client, Config, NoTls};
 
-use super::ServerQuery;
+use super::{Link, ServerQuery};
 use crate::error::{Error, IoContext, Result};
 use crate::extract::drift::ColumnDef;
 
-fn connect(q: &ServerQuery) -> Result<Client> {
+/// Log in, with the statement timeout also set on the server, and hand the guard a way to
+/// cancel the query from outside (PostgreSQL's cancel request).
+fn connect<T>(q: &ServerQuery, link: &Link<T>) -> Result<Client> {
+    let mut client = login(q)?;
+    let token = client.cancel_token();
+    link.connected(move || {
+        let _ = token.cancel_query(NoTls);
+    });
+    let ms = q.source.timeout().as_millis();
+    client
+        .batch_execute(&format!("SET statement_timeout = {ms}"))
+        .map_err(|e| query_error(q, e))?;
+    Ok(client)
+}
+
+fn login(q: &ServerQuery) -> Result<Client> {
     let fail = |e: postgres::Error| {
         Error::Runtime(format!(
             "sources.{}: cannot connect to postgres at {}: {e}",
@@ -34,7 +49,7 @@ fn connect(q: &ServerQuery) -> Result<Client> {
         .port(q.source.port.unwrap_or(5432))
         .dbname(q.source.database.as_deref().unwrap_or("postgres"))
         .user(q.source.user.as_deref().unwrap_or("postgres"))
-        .connect_timeout(std::time::Duration::from_secs(10));
+        .connect_timeout(q.source.connect_timeout());
     if let Some(p) = q.password()? {
         config.password(p);
     }
@@ -42,6 +57,18 @@ fn connect(q: &ServerQuery) -> Result<Client> {
 }
 
 fn query_error(q: &ServerQuery, e: postgres::Error) -> Error {
+    // The server's own statement_timeout (set from timeout_secs) is named like the client's.
+    if e.as_db_error().is_some_and(|d| {
+        *d.code() == postgres::error::SqlState::QUERY_CANCELED
+            && d.message().contains("statement timeout")
+    }) {
+        return Error::Runtime(format!(
+            "sources.{name}: the query did not finish within {} s (sources.{name}.timeout_secs); \
+             PostgreSQL cancelled it",
+            q.source.timeout().as_secs(),
+            name = q.source_name
+        ));
+    }
     let detail = e
         .as_db_error()
         .map_or_else(|| e.to_string(), |d| d.message().to_string());
@@ -80,8 +107,8 @@ fn duckdb_type(t: &Type, modifier: i32) -> String {
     }
 }
 
-pub fn describe(q: &ServerQuery) -> Result<Vec<ColumnDef>> {
-    let mut client = connect(q)?;
+pub fn describe(q: &ServerQuery, link: &Link<Vec<ColumnDef>>) -> Result<Vec<ColumnDef>> {
+    let mut client = connect(q, link)?;
     let stmt = client
         .prepare(q.query_text())
         .map_err(|e| query_error(q, e))?;
@@ -92,8 +119,8 @@ pub fn describe(q: &ServerQuery) -> Result<Vec<ColumnDef>> {
         .collect())
 }
 
-pub fn fetch_csv(q: &ServerQuery, path: &Path, on_rows: &mut dyn FnMut(u64)) -> Result<u64> {
-    let mut client = connect(q)?;
+pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> {
+    let mut client = connect(q, link)?;
     let copy = format!(
         "COPY ({}) TO STDOUT (FORMAT csv, HEADER true)",
         q.query_text()
@@ -122,7 +149,7 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, on_rows: &mut dyn FnMut(u64)) -> 
             .io_context(|| format!("cannot write {}", path.display()))?;
         if newlines - reported >= 100_000 {
             reported = newlines;
-            on_rows(newlines.saturating_sub(1));
+            link.rows(newlines.saturating_sub(1));
         }
     }
     out.flush()

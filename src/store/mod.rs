@@ -2,7 +2,9 @@
 //! the layer tables when DuckDB is the warehouse, and the `assay` catalog.
 
 mod catalog;
+mod leftovers;
 pub mod migrate;
+pub mod notice;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,13 +32,31 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .io_context(|| format!("cannot create the cache folder {}", dir.display()))?;
         }
-        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+        let conn = open_or_set_wal_aside(path)?;
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
         };
+        let before = migrate::current_version(&store.conn)?;
         store.bring_to(target)?;
+        if before != migrate::current_version(&store.conn)? {
+            // A new or migrated catalog goes into the main file before any long work: DDL
+            // left only in the write-ahead log (a column added to a table whose default
+            // calls a sequence) is what DuckDB failed to replay ("GetDefaultDatabase with
+            // no default database set") after a kill during a first extraction.
+            store.checkpoint()?;
+        }
+        // DuckDB holds the file exclusively, so nothing another process started can still
+        // be running: its leftovers are stale.
+        leftovers::recover(&store)?;
         Ok(store)
+    }
+
+    /// Write everything committed so far into the main file and empty the write-ahead log.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .execute_batch("CHECKPOINT")
+            .map_err(|e| Error::runtime("checkpointing the cache", e))
     }
 
     /// A throwaway cache in memory, at the latest schema.
@@ -124,6 +144,50 @@ impl Store {
             }
         }
     }
+}
+
+/// Open the database; when its write-ahead log cannot be replayed (a process killed in the
+/// middle of DDL, see duckdb#19712), move the log aside and open what the main file holds
+/// (everything up to the last checkpoint), saying where the log went.
+fn open_or_set_wal_aside(path: &Path) -> Result<Connection> {
+    match Connection::open(path) {
+        Ok(conn) => Ok(conn),
+        Err(e) if is_wal_replay_failure(&e.to_string()) => {
+            let wal = wal_path(path);
+            let aside = wal.with_file_name(format!(
+                "{}.unreplayable-{}",
+                wal.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().to_string()),
+                chrono::Utc::now().format("%Y%m%dT%H%M%S")
+            ));
+            std::fs::rename(&wal, &aside).io_context(|| {
+                format!(
+                    "the write-ahead log {} cannot be replayed and could not be moved aside",
+                    wal.display()
+                )
+            })?;
+            let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+            notice::push(format!(
+                "the cache's write-ahead log could not be replayed (an earlier process was killed \
+                 mid-write); it was moved to {} and the cache opened as of its last checkpoint. \
+                 Work since then (the interrupted run and any run after the last checkpoint) must \
+                 be run again.",
+                aside.display()
+            ));
+            Ok(conn)
+        }
+        Err(e) => Err(open_error(path, e)),
+    }
+}
+
+fn is_wal_replay_failure(text: &str) -> bool {
+    text.contains("replaying WAL")
+}
+
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".wal");
+    PathBuf::from(name)
 }
 
 fn open_error(path: &Path, e: duckdb::Error) -> Error {

@@ -41,6 +41,27 @@ const CHUNK: usize = 1 << 20;
 /// How often a query in flight looks whether its work was cancelled.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
+/// The URL without `user:password@` (kept apart, so the URL shown in messages never carries
+/// a secret), and the user and password it held.
+pub fn split_credentials(url: &str) -> (String, Option<String>, Option<String>) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..host_end].rfind('@') else {
+        return (url.to_string(), None, None);
+    };
+    let (info, host) = (&rest[..at], &rest[at + 1..]);
+    let (user, password) = match info.split_once(':') {
+        Some((u, p)) => (u.to_string(), Some(p.to_string())),
+        None => (info.to_string(), None),
+    };
+    let bare = if scheme.is_empty() {
+        host.to_string()
+    } else {
+        format!("{scheme}://{host}")
+    };
+    (bare, (!user.is_empty()).then_some(user), password)
+}
+
 /// A query id unique to this process and call, to KILL it by.
 fn next_query_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -55,22 +76,32 @@ impl ClickHouse {
     /// Connect with the `[warehouse]` settings and check the server answers, the login works
     /// and the database exists; each failure names the setting to look at.
     pub fn connect(settings: &Warehouse) -> Result<ClickHouse> {
-        let url = settings
-            .url
-            .clone()
-            .ok_or_else(|| Error::Usage("warehouse.url is not set".into()))?;
+        let url = match (&settings.url_env, &settings.url) {
+            (Some(var), _) => std::env::var(var).map_err(|_| {
+                Error::Usage(format!(
+                    "warehouse.url_env names `{var}`, which is not set in the environment"
+                ))
+            })?,
+            (None, Some(url)) => url.clone(),
+            (None, None) => return Err(Error::Usage("warehouse.url is not set".into())),
+        };
+        let (url, url_user, url_password) = split_credentials(&url);
         let database = settings
             .database
             .clone()
             .unwrap_or_else(|| "default".into());
-        let user = settings.user.clone().unwrap_or_else(|| "default".into());
+        let user = settings
+            .user
+            .clone()
+            .or(url_user)
+            .unwrap_or_else(|| "default".into());
         let password = match &settings.password_env {
             Some(var) => Some(std::env::var(var).map_err(|_| {
                 Error::Usage(format!(
                     "warehouse.password_env names `{var}`, which is not set in the environment"
                 ))
             })?),
-            None => None,
+            None => url_password,
         };
         let timeout = Duration::from_secs(settings.timeout_secs.unwrap_or(60));
         let mut client = clickhouse::Client::default()
@@ -454,6 +485,19 @@ pub fn parse_tsv(text: &str) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_the_url_are_kept_out_of_what_is_shown() {
+        let (url, user, password) = split_credentials("http://ops:s3cret@ch.internal:8123/?x=1");
+        assert_eq!(url, "http://ch.internal:8123/?x=1");
+        assert_eq!(user.as_deref(), Some("ops"));
+        assert_eq!(password.as_deref(), Some("s3cret"));
+        let (url, user, password) = split_credentials("http://127.0.0.1:8123");
+        assert_eq!(
+            (url.as_str(), user, password),
+            ("http://127.0.0.1:8123", None, None)
+        );
+    }
 
     #[test]
     fn parses_names_types_nulls_and_escapes() {
