@@ -189,7 +189,12 @@ fn a_model_that_would_change_data_is_refused_and_nothing_changes() {
         "-- a model with a mistake on its third line\nSELECT invoice_id,\n       no_such_column\nFROM bronze.invoices\n",
     )
     .unwrap();
-    let out = assay(&ws, &["build", "--select", "evil,again,typo"]);
+    let out = assay(
+        &ws,
+        &[
+            "build", "--select", "evil", "--select", "again", "--select", "typo",
+        ],
+    );
     let all = text(&out);
     assert_eq!(out.status.code(), Some(3), "{all}");
     assert!(

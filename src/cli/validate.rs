@@ -33,8 +33,7 @@ pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
             ))
         })?;
     let path = root.join(CONFIG_FILE);
-    let text =
-        std::fs::read_to_string(&path).io_context(|| format!("cannot read {}", path.display()))?;
+    let text = crate::config::read_text(&path)?;
     let (config, issues) = check(&path, &text, &root);
     if args.format != Format::Table {
         let mut df = issues_frame(&issues)?;

@@ -39,23 +39,7 @@ impl Workspace {
     /// Load the workspace whose `assay.toml` is in `root`.
     pub fn load(root: &Path) -> Result<Self> {
         let config_path = root.join(CONFIG_FILE);
-        let bytes = std::fs::read(&config_path)
-            .io_context(|| format!("cannot read {}", config_path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            let before = &e.as_bytes()[..at];
-            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-            Error::Config(vec![ConfigIssue {
-                file: config_path.clone(),
-                key: String::new(),
-                line,
-                column,
-                message: "is not UTF-8 text (a TOML file must be); was a binary or another \
-                          encoding saved as assay.toml?"
-                    .into(),
-            }])
-        })?;
+        let text = read_text(&config_path)?;
         let (config, issues) = check(&config_path, &text, root);
         match config {
             Some(config) if issues.is_empty() => Ok(Workspace {
@@ -79,6 +63,28 @@ impl Workspace {
     pub fn models_dir(&self) -> PathBuf {
         self.path(&self.config.layers.models)
     }
+}
+
+/// The config file's text. A file that is not UTF-8 (a binary, a spreadsheet saved under the
+/// name) is a configuration problem with its line and column, not an I/O failure.
+pub fn read_text(config_path: &Path) -> Result<String> {
+    let bytes = std::fs::read(config_path)
+        .io_context(|| format!("cannot read {}", config_path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Error::Config(vec![ConfigIssue {
+            file: config_path.to_path_buf(),
+            key: String::new(),
+            line,
+            column,
+            message: "is not UTF-8 text (a TOML file must be); was a binary or another \
+                      encoding saved as assay.toml?"
+                .into(),
+        }])
+    })
 }
 
 /// Parse and validate a config text. Returns the config when it could be read at all

@@ -7,6 +7,6 @@ mod model;
 mod validate;
 
 pub use duration::Duration;
-pub use load::{check, Workspace, CONFIG_FILE};
+pub use load::{check, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
 pub use validate::{infer_format, table_problem, ENCODINGS, LAYERS};

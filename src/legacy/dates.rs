@@ -13,9 +13,10 @@ const USUAL: [&str; 4] = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y"];
 /// Err is a message naming the column, a value, its file and the setting.
 pub fn refuse_mixed(
     conn: &Connection,
-    table: &str,
+    (export, company): (&str, &str),
     configured: Option<&str>,
 ) -> Result<(), String> {
+    let table = &format!("{export}__{company}");
     let text_columns: Vec<String> = {
         let mut stmt = conn
             .prepare(
@@ -33,7 +34,10 @@ pub fn refuse_mixed(
     for column in &text_columns {
         for format in &formats {
             if let Some(problem) = mixed(conn, table, column, format)? {
-                return Err(problem);
+                return Err(format!(
+                    "{problem}: set legacy.{export}.format.date_format, or \
+                     legacy.{export}.overrides.{company}.date_format for this company's files"
+                ));
             }
         }
     }
@@ -65,8 +69,7 @@ fn mixed(
     }
     Ok(Some(format!(
         "column `{column}` was read as text: {dates} of {filled_n} values are dates in {format}, \
-         but `{}`{} is not. The files mix date formats; make them agree, or set `date_format` \
-         (under [legacy.<export>.format] or the company's override) to the one they use",
+         but `{}`{} is not. The files mix date formats; make them agree, or give the one they use",
         sample.unwrap_or_default(),
         file.map(|f| format!(" (in {f})")).unwrap_or_default()
     )))
@@ -80,17 +83,23 @@ mod tests {
     fn a_column_of_mixed_date_formats_is_refused_with_a_sample() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
-            "CREATE SCHEMA legacy; CREATE TABLE legacy.t AS SELECT * FROM (VALUES \
+            "CREATE SCHEMA legacy; CREATE TABLE legacy.sales__acme AS SELECT * FROM (VALUES \
              ('2024-01-31', 'a', 'x.csv'), ('2024-02-01', 'b', 'x.csv'), ('03/02/2024', 'c', 'y.csv'), (NULL, 'd', 'y.csv')) \
              v(invoice_date, note, _source)",
         )
         .unwrap();
-        let err = refuse_mixed(&conn, "t", None).unwrap_err();
+        let err = refuse_mixed(&conn, ("sales", "acme"), None).unwrap_err();
         assert!(err.contains("`invoice_date`"), "{err}");
         assert!(err.contains("2 of 3 values are dates in %Y-%m-%d"), "{err}");
         assert!(err.contains("`03/02/2024` (in y.csv)"), "{err}");
-        conn.execute_batch("UPDATE legacy.t SET invoice_date = '2024-02-03' WHERE note = 'c'")
-            .unwrap();
-        assert!(refuse_mixed(&conn, "t", Some("%Y-%m-%d")).is_ok());
+        assert!(
+            err.contains("legacy.sales.overrides.acme.date_format"),
+            "{err}"
+        );
+        conn.execute_batch(
+            "UPDATE legacy.sales__acme SET invoice_date = '2024-02-03' WHERE note = 'c'",
+        )
+        .unwrap();
+        assert!(refuse_mixed(&conn, ("sales", "acme"), Some("%Y-%m-%d")).is_ok());
     }
 }

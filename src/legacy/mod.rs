@@ -177,7 +177,7 @@ pub fn import(
             literal(company)
         ))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
-        dates::refuse_mixed(conn, &table_name(export, company), hints.date_format.as_deref())
+        dates::refuse_mixed(conn, (export, company), hints.date_format.as_deref())
             .map_err(|m| Error::Runtime(format!("legacy.{export} for {company}: {m}")))?;
         let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         conn.execute(

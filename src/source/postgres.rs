@@ -21,7 +21,7 @@ fn connect<T>(q: &ServerQuery, link: &Link<T>) -> Result<Client> {
     let ms = q.source.timeout().as_millis();
     client
         .batch_execute(&format!("SET statement_timeout = {ms}"))
-        .map_err(|e| query_error(q, e))?;
+        .map_err(|e| query_error(q, &e))?;
     Ok(client)
 }
 
@@ -56,7 +56,7 @@ fn login(q: &ServerQuery) -> Result<Client> {
     config.connect(NoTls).map_err(fail)
 }
 
-fn query_error(q: &ServerQuery, e: postgres::Error) -> Error {
+fn query_error(q: &ServerQuery, e: &postgres::Error) -> Error {
     // The server's own statement_timeout (set from timeout_secs) is named like the client's.
     if e.as_db_error().is_some_and(|d| {
         *d.code() == postgres::error::SqlState::QUERY_CANCELED
@@ -111,7 +111,7 @@ pub fn describe(q: &ServerQuery, link: &Link<Vec<ColumnDef>>) -> Result<Vec<Colu
     let mut client = connect(q, link)?;
     let stmt = client
         .prepare(q.query_text())
-        .map_err(|e| query_error(q, e))?;
+        .map_err(|e| query_error(q, &e))?;
     Ok(stmt
         .columns()
         .iter()
@@ -127,7 +127,7 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> 
     );
     let mut reader = client
         .copy_out(copy.as_str())
-        .map_err(|e| query_error(q, e))?;
+        .map_err(|e| query_error(q, &e))?;
     let file =
         std::fs::File::create(path).io_context(|| format!("cannot write {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
@@ -135,11 +135,19 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> 
     let mut newlines = 0u64;
     let mut reported = 0u64;
     loop {
+        // The reader wraps the server's error (a statement timeout, a failing cast) in an
+        // I/O error whose text is only "db error": unwrap it to say what happened.
         let n = reader.read(&mut buf).map_err(|e| {
-            Error::Runtime(format!(
-                "sources.{}: reading from postgres: {e}",
-                q.source_name
-            ))
+            match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+            {
+                Some(server) => query_error(q, server),
+                None => Error::Runtime(format!(
+                    "sources.{}: reading from postgres: {e}",
+                    q.source_name
+                )),
+            }
         })?;
         if n == 0 {
             break;

@@ -247,3 +247,76 @@ mod tests {
         assert!(!exists);
     }
 }
+
+#[cfg(test)]
+mod wal_tests {
+    use super::*;
+
+    /// A cache whose catalog is still only in the write-ahead log, as a process killed during
+    /// its first extraction left it (before the catalog was checkpointed at creation).
+    fn killed_during_creation(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(
+            "PRAGMA disable_checkpoint_on_shutdown; SET checkpoint_threshold = '10GB';",
+        )
+        .unwrap();
+        migrate::migrate(&conn, 0, migrate::LATEST).unwrap();
+        drop(conn);
+    }
+
+    #[test]
+    fn a_log_that_cannot_be_replayed_is_set_aside_and_the_cache_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.duckdb");
+        killed_during_creation(&path);
+        assert!(wal_path(&path).exists(), "the test needs a log left behind");
+        // DuckDB itself refuses it (duckdb#19712): this is the log the kills left.
+        let direct = Connection::open(&path).err().map(|e| e.to_string());
+        let error = direct.expect("DuckDB replayed the log; the fixture no longer reproduces");
+        assert!(is_wal_replay_failure(&error), "{error}");
+        let store = Store::open(&path).unwrap();
+        // The catalog was never checkpointed, so the cache opens empty and is made anew.
+        assert_eq!(store.schema_version().unwrap(), migrate::LATEST);
+        let notices = notice::take();
+        assert!(
+            notices.iter().any(|n| n.contains("could not be replayed")),
+            "{notices:?}"
+        );
+        let aside = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().contains("unreplayable"));
+        assert!(aside);
+    }
+
+    #[test]
+    fn which_statement_the_replay_cannot_take() {
+        // Each migration alone, left in the log: only the one that adds a column to a table
+        // whose default calls a sequence (v2's ALTER TABLE assay.runs) breaks the replay.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.duckdb");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(migrate::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "CHECKPOINT; PRAGMA disable_checkpoint_on_shutdown; SET checkpoint_threshold = '10GB';",
+        )
+        .unwrap();
+        conn.execute_batch("CREATE TABLE bronze.t (x INTEGER); CREATE VIEW bronze.v AS SELECT * FROM bronze.t; INSERT INTO assay.runs (kind, started, status) VALUES ('extract', now()::TIMESTAMP, 'ok')")
+            .unwrap();
+        drop(conn);
+        assert!(Connection::open(&path).is_ok(), "plain DDL and rows replay");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CHECKPOINT; PRAGMA disable_checkpoint_on_shutdown; SET checkpoint_threshold = '10GB';",
+        )
+        .unwrap();
+        conn.execute_batch("ALTER TABLE assay.runs ADD COLUMN source VARCHAR")
+            .unwrap();
+        drop(conn);
+        let error = Connection::open(&path).err().map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(is_wal_replay_failure),
+            "{error:?}"
+        );
+    }
+}
