@@ -448,18 +448,6 @@ fn bad_legacy_files_are_named_with_line_and_setting() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
 
-/// A table name of this run's own, so parallel runs never meet.
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
-}
-
 fn pg() -> postgres::Client {
     postgres::Client::connect(
         "host=127.0.0.1 port=5432 user=postgres dbname=test",

@@ -15,18 +15,6 @@ fn csv(ws: &Path, sql: &str) -> String {
     sql_csv(ws, sql)
 }
 
-/// A table name of this test run's own, so parallel runs never meet.
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
-}
-
 const ROWS: &str = "('acme', 1, 10.50, DATE '2024-01-31', 'plain'), \
     ('acme', 2, -3.25, DATE '2024-02-29', 'a, \"quoted\"\nline'), \
     ('acme', 3, NULL, NULL, ''), \

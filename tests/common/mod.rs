@@ -34,3 +34,15 @@ pub fn sql_csv(ws: &Path, sql: &str) -> String {
     assert_eq!(out.status.code(), Some(0), "{sql}: {}", text(&out));
     stdout(&out)
 }
+
+/// A name of this test run's own (tables on the shared servers), so parallel runs never meet.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
