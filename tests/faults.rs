@@ -582,3 +582,40 @@ fn ctrl_c_ends_a_hanging_extraction_and_cancels_it_on_the_server() {
     assert!(matches!(code, Some(3) | Some(130)), "{code:?} {all}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
+
+#[test]
+fn a_slow_mariadb_query_is_killed_on_the_server_at_its_timeout() {
+    // In this process, which stays alive (as the workbench does): when the process ends,
+    // MariaDB drops the query with the connection anyway, so only a living caller shows
+    // that the query was killed rather than left running.
+    use assay::source::{fetch_csv, ServerQuery};
+    use mysql::prelude::Queryable;
+    let marker = unique("assay_mysleep");
+    let source: assay::config::Source = toml::from_str(
+        "kind = \"mysql\"\nhost = \"127.0.0.1\"\nport = 3306\ndatabase = \"test\"\nuser = \"root\"\ntimeout_secs = 2\n",
+    )
+    .unwrap();
+    let q = ServerQuery {
+        source_name: "db".into(),
+        source,
+        query: format!("SELECT 1 AS id, '{marker}' AS m FROM (SELECT SLEEP(60) AS s) AS t"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let err = fetch_csv(&q, &dir.path().join("rows.csv"), &|| false, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("sources.db.timeout_secs"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let mut my =
+        mysql::Conn::new(mysql::Opts::from_url("mysql://root@127.0.0.1:3306/test").unwrap())
+            .expect("MariaDB on 127.0.0.1:3306 (scripts/test.sh starts it)");
+    let rows: Vec<Option<String>> = my
+        .exec(
+            "SELECT info FROM information_schema.processlist WHERE info LIKE ? AND id <> CONNECTION_ID()",
+            (format!("%{marker}%"),),
+        )
+        .unwrap();
+    assert!(
+        rows.is_empty(),
+        "the query kept running on the server: {rows:?}"
+    );
+}
