@@ -230,7 +230,10 @@ mod fuzz {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+        // PROPTEST_CASES=100000 runs it longer, as a fuzzer would.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
+        ))]
 
         #[test]
         fn a_mangled_config_is_reported_never_a_panic(

@@ -398,7 +398,10 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        // PROPTEST_CASES=100000 runs it longer, as a fuzzer would.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+        ))]
 
         #[test]
         fn well_formed_files_count_their_records(
