@@ -349,6 +349,28 @@ fn settings_compare_cannot_use_are_named_by_their_key() {
     let out = assay(&ws, &["validate"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("is not UTF-8 text"), "{}", text(&out));
+    // Ad hoc: a text measure is named with its side, not met as a cast error in SQL.
+    std::fs::write(ws.join("assay.toml"), &original).unwrap();
+    let out = assay(
+        &ws,
+        &[
+            "compare",
+            "--legacy",
+            "legacy/acme/sales_2023.csv",
+            "--new",
+            "gold.fct_sales",
+            "--key",
+            "invoice_id",
+            "--measure",
+            "branch",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--measure branch: `branch` is VARCHAR in legacy/acme/sales_2023.csv"),
+        "{}",
+        text(&out)
+    );
     // Ad hoc tolerances are checked as they are read.
     let out = assay(
         &ws,

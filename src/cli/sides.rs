@@ -88,6 +88,14 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
         "legacy",
     )?;
     let new = adhoc::side(conn, args.new.as_deref().unwrap_or_default(), base, "new")?;
+    adhoc::check_measures(
+        [
+            (args.legacy.as_deref().unwrap_or_default(), &legacy),
+            (args.new.as_deref().unwrap_or_default(), &new),
+        ],
+        &args.measure,
+        &args.map,
+    )?;
     Ok(Spec {
         legacy,
         new,

@@ -101,3 +101,38 @@ fn materialise(
     read.map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
     Relation::describe(conn, &format!("temp.main.{table}"))
 }
+
+/// Every `--measure` is a number on both sides (under its `--map`ped name on the new side):
+/// a text measure is named with its side here, not met as a cast error in generated SQL.
+pub fn check_measures(
+    sides: [(&str, &Relation); 2],
+    measures: &[String],
+    map: &[(String, String)],
+) -> Result<()> {
+    for measure in measures {
+        for (i, (shown, relation)) in sides.iter().enumerate() {
+            let name = match (i, map.iter().find(|(l, _)| l.eq_ignore_ascii_case(measure))) {
+                (1, Some((_, new))) => new.as_str(),
+                _ => measure.as_str(),
+            };
+            let Some((_, type_)) = relation.find(name) else {
+                return Err(Error::Usage(format!(
+                    "--measure {measure}: {shown} has no column `{name}`; it has: {}",
+                    relation
+                        .columns
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            if !super::configured::is_numeric(type_) {
+                return Err(Error::Usage(format!(
+                    "--measure {measure}: `{name}` is {type_} in {shown}, not a number (a measure \
+                     is summed; a file writing decimal commas reads as text)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
