@@ -103,11 +103,19 @@ fn a_kill_in_a_new_workspace_never_leaves_a_cache_that_cannot_open() {
     for ms in [20u64, 60, 120, 200, 320, 500] {
         points.push((&["compare", "revenue"], ms));
     }
+    // A first build, in a workspace whose extraction is done: the killed build's runs must
+    // not stay `running` for ever.
+    for ms in [30u64, 90, 180, 300] {
+        points.push((&["build"], ms));
+    }
     let mut survived = 0;
     let mut failures = Vec::new();
     for (i, (args, ms)) in points.iter().enumerate() {
         let ws = tmp.path().join(format!("kill{i}"));
         fresh_copy(&template, &ws);
+        if args[0] == "build" {
+            ok(&ws, &["extract", "--all"]);
+        }
         let mut child = spawn(&ws, args);
         std::thread::sleep(Duration::from_millis(*ms));
         let _ = child.kill(); // SIGKILL
@@ -118,7 +126,11 @@ fn a_kill_in_a_new_workspace_never_leaves_a_cache_that_cannot_open() {
         );
         let again = assay(&ws, &["extract", "--all"]);
         let same = again.status.code() == Some(0)
-            && scalar(&ws, "SELECT count(*) FROM bronze.invoices") == invoices;
+            && scalar(&ws, "SELECT count(*) FROM bronze.invoices") == invoices
+            && scalar(
+                &ws,
+                "SELECT count(*) FROM assay.runs WHERE status = 'running'",
+            ) == "0";
         if opened.status.code() == Some(0) && same {
             survived += 1;
         } else {
