@@ -8,14 +8,21 @@ mod common;
 use common::*;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn demo(rows: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = assay(tmp.path(), &["demo", "ws", "--rows", rows, "--seed", "5"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let ws = tmp.path().join("ws");
+    (tmp, ws)
+}
+
+/// A small demo, extracted and built: ready to compare.
+fn built_demo() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, ws) = demo("5000");
+    ok(&ws, &["extract", "--all"]);
+    ok(&ws, &["build"]);
     (tmp, ws)
 }
 
@@ -45,41 +52,6 @@ fn ok(ws: &Path, args: &[&str]) -> String {
 
 fn scalar(ws: &Path, sql: &str) -> String {
     sql_csv(ws, sql).lines().nth(1).unwrap_or("").to_string()
-}
-
-fn spawn(ws: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .current_dir(ws)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Wait for a child at most `limit`; a child still running then is killed and the test fails.
-fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String, Duration) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            return (status.code(), text(&out), started.elapsed());
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!("still running after {limit:?}: {}", text(&out));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn interrupt(child: &Child) {
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
 }
 
 fn set_config(ws: &Path, edit: impl FnOnce(String) -> String) {
@@ -249,9 +221,7 @@ fn extraction_runs_companies_in_parallel() {
 
 #[test]
 fn exports_named_like_the_start_of_another_keep_their_own_rows() {
-    let (_tmp, ws) = demo("5000");
-    ok(&ws, &["extract", "--all"]);
-    ok(&ws, &["build"]);
+    let (_tmp, ws) = built_demo();
     set_config(&ws, |t| {
         format!(
             "{t}\n[legacy.sales__old]\nfiles = \"legacy/{{company}}/sales_*.csv\"\n[legacy.sales__old.overrides.lumen]\ndelimiter = \";\"\ndecimal = \",\"\ndate_format = \"%d/%m/%Y\"\n[legacy.sales__old.overrides.fjord]\nrename = {{ InvoiceNumber = \"invoice_id\", Date = \"invoice_date\", Branch = \"branch\", Customer = \"customer_id\", Type = \"invoice_type\", Amount = \"net_amount\" }}\n\n[comparisons.old]\nlegacy = \"sales__old\"\ntable = \"gold.fct_sales\"\nkeys = [\"invoice_id\"]\nmeasures = [\"net_amount\"]\n"
@@ -281,9 +251,7 @@ fn exports_named_like_the_start_of_another_keep_their_own_rows() {
 
 #[test]
 fn a_wrong_delimiter_is_refused_naming_the_one_found() {
-    let (_tmp, ws) = demo("5000");
-    ok(&ws, &["extract", "--all"]);
-    ok(&ws, &["build"]);
+    let (_tmp, ws) = built_demo();
     // Lumen's export uses semicolons; say "," for it.
     set_config(&ws, |t| {
         t.replace(
@@ -302,9 +270,7 @@ fn a_wrong_delimiter_is_refused_naming_the_one_found() {
 
 #[test]
 fn settings_compare_cannot_use_are_named_by_their_key() {
-    let (_tmp, ws) = demo("5000");
-    ok(&ws, &["extract", "--all"]);
-    ok(&ws, &["build"]);
+    let (_tmp, ws) = built_demo();
     let original = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
     let cases: [(&str, &str, i32, &str); 6] = [
         (
@@ -403,9 +369,7 @@ fn settings_compare_cannot_use_are_named_by_their_key() {
 
 #[test]
 fn bad_legacy_files_are_named_with_line_and_setting() {
-    let (_tmp, ws) = demo("5000");
-    ok(&ws, &["extract", "--all"]);
-    ok(&ws, &["build"]);
+    let (_tmp, ws) = built_demo();
     let dir = ws.join("legacy/acme");
     let file = std::fs::read_dir(&dir)
         .unwrap()
@@ -480,176 +444,4 @@ fn bad_legacy_files_are_named_with_line_and_setting() {
     std::fs::write(&file, &original).unwrap();
     let out = assay(&ws, &["compare", "revenue", "--company", "acme"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-}
-
-fn pg() -> postgres::Client {
-    postgres::Client::connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=test",
-        postgres::NoTls,
-    )
-    .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts it)")
-}
-
-/// A workspace with companies `acme` and `beta` and one entity from a PostgreSQL source.
-fn pg_workspace(port: u16, query: &str, source_extra: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let config = format!(
-        "[workspace]\nparallelism = 1\n\n[companies.acme]\nname = \"Acme\"\n\n[companies.beta]\nname = \"Beta\"\n\n\
-         [sources.db]\nkind = \"postgres\"\nhost = \"127.0.0.1\"\nport = {port}\ndatabase = \"test\"\nuser = \"postgres\"\n{source_extra}\n\n\
-         [entities.sales]\nsource = \"db\"\nquery = \"{query}\"\nkeys = [\"id\"]\n"
-    );
-    std::fs::write(dir.path().join("assay.toml"), config).unwrap();
-    dir
-}
-
-/// Queries of this test still running on the server, found by a marker in their text.
-fn still_running(marker: &str) -> i64 {
-    let mut client = pg();
-    for _ in 0..50 {
-        let n: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()",
-                &[&format!("%{marker}%")],
-            )
-            .unwrap()
-            .get(0);
-        if n == 0 {
-            return 0;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    1
-}
-
-#[test]
-fn postgres_decimals_do_not_drift_from_one_company_to_the_next() {
-    let table = unique("assay_pg_drift");
-    let mut client = pg();
-    client
-        .batch_execute(&format!(
-            "CREATE TABLE {table} (company text, id int, amount numeric(12,2)); \
-             INSERT INTO {table} VALUES ('acme', 1, 10.50), ('beta', 2, 3.25)"
-        ))
-        .unwrap();
-    let ws = pg_workspace(
-        5432,
-        &format!("SELECT id, amount FROM {table} WHERE company = {{company}}"),
-        "",
-    );
-    for round in 0..2 {
-        let out = assay(ws.path(), &["extract", "--all"]);
-        assert_eq!(out.status.code(), Some(0), "round {round}: {}", text(&out));
-    }
-    assert_eq!(
-        scalar(ws.path(), "SELECT sum(amount) FROM bronze.sales"),
-        "13.75"
-    );
-    client
-        .batch_execute(&format!("DROP TABLE {table}"))
-        .unwrap();
-}
-
-#[test]
-fn a_server_that_accepts_and_never_answers_ends_at_the_connect_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream); // accept, then say nothing
-        }
-    });
-    let ws = pg_workspace(port, "SELECT 1 AS id", "connect_timeout_secs = 2");
-    let (code, all, took) = finish(
-        spawn(ws.path(), &["extract", "--all"]),
-        Duration::from_secs(60),
-    );
-    assert_eq!(code, Some(3), "{all}");
-    assert!(all.contains("sources.db.connect_timeout_secs"), "{all}");
-    assert!(took < Duration::from_secs(20), "took {took:?}");
-}
-
-#[test]
-fn a_slow_source_query_is_cancelled_on_the_server_at_its_timeout() {
-    let marker = unique("assay_sleep");
-    let query =
-        format!("SELECT 1 AS id, {{company}} AS company, '{marker}' AS m FROM pg_sleep(60)");
-    let ws = pg_workspace(5432, &query, "timeout_secs = 2");
-    let (code, all, took) = finish(
-        spawn(ws.path(), &["extract", "--all"]),
-        Duration::from_secs(60),
-    );
-    assert_eq!(code, Some(3), "{all}");
-    assert!(all.contains("sources.db.timeout_secs"), "{all}");
-    assert!(took < Duration::from_secs(30), "took {took:?}");
-    assert_eq!(
-        still_running(&marker),
-        0,
-        "the query kept running on the server"
-    );
-}
-
-#[test]
-fn ctrl_c_ends_a_hanging_extraction_and_cancels_it_on_the_server() {
-    let marker = unique("assay_ctrlc");
-    let query =
-        format!("SELECT 1 AS id, {{company}} AS company, '{marker}' AS m FROM pg_sleep(60)");
-    let ws = pg_workspace(5432, &query, "");
-    let child = spawn(ws.path(), &["extract", "--all"]);
-    std::thread::sleep(Duration::from_millis(1500));
-    interrupt(&child);
-    let (code, all, took) = finish(child, Duration::from_secs(30));
-    assert_eq!(code, Some(3), "{all}");
-    assert!(all.contains("cancelled"), "{all}");
-    assert!(took < Duration::from_secs(10), "took {took:?}");
-    assert_eq!(
-        still_running(&marker),
-        0,
-        "the query kept running on the server"
-    );
-    // Twice: the second Ctrl-C ends the process at once, whatever it is doing.
-    let child = spawn(ws.path(), &["extract", "--all"]);
-    std::thread::sleep(Duration::from_millis(1500));
-    interrupt(&child);
-    interrupt(&child);
-    let (code, all, took) = finish(child, Duration::from_secs(30));
-    assert!(matches!(code, Some(3) | Some(130)), "{code:?} {all}");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
-}
-
-#[test]
-fn a_slow_mariadb_query_is_killed_on_the_server_at_its_timeout() {
-    // In this process, which stays alive (as the workbench does): when the process ends,
-    // MariaDB drops the query with the connection anyway, so only a living caller shows
-    // that the query was killed rather than left running.
-    use assay::source::{fetch_csv, ServerQuery};
-    use mysql::prelude::Queryable;
-    let marker = unique("assay_mysleep");
-    let source: assay::config::Source = toml::from_str(
-        "kind = \"mysql\"\nhost = \"127.0.0.1\"\nport = 3306\ndatabase = \"test\"\nuser = \"root\"\ntimeout_secs = 2\n",
-    )
-    .unwrap();
-    let q = ServerQuery {
-        source_name: "db".into(),
-        source,
-        query: format!("SELECT 1 AS id, '{marker}' AS m FROM (SELECT SLEEP(60) AS s) AS t"),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let err = fetch_csv(&q, &dir.path().join("rows.csv"), &|| false, &mut |_| {}).unwrap_err();
-    assert!(err.to_string().contains("sources.db.timeout_secs"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(20));
-    let mut my =
-        mysql::Conn::new(mysql::Opts::from_url("mysql://root@127.0.0.1:3306/test").unwrap())
-            .expect("MariaDB on 127.0.0.1:3306 (scripts/test.sh starts it)");
-    let rows: Vec<Option<String>> = my
-        .exec(
-            "SELECT info FROM information_schema.processlist WHERE info LIKE ? AND id <> CONNECTION_ID()",
-            (format!("%{marker}%"),),
-        )
-        .unwrap();
-    assert!(
-        rows.is_empty(),
-        "the query kept running on the server: {rows:?}"
-    );
 }

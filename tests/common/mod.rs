@@ -4,7 +4,8 @@
 pub mod json_schema;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Run `assay ARGS` in `dir`.
 pub fn assay(dir: &Path, args: &[&str]) -> Output {
@@ -45,4 +46,40 @@ pub fn unique(prefix: &str) -> String {
             .unwrap()
             .subsec_nanos()
     )
+}
+
+/// Start `assay ARGS` in `ws` with its output captured.
+pub fn spawn(ws: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(ws)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Wait for a child at most `limit`; a child still running then is killed and the test fails.
+pub fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String, Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            return (status.code(), text(&out), started.elapsed());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after {limit:?}: {}", text(&out));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn interrupt(child: &Child) {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
 }
