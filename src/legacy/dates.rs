@@ -33,6 +33,11 @@ pub fn refuse_mixed(
     let formats: Vec<&str> = configured.map_or_else(|| USUAL.to_vec(), |f| vec![f]);
     for column in &text_columns {
         for format in &formats {
+            // A look at the first rows first: most text columns are not dates at all, and a
+            // full scan per column and format would cost seconds on a large export.
+            if !looks_like_dates(conn, table, column, format)? {
+                continue;
+            }
             if let Some(problem) = mixed(conn, table, column, format)? {
                 return Err(format!(
                     "{problem}: set legacy.{export}.format.date_format, or \
@@ -42,6 +47,25 @@ pub fn refuse_mixed(
         }
     }
     Ok(())
+}
+
+/// Whether at least half of the first 1,000 filled values parse with `format`.
+fn looks_like_dates(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    format: &str,
+) -> Result<bool, String> {
+    let c = ident(column);
+    let sql = format!(
+        "SELECT coalesce(count(*) FILTER (WHERE try_strptime(trim(v), {f}) IS NOT NULL) * 2 >= count(*) \
+         AND count(*) > 0, false) FROM (SELECT {c} AS v FROM legacy.{t} \
+         WHERE {c} IS NOT NULL AND trim({c}) <> '' LIMIT 1000)",
+        f = literal(format),
+        t = ident(table)
+    );
+    conn.query_row(&sql, [], |r| r.get(0))
+        .map_err(|e| e.to_string())
 }
 
 fn mixed(
