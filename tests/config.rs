@@ -252,3 +252,16 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn a_delimiter_must_be_one_ascii_character() {
+    // "€" is one character but three bytes: the structure check would split on its first.
+    let text = replace(&example(), "delimiter = \",\"", "delimiter = \"€\"");
+    let (_d, _c, issues) = workspace_with(&text);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(issues[0].key, "legacy.sales.format.delimiter");
+    assert!(
+        issues[0].message.contains("not an ASCII character"),
+        "{issues:#?}"
+    );
+}

@@ -29,9 +29,13 @@ impl Duration {
                 ))
             }
         };
-        Ok(Duration {
-            seconds: number * factor,
-        })
+        // Ages are compared as signed seconds; a bound far past any freshness need keeps the
+        // product from wrapping (release builds do not check) and chrono from panicking.
+        const LIMIT: u64 = 100 * 366 * 86_400;
+        match number.checked_mul(factor) {
+            Some(seconds) if seconds <= LIMIT => Ok(Duration { seconds }),
+            _ => Err(format!("`{text}` is longer than 100 years")),
+        }
     }
 }
 
@@ -71,5 +75,11 @@ mod tests {
         assert_eq!(Duration::parse("90s").unwrap().to_string(), "90s");
         assert!(Duration::parse("3").unwrap_err().contains("no unit"));
         assert!(Duration::parse("3y").unwrap_err().contains("unknown unit"));
+        // 30500000000000w wraps a u64 when multiplied out: refused, not wrapped.
+        assert!(Duration::parse("30500000000000w")
+            .unwrap_err()
+            .contains("100 years"));
+        assert!(Duration::parse("18446744073709551615s").is_err());
+        assert_eq!(Duration::parse("5200w").unwrap().seconds, 5200 * 604_800);
     }
 }

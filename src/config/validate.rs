@@ -277,6 +277,15 @@ fn legacy(c: &Config, f: &mut Findings) {
                         format!("{prefix}.delimiter"),
                         format!("must be one character, not `{d}`"),
                     );
+                } else if !d.is_ascii() {
+                    // The structure check and the importer split on one byte.
+                    push(
+                        f,
+                        format!("{prefix}.delimiter"),
+                        format!(
+                            "`{d}` is not an ASCII character; use one such as , ; | or \"\\t\""
+                        ),
+                    );
                 }
             }
             if let Some(d) = &h.decimal {

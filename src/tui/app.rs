@@ -298,7 +298,7 @@ impl App {
                 vec![Job::Freshness, Job::Tables]
             }
             (Job::Tables, Payload::Tables(tables)) => {
-                self.layers.tables = tables;
+                self.layers.set_tables(tables);
                 Vec::new()
             }
             (

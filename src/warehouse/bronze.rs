@@ -128,12 +128,10 @@ pub fn publish_run(
     ensure_tables(ch, entity, columns)?;
     let data = bronze_table(ch, &format!("{entity}__data"));
     let count = |ch: &ClickHouse| -> Result<i64> {
-        let (n, _) = ch.query(&format!(
+        let (n, _) = ch.query_number(&format!(
             "SELECT count() FROM {data} WHERE `_run_id` = {run_id}"
         ))?;
-        crate::frame::to_text_rows(&n)[1][0]
-            .parse()
-            .map_err(|_| Error::Runtime("ClickHouse did not count the run's rows".into()))
+        Ok(n)
     };
     // A retry of the same run must not double its rows: remove what an earlier attempt left
     // (a mutation, which ClickHouse applies in the background: wait for it).

@@ -62,6 +62,11 @@ pub fn split_credentials(url: &str) -> (String, Option<String>, Option<String>) 
     (bare, (!user.is_empty()).then_some(user), password)
 }
 
+/// A whole number as ClickHouse writes one (counts are UInt64; sums of integers may be Int128).
+fn number_of(cell: Option<&str>) -> Option<i64> {
+    cell?.trim().parse().ok()
+}
+
 /// A query id unique to this process and call, to KILL it by.
 fn next_query_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -244,11 +249,18 @@ impl ClickHouse {
     /// A read-only query answering one number (a count), and what crossed the wire.
     pub fn query_number(&self, sql: &str) -> Result<(i64, Wire)> {
         let (frame, wire) = self.query_readonly(sql)?;
-        let n = crate::frame::to_cells(&frame)
+        // An answer without a number is an error, never 0: a count read as 0 would make a
+        // difference or a loaded run look absent.
+        let cell = crate::frame::to_cells(&frame)
             .first()
-            .and_then(|r| r.first().cloned().flatten())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+            .and_then(|r| r.first().cloned().flatten());
+        let n = number_of(cell.as_deref()).ok_or_else(|| {
+            let short: String = sql.chars().take(120).collect();
+            Error::Runtime(format!(
+                "ClickHouse answered `{}` where a number was expected: {short}",
+                cell.unwrap_or_default()
+            ))
+        })?;
         Ok((n, wire))
     }
 
@@ -485,6 +497,14 @@ pub fn parse_tsv(text: &str) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_or_unreadable_number_is_not_zero() {
+        assert_eq!(number_of(Some("42")), Some(42));
+        assert_eq!(number_of(Some("")), None);
+        assert_eq!(number_of(Some("1.5e3")), None);
+        assert_eq!(number_of(None), None);
+    }
 
     #[test]
     fn credentials_in_the_url_are_kept_out_of_what_is_shown() {

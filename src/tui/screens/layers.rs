@@ -30,6 +30,13 @@ pub struct LayersScreen {
 }
 
 impl LayersScreen {
+    /// A fresh list of tables; the cursor stays on the list (it may have shrunk, e.g. when a
+    /// table was dropped), so opening never reads past its end.
+    pub fn set_tables(&mut self, tables: Vec<TableInfo>) {
+        self.tables = tables;
+        self.cursor = self.cursor.min(self.tables.len().saturating_sub(1));
+    }
+
     pub fn prompt_open(&self) -> bool {
         self.prompt.is_some()
     }
@@ -355,4 +362,35 @@ fn frame_lines(
             Line::from(Span::styled(row(&cells), theme.style(role)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str) -> TableInfo {
+        TableInfo {
+            schema: "gold".into(),
+            name: name.into(),
+            kind: "table".into(),
+            columns: 1,
+            estimated_rows: Some(1),
+            warehouse: None,
+        }
+    }
+
+    #[test]
+    fn a_shorter_list_keeps_the_cursor_on_it_and_opening_does_not_panic() {
+        let mut screen = LayersScreen::default();
+        screen.set_tables((0..6).map(|i| table(&format!("t{i}"))).collect());
+        screen.cursor = 5;
+        screen.set_tables(vec![table("a"), table("b")]);
+        assert_eq!(screen.cursor, 1);
+        let jobs = screen.on_action(Action::Open, &mut Vec::new());
+        assert!(
+            matches!(jobs.as_slice(), [Job::Open { relation, .. }] if relation.contains("\"b\""))
+        );
+        screen.set_tables(Vec::new());
+        assert!(screen.on_action(Action::Open, &mut Vec::new()).is_empty());
+    }
 }
