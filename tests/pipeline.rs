@@ -457,8 +457,17 @@ fn parquet_and_json_files_extract_like_csv() {
     );
     // An external builder runs in the workspace with the cache released (it may write to
     // it, as dbt-duckdb would); its exit code decides.
-    ok(ws, &["build"]);
+    let built = ok(ws, &["build"]);
     assert_eq!(scalar(ws, "SELECT x FROM gold.ext"), "1");
+    // Its own run is not mistaken for a dead process's when the cache reopens.
+    assert!(!built.contains("marked failed"), "{built}");
+    assert_eq!(
+        scalar(
+            ws,
+            "SELECT status FROM assay.runs WHERE entity = 'external'"
+        ),
+        "ok"
+    );
     let cfg = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
     std::fs::write(
         ws.join("assay.toml"),

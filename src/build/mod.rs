@@ -248,7 +248,10 @@ pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
         .as_deref()
         .ok_or_else(|| Error::Usage("layers.build_command is not set".into()))?;
     let started = Instant::now();
-    let run_id = Store::open(&ws.cache_path())?.begin_run("build", None, Some("external"))?;
+    let started_at = crate::store::utc_now();
+    // The cache is closed while the builder runs, so the run is written when it is over: a
+    // row left `running` meanwhile would be taken for a dead process's when the cache reopens.
+    Store::open(&ws.cache_path())?;
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -277,7 +280,13 @@ pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
         .join("\n");
     let ok = output.status.success();
     let error = (!ok).then(|| format!("`{command}` exited with {}:\n{tail}", output.status));
-    Store::open(&ws.cache_path())?.finish_run(
+    let store = Store::open(&ws.cache_path())?;
+    let run_id = store.begin_run("build", None, Some("external"))?;
+    store.conn().execute(
+        "UPDATE assay.runs SET started = ? WHERE id = ?",
+        duckdb::params![started_at, run_id],
+    )?;
+    store.finish_run(
         run_id,
         if ok { RunStatus::Ok } else { RunStatus::Failed },
         None,
