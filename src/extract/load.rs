@@ -26,8 +26,9 @@ pub(super) fn run_jobs(
     let parallelism = (ws.config.workspace.parallelism.max(1) as usize).min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<_>>());
     let outcomes = Mutex::new(Vec::new());
-    // The version switch is serialised: it is tiny, and DuckDB would otherwise report
-    // write conflicts between concurrent catalog updates.
+    // The version switch (and a ClickHouse warehouse's publish) is serialised: it is small
+    // next to reading the source, and DuckDB would otherwise report write conflicts between
+    // concurrent catalog updates.
     let switch_lock = Mutex::new(());
     let retention = ws.config.workspace.retention;
     std::thread::scope(|scope| -> Result<()> {
@@ -178,6 +179,10 @@ fn run_job(
             WarehouseKind::Clickhouse => Some(ClickHouse::connect(&ws.config.warehouse)?),
             WarehouseKind::Duckdb => None,
         };
+        // From here runs take turns: the switch is tiny, and ClickHouse's CREATE TABLE IF NOT
+        // EXISTS / ADD COLUMN of one table from several runs at once would race. Reading the
+        // source into the cache, the long part, stays parallel.
+        let _guard = switch_lock.lock().expect("switch lock");
         let (_, previous) = versions::kept_runs(conn, &job.entity, &job.company)?;
         if let Some(ch) = &warehouse {
             let staging = ws
@@ -193,7 +198,6 @@ fn run_job(
             }
             bronze::switch(ch, &job.entity, &job.company, run_id)?;
         }
-        let _guard = switch_lock.lock().expect("switch lock");
         if let Err(e) = versions::switch(conn, &job.entity, &job.company, run_id, rows, utc_now()) {
             if let (Some(ch), Some(prev)) = (&warehouse, previous) {
                 let _ = bronze::switch(ch, &job.entity, &job.company, prev);
