@@ -281,11 +281,7 @@ pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
     let ok = output.status.success();
     let error = (!ok).then(|| format!("`{command}` exited with {}:\n{tail}", output.status));
     let store = Store::open(&ws.cache_path())?;
-    let run_id = store.begin_run("build", None, Some("external"))?;
-    store.conn().execute(
-        "UPDATE assay.runs SET started = ? WHERE id = ?",
-        duckdb::params![started_at, run_id],
-    )?;
+    let run_id = store.begin_run_at("build", None, Some("external"), started_at)?;
     store.finish_run(
         run_id,
         if ok { RunStatus::Ok } else { RunStatus::Failed },

@@ -11,32 +11,31 @@ pub struct Query<'a> {
     pub text: &'a str,
 }
 
-/// Byte ranges of the statements in `sql` that hold more than blanks and comments, each
-/// with the offset of its first word.
-fn statements(sql: &str) -> Vec<(usize, usize, Option<usize>)> {
+/// The statements in `sql` that hold more than blanks and comments: where each ends (its
+/// `;` or the end of the text) and the offset of its first word.
+fn statements(sql: &str) -> Vec<(usize, usize)> {
     let bytes = sql.as_bytes();
+    // The byte after the next `end` from `from` (or the end of the text).
+    let skip_to = |from: usize, end: &str| {
+        sql[from..]
+            .find(end)
+            .map_or(bytes.len(), |p| from + p + end.len())
+    };
     let mut out = Vec::new();
-    let (mut start, mut first_word) = (0usize, None);
+    let mut first_word = None;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        let skip_to = |from: usize, end: &[u8]| {
-            sql[from..]
-                .find(std::str::from_utf8(end).expect("ascii"))
-                .map_or(bytes.len(), |p| from + p + end.len())
-        };
-        match b {
-            b'-' if bytes.get(i + 1) == Some(&b'-') => i = skip_to(i + 2, b"\n"),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_to(i + 2, b"*/"),
+        match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => i = skip_to(i + 2, "\n"),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_to(i + 2, "*/"),
             b'\'' | b'"' | b'`' => {
                 first_word.get_or_insert(i);
                 i = closing_quote(bytes, i);
             }
             b';' => {
                 if let Some(w) = first_word.take() {
-                    out.push((start, i, Some(w)));
+                    out.push((i, w));
                 }
-                start = i + 1;
                 i += 1;
             }
             c if c.is_ascii_whitespace() => i += 1,
@@ -47,7 +46,7 @@ fn statements(sql: &str) -> Vec<(usize, usize, Option<usize>)> {
         }
     }
     if let Some(w) = first_word {
-        out.push((start, bytes.len(), Some(w)));
+        out.push((bytes.len(), w));
     }
     out
 }
@@ -79,17 +78,16 @@ fn line_of(sql: &str, offset: usize) -> usize {
 /// The single query of a model file, or why the file is refused (with a line).
 pub fn single_query(sql: &str) -> Result<Query<'_>, String> {
     let found = statements(sql);
-    let Some(&(start, end, first)) = found.first() else {
+    let Some(&(end, w)) = found.first() else {
         return Err("holds no query (a model is one SELECT)".into());
     };
-    if let Some(&(_, _, Some(w))) = found.get(1) {
+    if let Some(&(_, second)) = found.get(1) {
         return Err(format!(
             "line {}: a second statement; a model is exactly one SELECT (or WITH … SELECT), \
              nothing may run before or after it",
-            line_of(sql, w)
+            line_of(sql, second)
         ));
     }
-    let w = first.unwrap_or(start);
     let word: String = sql[w..]
         .chars()
         .take_while(|c| c.is_ascii_alphabetic())
@@ -103,9 +101,7 @@ pub fn single_query(sql: &str) -> Result<Query<'_>, String> {
             line_of(sql, w)
         ));
     }
-    Ok(Query {
-        text: &sql[..end.max(start)],
-    })
+    Ok(Query { text: &sql[..end] })
 }
 
 /// DuckDB's parser confirms the query is a SELECT (a `WITH … DELETE` passes the lexer).

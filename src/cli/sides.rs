@@ -88,15 +88,7 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
         "legacy",
     )?;
     let new = adhoc::side(conn, args.new.as_deref().unwrap_or_default(), base, "new")?;
-    adhoc::check_measures(
-        [
-            (args.legacy.as_deref().unwrap_or_default(), &legacy),
-            (args.new.as_deref().unwrap_or_default(), &new),
-        ],
-        &args.measure,
-        &args.map,
-    )?;
-    Ok(Spec {
+    let spec = Spec {
         legacy,
         new,
         keys: args.key.clone(),
@@ -110,7 +102,15 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
             timezone: args.timezone.clone(),
             ..Rules::default()
         },
-    })
+    };
+    adhoc::check_measures(
+        &spec,
+        [
+            args.legacy.as_deref().unwrap_or_default(),
+            args.new.as_deref().unwrap_or_default(),
+        ],
+    )?;
+    Ok(spec)
 }
 
 /// A tolerance is a finite number ≥ 0: NaN, infinities and negatives would reach the

@@ -196,6 +196,12 @@ impl Source {
     }
 }
 
+/// The cache table holding one company's import of a legacy export; the view
+/// `legacy."<export>"` unions them. Named here so `validate` can tell when two would clash.
+pub fn legacy_table_name(export: &str, company: &str) -> String {
+    format!("{export}__{company}")
+}
+
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OnDrift {

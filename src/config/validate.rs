@@ -55,14 +55,16 @@ fn warehouse(c: &Config, f: &mut Findings) {
         if c.warehouse.url.is_some() && c.warehouse.url_env.is_some() {
             push(f, "warehouse.url_env", "set `url` or `url_env`, not both");
         }
-        if let Some(var) = &c.warehouse.url_env {
-            if var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=') {
-                push(
-                    f,
-                    "warehouse.url_env",
-                    "must be the name of an environment variable",
-                );
-            }
+        if c.warehouse
+            .url_env
+            .as_deref()
+            .is_some_and(not_a_variable_name)
+        {
+            push(
+                f,
+                "warehouse.url_env",
+                "must be the name of an environment variable",
+            );
         }
         if c.warehouse.url.is_none() && c.warehouse.url_env.is_none() {
             push(
@@ -148,13 +150,16 @@ fn sources(c: &Config, f: &mut Findings) {
             }
         }
         for (field, value) in [("password_env", &s.password_env), ("url_env", &s.url_env)] {
-            if let Some(var) = value {
-                if var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=') {
-                    push(f, key(field), "must be the name of an environment variable");
-                }
+            if value.as_deref().is_some_and(not_a_variable_name) {
+                push(f, key(field), "must be the name of an environment variable");
             }
         }
     }
+}
+
+/// What a `*_env` setting cannot be: empty, or holding blanks or `=`.
+fn not_a_variable_name(var: &str) -> bool {
+    var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=')
 }
 
 fn entities(c: &Config, f: &mut Findings) {
@@ -327,9 +332,8 @@ fn legacy_names(c: &Config, f: &mut Findings) {
     for export in c.legacy.keys() {
         let mut names = vec![(export.clone(), format!("the view of export `{export}`"))];
         for company in c.companies.keys() {
-            // The legacy importer's table name (kept here so config needs no legacy module).
             names.push((
-                format!("{export}__{company}"),
+                super::model::legacy_table_name(export, company),
                 format!("the table of export `{export}` for company `{company}`"),
             ));
         }

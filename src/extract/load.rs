@@ -117,15 +117,8 @@ fn run_job(
         let mut staged = None;
         let pieces = match &job.plan {
             Plan::Server { source_name, query } => {
-                let path = fetch_server(
-                    ws,
-                    job,
-                    (source_name.as_str(), query.as_str()),
-                    run_id,
-                    started,
-                    cancel,
-                    sink,
-                )?;
+                let q = server_query(ws, source_name, query);
+                let path = fetch_server(ws, job, &q, run_id, started, cancel, sink)?;
                 let piece = (
                     source::csv_relation(&path, &job.source_columns),
                     job.plan.describe(),
@@ -253,7 +246,7 @@ impl Drop for TempFile<'_> {
 fn fetch_server(
     ws: &Workspace,
     job: &Job,
-    (source_name, query): (&str, &str),
+    q: &source::ServerQuery,
     run_id: i64,
     started: Instant,
     cancel: &Cancel,
@@ -266,7 +259,6 @@ fn fetch_server(
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(format!("run_{run_id}.csv"));
-    let q = server_query(ws, source_name, query);
     let mut report = |rows: u64| {
         sink(Event::Progress {
             company: job.company.clone(),
@@ -276,7 +268,7 @@ fn fetch_server(
             rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
         })
     };
-    match source::fetch_csv(&q, &path, &|| cancel.is_cancelled(), &mut report) {
+    match source::fetch_csv(q, &path, &|| cancel.is_cancelled(), &mut report) {
         Ok(_) => Ok(path),
         Err(e) => {
             let _ = std::fs::remove_file(&path);

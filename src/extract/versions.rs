@@ -140,13 +140,7 @@ pub fn delete_run_rows(conn: &Connection, entity: &str, run_id: i64) -> Result<(
     Ok(())
 }
 
-pub fn table_exists(conn: &Connection, schema: &str, table: &str) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        params![schema, table],
-        |r| r.get(0),
-    )?)
-}
+pub use crate::store::table_exists;
 
 /// Runs left `running` by a process that died (kill -9, power loss): mark them failed and
 /// remove whatever rows they had committed. Only one process can hold the cache open for

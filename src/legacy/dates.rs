@@ -16,7 +16,7 @@ pub fn refuse_mixed(
     (export, company): (&str, &str),
     configured: Option<&str>,
 ) -> Result<(), String> {
-    let table = &format!("{export}__{company}");
+    let table = &super::table_name(export, company);
     let text_columns: Vec<String> = {
         let mut stmt = conn
             .prepare(

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::config::{CsvHints, Workspace};
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
-use crate::store::{utc_now, Store};
+use crate::store::{table_exists, utc_now, Store};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
@@ -27,9 +27,7 @@ pub struct Imported {
     pub unchanged: bool,
 }
 
-pub fn table_name(export: &str, company: &str) -> String {
-    format!("{export}__{company}")
-}
+pub use crate::config::legacy_table_name as table_name;
 
 fn files_for(ws: &Workspace, pattern: &str, company: &str) -> Result<Vec<PathBuf>> {
     let full = ws.path(&pattern.replace("{company}", company));
@@ -125,11 +123,7 @@ pub fn import(
         ident(&table_name(export, company))
     );
     if let Some((fp, rows)) = &previous {
-        let exists: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'legacy' AND table_name = ?",
-            params![table_name(export, company)],
-            |r| r.get(0),
-        )?;
+        let exists = table_exists(conn, "legacy", &table_name(export, company))?;
         if !force && *fp == print && exists {
             return Ok(Imported {
                 export: export.into(),
@@ -196,14 +190,6 @@ pub fn import(
     })
 }
 
-fn table_exists(conn: &Connection, table: &str) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'legacy' AND table_name = ?",
-        params![table],
-        |r| r.get(0),
-    )?)
-}
-
 fn describe(conn: &Connection, relation: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
@@ -223,7 +209,7 @@ fn refresh_view(conn: &Connection, export: &str) -> Result<()> {
         let mut tables = Vec::new();
         for company in companies {
             let table = table_name(export, company.as_str());
-            if table_exists(conn, &table)? {
+            if table_exists(conn, "legacy", &table)? {
                 tables.push(table);
             }
         }

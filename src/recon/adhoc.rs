@@ -4,7 +4,8 @@ use std::path::Path;
 
 use duckdb::Connection;
 
-use super::relation::Relation;
+use super::relation::{is_numeric, Relation};
+use super::report::Spec;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal, qualified};
 
@@ -102,22 +103,20 @@ fn materialise(
     Relation::describe(conn, &format!("temp.main.{table}"))
 }
 
-/// Every `--measure` is a number on both sides (under its `--map`ped name on the new side):
-/// a text measure is named with its side here, not met as a cast error in generated SQL.
-pub fn check_measures(
-    sides: [(&str, &Relation); 2],
-    measures: &[String],
-    map: &[(String, String)],
-) -> Result<()> {
-    for measure in measures {
-        for (i, (shown, relation)) in sides.iter().enumerate() {
-            let name = match (i, map.iter().find(|(l, _)| l.eq_ignore_ascii_case(measure))) {
-                (1, Some((_, new))) => new.as_str(),
-                _ => measure.as_str(),
-            };
+/// Every `--measure` is a number on both sides of `spec` (under its `--map`ped name on the
+/// new side): a text measure is named with its side (`shown`: what the user typed for each)
+/// here, not met as a cast error in generated SQL.
+pub fn check_measures(spec: &Spec, shown: [&str; 2]) -> Result<()> {
+    for measure in &spec.measures {
+        let new_name = spec.new_name(measure);
+        let sides = [
+            (shown[0], &spec.legacy, measure.as_str()),
+            (shown[1], &spec.new, new_name.as_str()),
+        ];
+        for (side, relation, name) in sides {
             let Some((_, type_)) = relation.find(name) else {
                 return Err(Error::Usage(format!(
-                    "--measure {measure}: {shown} has no column `{name}`; it has: {}",
+                    "--measure {measure}: {side} has no column `{name}`; it has: {}",
                     relation
                         .columns
                         .iter()
@@ -126,9 +125,9 @@ pub fn check_measures(
                         .join(", ")
                 )));
             };
-            if !super::configured::is_numeric(type_) {
+            if !is_numeric(type_) {
                 return Err(Error::Usage(format!(
-                    "--measure {measure}: `{name}` is {type_} in {shown}, not a number (a measure \
+                    "--measure {measure}: `{name}` is {type_} in {side}, not a number (a measure \
                      is summed; a file writing decimal commas reads as text)"
                 )));
             }

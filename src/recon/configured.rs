@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::equality::Rules;
-use super::relation::Relation;
+use super::relation::{is_numeric, Relation};
 use super::remote;
 use super::report::{compare, Report, Spec};
 use crate::config::{Comparison, WarehouseKind, Workspace};
@@ -90,21 +90,12 @@ impl Scope<'_> {
             })
     }
 
-    /// Every configured key, measure and dimension exists on both sides (under its mapped
-    /// name on the new side), and every measure is a number: a wrong setting is named here
-    /// with its key path, not found later as a database error about generated SQL.
-    pub fn check_columns(&self, conn: &duckdb::Connection, new: &Relation) -> Result<()> {
+    /// Every configured key, measure and dimension exists on both sides of `spec` (under its
+    /// mapped name on the new side), and every measure is a number: a wrong setting is named
+    /// here with its key path, not found later as a database error about generated SQL.
+    pub fn check_columns(&self, conn: &duckdb::Connection, spec: &Spec) -> Result<()> {
         let cmp = self.comparison;
-        let new_name = |legacy: &str| {
-            cmp.columns
-                .iter()
-                .find(|(l, _)| l.eq_ignore_ascii_case(legacy))
-                .map_or_else(|| legacy.to_string(), |(_, n)| n.clone())
-        };
-        let sides = [
-            (format!("legacy.{}", cmp.legacy), &self.legacy, false),
-            (cmp.table.clone(), new, true),
-        ];
+        let legacy_side = format!("legacy.{}", cmp.legacy);
         for (field, list) in [
             ("keys", &cmp.keys),
             ("measures", &cmp.measures),
@@ -112,48 +103,55 @@ impl Scope<'_> {
         ] {
             for column in list.iter().filter(|c| !c.eq_ignore_ascii_case(COMPANY)) {
                 // A dimension may be the new side's alone (legacy rows take it by key).
-                let wanted = if field == "dimensions" {
-                    &sides[1..]
-                } else {
-                    &sides[..]
-                };
-                for (side, relation, is_new) in wanted {
-                    let name = if *is_new {
-                        new_name(column)
-                    } else {
-                        column.clone()
-                    };
-                    let Some((_, type_)) = relation.find(&name) else {
-                        return Err(Error::Usage(format!(
-                            "comparisons.{}.{field}: {side} has no column `{name}`{}; its columns: {}",
-                            self.name,
-                            if *is_new { " (map a differing name under `columns`)" } else { "" },
-                            visible_columns(relation)
-                        )));
-                    };
-                    if field == "measures" && !is_numeric(type_) {
-                        let culprit = if *is_new {
-                            String::new()
-                        } else {
-                            self.first_non_number(conn, &name).unwrap_or_default()
-                        };
-                        return Err(Error::Usage(format!(
-                            "comparisons.{}.measures: `{name}` is {type_} in {side}, not a number \
-                             (a measure is summed){culprit}{}",
-                            self.name,
-                            if *is_new {
-                                String::new()
-                            } else {
-                                format!(
-                                "; if the export writes decimal commas, set decimal = \",\" under \
-                                 [legacy.{}.format] (or the company's override)", cmp.legacy)
-                            }
-                        )));
-                    }
+                if field != "dimensions" {
+                    self.check_column(conn, field, (&legacy_side, &spec.legacy), column, false)?;
                 }
+                let new_name = spec.new_name(column);
+                self.check_column(conn, field, (&cmp.table, &spec.new), &new_name, true)?;
             }
         }
         Ok(())
+    }
+
+    /// One configured column on one side: present, and a number when it is a measure.
+    fn check_column(
+        &self,
+        conn: &duckdb::Connection,
+        field: &str,
+        (side, relation): (&str, &Relation),
+        name: &str,
+        is_new: bool,
+    ) -> Result<()> {
+        let Some((_, type_)) = relation.find(name) else {
+            return Err(Error::Usage(format!(
+                "comparisons.{}.{field}: {side} has no column `{name}`{}; its columns: {}",
+                self.name,
+                if is_new {
+                    " (map a differing name under `columns`)"
+                } else {
+                    ""
+                },
+                visible_columns(relation)
+            )));
+        };
+        if field != "measures" || is_numeric(type_) {
+            return Ok(());
+        }
+        let hint = if is_new {
+            String::new()
+        } else {
+            format!(
+                "{}; if the export writes decimal commas, set decimal = \",\" under \
+                 [legacy.{}.format] (or the company's override)",
+                self.first_non_number(conn, name).unwrap_or_default(),
+                self.comparison.legacy
+            )
+        };
+        Err(Error::Usage(format!(
+            "comparisons.{}.measures: `{name}` is {type_} in {side}, not a number \
+             (a measure is summed){hint}",
+            self.name
+        )))
     }
 
     /// Where a legacy measure stops being a number: the value, its company and file.
@@ -221,27 +219,6 @@ fn visible_columns(relation: &Relation) -> String {
         .filter(|n| !n.starts_with('_'))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// DuckDB's numeric types (and ClickHouse's spelling of them, wrapped or not).
-pub fn is_numeric(type_: &str) -> bool {
-    let mut t = type_.trim().to_ascii_uppercase();
-    for wrapper in ["NULLABLE(", "LOWCARDINALITY("] {
-        if let Some(inner) = t.strip_prefix(wrapper) {
-            t = inner.trim_end_matches(')').to_string();
-        }
-    }
-    let bare = t.trim_start_matches('U');
-    bare.starts_with("DECIMAL")
-        || bare.starts_with("NUMERIC")
-        || bare.starts_with("FLOAT")
-        || matches!(bare, "DOUBLE" | "REAL")
-        || ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "INT"]
-            .iter()
-            .any(|i| {
-                bare == *i
-                    || (bare.starts_with(i) && bare[i.len()..].chars().all(|c| c.is_ascii_digit()))
-            })
 }
 
 /// The comparison's scope: its companies (all of the workspace's unless it names some, cut
@@ -316,7 +293,6 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
         ))
     })?;
     let company_col = scope.company_column(&table.columns)?.to_string();
-    scope.check_columns(conn, &table)?;
     let new = Relation::describe(
         conn,
         &format!(
@@ -327,40 +303,7 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
             in_list = scope.company_list()
         ),
     )?;
-    let legacy = scope.legacy.clone();
-    Ok(scope.spec(legacy, new))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_numeric;
-
-    #[test]
-    fn numbers_are_told_from_text_on_both_engines() {
-        for t in [
-            "DECIMAL(12,2)",
-            "BIGINT",
-            "HUGEINT",
-            "UINTEGER",
-            "DOUBLE",
-            "FLOAT",
-            "Nullable(Decimal(12, 2))",
-            "Int64",
-            "UInt8",
-            "Float64",
-        ] {
-            assert!(is_numeric(t), "{t}");
-        }
-        for t in [
-            "VARCHAR",
-            "INTERVAL",
-            "UUID",
-            "DATE",
-            "String",
-            "Nullable(String)",
-            "TIMESTAMP",
-        ] {
-            assert!(!is_numeric(t), "{t}");
-        }
-    }
+    let spec = scope.spec(scope.legacy.clone(), new);
+    scope.check_columns(conn, &spec)?;
+    Ok(spec)
 }

@@ -104,3 +104,27 @@ pub fn is_numeric(duck_type: &str) -> bool {
 pub fn is_text(duck_type: &str) -> bool {
     duck_type.eq_ignore_ascii_case("VARCHAR")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_numeric;
+
+    // Both sides of every compare are DuckDB relations (a ClickHouse side is fetched into a
+    // cache table first), so only DuckDB's type names reach this.
+    #[test]
+    fn numbers_are_told_from_text() {
+        for t in [
+            "DECIMAL(12,2)",
+            "BIGINT",
+            "HUGEINT",
+            "UINTEGER",
+            "DOUBLE",
+            "FLOAT",
+        ] {
+            assert!(is_numeric(t), "{t}");
+        }
+        for t in ["VARCHAR", "INTERVAL", "UUID", "DATE", "TIMESTAMP"] {
+            assert!(!is_numeric(t), "{t}");
+        }
+    }
+}

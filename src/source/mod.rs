@@ -71,27 +71,32 @@ fn env_value(source: &str, key: &str, var: Option<&str>) -> Result<Option<String
     })
 }
 
-fn not_a_server(q: &ServerQuery) -> Error {
-    Error::Usage(format!(
-        "sources.{}: {} is not a server source",
-        q.source_name,
-        q.source.kind.as_str()
-    ))
+/// PostgreSQL and MySQL only: the kinds with a driver here.
+fn check_server(q: &ServerQuery) -> Result<()> {
+    match q.source.kind {
+        SourceKind::Postgres | SourceKind::Mysql => Ok(()),
+        other => Err(Error::Usage(format!(
+            "sources.{}: {} is not a server source",
+            q.source_name,
+            other.as_str()
+        ))),
+    }
 }
 
 /// Columns (name, DuckDB type) the query will return. Bounded by the source's timeouts;
 /// `cancelled` ends the wait (and the query on the server).
 pub fn describe(q: &ServerQuery, cancelled: &dyn Fn() -> bool) -> Result<Vec<ColumnDef>> {
+    check_server(q)?;
     let owned = q.clone();
-    match q.source.kind {
-        SourceKind::Postgres => guarded(&q.limits(), cancelled, &mut |_| {}, move |link| {
-            postgres::describe(&owned, link)
-        }),
-        SourceKind::Mysql => guarded(&q.limits(), cancelled, &mut |_| {}, move |link| {
-            mysql::describe(&owned, link)
-        }),
-        _ => Err(not_a_server(q)),
-    }
+    guarded(
+        &q.limits(),
+        cancelled,
+        &mut |_| {},
+        move |link| match owned.source.kind {
+            SourceKind::Postgres => postgres::describe(&owned, link),
+            _ => mysql::describe(&owned, link),
+        },
+    )
 }
 
 /// Stream the query's rows into `path` as CSV with a header; returns the row count.
@@ -101,16 +106,14 @@ pub fn fetch_csv(
     cancelled: &dyn Fn() -> bool,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<u64> {
+    check_server(q)?;
     let (owned, path): (ServerQuery, PathBuf) = (q.clone(), path.to_path_buf());
-    match q.source.kind {
-        SourceKind::Postgres => guarded(&q.limits(), cancelled, on_rows, move |link| {
-            postgres::fetch_csv(&owned, &path, link)
-        }),
-        SourceKind::Mysql => guarded(&q.limits(), cancelled, on_rows, move |link| {
-            mysql::fetch_csv(&owned, &path, link)
-        }),
-        _ => Err(not_a_server(q)),
-    }
+    guarded(&q.limits(), cancelled, on_rows, move |link| {
+        match owned.source.kind {
+            SourceKind::Postgres => postgres::fetch_csv(&owned, &path, link),
+            _ => mysql::fetch_csv(&owned, &path, link),
+        }
+    })
 }
 
 /// The DuckDB relation reading a fetched CSV with the declared types. An unquoted empty

@@ -53,10 +53,21 @@ impl Store {
         company: Option<&str>,
         entity: Option<&str>,
     ) -> Result<i64> {
+        self.begin_run_at(kind, company, entity, utc_now())
+    }
+
+    /// The same, for a run that started earlier (one recorded once it is over).
+    pub fn begin_run_at(
+        &self,
+        kind: &str,
+        company: Option<&str>,
+        entity: Option<&str>,
+        started: NaiveDateTime,
+    ) -> Result<i64> {
         Ok(self.conn().query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status) \
              VALUES (?, ?, ?, ?, 'running') RETURNING id",
-            params![kind, company, entity, utc_now()],
+            params![kind, company, entity, started],
             |r| r.get(0),
         )?)
     }

@@ -9,17 +9,6 @@ use duckdb::params;
 use super::{notice, utc_now, Store};
 use crate::error::Result;
 
-/// Staged files in the cache folder: `tmp/run_<id>.csv` (a server source's rows) and
-/// `clickhouse-<entity>-<run>.csv` (a run on its way to ClickHouse).
-fn is_staged(dir_is_tmp: bool, name: &str) -> bool {
-    let csv = name.ends_with(".csv");
-    if dir_is_tmp {
-        csv && name.starts_with("run_")
-    } else {
-        csv && name.starts_with("clickhouse-")
-    }
-}
-
 pub(super) fn recover(store: &Store) -> Result<()> {
     let stale = store.conn().execute(
         "UPDATE assay.runs SET status = 'failed', finished = ?, \
@@ -33,7 +22,9 @@ pub(super) fn recover(store: &Store) -> Result<()> {
         ));
     }
     if let Some(dir) = store.path().and_then(Path::parent) {
-        let removed = remove_staged(dir, false) + remove_staged(&dir.join("tmp"), true);
+        // `clickhouse-<entity>-<run>.csv`: a run on its way to ClickHouse; `tmp/run_<id>.csv`:
+        // a server source's rows.
+        let removed = remove_staged(dir, "clickhouse-") + remove_staged(&dir.join("tmp"), "run_");
         if removed > 0 {
             notice::push(format!(
                 "removed {removed} staged file(s) an interrupted extraction left in {}",
@@ -44,13 +35,17 @@ pub(super) fn recover(store: &Store) -> Result<()> {
     Ok(())
 }
 
-fn remove_staged(dir: &Path, dir_is_tmp: bool) -> usize {
+/// Remove the `<prefix>*.csv` files of `dir`; how many went.
+fn remove_staged(dir: &Path, prefix: &str) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
     entries
         .filter_map(|e| e.ok())
-        .filter(|e| is_staged(dir_is_tmp, &e.file_name().to_string_lossy()))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with(prefix) && name.ends_with(".csv")
+        })
         .filter(|e| std::fs::remove_file(e.path()).is_ok())
         .count()
 }

@@ -146,6 +146,15 @@ impl Store {
     }
 }
 
+/// Whether `schema.table` (a table or a view) exists in the cache.
+pub fn table_exists(conn: &Connection, schema: &str, table: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+        |r| r.get(0),
+    )?)
+}
+
 /// Open the database; when its write-ahead log cannot be replayed (a process killed in the
 /// middle of DDL, see duckdb#19712), move the log aside and open what the main file holds
 /// (everything up to the last checkpoint), saying where the log went.
@@ -184,7 +193,7 @@ fn is_wal_replay_failure(text: &str) -> bool {
     text.contains("replaying WAL")
 }
 
-pub fn wal_path(path: &Path) -> PathBuf {
+fn wal_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".wal");
     PathBuf::from(name)

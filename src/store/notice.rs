@@ -1,6 +1,6 @@
 //! Things the engine fixed on its own that the user must still hear about (a cache log set
-//! aside, leftovers removed). The engine only collects them; each driver shows them its way
-//! (the CLI on stderr, the workbench in its status line).
+//! aside, leftovers removed). The engine only collects them; the CLI prints them on stderr
+//! when the command (or the workbench) ends.
 
 use std::sync::Mutex;
 

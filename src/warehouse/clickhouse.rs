@@ -42,27 +42,33 @@ const CHUNK: usize = 1 << 20;
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// The URL without `user:password@` (kept apart, so the URL shown in messages never carries
-/// a secret), and the user and password it held.
-pub fn split_credentials(url: &str) -> (String, Option<String>, Option<String>) {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let host_end = rest.find('/').unwrap_or(rest.len());
-    let Some(at) = rest[..host_end].rfind('@') else {
-        return (url.to_string(), None, None);
+/// a secret), and the user and password it held, percent-decoded. A URL that does not parse
+/// is left as it is (connecting then names `warehouse.url`).
+pub fn split_credentials(text: &str) -> (String, Option<String>, Option<String>) {
+    let Ok(mut url) = url::Url::parse(text) else {
+        return (text.to_string(), None, None);
     };
-    let (info, host) = (&rest[..at], &rest[at + 1..]);
-    let (user, password) = match info.split_once(':') {
-        Some((u, p)) => (u.to_string(), Some(p.to_string())),
-        None => (info.to_string(), None),
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
     };
-    let bare = if scheme.is_empty() {
-        host.to_string()
-    } else {
-        format!("{scheme}://{host}")
-    };
-    (bare, (!user.is_empty()).then_some(user), password)
+    let user = (!url.username().is_empty()).then(|| decode(url.username()));
+    let password = url.password().map(decode);
+    if user.is_none() && password.is_none() {
+        return (text.to_string(), None, None);
+    }
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let mut bare = url.to_string();
+    // The parser writes a root path the user did not: show the URL as it was written.
+    if url.path() == "/" && bare.ends_with('/') && !text.ends_with('/') {
+        bare.pop();
+    }
+    (bare, user, password)
 }
 
-/// A whole number as ClickHouse writes one (counts are UInt64; sums of integers may be Int128).
+/// A whole number as ClickHouse writes one (a count, or an existence test).
 fn number_of(cell: Option<&str>) -> Option<i64> {
     cell?.trim().parse().ok()
 }

@@ -117,8 +117,8 @@ pub fn prepare(
     let remote = remote_table(&ch, &scope)?;
     fetch::create_table(conn, FETCHED, &remote.columns)?;
     let new = Relation::describe(conn, &ident(FETCHED))?;
-    scope.check_columns(conn, &new)?;
     let full = scope.spec(scope.legacy.clone(), new.clone());
+    scope.check_columns(conn, &full)?;
     let pair = full.keyed_pair()?;
     let rules = full.rules.clone();
     let mut wire = Vec::new();
