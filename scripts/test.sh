@@ -63,13 +63,13 @@ cargo fmt --all -- --check
 
 if [ "${ASSAY_SKIP_CLIPPY:-0}" != "1" ]; then
   echo "== cargo clippy --release -- -D warnings"
-  cargo clippy --release --all-targets -- -D warnings
+  cargo clippy --release --workspace --all-targets -- -D warnings
 fi
 
-echo "== cargo test --release (target: $CARGO_TARGET_DIR)"
+echo "== cargo test --release --workspace (target: $CARGO_TARGET_DIR)"
 log=$(mktemp)
 set +e
-cargo test --release "$@" 2>&1 | tee "$log"
+cargo test --release --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log")

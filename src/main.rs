@@ -1,8 +1,15 @@
+//! The `assay` binary: the command line, a thin driver of the engine (`assay-engine`) that
+//! also opens the workbench (`assay-workbench`).
+
+mod cli;
+
+// The engine's and the workbench's modules under the names the CLI uses for them.
+use assay_engine::{
+    build, config, console, demo, error, extract, frame, freshness, recon, sql, store, trace,
+    warehouse,
+};
+use assay_workbench as workbench;
+
 fn main() {
-    let code = assay::cli::main();
-    // Benchmarks run the binary as a child and read its peak memory from here.
-    if std::env::var_os(assay::bench::REPORT_PEAK_RSS).is_some() {
-        eprintln!("peak_rss_mib={:.1}", assay::bench::peak_rss_mib());
-    }
-    std::process::exit(code);
+    std::process::exit(cli::main());
 }

@@ -1,8 +1,8 @@
 //! The cache file across assay versions: migrated forward, refused when newer or foreign,
 //! and never changed when refused.
 
-use assay::error::Error;
-use assay::store::{migrate, RunStatus, Store};
+use assay_engine::error::Error;
+use assay_engine::store::{migrate, RunStatus, Store};
 
 #[test]
 fn an_older_cache_is_migrated_and_keeps_its_runs() {

@@ -4,8 +4,8 @@
 
 mod common;
 
-use assay::config::{Warehouse, WarehouseKind};
-use assay::warehouse::ClickHouse;
+use assay_engine::config::{Warehouse, WarehouseKind};
+use assay_engine::warehouse::ClickHouse;
 use common::*;
 use duckdb::Connection;
 
@@ -104,9 +104,9 @@ fn loads_stream_in_and_group_by_runs_on_the_server() {
         .query("SELECT branch, invoice_type, count() AS n, round(sum(amount), 2) AS total, countIf(note IS NULL) AS no_note \
                 FROM sales GROUP BY branch, invoice_type ORDER BY branch, invoice_type")
         .unwrap();
-    let theirs = assay::frame::to_text_rows(&frame);
-    let ours = assay::frame::to_text_rows(
-        &assay::frame::query(
+    let theirs = assay_engine::frame::to_text_rows(&frame);
+    let ours = assay_engine::frame::to_text_rows(
+        &assay_engine::frame::query(
             &duck,
             "SELECT branch, invoice_type, count(*) AS n, round(sum(amount), 2) AS total, count(*) FILTER (WHERE note IS NULL) AS no_note \
              FROM sales GROUP BY ALL ORDER BY branch, invoice_type",
@@ -128,7 +128,7 @@ fn loads_stream_in_and_group_by_runs_on_the_server() {
     let (notes, _) = ch
         .query("SELECT note FROM sales WHERE invoice_id IN (1, 5) ORDER BY invoice_id")
         .unwrap();
-    let notes = assay::frame::to_text_rows(&notes);
+    let notes = assay_engine::frame::to_text_rows(&notes);
     assert_eq!(notes[1][0], "n, \"1\"");
     assert_eq!(notes[2][0], "");
 
@@ -138,7 +138,11 @@ fn loads_stream_in_and_group_by_runs_on_the_server() {
     let (tables, _) = ch
         .query_readonly("SELECT name FROM system.tables WHERE database = currentDatabase()")
         .unwrap();
-    assert_eq!(assay::frame::to_text_rows(&tables).len(), 2, "only `sales`");
+    assert_eq!(
+        assay_engine::frame::to_text_rows(&tables).len(),
+        2,
+        "only `sales`"
+    );
     // A broken statement is an error naming the statement, not a panic.
     let broken = ch
         .query("SELECT no_such_column FROM sales")
@@ -158,7 +162,7 @@ fn drill_step_on_clickhouse_matches_duckdb(
     duck: &Connection,
     csv: &std::path::Path,
 ) {
-    use assay::recon::pushdown::{group_local, group_remote, merge};
+    use assay_engine::recon::pushdown::{group_local, group_remote, merge};
     duck.execute_batch(
         "CREATE TABLE legacy AS SELECT * FROM sales WHERE invoice_type <> 'CANCELLED';\
          CREATE TABLE gold AS SELECT * FROM sales UNION ALL SELECT invoice_id + 1000000, branch, 'INTERCOMPANY', amount, note FROM sales WHERE invoice_id % 50 = 0;",
@@ -239,7 +243,10 @@ fn extraction_publishes_bronze_to_clickhouse() {
         let (f, _) = ch
             .query(&format!("SELECT _company, count() AS n FROM {bronze}.invoices GROUP BY _company ORDER BY _company"))
             .unwrap();
-        assay::frame::to_text_rows(&f).into_iter().skip(1).collect()
+        assay_engine::frame::to_text_rows(&f)
+            .into_iter()
+            .skip(1)
+            .collect()
     };
     let cache = |ws: &std::path::Path| -> Vec<Vec<String>> {
         sql_csv(
@@ -259,7 +266,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
             "SELECT name, type FROM system.columns WHERE database = '{bronze}' AND table = 'invoices__data' AND name IN ('invoice_date', '_run_id')  ORDER BY name"
         ))
         .unwrap();
-    let types = assay::frame::to_text_rows(&types);
+    let types = assay_engine::frame::to_text_rows(&types);
     assert_eq!(types[1], vec!["_run_id", "Int64"]);
     assert_eq!(types[2], vec!["invoice_date", "Nullable(Date)"]);
 
@@ -277,7 +284,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
         ))
         .unwrap();
     assert_eq!(
-        assay::frame::to_text_rows(&runs)[1][0],
+        assay_engine::frame::to_text_rows(&runs)[1][0],
         "2",
         "both acme runs are kept (retention)"
     );
@@ -305,7 +312,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
         .unwrap();
     let cached = sql_csv(&ws, "SELECT count(*) FROM bronze.invoices");
     assert_eq!(
-        assay::frame::to_text_rows(&built)[1][0],
+        assay_engine::frame::to_text_rows(&built)[1][0],
         cached.lines().nth(1).unwrap()
     );
     let out = assay(&ws, &["build", "--select", "gold.ch_broken"]);
@@ -320,7 +327,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
             "SELECT name FROM system.tables WHERE database = '{gold}' ORDER BY name"
         ))
         .unwrap();
-    let tables: Vec<String> = assay::frame::to_text_rows(&tables)
+    let tables: Vec<String> = assay_engine::frame::to_text_rows(&tables)
         .into_iter()
         .skip(1)
         .map(|r| r[0].clone())
@@ -348,7 +355,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
                 "SELECT uniqExact(_run_id) FROM {bronze}.invoices__data WHERE _company = 'acme'"
             ))
             .unwrap();
-        assay::frame::to_text_rows(&r)[1][0].clone()
+        assay_engine::frame::to_text_rows(&r)[1][0].clone()
     };
     let start = std::time::Instant::now();
     while acme_runs() != "1" && start.elapsed() < std::time::Duration::from_secs(30) {
@@ -376,7 +383,7 @@ fn extraction_publishes_bronze_to_clickhouse() {
     let (channels, _) = ch
         .query(&format!("SELECT _company, countIf(ifNull(channel, '') = 'web') FROM {bronze}.invoices GROUP BY _company ORDER BY _company"))
         .unwrap();
-    let channels = assay::frame::to_text_rows(&channels);
+    let channels = assay_engine::frame::to_text_rows(&channels);
     assert_eq!(channels[1][0], "acme");
     assert_eq!(
         channels[1][1], first[0][1],
@@ -447,7 +454,7 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
             let (f, _) = ch
                 .query(&sql.replace("gold.", &format!("{db}_gold.")))
                 .unwrap();
-            assay::frame::to_text_rows(&f)
+            assay_engine::frame::to_text_rows(&f)
                 .into_iter()
                 .skip(1)
                 .map(|r| r.join(","))
@@ -572,16 +579,20 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
 /// the agreeing slices' rows, never fetched, count in each bar's amounts and rows; pages
 /// list the fetched rows and say how many equal rows stayed in ClickHouse.
 fn drilling_gives_the_duckdb_numbers(ch: &std::path::Path, dk: &std::path::Path) {
-    use assay::recon::workbench::DrillRow;
-    use assay::tui::harness::Harness;
-    use assay::tui::theme::Theme;
+    use assay_engine::recon::workbench::DrillRow;
+    use assay_workbench::harness::Harness;
+    use assay_workbench::theme::Theme;
     let bars = |rows: &[DrillRow]| -> Vec<String> {
         rows.iter()
             .map(|r| format!("{:?} {:.2} {:.2} {}", r.value, r.legacy, r.new, r.rows))
             .collect()
     };
     // Bars at the top, bars one level down, and that level's row classes.
-    type Walked = (Vec<String>, Vec<String>, Vec<(String, i64)>);
+    type Walked = (
+        Vec<String>,
+        Vec<String>,
+        Vec<(assay_engine::recon::RowClass, i64)>,
+    );
     let walk = |ws: &std::path::Path| -> Walked {
         let mut h = Harness::open(ws, 100, 30, Theme::built_in("mono")).unwrap();
         h.press("3");
@@ -605,7 +616,7 @@ fn drilling_gives_the_duckdb_numbers(ch: &std::path::Path, dk: &std::path::Path)
     let screen = h.text();
     assert!(screen.contains("from the warehouse:"), "{screen}");
     let rows = &h.app.compare.rows;
-    assert_eq!(rows.class.as_deref(), Some("matched"), "{screen}");
+    assert_eq!(rows.class.label(), "matched", "{screen}");
     let matched = h.app.compare.report.as_ref().unwrap().rows.matched;
     assert!(rows.unlisted > 0 && rows.total > 0, "{screen}");
     assert_eq!(rows.total + rows.unlisted, matched);
@@ -619,8 +630,8 @@ fn drilling_gives_the_duckdb_numbers(ch: &std::path::Path, dk: &std::path::Path)
 /// cache's legacy exports), pages, filters and profiles them there; the SQL console asks
 /// ClickHouse read-only, so a write is refused.
 fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64) {
-    use assay::tui::harness::Harness;
-    use assay::tui::theme::Theme;
+    use assay_workbench::harness::Harness;
+    use assay_workbench::theme::Theme;
     let mut h = Harness::open(ws, 100, 30, Theme::built_in("dark")).unwrap();
     h.press("2");
     let labels: Vec<String> = h.app.layers.tables.iter().map(|t| t.label()).collect();
@@ -695,103 +706,13 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
         .expect("the table is still there");
 }
 
-/// The compare bench at a small scale, as a test: its JSON.
-fn compare_bench(db: &str, rows: &str, missing: &str) -> serde_json::Value {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = assay(
-        tmp.path(),
-        &[
-            "bench",
-            "clickhouse-compare",
-            "--url",
-            URL,
-            "--database",
-            db,
-            "--rows",
-            rows,
-            "--missing",
-            missing,
-            "--dir",
-            &tmp.path().join("ws").to_string_lossy(),
-        ],
-    );
-    let admin = ClickHouse::connect(&settings(URL, "default")).unwrap();
-    for d in [db.to_string(), format!("{db}_gold")] {
-        admin
-            .execute(&format!("DROP DATABASE IF EXISTS {d}"))
-            .unwrap();
-    }
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
-}
-
-fn wire_step<'a>(result: &'a serde_json::Value, starts: &str) -> Option<&'a serde_json::Value> {
-    result["wire"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"].as_str().unwrap().starts_with(starts))
-}
-
-/// Differences scattered over every slice (one amount in 5,003) plus a missing block and a
-/// few extra invoices: the pushed-down compare finds exactly what was planted, cuts the
-/// differing slices finer before fetching, and fetches a small share of the rows.
-#[test]
-fn scattered_differences_are_found_fetching_few_rows() {
-    let result = compare_bench(
-        &format!("assay_cmp_{}", std::process::id()),
-        "300000",
-        "block",
-    );
-    assert_eq!(result["found"], result["planted"], "{result:#}");
-    assert!(
-        result["planted"]["changed"].as_i64().unwrap() > 40,
-        "{result:#}"
-    );
-    assert!(
-        result["planted"]["only_new"].as_i64().unwrap() > 50,
-        "{result:#}"
-    );
-    assert!(wire_step(&result, "finer sums").is_some(), "{result:#}");
-    let fetched = result["fetched_share"].as_f64().unwrap();
-    assert!(fetched > 0.0 && fetched < 0.05, "{result:#}");
-}
-
-/// A whole invoice type missing from legacy: its slices are one-sided, so they are not cut
-/// finer and are fetched by their dimension slices' names (few words), and the compare still
-/// finds exactly what was planted.
-#[test]
-fn a_missing_invoice_type_is_fetched_by_dimension_slice() {
-    // 1M rows: slices are cut by one hex digit, so naming by dimension slice matters.
-    let result = compare_bench(
-        &format!("assay_cmpc_{}", std::process::id()),
-        "1000000",
-        "cancelled",
-    );
-    assert_eq!(result["found"], result["planted"], "{result:#}");
-    let only_new = result["planted"]["only_new"].as_i64().unwrap();
-    assert!(only_new > 60_000, "{result:#}");
-    let rows = wire_step(&result, "rows of ").unwrap();
-    let named: u64 = rows["step"].as_str().unwrap()["rows of ".len()..]
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    // 8 companies × 13 branches of cancelled invoices, plus the ~200 slices the scattered
-    // changes touch (named one by one, the cancelled ones would be 16 times as many).
-    assert!(named < 500, "{result:#}");
-    let finer = wire_step(&result, "finer sums").expect("the changed slices are cut finer");
-    assert!(finer["rows"].as_u64().unwrap() < 16 * 300, "{result:#}");
-}
-
 /// Cancelled work abandons the query in flight (the caller gets `Cancelled`, not the
 /// answer or a timeout) and the server is asked to kill it, so it stops there too; so does
 /// a query that outlives `timeout_secs`.
 #[test]
 fn cancelling_stops_the_query_on_the_server() {
-    use assay::error::Error;
-    use assay::extract::Cancel;
+    use assay_engine::error::Error;
+    use assay_engine::extract::Cancel;
     let ch = ClickHouse::connect(&settings(URL, "default")).unwrap();
     let cancel = Cancel::new();
     ch.watch(Some(cancel.clone()));

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use assay::config::{check, Config, CONFIG_FILE};
-use assay::error::ConfigIssue;
+use assay_engine::config::{check, Config, CONFIG_FILE};
+use assay_engine::error::ConfigIssue;
 
 fn workspace_with(text: &str) -> (tempfile::TempDir, Option<Config>, Vec<ConfigIssue>) {
     let dir = tempfile::tempdir().unwrap();

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assay::frame::to_text_rows;
-use assay::recon::{columns, rows, schema, KeyedPair, Relation, Rules};
+use assay_engine::frame::to_text_rows;
+use assay_engine::recon::{columns, rows, schema, KeyedPair, Relation, Rules};
 use duckdb::Connection;
 use polars::prelude::DataFrame;
 
@@ -83,7 +83,7 @@ fn rows_of(table: Vec<Vec<String>>, header: &[String]) -> Vec<Vec<String>> {
 fn check(case: &Case, actual: DataFrame) {
     let conn = Connection::open_in_memory().unwrap();
     let path = suite().join("seeds").join(&case.expected);
-    let expected = assay::frame::query(
+    let expected = assay_engine::frame::query(
         &conn,
         &format!(
             "SELECT * FROM read_csv('{}', header = true, all_varchar = true)",

@@ -152,10 +152,10 @@ fn a_slow_mariadb_query_is_killed_on_the_server_at_its_timeout() {
     // In this process, which stays alive (as the workbench does): when the process ends,
     // MariaDB drops the query with the connection anyway, so only a living caller shows
     // that the query was killed rather than left running.
-    use assay::source::{fetch_csv, ServerQuery};
+    use assay_engine::source::{fetch_csv, ServerQuery};
     use mysql::prelude::Queryable;
     let marker = unique("assay_mysleep");
-    let source: assay::config::Source = toml::from_str(
+    let source: assay_engine::config::Source = toml::from_str(
         "kind = \"mysql\"\nhost = \"127.0.0.1\"\nport = 3306\ndatabase = \"test\"\nuser = \"root\"\ntimeout_secs = 2\n",
     )
     .unwrap();

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
-use assay::config::Workspace;
-use assay::legacy;
-use assay::store::Store;
+use assay_engine::config::Workspace;
+use assay_engine::legacy;
+use assay_engine::store::Store;
 
 #[test]
 fn demo_exports_import_with_their_quirks() {

@@ -1,8 +1,8 @@
 //! The compare engine against a plain-Rust reference on random small tables: NULLs,
 //! duplicate keys, keys on one side only, near-equal numbers, with and without tolerance.
 
-use assay::recon::report::{compare, Spec};
-use assay::recon::{columns, KeyedPair, Relation, Rules};
+use assay_engine::recon::report::{compare, Spec};
+use assay_engine::recon::{columns, KeyedPair, Relation, Rules};
 use duckdb::{params, Connection};
 use proptest::prelude::*;
 
@@ -100,7 +100,7 @@ proptest! {
         // Column classes of v.
         let pair = KeyedPair::new(&ra, &rb, &keys, Some(&["v".to_string()]), &[], &[], rules.clone()).unwrap();
         let df = columns::all_columns_summary(&conn, &pair).unwrap();
-        let text = assay::frame::to_text_rows(&df);
+        let text = assay_engine::frame::to_text_rows(&df);
         let got: Vec<i64> = text[1][1..].iter().map(|c| c.parse().unwrap()).collect();
         prop_assert_eq!(got, reference_classes(&joined, tol).to_vec());
 

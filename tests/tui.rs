@@ -6,8 +6,8 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use assay::tui::harness::Harness;
-use assay::tui::theme::Theme;
+use assay_workbench::harness::Harness;
+use assay_workbench::theme::Theme;
 use common::*;
 use ratatui::style::Color;
 
@@ -148,7 +148,7 @@ fn compare_and_drill_walk_down_the_gap() {
     insta::assert_snapshot!("compare", h.text());
     // Row class filter: only rows the new side has.
     h.press("v v v");
-    assert_eq!(h.app.compare.rows.class.as_deref(), Some("only_new"));
+    assert_eq!(h.app.compare.rows.class.label(), "only_new");
     let screen = h.text();
     assert!(screen.contains("only_new ·"), "{screen}");
     assert!(screen.lines().any(|l| l.contains("│+ ")), "{screen}");
@@ -221,7 +221,11 @@ fn help_overlay_comes_from_the_keymap() {
     let mut h = harness(100, 30);
     h.press("?");
     let screen = h.text();
-    for (keys, what) in h.app.keymap.entries(assay::tui::keymap::Context::Drill) {
+    for (keys, what) in h
+        .app
+        .keymap
+        .entries(assay_workbench::keymap::Context::Drill)
+    {
         assert!(screen.contains(what), "help lacks `{keys} {what}`");
     }
     insta::assert_snapshot!("help", screen);
@@ -237,6 +241,6 @@ fn mono_theme_uses_no_colour_and_marks_rows_in_text() {
     for cell in buffer.content() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
     }
-    let screen = assay::tui::harness::buffer_text(&buffer);
+    let screen = assay_workbench::harness::buffer_text(&buffer);
     assert!(screen.lines().any(|l| l.contains("│+ ")), "{screen}");
 }

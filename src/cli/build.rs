@@ -14,7 +14,7 @@ pub struct BuildArgs {
     /// Everything when absent.
     #[arg(long, value_name = "NAME|LAYER")]
     pub select: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 

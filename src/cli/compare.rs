@@ -20,7 +20,7 @@ pub struct CompareArgs {
     /// Hide nested breakdown rows below this share of the gap, in percent (table, csv, md).
     #[arg(long, default_value_t = 1.0, value_name = "PCT")]
     pub min_share: f64,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 

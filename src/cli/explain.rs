@@ -20,7 +20,7 @@ pub struct ExplainArgs {
     /// How many causes to list.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 
@@ -63,7 +63,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     }
     let mut df = frame::from_columns(vec![
         text_column("predicate", &causes, |c| c.predicate.clone()),
-        text_column("rows_in", &causes, |c| c.row_class.clone()),
+        text_column("rows_in", &causes, |c| c.row_class.to_string()),
         Column::new(
             "rows".into(),
             causes.iter().map(|c| c.rows).collect::<Vec<i64>>(),

@@ -23,7 +23,7 @@ pub struct ExtractArgs {
     /// An entity to extract (repeatable); all entities when absent.
     #[arg(long = "entity", value_name = "NAME")]
     pub entity: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 

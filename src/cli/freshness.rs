@@ -16,7 +16,7 @@ pub struct FreshnessArgs {
     /// Only rows that are not ok.
     #[arg(long)]
     pub problems: bool,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 

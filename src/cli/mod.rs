@@ -1,6 +1,5 @@
 //! The command line: one file per subcommand, all of them thin drivers of the engine.
 
-mod bench;
 mod build;
 mod compare;
 mod demo;
@@ -63,8 +62,6 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
     Sql(sql::SqlArgs),
-    /// Benchmarks against a baseline measured in the same run (figures, no assertions).
-    Bench(bench::BenchArgs),
     /// Open the workbench (the same as `assay` with no command, in a workspace).
     Tui(tui::TuiArgs),
     /// Render every workbench screen on this workspace to SVG pictures (for the README).
@@ -125,12 +122,18 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
-        Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "assay", &mut std::io::stdout());
             Ok(0)
         }
     }
+}
+
+/// `--format`'s values, from the engine's list of report formats.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = crate::frame::Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::frame::Format::ALL.map(|(_, name)| name))
+        .try_map(|name| name.parse::<crate::frame::Format>())
 }
 
 /// The workspace for this invocation: `-C DIR` or the current folder and its parents.

@@ -42,7 +42,7 @@ pub struct SideArgs {
 }
 
 fn parse_offset(text: &str) -> std::result::Result<String, String> {
-    crate::recon::equality::offset_minutes(text)
+    crate::config::offset_minutes(text)
         .map(|_| text.to_string())
         .ok_or_else(|| format!("`{text}` is not UTC or an offset like +02:00"))
 }

@@ -2,18 +2,18 @@
 
 use std::io::Write;
 
-use crate::config::{WarehouseKind, Workspace};
+use crate::config::Workspace;
+use crate::console::{self, Answer};
 use crate::error::{Error, Result};
 use crate::extract::versions;
 use crate::frame::{self, Format};
 use crate::store::Store;
-use crate::warehouse::{qualify_layers, ClickHouse};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
     /// The statement; the cache's schemas are legacy, bronze, silver, gold and assay.
     pub query: String,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
     /// Read bronze as it was when extraction run RUN finished (retained versions only).
     #[arg(long, value_name = "RUN", conflicts_with = "warehouse")]
@@ -22,44 +22,76 @@ pub struct SqlArgs {
     /// and `gold.` name the workspace's layer databases there.
     #[arg(long)]
     pub warehouse: bool,
+    /// Rows of a warehouse query's answer brought back at most (0: all).
+    #[arg(long, default_value_t = console::WAREHOUSE_ROWS, value_name = "N")]
+    pub max_rows: u64,
 }
 
 pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
-    if args.warehouse {
-        return on_warehouse(ws, &args);
-    }
+    let warehouse = if args.warehouse {
+        Some(crate::warehouse::connect(&ws.config.warehouse)?.ok_or_else(|| {
+            Error::Usage(
+                "--warehouse asks a ClickHouse warehouse; this workspace's [warehouse] kind is duckdb (the cache is the warehouse: drop --warehouse)".into(),
+            )
+        })?)
+    } else {
+        None
+    };
     let store = Store::open(&ws.cache_path())?;
     let conn = store.conn();
-    let result = match args.as_of {
-        None => frame::query(conn, &args.query, []),
+    let cap = if args.max_rows == 0 {
+        u64::MAX - 1
+    } else {
+        args.max_rows
+    };
+    let answer = match args.as_of {
+        None => answer(&store, warehouse.as_ref(), &args.query, cap),
         Some(run) => {
             // The views are re-pointed inside a transaction that is always rolled back.
             conn.execute_batch("BEGIN TRANSACTION")?;
             let result = versions::point_views_as_of(conn, run)
-                .and_then(|_| frame::query(conn, &args.query, []));
+                .and_then(|_| answer(&store, None, &args.query, cap));
             conn.execute_batch("ROLLBACK")?;
             result
         }
     };
-    let mut df = result.map_err(|e| match e {
-        Error::Runtime(m) => Error::Runtime(format!("query failed: {m}")),
-        other => other,
-    })?;
-    print(&mut df, args.format)
+    match answer.map_err(|e| e.context("query failed"))? {
+        Printed::Frame(mut df, capped) => {
+            if capped {
+                eprintln!(
+                    "note: the first {} rows of the answer (--max-rows; 0 for all)",
+                    args.max_rows
+                );
+            }
+            print(&mut df, args.format)
+        }
+        Printed::Done(changed) => {
+            println!("done ({changed} rows changed)");
+            Ok(0)
+        }
+    }
 }
 
-fn on_warehouse(ws: &Workspace, args: &SqlArgs) -> Result<i32> {
-    if ws.config.warehouse.kind != WarehouseKind::Clickhouse {
-        return Err(Error::Usage(
-            "--warehouse asks a ClickHouse warehouse; this workspace's [warehouse] kind is duckdb (the cache is the warehouse: drop --warehouse)".into(),
-        ));
-    }
-    let ch = ClickHouse::connect(&ws.config.warehouse)?;
-    let sql = qualify_layers(ch.database(), args.query.trim().trim_end_matches(';'));
-    let (mut df, _) = ch
-        .query_readonly(&sql)
-        .map_err(|e| Error::Runtime(format!("query failed: {e}")))?;
-    print(&mut df, args.format)
+enum Printed {
+    Frame(polars::prelude::DataFrame, bool),
+    Done(usize),
+}
+
+/// The statement's whole answer, read while any `--as-of` views are in place.
+fn answer(
+    store: &Store,
+    warehouse: Option<&crate::warehouse::ClickHouse>,
+    text: &str,
+    cap: u64,
+) -> Result<Printed> {
+    let conn = store.conn();
+    Ok(match console::run(conn, warehouse, text, cap)? {
+        Answer::Rows { total, capped } => {
+            Printed::Frame(console::page(conn, 0, total.max(0) as u64)?, capped)
+        }
+        Answer::Frame(df) => Printed::Frame(df, false),
+        Answer::Done { changed } => Printed::Done(changed),
+    })
 }
 
 fn print(df: &mut polars::prelude::DataFrame, format: Format) -> Result<i32> {

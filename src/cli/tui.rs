@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use crate::config::Workspace;
 use crate::error::{IoContext, Result};
-use crate::tui::harness::Harness;
-use crate::tui::theme::Theme;
-use crate::tui::{self, svg, Options};
+use crate::workbench::harness::Harness;
+use crate::workbench::theme::Theme;
+use crate::workbench::{self, svg, Options};
 
 #[derive(Debug, Default, clap::Args)]
 pub struct TuiArgs {
@@ -16,7 +16,7 @@ pub struct TuiArgs {
 }
 
 pub fn run(ws: Workspace, args: TuiArgs) -> Result<i32> {
-    tui::run(ws, Options { theme: args.theme })
+    workbench::run(ws, Options { theme: args.theme })
 }
 
 #[derive(Debug, clap::Args)]

@@ -10,7 +10,7 @@ use polars::prelude::{Column, DataFrame};
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     /// How to print the problems (columns: file, key, line, column, message).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 

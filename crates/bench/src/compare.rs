@@ -1,0 +1,240 @@
+//! `assay compare` on TPC-H lineitem (SF1: 6M rows): a legacy CSV against a gold table with a
+//! few hundred planted differences, end to end as a user runs it, against ONE hand-written
+//! DuckDB statement computing the same totals and row classes on the same data, in the same
+//! run. Both run as child processes of the real binary so each reports its own peak memory.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde::Serialize;
+use tpchgen::csv::LineItemCsv;
+use tpchgen::generators::LineItemGenerator;
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::{assay_binary, run_measured};
+use crate::sql::literal;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareBench {
+    pub scale: f64,
+    pub rows: i64,
+    pub csv_bytes: u64,
+    pub planted: Planted,
+    /// Best of the runs, seconds.
+    pub baseline_secs: f64,
+    pub assay_secs: f64,
+    /// assay / baseline (target ≤ 1.25).
+    pub ratio: f64,
+    pub baseline_peak_rss_mib: f64,
+    pub assay_peak_rss_mib: f64,
+    /// What assay found, to show it found what was planted.
+    pub found: Found,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Planted {
+    pub changed: i64,
+    pub only_legacy: i64,
+    pub only_new: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Found {
+    pub changed: i64,
+    pub only_legacy: i64,
+    pub only_new: i64,
+    pub delta: f64,
+}
+
+const KEYS: &str = "l_orderkey,l_linenumber";
+
+pub fn compare_bench(
+    dir: &Path,
+    scale: f64,
+    changes: i64,
+    runs: usize,
+    log: &dyn Fn(&str),
+) -> Result<CompareBench> {
+    std::fs::create_dir_all(dir).io_context(|| format!("cannot create {}", dir.display()))?;
+    let csv = dir.join(format!("lineitem-sf{scale}.csv"));
+    if !csv.exists() {
+        log(&format!("generating TPC-H lineitem at SF {scale}"));
+        write_lineitem(&csv, scale)?;
+    }
+    let csv_bytes = csv.metadata().map(|m| m.len()).unwrap_or(0);
+    let ws = dir.join("ws");
+    let _ = std::fs::remove_dir_all(&ws);
+    std::fs::create_dir_all(&ws).io_context(|| format!("cannot create {}", ws.display()))?;
+    std::fs::write(ws.join("assay.toml"), "[workspace]\nname = \"bench\"\n")
+        .io_context(|| "cannot write the bench workspace".into())?;
+    log("building gold.lineitem with planted differences");
+    let (rows, planted) = build_gold(&ws, &csv, changes)?;
+
+    let exe = assay_binary()?;
+    let csv_text = csv.to_string_lossy().to_string();
+    let assay_args = [
+        "compare",
+        "--legacy",
+        &csv_text,
+        "--new",
+        "gold.lineitem",
+        "--key",
+        KEYS,
+        "--measure",
+        "l_extendedprice,l_quantity",
+        "--format",
+        "json",
+    ];
+    let statement = baseline_sql(&csv_text);
+    let baseline_args = ["sql", statement.as_str(), "--format", "csv"];
+    let (mut best_base, mut best_assay) = ((f64::MAX, 0.0), (f64::MAX, 0.0));
+    let mut found = None;
+    for run in 1..=runs.max(1) {
+        log(&format!("run {run}: baseline statement"));
+        let (secs, rss, _) = timed(&exe, &ws, &baseline_args)?;
+        if secs < best_base.0 {
+            best_base = (secs, rss);
+        }
+        log(&format!("run {run}: assay compare"));
+        let (secs, rss, out) = timed(&exe, &ws, &assay_args)?;
+        if secs < best_assay.0 {
+            best_assay = (secs, rss);
+        }
+        found = Some(read_found(&out)?);
+    }
+    Ok(CompareBench {
+        scale,
+        rows,
+        csv_bytes,
+        planted,
+        baseline_secs: best_base.0,
+        assay_secs: best_assay.0,
+        ratio: best_assay.0 / best_base.0,
+        baseline_peak_rss_mib: best_base.1,
+        assay_peak_rss_mib: best_assay.1,
+        found: found.expect("at least one run"),
+    })
+}
+
+fn write_lineitem(path: &Path, scale: f64) -> Result<()> {
+    let partial = path.with_extension("csv.partial");
+    let file = std::fs::File::create(&partial)
+        .io_context(|| format!("cannot create {}", partial.display()))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let write_err = |e: std::io::Error| Error::Runtime(format!("{}: {e}", partial.display()));
+    writeln!(out, "{}", LineItemCsv::header()).map_err(write_err)?;
+    for line in LineItemGenerator::new(scale, 1, 1).iter() {
+        writeln!(out, "{}", LineItemCsv::new(line)).map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    drop(out);
+    std::fs::rename(&partial, path).io_context(|| format!("cannot write {}", path.display()))
+}
+
+/// gold.lineitem = the CSV with `changes` rows altered: a third get a new price, a third
+/// are deleted, a third are added under keys the legacy side does not have.
+fn build_gold(ws: &Path, csv: &Path, changes: i64) -> Result<(i64, Planted)> {
+    let store = Store::open(&ws.join(".assay/cache.duckdb"))?;
+    let conn = store.conn();
+    let each = (changes / 3).max(1);
+    let pick = |n: i64, salt: i64| {
+        format!(
+            "(l_orderkey, l_linenumber) IN (SELECT (l_orderkey, l_linenumber) FROM gold.lineitem \
+             ORDER BY hash(l_orderkey * 7 + l_linenumber + {salt}) LIMIT {n})"
+        )
+    };
+    conn.execute_batch(&format!(
+        "CREATE TABLE gold.lineitem AS SELECT * FROM read_csv({csv});\
+         UPDATE gold.lineitem SET l_extendedprice = l_extendedprice + 1 WHERE {changed};\
+         DELETE FROM gold.lineitem WHERE {deleted};\
+         INSERT INTO gold.lineitem SELECT * REPLACE (-l_orderkey AS l_orderkey) FROM gold.lineitem WHERE {added};\
+         CHECKPOINT;",
+        csv = literal(&csv.to_string_lossy()),
+        changed = pick(each, 1),
+        deleted = pick(each, 2),
+        added = pick(each, 3),
+    ))?;
+    let rows: i64 = conn.query_row("SELECT count(*) FROM gold.lineitem", [], |r| r.get(0))?;
+    Ok((
+        rows,
+        Planted {
+            changed: each,
+            only_legacy: each,
+            only_new: each,
+        },
+    ))
+}
+
+/// What a competent analyst would write by hand for the same figures: totals, row counts,
+/// duplicate keys and the four row classes over one full outer join.
+fn baseline_sql(csv: &str) -> String {
+    let cols = [
+        "l_orderkey",
+        "l_partkey",
+        "l_suppkey",
+        "l_linenumber",
+        "l_quantity",
+        "l_extendedprice",
+        "l_discount",
+        "l_tax",
+        "l_returnflag",
+        "l_linestatus",
+        "l_shipdate",
+        "l_commitdate",
+        "l_receiptdate",
+        "l_shipinstruct",
+        "l_shipmode",
+        "l_comment",
+    ];
+    let equal = cols
+        .iter()
+        .map(|c| format!("a.{c} IS NOT DISTINCT FROM b.{c}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "WITH a AS MATERIALIZED (SELECT * FROM read_csv({csv})), b AS (SELECT * FROM gold.lineitem), \
+         j AS (SELECT a.l_orderkey IS NOT NULL AS in_a, b.l_orderkey IS NOT NULL AS in_b, {equal} AS same \
+               FROM a FULL OUTER JOIN b ON a.l_orderkey = b.l_orderkey AND a.l_linenumber = b.l_linenumber) \
+         SELECT (SELECT sum(l_extendedprice) FROM a) AS legacy_price, (SELECT sum(l_extendedprice) FROM b) AS new_price, \
+                (SELECT sum(l_quantity) FROM a) AS legacy_qty, (SELECT sum(l_quantity) FROM b) AS new_qty, \
+                (SELECT count(*) FROM a) AS legacy_rows, (SELECT count(*) FROM b) AS new_rows, \
+                (SELECT count(*) FROM (SELECT l_orderkey, l_linenumber FROM a GROUP BY ALL HAVING count(*) > 1)) AS dup_a, \
+                (SELECT count(*) FROM (SELECT l_orderkey, l_linenumber FROM b GROUP BY ALL HAVING count(*) > 1)) AS dup_b, \
+                count(*) FILTER (WHERE in_a AND in_b AND same) AS matched, \
+                count(*) FILTER (WHERE in_a AND in_b AND NOT same) AS changed, \
+                count(*) FILTER (WHERE in_a AND NOT in_b) AS only_legacy, \
+                count(*) FILTER (WHERE in_b AND NOT in_a) AS only_new FROM j",
+        csv = literal(csv)
+    )
+}
+
+/// Run the binary in `ws`; (seconds, its peak RSS in MiB, its stdout).
+fn timed(exe: &PathBuf, ws: &Path, args: &[&str]) -> Result<(f64, f64, String)> {
+    let start = Instant::now();
+    let out = run_measured(Command::new(exe).current_dir(ws).args(args))?;
+    let secs = start.elapsed().as_secs_f64();
+    // Exit 1 is "out of tolerance", the expected outcome of a compare with planted changes.
+    if !matches!(out.status.code(), Some(0 | 1)) {
+        return Err(Error::Runtime(format!(
+            "`assay {}` failed: {}",
+            args[0], out.stderr
+        )));
+    }
+    Ok((secs, out.peak_rss_mib, out.stdout))
+}
+
+fn read_found(json: &str) -> Result<Found> {
+    let v: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Error::Runtime(format!("the compare printed no report: {e}")))?;
+    let r = &v["adhoc"];
+    let n = |k: &str| r["rows"][k].as_i64().unwrap_or(-1);
+    Ok(Found {
+        changed: n("changed"),
+        only_legacy: n("only_legacy"),
+        only_new: n("only_new"),
+        delta: r["measures"][0]["delta"].as_f64().unwrap_or(f64::NAN),
+    })
+}

@@ -1,0 +1,301 @@
+//! Building silver and gold: the SQL models in dependency order, or an external command.
+
+pub mod models;
+mod statement;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::Instant;
+
+use duckdb::params;
+use serde::Serialize;
+
+pub use models::{Model, MODEL_LAYERS};
+
+use crate::config::Workspace;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::sql::ident;
+use crate::store::{RunStatus, Store};
+
+/// Written for ClickHouse.
+const CH: Dialect = Dialect::ClickHouse;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildStatus {
+    Ok,
+    Failed,
+    /// Not run because a model it reads failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelOutcome {
+    pub model: String,
+    pub file: String,
+    pub status: BuildStatus,
+    pub rows: Option<i64>,
+    pub seconds: f64,
+    pub error: Option<String>,
+}
+
+/// Which models to build: names (`fct_sales`, `gold.fct_sales`) or whole layers (`gold`).
+/// A selected model brings nothing else along; an empty selection builds everything.
+pub fn select(all: &[Model], selection: &[String]) -> Result<Vec<bool>> {
+    if selection.is_empty() {
+        return Ok(vec![true; all.len()]);
+    }
+    let mut chosen = vec![false; all.len()];
+    for s in selection {
+        let mut hit = false;
+        for (i, m) in all.iter().enumerate() {
+            if *s == m.layer || *s == m.name || *s == m.qualified() {
+                chosen[i] = true;
+                hit = true;
+            }
+        }
+        if !hit {
+            let known: Vec<String> = all.iter().map(Model::qualified).collect();
+            return Err(Error::Usage(format!(
+                "--select {s}: no such model or layer; models: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(chosen)
+}
+
+/// Build the selected models. A failing model is reported with its file and the database's
+/// message; models reading it (directly or not) are skipped; the others still build.
+pub fn run(
+    ws: &Workspace,
+    store: &Store,
+    selection: &[String],
+    sink: &dyn Fn(&ModelOutcome),
+) -> Result<Vec<ModelOutcome>> {
+    if ws.config.layers.build_command.is_some() {
+        return Err(Error::Usage(
+            "layers.build_command is set: use build::run_external".into(),
+        ));
+    }
+    let all = models::discover(&ws.models_dir())?;
+    if all.is_empty() {
+        return Err(Error::Usage(format!(
+            "no models in {}/silver or /gold",
+            ws.models_dir().display()
+        )));
+    }
+    let chosen = select(&all, selection)?;
+    let order = models::order(&all)?;
+    // A ClickHouse warehouse builds there; the cache keeps the record of every run.
+    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    let mut broken: BTreeSet<String> = BTreeSet::new();
+    let mut outcomes = Vec::new();
+    for i in order.into_iter().filter(|&i| chosen[i]) {
+        let model = &all[i];
+        let outcome = match model.reads.iter().find(|r| broken.contains(*r)) {
+            Some(cause) => ModelOutcome {
+                model: model.qualified(),
+                file: model.path.display().to_string(),
+                status: BuildStatus::Skipped,
+                rows: None,
+                seconds: 0.0,
+                error: Some(format!("skipped: it reads {cause}, which failed")),
+            },
+            None => build_one(store, warehouse.as_ref(), model)?,
+        };
+        if outcome.status != BuildStatus::Ok {
+            broken.insert(model.qualified());
+        }
+        sink(&outcome);
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn build_one(
+    store: &Store,
+    warehouse: Option<&crate::warehouse::ClickHouse>,
+    model: &Model,
+) -> Result<ModelOutcome> {
+    let started = Instant::now();
+    let run_id = store.begin_run("build", None, Some(&model.qualified()))?;
+    let target = format!("{}.{}", ident(&model.layer), ident(&model.name));
+    let result =
+        checked_query(store, warehouse.is_some(), model).and_then(|body| match warehouse {
+            Some(ch) => build_on_clickhouse(ch, model, body).and_then(|rows| {
+                store.finish_run(run_id, RunStatus::Ok, Some(rows), None)?;
+                Ok(rows)
+            }),
+            None => build_in_cache(store, &target, body, run_id),
+        });
+    let seconds = started.elapsed().as_secs_f64();
+    let file = model.path.display().to_string();
+    Ok(match result {
+        Ok(rows) => ModelOutcome {
+            model: model.qualified(),
+            file,
+            status: BuildStatus::Ok,
+            rows: Some(rows),
+            seconds,
+            error: None,
+        },
+        Err(e) => {
+            let message = format!("{file}: {e}");
+            store.finish_run(run_id, RunStatus::Failed, None, Some(&message))?;
+            ModelOutcome {
+                model: model.qualified(),
+                file,
+                status: BuildStatus::Failed,
+                rows: None,
+                seconds,
+                error: Some(message),
+            }
+        }
+    })
+}
+
+/// The model's one query, or why the file is refused: more than one statement, anything
+/// but a SELECT, or a read of the model's own table (each build would feed on the last).
+fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Result<&'m str> {
+    let refuse = Error::Usage;
+    if model.reads.contains(&model.qualified()) {
+        return Err(refuse(format!(
+            "reads its own table {}; build it from the tables it comes from",
+            model.qualified()
+        )));
+    }
+    let query = statement::single_query(&model.sql).map_err(refuse)?;
+    // ClickHouse's dialect is not DuckDB's, and its HTTP interface runs one statement only.
+    if !on_clickhouse {
+        statement::confirm_select(store.conn(), &query).map_err(refuse)?;
+    }
+    Ok(query.text)
+}
+
+/// `CREATE OR REPLACE TABLE layer.name AS <model>` in the cache, with the run, in one transaction.
+/// The model follows `AS` on the same line, so the database's line numbers are the file's.
+fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Result<i64> {
+    store.transaction(|conn| {
+        conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS {body}\n"))?;
+        let rows: i64 =
+            conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
+        conn.execute(
+            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
+            params![rows, crate::store::utc_now(), run_id],
+        )?;
+        Ok(rows)
+    })
+}
+
+/// The model (ClickHouse SQL, layer names pointed at this warehouse's databases) built into
+/// a new MergeTree table, which then replaces the old one by RENAME: readers never see a
+/// half-built table, and a failed build leaves the old one.
+fn build_on_clickhouse(
+    ch: &crate::warehouse::ClickHouse,
+    model: &Model,
+    body: &str,
+) -> Result<i64> {
+    let db = crate::warehouse::layer_database(ch, &model.layer);
+    let table = |name: &str| format!("{}.{}", CH.ident(&db), CH.ident(name));
+    let (target, building, old) = (
+        table(&model.name),
+        table(&format!("{}__building", model.name)),
+        table(&format!("{}__old", model.name)),
+    );
+    ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)))?;
+    ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
+    let sql = crate::warehouse::qualify_layers(ch.database(), body);
+    let built = (|| -> Result<i64> {
+        ch.execute(&format!(
+            "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
+        ))?;
+        let (rows, _) = ch.query_number(&format!("SELECT count() FROM {building}"))?;
+        let (exists, _) = ch.query_number(&format!(
+            "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
+            crate::dialect::Dialect::ClickHouse.literal(&db),
+            crate::dialect::Dialect::ClickHouse.literal(&model.name)
+        ))?;
+        if exists == 1 {
+            ch.execute(&format!("DROP TABLE IF EXISTS {old}"))?;
+            ch.execute(&format!(
+                "RENAME TABLE {target} TO {old}, {building} TO {target}"
+            ))?;
+            ch.execute(&format!("DROP TABLE {old}"))?;
+        } else {
+            ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
+        }
+        Ok(rows)
+    })();
+    if built.is_err() {
+        // A half-built table must not outlive the failure (nor be mistaken for a model).
+        let _ = ch.execute(&format!("DROP TABLE IF EXISTS {building}"));
+    }
+    built
+}
+
+/// Run the configured external builder (e.g. `dbt build`) in the workspace folder.
+/// Run `layers.build_command` (e.g. `dbt build`) in the workspace folder. The cache is
+/// closed while it runs: a builder writing to the same DuckDB file needs its lock.
+pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
+    let command = ws
+        .config
+        .layers
+        .build_command
+        .as_deref()
+        .ok_or_else(|| Error::Usage("layers.build_command is not set".into()))?;
+    let started = Instant::now();
+    let started_at = crate::store::utc_now();
+    // The cache is closed while the builder runs, so the run is written when it is over: a
+    // row left `running` meanwhile would be taken for a dead process's when the cache reopens.
+    Store::open(&ws.cache_path())?;
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&ws.root)
+        .env("ASSAY_CACHE", ws.cache_path())
+        .output()
+        .map_err(|e| {
+            Error::Runtime(format!(
+                "layers.build_command `{command}` could not start: {e}"
+            ))
+        })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tail: String = log
+        .lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ok = output.status.success();
+    let error = (!ok).then(|| format!("`{command}` exited with {}:\n{tail}", output.status));
+    let store = Store::open(&ws.cache_path())?;
+    let run_id = store.begin_run_at("build", None, Some("external"), started_at)?;
+    store.finish_run(
+        run_id,
+        if ok { RunStatus::Ok } else { RunStatus::Failed },
+        None,
+        error.as_deref(),
+    )?;
+    Ok(ModelOutcome {
+        model: "external".into(),
+        file: command.into(),
+        status: if ok {
+            BuildStatus::Ok
+        } else {
+            BuildStatus::Failed
+        },
+        rows: None,
+        seconds,
+        error,
+    })
+}

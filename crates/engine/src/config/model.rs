@@ -1,0 +1,359 @@
+//! The shape of `assay.toml`. Every struct denies unknown keys so a typo is an error,
+//! not a silently ignored setting.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::duration::Duration;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub workspace: WorkspaceSettings,
+    #[serde(default)]
+    pub warehouse: Warehouse,
+    #[serde(default)]
+    pub layers: Layers,
+    #[serde(default)]
+    pub freshness: Freshness,
+    #[serde(default)]
+    pub companies: BTreeMap<String, Company>,
+    #[serde(default)]
+    pub sources: BTreeMap<String, Source>,
+    #[serde(default)]
+    pub entities: BTreeMap<String, Entity>,
+    #[serde(default)]
+    pub legacy: BTreeMap<String, LegacyExport>,
+    #[serde(default)]
+    pub comparisons: BTreeMap<String, Comparison>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceSettings {
+    #[serde(default)]
+    pub name: String,
+    /// Cache file, relative to the workspace folder.
+    #[serde(default = "default_cache")]
+    pub cache: String,
+    /// How many companies extract at the same time.
+    #[serde(default = "default_parallelism")]
+    pub parallelism: u32,
+    /// How many versions of each company slice are kept.
+    #[serde(default = "default_retention")]
+    pub retention: u32,
+}
+
+impl Default for WorkspaceSettings {
+    fn default() -> Self {
+        WorkspaceSettings {
+            name: String::new(),
+            cache: default_cache(),
+            parallelism: default_parallelism(),
+            retention: default_retention(),
+        }
+    }
+}
+
+fn default_cache() -> String {
+    ".assay/cache.duckdb".into()
+}
+fn default_parallelism() -> u32 {
+    4
+}
+fn default_retention() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WarehouseKind {
+    /// The local cache file is the warehouse.
+    #[default]
+    Duckdb,
+    Clickhouse,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Warehouse {
+    #[serde(default)]
+    pub kind: WarehouseKind,
+    /// The server's HTTP URL. Credentials do not belong here (they are redacted wherever the
+    /// URL is shown); put them in `password_env`, or the whole URL in `url_env`.
+    pub url: Option<String>,
+    /// Name of the environment variable holding the URL (when it carries credentials).
+    pub url_env: Option<String>,
+    pub database: Option<String>,
+    pub user: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Seconds before a warehouse query is abandoned.
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Layers {
+    /// Folder holding `silver/` and `gold/` SQL models, relative to the workspace.
+    #[serde(default = "default_models")]
+    pub models: String,
+    /// An external build command (e.g. `dbt build`) run instead of the SQL models.
+    pub build_command: Option<String>,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Layers {
+            models: default_models(),
+            build_command: None,
+        }
+    }
+}
+
+fn default_models() -> String {
+    "models".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Freshness {
+    pub warn_after: Option<Duration>,
+    pub error_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Company {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub branches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Files,
+    Duckdb,
+    Postgres,
+    Mysql,
+    Clickhouse,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Files => "files",
+            SourceKind::Duckdb => "duckdb",
+            SourceKind::Postgres => "postgres",
+            SourceKind::Mysql => "mysql",
+            SourceKind::Clickhouse => "clickhouse",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// Base folder for `files` sources, relative to the workspace.
+    pub root: Option<String>,
+    /// Database file for `duckdb` sources, relative to the workspace.
+    pub path: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub database: Option<String>,
+    pub user: Option<String>,
+    /// HTTP URL for `clickhouse` sources.
+    pub url: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Name of the environment variable holding a whole connection URL.
+    pub url_env: Option<String>,
+    /// Seconds a server may take to accept the login (default 10).
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds one source query may run (default 3600); past it the query is cancelled on
+    /// the server and the run fails naming this setting.
+    pub timeout_secs: Option<u64>,
+}
+
+impl Source {
+    pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+    pub const DEFAULT_TIMEOUT_SECS: u64 = 3600;
+
+    pub fn connect_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.connect_timeout_secs
+                .unwrap_or(Self::DEFAULT_CONNECT_TIMEOUT_SECS),
+        )
+    }
+
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_secs.unwrap_or(Self::DEFAULT_TIMEOUT_SECS))
+    }
+}
+
+/// The cache table holding one company's import of a legacy export; the view
+/// `legacy."<export>"` unions them. Named here so `validate` can tell when two would clash.
+pub fn legacy_table_name(export: &str, company: &str) -> String {
+    format!("{export}__{company}")
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDrift {
+    #[default]
+    Fail,
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+    Json,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    pub source: String,
+    /// SQL run on the source; `{company}` becomes the quoted company id.
+    pub query: Option<String>,
+    /// File glob relative to the source root; `{company}` becomes the company id.
+    pub files: Option<String>,
+    /// File format; inferred from the glob's extension when absent.
+    pub format: Option<FileFormat>,
+    /// Columns that identify a row.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub on_drift: OnDrift,
+    /// Source column name → bronze column name, for every company.
+    #[serde(default)]
+    pub rename: BTreeMap<String, String>,
+    pub warn_after: Option<Duration>,
+    pub error_after: Option<Duration>,
+    /// Per-company differences.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, EntityOverride>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EntityOverride {
+    #[serde(default)]
+    pub rename: BTreeMap<String, String>,
+    pub warn_after: Option<Duration>,
+    pub error_after: Option<Duration>,
+}
+
+/// How a legacy export is written. Every field is optional so per-company overrides can
+/// change just one of them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CsvHints {
+    pub delimiter: Option<String>,
+    /// "." or ",".
+    pub decimal: Option<String>,
+    /// strftime format of date columns, e.g. `%d/%m/%Y`.
+    pub date_format: Option<String>,
+    /// "utf-8", "utf-16" or "latin-1".
+    pub encoding: Option<String>,
+    /// Header in the file → column name used by assay.
+    #[serde(default)]
+    pub rename: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyExport {
+    /// Glob relative to the workspace; `{company}` becomes the company id.
+    pub files: String,
+    /// How the files are written, for every company.
+    #[serde(default)]
+    pub format: CsvHints,
+    /// Per-company differences in how the files are written.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, CsvHints>,
+}
+
+impl LegacyExport {
+    /// The format hints in force for one company: the override's settings win key by key.
+    pub fn hints_for(&self, company: &str) -> CsvHints {
+        let mut hints = self.format.clone();
+        if let Some(o) = self.overrides.get(company) {
+            hints.delimiter = o.delimiter.clone().or(hints.delimiter);
+            hints.decimal = o.decimal.clone().or(hints.decimal);
+            hints.date_format = o.date_format.clone().or(hints.date_format);
+            hints.encoding = o.encoding.clone().or(hints.encoding);
+            hints.rename.extend(o.rename.clone());
+        }
+        hints
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    #[serde(default)]
+    pub absolute: f64,
+    /// Fraction, e.g. 0.001 = 0.1 %.
+    #[serde(default)]
+    pub relative: f64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Comparison {
+    /// Name of a `[legacy.*]` export.
+    pub legacy: String,
+    /// A layer table, `schema.table` (bronze/silver/gold).
+    pub table: String,
+    pub keys: Vec<String>,
+    /// Companies compared; empty means all.
+    #[serde(default)]
+    pub companies: Vec<String>,
+    /// Legacy column → new column, where the names differ.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    #[serde(default)]
+    pub measures: Vec<String>,
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+    /// Columns left out of the row compare.
+    #[serde(default)]
+    pub skip: Vec<String>,
+    #[serde(default)]
+    pub tolerance: Tolerance,
+    /// Trim text and compare it case-insensitively.
+    #[serde(default)]
+    pub normalize_text: bool,
+    /// Treat NULL and the empty string as equal.
+    #[serde(default)]
+    pub null_equals_empty: bool,
+    /// The time zone naive timestamps are in (e.g. "Europe/Berlin"), when the other side
+    /// stores instants (TIMESTAMP WITH TIME ZONE). Default: UTC.
+    pub timezone: Option<String>,
+    /// The dimension whose values are periods (e.g. "month"), charted over time by the
+    /// workbench. Default: a dimension called `month`, if there is one.
+    pub period: Option<String>,
+}
+
+impl Comparison {
+    /// The period dimension: `period`, else a dimension called `month`.
+    pub fn period_dimension(&self) -> Option<&str> {
+        match &self.period {
+            Some(p) => Some(p.as_str()),
+            None => self
+                .dimensions
+                .iter()
+                .find(|d| d.eq_ignore_ascii_case("month"))
+                .map(String::as_str),
+        }
+    }
+}

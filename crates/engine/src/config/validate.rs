@@ -1,0 +1,496 @@
+//! Checks that need the whole config: references between sections, required settings per
+//! kind, and values that parse but make no sense. Each finding is (key path, message).
+
+use std::path::Path;
+
+use super::model::{Config, SourceKind, WarehouseKind};
+use crate::sql::is_plain_identifier;
+
+type Findings = Vec<(String, String)>;
+
+pub const LAYERS: [&str; 3] = ["bronze", "silver", "gold"];
+pub const ENCODINGS: [&str; 3] = ["utf-8", "utf-16", "latin-1"];
+
+pub fn validate(c: &Config, root: &Path) -> Findings {
+    let mut f = Findings::new();
+    workspace(c, &mut f);
+    warehouse(c, &mut f);
+    companies(c, &mut f);
+    sources(c, &mut f);
+    entities(c, &mut f);
+    legacy(c, &mut f);
+    legacy_names(c, &mut f);
+    comparisons(c, root, &mut f);
+    f
+}
+
+fn push(f: &mut Findings, key: impl Into<String>, message: impl Into<String>) {
+    f.push((key.into(), message.into()));
+}
+
+fn workspace(c: &Config, f: &mut Findings) {
+    if c.workspace.parallelism == 0 {
+        push(f, "workspace.parallelism", "must be at least 1");
+    }
+    if c.workspace.retention == 0 {
+        push(
+            f,
+            "workspace.retention",
+            "must be at least 1 (the current version)",
+        );
+    }
+    if let (Some(w), Some(e)) = (c.freshness.warn_after, c.freshness.error_after) {
+        if w > e {
+            push(
+                f,
+                "freshness.warn_after",
+                format!("{w} is later than error_after ({e})"),
+            );
+        }
+    }
+}
+
+fn warehouse(c: &Config, f: &mut Findings) {
+    if c.warehouse.kind == WarehouseKind::Clickhouse {
+        if c.warehouse.url.is_some() && c.warehouse.url_env.is_some() {
+            push(f, "warehouse.url_env", "set `url` or `url_env`, not both");
+        }
+        if c.warehouse
+            .url_env
+            .as_deref()
+            .is_some_and(not_a_variable_name)
+        {
+            push(
+                f,
+                "warehouse.url_env",
+                "must be the name of an environment variable",
+            );
+        }
+        if c.warehouse.url.is_none() && c.warehouse.url_env.is_none() {
+            push(
+                f,
+                "warehouse.url",
+                "a clickhouse warehouse needs `url` (e.g. http://127.0.0.1:8123) or `url_env`",
+            );
+        }
+        if c.warehouse.database.is_none() {
+            push(
+                f,
+                "warehouse.database",
+                "a clickhouse warehouse needs `database`",
+            );
+        }
+    }
+}
+
+fn companies(c: &Config, f: &mut Findings) {
+    for (id, company) in &c.companies {
+        if !is_plain_identifier(id) {
+            push(
+                f,
+                format!("companies.{id}"),
+                "a company id must be letters, digits and underscores (it names files and rows)",
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for branch in &company.branches {
+            if branch.trim().is_empty() {
+                push(
+                    f,
+                    format!("companies.{id}.branches"),
+                    "a branch name is empty",
+                );
+            } else if !seen.insert(branch) {
+                push(
+                    f,
+                    format!("companies.{id}.branches"),
+                    format!("branch `{branch}` is listed twice"),
+                );
+            }
+        }
+    }
+}
+
+fn sources(c: &Config, f: &mut Findings) {
+    for (name, s) in &c.sources {
+        let key = |k: &str| format!("sources.{name}.{k}");
+        let needs = |f: &mut Findings, field: &str, value: bool| {
+            if !value {
+                push(
+                    f,
+                    format!("sources.{name}"),
+                    format!("a {} source needs `{field}`", s.kind.as_str()),
+                );
+            }
+        };
+        match s.kind {
+            SourceKind::Files => {}
+            SourceKind::Duckdb => needs(f, "path", s.path.is_some()),
+            SourceKind::Postgres | SourceKind::Mysql => {
+                if s.url_env.is_none() {
+                    needs(f, "host", s.host.is_some());
+                    needs(f, "database", s.database.is_some());
+                    needs(f, "user", s.user.is_some());
+                }
+            }
+            SourceKind::Clickhouse => needs(f, "url", s.url.is_some() || s.url_env.is_some()),
+        }
+        for (field, value) in [
+            ("timeout_secs", s.timeout_secs),
+            ("connect_timeout_secs", s.connect_timeout_secs),
+        ] {
+            match value {
+                Some(0) => push(f, key(field), "must be at least 1 second"),
+                Some(v) if v > 7 * 24 * 3600 => push(
+                    f,
+                    key(field),
+                    "is more than a week; a hung server would never be noticed",
+                ),
+                _ => {}
+            }
+        }
+        for (field, value) in [("password_env", &s.password_env), ("url_env", &s.url_env)] {
+            if value.as_deref().is_some_and(not_a_variable_name) {
+                push(f, key(field), "must be the name of an environment variable");
+            }
+        }
+    }
+}
+
+/// What a `*_env` setting cannot be: empty, or holding blanks or `=`.
+fn not_a_variable_name(var: &str) -> bool {
+    var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=')
+}
+
+fn entities(c: &Config, f: &mut Findings) {
+    for (name, e) in &c.entities {
+        let key = |k: &str| format!("entities.{name}.{k}");
+        if !is_plain_identifier(name) {
+            push(f, format!("entities.{name}"), "an entity name must be letters, digits and underscores (it names the bronze table)");
+        }
+        match c.sources.get(&e.source) {
+            None => push(
+                f,
+                key("source"),
+                unknown("source", &e.source, c.sources.keys()),
+            ),
+            Some(s) if s.kind == SourceKind::Files => {
+                if e.files.is_none() {
+                    push(
+                        f,
+                        format!("entities.{name}"),
+                        "a files source needs `files`, a glob such as \"{company}/sales_*.csv\"",
+                    );
+                }
+                if e.query.is_some() {
+                    push(
+                        f,
+                        key("query"),
+                        "a files source reads `files`, not a `query`",
+                    );
+                }
+                if let Some(glob) = &e.files {
+                    if glob.trim().is_empty() {
+                        push(
+                            f,
+                            key("files"),
+                            "is empty; give a glob such as \"{company}/sales_*.csv\"",
+                        );
+                    } else if e.format.is_none() && infer_format(glob).is_none() {
+                        push(f, key("format"), "cannot tell the format from the file names; set format = \"csv\" | \"parquet\" | \"json\"");
+                    }
+                }
+            }
+            Some(s) => {
+                if e.query.is_none() {
+                    push(f, format!("entities.{name}"), format!("a {} source needs `query`, e.g. \"SELECT * FROM t WHERE company = {{company}}\"", s.kind.as_str()));
+                }
+                if e.files.is_some() {
+                    push(
+                        f,
+                        key("files"),
+                        format!("a {} source runs a `query`, not `files`", s.kind.as_str()),
+                    );
+                }
+            }
+        }
+        for company in e.overrides.keys() {
+            if !c.companies.contains_key(company) {
+                push(
+                    f,
+                    format!("entities.{name}.overrides.{company}"),
+                    unknown("company", company, c.companies.keys()),
+                );
+            }
+        }
+        if let (Some(w), Some(er)) = (e.warn_after, e.error_after) {
+            if w > er {
+                push(
+                    f,
+                    key("warn_after"),
+                    format!("{w} is later than error_after ({er})"),
+                );
+            }
+        }
+    }
+}
+
+/// The file format implied by a glob's extension.
+pub fn infer_format(glob: &str) -> Option<super::model::FileFormat> {
+    use super::model::FileFormat;
+    let lower = glob.to_ascii_lowercase();
+    let lower = lower.trim_end_matches(".gz");
+    if lower.ends_with(".csv") || lower.ends_with(".tsv") || lower.ends_with(".txt") {
+        Some(FileFormat::Csv)
+    } else if lower.ends_with(".parquet") {
+        Some(FileFormat::Parquet)
+    } else if lower.ends_with(".json") || lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
+        Some(FileFormat::Json)
+    } else {
+        None
+    }
+}
+
+fn legacy(c: &Config, f: &mut Findings) {
+    for (name, l) in &c.legacy {
+        if !is_plain_identifier(name) {
+            push(f, format!("legacy.{name}"), "a legacy export name must be letters, digits and underscores (it names the legacy table)");
+        }
+        if l.files.trim().is_empty() {
+            push(
+                f,
+                format!("legacy.{name}.files"),
+                "is empty; give a glob such as \"legacy/{company}/*.csv\"",
+            );
+        }
+        let mut hint_sets = vec![(format!("legacy.{name}.format"), &l.format)];
+        for (company, hints) in &l.overrides {
+            if !c.companies.contains_key(company) {
+                push(
+                    f,
+                    format!("legacy.{name}.overrides.{company}"),
+                    unknown("company", company, c.companies.keys()),
+                );
+            }
+            hint_sets.push((format!("legacy.{name}.overrides.{company}"), hints));
+        }
+        for (prefix, h) in hint_sets {
+            if let Some(d) = &h.delimiter {
+                if d.chars().count() != 1 && d != "\\t" {
+                    push(
+                        f,
+                        format!("{prefix}.delimiter"),
+                        format!("must be one character, not `{d}`"),
+                    );
+                } else if !d.is_ascii() {
+                    // The structure check and the importer split on one byte.
+                    push(
+                        f,
+                        format!("{prefix}.delimiter"),
+                        format!(
+                            "`{d}` is not an ASCII character; use one such as , ; | or \"\\t\""
+                        ),
+                    );
+                }
+            }
+            if let Some(d) = &h.decimal {
+                if d != "." && d != "," {
+                    push(
+                        f,
+                        format!("{prefix}.decimal"),
+                        format!("must be \".\" or \",\", not `{d}`"),
+                    );
+                }
+            }
+            if let Some(e) = &h.encoding {
+                if !ENCODINGS.contains(&e.to_ascii_lowercase().as_str()) {
+                    push(
+                        f,
+                        format!("{prefix}.encoding"),
+                        format!("`{e}` is not one of {}", ENCODINGS.join(", ")),
+                    );
+                }
+            }
+            if let Some(fmt) = &h.date_format {
+                if !fmt.contains('%') {
+                    push(
+                        f,
+                        format!("{prefix}.date_format"),
+                        format!("`{fmt}` has no strftime fields; write e.g. \"%d/%m/%Y\""),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every legacy export is a view `legacy.<export>` over tables `legacy.<export>__<company>`;
+/// two of those names must never be the same (export `sales__old` and company `old_x` of
+/// `sales` would otherwise share a table).
+fn legacy_names(c: &Config, f: &mut Findings) {
+    let mut owner: std::collections::BTreeMap<String, String> = Default::default();
+    for export in c.legacy.keys() {
+        let mut names = vec![(export.clone(), format!("the view of export `{export}`"))];
+        for company in c.companies.keys() {
+            names.push((
+                super::model::legacy_table_name(export, company),
+                format!("the table of export `{export}` for company `{company}`"),
+            ));
+        }
+        for (name, what) in names {
+            match owner.get(&name) {
+                Some(other) => push(
+                    f,
+                    format!("legacy.{export}"),
+                    format!("legacy.{name} would be both {other} and {what}; rename the export"),
+                ),
+                None => {
+                    owner.insert(name, what);
+                }
+            }
+        }
+    }
+}
+
+fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
+    for (name, cmp) in &c.comparisons {
+        let key = |k: &str| format!("comparisons.{name}.{k}");
+        if !c.legacy.contains_key(&cmp.legacy) {
+            push(
+                f,
+                key("legacy"),
+                unknown("legacy export", &cmp.legacy, c.legacy.keys()),
+            );
+        }
+        if let Some(problem) = table_problem(c, root, &cmp.table) {
+            push(f, key("table"), problem);
+        }
+        if cmp.keys.is_empty() {
+            push(f, key("keys"), "needs at least one key column");
+        }
+        for company in &cmp.companies {
+            if !c.companies.contains_key(company) {
+                push(
+                    f,
+                    key("companies"),
+                    unknown("company", company, c.companies.keys()),
+                );
+            }
+        }
+        if let Some(tz) = &cmp.timezone {
+            if super::offset_minutes(tz).is_none() {
+                push(
+                    f,
+                    key("timezone"),
+                    format!("`{tz}` is not UTC or a fixed offset like +02:00 (named zones need DuckDB's ICU extension, which this build does not include)"),
+                );
+            }
+        }
+        for (which, value) in [
+            ("absolute", cmp.tolerance.absolute),
+            ("relative", cmp.tolerance.relative),
+        ] {
+            if !value.is_finite() {
+                push(
+                    f,
+                    format!("comparisons.{name}.tolerance.{which}"),
+                    format!(
+                        "`{value}` is not a number a difference can be held to; write e.g. 0.01"
+                    ),
+                );
+            } else if value < 0.0 {
+                push(
+                    f,
+                    format!("comparisons.{name}.tolerance.{which}"),
+                    "tolerances cannot be negative",
+                );
+            }
+        }
+        for (field, list) in [
+            ("keys", &cmp.keys),
+            ("measures", &cmp.measures),
+            ("dimensions", &cmp.dimensions),
+            ("skip", &cmp.skip),
+        ] {
+            for (i, column) in list.iter().enumerate() {
+                if column.trim().is_empty() {
+                    push(f, key(field), "a column name is empty");
+                } else if list[..i].contains(column) {
+                    push(f, key(field), format!("`{column}` is listed twice"));
+                }
+            }
+        }
+        if let Some(period) = &cmp.period {
+            if !cmp.dimensions.contains(period) {
+                push(
+                    f,
+                    key("period"),
+                    format!("`{period}` is not one of this comparison's dimensions"),
+                );
+            }
+        }
+        for k in &cmp.keys {
+            if cmp.skip.contains(k) {
+                push(
+                    f,
+                    key("skip"),
+                    format!("`{k}` is a key column; keys cannot be skipped"),
+                );
+            }
+        }
+        for m in &cmp.measures {
+            if cmp.keys.contains(m) {
+                push(
+                    f,
+                    key("measures"),
+                    format!("`{m}` is a key column; a measure is summed"),
+                );
+            }
+        }
+    }
+}
+
+/// Why a `schema.table` reference from a comparison names nothing known, if it does not.
+pub fn table_problem(c: &Config, root: &Path, table: &str) -> Option<String> {
+    let Some((schema, name)) = table.split_once('.') else {
+        return Some(format!(
+            "`{table}` must be written schema.table, e.g. gold.fct_sales"
+        ));
+    };
+    match schema {
+        "legacy" => {
+            (!c.legacy.contains_key(name)).then(|| unknown("legacy export", name, c.legacy.keys()))
+        }
+        "bronze" => {
+            (!c.entities.contains_key(name)).then(|| unknown("entity", name, c.entities.keys()))
+        }
+        "silver" | "gold" => {
+            if c.layers.build_command.is_some() {
+                return None; // an external builder decides which tables exist
+            }
+            let model = root
+                .join(&c.layers.models)
+                .join(schema)
+                .join(format!("{name}.sql"));
+            (!model.is_file()).then(|| {
+                format!(
+                    "no model `{name}` in layer {schema} (looked for {})",
+                    model.display()
+                )
+            })
+        }
+        other => Some(format!(
+            "unknown layer `{other}` in `{table}`; use legacy, {}",
+            LAYERS.join(", ")
+        )),
+    }
+}
+
+fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    if known.is_empty() {
+        format!("unknown {what} `{name}` (none is defined)")
+    } else {
+        format!("unknown {what} `{name}`; known: {}", known.join(", "))
+    }
+}

@@ -1,0 +1,208 @@
+//! The one place that knows how DuckDB and ClickHouse spell things: identifiers, literals,
+//! casts to text, NULL tests, counting, paging, hashes and the canonical forms a pushed-down
+//! fingerprint is built from. Every module that writes SQL for either engine asks a
+//! `Dialect`; nothing else branches on the engine. A new engine is a new variant here and a
+//! new client in `warehouse`.
+
+use crate::sql;
+
+/// Which engine a piece of SQL is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// The cache (and a DuckDB warehouse, which is the cache).
+    DuckDb,
+    ClickHouse,
+}
+
+/// Between the parts of a row's canonical text (a control character no export writes).
+pub const SEPARATOR: &str = "\u{1f}";
+/// Numbers are fingerprinted to this many decimal places (as integers, which both engines
+/// print alike; their float printing differs).
+const SCALE: &str = "10000";
+
+impl Dialect {
+    /// A quoted identifier: DuckDB's "double quotes"; ClickHouse's `backticks` (double
+    /// quotes also work on current servers, but not on 18.16 in every position), where a
+    /// dotted name is quoted part by part.
+    pub fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::DuckDb => sql::ident(name),
+            Dialect::ClickHouse => name
+                .split('.')
+                .map(|p| format!("`{}`", p.replace('\\', "\\\\").replace('`', "\\`")))
+                .collect::<Vec<_>>()
+                .join("."),
+        }
+    }
+
+    /// `schema.table` (DuckDB) or `database.table` (ClickHouse), each part quoted.
+    pub fn table(self, schema: &str, name: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("{}.{}", sql::ident(schema), sql::ident(name)),
+            Dialect::ClickHouse => format!("{}.{}", self.ident(schema), self.ident(name)),
+        }
+    }
+
+    /// A string literal: DuckDB doubles quotes; ClickHouse escapes with backslashes.
+    pub fn literal(self, value: &str) -> String {
+        match self {
+            Dialect::DuckDb => sql::literal(value),
+            Dialect::ClickHouse => {
+                format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+        }
+    }
+
+    /// An expression's value as text.
+    pub fn text(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST({e} AS VARCHAR)"),
+            Dialect::ClickHouse => format!("toString({e})"),
+        }
+    }
+
+    pub fn is_null(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("{e} IS NULL"),
+            Dialect::ClickHouse => format!("isNull({e})"),
+        }
+    }
+
+    pub fn is_not_null(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("{e} IS NOT NULL"),
+            Dialect::ClickHouse => format!("isNotNull({e})"),
+        }
+    }
+
+    /// `column` equal to a value as text, or NULL when the value is None: how a cell the
+    /// user picked (a drill value, a filter from a cell) becomes a predicate.
+    pub fn text_equals(self, column: &str, value: Option<&str>) -> String {
+        let c = self.ident(column);
+        match value {
+            Some(v) => format!("{} = {}", self.text(&c), self.literal(v)),
+            None => self.is_null(&c),
+        }
+    }
+
+    /// Rows `offset .. offset + limit` (ClickHouse 18.16 has no OFFSET keyword).
+    pub fn limit(self, offset: u64, limit: u64) -> String {
+        match self {
+            Dialect::DuckDb => format!("LIMIT {limit} OFFSET {offset}"),
+            Dialect::ClickHouse => format!("LIMIT {offset}, {limit}"),
+        }
+    }
+
+    /// Rows meeting a condition (an aggregate).
+    pub fn count_if(self, condition: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("count(*) FILTER (WHERE {condition})"),
+            Dialect::ClickHouse => format!("countIf({condition})"),
+        }
+    }
+
+    /// The sum of a numeric expression as a double, 0 over no rows.
+    pub fn sum_as_double(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("coalesce(sum(CAST({e} AS DOUBLE)), 0)"),
+            Dialect::ClickHouse => format!("sum(toFloat64({e}))"),
+        }
+    }
+
+    /// GROUP BY the select list's `position`th item, known as `alias`: DuckDB by position
+    /// (an alias could be shadowed by a column of that name), ClickHouse by alias (18.16
+    /// has no positions).
+    pub fn group_by_alias(self, position: usize, alias: &str) -> String {
+        match self {
+            Dialect::DuckDb => position.to_string(),
+            Dialect::ClickHouse => alias.to_string(),
+        }
+    }
+
+    /// A number as a fingerprint's text: scaled to an integer.
+    pub fn fingerprint_number(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => {
+                format!("CAST(CAST(round(CAST({e} AS DOUBLE) * {SCALE}) AS BIGINT) AS VARCHAR)")
+            }
+            Dialect::ClickHouse => format!("toString(toInt64(round(toFloat64({e}) * {SCALE})))"),
+        }
+    }
+
+    /// Text trimmed of spaces and lower-cased: DuckDB's `lower(trim(x))`; ClickHouse 18.16
+    /// has no trim, and its `lower` is ASCII-only.
+    pub fn normalised(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("lower(trim({e}))"),
+            Dialect::ClickHouse => format!("lowerUTF8(replaceRegexpAll({e}, '^ +| +$', ''))"),
+        }
+    }
+
+    /// `e`, or the string `with` where it is NULL.
+    pub fn if_null(self, e: &str, with: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("coalesce({e}, {})", self.literal(with)),
+            Dialect::ClickHouse => format!("ifNull({e}, {})", self.literal(with)),
+        }
+    }
+
+    /// Text that is neither NULL nor empty.
+    pub fn is_not_empty(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("nullif({e}, '') IS NOT NULL"),
+            Dialect::ClickHouse => format!("(isNotNull({e}) AND toString({e}) != '')"),
+        }
+    }
+
+    /// Texts joined with `SEPARATOR`.
+    pub fn concat(self, parts: &[String]) -> String {
+        match parts {
+            [] => return self.literal(""),
+            // ClickHouse's concat wants two arguments or more.
+            [one] => return one.clone(),
+            _ => {}
+        }
+        let sep = self.literal(SEPARATOR);
+        format!("concat({})", parts.join(&format!(", {sep}, ")))
+    }
+
+    /// The first 32 bits of the MD5 of `text`, as an integer.
+    pub fn md5_u32(self, text: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST(('0x' || left(md5({text}), 8)) AS BIGINT)"),
+            Dialect::ClickHouse => {
+                format!("reinterpretAsUInt32(reverse(unhex(substring(hex(MD5({text})), 1, 8))))")
+            }
+        }
+    }
+
+    /// The first `chars` hex digits of the MD5 of `text` (16^chars buckets).
+    pub fn md5_prefix(self, text: &str, chars: usize) -> String {
+        match self {
+            Dialect::DuckDb => format!("left(md5({text}), {chars})"),
+            Dialect::ClickHouse => format!("lower(substring(hex(MD5({text})), 1, {chars}))"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_engine_quotes_its_own_way() {
+        assert_eq!(Dialect::DuckDb.ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::ClickHouse.ident("a`b"), "`a\\`b`");
+        assert_eq!(Dialect::ClickHouse.literal("o'k\\"), "'o\\'k\\\\'");
+        assert_eq!(Dialect::DuckDb.literal("o'k"), "'o''k'");
+        assert_eq!(Dialect::ClickHouse.table("db", "t"), "`db`.`t`");
+        assert_eq!(Dialect::DuckDb.table("gold", "t"), "\"gold\".\"t\"");
+        assert_eq!(
+            Dialect::ClickHouse.text_equals("b", Some("N'")),
+            "toString(`b`) = 'N\\''"
+        );
+        assert_eq!(Dialect::DuckDb.text_equals("b", None), "\"b\" IS NULL");
+        assert_eq!(Dialect::ClickHouse.limit(10, 5), "LIMIT 10, 5");
+        assert_eq!(Dialect::DuckDb.limit(10, 5), "LIMIT 5 OFFSET 10");
+    }
+}

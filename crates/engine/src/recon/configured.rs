@@ -1,0 +1,87 @@
+//! A comparison from `assay.toml`: import the legacy export, scope both sides to the
+//! companies, and compare by (company, keys). With a ClickHouse warehouse the new side stays
+//! there and the compare is pushed down (`remote`).
+
+use std::sync::Arc;
+
+use super::groups::AgreeingGroups;
+use super::relation::Relation;
+use super::remote;
+use super::report::{compare, Report, Spec};
+pub use super::scope::{scope, Scope, COMPANY};
+use crate::cancel::Cancel;
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+
+use crate::sql::{ident, qualified};
+use crate::store::Store;
+
+pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
+    Ok(prepare_and_compare(ws, store, name, only, None)?.report)
+}
+
+/// A comparison made, with what the workbench drills into.
+pub struct Compared {
+    /// Both sides as the cache holds them (after a pushed-down compare, the differing slices).
+    pub spec: Spec,
+    pub report: Report,
+    /// The rows not fetched, as groups (see `report::Beyond::agreeing_groups`).
+    pub agreeing_groups: Option<AgreeingGroups>,
+}
+
+/// Both sides, and the report over them (the TUI keeps the sides to drill into). `cancel`
+/// stops the warehouse's queries of a pushed-down compare.
+pub fn prepare_and_compare(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+    cancel: Option<Arc<Cancel>>,
+) -> Result<Compared> {
+    if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
+        ch.watch(cancel);
+        let pushed = remote::prepare(ws, &ch, store, name, only)?;
+        let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
+        return Ok(Compared {
+            spec: pushed.spec,
+            report,
+            agreeing_groups: pushed.beyond.agreeing_groups,
+        });
+    }
+    let spec = prepare(ws, store, name, only)?;
+    let report = compare(store.conn(), &spec)?;
+    Ok(Compared {
+        spec,
+        report,
+        agreeing_groups: None,
+    })
+}
+
+/// Both sides of a configured comparison, ready to compare or explain. With a ClickHouse
+/// warehouse the new side is the rows of the slices that differ, fetched into the cache.
+pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
+    if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
+        return Ok(remote::prepare(ws, &ch, store, name, only)?.spec);
+    }
+    let scope = scope(ws, store, name, only)?;
+    let conn = store.conn();
+    let table = Relation::describe(conn, &qualified(&scope.comparison.table)).map_err(|e| {
+        Error::Runtime(format!(
+            "comparisons.{name}.table: {e} (has it been built?)"
+        ))
+    })?;
+    let company_col = scope.company_column(&table.columns)?.to_string();
+    let new = Relation::describe(
+        conn,
+        &format!(
+            "(SELECT * EXCLUDE ({col}), {col} AS {company} FROM {t} WHERE {col} IN ({in_list}))",
+            col = ident(&company_col),
+            company = ident(COMPANY),
+            t = qualified(&scope.comparison.table),
+            in_list = scope.company_list()
+        ),
+    )?;
+    let spec = scope.spec(scope.legacy.clone(), new);
+    scope.check_columns(conn, &spec)?;
+    Ok(spec)
+}

@@ -1,0 +1,27 @@
+//! Reconciliation: keyed compares of two relations, column classes, whole-row set
+//! compares and schema differences. All work happens in SQL inside DuckDB; only summaries
+//! and the rows asked for come back, as polars frames.
+
+pub mod adhoc;
+pub mod breakdown;
+pub mod class;
+pub mod columns;
+pub mod configured;
+pub mod equality;
+pub mod explain;
+pub mod groups;
+pub mod pushdown;
+pub mod relation;
+pub mod remote;
+pub mod report;
+pub mod rows;
+pub mod schema;
+pub mod scope;
+pub mod spec;
+pub mod summary;
+pub mod workbench;
+
+pub use class::{ClassFilter, RowClass};
+pub use columns::KeyedPair;
+pub use equality::Rules;
+pub use relation::Relation;

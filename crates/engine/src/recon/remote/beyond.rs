@@ -1,0 +1,160 @@
+//! What a pushed-down compare knows beyond the rows it fetched, asked of ClickHouse as
+//! sums and counts: duplicate keys, the agreeing slices' groups for the breakdowns, and the
+//! columns few enough in values for explain to try.
+
+use super::{RemoteTable, FETCHED, GROUPS};
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::recon::groups::AgreeingGroups;
+use crate::recon::report::Spec;
+use crate::sql::ident;
+use crate::warehouse::{fetch, ClickHouse, Wire};
+
+/// Written for ClickHouse.
+const CH: Dialect = Dialect::ClickHouse;
+
+pub(super) fn duplicate_keys_remote(
+    ch: &ClickHouse,
+    from: &str,
+    keys: &[&str],
+) -> Result<(i64, Wire)> {
+    let list: Vec<String> = keys.iter().map(|k| CH.ident(k)).collect();
+    ch.query_number(&format!(
+        "SELECT count() AS n FROM (SELECT {l} FROM {from} GROUP BY {l} HAVING count() > 1)",
+        l = list.join(", ")
+    ))
+}
+
+/// The rows of the agreeing slices as groups (the shape `Beyond::agreeing_groups` names):
+/// ClickHouse's sums and counts by every dimension, less those of the fetched rows (whose
+/// part the keyed join supplies). Agreeing rows hold the same amounts on both sides.
+pub(super) fn agreeing_groups(
+    ch: &ClickHouse,
+    conn: &duckdb::Connection,
+    spec: &Spec,
+    remote: &RemoteTable,
+) -> Result<(Option<AgreeingGroups>, Wire)> {
+    if spec.dimensions.is_empty() || spec.measures.is_empty() {
+        return Ok((None, Wire::default()));
+    }
+    let dims: Vec<String> = spec.dimensions.iter().map(|d| spec.new_name(d)).collect();
+    let measures: Vec<String> = spec.measures.iter().map(|m| spec.new_name(m)).collect();
+    let v = AgreeingGroups::dimension_name;
+    let m = AgreeingGroups::measure_name;
+    let n = AgreeingGroups::ROWS;
+    let mut columns: Vec<(String, String)> = (0..dims.len())
+        .map(|i| (v(i), "Nullable(String)".to_string()))
+        .collect();
+    columns.extend((0..measures.len()).map(|k| (m(k), "Float64".to_string())));
+    columns.push((n.to_string(), "UInt64".to_string()));
+    let mut select: Vec<String> = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("toString({}) AS {}", CH.ident(d), CH.ident(&v(i))))
+        .collect();
+    select.extend(
+        measures
+            .iter()
+            .enumerate()
+            .map(|(k, c)| format!("sum(toFloat64({})) AS {}", CH.ident(c), CH.ident(&m(k)))),
+    );
+    select.push(format!("count() AS {}", CH.ident(n)));
+    let group: Vec<String> = (0..dims.len()).map(|i| CH.ident(&v(i))).collect();
+    fetch::create_table(conn, GROUPS, &columns)?;
+    let wire = fetch::append(
+        ch,
+        conn,
+        GROUPS,
+        &columns,
+        &format!(
+            "SELECT {} FROM {} GROUP BY {}",
+            select.join(", "),
+            remote.from,
+            group.join(", ")
+        ),
+    )?;
+    let local_select: Vec<String> = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("CAST({} AS VARCHAR) AS {}", ident(d), ident(&v(i))))
+        .chain(
+            measures
+                .iter()
+                .enumerate()
+                .map(|(k, c)| format!("sum(CAST({} AS DOUBLE)) AS {}", ident(c), ident(&m(k)))),
+        )
+        .chain(std::iter::once(format!("count(*) AS {}", ident(n))))
+        .collect();
+    let on: Vec<String> = (0..dims.len())
+        .map(|i| format!("g.{c} IS NOT DISTINCT FROM f.{c}", c = ident(&v(i))))
+        .collect();
+    let out: Vec<String> = (0..dims.len())
+        .map(|i| format!("g.{}", ident(&v(i))))
+        .chain(
+            (0..measures.len())
+                .map(|k| format!("g.{c} - coalesce(f.{c}, 0) AS {c}", c = ident(&m(k)))),
+        )
+        .chain(std::iter::once(format!(
+            "g.{c} - coalesce(f.{c}, 0) AS {c}",
+            c = ident(n)
+        )))
+        .collect();
+    let sql = format!(
+        "SELECT {out} FROM {groups} AS g LEFT JOIN (SELECT {local} FROM {fetched} GROUP BY ALL) AS f ON {on}",
+        out = out.join(", "),
+        groups = ident(GROUPS),
+        local = local_select.join(", "),
+        fetched = ident(FETCHED),
+        on = on.join(" AND ")
+    );
+    Ok((
+        Some(AgreeingGroups {
+            sql,
+            dimensions: dims.len(),
+            measures: measures.len(),
+        }),
+        wire,
+    ))
+}
+
+/// The new side's text and date columns with 2–50 distinct values, counted by ClickHouse.
+pub(super) fn low_cardinality_remote(
+    ch: &ClickHouse,
+    spec: &Spec,
+    remote: &RemoteTable,
+) -> Result<(Vec<String>, Wire)> {
+    let candidates: Vec<&String> = spec
+        .new
+        .columns
+        .iter()
+        .filter(|(n, t)| crate::recon::explain::may_explain(spec, n, t))
+        .map(|(n, _)| n)
+        .collect();
+    if candidates.is_empty() {
+        return Ok((Vec::new(), Wire::default()));
+    }
+    let select: Vec<String> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("uniqExact({}) AS u{i}", CH.ident(c)))
+        .collect();
+    let (frame, wire) = ch.query_readonly(&format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        remote.from
+    ))?;
+    let counts = crate::frame::to_cells(&frame)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let chosen = candidates
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, n)| {
+            let n: i64 = n.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            crate::recon::explain::few_enough(n)
+        })
+        .map(|(c, _)| c.clone())
+        .collect();
+    Ok((chosen, wire))
+}

@@ -1,0 +1,423 @@
+//! Slices: the rows of a comparison cut by the dimensions both sides have and a bucket of the
+//! key's hash. Each side sums its slices (rows, a hash of every row's compared values, each
+//! measure, the non-NULL values of each column) where it lives; slices whose sums agree hold
+//! only matched rows and stay where they are.
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+
+use super::canonical::{present, row_hash, slice_id, Dialect, Part, SEPARATOR};
+use crate::error::Result;
+use crate::recon::equality::Rules;
+use crate::recon::relation::is_text;
+use crate::warehouse::{ClickHouse, Wire};
+
+/// One side's view of the compare, in its own dialect.
+pub struct SideShape<'a> {
+    pub dialect: Dialect,
+    /// What to read, after FROM.
+    pub from: String,
+    pub keys: Vec<&'a str>,
+    /// The slice's dimensions, as parts of this side.
+    pub dims: Vec<Part<'a>>,
+    /// Every compared column, as parts of this side (their DuckDB types beside).
+    pub columns: Vec<(Part<'a>, String)>,
+    pub measures: Vec<&'a str>,
+}
+
+impl SideShape<'_> {
+    pub fn slice_id(&self, bucket_chars: usize, rules: &Rules) -> String {
+        slice_id(self.dialect, &self.dims, &self.keys, bucket_chars, rules)
+    }
+
+    /// The GROUP BY of the slices' sums, every figure as text, over the rows `within` admits.
+    fn sums_sql(&self, bucket_chars: usize, rules: &Rules, within: Option<&str>) -> String {
+        let from = match within {
+            Some(w) => format!("{} WHERE {w}", self.from),
+            None => self.from.clone(),
+        };
+        let d = self.dialect;
+        let parts: Vec<Part> = self.columns.iter().map(|(p, _)| *p).collect();
+        let hash = row_hash(d, &self.keys, &parts, rules);
+        let mut select = vec![format!("{} AS s", self.slice_id(bucket_chars, rules))];
+        select.push(d.text("count(*)"));
+        select.push(d.text(&format!("sum({hash})")));
+        for m in &self.measures {
+            select.push(d.text(&d.sum_as_double(&d.ident(m))));
+        }
+        for (p, ty) in &self.columns {
+            let present = present(d, p.name, is_text(ty), rules);
+            select.push(d.text(&d.count_if(&present)));
+        }
+        format!(
+            "SELECT {} FROM {from} GROUP BY {}",
+            select.join(", "),
+            d.group_by_alias(1, "s")
+        )
+    }
+}
+
+/// One slice's sums on one side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SliceSums {
+    pub rows: i64,
+    pub hash: u128,
+    pub measures: Vec<f64>,
+    pub present: Vec<i64>,
+}
+
+impl SliceSums {
+    fn parse(cells: &[Option<String>], measures: usize) -> SliceSums {
+        let text = |i: usize| cells.get(i).cloned().flatten().unwrap_or_default();
+        SliceSums {
+            rows: text(1).parse().unwrap_or(0),
+            hash: text(2).parse().unwrap_or(0),
+            measures: (0..measures)
+                .map(|k| text(3 + k).parse().unwrap_or(0.0))
+                .collect(),
+            present: (3 + measures..cells.len())
+                .map(|i| text(i).parse().unwrap_or(0))
+                .collect(),
+        }
+    }
+}
+
+pub type Sums = BTreeMap<String, SliceSums>;
+
+/// The legacy side's slices, summed in the cache (over the rows `within` admits).
+pub fn local(
+    conn: &Connection,
+    side: &SideShape,
+    bucket_chars: usize,
+    rules: &Rules,
+    within: Option<&str>,
+) -> Result<Sums> {
+    let sql = side.sums_sql(bucket_chars, rules, within);
+    let frame = crate::frame::query(conn, &sql, [])?;
+    Ok(collect(&frame, side.measures.len()))
+}
+
+/// The new side's slices, summed by ClickHouse (read-only); only the sums travel.
+pub fn remote(
+    ch: &ClickHouse,
+    side: &SideShape,
+    bucket_chars: usize,
+    rules: &Rules,
+    within: Option<&str>,
+) -> Result<(Sums, Wire)> {
+    let (frame, wire) = ch.query_readonly(&side.sums_sql(bucket_chars, rules, within))?;
+    Ok((collect(&frame, side.measures.len()), wire))
+}
+
+/// Slice names as `IN (…)` lists of at most about `max_bytes` each, so that a statement
+/// stays below ClickHouse's max_query_size (256 KiB by default) however many slices differ.
+pub fn id_lists(ids: &[String], quote: impl Fn(&str) -> String, max_bytes: usize) -> Vec<String> {
+    let mut lists = Vec::new();
+    let mut current = String::new();
+    for id in ids {
+        let q = quote(id);
+        if !current.is_empty() && current.len() + q.len() + 2 > max_bytes {
+            lists.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push_str(", ");
+        }
+        current.push_str(&q);
+    }
+    if !current.is_empty() {
+        lists.push(current);
+    }
+    lists
+}
+
+/// Slices to fetch, by the hex digits of the key hash their names were cut with.
+pub type Named = BTreeMap<usize, Vec<String>>;
+
+/// The dimension slice (its name at 0 digits) that slice `id`, cut at `chars`, belongs to.
+pub fn dimension_slice(id: &str, chars: usize) -> &str {
+    if chars == 0 {
+        return id;
+    }
+    let rest = &id[..id.len().saturating_sub(chars)];
+    rest.strip_suffix(SEPARATOR).unwrap_or(rest)
+}
+
+/// Take out of `differing` the slices only one side has: all their rows are on that side
+/// only, so cutting them finer would find nothing. They go to `fetch` as they are named,
+/// or — when `whole` (the sums cover every row) and the other side lacks their dimension
+/// slice altogether, as when a whole invoice type is missing — by that dimension slice,
+/// which names them in far fewer words. The slices both sides have are returned.
+pub fn set_aside_one_sided(
+    differing: Vec<String>,
+    legacy: &Sums,
+    new: &Sums,
+    chars: usize,
+    whole: bool,
+    fetch: &mut Named,
+) -> Vec<String> {
+    let dimension_slices = |sums: &Sums| -> std::collections::BTreeSet<String> {
+        sums.keys()
+            .map(|id| dimension_slice(id, chars).to_string())
+            .collect()
+    };
+    let (in_legacy, in_new) = if whole && chars > 0 {
+        (dimension_slices(legacy), dimension_slices(new))
+    } else {
+        Default::default()
+    };
+    let mut both = Vec::new();
+    let mut whole_slices = std::collections::BTreeSet::new();
+    for id in differing {
+        let (l, n) = (legacy.contains_key(&id), new.contains_key(&id));
+        if l && n {
+            both.push(id);
+            continue;
+        }
+        let dim = dimension_slice(&id, chars);
+        let lacking = if l { &in_new } else { &in_legacy };
+        if whole && chars > 0 && !lacking.contains(dim) {
+            whole_slices.insert(dim.to_string());
+        } else {
+            fetch.entry(chars).or_default().push(id);
+        }
+    }
+    if !whole_slices.is_empty() {
+        fetch.entry(0).or_default().extend(whole_slices);
+    }
+    both
+}
+
+/// Rows of the largest side in the slices `ids`.
+pub fn rows_in(legacy: &Sums, new: &Sums, ids: &[String]) -> i64 {
+    ids.iter()
+        .map(|id| {
+            let n = |s: &Sums| s.get(id).map_or(0, |x| x.rows);
+            n(legacy).max(n(new))
+        })
+        .sum()
+}
+
+/// Whether cutting the differing slices 16 times finer is worth its sums: each finer slice
+/// would still hold `MIN_ROWS_TO_REFINE` rows on average (a slice's sums weigh about what
+/// two or three rows do, so below that they cost about what fetching would), and md5
+/// prefixes stay short.
+pub fn worth_refining(differing_rows: i64, differing: usize, bucket_chars: usize) -> bool {
+    differing > 0
+        && bucket_chars < MAX_BUCKET_CHARS
+        && differing_rows / (differing as i64 * 16) >= MIN_ROWS_TO_REFINE
+}
+
+const MIN_ROWS_TO_REFINE: i64 = 8;
+const MAX_BUCKET_CHARS: usize = 6;
+
+fn collect(frame: &polars::prelude::DataFrame, measures: usize) -> Sums {
+    crate::frame::to_cells(frame)
+        .into_iter()
+        .map(|row| {
+            let id = row[0].clone().unwrap_or_default();
+            (id, SliceSums::parse(&row, measures))
+        })
+        .collect()
+}
+
+/// What the sums say: the slices to fetch, and what the others hold.
+#[derive(Debug, Default, PartialEq)]
+pub struct Verdict {
+    /// Slices on either side.
+    pub slices: usize,
+    pub differing: Vec<String>,
+    /// Rows in the agreeing slices (the same number on both sides).
+    pub matched: i64,
+    /// Per compared column: NULLs in the agreeing slices on the legacy and new side.
+    pub nulls: Vec<(i64, i64)>,
+}
+
+/// Slices agree when both sides have them with the same rows, row hashes and non-NULL
+/// counts; anything else (a slice on one side only included) must be fetched.
+pub fn judge(legacy: &Sums, new: &Sums, columns: usize) -> Verdict {
+    let mut v = Verdict {
+        nulls: vec![(0, 0); columns],
+        ..Verdict::default()
+    };
+    let ids: std::collections::BTreeSet<&String> = legacy.keys().chain(new.keys()).collect();
+    v.slices = ids.len();
+    for id in ids {
+        match (legacy.get(id), new.get(id)) {
+            (Some(a), Some(b))
+                if a.rows == b.rows && a.hash == b.hash && a.present == b.present =>
+            {
+                v.matched += a.rows;
+                for (c, n) in v.nulls.iter_mut().enumerate() {
+                    n.0 += a.rows - a.present.get(c).copied().unwrap_or(0);
+                    n.1 += b.rows - b.present.get(c).copied().unwrap_or(0);
+                }
+            }
+            _ => v.differing.push(id.clone()),
+        }
+    }
+    v
+}
+
+impl Verdict {
+    /// Take in the verdict on the differing slices cut finer: its agreeing rows are matched
+    /// too, and only its differing slices remain.
+    pub fn refine(&mut self, finer: Verdict) {
+        self.matched += finer.matched;
+        for (n, f) in self.nulls.iter_mut().zip(finer.nulls) {
+            n.0 += f.0;
+            n.1 += f.1;
+        }
+        self.differing = finer.differing;
+    }
+}
+
+/// Row count and measure sums over all slices of a side.
+pub fn totals(sums: &Sums, measures: usize) -> (i64, Vec<f64>) {
+    let mut out = (0, vec![0.0; measures]);
+    for s in sums.values() {
+        out.0 += s.rows;
+        for (t, m) in out.1.iter_mut().zip(&s.measures) {
+            *t += m;
+        }
+    }
+    out
+}
+
+/// Hex digits of the key hash that cut each dimension slice into buckets: enough that a
+/// bucket holds about `per_bucket` rows, at most 16^3 buckets per slice.
+pub fn bucket_chars(rows: i64, dimension_slices: i64, per_bucket: i64) -> usize {
+    let mut chars = 0;
+    let mut buckets = 1i64;
+    while chars < 3 && rows > dimension_slices.max(1) * buckets * per_bucket {
+        chars += 1;
+        buckets *= 16;
+    }
+    chars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sums(rows: i64, hash: u128, present: Vec<i64>) -> SliceSums {
+        SliceSums {
+            rows,
+            hash,
+            measures: vec![rows as f64],
+            present,
+        }
+    }
+
+    #[test]
+    fn agreeing_slices_are_matched_and_the_rest_fetched() {
+        let legacy: Sums = [
+            ("a".to_string(), sums(3, 10, vec![3, 2])),
+            ("b".to_string(), sums(2, 7, vec![2, 2])),
+            ("c".to_string(), sums(1, 1, vec![1, 1])),
+        ]
+        .into_iter()
+        .collect();
+        let new: Sums = [
+            ("a".to_string(), sums(3, 10, vec![3, 2])),
+            ("b".to_string(), sums(2, 8, vec![2, 2])),
+            ("d".to_string(), sums(1, 1, vec![1, 1])),
+        ]
+        .into_iter()
+        .collect();
+        let v = judge(&legacy, &new, 2);
+        assert_eq!(v.differing, vec!["b", "c", "d"]);
+        assert_eq!(v.matched, 3);
+        assert_eq!(v.slices, 4);
+        assert_eq!(v.nulls, vec![(0, 0), (1, 1)]);
+        assert_eq!(totals(&legacy, 1), (6, vec![6.0]));
+    }
+
+    #[test]
+    fn one_sided_slices_are_set_aside_whole_dimension_slices_by_name() {
+        let sep = SEPARATOR;
+        let id = |dims: &str, bucket: &str| format!("{dims}{sep}{bucket}");
+        let legacy: Sums = [
+            (id("a", "0"), sums(1, 1, vec![1])),
+            (id("a", "1"), sums(1, 1, vec![1])),
+            (id("b", "0"), sums(1, 1, vec![1])),
+        ]
+        .into_iter()
+        .collect();
+        let new: Sums = [
+            (id("a", "0"), sums(1, 2, vec![1])),
+            (id("b", "1"), sums(1, 1, vec![1])),
+            (id("c", "0"), sums(2, 1, vec![2])),
+            (id("c", "f"), sums(2, 1, vec![2])),
+        ]
+        .into_iter()
+        .collect();
+        let differing = vec![
+            id("a", "0"),
+            id("a", "1"),
+            id("b", "0"),
+            id("b", "1"),
+            id("c", "0"),
+            id("c", "f"),
+        ];
+        let mut fetch = Named::new();
+        let both = set_aside_one_sided(differing.clone(), &legacy, &new, 1, true, &mut fetch);
+        assert_eq!(both, vec![id("a", "0")]);
+        // a1 (legacy only; new has other a slices), b0 and b1: by name; c: new only, whole.
+        assert_eq!(fetch[&1], vec![id("a", "1"), id("b", "0"), id("b", "1")]);
+        assert_eq!(fetch[&0], vec!["c".to_string()]);
+        // Finer sums cover only the differing slices: no whole dimension slices then.
+        let mut fetch = Named::new();
+        set_aside_one_sided(differing, &legacy, &new, 1, false, &mut fetch);
+        assert_eq!(fetch[&1].len(), 5);
+        assert!(!fetch.contains_key(&0));
+        assert_eq!(dimension_slice(&id("x", "3a"), 2), "x");
+        assert_eq!(dimension_slice("3a", 2), "");
+        assert_eq!(dimension_slice("x", 0), "x");
+    }
+
+    #[test]
+    fn id_lists_stay_under_the_size_and_keep_every_id() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("slice{i}")).collect();
+        let lists = id_lists(&ids, |s| format!("'{s}'"), 200);
+        assert!(lists.len() > 1);
+        assert!(lists.iter().all(|l| l.len() <= 200));
+        let back: Vec<String> = lists
+            .iter()
+            .flat_map(|l| l.split(", ").map(|s| s.trim_matches('\'').to_string()))
+            .collect();
+        assert_eq!(back, ids);
+        assert!(id_lists(&[], |s| s.to_string(), 10).is_empty());
+    }
+
+    #[test]
+    fn refining_pays_only_while_finer_slices_stay_large() {
+        assert!(worth_refining(2_000 * 100, 100, 3));
+        assert!(!worth_refining(100 * 100, 100, 3));
+        assert!(!worth_refining(2_000 * 100, 100, 6));
+        assert!(!worth_refining(0, 0, 0));
+        let mut v = Verdict {
+            slices: 4,
+            differing: vec!["a".into(), "b".into()],
+            matched: 10,
+            nulls: vec![(1, 2)],
+        };
+        v.refine(Verdict {
+            slices: 32,
+            differing: vec!["a1".into()],
+            matched: 5,
+            nulls: vec![(1, 0)],
+        });
+        assert_eq!(
+            (v.matched, v.nulls.clone(), v.differing),
+            (15, vec![(2, 2)], vec!["a1".to_string()])
+        );
+    }
+
+    #[test]
+    fn buckets_grow_with_rows_per_slice() {
+        assert_eq!(bucket_chars(5_000, 36, 2_000), 0);
+        assert_eq!(bucket_chars(20_000_000, 36, 2_000), 3);
+        assert_eq!(bucket_chars(500_000, 10, 2_000), 2);
+    }
+}

@@ -1,0 +1,241 @@
+//! The compare report: totals per measure, row classes, column classes and the delta broken
+//! down by dimension. Everything is aggregated in DuckDB; only the summaries come back.
+
+use duckdb::Connection;
+use serde::Serialize;
+
+use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow};
+
+use super::groups::AgreeingGroups;
+use super::relation::Relation;
+use super::schema::{changes, SchemaChange};
+pub use super::spec::Spec;
+use super::summary::summarise;
+pub use super::summary::{ColumnClasses, RowClasses, SampleRow, Samples};
+use crate::error::{Error, Result};
+use crate::sql::ident;
+use crate::trace::stage;
+
+/// Version of the report's JSON shape (docs/report.md); bumped on any breaking change.
+pub const SCHEMA_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MeasureTotal {
+    pub name: String,
+    pub legacy: f64,
+    pub new: f64,
+    pub delta: f64,
+    pub delta_pct: Option<f64>,
+    pub within_tolerance: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub schema_version: u32,
+    pub measures: Vec<MeasureTotal>,
+    pub rows: RowClasses,
+    pub columns: Vec<ColumnClasses>,
+    pub schema: Vec<SchemaChange>,
+    pub breakdown: Vec<BreakdownRow>,
+    pub nested: Vec<NestedRow>,
+    pub samples: Samples,
+    /// What crossed the wire, step by step, when the new side was compared where it lives
+    /// (a ClickHouse warehouse); absent for a compare inside the cache.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wire: Vec<WireStep>,
+}
+
+/// One step of a pushed-down compare: what it asked the warehouse, and what came back.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WireStep {
+    pub step: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// What a compare knows beyond the rows of its two relations: a pushed-down compare fetches
+/// only the slices that differ, and knows the rest from group sums.
+#[derive(Debug, Clone, Default)]
+pub struct Beyond {
+    /// (rows, sum of each measure) of the whole legacy and new sides.
+    pub legacy_totals: Option<(i64, Vec<f64>)>,
+    pub new_totals: Option<(i64, Vec<f64>)>,
+    pub duplicate_keys_legacy: Option<i64>,
+    pub duplicate_keys_new: Option<i64>,
+    /// Rows on both sides, equal in every compared column, that were not fetched.
+    pub matched: i64,
+    /// Per compared column (legacy name): NULLs among those rows on each side.
+    pub nulls: Vec<(String, i64, i64)>,
+    /// The rows that were not fetched, as groups.
+    pub agreeing_groups: Option<AgreeingGroups>,
+    pub wire: Vec<WireStep>,
+}
+
+impl Report {
+    pub fn within_tolerance(&self) -> bool {
+        self.measures.iter().all(|m| m.within_tolerance)
+    }
+}
+
+/// `breakdown`'s extra rows from the agreeing groups: each measure as legacy and new amount.
+fn agreeing_amounts(groups: &AgreeingGroups, measures: usize) -> String {
+    let columns: Vec<String> = (0..groups.dimensions)
+        .map(|i| groups.dimension(i))
+        .chain((0..measures).flat_map(|k| [groups.measure(k), groups.measure(k)]))
+        .collect();
+    format!("SELECT {} FROM {}", columns.join(", "), groups.from())
+}
+
+/// Row count and the sum of each measure, in one scan of a side.
+pub(crate) fn totals(
+    conn: &Connection,
+    rel: &Relation,
+    measures: &[String],
+) -> Result<(i64, Vec<f64>)> {
+    let mut select = vec!["count(*)".to_string()];
+    select.extend(
+        measures
+            .iter()
+            .map(|m| format!("coalesce(sum(CAST({} AS DOUBLE)), 0)", ident(m))),
+    );
+    Ok(conn.query_row(
+        &format!("SELECT {} FROM {}", select.join(", "), rel.sql),
+        [],
+        |r| {
+            let sums = (1..=measures.len())
+                .map(|i| r.get(i))
+                .collect::<Result<Vec<f64>, _>>()?;
+            Ok((r.get(0)?, sums))
+        },
+    )?)
+}
+
+pub(crate) fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<i64> {
+    let list = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
+    Ok(conn.query_row(
+        &format!(
+            "SELECT count(*) FROM (SELECT {list} FROM {} GROUP BY ALL HAVING count(*) > 1)",
+            rel.sql
+        ),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// How many sample rows of each class a report carries.
+pub const SAMPLE_ROWS: usize = 5;
+
+pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
+    compare_with(conn, spec, &Beyond::default())
+}
+
+/// The report over the spec's relations, completed by what is known `beyond` them.
+pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<Report> {
+    let mut pair = spec.keyed_pair()?;
+    let values = dimension_values(spec, &mut pair)?;
+    if pair.columns.is_empty() {
+        return Err(Error::Usage(
+            "the two sides share no column to compare".into(),
+        ));
+    }
+    let mut new_measures = Vec::new();
+    for m in &spec.measures {
+        spec.legacy.require(m, "the legacy side")?;
+        let (name, _) = spec.new.require(&spec.new_name(m), "the new side")?;
+        new_measures.push(name.clone());
+    }
+    let (legacy_rows, legacy_sums) = match &beyond.legacy_totals {
+        Some(t) => t.clone(),
+        None => stage("totals (legacy)", || {
+            totals(conn, &spec.legacy, &spec.measures)
+        })?,
+    };
+    let (new_rows, new_sums) = match &beyond.new_totals {
+        Some(t) => t.clone(),
+        None => stage("totals (new)", || totals(conn, &spec.new, &new_measures))?,
+    };
+    let measures: Vec<MeasureTotal> = spec
+        .measures
+        .iter()
+        .zip(legacy_sums.iter().zip(&new_sums))
+        .map(|(m, (&legacy, &new))| {
+            let delta = new - legacy;
+            let allowed = spec.rules.absolute.max(spec.rules.relative * legacy.abs()) + 1e-9;
+            MeasureTotal {
+                name: m.clone(),
+                legacy,
+                new,
+                delta,
+                delta_pct: (legacy != 0.0).then(|| 100.0 * delta / legacy.abs()),
+                within_tolerance: delta.abs() <= allowed,
+            }
+        })
+        .collect();
+
+    let summary = stage("keyed join: classes and samples", || {
+        summarise(conn, &pair, SAMPLE_ROWS)
+    })?;
+    let mut rows = summary.rows;
+    rows.legacy_rows = legacy_rows;
+    rows.new_rows = new_rows;
+    rows.matched += beyond.matched;
+    let mut columns = summary.columns;
+    for c in &mut columns {
+        c.perfect_match += beyond.matched;
+        if let Some((_, a, b)) = beyond.nulls.iter().find(|(n, _, _)| n == &c.name) {
+            c.null_in_a += a;
+            c.null_in_b += b;
+        }
+    }
+    rows.duplicate_keys_legacy = match beyond.duplicate_keys_legacy {
+        Some(n) => n,
+        None => stage("duplicate keys (legacy)", || {
+            duplicate_keys(conn, &spec.legacy, &spec.keys)
+        })?,
+    };
+    let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    rows.duplicate_keys_new = match beyond.duplicate_keys_new {
+        Some(n) => n,
+        None => stage("duplicate keys (new)", || {
+            duplicate_keys(conn, &spec.new, &new_keys)
+        })?,
+    };
+
+    let breakdown_measures: Vec<(String, usize, f64)> = measures
+        .iter()
+        .filter_map(|t| {
+            let i = pair
+                .columns
+                .iter()
+                .position(|(a, _)| a.eq_ignore_ascii_case(&t.name))?;
+            Some((t.name.clone(), i, t.delta))
+        })
+        .collect();
+    let (breakdown, nested) = stage("breakdowns", || {
+        breakdown(
+            conn,
+            spec,
+            &pair,
+            &values,
+            &breakdown_measures,
+            beyond
+                .agreeing_groups
+                .as_ref()
+                .map(|g| agreeing_amounts(g, breakdown_measures.len()))
+                .as_deref(),
+        )
+    })?;
+    let mut ignore = spec.keys.clone();
+    ignore.extend(spec.skip.iter().cloned());
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        measures,
+        rows,
+        columns,
+        schema: changes(&spec.legacy, &spec.new, &spec.map, &ignore),
+        breakdown,
+        nested,
+        samples: summary.samples,
+        wire: beyond.wire.clone(),
+    })
+}

@@ -1,0 +1,541 @@
+//! What the interactive workbench needs from a comparison: the keyed join classified ONCE
+//! into a narrow temporary table (keys, dimension values, row class, the measure on each
+//! side, the differing columns), so that every drill step afterwards is a small GROUP BY
+//! over it and a page of side-by-side rows is a key lookup on each side. After a pushed-down
+//! compare the rows of the agreeing slices were never fetched: they join the table as group
+//! rows (no keys, `n` rows each, `grouped`), so amounts and counts stay whole while pages
+//! list the rows the cache holds.
+
+use std::sync::Arc;
+
+use duckdb::types::Value;
+use duckdb::Connection;
+
+use super::breakdown::dimension_values;
+use super::class::{ClassFilter, RowClass};
+use super::configured;
+use super::groups::AgreeingGroups;
+use super::relation::Relation;
+use super::report::Report;
+use super::report::Spec;
+use crate::error::{Error, Result};
+use crate::frame;
+use crate::sql::{ident, literal};
+
+/// The classified join of one comparison, kept in a temporary table.
+pub struct DrillBase {
+    pub spec: Spec,
+    pub measure: String,
+    /// The comparison's dimensions, outermost first.
+    pub dimensions: Vec<String>,
+    /// (legacy name, new name) of the compared columns, keys first.
+    pub columns: Vec<(String, String)>,
+    table: String,
+    key_count: usize,
+    pub total_delta: f64,
+    pub rows: i64,
+    /// Whether some rows are known only as group rows (see the module's comment).
+    pub has_groups: bool,
+}
+
+/// One value of a dimension within the current drill path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrillRow {
+    pub value: Option<String>,
+    pub legacy: f64,
+    pub new: f64,
+    pub delta: f64,
+    pub rows: i64,
+    /// Share of the whole comparison's delta.
+    pub share: Option<f64>,
+}
+
+/// A row of the side-by-side view: both sides' cells as text (None: the side has no row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideRow {
+    pub class: RowClass,
+    pub key: Vec<String>,
+    pub differs: Vec<String>,
+    pub legacy: Option<Vec<String>>,
+    pub new: Option<Vec<String>>,
+}
+
+/// A comparison opened for the workbench: the report, and its classified join to drill.
+pub struct Opened {
+    pub report: Report,
+    pub base: DrillBase,
+    /// The measure by period (the comparison's period dimension, in order), for the trend.
+    pub by_period: Vec<DrillRow>,
+}
+
+/// Compare `name` (its companies cut to `only`) and classify the join into the temporary
+/// table `table`, on the store's connection; `cancel` stops a pushed-down compare's queries.
+pub fn open(
+    ws: &crate::config::Workspace,
+    store: &crate::store::Store,
+    name: &str,
+    only: &[String],
+    cancel: Option<Arc<crate::cancel::Cancel>>,
+    table: &str,
+) -> Result<Opened> {
+    let configured::Compared {
+        spec,
+        report,
+        agreeing_groups,
+    } = configured::prepare_and_compare(ws, store, name, only, cancel)?;
+    let measure = spec
+        .measures
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
+    let period = ws
+        .config
+        .comparisons
+        .get(name)
+        .and_then(|c| c.period_dimension());
+    let conn = store.conn();
+    let base = DrillBase::build_with_groups(conn, spec, &measure, table, agreeing_groups.as_ref())?;
+    let by_period = match period.and_then(|p| base.dimensions.iter().position(|d| *d == p)) {
+        Some(i) => {
+            let mut rows = base.drill(conn, &[], i)?;
+            rows.sort_by(|a, b| a.value.cmp(&b.value));
+            rows
+        }
+        None => Vec::new(),
+    };
+    Ok(Opened {
+        report,
+        base,
+        by_period,
+    })
+}
+
+/// A page of side-by-side rows, with the counts its view needs on the first page.
+pub struct RowsPage {
+    pub rows: Vec<SideRow>,
+    /// Rows in the class within the path that the cache lists (first page only).
+    pub listed: Option<i64>,
+    /// Rows in the class known only as group sums (first page only).
+    pub unlisted: Option<i64>,
+}
+
+/// The texts of a list value (the names of the columns that differ); none for NULL.
+fn texts(value: Value) -> Vec<String> {
+    match value {
+        Value::List(items) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Filters along a drill path: (dimension index, value).
+pub type Path = [(usize, Option<String>)];
+
+impl DrillBase {
+    /// Classify the join of `spec` into the temporary table `name`.
+    pub fn build(conn: &Connection, spec: Spec, measure: &str, name: &str) -> Result<DrillBase> {
+        Self::build_with_groups(conn, spec, measure, name, None)
+    }
+
+    /// As `build`, plus `groups`: matched rows known only as groups.
+    pub fn build_with_groups(
+        conn: &Connection,
+        spec: Spec,
+        measure: &str,
+        name: &str,
+        groups: Option<&AgreeingGroups>,
+    ) -> Result<DrillBase> {
+        let mut pair = spec.keyed_pair()?;
+        let values = dimension_values(&spec, &mut pair)?;
+        let mi = pair
+            .columns
+            .iter()
+            .position(|(a, _)| a.eq_ignore_ascii_case(measure))
+            .ok_or_else(|| Error::Usage(format!("measure `{measure}` is not on both sides")))?;
+        // Keys first, in key order, then the other compared columns.
+        let mut order: Vec<usize> = spec
+            .keys
+            .iter()
+            .filter_map(|k| {
+                pair.columns
+                    .iter()
+                    .position(|(a, _)| a.eq_ignore_ascii_case(k))
+            })
+            .collect();
+        let key_count = order.len();
+        let rest: Vec<usize> = (0..pair.columns.len())
+            .filter(|i| !order.contains(i))
+            .collect();
+        order.extend(rest);
+        let columns: Vec<(String, String)> =
+            order.iter().map(|&i| pair.columns[i].clone()).collect();
+        let mut select: Vec<String> = order[..key_count]
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| format!("CAST(coalesce(a_{i}, b_{i}) AS VARCHAR) AS k{j}"))
+            .collect();
+        select.extend(
+            values
+                .iter()
+                .enumerate()
+                .map(|(j, v)| format!("{v} AS d{j}")),
+        );
+        select.push(format!("{} AS class", pair.row_class_sql()));
+        select.push(format!("coalesce(CAST(a_{mi} AS DOUBLE), 0) AS la"));
+        select.push(format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) AS nb"));
+        select.push(format!(
+            "CASE WHEN in_a AND in_b THEN {} END AS differs",
+            pair.differing_columns_sql()
+        ));
+        select.push("CAST(1 AS BIGINT) AS n, false AS grouped".into());
+        let table = ident(name);
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE {table} AS WITH joined AS ({}) SELECT {} FROM joined",
+            pair.joined_rows_sql(),
+            select.join(", ")
+        ))?;
+        if let Some(groups) = groups {
+            let k = spec
+                .measures
+                .iter()
+                .position(|m| m.eq_ignore_ascii_case(measure))
+                .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
+            let dims: String = (0..values.len()).map(|j| format!("d{j}, ")).collect();
+            let vs: String = (0..values.len())
+                .map(|j| format!("{}, ", groups.dimension(j)))
+                .collect();
+            conn.execute_batch(&format!(
+                "INSERT INTO {table} ({dims}class, la, nb, n, grouped) \
+                 SELECT {vs}{matched}, {m}, {m}, {n}, true FROM {from} WHERE {n} > 0",
+                matched = literal(RowClass::Matched.as_str()),
+                m = groups.measure(k),
+                n = groups.rows(),
+                from = groups.from(),
+            ))?;
+        }
+        let (rows, total_delta): (i64, f64) = conn.query_row(
+            &format!("SELECT CAST(coalesce(sum(n), 0) AS BIGINT), coalesce(sum(nb - la), 0) FROM {table}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(DrillBase {
+            measure: measure.to_string(),
+            dimensions: spec.dimensions.clone(),
+            spec,
+            columns,
+            table,
+            key_count,
+            total_delta,
+            rows,
+            has_groups: groups.is_some(),
+        })
+    }
+
+    fn where_sql(&self, path: &Path, class: ClassFilter, also: &[&str]) -> String {
+        let mut terms: Vec<String> = path
+            .iter()
+            .map(|(d, v)| match v {
+                Some(v) => format!("d{d} = {}", literal(v)),
+                None => format!("d{d} IS NULL"),
+            })
+            .collect();
+        match class {
+            ClassFilter::Differences => {
+                terms.push(format!("class <> {}", literal(RowClass::Matched.as_str())))
+            }
+            ClassFilter::Only(c) => terms.push(format!("class = {}", literal(c.as_str()))),
+            ClassFilter::All => {}
+        }
+        terms.extend(also.iter().map(|t| t.to_string()));
+        if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        }
+    }
+
+    /// The measure by the values of dimension `by` within `path`, the largest gap first.
+    pub fn drill(&self, conn: &Connection, path: &Path, by: usize) -> Result<Vec<DrillRow>> {
+        if by >= self.dimensions.len() {
+            return Err(Error::Usage(format!("no dimension #{by}")));
+        }
+        let sql = format!(
+            "SELECT d{by}, sum(la), sum(nb), CAST(sum(n) AS BIGINT) FROM {}{} GROUP BY 1 ORDER BY abs(sum(nb) - sum(la)) DESC, 1",
+            self.table,
+            self.where_sql(path, ClassFilter::All, &[])
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            let (legacy, new): (f64, f64) = (r.get(1)?, r.get(2)?);
+            Ok(DrillRow {
+                value: r.get(0)?,
+                legacy,
+                new,
+                delta: new - legacy,
+                rows: r.get(3)?,
+                share: (self.total_delta != 0.0).then(|| (new - legacy) / self.total_delta),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Rows per class within `path` (group rows counted as the rows they stand for).
+    pub fn class_counts(&self, conn: &Connection, path: &Path) -> Result<Vec<(RowClass, i64)>> {
+        self.counts(conn, path, "CAST(sum(n) AS BIGINT)")
+    }
+
+    /// Rows per class within `path` that the cache holds, so that pages can list them.
+    pub fn listed_counts(&self, conn: &Connection, path: &Path) -> Result<Vec<(RowClass, i64)>> {
+        self.counts(conn, path, "count(*) FILTER (WHERE NOT grouped)")
+    }
+
+    fn counts(&self, conn: &Connection, path: &Path, count: &str) -> Result<Vec<(RowClass, i64)>> {
+        let sql = format!(
+            "SELECT class, {count} FROM {}{} GROUP BY 1",
+            self.table,
+            self.where_sql(path, ClassFilter::All, &[])
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let found: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(RowClass::ALL
+            .into_iter()
+            .map(|c| {
+                let n = found
+                    .iter()
+                    .find(|(x, _)| x == c.as_str())
+                    .map_or(0, |(_, n)| *n);
+                (c, n)
+            })
+            .collect())
+    }
+
+    /// `rows_page`, and on the first page the class's counts within the path (later pages
+    /// of the same view keep the counts the first one brought).
+    pub fn rows_in(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        class: ClassFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<RowsPage> {
+        let in_class = |counts: Vec<(RowClass, i64)>| -> i64 {
+            counts
+                .iter()
+                .filter(|(c, _)| class.admits(*c))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let (listed, unlisted) = if offset == 0 {
+            let listed = in_class(self.listed_counts(conn, path)?);
+            let all = if self.has_groups {
+                in_class(self.class_counts(conn, path)?)
+            } else {
+                listed
+            };
+            (Some(listed), Some(all - listed))
+        } else {
+            (None, None)
+        };
+        Ok(RowsPage {
+            rows: self.rows_page(conn, path, class, offset, limit)?,
+            listed,
+            unlisted,
+        })
+    }
+
+    /// Rows `offset..offset+limit` within `path` and `class`, by key, with both sides' values.
+    pub fn rows_page(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        class: ClassFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<SideRow>> {
+        let keys: Vec<String> = (0..self.key_count).map(|j| format!("k{j}")).collect();
+        let sql = format!(
+            "SELECT {k}, class, differs FROM {t}{w} ORDER BY {k} LIMIT {limit} OFFSET {offset}",
+            k = keys.join(", "),
+            t = self.table,
+            w = self.where_sql(path, class, &["NOT grouped"]),
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let n = self.key_count;
+        let mut rows: Vec<SideRow> = stmt
+            .query_map([], |r| {
+                let key = (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let class: String = r.get(n)?;
+                Ok(SideRow {
+                    class: RowClass::parse(&class).ok_or_else(|| {
+                        duckdb::Error::FromSqlConversionFailure(
+                            n,
+                            duckdb::types::Type::Text,
+                            format!("`{class}` is not a row class").into(),
+                        )
+                    })?,
+                    key,
+                    differs: texts(r.get(n + 1)?),
+                    legacy: None,
+                    new: None,
+                })
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        let legacy_cols: Vec<String> = self.columns.iter().map(|(a, _)| a.clone()).collect();
+        let new_cols: Vec<String> = self.columns.iter().map(|(_, b)| b.clone()).collect();
+        let legacy = self.lookup(conn, &self.spec.legacy.sql, &legacy_cols, &rows)?;
+        let new = self.lookup(conn, &self.spec.new.sql, &new_cols, &rows)?;
+        for row in &mut rows {
+            row.legacy = legacy.iter().find(|r| r[..n] == row.key[..]).cloned();
+            row.new = new.iter().find(|r| r[..n] == row.key[..]).cloned();
+        }
+        Ok(rows)
+    }
+
+    /// The rows of `relation` whose keys (as text) are among `rows`' keys, `columns` in order.
+    fn lookup(
+        &self,
+        conn: &Connection,
+        relation: &str,
+        columns: &[String],
+        rows: &[SideRow],
+    ) -> Result<Vec<Vec<String>>> {
+        let keys: Vec<Vec<Option<String>>> = rows
+            .iter()
+            .map(|r| r.key.iter().cloned().map(Some).collect())
+            .collect();
+        let side = Relation {
+            sql: relation.to_string(),
+            columns: Vec::new(),
+        }
+        .only_keys(&columns[..self.key_count], &keys);
+        let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+        let sql = format!("SELECT {} FROM {}", select.join(", "), side.sql);
+        let df = frame::query(conn, &sql, [])?;
+        Ok(frame::to_text_rows(&df).into_iter().skip(1).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recon::{Relation, Rules};
+
+    fn base(conn: &Connection) -> DrillBase {
+        base_with(conn, None)
+    }
+
+    fn base_with(conn: &Connection, groups: Option<&AgreeingGroups>) -> DrillBase {
+        conn.execute_batch(
+            "CREATE TABLE l AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, 10.0 AS amount FROM range(8) r(i) WHERE (i // 2) % 2 = 0;\
+             CREATE TABLE n AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, CASE WHEN i = 0 THEN 12.0 ELSE 10.0 END AS amount FROM range(8) r(i);",
+        )
+        .unwrap();
+        let spec = Spec {
+            legacy: Relation::describe(conn, "l").unwrap(),
+            new: Relation::describe(conn, "n").unwrap(),
+            keys: vec!["id".into()],
+            map: vec![],
+            measures: vec!["amount".into()],
+            dimensions: vec!["kind".into(), "branch".into()],
+            skip: vec![],
+            rules: Rules::default(),
+            dimension_candidates: None,
+        };
+        DrillBase::build_with_groups(conn, spec, "amount", "drill_test", groups).unwrap()
+    }
+
+    #[test]
+    fn group_rows_count_in_amounts_and_classes_but_not_in_pages() {
+        let conn = Connection::open_in_memory().unwrap();
+        // 5 equal rows of SALE/N worth 100 and 2 of a branch the fetched rows lack.
+        let b = base_with(
+            &conn,
+            Some(&AgreeingGroups {
+                sql: "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 5), ('SALE', 'E', 30.0, 2), ('VOID', 'S', 0.0, 0)) \
+                 AS g(v0, v1, m0, n)"
+                    .into(),
+                dimensions: 2,
+                measures: 1,
+            }),
+        );
+        assert!(b.has_groups);
+        assert_eq!((b.total_delta, b.rows), (42.0, 15));
+        let top = b.drill(&conn, &[], 0).unwrap();
+        let sale = top
+            .iter()
+            .find(|r| r.value.as_deref() == Some("SALE"))
+            .unwrap();
+        // 4 fetched SALE rows (legacy 40, new 42) plus the groups' 7 rows worth 130.
+        assert_eq!((sale.legacy, sale.new, sale.rows), (170.0, 172.0, 11));
+        assert_eq!(sale.delta, 2.0);
+        let path = [(0usize, Some("SALE".to_string()))];
+        let by_branch = b.drill(&conn, &path, 1).unwrap();
+        let east = by_branch
+            .iter()
+            .find(|r| r.value.as_deref() == Some("E"))
+            .unwrap();
+        assert_eq!((east.delta, east.rows, east.share), (0.0, 2, Some(0.0)));
+        let matched = |counts: Vec<(RowClass, i64)>| counts[3].1;
+        assert_eq!(matched(b.class_counts(&conn, &path).unwrap()), 3 + 7);
+        assert_eq!(matched(b.listed_counts(&conn, &path).unwrap()), 3);
+        let page = b
+            .rows_page(&conn, &path, ClassFilter::Only(RowClass::Matched), 0, 100)
+            .unwrap();
+        assert_eq!(page.len(), 3);
+        assert!(page.iter().all(|r| r.legacy.is_some() && r.new.is_some()));
+        assert_eq!(
+            b.rows_page(&conn, &[], ClassFilter::All, 0, 100)
+                .unwrap()
+                .len(),
+            8
+        );
+    }
+
+    #[test]
+    fn drills_by_path_and_pages_rows_side_by_side() {
+        let conn = Connection::open_in_memory().unwrap();
+        let b = base(&conn);
+        // legacy: ids 0,1,4,5 (SALE) at 10; new: all 8, id 0 at 12 → delta 2 + 4 voids × 10.
+        assert_eq!(b.total_delta, 42.0);
+        let top = b.drill(&conn, &[], 0).unwrap();
+        assert_eq!(top[0].value.as_deref(), Some("VOID"));
+        assert_eq!((top[0].delta, top[0].rows), (40.0, 4));
+        let path = [(0usize, Some("SALE".to_string()))];
+        let by_branch = b.drill(&conn, &path, 1).unwrap();
+        assert_eq!(by_branch[0].value.as_deref(), Some("N"));
+        assert_eq!(by_branch[0].delta, 2.0);
+        let counts = b.class_counts(&conn, &path).unwrap();
+        assert_eq!(counts[0], (RowClass::Changed, 1));
+        let rows = b
+            .rows_page(&conn, &path, ClassFilter::Only(RowClass::Changed), 0, 10)
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].key, vec!["0"]);
+        assert_eq!(rows[0].differs, vec!["amount"]);
+        assert_eq!(rows[0].legacy.as_ref().unwrap()[3], "10.0");
+        assert_eq!(rows[0].new.as_ref().unwrap()[3], "12.0");
+        let voids = b
+            .rows_page(&conn, &[(0, Some("VOID".into()))], ClassFilter::All, 1, 2)
+            .unwrap();
+        assert_eq!(
+            voids.iter().map(|r| r.key[0].as_str()).collect::<Vec<_>>(),
+            vec!["3", "6"]
+        );
+        assert!(voids
+            .iter()
+            .all(|r| r.legacy.is_none() && r.new.is_some() && r.class == RowClass::OnlyNew));
+    }
+}

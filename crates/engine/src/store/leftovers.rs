@@ -1,0 +1,77 @@
+//! What a killed process leaves behind, cleared when the cache is next opened: runs still
+//! marked `running` (extraction runs are recovered by the extractor, which also removes
+//! their rows) and the staged CSV files of server extractions and ClickHouse loads.
+
+use std::path::Path;
+
+use duckdb::params;
+
+use super::{notice, utc_now, Store};
+use crate::error::Result;
+
+pub(super) fn recover(store: &Store) -> Result<()> {
+    let stale = store.conn().execute(
+        "UPDATE assay.runs SET status = 'failed', finished = ?, \
+         error = 'interrupted: the process ended before the run finished' \
+         WHERE status = 'running' AND kind <> 'extract'",
+        params![utc_now()],
+    )?;
+    if stale > 0 {
+        notice::push(format!(
+            "{stale} build run(s) left `running` by a process that ended were marked failed"
+        ));
+    }
+    if let Some(dir) = store.path().and_then(Path::parent) {
+        // `clickhouse-<entity>-<run>.csv`: a run on its way to ClickHouse; `tmp/run_<id>.csv`:
+        // a server source's rows.
+        let removed = remove_staged(dir, "clickhouse-") + remove_staged(&dir.join("tmp"), "run_");
+        if removed > 0 {
+            notice::push(format!(
+                "removed {removed} staged file(s) an interrupted extraction left in {}",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Remove the `<prefix>*.csv` files of `dir`; how many went.
+fn remove_staged(dir: &Path, prefix: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with(prefix) && name.ends_with(".csv")
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reopened_cache_closes_stale_builds_and_removes_staged_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.duckdb");
+        {
+            let store = Store::open(&path).unwrap();
+            store.begin_run("build", None, Some("gold.x")).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
+        std::fs::write(dir.path().join("tmp/run_7.csv"), "a\n1\n").unwrap();
+        std::fs::write(dir.path().join("clickhouse-invoices-7.csv"), "a\n1\n").unwrap();
+        std::fs::write(dir.path().join("keep.csv"), "a\n1\n").unwrap();
+        let store = Store::open(&path).unwrap();
+        let runs = store.runs(10).unwrap();
+        assert_eq!(runs[0].status, crate::store::RunStatus::Failed);
+        assert!(runs[0].error.as_deref().unwrap().contains("interrupted"));
+        assert!(!dir.path().join("tmp/run_7.csv").exists());
+        assert!(!dir.path().join("clickhouse-invoices-7.csv").exists());
+        assert!(dir.path().join("keep.csv").exists());
+    }
+}

@@ -1,0 +1,574 @@
+//! The ClickHouse warehouse client, on the `clickhouse` crate over HTTP. Written for
+//! ClickHouse 18.16 and current servers alike: schema validation is off (18.16 does not know
+//! `describe_include_subcolumns`), results come untyped as TSVWithNamesAndTypes (18.16 has
+//! no Parquet/Arrow output), and loads are `INSERT … FORMAT CSV` streamed in chunks.
+//! The engine API is synchronous; each call blocks on the connection's small runtime. Every
+//! query carries its own `query_id`, so that work being cancelled (Esc in the workbench, or a
+//! newer request) abandons the answer at once and asks the server to KILL the query.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use polars::prelude::{Column, DataFrame};
+
+use crate::cancel::Cancel;
+use crate::config::Warehouse;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+
+/// Written for ClickHouse.
+const CH: Dialect = Dialect::ClickHouse;
+
+/// What crossed the wire for one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Wire {
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+pub struct ClickHouse {
+    client: clickhouse::Client,
+    url: String,
+    database: String,
+    user: String,
+    timeout: Duration,
+    /// Shared by every session of one connection (see `session`).
+    runtime: Arc<tokio::runtime::Runtime>,
+    /// The work this client's queries belong to, if it can be cancelled.
+    cancel: Mutex<Option<Arc<Cancel>>>,
+}
+
+/// Bytes per send of a streamed load.
+const CHUNK: usize = 1 << 20;
+/// How often a query in flight looks whether its work was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// The URL without `user:password@` (kept apart, so the URL shown in messages never carries
+/// a secret), and the user and password it held, percent-decoded. A URL that does not parse
+/// is left as it is (connecting then names `warehouse.url`).
+pub fn split_credentials(text: &str) -> (String, Option<String>, Option<String>) {
+    let Ok(mut url) = url::Url::parse(text) else {
+        return (text.to_string(), None, None);
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    let user = (!url.username().is_empty()).then(|| decode(url.username()));
+    let password = url.password().map(decode);
+    if user.is_none() && password.is_none() {
+        return (text.to_string(), None, None);
+    }
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let mut bare = url.to_string();
+    // The parser writes a root path the user did not: show the URL as it was written.
+    if url.path() == "/" && bare.ends_with('/') && !text.ends_with('/') {
+        bare.pop();
+    }
+    (bare, user, password)
+}
+
+/// The error code of a ClickHouse exception (`Code: 81, e.displayText() = …` on 18.16,
+/// `Code: 81. DB::Exception: …` on current servers).
+fn server_code(text: &str) -> Option<u32> {
+    let at = text.find("Code: ")? + "Code: ".len();
+    let digits: String = text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// A whole number as ClickHouse writes one (a count, or an existence test).
+fn number_of(cell: Option<&str>) -> Option<i64> {
+    cell?.trim().parse().ok()
+}
+
+/// A query id unique to this process and call, to KILL it by.
+fn next_query_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "assay-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl ClickHouse {
+    /// Connect with the `[warehouse]` settings and check the server answers, the login works
+    /// and the database exists; each failure names the setting to look at.
+    pub fn connect(settings: &Warehouse) -> Result<ClickHouse> {
+        let url = match (&settings.url_env, &settings.url) {
+            (Some(var), _) => std::env::var(var).map_err(|_| {
+                Error::Usage(format!(
+                    "warehouse.url_env names `{var}`, which is not set in the environment"
+                ))
+            })?,
+            (None, Some(url)) => url.clone(),
+            (None, None) => return Err(Error::Usage("warehouse.url is not set".into())),
+        };
+        let (url, url_user, url_password) = split_credentials(&url);
+        let database = settings
+            .database
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let user = settings
+            .user
+            .clone()
+            .or(url_user)
+            .unwrap_or_else(|| "default".into());
+        let password = match &settings.password_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                Error::Usage(format!(
+                    "warehouse.password_env names `{var}`, which is not set in the environment"
+                ))
+            })?),
+            None => url_password,
+        };
+        let timeout = Duration::from_secs(settings.timeout_secs.unwrap_or(60));
+        let mut client = clickhouse::Client::default()
+            .with_url(&url)
+            .with_user(&user)
+            .with_validation(false);
+        if let Some(p) = password {
+            client = client.with_password(p);
+        }
+        // One worker drives the HTTP connections of every session; each caller blocks on its
+        // own query (a current-thread runtime would serialise sessions on several threads).
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("assay-clickhouse")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Runtime(format!("ClickHouse client runtime: {e}")))?;
+        let ch = ClickHouse {
+            client,
+            url,
+            database,
+            user,
+            timeout,
+            runtime: Arc::new(runtime),
+            cancel: Mutex::new(None),
+        };
+        ch.check()?;
+        let client = ch.client.clone().with_database(&ch.database);
+        Ok(ClickHouse { client, ..ch })
+    }
+
+    fn check(&self) -> Result<()> {
+        let (frame, _) = self.query(&format!(
+            "SELECT count() AS n FROM system.databases WHERE name = {}",
+            CH.literal(&self.database)
+        ))?;
+        let found = crate::frame::to_text_rows(&frame)
+            .get(1)
+            .and_then(|r| r.first().cloned())
+            .unwrap_or_default();
+        if found != "1" {
+            return Err(Error::Usage(format!(
+                "warehouse.database: ClickHouse at {} has no database `{}`",
+                self.url, self.database
+            )));
+        }
+        Ok(())
+    }
+
+    /// Turn a client error into one that says which setting or statement to look at.
+    fn explain(&self, e: clickhouse::error::Error, sql: &str) -> Error {
+        let text = e.to_string();
+        let short: String = sql.chars().take(120).collect();
+        match e {
+            clickhouse::error::Error::Network(_) => Error::Runtime(format!(
+                "cannot reach ClickHouse at {} (warehouse.url): {text}",
+                self.url
+            )),
+            clickhouse::error::Error::TimedOut => Error::Runtime(format!(
+                "ClickHouse did not answer within {}s (warehouse.timeout_secs): {short}",
+                self.timeout.as_secs()
+            )),
+            _ => match server_code(&text) {
+                Some(192 | 193 | 516) => Error::Usage(format!(
+                    "ClickHouse refused the login of `{}` (warehouse.user, warehouse.password_env): {text}",
+                    self.user
+                )),
+                Some(81) => Error::Usage(format!("warehouse.database: {text}")),
+                code => Error::Server {
+                    code,
+                    message: format!("ClickHouse: {text} (in: {short})"),
+                },
+            },
+        }
+    }
+
+    /// Another handle on this connection (its HTTP client and runtime), with work of its
+    /// own to watch: the connection is made and checked once, sessions are free.
+    pub fn session(&self) -> ClickHouse {
+        ClickHouse {
+            client: self.client.clone(),
+            url: self.url.clone(),
+            database: self.database.clone(),
+            user: self.user.clone(),
+            timeout: self.timeout,
+            runtime: Arc::clone(&self.runtime),
+            cancel: Mutex::new(None),
+        }
+    }
+
+    /// From now on, queries give up (and are killed on the server) once `cancel` is set.
+    pub fn watch(&self, cancel: Option<Arc<Cancel>>) {
+        *self.cancel.lock().expect("cancel lock") = cancel;
+    }
+
+    /// The client for one call, tagged with `query_id`.
+    fn tagged(&self, query_id: &str) -> clickhouse::Client {
+        self.client.clone().with_setting("query_id", query_id)
+    }
+
+    fn run<T>(
+        &self,
+        sql: &str,
+        query_id: &str,
+        work: impl std::future::Future<Output = std::result::Result<T, clickhouse::error::Error>>,
+    ) -> Result<T> {
+        let cancel = self.cancel.lock().expect("cancel lock").clone();
+        self.runtime.block_on(async {
+            let cancelled = async {
+                match &cancel {
+                    Some(c) => {
+                        while !c.is_cancelled() {
+                            tokio::time::sleep(CANCEL_POLL).await;
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                done = tokio::time::timeout(self.timeout, work) => match done {
+                    Ok(r) => r.map_err(|e| self.explain(e, sql)),
+                    Err(_) => {
+                        self.kill(query_id).await;
+                        Err(self.explain(clickhouse::error::Error::TimedOut, sql))
+                    }
+                },
+                _ = cancelled => {
+                    self.kill(query_id).await;
+                    Err(Error::Cancelled)
+                }
+            }
+        })
+    }
+
+    /// Ask the server to stop a query this client abandoned (a user may kill their own).
+    async fn kill(&self, query_id: &str) {
+        let sql = format!("KILL QUERY WHERE query_id = {} ASYNC", CH.literal(query_id));
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), self.client.query(&sql).execute()).await;
+    }
+
+    /// Run a statement that returns nothing (DDL, INSERT … SELECT).
+    pub fn execute(&self, sql: &str) -> Result<()> {
+        let id = next_query_id();
+        self.run(sql, &id, self.tagged(&id).query(sql).execute())
+    }
+
+    /// A query's result as a frame (numbers as numbers, the rest as text), and what crossed
+    /// the wire. Browsing uses `readonly`.
+    pub fn query(&self, sql: &str) -> Result<(DataFrame, Wire)> {
+        self.fetch(sql, false)
+    }
+
+    /// The same under the server's read-only mode (browsing and the SQL console).
+    pub fn query_readonly(&self, sql: &str) -> Result<(DataFrame, Wire)> {
+        self.fetch(sql, true)
+    }
+
+    /// A read-only query answering one number (a count), and what crossed the wire.
+    pub fn query_number(&self, sql: &str) -> Result<(i64, Wire)> {
+        let (frame, wire) = self.query_readonly(sql)?;
+        // An answer without a number is an error, never 0: a count read as 0 would make a
+        // difference or a loaded run look absent.
+        let cell = crate::frame::to_cells(&frame)
+            .first()
+            .and_then(|r| r.first().cloned().flatten());
+        let n = number_of(cell.as_deref()).ok_or_else(|| {
+            let short: String = sql.chars().take(120).collect();
+            Error::Runtime(format!(
+                "ClickHouse answered `{}` where a number was expected: {short}",
+                cell.unwrap_or_default()
+            ))
+        })?;
+        Ok((n, wire))
+    }
+
+    fn fetch(&self, sql: &str, readonly: bool) -> Result<(DataFrame, Wire)> {
+        let (body, received) = self.fetch_raw(sql, "TSVWithNamesAndTypes", readonly)?;
+        let frame = parse_tsv(&String::from_utf8_lossy(&body))?;
+        let rows = frame.height() as u64;
+        Ok((
+            frame,
+            Wire {
+                rows,
+                bytes: received,
+            },
+        ))
+    }
+
+    /// A query's whole answer in `format`, and the bytes received.
+    fn fetch_raw(&self, sql: &str, format: &str, readonly: bool) -> Result<(bytes::Bytes, u64)> {
+        let id = next_query_id();
+        let mut query = self.tagged(&id).query(sql);
+        if readonly {
+            query = query.with_setting("readonly", "2");
+        }
+        let format = format.to_string();
+        self.run(sql, &id, async move {
+            let mut cursor = query.fetch_bytes(format)?;
+            let body = cursor.collect().await?;
+            Ok((body, cursor.received_bytes()))
+        })
+    }
+
+    /// The columns of `table` (`db.table`, unquoted) as (name, ClickHouse type), in order.
+    pub fn describe(&self, table: &str) -> Result<Vec<(String, String)>> {
+        let (frame, _) = self.query_readonly(&format!("DESCRIBE TABLE {}", CH.ident(table)))?;
+        Ok(crate::frame::to_cells(&frame)
+            .into_iter()
+            .filter_map(|row| Some((row.first()?.clone()?, row.get(1)?.clone()?)))
+            .collect())
+    }
+
+    /// The (name, type) of each column a query returns, from its header (ask with LIMIT 0).
+    pub fn result_columns(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        let (body, _) = self.fetch_raw(sql, "TSVWithNamesAndTypes", true)?;
+        let text = String::from_utf8_lossy(&body);
+        let (names, types) = tsv_header(&mut text.split('\n'));
+        Ok(names.into_iter().zip(types).collect())
+    }
+
+    /// A read-only query's result in `format` (e.g. CSVWithNames) written to `file`, for
+    /// DuckDB to read; the bytes received.
+    pub fn fetch_to_file(&self, sql: &str, format: &str, file: &Path) -> Result<u64> {
+        let (body, received) = self.fetch_raw(sql, format, true)?;
+        std::fs::write(file, &body)
+            .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", file.display())))?;
+        Ok(received)
+    }
+
+    /// Stream a CSV file (with a header; NULL written as `\N`, which ClickHouse's CSV reads
+    /// as NULL where an empty field would be '') into `table`, in 1 MB sends of one INSERT.
+    pub fn load_csv(&self, table: &str, file: &Path) -> Result<Wire> {
+        self.load_csv_into(table, &[], file)
+    }
+
+    /// The same into the named columns, in the file's order (18.16 skips a CSV header rather
+    /// than matching it by name).
+    pub fn load_csv_into(&self, table: &str, columns: &[String], file: &Path) -> Result<Wire> {
+        let list = if columns.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                columns
+                    .iter()
+                    .map(|c| CH.ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let sql = format!("INSERT INTO {}{list} FORMAT CSVWithNames", CH.ident(table));
+        let mut reader = std::fs::File::open(file)
+            .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", file.display())))?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let id = next_query_id();
+        let mut insert = self.tagged(&id).insert_formatted_with(sql.clone());
+        self.run(&sql, &id, async move {
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = reader
+                    .read(&mut buf)
+                    .map_err(|e| clickhouse::error::Error::Custom(e.to_string()))?;
+                if n == 0 {
+                    break;
+                }
+                insert
+                    .send(bytes::Bytes::copy_from_slice(&buf[..n]))
+                    .await?;
+            }
+            insert.end().await
+        })?;
+        Ok(Wire {
+            rows: 0,
+            bytes: total,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+}
+
+/// TSV escapes: \t \n \\ and \N for NULL.
+fn unescape(field: &str) -> Option<String> {
+    if field == "\\N" {
+        return None;
+    }
+    if !field.contains('\\') {
+        return Some(field.to_string());
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    Some(out)
+}
+
+fn is_number(ch_type: &str) -> Option<bool> {
+    let t = ch_type
+        .trim_start_matches("Nullable(")
+        .trim_end_matches(')');
+    if t.starts_with("Int") || t.starts_with("UInt") {
+        Some(true)
+    } else if t.starts_with("Float") || t.starts_with("Decimal") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The names and types lines at the head of a TSVWithNamesAndTypes answer.
+fn tsv_header<'a>(lines: &mut impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<String>) {
+    let mut line = || -> Vec<String> {
+        lines
+            .next()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').filter_map(unescape).collect())
+            .unwrap_or_default()
+    };
+    let names = line();
+    let types = line();
+    (names, types)
+}
+
+/// TSVWithNamesAndTypes → a frame: integers as i64, floats and decimals as f64, the rest
+/// as text; `\N` is NULL.
+pub fn parse_tsv(text: &str) -> Result<DataFrame> {
+    let mut lines = text.split('\n');
+    let (names, types) = tsv_header(&mut lines);
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+    for (n, line) in lines.enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() != names.len() {
+            return Err(Error::Runtime(format!(
+                "ClickHouse answer, row {}: {} fields, {} columns",
+                n + 1,
+                fields.len(),
+                names.len()
+            )));
+        }
+        for (c, f) in fields.into_iter().enumerate() {
+            cells[c].push(unescape(f));
+        }
+    }
+    let columns: Vec<Column> = names
+        .iter()
+        .zip(cells)
+        .enumerate()
+        .map(|(i, (name, values))| {
+            let ty = types.get(i).map(String::as_str).unwrap_or("String");
+            match is_number(ty) {
+                Some(true) => Column::new(
+                    name.as_str().into(),
+                    values
+                        .iter()
+                        .map(|v| v.as_deref().and_then(|s| s.parse::<i64>().ok()))
+                        .collect::<Vec<_>>(),
+                ),
+                Some(false) => Column::new(
+                    name.as_str().into(),
+                    values
+                        .iter()
+                        .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()))
+                        .collect::<Vec<_>>(),
+                ),
+                None => Column::new(name.as_str().into(), values),
+            }
+        })
+        .collect();
+    crate::frame::from_columns(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_codes_are_read_from_either_version() {
+        assert_eq!(
+            server_code("Code: 81, e.displayText() = DB::Exception: Database x doesn't exist"),
+            Some(81)
+        );
+        assert_eq!(
+            server_code("bad response: Code: 516. DB::Exception: default: Authentication failed"),
+            Some(516)
+        );
+        assert_eq!(server_code("no code here"), None);
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_number_is_not_zero() {
+        assert_eq!(number_of(Some("42")), Some(42));
+        assert_eq!(number_of(Some("")), None);
+        assert_eq!(number_of(Some("1.5e3")), None);
+        assert_eq!(number_of(None), None);
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_kept_out_of_what_is_shown() {
+        let (url, user, password) = split_credentials("http://ops:s3cret@ch.internal:8123/?x=1");
+        assert_eq!(url, "http://ch.internal:8123/?x=1");
+        assert_eq!(user.as_deref(), Some("ops"));
+        assert_eq!(password.as_deref(), Some("s3cret"));
+        let (url, user, password) = split_credentials("http://127.0.0.1:8123");
+        assert_eq!(
+            (url.as_str(), user, password),
+            ("http://127.0.0.1:8123", None, None)
+        );
+    }
+
+    #[test]
+    fn parses_names_types_nulls_and_escapes() {
+        let df =
+            parse_tsv("n\ts\tx\nUInt64\tNullable(String)\tFloat64\n1\ta\\tb\t1.5\n2\t\\N\t\\N\n")
+                .unwrap();
+        let rows = crate::frame::to_text_rows(&df);
+        assert_eq!(rows[0], vec!["n", "s", "x"]);
+        assert_eq!(rows[1], vec!["1", "a\tb", "1.5"]);
+        assert_eq!(rows[2], vec!["2", "", ""]);
+        assert!(parse_tsv("a\tb\nInt8\tInt8\n1\n").is_err());
+        assert_eq!(CH.ident("bronze.sales`x"), "`bronze`.`sales\\`x`");
+    }
+}

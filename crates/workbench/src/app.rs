@@ -1,0 +1,328 @@
+//! The workbench's state and its update function: a key or a finished job in, commands out
+//! (jobs to run, a cancel, text to copy). No terminal I/O here, so tests drive it directly.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::jobs::{Job, Lane, Payload};
+use super::keymap::{Action, Context, Keymap};
+use super::screens::{
+    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, sources::SourcesScreen,
+    sql::SqlScreen,
+};
+use super::theme::Theme;
+use crate::config::Workspace;
+use crate::error::Error;
+use crate::extract::Event;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Sources,
+    Layers,
+    Compare,
+    Drill,
+    Sql,
+}
+
+pub const SCREENS: [Screen; 5] = [
+    Screen::Sources,
+    Screen::Layers,
+    Screen::Compare,
+    Screen::Drill,
+    Screen::Sql,
+];
+
+impl Screen {
+    pub fn context(self) -> Context {
+        match self {
+            Screen::Sources => Context::Sources,
+            Screen::Layers => Context::Layers,
+            Screen::Compare => Context::Compare,
+            Screen::Drill => Context::Drill,
+            Screen::Sql => Context::Sql,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        self.context().title()
+    }
+}
+
+pub use crate::command::Command;
+
+pub enum Msg {
+    Key(KeyEvent),
+    /// A job finished (or failed, or was cancelled).
+    Done(Job, Result<Payload, Error>),
+    Extract(Event),
+    /// A job started or ended on a lane: drives the spinner.
+    Busy(Lane, Option<String>),
+}
+
+pub struct App {
+    pub workspace: String,
+    pub screen: Screen,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub help: bool,
+    /// The last message for the status line: (text, is_error).
+    pub status: Option<(String, bool)>,
+    /// What each busy lane is doing.
+    pub busy: Vec<(Lane, String)>,
+    pub spinner: usize,
+    pub quit: bool,
+    pub sources: SourcesScreen,
+    pub layers: LayersScreen,
+    pub compare: CompareScreen,
+    pub drill: DrillScreen,
+    pub sql: SqlScreen,
+}
+
+impl App {
+    pub fn new(ws: &Workspace, keymap: Keymap, theme: Theme) -> App {
+        let name = match ws.config.workspace.name.as_str() {
+            "" => ws
+                .root
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            n => n.to_string(),
+        };
+        App {
+            workspace: name,
+            screen: Screen::Sources,
+            keymap,
+            theme,
+            help: false,
+            status: None,
+            busy: Vec::new(),
+            spinner: 0,
+            quit: false,
+            sources: SourcesScreen::new(ws),
+            layers: LayersScreen::default(),
+            compare: CompareScreen::new(ws),
+            drill: DrillScreen::default(),
+            sql: SqlScreen::new(
+                crate::warehouse::dialect(&ws.config.warehouse)
+                    == assay_engine::dialect::Dialect::ClickHouse,
+            ),
+        }
+    }
+
+    /// The jobs to run when the workbench opens.
+    pub fn start(&mut self) -> Vec<Command> {
+        vec![Command::Run(Job::Freshness), Command::Run(Job::Tables)]
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        match msg {
+            Msg::Key(key) => self.on_key(key),
+            Msg::Done(job, result) => self.on_done(job, result),
+            Msg::Extract(event) => {
+                self.sources.on_event(&event);
+                Vec::new()
+            }
+            Msg::Busy(lane, what) => {
+                self.busy.retain(|(l, _)| *l != lane);
+                if let Some(w) = what {
+                    self.busy.push((lane, w));
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn set_error(&mut self, text: impl Into<String>) {
+        self.status = Some((text.into(), true));
+    }
+
+    pub fn set_info(&mut self, text: impl Into<String>) {
+        self.status = Some((text.into(), false));
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if self.help {
+            // Any key closes the help overlay.
+            self.help = false;
+            return Vec::new();
+        }
+        let context = self.screen.context();
+        // In the SQL editor every plain key is text; only Ctrl-keys, F-keys and Esc act.
+        if self.screen == Screen::Sql && self.sql.wants_text() {
+            let command_key = key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+                || matches!(key.code, KeyCode::F(_) | KeyCode::Esc);
+            let passthrough = !command_key;
+            if passthrough {
+                self.sql.type_key(key);
+                return Vec::new();
+            }
+        }
+        if self.screen == Screen::Layers && self.layers.prompt_open() {
+            return match key.code {
+                KeyCode::Esc => {
+                    self.layers.close_prompt();
+                    Vec::new()
+                }
+                KeyCode::Enter => self
+                    .layers
+                    .submit_prompt()
+                    .into_iter()
+                    .map(Command::Run)
+                    .collect(),
+                _ => {
+                    self.layers.type_key(key);
+                    Vec::new()
+                }
+            };
+        }
+        let Some(action) = self.keymap.action(context, &key) else {
+            return Vec::new();
+        };
+        self.status = None;
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![Command::Cancel, Command::Quit]
+            }
+            Action::Help => {
+                self.help = true;
+                Vec::new()
+            }
+            Action::Cancel => {
+                self.set_info("cancelled");
+                vec![Command::Cancel]
+            }
+            Action::Theme => {
+                self.theme = self.theme.next();
+                self.set_info(format!("theme: {}", self.theme.name));
+                Vec::new()
+            }
+            Action::NextScreen | Action::PrevScreen => {
+                let at = SCREENS.iter().position(|s| *s == self.screen).unwrap_or(0);
+                let n = SCREENS.len();
+                let next = if action == Action::NextScreen {
+                    (at + 1) % n
+                } else {
+                    (at + n - 1) % n
+                };
+                self.go(SCREENS[next])
+            }
+            Action::Sources => self.go(Screen::Sources),
+            Action::Layers => self.go(Screen::Layers),
+            Action::Compare => self.go(Screen::Compare),
+            Action::Drill => self.go(Screen::Drill),
+            Action::Sql => self.go(Screen::Sql),
+            action => self.screen_action(action),
+        }
+    }
+
+    /// Switch screens; a screen that has nothing yet asks for its data.
+    pub fn go(&mut self, screen: Screen) -> Vec<Command> {
+        self.screen = screen;
+        let jobs = match screen {
+            Screen::Compare | Screen::Drill if !self.compare.started() => self.compare.open_first(),
+            Screen::Drill if self.drill.is_empty() && self.compare.is_ready() => {
+                self.drill.reset(&self.compare)
+            }
+            _ => Vec::new(),
+        };
+        jobs.into_iter().map(Command::Run).collect()
+    }
+
+    fn screen_action(&mut self, action: Action) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let jobs = match self.screen {
+            Screen::Sources => self.sources.on_action(action),
+            Screen::Layers => self.layers.on_action(action, &mut commands),
+            Screen::Compare => self.compare.on_action(action, &mut commands),
+            Screen::Drill => self.drill.on_action(action, &self.compare, &mut commands),
+            Screen::Sql => self.sql.on_action(action, &mut commands),
+        };
+        if self.screen == Screen::Drill && action == Action::Refresh {
+            return self.go(Screen::Drill);
+        }
+        commands.extend(jobs.into_iter().map(Command::Run));
+        for c in &commands {
+            if let Command::Copy(text) = c {
+                self.set_info(format!("copied {} characters", text.chars().count()));
+            }
+        }
+        commands
+    }
+
+    fn on_done(&mut self, job: Job, result: Result<Payload, Error>) -> Vec<Command> {
+        let payload = match result {
+            Ok(p) => p,
+            Err(e) => {
+                match e {
+                    Error::Cancelled => self.set_info(format!("{}: cancelled", job.describe())),
+                    e => self.set_error(format!("{}: {e}", job.describe())),
+                }
+                self.layers.job_failed(&job);
+                self.sql.job_failed(&job);
+                self.compare.job_failed(&job);
+                if let Job::Extract(_) = job {
+                    self.sources.finished();
+                }
+                return Vec::new();
+            }
+        };
+        let jobs = match (&job, payload) {
+            (Job::Freshness, Payload::Freshness(rows)) => {
+                self.sources.rows = rows;
+                Vec::new()
+            }
+            (Job::Extract(_), Payload::Extracted(outcomes)) => {
+                let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+                let msg = format!(
+                    "extraction finished: {} runs, {failed} failed",
+                    outcomes.len()
+                );
+                if failed > 0 {
+                    let first = outcomes
+                        .iter()
+                        .find_map(|o| o.error.clone())
+                        .unwrap_or_default();
+                    self.set_error(format!("{msg}: {first}"));
+                } else {
+                    self.set_info(msg);
+                }
+                self.sources.finished();
+                vec![Job::Freshness, Job::Tables]
+            }
+            (Job::Tables, Payload::Tables(tables)) => {
+                self.layers.set_tables(tables);
+                Vec::new()
+            }
+            (
+                Job::Open { .. }
+                | Job::Page {
+                    lane: Lane::Browse, ..
+                }
+                | Job::Profile { .. },
+                payload,
+            ) => self.layers.on_payload(&job, payload),
+            (
+                Job::Sql { .. }
+                | Job::Page {
+                    lane: Lane::Sql, ..
+                },
+                payload,
+            ) => self.sql.on_payload(&job, payload, &mut self.status),
+            (Job::PrepareCompare { .. } | Job::Rows { .. } | Job::Explain, payload) => {
+                let mut jobs = self.compare.on_payload(&job, payload.clone());
+                match payload {
+                    Payload::Compared { .. } => jobs.extend(self.drill.reset(&self.compare)),
+                    Payload::Causes(causes) => self.drill.causes = causes,
+                    rows @ Payload::Rows { .. } => self.drill.on_rows(&job, rows),
+                    _ => {}
+                }
+                jobs
+            }
+            (Job::Drill { .. }, payload) => self.drill.on_payload(&job, payload),
+            _ => Vec::new(),
+        };
+        jobs.into_iter().map(Command::Run).collect()
+    }
+}

@@ -1,0 +1,356 @@
+//! The work the workbench asks of the engine, and what comes back. Jobs run off the UI
+//! thread on a lane (a DuckDB connection of its own); `execute` is the same code whether
+//! the worker runs it on `spawn_blocking` or a test runs it inline.
+
+use std::sync::Arc;
+
+use polars::prelude::DataFrame;
+
+use crate::browse::{self, Browser, Table, TableInfo, View};
+use crate::config::Workspace;
+use crate::console::{self, Answer};
+use crate::error::{Error, Result};
+use crate::extract::{self, Cancel, Event, Selection};
+use crate::freshness;
+use crate::recon::explain::{explain, Cause};
+use crate::recon::report::Report;
+use crate::recon::workbench::{self as drill, DrillBase, DrillRow, SideRow};
+use crate::recon::{ClassFilter, RowClass};
+use crate::store::{utc_now, Store};
+use crate::warehouse::ClickHouse;
+
+/// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    /// Catalog, freshness, table pages and profiles.
+    Browse,
+    /// The comparison being worked on: its report, drill steps and rows.
+    Compare,
+    /// The SQL console (its temporary result view lives on this connection).
+    Sql,
+    /// Extraction runs.
+    Extract,
+}
+
+pub const LANES: [Lane; 4] = [Lane::Browse, Lane::Compare, Lane::Sql, Lane::Extract];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    Freshness,
+    Tables,
+    /// Row count and the first page of a relation under a view.
+    Open {
+        relation: Table,
+        view: View,
+        limit: u64,
+    },
+    Page {
+        lane: Lane,
+        relation: Table,
+        view: View,
+        offset: u64,
+        limit: u64,
+    },
+    Profile {
+        relation: Table,
+        column: Option<String>,
+    },
+    Extract(Selection),
+    /// Report + classified join for a comparison (company None: all of its companies).
+    PrepareCompare {
+        name: String,
+        company: Option<String>,
+    },
+    Explain,
+    Drill {
+        path: Vec<(usize, Option<String>)>,
+        by: usize,
+    },
+    Rows {
+        path: Vec<(usize, Option<String>)>,
+        class: ClassFilter,
+        offset: u64,
+        limit: u64,
+    },
+    Sql {
+        text: String,
+        limit: u64,
+    },
+}
+
+impl Job {
+    pub fn lane(&self) -> Lane {
+        match self {
+            Job::Page { lane, .. } => *lane,
+            Job::Freshness | Job::Tables | Job::Open { .. } | Job::Profile { .. } => Lane::Browse,
+            Job::Extract(_) => Lane::Extract,
+            Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
+                Lane::Compare
+            }
+            Job::Sql { .. } => Lane::Sql,
+        }
+    }
+
+    /// A newer job on the lane makes a running one of these pointless: interrupt it.
+    pub fn is_superseded_by_newer(&self) -> bool {
+        matches!(
+            self,
+            Job::Page { .. }
+                | Job::Open { .. }
+                | Job::Profile { .. }
+                | Job::Rows { .. }
+                | Job::Drill { .. }
+        )
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Job::Freshness => "reading the catalog".into(),
+            Job::Tables => "listing tables".into(),
+            Job::Open { relation, .. } => format!("opening {relation}"),
+            Job::Page { offset, .. } => format!("fetching rows from {offset}"),
+            Job::Profile { relation, .. } => format!("profiling {relation}"),
+            Job::Extract(_) => "extracting".into(),
+            Job::PrepareCompare { name, .. } => format!("comparing {name}"),
+            Job::Explain => "ranking causes".into(),
+            Job::Drill { .. } => "drilling".into(),
+            Job::Rows { .. } => "fetching rows".into(),
+            Job::Sql { .. } => "running query".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Freshness(Vec<freshness::Row>),
+    Tables(Vec<TableInfo>),
+    Opened {
+        total: i64,
+        page: DataFrame,
+    },
+    Page {
+        offset: u64,
+        page: DataFrame,
+    },
+    Profile {
+        summary: DataFrame,
+        top: Option<DataFrame>,
+    },
+    Extracted(Vec<extract::Outcome>),
+    Compared {
+        report: Box<Report>,
+        dimensions: Vec<String>,
+        measure: String,
+        rows: i64,
+        /// The measure by period, when the comparison has a period dimension.
+        by_period: Vec<DrillRow>,
+    },
+    Causes(Vec<Cause>),
+    Drilled {
+        rows: Vec<DrillRow>,
+        classes: Vec<(RowClass, i64)>,
+    },
+    Rows {
+        offset: u64,
+        rows: Vec<SideRow>,
+        /// Rows in the class within the path the cache lists, and those it knows only as
+        /// group sums; counted with the first page only.
+        total: Option<i64>,
+        unlisted: Option<i64>,
+        columns: Vec<(String, String)>,
+    },
+    /// A SELECT becomes the temporary view `sql_result`, paged like a table.
+    SqlRows {
+        total: i64,
+        page: DataFrame,
+    },
+    SqlDone {
+        message: String,
+    },
+}
+
+/// What a lane keeps between its jobs.
+pub struct LaneState {
+    pub store: Store,
+    pub drill: Option<DrillBase>,
+    /// The workspace's ClickHouse warehouse (a session of the shared connection), taken on
+    /// first use in a ClickHouse workspace.
+    pub warehouse: Option<ClickHouse>,
+}
+
+impl LaneState {
+    pub fn new(store: Store) -> LaneState {
+        LaneState {
+            store,
+            drill: None,
+            warehouse: None,
+        }
+    }
+}
+
+/// The name of the SQL console's result view (on the SQL lane's connection).
+pub const SQL_RESULT: &str = console::SQL_RESULT;
+const DRILL_TABLE: &str = "workbench_drill";
+
+/// Run `job` on `lane`: one engine call per job. `events` receives extraction progress as
+/// it happens.
+pub fn execute(
+    ws: &Workspace,
+    lane: &mut LaneState,
+    job: &Job,
+    cancel: &Arc<Cancel>,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<Payload> {
+    let reads_warehouse = matches!(
+        job,
+        Job::Tables | Job::Open { .. } | Job::Page { .. } | Job::Profile { .. } | Job::Sql { .. }
+    );
+    if reads_warehouse && lane.warehouse.is_none() {
+        lane.warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    }
+    if let Some(ch) = &lane.warehouse {
+        ch.watch(Some(cancel.clone()));
+    }
+    match job {
+        Job::Freshness => Ok(Payload::Freshness(freshness::report(
+            ws,
+            lane.store.conn(),
+            utc_now(),
+        )?)),
+        Job::Tables => Ok(Payload::Tables(browse::tables(
+            lane.store.conn(),
+            lane.warehouse.as_ref(),
+        )?)),
+        Job::Open { .. } | Job::Page { .. } | Job::Profile { .. } => browse_job(lane, job),
+        Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
+            ws,
+            &lane.store,
+            selection,
+            cancel,
+            events,
+        )?)),
+        Job::PrepareCompare { name, company } => open_comparison(ws, lane, name, company, cancel),
+        Job::Explain | Job::Drill { .. } | Job::Rows { .. } => drill_job(lane, job),
+        Job::Sql { text, limit } => {
+            let answer = console::run(
+                lane.store.conn(),
+                lane.warehouse.as_ref(),
+                text,
+                console::WAREHOUSE_ROWS,
+            )?;
+            sql_payload(lane.store.conn(), answer, *limit)
+        }
+    }
+}
+
+/// A table's pages and profile, where the table lives (ClickHouse's read-only).
+fn browse_job(lane: &LaneState, job: &Job) -> Result<Payload> {
+    let at = |t: &Table| Browser::for_table(t, lane.store.conn(), lane.warehouse.as_ref());
+    match job {
+        Job::Open {
+            relation,
+            view,
+            limit,
+        } => {
+            let (total, page) = at(relation).open(relation, view, *limit)?;
+            Ok(Payload::Opened { total, page })
+        }
+        Job::Page {
+            relation,
+            view,
+            offset,
+            limit,
+            ..
+        } => Ok(Payload::Page {
+            offset: *offset,
+            page: at(relation).page(relation, view, *offset, *limit)?,
+        }),
+        Job::Profile { relation, column } => {
+            let (summary, top) = at(relation).profile_with_top(relation, column.as_deref())?;
+            Ok(Payload::Profile { summary, top })
+        }
+        _ => unreachable!("browse_job takes browse jobs"),
+    }
+}
+
+fn open_comparison(
+    ws: &Workspace,
+    lane: &mut LaneState,
+    name: &str,
+    company: &Option<String>,
+    cancel: &Arc<Cancel>,
+) -> Result<Payload> {
+    let only: Vec<String> = company.iter().cloned().collect();
+    lane.drill = None;
+    let opened = drill::open(
+        ws,
+        &lane.store,
+        name,
+        &only,
+        Some(cancel.clone()),
+        DRILL_TABLE,
+    )?;
+    let payload = Payload::Compared {
+        report: Box::new(opened.report),
+        dimensions: opened.base.dimensions.clone(),
+        measure: opened.base.measure.clone(),
+        rows: opened.base.rows,
+        by_period: opened.by_period,
+    };
+    lane.drill = Some(opened.base);
+    Ok(payload)
+}
+
+/// Causes, drill steps and rows of the open comparison.
+fn drill_job(lane: &LaneState, job: &Job) -> Result<Payload> {
+    let base = lane
+        .drill
+        .as_ref()
+        .ok_or_else(|| Error::Usage("no comparison is open".into()))?;
+    let conn = lane.store.conn();
+    match job {
+        Job::Explain => Ok(Payload::Causes(explain(
+            conn,
+            &base.spec,
+            &base.measure,
+            12,
+        )?)),
+        Job::Drill { path, by } => Ok(Payload::Drilled {
+            rows: base.drill(conn, path, *by)?,
+            classes: base.class_counts(conn, path)?,
+        }),
+        Job::Rows {
+            path,
+            class,
+            offset,
+            limit,
+        } => {
+            let page = base.rows_in(conn, path, *class, *offset, *limit)?;
+            Ok(Payload::Rows {
+                offset: *offset,
+                rows: page.rows,
+                total: page.listed,
+                unlisted: page.unlisted,
+                columns: base.columns.clone(),
+            })
+        }
+        _ => unreachable!("drill_job takes drill jobs"),
+    }
+}
+
+/// The console's answer as the SQL screen shows it: rows paged from `sql_result`.
+fn sql_payload(conn: &duckdb::Connection, answer: Answer, limit: u64) -> Result<Payload> {
+    Ok(match answer {
+        Answer::Rows { total, .. } => Payload::SqlRows {
+            total,
+            page: console::page(conn, 0, limit)?,
+        },
+        Answer::Frame(page) => Payload::SqlRows {
+            total: page.height() as i64,
+            page,
+        },
+        Answer::Done { changed } => Payload::SqlDone {
+            message: format!("done ({changed} rows changed)"),
+        },
+    })
+}

@@ -1,0 +1,203 @@
+//! The workbench TUI: the only module that knows about the terminal. It drives the same
+//! engine API as the CLI, through jobs that run off the UI thread.
+
+pub mod app;
+pub mod command;
+pub mod grid;
+pub mod harness;
+pub mod jobs;
+pub mod keymap;
+pub mod rows_view;
+pub mod screens;
+pub mod svg;
+pub mod text;
+pub mod theme;
+pub mod view;
+pub mod worker;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::ExecutableCommand;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+// The engine's modules under the names this crate has always used for them.
+use assay_engine::warehouse::browse;
+use assay_engine::{config, console, error, extract, frame, freshness, recon, store, warehouse};
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use app::{App, Command, Msg};
+use keymap::Keymap;
+use theme::Theme;
+use worker::Worker;
+
+/// Options of `assay tui`.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub theme: Option<String>,
+}
+
+/// Restores the terminal however the workbench ends: return, error or panic.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        terminal::enable_raw_mode().map_err(term_error)?;
+        std::io::stdout()
+            .execute(EnterAlternateScreen)
+            .map_err(term_error)?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        Ok(TerminalGuard)
+    }
+}
+
+fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = std::io::stdout().execute(LeaveAlternateScreen);
+    let _ = std::io::stdout().execute(crossterm::cursor::Show);
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn term_error(e: std::io::Error) -> Error {
+    Error::Runtime(format!("terminal: {e}"))
+}
+
+/// The DuckDB memory the workbench may use before spilling to disk
+/// (`ASSAY_MEMORY_LIMIT`, default 256MB) — ops staff run it beside other things.
+pub const DEFAULT_MEMORY_LIMIT: &str = "256MB";
+
+/// Cap DuckDB's memory (for the whole database, whichever connection sets it).
+pub fn set_memory_limit(conn: &duckdb::Connection, limit: &str) -> Result<()> {
+    if !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+        return Err(Error::Usage(format!(
+            "ASSAY_MEMORY_LIMIT=`{limit}` is not a size like 512MB"
+        )));
+    }
+    conn.execute_batch(&format!("SET memory_limit = '{limit}'"))?;
+    Ok(())
+}
+
+pub fn run(ws: Workspace, options: Options) -> Result<i32> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "the workbench needs a terminal; in scripts use the commands (compare, explain, freshness, sql)".into(),
+        ));
+    }
+    let keymap = Keymap::load(&ws.root)?;
+    let theme_name = options.theme.or_else(|| std::env::var("ASSAY_THEME").ok());
+    let theme = Theme::pick(theme_name.as_deref(), &ws.root)?;
+    let store = Store::open(&ws.cache_path())?;
+    let limit = std::env::var("ASSAY_MEMORY_LIMIT").unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.into());
+    set_memory_limit(store.conn(), &limit)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("runtime: {e}")))?;
+    runtime.block_on(event_loop(ws, store, keymap, theme))
+}
+
+async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -> Result<i32> {
+    let _guard = TerminalGuard::enter()?;
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(term_error)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (input_tx, mut input_rx) = mpsc::unbounded_channel::<TermEvent>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let input_stop = stop.clone();
+    // crossterm's reader blocks; it lives on its own thread and forwards events.
+    std::thread::spawn(move || {
+        while !input_stop.load(Ordering::Relaxed) {
+            if event::poll(Duration::from_millis(100)).unwrap_or(false) {
+                match event::read() {
+                    Ok(e) => {
+                        if input_tx.send(e).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+    });
+    let ws = Arc::new(ws);
+    let mut worker = Worker::new(ws.clone(), &store, tx)?;
+    let mut app = App::new(&ws, keymap, theme);
+    let mut ticker = tokio::time::interval(Duration::from_millis(120));
+    let start = app.start();
+    perform(&mut app, &mut worker, start);
+    loop {
+        terminal
+            .draw(|f| view::draw(f, &mut app))
+            .map_err(term_error)?;
+        if app.quit {
+            break;
+        }
+        tokio::select! {
+            Some(event) = input_rx.recv() => {
+                if let TermEvent::Key(key) = event {
+                    if key.kind != KeyEventKind::Release {
+                        let commands = app.update(Msg::Key(key));
+                        perform(&mut app, &mut worker, commands);
+                    }
+                }
+                // Resize and other events just redraw.
+            }
+            Some(msg) = rx.recv() => {
+                if let Msg::Done(job, _) = &msg {
+                    worker.finished(job.lane());
+                }
+                let commands = app.update(msg);
+                perform(&mut app, &mut worker, commands);
+            }
+            _ = ticker.tick(), if !app.busy.is_empty() => {
+                app.spinner += 1;
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    worker.cancel_all();
+    Ok(0)
+}
+
+fn perform(app: &mut App, worker: &mut Worker, commands: Vec<Command>) {
+    for c in commands {
+        match c {
+            Command::Run(job) => worker.submit(job),
+            Command::Cancel => worker.cancel_all(),
+            Command::Copy(text) => {
+                if let Err(e) = osc52(&text) {
+                    app.set_error(format!("copy: {e}"));
+                }
+            }
+            Command::Quit => app.quit = true,
+        }
+    }
+}
+
+/// Put `text` on the clipboard of the terminal the user sits at, also over SSH.
+fn osc52(text: &str) -> std::io::Result<()> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}

@@ -1,0 +1,357 @@
+//! Drill: the gap by one dimension with bars and shares; Enter drills into a value by the
+//! next dimension (d picks another), Backspace goes back up the stack (the breadcrumb),
+//! and below the last dimension come the rows. Explain's ranked causes sit beside it.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::compare::CompareScreen;
+use crate::command::Command;
+use crate::grid::pad;
+use crate::jobs::{Job, Payload};
+use crate::keymap::Action;
+use crate::recon::explain::Cause;
+use crate::recon::workbench::DrillRow;
+use crate::recon::{ClassFilter, RowClass};
+use crate::rows_view::RowsView;
+use crate::text::{count, percent, signed_money};
+use crate::theme::{Role, Theme};
+
+pub struct Step {
+    pub path: Vec<(usize, Option<String>)>,
+    pub by: usize,
+    pub rows: Vec<DrillRow>,
+    pub classes: Vec<(RowClass, i64)>,
+    pub cursor: usize,
+    pub loading: bool,
+}
+
+#[derive(Default)]
+pub struct DrillScreen {
+    pub dimensions: Vec<String>,
+    pub stack: Vec<Step>,
+    /// Below the last dimension: the rows of the path.
+    pub rows: Option<RowsView>,
+    pub causes: Vec<Cause>,
+    total_delta: f64,
+}
+
+impl DrillScreen {
+    pub fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    /// Start over at the top of a freshly prepared comparison.
+    pub fn reset(&mut self, compare: &CompareScreen) -> Vec<Job> {
+        self.dimensions = compare.dimensions.clone();
+        self.stack.clear();
+        self.rows = None;
+        self.causes.clear();
+        self.total_delta = compare
+            .report
+            .as_ref()
+            .and_then(|r| r.measures.first())
+            .map_or(0.0, |m| m.delta);
+        if self.dimensions.is_empty() {
+            let mut view = RowsView::new(Vec::new(), ClassFilter::Differences);
+            let job = view.first_job();
+            self.rows = Some(view);
+            return vec![job];
+        }
+        self.push(Vec::new(), 0)
+    }
+
+    fn push(&mut self, path: Vec<(usize, Option<String>)>, by: usize) -> Vec<Job> {
+        self.stack.push(Step {
+            path: path.clone(),
+            by,
+            rows: Vec::new(),
+            classes: Vec::new(),
+            cursor: 0,
+            loading: true,
+        });
+        vec![Job::Drill { path, by }]
+    }
+
+    /// Dimensions not yet on the path of the top step.
+    fn unused(&self, path: &[(usize, Option<String>)]) -> Vec<usize> {
+        (0..self.dimensions.len())
+            .filter(|d| !path.iter().any(|(p, _)| p == d))
+            .collect()
+    }
+
+    pub fn on_action(
+        &mut self,
+        action: Action,
+        compare: &CompareScreen,
+        commands: &mut Vec<Command>,
+    ) -> Vec<Job> {
+        if !compare.is_ready() {
+            return Vec::new();
+        }
+        if let Some(rows) = &mut self.rows {
+            return match action {
+                Action::Back if !self.stack.is_empty() => {
+                    self.rows = None;
+                    Vec::new()
+                }
+                Action::CopyRow | Action::CopyCell => {
+                    commands.extend(rows.current_text().map(Command::Copy));
+                    Vec::new()
+                }
+                a => rows.on_action(a).into_iter().collect(),
+            };
+        }
+        let depth = self.stack.len();
+        let Some(step) = self.stack.last_mut() else {
+            return Vec::new();
+        };
+        let n = step.rows.len();
+        match action {
+            Action::Up => step.cursor = step.cursor.saturating_sub(1),
+            Action::Down => step.cursor = (step.cursor + 1).min(n.saturating_sub(1)),
+            Action::Top => step.cursor = 0,
+            Action::Bottom => step.cursor = n.saturating_sub(1),
+            Action::PageDown => step.cursor = (step.cursor + 10).min(n.saturating_sub(1)),
+            Action::PageUp => step.cursor = step.cursor.saturating_sub(10),
+            Action::NextDimension => {
+                let path = step.path.clone();
+                let unused = self.unused(&path);
+                let step = self.stack.last_mut().expect("checked");
+                let at = unused.iter().position(|d| *d == step.by).unwrap_or(0);
+                step.by = unused[(at + 1) % unused.len()];
+                step.loading = true;
+                return vec![Job::Drill { path, by: step.by }];
+            }
+            Action::Open if n > 0 => {
+                let mut path = step.path.clone();
+                path.push((step.by, step.rows[step.cursor].value.clone()));
+                let unused = self.unused(&path);
+                return match unused.first() {
+                    Some(&by) => self.push(path, by),
+                    None => {
+                        let mut view = RowsView::new(path, ClassFilter::Differences);
+                        let job = view.first_job();
+                        self.rows = Some(view);
+                        vec![job]
+                    }
+                };
+            }
+            Action::Back if depth > 1 => {
+                self.stack.pop();
+            }
+            Action::CopyCell | Action::CopyRow => {
+                if let Some(r) = step.rows.get(step.cursor) {
+                    commands.push(Command::Copy(format!(
+                        "{}\t{}\t{}\t{}",
+                        r.value.clone().unwrap_or_default(),
+                        r.legacy,
+                        r.new,
+                        r.delta
+                    )));
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+        let (Job::Drill { path, by }, Payload::Drilled { rows, classes }) = (job, payload) else {
+            return Vec::new();
+        };
+        if let Some(step) = self
+            .stack
+            .iter_mut()
+            .rev()
+            .find(|s| s.path == *path && s.by == *by)
+        {
+            step.rows = rows;
+            step.classes = classes;
+            step.cursor = step.cursor.min(step.rows.len().saturating_sub(1));
+            step.loading = false;
+        }
+        Vec::new()
+    }
+
+    pub fn on_rows(&mut self, job: &Job, payload: Payload) {
+        if let Some(view) = &mut self.rows {
+            view.accept(job, payload);
+        }
+    }
+
+    fn breadcrumb(&self) -> String {
+        let mut parts = vec!["all".to_string()];
+        let path = match (&self.rows, self.stack.last()) {
+            (Some(r), _) => r.path.clone(),
+            (None, Some(s)) => s.path.clone(),
+            _ => Vec::new(),
+        };
+        for (d, v) in path {
+            parts.push(format!(
+                "{}={}",
+                self.dimensions.get(d).cloned().unwrap_or_default(),
+                v.unwrap_or_else(|| "NULL".into())
+            ));
+        }
+        if let (None, Some(s)) = (&self.rows, self.stack.last()) {
+            parts.push(format!(
+                "by {}",
+                self.dimensions.get(s.by).cloned().unwrap_or_default()
+            ));
+        }
+        parts.join(" › ")
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, compare: &CompareScreen) {
+        if !compare.is_ready() {
+            let text = if compare.names.is_empty() {
+                "No comparisons configured."
+            } else {
+                "comparing…"
+            };
+            f.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(Role::Dim))),
+                area,
+            );
+            return;
+        }
+        let wide = area.width >= 110;
+        let causes_size = if wide {
+            area.width / 3
+        } else {
+            (area.height / 3).min(9)
+        };
+        let (main, side) = if wide {
+            let [m, s] = Layout::horizontal([Constraint::Min(40), Constraint::Length(causes_size)])
+                .areas(area);
+            (m, s)
+        } else {
+            let [m, s] =
+                Layout::vertical([Constraint::Min(6), Constraint::Length(causes_size)]).areas(area);
+            (m, s)
+        };
+        let [crumb, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(main);
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}", self.breadcrumb()),
+                theme.style(Role::Header),
+            )),
+            crumb,
+        );
+        if let Some(rows) = &mut self.rows {
+            rows.render(f, body, theme, "rows that differ (Backspace: back)");
+        } else {
+            self.render_step(f, body, theme);
+        }
+        self.render_causes(f, side, theme);
+    }
+
+    fn render_step(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let Some(step) = self.stack.last() else {
+            return;
+        };
+        let by = self.dimensions.get(step.by).cloned().unwrap_or_default();
+        let classes = step
+            .classes
+            .iter()
+            .filter(|(c, _)| *c != RowClass::Matched)
+            .map(|(c, n)| format!("{c} {}", count(*n)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let title = format!(
+            " gap by {by}{} (Enter: drill, d: dimension) ",
+            if step.loading { " …" } else { "" }
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, theme.style(Role::Title)))
+            .title_bottom(Span::styled(format!(" {classes} "), theme.style(Role::Dim)));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let width = inner.width as usize;
+        let value_w = 16.min(width / 4);
+        let bar_w = width.saturating_sub(value_w + 16 + 8 + 3).min(40);
+        let max = step
+            .rows
+            .iter()
+            .map(|r| r.delta.abs())
+            .fold(0.0, f64::max)
+            .max(1e-9);
+        let height = inner.height as usize;
+        let top = step.cursor.saturating_sub(height.saturating_sub(1));
+        let lines: Vec<Line> = step
+            .rows
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(i, r)| {
+                let filled = ((r.delta.abs() / max) * bar_w as f64).round() as usize;
+                let bar_role = if r.delta >= 0.0 {
+                    Role::OnlyNew
+                } else {
+                    Role::OnlyLegacy
+                };
+                let glyph = if r.delta >= 0.0 { "█" } else { "▒" };
+                let selected = i == step.cursor;
+                let text_style = if selected {
+                    theme.style(Role::Selected)
+                } else {
+                    theme.style(Role::Text)
+                };
+                Line::from(vec![
+                    Span::styled(
+                        pad(r.value.as_deref().unwrap_or("NULL"), value_w),
+                        text_style,
+                    ),
+                    Span::styled(format!(" {:>15} ", signed_money(r.delta)), text_style),
+                    Span::styled(
+                        format!("{:>7} ", r.share.map_or_else(|| "—".into(), percent)),
+                        theme.style(Role::Dim),
+                    ),
+                    Span::styled(pad(&glyph.repeat(filled), bar_w), theme.style(bar_role)),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn render_causes(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(" likely causes of {} ", signed_money(self.total_delta)),
+            theme.style(Role::Title),
+        ));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if self.causes.is_empty() {
+            f.render_widget(
+                Paragraph::new(Span::styled("ranking causes…", theme.style(Role::Dim))),
+                inner,
+            );
+            return;
+        }
+        let width = inner.width as usize;
+        let lines: Vec<Line> = self
+            .causes
+            .iter()
+            .take(inner.height as usize)
+            .map(|c| {
+                Line::from(vec![
+                    Span::styled(format!("{:>6} ", percent(c.share)), theme.style(Role::Warn)),
+                    Span::styled(
+                        pad(
+                            &format!("{} ({})", c.predicate, c.row_class),
+                            width.saturating_sub(7),
+                        ),
+                        theme.style(Role::Text),
+                    ),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,274 @@
+//! Sources: every company × entity × layer with its last load, rows, age and freshness;
+//! extraction of one entity, a company or everything, with live progress.
+
+use std::collections::BTreeMap;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use crate::config::Workspace;
+use crate::extract::{Event, Selection};
+use crate::freshness::{human_age, Row, Status};
+use crate::grid::pad;
+use crate::jobs::Job;
+use crate::keymap::Action;
+use crate::theme::{Role, Theme};
+
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub rows: i64,
+    pub fraction: Option<f64>,
+    pub rows_per_sec: f64,
+    pub done: Option<String>,
+}
+
+pub struct SourcesScreen {
+    pub rows: Vec<Row>,
+    pub cursor: usize,
+    top: usize,
+    companies: usize,
+    entities: usize,
+    /// (company, entity) → progress of the running extraction.
+    pub progress: BTreeMap<(String, String), Progress>,
+    pub running: bool,
+}
+
+impl SourcesScreen {
+    pub fn new(ws: &Workspace) -> SourcesScreen {
+        SourcesScreen {
+            rows: Vec::new(),
+            cursor: 0,
+            top: 0,
+            companies: ws.config.companies.len(),
+            entities: ws.config.entities.len(),
+            progress: BTreeMap::new(),
+            running: false,
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action) -> Vec<Job> {
+        let n = self.rows.len();
+        match action {
+            Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            Action::Down => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
+            Action::PageUp => self.cursor = self.cursor.saturating_sub(10),
+            Action::PageDown => self.cursor = (self.cursor + 10).min(n.saturating_sub(1)),
+            Action::Top => self.cursor = 0,
+            Action::Bottom => self.cursor = n.saturating_sub(1),
+            Action::Refresh => return vec![Job::Freshness],
+            Action::ExtractOne | Action::ExtractCompany | Action::ExtractAll if !self.running => {
+                let row = self.rows.get(self.cursor);
+                let selection = match (action, row) {
+                    (Action::ExtractOne, Some(r)) => Selection {
+                        companies: vec![r.company.clone()],
+                        entities: vec![r.entity.clone()],
+                    },
+                    (Action::ExtractCompany, Some(r)) => Selection {
+                        companies: vec![r.company.clone()],
+                        entities: Vec::new(),
+                    },
+                    (Action::ExtractAll, _) => Selection::default(),
+                    _ => return Vec::new(),
+                };
+                self.running = true;
+                self.progress.clear();
+                return vec![Job::Extract(selection)];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::Started {
+                company, entity, ..
+            } => {
+                self.progress
+                    .insert((company.clone(), entity.clone()), Progress::default());
+            }
+            Event::Progress {
+                company,
+                entity,
+                rows,
+                done_fraction,
+                rows_per_sec,
+            } => {
+                let p = self
+                    .progress
+                    .entry((company.clone(), entity.clone()))
+                    .or_default();
+                p.rows = *rows;
+                p.fraction = *done_fraction;
+                p.rows_per_sec = *rows_per_sec;
+            }
+            Event::Drift {
+                company,
+                entity,
+                drift,
+            } => {
+                let p = self
+                    .progress
+                    .entry((company.clone(), entity.clone()))
+                    .or_default();
+                p.done = Some(format!("drift: {drift}"));
+            }
+            Event::Finished { outcome } => {
+                let p = self
+                    .progress
+                    .entry((outcome.company.clone(), outcome.entity.clone()))
+                    .or_default();
+                p.rows = outcome.rows;
+                p.fraction = Some(1.0);
+                p.done = Some(match &outcome.error {
+                    Some(e) => format!("failed: {e}"),
+                    None => format!("{} in {:.1}s", outcome.status.as_str(), outcome.seconds),
+                });
+            }
+        }
+    }
+
+    pub fn finished(&mut self) {
+        self.running = false;
+    }
+
+    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let progress_height = if self.progress.is_empty() {
+            0
+        } else {
+            (self.progress.len() as u16 + 2).min(area.height / 2)
+        };
+        let [table_area, progress_area] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(progress_height)]).areas(area);
+        let worst = self.rows.iter().map(|r| r.status).max();
+        let title = format!(
+            " {} companies · {} entities · {} ",
+            self.companies,
+            self.entities,
+            match worst {
+                Some(Status::Error) => "some data is stale (error)",
+                Some(Status::Warn) => "some data is getting old (warn)",
+                Some(Status::Ok) => "all fresh",
+                None => "nothing loaded yet",
+            }
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, theme.style(Role::Title)));
+        let inner = block.inner(table_area);
+        f.render_widget(block, table_area);
+        let widths = [9usize, 13, 22, 8, 7, 6];
+        let header = ["company", "entity", "table", "rows", "age", "status"];
+        let mut lines = vec![Line::from(
+            header
+                .iter()
+                .zip(widths)
+                .map(|(h, w)| Span::styled(format!("{} ", pad(h, w)), theme.style(Role::Header)))
+                .chain(std::iter::once(Span::styled(
+                    "note",
+                    theme.style(Role::Header),
+                )))
+                .collect::<Vec<_>>(),
+        )];
+        let height = inner.height.saturating_sub(1) as usize;
+        if self.cursor < self.top {
+            self.top = self.cursor;
+        }
+        if height > 0 && self.cursor >= self.top + height {
+            self.top = self.cursor + 1 - height;
+        }
+        for (i, r) in self.rows.iter().enumerate().skip(self.top).take(height) {
+            let status_role = match r.status {
+                Status::Ok => Role::Ok,
+                Status::Warn => Role::Warn,
+                Status::Error => Role::Error,
+            };
+            let base = if i == self.cursor {
+                theme.style(Role::Selected)
+            } else {
+                theme.style(Role::Text)
+            };
+            let cells = [
+                r.company.clone(),
+                r.entity.clone(),
+                r.table.clone(),
+                r.rows.map_or_else(|| "—".into(), |n| n.to_string()),
+                r.age_seconds.map_or_else(|| "never".into(), human_age),
+            ];
+            let mut spans: Vec<Span> = cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| Span::styled(format!("{} ", pad(c, w)), base))
+                .collect();
+            let status_style = if i == self.cursor {
+                base
+            } else {
+                theme.style(status_role)
+            };
+            spans.push(Span::styled(
+                format!("{} ", pad(r.status.as_str(), widths[5])),
+                status_style,
+            ));
+            spans.push(Span::styled(
+                r.note.clone(),
+                if i == self.cursor {
+                    base
+                } else {
+                    theme.style(Role::Dim)
+                },
+            ));
+            lines.push(Line::from(spans));
+        }
+        if self.rows.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "No loads yet: press A to extract everything.",
+                theme.style(Role::Dim),
+            )));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+        if progress_height > 0 {
+            self.render_progress(f, progress_area, theme);
+        }
+    }
+
+    fn render_progress(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            if self.running {
+                " extracting (Esc cancels) "
+            } else {
+                " last extraction "
+            },
+            theme.style(Role::Title),
+        ));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let bar_width = 20usize;
+        let lines: Vec<Line> = self
+            .progress
+            .iter()
+            .map(|((company, entity), p)| {
+                let filled =
+                    (p.fraction.unwrap_or(0.0).clamp(0.0, 1.0) * bar_width as f64).round() as usize;
+                let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled));
+                let tail = p
+                    .done
+                    .clone()
+                    .unwrap_or_else(|| format!("{:.0} rows/s", p.rows_per_sec));
+                let role = match &p.done {
+                    Some(d) if d.starts_with("failed") || d.starts_with("drift") => Role::Error,
+                    Some(_) => Role::Ok,
+                    None => Role::Text,
+                };
+                Line::from(vec![
+                    Span::raw(format!("{} ", pad(&format!("{company}/{entity}"), 22))),
+                    Span::styled(bar, theme.style(Role::New)),
+                    Span::raw(format!(" {:>9} ", p.rows)),
+                    Span::styled(tail, theme.style(role)),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
