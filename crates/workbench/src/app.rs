@@ -255,6 +255,7 @@ impl App {
         let payload = match result {
             Ok(p) => p,
             Err(e) => {
+                let e_text = e.to_string();
                 match e {
                     Error::Cancelled => self.set_info(format!("{}: cancelled", job.describe())),
                     e => self.set_error(format!("{}: {e}", job.describe())),
@@ -262,6 +263,7 @@ impl App {
                 self.layers.job_failed(&job);
                 self.sql.job_failed(&job);
                 self.compare.job_failed(&job);
+                self.drill.job_failed(&job, &e_text);
                 if let Job::Extract(_) = job {
                     self.sources.finished();
                 }
@@ -314,7 +316,7 @@ impl App {
                 let mut jobs = self.compare.on_payload(&job, payload.clone());
                 match payload {
                     Payload::Compared { .. } => jobs.extend(self.drill.reset(&self.compare)),
-                    Payload::Causes(causes) => self.drill.causes = causes,
+                    Payload::Causes(causes) => self.drill.causes = Some(Ok(causes)),
                     rows @ Payload::Rows { .. } => self.drill.on_rows(&job, rows),
                     _ => {}
                 }

@@ -78,17 +78,8 @@ impl Harness {
 
     /// Press keys written as in keymap files, separated by spaces: `"3 v j enter"`.
     pub fn press(&mut self, keys: &str) {
-        for k in keys.split_whitespace() {
-            let key = Key::parse(k).unwrap_or_else(|| panic!("unknown key {k}"));
-            let mut mods = if key.ctrl {
-                KeyModifiers::CONTROL
-            } else {
-                KeyModifiers::NONE
-            };
-            if matches!(key.code, crossterm::event::KeyCode::Char(c) if c.is_ascii_uppercase()) {
-                mods |= KeyModifiers::SHIFT;
-            }
-            self.key(KeyEvent::new(key.code, mods));
+        for key in key_events(keys) {
+            self.key(key);
         }
     }
 
@@ -152,6 +143,24 @@ impl Harness {
     pub fn text(&mut self) -> String {
         buffer_text(self.render())
     }
+}
+
+/// Keys written as in keymap files, separated by spaces (`"3 v j enter"`), as key events.
+pub fn key_events(keys: &str) -> Vec<KeyEvent> {
+    keys.split_whitespace()
+        .map(|k| {
+            let key = Key::parse(k).unwrap_or_else(|| panic!("unknown key {k}"));
+            let mut mods = if key.ctrl {
+                KeyModifiers::CONTROL
+            } else {
+                KeyModifiers::NONE
+            };
+            if matches!(key.code, crossterm::event::KeyCode::Char(c) if c.is_ascii_uppercase()) {
+                mods |= KeyModifiers::SHIFT;
+            }
+            KeyEvent::new(key.code, mods)
+        })
+        .collect()
 }
 
 pub fn buffer_text(buffer: &Buffer) -> String {

@@ -91,7 +91,15 @@ impl Job {
         }
     }
 
-    /// A newer job on the lane makes a running one of these pointless: interrupt it.
+    /// Whether this newer job makes `older` (on the same lane) pointless: a job of the same
+    /// kind (the latest request wins), or a new comparison, which leaves the previous one's
+    /// work without a use.
+    pub fn replaces(&self, older: &Job) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(older)
+            || (matches!(self, Job::PrepareCompare { .. }) && older.lane() == Lane::Compare)
+    }
+
+    /// A running job of these kinds is interrupted when a job replaces it.
     pub fn is_superseded_by_newer(&self) -> bool {
         matches!(
             self,

@@ -7,6 +7,7 @@ pub mod grid;
 pub mod harness;
 pub mod jobs;
 pub mod keymap;
+pub mod live;
 pub mod rows_view;
 pub mod screens;
 pub mod svg;
@@ -163,10 +164,7 @@ async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -
                 // Resize and other events just redraw.
             }
             Some(msg) = rx.recv() => {
-                if let Msg::Done(job, _) = &msg {
-                    worker.finished(job.lane());
-                }
-                let commands = app.update(msg);
+                let commands = deliver(&mut app, &mut worker, msg);
                 perform(&mut app, &mut worker, commands);
             }
             _ = ticker.tick(), if !app.busy.is_empty() => {
@@ -177,6 +175,15 @@ async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -
     stop.store(true, Ordering::Relaxed);
     worker.cancel_all();
     Ok(0)
+}
+
+/// A message from the worker: a finished job frees its lane (the pending job starts)
+/// before the app sees the result.
+pub(crate) fn deliver(app: &mut App, worker: &mut Worker, msg: Msg) -> Vec<Command> {
+    if let Msg::Done(job, _) = &msg {
+        worker.finished(job.lane());
+    }
+    app.update(msg)
 }
 
 fn perform(app: &mut App, worker: &mut Worker, commands: Vec<Command>) {

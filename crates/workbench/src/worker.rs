@@ -1,6 +1,9 @@
 //! Runs jobs off the UI thread: each lane has its own DuckDB connection and runs one job at
-//! a time on `spawn_blocking`; a newer job replaces a pending one (latest wins) and
-//! interrupts a running one that it makes pointless; Esc interrupts them all.
+//! a time on `spawn_blocking`. Latest wins within a kind: a newer job replaces a pending one
+//! of its kind (typing in a filter must not queue forty queries) and interrupts a running
+//! one that it makes pointless; jobs of other kinds wait their turn in order (opening a
+//! comparison asks for rows, causes and a drill step on one lane, and each must run). Esc
+//! interrupts them all.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -22,7 +25,8 @@ struct Slot {
     interrupt: Arc<InterruptHandle>,
     cancel: Arc<Cancel>,
     running: Option<Job>,
-    pending: Option<Job>,
+    /// Waiting jobs, at most one of each kind, oldest first.
+    pending: Vec<Job>,
 }
 
 pub struct Worker {
@@ -43,7 +47,7 @@ impl Worker {
                     state: Arc::new(Mutex::new(LaneState::new(lane_store))),
                     cancel: Cancel::new(),
                     running: None,
-                    pending: None,
+                    pending: Vec::new(),
                 },
             );
         }
@@ -56,12 +60,13 @@ impl Worker {
         match &slot.running {
             None => self.start(lane, job),
             Some(running) => {
-                if running.is_superseded_by_newer() {
+                if job.replaces(running) && running.is_superseded_by_newer() {
                     // The cache's statement stops; so does a warehouse query in flight.
                     slot.cancel.cancel();
                     slot.interrupt.interrupt();
                 }
-                slot.pending = Some(job);
+                slot.pending.retain(|p| !job.replaces(p));
+                slot.pending.push(job);
             }
         }
     }
@@ -70,17 +75,17 @@ impl Worker {
     pub fn finished(&mut self, lane: Lane) {
         let slot = self.slots.get_mut(&lane).expect("every lane has a slot");
         slot.running = None;
-        match slot.pending.take() {
-            Some(job) => self.start(lane, job),
-            None => {
-                let _ = self.tx.send(Msg::Busy(lane, None));
-            }
+        if slot.pending.is_empty() {
+            let _ = self.tx.send(Msg::Busy(lane, None));
+        } else {
+            let job = slot.pending.remove(0);
+            self.start(lane, job);
         }
     }
 
     pub fn cancel_all(&mut self) {
         for slot in self.slots.values_mut() {
-            slot.pending = None;
+            slot.pending.clear();
             if slot.running.is_some() {
                 slot.cancel.cancel();
                 slot.interrupt.interrupt();

@@ -34,7 +34,8 @@ pub struct DrillScreen {
     pub stack: Vec<Step>,
     /// Below the last dimension: the rows of the path.
     pub rows: Option<RowsView>,
-    pub causes: Vec<Cause>,
+    /// Explain's ranked causes: None while they are being ranked, the reason if that failed.
+    pub causes: Option<Result<Vec<Cause>, String>>,
     total_delta: f64,
 }
 
@@ -48,7 +49,7 @@ impl DrillScreen {
         self.dimensions = compare.dimensions.clone();
         self.stack.clear();
         self.rows = None;
-        self.causes.clear();
+        self.causes = None;
         self.total_delta = compare
             .report
             .as_ref()
@@ -174,6 +175,13 @@ impl DrillScreen {
             step.loading = false;
         }
         Vec::new()
+    }
+
+    /// A job of this screen failed: say so where its answer would have been.
+    pub fn job_failed(&mut self, job: &Job, error: &str) {
+        if matches!(job, Job::Explain) {
+            self.causes = Some(Err(error.to_string()));
+        }
     }
 
     pub fn on_rows(&mut self, job: &Job, payload: Payload) {
@@ -327,16 +335,27 @@ impl DrillScreen {
         ));
         let inner = block.inner(area);
         f.render_widget(block, area);
-        if self.causes.is_empty() {
-            f.render_widget(
-                Paragraph::new(Span::styled("ranking causes…", theme.style(Role::Dim))),
-                inner,
-            );
-            return;
-        }
+        let causes = match &self.causes {
+            Some(Ok(causes)) if !causes.is_empty() => causes,
+            state => {
+                let (text, role) = match state {
+                    None => ("ranking causes…".to_string(), Role::Dim),
+                    Some(Err(e)) => (format!("could not rank causes: {e}"), Role::Error),
+                    Some(Ok(_)) => (
+                        "no causes: nothing concentrates the gap in a dimension".to_string(),
+                        Role::Dim,
+                    ),
+                };
+                f.render_widget(
+                    Paragraph::new(Span::styled(text, theme.style(role)))
+                        .wrap(ratatui::widgets::Wrap { trim: true }),
+                    inner,
+                );
+                return;
+            }
+        };
         let width = inner.width as usize;
-        let lines: Vec<Line> = self
-            .causes
+        let lines: Vec<Line> = causes
             .iter()
             .take(inner.height as usize)
             .map(|c| {
@@ -353,5 +372,42 @@ impl DrillScreen {
             })
             .collect();
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn causes_panel(causes: Option<Result<Vec<Cause>, String>>) -> String {
+        let screen = DrillScreen {
+            causes,
+            ..DrillScreen::default()
+        };
+        let mut terminal = Terminal::new(TestBackend::new(60, 6)).unwrap();
+        let theme = Theme::built_in("mono");
+        terminal
+            .draw(|f| screen.render_causes(f, f.area(), &theme))
+            .unwrap();
+        crate::harness::buffer_text(terminal.backend().buffer())
+    }
+
+    /// The panel says what it is waiting for, that nothing was found, or why it failed;
+    /// an empty answer is not drawn as still ranking.
+    #[test]
+    fn the_causes_panel_tells_waiting_from_none_from_failed() {
+        assert!(causes_panel(None).contains("ranking causes…"));
+        let none = causes_panel(Some(Ok(Vec::new())));
+        assert!(
+            none.contains("no causes") && !none.contains("ranking"),
+            "{none}"
+        );
+        let failed = causes_panel(Some(Err("database: boom".into())));
+        assert!(
+            failed.contains("could not rank causes: database: boom"),
+            "{failed}"
+        );
     }
 }

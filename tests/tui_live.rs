@@ -1,0 +1,88 @@
+//! The workbench through its real worker and lanes (jobs on `spawn_blocking`, latest wins
+//! within a kind, results in the order they finish), where the inline harness cannot see
+//! races between the jobs one key starts.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use assay_workbench::live::Live;
+use assay_workbench::theme::Theme;
+use common::*;
+
+/// A demo workspace, extracted and built, for this file's tests.
+fn workspace() -> &'static PathBuf {
+    static WS: OnceLock<PathBuf> = OnceLock::new();
+    WS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let out = assay(&dir, &["demo", "ws", "--rows", "20000", "--seed", "7"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let ws = dir.join("ws");
+        for args in [&["extract", "--all"][..], &["build"][..]] {
+            let out = assay(&ws, args);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        }
+        ws
+    })
+}
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Opening a comparison asks for its rows, its causes and the first drill step on one
+/// lane. Each must run: the causes panel fills (it stayed on "ranking causes…" when the
+/// drill step replaced the explain job), and Compare's differences list rows (they opened
+/// empty when the drill step interrupted the rows job).
+#[test]
+fn opening_a_comparison_fills_rows_causes_and_the_drill() {
+    let mut live = Live::open(workspace(), 80, 24, Theme::built_in("mono")).unwrap();
+    live.settle(PATIENCE);
+    live.press("3");
+    let compared = live.wait_until(PATIENCE, |app| app.compare.report.is_some());
+    assert!(compared, "{}", live.text());
+    let all_done = live.wait_until(PATIENCE, |app| {
+        app.drill.causes.is_some() && app.busy.is_empty()
+    });
+    assert!(all_done, "{}", live.text());
+    let screen = live.text();
+    assert!(live.app.compare.rows.total > 0, "{screen}");
+    assert!(
+        live.app.compare.rows.current().is_some(),
+        "the differences list rows: {screen}"
+    );
+    assert!(!screen.contains("cancelled"), "{screen}");
+    assert!(
+        matches!(&live.app.drill.causes, Some(Ok(c)) if !c.is_empty()),
+        "{:?}",
+        live.app
+            .drill
+            .causes
+            .as_ref()
+            .map(|c| c.as_ref().map(Vec::len))
+    );
+    live.press("4");
+    let drill = live.text();
+    assert!(!drill.contains("ranking causes"), "{drill}");
+    assert!(
+        drill.contains("invoice_type") || drill.contains("INTERCOMPANY"),
+        "{drill}"
+    );
+    assert!(!live.app.drill.stack.is_empty(), "{drill}");
+}
+
+/// Keys faster than the jobs: paging through row classes while the comparison opens never
+/// leaves a view without its rows, and the last class asked for is the one shown.
+#[test]
+fn row_classes_switched_quickly_still_arrive() {
+    let mut live = Live::open(workspace(), 80, 24, Theme::built_in("mono")).unwrap();
+    live.settle(PATIENCE);
+    live.press("3");
+    assert!(live.wait_until(PATIENCE, |app| app.compare.report.is_some()));
+    live.press("v v v");
+    assert!(live.settle(PATIENCE), "{}", live.text());
+    let screen = format!("{}{:?} {:?}", live.text(), live.app.status, live.app.busy);
+    assert_eq!(live.app.compare.rows.class.label(), "only_new", "{screen}");
+    assert!(live.app.compare.rows.total > 0, "{screen}");
+    assert!(live.app.compare.rows.current().is_some(), "{screen}");
+}
