@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::config::Workspace;
-use crate::console::{self, Answer};
+use crate::console::{self, Whole};
 use crate::error::{Error, Result};
 use crate::extract::versions;
 use crate::frame::{self, Format};
@@ -84,14 +84,12 @@ fn answer(
     text: &str,
     cap: u64,
 ) -> Result<Printed> {
-    let conn = store.conn();
-    Ok(match console::run(conn, warehouse, text, cap)? {
-        Answer::Rows { total, capped } => {
-            Printed::Frame(console::page(conn, 0, total.max(0) as u64)?, capped)
-        }
-        Answer::Frame(df) => Printed::Frame(df, false),
-        Answer::Done { changed } => Printed::Done(changed),
-    })
+    Ok(
+        match console::run_whole(store.conn(), warehouse, text, cap)? {
+            Whole::Rows { frame, capped } => Printed::Frame(frame, capped),
+            Whole::Done { changed } => Printed::Done(changed),
+        },
+    )
 }
 
 fn print(df: &mut polars::prelude::DataFrame, format: Format) -> Result<i32> {

@@ -126,6 +126,53 @@ fn on_warehouse(ch: &ClickHouse, conn: &Connection, text: &str, cap: u64) -> Res
     Ok(Answer::Rows { total, capped })
 }
 
+/// A statement's whole answer, for a driver that prints it (`assay sql`).
+#[derive(Debug, Clone)]
+pub enum Whole {
+    /// The rows, and whether the warehouse cap left some out.
+    Rows {
+        frame: DataFrame,
+        capped: bool,
+    },
+    Done {
+        changed: usize,
+    },
+}
+
+/// Run `text` as `run` does, but read the whole answer, running the query once.
+pub fn run_whole(
+    conn: &Connection,
+    warehouse: Option<&ClickHouse>,
+    text: &str,
+    warehouse_rows: u64,
+) -> Result<Whole> {
+    match warehouse {
+        Some(ch) => match on_warehouse(ch, conn, text, warehouse_rows)? {
+            Answer::Rows { capped, .. } => Ok(Whole::Rows {
+                frame: frame::query(conn, &format!("SELECT * FROM {SQL_RESULT}"), [])?,
+                capped,
+            }),
+            Answer::Frame(frame) => Ok(Whole::Rows {
+                frame,
+                capped: false,
+            }),
+            Answer::Done { changed } => Ok(Whole::Done { changed }),
+        },
+        None => {
+            let statement = Statement::parse(text)?;
+            match statement.kind {
+                Kind::Query | Kind::Inspect => Ok(Whole::Rows {
+                    frame: frame::query(conn, &statement.text, [])?,
+                    capped: false,
+                }),
+                Kind::Other => Ok(Whole::Done {
+                    changed: conn.execute(&statement.text, [])?,
+                }),
+            }
+        }
+    }
+}
+
 /// Rows `offset .. offset + limit` of the last query's answer.
 pub fn page(conn: &Connection, offset: u64, limit: u64) -> Result<DataFrame> {
     Browser::Cache(conn).page(&Table::cache(SQL_RESULT), &View::default(), offset, limit)
@@ -170,5 +217,21 @@ mod tests {
             run(&conn, None, "DESCRIBE t", 0).unwrap(),
             Answer::Frame(_)
         ));
+    }
+
+    #[test]
+    fn a_whole_answer_runs_the_query_once() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE SEQUENCE seen START 1").unwrap();
+        let Whole::Rows { frame, capped } =
+            run_whole(&conn, None, "SELECT nextval('seen') AS n", 0).unwrap()
+        else {
+            panic!("a query answers rows")
+        };
+        assert_eq!((frame.height(), capped), (1, false));
+        let next: i64 = conn
+            .query_row("SELECT nextval('seen')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(next, 2, "the query ran exactly once");
     }
 }
