@@ -489,3 +489,45 @@ fn parquet_and_json_files_extract_like_csv() {
         "1"
     );
 }
+
+/// Silver and gold hold every company's rows in one table: freshness (and the Sources
+/// screen) count each company's own rows there, not the whole table's.
+#[test]
+fn freshness_counts_each_companys_rows_in_silver_and_gold() {
+    let (_tmp, ws, _) = demo("3000");
+    ok(&ws, &["extract", "--all"]);
+    ok(&ws, &["build"]);
+    let fresh = assay(&ws, &["freshness", "--format", "json"]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh));
+    let rows: serde_json::Value = serde_json::from_slice(&fresh.stdout).unwrap();
+    let rows_of = |company: &str, table: &str| -> i64 {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["company"] == company && r["table"] == table && r["entity"] == "invoices")
+            .unwrap_or_else(|| panic!("no {company} {table} row"))["rows"]
+            .as_i64()
+            .unwrap()
+    };
+    for table in ["silver.invoices", "gold.fct_sales"] {
+        let whole: i64 = scalar(&ws, &format!("SELECT count(*) FROM {table}"))
+            .parse()
+            .unwrap();
+        let mut sum = 0;
+        for company in ["acme", "lumen", "nordwind"] {
+            let own: i64 = scalar(
+                &ws,
+                &format!("SELECT count(*) FROM {table} WHERE company = '{company}'"),
+            )
+            .parse()
+            .unwrap();
+            assert!(
+                own > 0 && own < whole,
+                "{table} {company}: {own} of {whole}"
+            );
+            assert_eq!(rows_of(company, table), own, "{table} {company}");
+            sum += own;
+        }
+        assert!(sum < whole);
+    }
+}

@@ -124,7 +124,12 @@ fn build_one(
     let target = format!("{}.{}", ident(&model.layer), ident(&model.name));
     let result =
         checked_query(store, warehouse.is_some(), model).and_then(|body| match warehouse {
-            Some(ch) => build_on_clickhouse(ch, model, body).and_then(|rows| {
+            Some(ch) => build_on_clickhouse(ch, model, body).and_then(|(rows, per_company)| {
+                store.transaction(|conn| {
+                    let has_company = per_company.is_some();
+                    let per_company = per_company.unwrap_or_default();
+                    record_company_rows(conn, run_id, rows, &per_company, has_company)
+                })?;
                 store.finish_run(run_id, RunStatus::Ok, Some(rows), None)?;
                 Ok(rows)
             }),
@@ -174,6 +179,35 @@ fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Re
     Ok(query.text)
 }
 
+/// The column a model's table names its companies by (`company` or `_company`), if any.
+fn company_column(columns: &[(String, String)]) -> Option<&str> {
+    ["company", "_company"].into_iter().find_map(|want| {
+        columns
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(want))
+            .map(|(c, _)| c.as_str())
+    })
+}
+
+/// A build's rows per company; a table without a company column is recorded whole, as '*'.
+fn record_company_rows(
+    conn: &duckdb::Connection,
+    run_id: i64,
+    rows: i64,
+    per_company: &[(String, i64)],
+    has_company: bool,
+) -> Result<()> {
+    let whole = [("*".to_string(), rows)];
+    let list = if has_company { per_company } else { &whole[..] };
+    for (company, n) in list {
+        conn.execute(
+            "INSERT INTO assay.run_company_rows VALUES (?, ?, ?)",
+            params![run_id, company, n],
+        )?;
+    }
+    Ok(())
+}
+
 /// `CREATE OR REPLACE TABLE layer.name AS <model>` in the cache, with the run, in one transaction.
 /// The model follows `AS` on the same line, so the database's line numbers are the file's.
 fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Result<i64> {
@@ -181,6 +215,23 @@ fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Resul
         conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS {body}\n"))?;
         let rows: i64 =
             conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
+        let columns: Vec<(String, String)> = {
+            let mut stmt = conn.prepare(&format!("DESCRIBE {target}"))?;
+            let described = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            described.collect::<std::result::Result<_, _>>()?
+        };
+        let per_company = match company_column(&columns) {
+            Some(c) => {
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT CAST({c} AS VARCHAR), count(*) FROM {target} WHERE {c} IS NOT NULL GROUP BY 1",
+                    c = ident(c)
+                ))?;
+                let found = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                found.collect::<std::result::Result<Vec<_>, _>>()?
+            }
+            None => Vec::new(),
+        };
+        record_company_rows(conn, run_id, rows, &per_company, company_column(&columns).is_some())?;
         conn.execute(
             "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
             params![rows, crate::store::utc_now(), run_id],
@@ -196,7 +247,7 @@ fn build_on_clickhouse(
     ch: &crate::warehouse::ClickHouse,
     model: &Model,
     body: &str,
-) -> Result<i64> {
+) -> Result<(i64, Option<Vec<(String, i64)>>)> {
     let db = crate::warehouse::layer_database(ch, &model.layer);
     let table = |name: &str| format!("{}.{}", CH.ident(&db), CH.ident(name));
     let (target, building, old) = (
@@ -207,11 +258,12 @@ fn build_on_clickhouse(
     ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)))?;
     ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
     let sql = crate::warehouse::qualify_layers(ch.database(), body);
-    let built = (|| -> Result<i64> {
+    let built = (|| -> Result<(i64, Option<Vec<(String, i64)>>)> {
         ch.execute(&format!(
             "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
         ))?;
         let (rows, _) = ch.query_number(&format!("SELECT count() FROM {building}"))?;
+        let per_company = clickhouse_company_rows(ch, &building)?;
         let (exists, _) = ch.query_number(&format!(
             "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
             crate::dialect::Dialect::ClickHouse.literal(&db),
@@ -226,13 +278,37 @@ fn build_on_clickhouse(
         } else {
             ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
         }
-        Ok(rows)
+        Ok((rows, per_company))
     })();
     if built.is_err() {
         // A half-built table must not outlive the failure (nor be mistaken for a model).
         let _ = ch.execute(&format!("DROP TABLE IF EXISTS {building}"));
     }
     built
+}
+
+/// Rows per company of a table built in ClickHouse, when it has a company column.
+fn clickhouse_company_rows(
+    ch: &crate::warehouse::ClickHouse,
+    table: &str,
+) -> Result<Option<Vec<(String, i64)>>> {
+    let columns = ch.result_columns(&format!("SELECT * FROM {table} LIMIT 0"))?;
+    let Some(c) = company_column(&columns) else {
+        return Ok(None);
+    };
+    let (frame, _) = ch.query_readonly(&format!(
+        "SELECT toString({c}) AS company, count() AS n FROM {table} WHERE isNotNull({c}) GROUP BY company",
+        c = CH.ident(c)
+    ))?;
+    let rows = crate::frame::to_cells(&frame)
+        .into_iter()
+        .filter_map(|r| {
+            let company = r.first()?.clone()?;
+            let n = r.get(1)?.as_deref()?.parse().ok()?;
+            Some((company, n))
+        })
+        .collect();
+    Ok(Some(rows))
 }
 
 /// Run the configured external builder (e.g. `dbt build`) in the workspace folder.

@@ -113,6 +113,39 @@ fn builds(conn: &Connection) -> Result<BTreeMap<String, (NaiveDateTime, i64)>> {
     Ok(rows.collect::<Result<BTreeMap<_, _>, _>>()?)
 }
 
+/// Rows per company of each model's last successful build: (`layer.name`, company) → rows;
+/// company `*` stands for a model without a company column (its rows are the table's).
+fn build_company_rows(conn: &Connection) -> Result<BTreeMap<(String, String), i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.entity, c.company, c.rows FROM assay.run_company_rows c \
+         JOIN (SELECT entity, arg_max(id, finished) AS id FROM assay.runs \
+               WHERE kind = 'build' AND status = 'ok' AND finished IS NOT NULL GROUP BY entity) b \
+           ON c.run_id = b.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+    Ok(rows.collect::<Result<BTreeMap<_, _>, _>>()?)
+}
+
+/// A model's rows for one company: its share of the table when the build counted them
+/// by company, the whole table for a model that is not per company, and None when the
+/// build predates per-company counts.
+fn model_rows(
+    per_company: &BTreeMap<(String, String), i64>,
+    model: &str,
+    company: &str,
+) -> Option<i64> {
+    let of = |c: &str| {
+        per_company
+            .get(&(model.to_string(), c.to_string()))
+            .copied()
+    };
+    if let Some(whole) = of("*") {
+        return Some(whole);
+    }
+    let counted = per_company.keys().any(|(m, _)| m == model);
+    counted.then(|| of(company).unwrap_or(0))
+}
+
 /// The bronze entities a model reads, directly or through other models.
 fn upstream(model: &Model, all: &[Model]) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
@@ -136,6 +169,7 @@ fn upstream(model: &Model, all: &[Model]) -> BTreeSet<String> {
 pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<Vec<Row>> {
     let loads = loads(conn)?;
     let builds = builds(conn)?;
+    let per_company = build_company_rows(conn)?;
     let models = if ws.config.layers.build_command.is_none() {
         models::discover(&ws.models_dir())?
     } else {
@@ -152,7 +186,7 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
                 entity,
                 "bronze",
                 &format!("bronze.{entity}"),
-                latest,
+                latest.map(|(at, rows)| (at, Some(rows))),
                 now,
                 warn,
                 error,
@@ -162,9 +196,12 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
                 .iter()
                 .filter(|m| upstream(m, &models).contains(entity))
             {
-                let basis = builds.get(&model.qualified()).and_then(|(built, rows)| {
+                let basis = builds.get(&model.qualified()).and_then(|(built, _)| {
                     let upstream_load = history?.iter().rev().find(|(at, _)| at <= built)?;
-                    Some((upstream_load.0, *rows))
+                    Some((
+                        upstream_load.0,
+                        model_rows(&per_company, &model.qualified(), company),
+                    ))
                 });
                 let note = if builds.contains_key(&model.qualified()) {
                     "built before any load of this company"
@@ -194,7 +231,7 @@ fn row(
     entity: &str,
     layer: &str,
     table: &str,
-    load: Option<(NaiveDateTime, i64)>,
+    load: Option<(NaiveDateTime, Option<i64>)>,
     now: NaiveDateTime,
     warn: Option<Duration>,
     error: Option<Duration>,
@@ -210,7 +247,7 @@ fn row(
                 table: table.into(),
                 loaded_at: Some(at),
                 age_seconds: Some(age),
-                rows: Some(rows),
+                rows,
                 status: judge(age, warn, error),
                 note: String::new(),
             }

@@ -60,6 +60,16 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (export, company)
     );
     "#,
+    // v4: rows per company of each build (a model's table holds every company's rows);
+    // company '*' marks a model with no company column, whose rows are the table's.
+    r#"
+    CREATE TABLE assay.run_company_rows (
+        run_id BIGINT NOT NULL,
+        company VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        PRIMARY KEY (run_id, company)
+    );
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
