@@ -179,6 +179,9 @@ fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Re
     Ok(query.text)
 }
 
+/// Rows per company of a built table.
+type CompanyRows = Vec<(String, i64)>;
+
 /// The column a model's table names its companies by (`company` or `_company`), if any.
 fn company_column(columns: &[(String, String)]) -> Option<&str> {
     ["company", "_company"].into_iter().find_map(|want| {
@@ -247,7 +250,7 @@ fn build_on_clickhouse(
     ch: &crate::warehouse::ClickHouse,
     model: &Model,
     body: &str,
-) -> Result<(i64, Option<Vec<(String, i64)>>)> {
+) -> Result<(i64, Option<CompanyRows>)> {
     let db = crate::warehouse::layer_database(ch, &model.layer);
     let table = |name: &str| format!("{}.{}", CH.ident(&db), CH.ident(name));
     let (target, building, old) = (
@@ -258,7 +261,7 @@ fn build_on_clickhouse(
     ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)))?;
     ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
     let sql = crate::warehouse::qualify_layers(ch.database(), body);
-    let built = (|| -> Result<(i64, Option<Vec<(String, i64)>>)> {
+    let built = (|| -> Result<(i64, Option<CompanyRows>)> {
         ch.execute(&format!(
             "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
         ))?;
@@ -291,7 +294,7 @@ fn build_on_clickhouse(
 fn clickhouse_company_rows(
     ch: &crate::warehouse::ClickHouse,
     table: &str,
-) -> Result<Option<Vec<(String, i64)>>> {
+) -> Result<Option<CompanyRows>> {
     let columns = ch.result_columns(&format!("SELECT * FROM {table} LIMIT 0"))?;
     let Some(c) = company_column(&columns) else {
         return Ok(None);
