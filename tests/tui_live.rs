@@ -15,17 +15,26 @@ use common::*;
 /// A demo workspace, extracted and built, for this file's tests.
 fn workspace() -> &'static PathBuf {
     static WS: OnceLock<PathBuf> = OnceLock::new();
-    WS.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let out = assay(&dir, &["demo", "ws", "--rows", "20000", "--seed", "7"]);
+    WS.get_or_init(|| fresh_workspace().keep())
+}
+
+/// A demo workspace of its own (no comparison opened yet), extracted and built.
+fn fresh_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay(
+        dir.path(),
+        &["demo", "ws", "--rows", "20000", "--seed", "7"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = dir.path().join("ws");
+    for args in [&["extract", "--all"][..], &["build"][..]] {
+        let out = assay(&ws, args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let ws = dir.join("ws");
-        for args in [&["extract", "--all"][..], &["build"][..]] {
-            let out = assay(&ws, args);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        }
-        ws
-    })
+    }
+    let moved = tempfile::tempdir().unwrap();
+    std::fs::remove_dir(moved.path()).unwrap();
+    std::fs::rename(&ws, moved.path()).unwrap();
+    moved
 }
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -85,4 +94,39 @@ fn row_classes_switched_quickly_still_arrive() {
     assert_eq!(live.app.compare.rows.class.label(), "only_new", "{screen}");
     assert!(live.app.compare.rows.total > 0, "{screen}");
     assert!(live.app.compare.rows.current().is_some(), "{screen}");
+}
+
+/// After an extraction both the catalog and the table list are read again (the second
+/// request replaced the first on their lane, and Sources kept its old rows), and opening a
+/// comparison lists the legacy export it imported in Layers.
+#[test]
+fn sources_and_layers_follow_what_the_work_changed() {
+    let ws = fresh_workspace();
+    let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
+    assert!(live.settle(PATIENCE));
+    let legacy_listed =
+        |app: &assay_workbench::app::App| app.layers.tables.iter().any(|t| t.schema == "legacy");
+    assert!(!legacy_listed(&live.app), "nothing imported yet");
+    let loaded = |app: &assay_workbench::app::App| -> Vec<String> {
+        app.sources
+            .rows
+            .iter()
+            .filter(|r| r.layer == "bronze")
+            .map(|r| format!("{:?}", r.loaded_at))
+            .collect()
+    };
+    let before = loaded(&live.app);
+    assert!(!before.is_empty());
+    live.press("A");
+    assert!(live.settle(PATIENCE), "{}", live.text());
+    let after = loaded(&live.app);
+    assert!(
+        before.iter().zip(&after).all(|(b, a)| b < a),
+        "Sources shows the new loads: {before:?} → {after:?}\n{}",
+        live.text()
+    );
+    live.press("3");
+    assert!(live.settle(PATIENCE), "{}", live.text());
+    assert!(live.app.compare.report.is_some(), "{}", live.text());
+    assert!(legacy_listed(&live.app), "{:?}", live.app.layers.tables);
 }

@@ -272,7 +272,7 @@ impl App {
         };
         let jobs = match (&job, payload) {
             (Job::Freshness, Payload::Freshness(rows)) => {
-                self.sources.rows = rows;
+                self.sources.set_rows(rows);
                 Vec::new()
             }
             (Job::Extract(_), Payload::Extracted(outcomes)) => {
@@ -315,7 +315,11 @@ impl App {
             (Job::PrepareCompare { .. } | Job::Rows { .. } | Job::Explain, payload) => {
                 let mut jobs = self.compare.on_payload(&job, payload.clone());
                 match payload {
-                    Payload::Compared { .. } => jobs.extend(self.drill.reset(&self.compare)),
+                    Payload::Compared { .. } => {
+                        jobs.extend(self.drill.reset(&self.compare));
+                        // The compare imported the legacy export: Layers lists it now.
+                        jobs.push(Job::Tables);
+                    }
                     Payload::Causes(causes) => self.drill.causes = Some(Ok(causes)),
                     rows @ Payload::Rows { .. } => self.drill.on_rows(&job, rows),
                     _ => {}

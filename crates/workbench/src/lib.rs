@@ -36,7 +36,7 @@ use assay_engine::{config, console, error, extract, frame, freshness, recon, sto
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::store::Store;
-use app::{App, Command, Msg};
+use app::{App, Command, Msg, Screen};
 use keymap::Keymap;
 use theme::Theme;
 use worker::Worker;
@@ -144,6 +144,9 @@ async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -
     let mut worker = Worker::new(ws.clone(), &store, tx)?;
     let mut app = App::new(&ws, keymap, theme);
     let mut ticker = tokio::time::interval(Duration::from_millis(120));
+    // Sources shows ages: a redraw each second keeps them true, and a stale catalog read
+    // is asked for again.
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
     let start = app.start();
     perform(&mut app, &mut worker, start);
     loop {
@@ -169,6 +172,10 @@ async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -
             }
             _ = ticker.tick(), if !app.busy.is_empty() => {
                 app.spinner += 1;
+            }
+            _ = clock.tick(), if app.screen == Screen::Sources => {
+                let again = app.sources.ask_again().map(Command::Run);
+                perform(&mut app, &mut worker, again.into_iter().collect());
             }
         }
     }

@@ -2,6 +2,7 @@
 //! extraction of one entity, a company or everything, with live progress.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -33,7 +34,15 @@ pub struct SourcesScreen {
     /// (company, entity) → progress of the running extraction.
     pub progress: BTreeMap<(String, String), Progress>,
     pub running: bool,
+    /// When the rows were read: ages shown are theirs plus the time since.
+    fetched: Option<Instant>,
+    /// When fresh rows were last asked for.
+    asked: Option<Instant>,
 }
+
+/// How long Sources shows the catalog as read before asking again (statuses change as
+/// data ages, and other processes extract and build).
+pub const REFRESH: Duration = Duration::from_secs(30);
 
 impl SourcesScreen {
     pub fn new(ws: &Workspace) -> SourcesScreen {
@@ -45,7 +54,32 @@ impl SourcesScreen {
             entities: ws.config.entities.len(),
             progress: BTreeMap::new(),
             running: false,
+            fetched: None,
+            asked: None,
         }
+    }
+
+    /// Fresh rows from the catalog.
+    pub fn set_rows(&mut self, rows: Vec<Row>) {
+        self.rows = rows;
+        self.fetched = Some(Instant::now());
+    }
+
+    /// The catalog read again when the rows are older than `REFRESH` (once per `REFRESH`,
+    /// and not while an extraction runs: it asks when it ends).
+    pub fn ask_again(&mut self) -> Option<Job> {
+        let old = |at: Option<Instant>| at.is_none_or(|at| at.elapsed() >= REFRESH);
+        if self.running || self.fetched.is_none() || !old(self.fetched) || !old(self.asked) {
+            return None;
+        }
+        self.asked = Some(Instant::now());
+        Some(Job::Freshness)
+    }
+
+    /// A row's age now: its age when read, plus the time since.
+    fn age_now(&self, age_seconds: Option<i64>) -> Option<i64> {
+        let since = self.fetched.map_or(0, |at| at.elapsed().as_secs() as i64);
+        age_seconds.map(|a| a + since)
     }
 
     pub fn on_action(&mut self, action: Action) -> Vec<Job> {
@@ -195,7 +229,8 @@ impl SourcesScreen {
                 r.entity.clone(),
                 r.table.clone(),
                 r.rows.map_or_else(|| "—".into(), |n| n.to_string()),
-                r.age_seconds.map_or_else(|| "never".into(), human_age),
+                self.age_now(r.age_seconds)
+                    .map_or_else(|| "never".into(), human_age),
             ];
             let mut spans: Vec<Span> = cells
                 .iter()
@@ -270,5 +305,47 @@ impl SourcesScreen {
             })
             .collect();
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn screen() -> SourcesScreen {
+        SourcesScreen {
+            rows: Vec::new(),
+            cursor: 0,
+            top: 0,
+            companies: 1,
+            entities: 1,
+            progress: BTreeMap::new(),
+            running: false,
+            fetched: None,
+            asked: None,
+        }
+    }
+
+    /// Ages advance while the screen is shown (they stood still until `r`), and the catalog
+    /// is read again once the rows are `REFRESH` old, once.
+    #[test]
+    fn ages_advance_and_stale_rows_are_read_again() {
+        let mut s = screen();
+        assert_eq!(
+            s.ask_again(),
+            None,
+            "nothing read yet: the first read is on its way"
+        );
+        s.set_rows(Vec::new());
+        s.fetched = Some(Instant::now() - Duration::from_secs(5));
+        assert_eq!(s.age_now(Some(10)), Some(15));
+        assert_eq!(s.age_now(None), None);
+        assert_eq!(s.ask_again(), None, "5 s old is fresh enough");
+        s.fetched = Some(Instant::now() - REFRESH);
+        assert_eq!(s.ask_again(), Some(Job::Freshness));
+        assert_eq!(s.ask_again(), None, "asked once");
+        s.running = true;
+        s.asked = None;
+        assert_eq!(s.ask_again(), None, "not while extracting");
     }
 }
