@@ -4,21 +4,13 @@
 
 mod common;
 
-use assay_engine::config::{Warehouse, WarehouseKind};
+use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
 use common::*;
 use duckdb::Connection;
 
 fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse {
-        kind: WarehouseKind::Clickhouse,
-        url: Some(url.into()),
-        url_env: None,
-        database: Some(database.into()),
-        user: None,
-        password_env: None,
-        timeout_secs: Some(20),
-    }
+    Warehouse::clickhouse(url, database, 20)
 }
 
 const URL: &str = "http://127.0.0.1:8123";

@@ -48,15 +48,9 @@ fn create_database(url: &str, database: &str) -> Result<()> {
             "--clickhouse-database `{database}`: letters, digits and _ only"
         )));
     }
-    let admin = crate::warehouse::ClickHouse::connect(&crate::config::Warehouse {
-        kind: crate::config::WarehouseKind::Clickhouse,
-        url: Some(url.to_string()),
-        url_env: None,
-        database: Some("default".into()),
-        user: None,
-        password_env: None,
-        timeout_secs: Some(60),
-    })?;
+    let admin = crate::warehouse::ClickHouse::connect(&crate::config::Warehouse::clickhouse(
+        url, "default", 60,
+    ))?;
     admin.execute(&format!("CREATE DATABASE IF NOT EXISTS {database}"))
 }
 

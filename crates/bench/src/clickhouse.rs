@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::config::{Warehouse, WarehouseKind};
+use crate::config::Warehouse;
 use crate::error::{Error, Result};
 use crate::recon::pushdown::{group_remote, remote_group_sql, DrillPath};
 use crate::warehouse::ClickHouse;
@@ -39,15 +39,7 @@ pub struct ClickHouseBench {
 pub(super) const DB: &str = "assay_bench";
 
 pub(super) fn settings(url: &str, db: &str) -> Warehouse {
-    Warehouse {
-        kind: WarehouseKind::Clickhouse,
-        url: Some(url.to_string()),
-        url_env: None,
-        database: Some(db.to_string()),
-        user: None,
-        password_env: None,
-        timeout_secs: Some(600),
-    }
+    Warehouse::clickhouse(url, db, 600)
 }
 
 pub fn clickhouse_bench(url: &str, rows: u64, log: &dyn Fn(&str)) -> Result<ClickHouseBench> {

@@ -4,21 +4,13 @@
 
 use std::process::Command;
 
-use assay_engine::config::{Warehouse, WarehouseKind};
+use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
 
 const URL: &str = "http://127.0.0.1:8123";
 
 fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse {
-        kind: WarehouseKind::Clickhouse,
-        url: Some(url.into()),
-        url_env: None,
-        database: Some(database.into()),
-        user: None,
-        password_env: None,
-        timeout_secs: Some(20),
-    }
+    Warehouse::clickhouse(url, database, 20)
 }
 
 /// The compare bench at a small scale, as a test: its JSON.

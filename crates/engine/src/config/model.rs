@@ -94,6 +94,20 @@ pub struct Warehouse {
     pub timeout_secs: Option<u64>,
 }
 
+impl Warehouse {
+    /// A ClickHouse server at `url`, database `database`, as the default user (for tools
+    /// and tests that reach a server without a workspace).
+    pub fn clickhouse(url: &str, database: &str, timeout_secs: u64) -> Warehouse {
+        Warehouse {
+            kind: WarehouseKind::Clickhouse,
+            url: Some(url.to_string()),
+            database: Some(database.to_string()),
+            timeout_secs: Some(timeout_secs),
+            ..Warehouse::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Layers {
