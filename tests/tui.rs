@@ -196,7 +196,15 @@ fn sql_console_runs_pages_and_reports_errors() {
     h.press("f5");
     let grid = h.app.sql.grid.as_ref().expect("a result");
     assert_eq!(grid.total, 100_000);
-    h.press("G");
+    // Focus stays in the editor: typing goes there, not to the grid's keys (T is the
+    // theme key, q quits).
+    assert!(h.app.sql.editing);
+    let theme = h.app.theme.name.clone();
+    h.type_text("Tq");
+    assert_eq!(h.app.theme.name, theme);
+    assert!(!h.app.quit);
+    assert!(h.app.sql.editor.lines().join("").ends_with("Tq"));
+    h.press("backspace backspace ctrl-o G");
     let grid = h.app.sql.grid.as_ref().unwrap();
     assert_eq!(grid.row(grid.cursor).unwrap()[0].as_deref(), Some("99999"));
     insta::assert_snapshot!("sql", h.text());
@@ -214,6 +222,20 @@ fn sql_console_runs_pages_and_reports_errors() {
     h.press("f5");
     let (message, is_error) = h.app.status.clone().unwrap();
     assert!(is_error && message.contains("nope"), "{message}");
+    // Read-only until asked: a write is refused and says how to write.
+    while !h.app.sql.editor.lines().join("").is_empty() {
+        h.press("backspace");
+    }
+    h.type_text("DELETE FROM gold.fct_sales");
+    h.press("f5");
+    let (message, is_error) = h.app.status.clone().unwrap();
+    assert!(is_error && message.contains("read-only"), "{message}");
+    // Ctrl-C with a statement in the editor asks first.
+    h.press("ctrl-c");
+    assert!(!h.app.quit, "one Ctrl-C in the editor does not quit");
+    assert!(h.app.status.as_ref().unwrap().0.contains("Ctrl-C again"));
+    h.press("ctrl-c");
+    assert!(h.app.quit);
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn answer(
     cap: u64,
 ) -> Result<Printed> {
     Ok(
-        match console::run_whole(store.conn(), warehouse, text, cap)? {
+        match console::run_whole(store.conn(), warehouse, text, cap, console::Access::Write)? {
             Whole::Rows { frame, capped } => Printed::Frame(frame, capped),
             Whole::Done { changed } => Printed::Done(changed),
         },

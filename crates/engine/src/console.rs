@@ -65,6 +65,34 @@ impl Statement {
     }
 }
 
+/// Whether the console may change the cache. The workbench's console is read-only until
+/// the user asks for a writable one; `assay sql` writes, as a command line does. A
+/// ClickHouse warehouse is always asked read-only (its server enforces it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    Write,
+}
+
+/// A statement the cache may run under `access`: in a read-only console, queries only —
+/// checked by DuckDB's parser, so `WITH … DELETE` or a second statement is refused too.
+fn permitted(conn: &Connection, statement: &Statement, access: Access) -> Result<()> {
+    if access == Access::Write || statement.kind == Kind::Inspect {
+        return Ok(());
+    }
+    let refused = |why: String| {
+        Error::Usage(format!(
+            "the console is read-only: {why}; ask for a writable console to change the cache"
+        ))
+    };
+    if statement.kind == Kind::Other {
+        let first = statement.text.split_whitespace().next().unwrap_or_default();
+        return Err(refused(format!("`{first}` would change the cache")));
+    }
+    let query = crate::build::statement::single_query(&statement.text).map_err(refused)?;
+    crate::build::statement::confirm_select(conn, &query).map_err(refused)
+}
+
 /// What a statement answered.
 #[derive(Debug, Clone)]
 pub enum Answer {
@@ -82,15 +110,17 @@ pub fn run(
     warehouse: Option<&ClickHouse>,
     text: &str,
     warehouse_rows: u64,
+    access: Access,
 ) -> Result<Answer> {
     match warehouse {
         Some(ch) => on_warehouse(ch, conn, text, warehouse_rows),
-        None => on_cache(conn, text),
+        None => on_cache(conn, text, access),
     }
 }
 
-fn on_cache(conn: &Connection, text: &str) -> Result<Answer> {
+fn on_cache(conn: &Connection, text: &str, access: Access) -> Result<Answer> {
     let statement = Statement::parse(text)?;
+    permitted(conn, &statement, access)?;
     match statement.kind {
         Kind::Query => {
             conn.execute_batch(&format!(
@@ -145,6 +175,7 @@ pub fn run_whole(
     warehouse: Option<&ClickHouse>,
     text: &str,
     warehouse_rows: u64,
+    access: Access,
 ) -> Result<Whole> {
     match warehouse {
         Some(ch) => match on_warehouse(ch, conn, text, warehouse_rows)? {
@@ -160,6 +191,7 @@ pub fn run_whole(
         },
         None => {
             let statement = Statement::parse(text)?;
+            permitted(conn, &statement, access)?;
             match statement.kind {
                 Kind::Query | Kind::Inspect => Ok(Whole::Rows {
                     frame: frame::query(conn, &statement.text, [])?,
@@ -201,20 +233,24 @@ mod tests {
             None,
             "CREATE TABLE t AS SELECT range AS i FROM range(7)",
             0,
+            Access::Write,
         )
         .unwrap();
-        let Answer::Done { changed } = run(&conn, None, "DELETE FROM t WHERE i > 4;", 0).unwrap()
+        let Answer::Done { changed } =
+            run(&conn, None, "DELETE FROM t WHERE i > 4;", 0, Access::Write).unwrap()
         else {
             panic!("a write answers Done")
         };
         assert_eq!(changed, 2);
-        let Answer::Rows { total, capped } = run(&conn, None, "SELECT * FROM t", 0).unwrap() else {
+        let Answer::Rows { total, capped } =
+            run(&conn, None, "SELECT * FROM t", 0, Access::ReadOnly).unwrap()
+        else {
             panic!("a query answers rows")
         };
         assert_eq!((total, capped), (5, false));
         assert_eq!(page(&conn, 3, 10).unwrap().height(), 2);
         assert!(matches!(
-            run(&conn, None, "DESCRIBE t", 0).unwrap(),
+            run(&conn, None, "DESCRIBE t", 0, Access::ReadOnly).unwrap(),
             Answer::Frame(_)
         ));
     }
@@ -224,7 +260,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE SEQUENCE seen START 1").unwrap();
         let Whole::Rows { frame, capped } =
-            run_whole(&conn, None, "SELECT nextval('seen') AS n", 0).unwrap()
+            run_whole(&conn, None, "SELECT nextval('seen') AS n", 0, Access::Write).unwrap()
         else {
             panic!("a query answers rows")
         };
@@ -233,5 +269,30 @@ mod tests {
             .query_row("SELECT nextval('seen')", [], |r| r.get(0))
             .unwrap();
         assert_eq!(next, 2, "the query ran exactly once");
+    }
+
+    /// The workbench's console does not change the cache unless asked: writes, a write in a
+    /// CTE and a second statement after a query are refused, saying how to write.
+    #[test]
+    fn a_read_only_console_refuses_writes() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t AS SELECT range AS i FROM range(3)")
+            .unwrap();
+        for text in [
+            "DELETE FROM t",
+            "DROP TABLE t",
+            "WITH x AS (SELECT 1) DELETE FROM t",
+            "SELECT 1; DROP TABLE t",
+        ] {
+            let err = run(&conn, None, text, 0, Access::ReadOnly)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("read-only"), "{text}: {err}");
+        }
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 3, "nothing changed");
+        assert!(run(&conn, None, "DELETE FROM t WHERE i = 0", 0, Access::Write).is_ok());
     }
 }

@@ -70,6 +70,8 @@ pub struct App {
     pub busy: Vec<(Lane, String)>,
     pub spinner: usize,
     pub quit: bool,
+    /// Quit was pressed once where it asks first (the SQL editor holds a statement).
+    quit_armed: bool,
     pub sources: SourcesScreen,
     pub layers: LayersScreen,
     pub compare: CompareScreen,
@@ -104,7 +106,9 @@ impl App {
             sql: SqlScreen::new(
                 crate::warehouse::dialect(&ws.config.warehouse)
                     == assay_engine::dialect::Dialect::ClickHouse,
-            ),
+            )
+            .with_history_file(ws.cache_path().with_file_name("sql_history")),
+            quit_armed: false,
         }
     }
 
@@ -180,7 +184,14 @@ impl App {
             return Vec::new();
         };
         self.status = None;
+        let armed = std::mem::take(&mut self.quit_armed);
         match action {
+            // Ctrl-C in the SQL editor asks first: it is also what a user presses by habit.
+            Action::Quit if !armed && self.screen == Screen::Sql && self.sql.has_text() => {
+                self.quit_armed = true;
+                self.set_info("quit? Ctrl-C again quits (your queries are kept in the history)");
+                Vec::new()
+            }
             Action::Quit => {
                 self.quit = true;
                 vec![Command::Cancel, Command::Quit]

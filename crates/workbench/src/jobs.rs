@@ -75,6 +75,8 @@ pub enum Job {
     Sql {
         text: String,
         limit: u64,
+        /// A writable console (the user asked for one); read-only otherwise.
+        write: bool,
     },
 }
 
@@ -239,12 +241,18 @@ pub fn execute(
         )?)),
         Job::PrepareCompare { name, company } => open_comparison(ws, lane, name, company, cancel),
         Job::Explain | Job::Drill { .. } | Job::Rows { .. } => drill_job(lane, job),
-        Job::Sql { text, limit } => {
+        Job::Sql { text, limit, write } => {
+            let access = if *write {
+                console::Access::Write
+            } else {
+                console::Access::ReadOnly
+            };
             let answer = console::run(
                 lane.store.conn(),
                 lane.warehouse.as_ref(),
                 text,
                 console::WAREHOUSE_ROWS,
+                access,
             )?;
             sql_payload(lane.store.conn(), answer, *limit)
         }

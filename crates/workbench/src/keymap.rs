@@ -79,6 +79,7 @@ pub enum Action {
     HistoryPrev,
     HistoryNext,
     Focus,
+    Writable,
 }
 
 /// (action, context, default keys, name in keymap files, description).
@@ -130,6 +131,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::HistoryPrev, Context::Sql, &["ctrl-p"], "history_prev", "previous query"),
     (Action::HistoryNext, Context::Sql, &["ctrl-n"], "history_next", "next query"),
     (Action::Focus, Context::Sql, &["ctrl-o"], "focus", "editor ⇄ results"),
+    (Action::Writable, Context::Sql, &["ctrl-w"], "writable", "read-only ⇄ writable"),
     (Action::Mark, Context::Sql, &["V"], "mark_results", "mark rows (Y copies)"),
 ];
 

@@ -141,16 +141,19 @@ mod tests {
         let slow = Job::Sql {
             text: "SELECT sum(i * j) FROM range(100000000) a(i), range(100000) b(j)".into(),
             limit: 10,
+            write: false,
         };
         worker.submit(slow);
         // Two more while it runs: they wait (the newest replacing the older).
         worker.submit(Job::Sql {
             text: "SELECT 1".into(),
             limit: 10,
+            write: false,
         });
         worker.submit(Job::Sql {
             text: "SELECT 2 AS two".into(),
             limit: 10,
+            write: false,
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
         let asked = Instant::now();
@@ -181,6 +184,7 @@ mod tests {
         worker.submit(Job::Sql {
             text: "SELECT 2 AS two".into(),
             limit: 10,
+            write: false,
         });
         loop {
             if let Msg::Done(job, result) = rx.recv().await.unwrap() {
@@ -188,7 +192,8 @@ mod tests {
                     job,
                     Job::Sql {
                         text: "SELECT 2 AS two".into(),
-                        limit: 10
+                        limit: 10,
+                        write: false,
                     }
                 );
                 assert!(matches!(result, Ok(Payload::SqlRows { total: 1, .. })));

@@ -1,7 +1,7 @@
 //! Building silver and gold: the SQL models in dependency order, or an external command.
 
 pub mod models;
-mod statement;
+pub(crate) mod statement;
 
 use std::collections::BTreeSet;
 use std::process::Command;

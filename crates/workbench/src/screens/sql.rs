@@ -1,6 +1,8 @@
 //! SQL: an editor over the cache (warehouse attached), results in the same paged grid as
 //! the Layers browser, a history of what ran; Esc interrupts a running query.
 
+use std::path::PathBuf;
+
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
@@ -24,6 +26,35 @@ pub struct SqlScreen {
     pub message: Option<String>,
     /// Where statements run, for the title: the cache, or the warehouse read-only.
     target: &'static str,
+    on_warehouse: bool,
+    /// The user asked for a writable console (Ctrl-W); read-only otherwise.
+    pub writable: bool,
+    /// Where the history is kept between sessions.
+    history_file: Option<PathBuf>,
+}
+
+/// Statements kept in the history file.
+const HISTORY_KEPT: usize = 500;
+
+/// One statement per line, its newlines and backslashes escaped.
+fn encode(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+fn decode(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
 }
 
 impl SqlScreen {
@@ -42,7 +73,40 @@ impl SqlScreen {
             } else {
                 "SQL on the cache"
             },
+            on_warehouse,
+            writable: false,
+            history_file: None,
         }
+    }
+
+    /// Keep the history in `file`, starting from what an earlier session left there.
+    pub fn with_history_file(mut self, file: PathBuf) -> SqlScreen {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            self.history = text.lines().filter(|l| !l.is_empty()).map(decode).collect();
+        }
+        self.history_file = Some(file);
+        self
+    }
+
+    /// Add a statement to the history (and its file; a history that cannot be written is
+    /// only lost for the next session, so that is not an error).
+    fn remember(&mut self, text: String) {
+        if self.history.last() == Some(&text) {
+            return;
+        }
+        self.history.push(text);
+        if self.history.len() > HISTORY_KEPT {
+            self.history.remove(0);
+        }
+        if let Some(file) = &self.history_file {
+            let lines: Vec<String> = self.history.iter().map(|t| encode(t)).collect();
+            let _ = std::fs::write(file, lines.join("\n") + "\n");
+        }
+    }
+
+    /// Whether the editor holds a statement (quitting would lose it from the screen).
+    pub fn has_text(&self) -> bool {
+        self.editing && self.editor.lines().iter().any(|l| !l.trim().is_empty())
     }
 
     pub fn wants_text(&self) -> bool {
@@ -66,12 +130,14 @@ impl SqlScreen {
                 if text.trim().is_empty() {
                     return Vec::new();
                 }
-                if self.history.last() != Some(&text) {
-                    self.history.push(text.clone());
-                }
+                self.remember(text.clone());
                 self.history_at = None;
                 self.message = Some("running… (Esc cancels)".into());
-                return vec![Job::Sql { text, limit: PAGE }];
+                return vec![Job::Sql {
+                    text,
+                    limit: PAGE,
+                    write: self.writable,
+                }];
             }
             Action::HistoryPrev | Action::HistoryNext if !self.history.is_empty() => {
                 let last = self.history.len() - 1;
@@ -87,6 +153,8 @@ impl SqlScreen {
                 self.editing = true;
             }
             Action::Focus => self.editing = !self.editing,
+            // ClickHouse is asked read-only whatever the console says (its server decides).
+            Action::Writable if !self.on_warehouse => self.writable = !self.writable,
             _ => {
                 let Some(grid) = &mut self.grid else {
                     return Vec::new();
@@ -124,8 +192,8 @@ impl SqlScreen {
                     total,
                     &page,
                 ));
-                self.editing = false;
-                *status = Some((format!("{total} rows (Ctrl-O: back to the editor)"), false));
+                // Focus stays in the editor: typing must not land on the grid's keys.
+                *status = Some((format!("{total} rows (Ctrl-O: to the results)"), false));
             }
             Payload::SqlDone { message } => {
                 self.message = None;
@@ -146,9 +214,18 @@ impl SqlScreen {
         let editor_height = if self.editing { 8 } else { 5 }.min(area.height / 2);
         let [editor, results] =
             Layout::vertical([Constraint::Length(editor_height), Constraint::Min(3)]).areas(area);
+        let mode = match (self.on_warehouse, self.writable) {
+            (true, _) => "",
+            (false, false) => " (read-only · Ctrl-W: writable)",
+            (false, true) => " (WRITABLE · Ctrl-W: read-only)",
+        };
         let title = match &self.message {
-            Some(m) => format!(" {} · {m} ", self.target),
-            None => format!(" {} · {} in history ", self.target, self.history.len()),
+            Some(m) => format!(" {}{mode} · {m} ", self.target),
+            None => format!(
+                " {}{mode} · {} in history ",
+                self.target,
+                self.history.len()
+            ),
         };
         let border = if self.editing {
             theme.style(Role::Title)
@@ -180,5 +257,43 @@ impl SqlScreen {
 impl Default for SqlScreen {
     fn default() -> Self {
         SqlScreen::new(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The history survives the session: statements with newlines and backslashes come back
+    /// as they were written.
+    #[test]
+    fn the_history_is_kept_between_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sql_history");
+        let mut first = SqlScreen::new(false).with_history_file(file.clone());
+        let statements = ["SELECT 1", "SELECT 'a\\b'\nFROM t", "SELECT 1"];
+        for text in statements {
+            first.set_text(text);
+            first.on_action(Action::RunQuery, &mut Vec::new());
+        }
+        let second = SqlScreen::new(false).with_history_file(file);
+        assert_eq!(
+            second.history,
+            vec!["SELECT 1", "SELECT 'a\\b'\nFROM t", "SELECT 1"]
+        );
+    }
+
+    #[test]
+    fn the_console_asks_read_only_until_told() {
+        let mut screen = SqlScreen::new(false);
+        screen.set_text("DELETE FROM t");
+        let jobs = screen.on_action(Action::RunQuery, &mut Vec::new());
+        assert!(matches!(jobs.as_slice(), [Job::Sql { write: false, .. }]));
+        screen.on_action(Action::Writable, &mut Vec::new());
+        let jobs = screen.on_action(Action::RunQuery, &mut Vec::new());
+        assert!(matches!(jobs.as_slice(), [Job::Sql { write: true, .. }]));
+        let mut warehouse = SqlScreen::new(true);
+        warehouse.on_action(Action::Writable, &mut Vec::new());
+        assert!(!warehouse.writable, "ClickHouse is asked read-only");
     }
 }
