@@ -242,17 +242,45 @@ fn sql_console_runs_pages_and_reports_errors() {
 fn help_overlay_comes_from_the_keymap() {
     let mut h = harness(100, 30);
     h.press("?");
-    let screen = h.text();
-    for (keys, what) in h
-        .app
-        .keymap
-        .entries(assay_workbench::keymap::Context::Drill)
-    {
-        assert!(screen.contains(what), "help lacks `{keys} {what}`");
+    insta::assert_snapshot!("help", h.text());
+}
+
+/// At 80×24 every section of the help is reachable by scrolling (any key used to close it),
+/// each key sits on one line with its description (three columns used to wrap mid-entry),
+/// and only Esc, ? or q close it.
+#[test]
+fn help_scrolls_to_every_section_at_80x24() {
+    use assay_workbench::keymap::Context;
+    let mut h = harness(80, 24);
+    h.press("?");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&h.text());
+        h.press("pagedown");
     }
-    insta::assert_snapshot!("help", screen);
+    assert!(h.app.help, "scrolling keeps the help open");
+    for ctx in [
+        Context::Global,
+        Context::Sources,
+        Context::Layers,
+        Context::Compare,
+        Context::Drill,
+        Context::Sql,
+    ] {
+        assert!(seen.contains(ctx.title()), "no {} section", ctx.title());
+        for (keys, what) in h.app.keymap.entries(ctx) {
+            let on_one_line = seen.lines().any(|l| l.contains(&format!("{keys}  {what}")));
+            assert!(on_one_line, "`{keys} {what}` is not on one line");
+        }
+    }
     h.press("x");
-    assert!(!h.app.help, "any key closes help");
+    assert!(h.app.help, "x does not close the help");
+    h.press("esc");
+    assert!(!h.app.help, "Esc closes the help");
+    // Footers fit 80 columns and always say how to get help.
+    let screen = h.text();
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.trim_end().ends_with("? help"), "{footer}");
 }
 
 #[test]

@@ -64,6 +64,8 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub help: bool,
+    /// The first line of the help shown (it scrolls).
+    pub help_scroll: u16,
     /// The last message for the status line: (text, is_error).
     pub status: Option<(String, bool)>,
     /// What each busy lane is doing.
@@ -95,6 +97,7 @@ impl App {
             keymap,
             theme,
             help: false,
+            help_scroll: 0,
             status: None,
             busy: Vec::new(),
             spinner: 0,
@@ -145,8 +148,20 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         if self.help {
-            // Any key closes the help overlay.
-            self.help = false;
+            // The help scrolls; Esc, ? or q close it (any other key used to, so its lower
+            // sections could not be reached).
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => self.help = false,
+                KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll += 10,
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
+                KeyCode::End | KeyCode::Char('G') => self.help_scroll = u16::MAX,
+                _ => {}
+            }
             return Vec::new();
         }
         let context = self.screen.context();
@@ -198,6 +213,7 @@ impl App {
             }
             Action::Help => {
                 self.help = true;
+                self.help_scroll = 0;
                 Vec::new()
             }
             Action::Cancel => {

@@ -135,7 +135,11 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Mark, Context::Sql, &["V"], "mark_results", "mark rows (Y copies)"),
 ];
 
-/// A key as written in keymap files: `q`, `G`, `ctrl-c`, `f5`, `enter`, `pageup`, `backtab`.
+/// How keys are written in keymap files, for messages.
+pub const KEY_SYNTAX: &str = "a character (`q`, `G`), `ctrl-c` (or `C-c`, as the help shows it), `f5`, `enter`, `esc`, `tab`, `backtab`, `backspace`, `space`, `up`, `down`, `left`, `right`, `pageup`, `pagedown`, `home`, `end`";
+
+/// A key as written in keymap files: `q`, `G`, `ctrl-c` (or `C-c`, as the help and footers
+/// show it), `f5`, `enter`, `pageup`, `backtab`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     pub code: KeyCode,
@@ -144,7 +148,10 @@ pub struct Key {
 
 impl Key {
     pub fn parse(text: &str) -> Option<Key> {
-        let (ctrl, rest) = match text.strip_prefix("ctrl-") {
+        let prefixed = text
+            .strip_prefix("ctrl-")
+            .or_else(|| text.strip_prefix("C-"));
+        let (ctrl, rest) = match prefixed {
             Some(r) if !r.is_empty() => (true, r),
             _ => (false, text),
         };
@@ -258,7 +265,10 @@ impl Keymap {
                 .iter()
                 .map(|k| {
                     Key::parse(k).ok_or_else(|| {
-                        Error::Usage(format!("{}: `{name}`: unknown key `{k}`", file.display()))
+                        Error::Usage(format!(
+                            "{}: `{name}`: unknown key `{k}`; keys are written as {KEY_SYNTAX}",
+                            file.display()
+                        ))
                     })
                 })
                 .collect::<Result<_>>()?;

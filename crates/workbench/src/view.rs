@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::app::{App, Screen, SCREENS};
@@ -77,23 +77,73 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The screen's keys, as many as fit the width, and always how to get help.
 fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let mut spans = Vec::new();
-    let global = [("?", "help"), ("Tab", "screens"), ("q", "quit")];
+    let help = ("?", "help");
     let screen_keys = app.keymap.entries(app.screen.context());
-    for (keys, what) in screen_keys
+    let entries = screen_keys
         .iter()
         .map(|(k, d)| (k.as_str(), *d))
-        .chain(global)
-    {
-        spans.push(Span::styled(keys.to_string(), theme.style(Role::Key)));
-        spans.push(Span::styled(format!(" {what}  "), theme.style(Role::Dim)));
+        .chain([("Tab", "screens"), ("q", "quit")]);
+    let width = |(k, d): (&str, &str)| k.chars().count() + d.chars().count() + 3;
+    let mut left = (area.width as usize).saturating_sub(width(help));
+    let mut spans = Vec::new();
+    for entry in entries {
+        if width(entry) > left {
+            break;
+        }
+        left -= width(entry);
+        spans.push(Span::styled(entry.0.to_string(), theme.style(Role::Key)));
+        spans.push(Span::styled(
+            format!(" {}  ", entry.1),
+            theme.style(Role::Dim),
+        ));
     }
+    spans.push(Span::styled(help.0, theme.style(Role::Key)));
+    spans.push(Span::styled(format!(" {}", help.1), theme.style(Role::Dim)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_help(f: &mut Frame, app: &App) {
+/// The help's lines: this screen's keys, the global ones, then every other screen's, one
+/// key per line so nothing wraps mid-entry at 80 columns.
+fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let mut lines = vec![Line::from(Span::styled(
+        "j/k ↑/↓ PgUp/PgDn scroll · Esc, ? or q closes · keys are set in .assay/keymap.toml",
+        theme.style(Role::Dim),
+    ))];
+    let others = [
+        Context::Sources,
+        Context::Layers,
+        Context::Compare,
+        Context::Drill,
+        Context::Sql,
+    ];
+    let order = [app.screen.context(), Context::Global]
+        .into_iter()
+        .chain(others.into_iter().filter(|c| *c != app.screen.context()));
+    for ctx in order {
+        let entries = app.keymap.entries(ctx);
+        if entries.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            ctx.title(),
+            theme.style(Role::Header),
+        )));
+        for (keys, what) in entries {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{keys:>14}  "), theme.style(Role::Key)),
+                Span::styled(what.to_string(), theme.style(Role::Text)),
+            ]));
+        }
+    }
+    lines
+}
+
+fn draw_help(f: &mut Frame, app: &mut App) {
     let area = f.area();
     let w = area.width.saturating_sub(4).min(96);
     let h = area.height.saturating_sub(2);
@@ -104,49 +154,22 @@ fn draw_help(f: &mut Frame, app: &App) {
         height: h,
     };
     f.render_widget(Clear, popup);
-    let theme = &app.theme;
-    let mut lines = Vec::new();
-    let contexts = [Context::Global, app.screen.context()];
-    let others = [
-        Context::Sources,
-        Context::Layers,
-        Context::Compare,
-        Context::Drill,
-        Context::Sql,
-    ];
-    for ctx in contexts
-        .into_iter()
-        .chain(others.into_iter().filter(|c| *c != app.screen.context()))
-    {
-        let entries = app.keymap.entries(ctx);
-        if entries.is_empty() {
-            continue;
-        }
-        lines.push(Line::from(Span::styled(
-            ctx.title(),
-            theme.style(Role::Header),
-        )));
-        let mut row = Vec::new();
-        for (keys, what) in entries {
-            row.push(Span::styled(format!("{keys:>9} "), theme.style(Role::Key)));
-            row.push(Span::styled(format!("{what:<20}"), theme.style(Role::Text)));
-            if row.len() >= 6 {
-                lines.push(Line::from(std::mem::take(&mut row)));
-            }
-        }
-        if !row.is_empty() {
-            lines.push(Line::from(row));
-        }
-    }
-    lines.push(Line::from(Span::styled(
-        "Keys can be changed in .assay/keymap.toml (or $ASSAY_KEYMAP). Any key closes this.",
-        theme.style(Role::Dim),
-    )));
+    let lines = help_lines(app);
+    // Keep the last page in view however far the user scrolled.
+    let visible = h.saturating_sub(2);
+    let last = (lines.len() as u16).saturating_sub(visible);
+    app.help_scroll = app.help_scroll.min(last);
+    let title = format!(
+        " help · {}–{} of {} ",
+        app.help_scroll + 1,
+        (app.help_scroll + visible).min(lines.len() as u16),
+        lines.len()
+    );
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).scroll((app.help_scroll, 0)).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(Span::styled(" help ", theme.style(Role::Title))),
+                .title(Span::styled(title, app.theme.style(Role::Title))),
         ),
         popup,
     );
