@@ -60,7 +60,10 @@ fn the_binary_runs_under_tmux() {
     tmux(&["send-keys", "-t", &session, "?"]);
     let screen = wait_for(&session, "Everywhere", 10);
     assert!(screen.contains("Everywhere"), "{screen}");
-    tmux(&["send-keys", "-t", &session, "x", "q"]);
+    // Esc closes the help (other keys scroll it or do nothing), q quits.
+    tmux(&["send-keys", "-t", &session, "Escape"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tmux(&["send-keys", "-t", &session, "q"]);
     let screen = wait_for(&session, "EXITED", 10);
     tmux(&["kill-session", "-t", &session]);
     // Back on the normal screen: the shell's line is there, the workbench is gone.
