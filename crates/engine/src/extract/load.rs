@@ -88,7 +88,9 @@ impl Runner<'_> {
         let mut run_id = None;
         let result = (|| -> Result<i64> {
             let id = self.begin(conn, job)?;
+            // From here a failure (or Ctrl-C) must close the run it recorded.
             run_id = Some(id);
+            self.record_columns(conn, job, id)?;
             let rows = self.load(conn, job, id, started)?;
             self.publish(conn, job, id, rows)?;
             Ok(rows)
@@ -126,7 +128,7 @@ impl Runner<'_> {
         outcome
     }
 
-    /// The run recorded as running, with the columns it expects.
+    /// The run recorded as running.
     fn begin(&self, conn: &Connection, job: &Job) -> Result<i64> {
         let run_id: i64 = conn.query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status, source) \
@@ -140,13 +142,18 @@ impl Runner<'_> {
             run_id,
             source: job.plan.describe(),
         });
+        Ok(run_id)
+    }
+
+    /// The columns the run expects.
+    fn record_columns(&self, conn: &Connection, job: &Job, run_id: i64) -> Result<()> {
         for (i, c) in job.columns.iter().enumerate() {
             conn.execute(
                 "INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)",
                 params![run_id, i as i32, c.name, c.type_],
             )?;
         }
-        Ok(run_id)
+        Ok(())
     }
 
     /// The source's rows into the bronze data table, piece by piece; the rows loaded.
