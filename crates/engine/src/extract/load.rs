@@ -114,14 +114,12 @@ impl Runner<'_> {
                     RunStatus::Failed
                 };
                 outcome.error = Some(e.to_string());
-                if let Some(id) = run_id {
-                    // The rows of a failed run are invisible (never current); removing them
-                    // keeps retries from piling up copies.
-                    let _ = versions::delete_run_rows(conn, &job.entity, id);
-                    let _ = conn.execute(
-                        "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
-                        params![outcome.status.as_str(), utc_now(), e.to_string(), id],
-                    );
+                // An interrupt can land between recording the run and reading its id back:
+                // the run of this company × entity still marked running is this job's (one
+                // process writes the cache at a time).
+                let id = run_id.or_else(|| running_run(conn, job));
+                if let Some(id) = id {
+                    close_failed_run(conn, &job.entity, id, outcome.status, &e.to_string());
                 }
             }
         }
@@ -253,6 +251,40 @@ impl Runner<'_> {
             let _ = bronze::prune(ch, &job.entity, &job.company, &kept);
         }
         Ok(())
+    }
+}
+
+/// The id of this job's run still marked running, if the catalog holds one.
+fn running_run(conn: &Connection, job: &Job) -> Option<i64> {
+    (0..3).find_map(|_| {
+        conn.query_row(
+            "SELECT max(id) FROM assay.runs WHERE kind = 'extract' AND status = 'running' \
+             AND company = ? AND entity = ?",
+            params![job.company, job.entity],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .ok()
+    })?
+}
+
+/// A failed or cancelled run: its rows removed (they are invisible, never current, and
+/// retries must not pile up copies) and its status written. A Ctrl-C interrupts every
+/// statement of this connection once, and may land on these very statements: each is
+/// tried again, so a cancelled run is never left `running`.
+fn close_failed_run(conn: &Connection, entity: &str, run_id: i64, status: RunStatus, error: &str) {
+    for _ in 0..3 {
+        if versions::delete_run_rows(conn, entity, run_id).is_ok() {
+            break;
+        }
+    }
+    for _ in 0..3 {
+        let closed = conn.execute(
+            "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
+            params![status.as_str(), utc_now(), error, run_id],
+        );
+        if closed.is_ok() {
+            break;
+        }
     }
 }
 
