@@ -200,6 +200,16 @@ pub fn detect(expected: &[ColumnDef], actual: &[ColumnDef]) -> Vec<Drift> {
     drift
 }
 
+/// The column a table names its companies by: `company`, else `_company` (bronze's).
+pub fn company_column(columns: &[(String, String)]) -> Option<&str> {
+    ["company", "_company"].into_iter().find_map(|want| {
+        columns
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(want))
+            .map(|(c, _)| c.as_str())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,16 +182,6 @@ fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Re
 /// Rows per company of a built table.
 type CompanyRows = Vec<(String, i64)>;
 
-/// The column a model's table names its companies by (`company` or `_company`), if any.
-fn company_column(columns: &[(String, String)]) -> Option<&str> {
-    ["company", "_company"].into_iter().find_map(|want| {
-        columns
-            .iter()
-            .find(|(c, _)| c.eq_ignore_ascii_case(want))
-            .map(|(c, _)| c.as_str())
-    })
-}
-
 /// A build's rows per company; a table without a company column is recorded whole, as '*'.
 fn record_company_rows(
     conn: &duckdb::Connection,
@@ -223,7 +213,7 @@ fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Resul
             let described = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             described.collect::<std::result::Result<_, _>>()?
         };
-        let per_company = match company_column(&columns) {
+        let per_company = match crate::drift::company_column(&columns) {
             Some(c) => {
                 let mut stmt = conn.prepare(&format!(
                     "SELECT CAST({c} AS VARCHAR), count(*) FROM {target} WHERE {c} IS NOT NULL GROUP BY 1",
@@ -234,7 +224,7 @@ fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Resul
             }
             None => Vec::new(),
         };
-        record_company_rows(conn, run_id, rows, &per_company, company_column(&columns).is_some())?;
+        record_company_rows(conn, run_id, rows, &per_company, crate::drift::company_column(&columns).is_some())?;
         conn.execute(
             "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
             params![rows, crate::store::utc_now(), run_id],
@@ -296,7 +286,7 @@ fn clickhouse_company_rows(
     table: &str,
 ) -> Result<Option<CompanyRows>> {
     let columns = ch.result_columns(&format!("SELECT * FROM {table} LIMIT 0"))?;
-    let Some(c) = company_column(&columns) else {
+    let Some(c) = crate::drift::company_column(&columns) else {
         return Ok(None);
     };
     let (frame, _) = ch.query_readonly(&format!(

@@ -34,16 +34,12 @@ impl Scope<'_> {
 
     /// The new side's company column among `columns`: `company`, else `_company`.
     pub fn company_column<'c>(&self, columns: &'c [(String, String)]) -> Result<&'c str> {
-        let has = |n: &str| columns.iter().find(|(c, _)| c.eq_ignore_ascii_case(n));
-        has(COMPANY)
-            .or_else(|| has("_company"))
-            .map(|(c, _)| c.as_str())
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "comparisons.{}.table: {} has no `company` or `_company` column",
-                    self.name, self.comparison.table
-                ))
-            })
+        crate::drift::company_column(columns).ok_or_else(|| {
+            Error::Usage(format!(
+                "comparisons.{}.table: {} has no `company` or `_company` column",
+                self.name, self.comparison.table
+            ))
+        })
     }
 
     /// Every configured key, measure and dimension exists on both sides of `spec` (under its
