@@ -37,8 +37,12 @@ pub(super) fn run_jobs(
     std::thread::scope(|scope| -> Result<()> {
         let mut workers = Vec::new();
         for _ in 0..parallelism {
+            // Loading statements are interrupted by Ctrl-C; the run's bookkeeping (recording,
+            // switching, closing) runs on a connection of its own that is not, so a cancelled
+            // run is always closed and never half-switched.
             let conn = store.conn().try_clone()?;
             cancel.register(conn.interrupt_handle());
+            let books = store.conn().try_clone()?;
             let (queue, outcomes, runner) = (&queue, &outcomes, &runner);
             workers.push(scope.spawn(move || {
                 loop {
@@ -47,7 +51,7 @@ pub(super) fn run_jobs(
                     // the workers take turns.
                     let next = queue.lock().expect("queue").pop_front();
                     let Some(job) = next else { break };
-                    let outcome = runner.run_job(&conn, &job);
+                    let outcome = runner.run_job(&conn, &books, &job);
                     sink(Event::Finished {
                         outcome: outcome.clone(),
                     });
@@ -83,16 +87,14 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// One company × entity: its run recorded, its rows loaded, its version switched; a
     /// failed or cancelled run leaves no rows behind and says why.
-    fn run_job(&self, conn: &Connection, job: &Job) -> Outcome {
+    fn run_job(&self, conn: &Connection, books: &Connection, job: &Job) -> Outcome {
         let started = Instant::now();
         let mut run_id = None;
         let result = (|| -> Result<i64> {
-            let id = self.begin(conn, job)?;
-            // From here a failure (or Ctrl-C) must close the run it recorded.
+            let id = self.begin(books, job)?;
             run_id = Some(id);
-            self.record_columns(conn, job, id)?;
             let rows = self.load(conn, job, id, started)?;
-            self.publish(conn, job, id, rows)?;
+            self.publish(books, job, id, rows)?;
             Ok(rows)
         })();
         let mut outcome = Outcome {
@@ -114,19 +116,21 @@ impl Runner<'_> {
                     RunStatus::Failed
                 };
                 outcome.error = Some(e.to_string());
-                // An interrupt can land between recording the run and reading its id back:
-                // the run of this company × entity still marked running is this job's (one
-                // process writes the cache at a time).
-                let id = run_id.or_else(|| running_run(conn, job));
-                if let Some(id) = id {
-                    close_failed_run(conn, &job.entity, id, outcome.status, &e.to_string());
+                if let Some(id) = run_id {
+                    // The rows of a failed run are invisible (never current); removing them
+                    // keeps retries from piling up copies.
+                    let _ = versions::delete_run_rows(books, &job.entity, id);
+                    let _ = books.execute(
+                        "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
+                        params![outcome.status.as_str(), utc_now(), e.to_string(), id],
+                    );
                 }
             }
         }
         outcome
     }
 
-    /// The run recorded as running.
+    /// The run recorded as running, with the columns it expects.
     fn begin(&self, conn: &Connection, job: &Job) -> Result<i64> {
         let run_id: i64 = conn.query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status, source) \
@@ -140,18 +144,13 @@ impl Runner<'_> {
             run_id,
             source: job.plan.describe(),
         });
-        Ok(run_id)
-    }
-
-    /// The columns the run expects.
-    fn record_columns(&self, conn: &Connection, job: &Job, run_id: i64) -> Result<()> {
         for (i, c) in job.columns.iter().enumerate() {
             conn.execute(
                 "INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)",
                 params![run_id, i as i32, c.name, c.type_],
             )?;
         }
-        Ok(())
+        Ok(run_id)
     }
 
     /// The source's rows into the bronze data table, piece by piece; the rows loaded.
@@ -251,40 +250,6 @@ impl Runner<'_> {
             let _ = bronze::prune(ch, &job.entity, &job.company, &kept);
         }
         Ok(())
-    }
-}
-
-/// The id of this job's run still marked running, if the catalog holds one.
-fn running_run(conn: &Connection, job: &Job) -> Option<i64> {
-    (0..3).find_map(|_| {
-        conn.query_row(
-            "SELECT max(id) FROM assay.runs WHERE kind = 'extract' AND status = 'running' \
-             AND company = ? AND entity = ?",
-            params![job.company, job.entity],
-            |r| r.get::<_, Option<i64>>(0),
-        )
-        .ok()
-    })?
-}
-
-/// A failed or cancelled run: its rows removed (they are invisible, never current, and
-/// retries must not pile up copies) and its status written. A Ctrl-C interrupts every
-/// statement of this connection once, and may land on these very statements: each is
-/// tried again, so a cancelled run is never left `running`.
-fn close_failed_run(conn: &Connection, entity: &str, run_id: i64, status: RunStatus, error: &str) {
-    for _ in 0..3 {
-        if versions::delete_run_rows(conn, entity, run_id).is_ok() {
-            break;
-        }
-    }
-    for _ in 0..3 {
-        let closed = conn.execute(
-            "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
-            params![status.as_str(), utc_now(), error, run_id],
-        );
-        if closed.is_ok() {
-            break;
-        }
     }
 }
 
