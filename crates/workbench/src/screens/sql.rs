@@ -82,7 +82,15 @@ impl SqlScreen {
     /// Keep the history in `file`, starting from what an earlier session left there.
     pub fn with_history_file(mut self, file: PathBuf) -> SqlScreen {
         if let Ok(text) = std::fs::read_to_string(&file) {
-            self.history = text.lines().filter(|l| !l.is_empty()).map(decode).collect();
+            let mut all: Vec<String> = text.lines().filter(|l| !l.is_empty()).map(decode).collect();
+            let over = all.len().saturating_sub(HISTORY_KEPT);
+            all.drain(..over);
+            if over > 0 {
+                // The file only grows as statements run; it is cut back here, once.
+                let lines: Vec<String> = all.iter().map(|t| encode(t)).collect();
+                let _ = std::fs::write(&file, lines.join("\n") + "\n");
+            }
+            self.history = all;
         }
         self.history_file = Some(file);
         self
@@ -99,8 +107,14 @@ impl SqlScreen {
             self.history.remove(0);
         }
         if let Some(file) = &self.history_file {
-            let lines: Vec<String> = self.history.iter().map(|t| encode(t)).collect();
-            let _ = std::fs::write(file, lines.join("\n") + "\n");
+            // One line appended per run: the UI thread never rewrites the whole file.
+            use std::io::Write;
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)
+                .and_then(|mut f| writeln!(f, "{}", encode(self.history.last().expect("pushed"))));
+            let _ = appended;
         }
     }
 
