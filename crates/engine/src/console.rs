@@ -80,14 +80,11 @@ fn permitted(conn: &Connection, statement: &Statement, access: Access) -> Result
     if access == Access::Write || statement.kind == Kind::Inspect {
         return Ok(());
     }
-    let refused = |why: String| {
-        Error::Usage(format!(
-            "the console is read-only: {why}; ask for a writable console to change the cache"
-        ))
-    };
+    // Short enough for an 80-column status line; the console's title says how to write.
+    let refused = |why: String| Error::Usage(format!("read-only console: {why}"));
     if statement.kind == Kind::Other {
         let first = statement.text.split_whitespace().next().unwrap_or_default();
-        return Err(refused(format!("`{first}` would change the cache")));
+        return Err(refused(format!("`{first}` changes the cache")));
     }
     let query = crate::build::statement::single_query(&statement.text).map_err(refused)?;
     crate::build::statement::confirm_select(conn, &query).map_err(refused)
