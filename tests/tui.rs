@@ -162,7 +162,7 @@ fn compare_and_drill_walk_down_the_gap() {
     h.press("enter");
     assert_eq!(h.app.drill.stack.len(), 2);
     let screen = h.text();
-    assert!(screen.contains("all › company="), "{screen}");
+    assert!(screen.contains("all companies › company="), "{screen}");
     assert!(screen.contains("by branch"), "{screen}");
     // d picks another dimension for this step.
     h.press("d");

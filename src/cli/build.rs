@@ -6,7 +6,6 @@ use crate::build::{self, BuildStatus, ModelOutcome};
 use crate::config::Workspace;
 use crate::error::Result;
 use crate::frame::{self, hundredths_column, text_column, Format};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -34,7 +33,7 @@ pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
 }
 
 fn models(ws: &Workspace, args: &BuildArgs) -> Result<Vec<ModelOutcome>> {
-    let store = Store::open(&ws.cache_path())?;
+    let store = super::open_cache(ws, crate::store::Access::Write, None)?;
     build::run(ws, &store, &args.select, &|o| {
         eprintln!(
             "{:<28} {:<7} {}",

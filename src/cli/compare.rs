@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::frame::Format;
 use crate::recon::configured;
 use crate::recon::report::{compare, Report};
-use crate::store::Store;
 
 use super::report_text;
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
@@ -48,10 +47,10 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
             "the workspace defines no [comparisons.*]".into(),
         ));
     }
-    let store = Store::open(&ws.cache_path())?;
     names
         .into_iter()
         .map(|name| {
+            let store = super::open_for_compare(ws, &name, &args.sides.company)?;
             let _spinner = super::progress::stages(&format!("comparing {name}"));
             let report = configured::run(ws, &store, &name, &args.sides.company)?;
             Ok((name, report))

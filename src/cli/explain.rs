@@ -6,7 +6,6 @@ use crate::error::{Error, Result};
 use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::recon::configured;
 use crate::recon::explain::explain;
-use crate::store::Store;
 
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
 
@@ -28,7 +27,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     let (store, spec, label) = match &args.name {
         Some(name) => {
             let ws = super::workspace(dir)?;
-            let store = Store::open(&ws.cache_path())?;
+            let store = super::open_for_compare(&ws, name, &args.sides.company)?;
             let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
             (store, spec, name.clone())
         }

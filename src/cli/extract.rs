@@ -7,7 +7,7 @@ use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Outcome, Selection};
 use crate::frame::{self, hundredths_column, text_column, Format};
-use crate::store::{RunStatus, Store};
+use crate::store::RunStatus;
 
 #[derive(Debug, clap::Args)]
 pub struct ExtractArgs {
@@ -39,7 +39,6 @@ pub fn run(ws: &Workspace, args: ExtractArgs) -> Result<i32> {
         companies,
         entities: args.entity,
     };
-    let store = Store::open(&ws.cache_path())?;
     let cancel = Cancel::new();
     let on_interrupt = cancel.clone();
     // The first Ctrl-C cancels cleanly; a second one ends the process at once (exit 130):
@@ -53,6 +52,7 @@ pub fn run(ws: &Workspace, args: ExtractArgs) -> Result<i32> {
         eprintln!("cancelling… (Ctrl-C again to end at once)");
         on_interrupt.cancel();
     });
+    let store = super::open_cache(ws, crate::store::Access::Write, Some(cancel.clone()))?;
     let progress = JobProgress::new();
     let outcomes = extract::run(ws, &store, &selection, &cancel, &|e| progress.handle(e))?;
     let mut df = outcomes_frame(&outcomes)?;

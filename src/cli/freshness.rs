@@ -6,7 +6,6 @@ use crate::config::Workspace;
 use crate::error::Result;
 use crate::frame::{self, text_column, Format};
 use crate::freshness::{self, Row};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct FreshnessArgs {
@@ -21,7 +20,7 @@ pub struct FreshnessArgs {
 }
 
 pub fn run(ws: &Workspace, args: FreshnessArgs) -> Result<i32> {
-    let store = Store::open(&ws.cache_path())?;
+    let store = super::open_cache(ws, crate::store::Access::Read, None)?;
     let now = crate::store::utc_now();
     let rows: Vec<Row> = freshness::report(ws, store.conn(), now)?
         .into_iter()

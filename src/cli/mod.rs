@@ -12,6 +12,7 @@ mod sides;
 mod sql;
 mod tui;
 mod validate;
+mod waterfall;
 
 use std::path::PathBuf;
 
@@ -58,6 +59,9 @@ pub enum Command {
     /// Rank the causes of a comparison's gap: dimension values and row classes, each as a
     /// SQL predicate that could become a legacy rule.
     Explain(explain::ExplainArgs),
+    /// Per company, rows, distinct keys and the measure at every layer a comparison's table
+    /// is built through (extraction → bronze → silver → gold), beside legacy.
+    Waterfall(waterfall::WaterfallArgs),
     /// Check assay.toml and list every problem with its key and line (exit 2 if any).
     Validate(validate::ValidateArgs),
     /// Run SQL on the cache, with the warehouse attached.
@@ -76,6 +80,7 @@ pub enum Command {
 /// Parse arguments, run the command, and return the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    let json = cli.command.as_ref().is_some_and(Command::wants_json);
     let result = run(cli);
     for notice in crate::store::notice::take() {
         eprintln!("note: {notice}");
@@ -84,8 +89,33 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
+            if json {
+                // A script reading the JSON gets the failure in it, not an empty stream.
+                let body = serde_json::json!({
+                    "error": {"message": e.to_string(), "exit_code": e.exit_code()}
+                });
+                println!("{body}");
+            }
             e.exit_code()
         }
+    }
+}
+
+impl Command {
+    /// Whether the command was asked for JSON output (`--format json`).
+    fn wants_json(&self) -> bool {
+        let format = match self {
+            Command::Extract(a) => a.format,
+            Command::Build(a) => a.format,
+            Command::Freshness(a) => a.format,
+            Command::Compare(a) => a.format,
+            Command::Explain(a) => a.format,
+            Command::Validate(a) => a.format,
+            Command::Waterfall(a) => a.format,
+            Command::Sql(a) => a.format,
+            _ => return false,
+        };
+        format == crate::frame::Format::Json
     }
 }
 
@@ -121,6 +151,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Validate(args)) => validate::run(dir, args),
+        Some(Command::Waterfall(args)) => waterfall::run(&workspace(dir)?, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "assay", &mut std::io::stdout());
@@ -145,4 +176,28 @@ pub fn workspace(dir: Option<PathBuf>) -> Result<Workspace> {
         }
     };
     Workspace::discover(&start)
+}
+
+/// The workspace's cache opened for `access`. When another process's work holds it, the
+/// command says so on stderr and waits its turn (`workspace.cache_wait`); `cancel`, when
+/// given, ends the wait (Ctrl-C).
+pub fn open_cache(
+    ws: &Workspace,
+    access: crate::store::Access,
+    cancel: Option<std::sync::Arc<crate::extract::Cancel>>,
+) -> Result<crate::store::Store> {
+    let mut wait = crate::store::Wait::for_workspace(ws).notify(|m| eprintln!("note: {m}"));
+    wait.cancel = cancel;
+    crate::store::Store::open_with(&ws.cache_path(), access, &wait)
+}
+
+/// The cache opened to compare `name`: read-only, after importing changed legacy files.
+pub fn open_for_compare(
+    ws: &Workspace,
+    name: &str,
+    only: &[String],
+) -> Result<crate::store::Store> {
+    crate::recon::configured::open_for_compare(ws, name, only, |access| {
+        open_cache(ws, access, None)
+    })
 }

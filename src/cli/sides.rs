@@ -72,7 +72,8 @@ pub fn base_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
 /// an in-memory one otherwise.
 pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
     match Workspace::discover(base) {
-        Ok(ws) => Store::open(&ws.cache_path()),
+        // Ad hoc sides become temporary tables: the workspace's cache is only read.
+        Ok(ws) => super::open_cache(&ws, crate::store::Access::Read, None),
         Err(_) => Store::in_memory(),
     }
 }

@@ -7,7 +7,7 @@ use crate::console::{self, Whole};
 use crate::error::{Error, Result};
 use crate::extract::versions;
 use crate::frame::{self, Format};
-use crate::store::Store;
+use crate::store::{Access, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -37,7 +37,12 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
     } else {
         None
     };
-    let store = Store::open(&ws.cache_path())?;
+    // A query reads the cache beside other readers; anything else (and `--as-of`, whose
+    // views are re-pointed in a transaction) needs it alone.
+    let reads = args.as_of.is_none()
+        && console::Statement::parse(&args.query).is_ok_and(|s| s.kind != console::Kind::Other);
+    let access = if reads { Access::Read } else { Access::Write };
+    let store = super::open_cache(ws, access, None)?;
     let conn = store.conn();
     let cap = if args.max_rows == 0 {
         u64::MAX - 1

@@ -13,10 +13,26 @@ pub struct TuiArgs {
     /// dark, light, mono or a theme file's name in .assay/themes/ (NO_COLOR forces mono).
     #[arg(long, env = "ASSAY_THEME")]
     pub theme: Option<String>,
+    /// Leave the mouse to the terminal (to select text); clicks and the wheel do nothing.
+    /// Also `ASSAY_MOUSE=off`.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 pub fn run(ws: Workspace, args: TuiArgs) -> Result<i32> {
-    workbench::run(ws, Options { theme: args.theme })
+    let mouse_off = std::env::var("ASSAY_MOUSE").is_ok_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "off" | "0" | "false" | "no"
+        )
+    });
+    workbench::run(
+        ws,
+        Options {
+            theme: args.theme,
+            mouse: !(args.no_mouse || mouse_off),
+        },
+    )
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,7 +60,7 @@ fn parse_size(text: &str) -> std::result::Result<(u16, u16), String> {
 }
 
 /// The scripted visits: (file name, keys pressed from the previous state, caption).
-pub const VISITS: [(&str, &str, &str); 7] = [
+pub const VISITS: [(&str, &str, &str); 10] = [
     (
         "sources",
         "",
@@ -58,7 +74,12 @@ pub const VISITS: [(&str, &str, &str); 7] = [
     (
         "compare",
         "3",
-        "Compare: totals, and legacy vs new rows side by side",
+        "Compare: totals, and one line per key: the measure as legacy, new and Δ first",
+    ),
+    (
+        "compare-row",
+        "v enter",
+        "Compare: a changed row in full, the differences marked",
     ),
     (
         "drill",
@@ -71,6 +92,16 @@ pub const VISITS: [(&str, &str, &str); 7] = [
         "Drill: down to the rows that differ",
     ),
     ("sql", "5", "SQL console"),
+    (
+        "models",
+        "ctrl-o 6",
+        "Models: the gold and silver models, their lineage, rows and SQL",
+    ),
+    (
+        "waterfall",
+        "7",
+        "Waterfall: rows, keys and the measure at every layer, per company, against legacy",
+    ),
     ("help", "?", "Help, generated from the keymap"),
 ];
 

@@ -144,7 +144,8 @@ pub fn tui_bench(
 
     log(&format!("drill on {drill_rows} rows"));
     // On the workbench's own database (one buffer pool, the 256MB cap).
-    let conn = h.lane_connection(assay_workbench::jobs::Lane::Compare);
+    let lease = h.lane_lease(assay_workbench::jobs::Lane::Compare)?;
+    let conn = lease.conn();
     let spec = Spec {
         legacy: Relation::describe(conn, "legacy.bench_sales")?,
         new: Relation::describe(conn, "gold.bench_sales")?,

@@ -101,6 +101,20 @@ impl Dialect {
         }
     }
 
+    /// Distinct combinations of `columns` (quoted expressions), an aggregate.
+    pub fn count_distinct(self, columns: &[String]) -> String {
+        match self {
+            Dialect::DuckDb if columns.len() == 1 => format!("count(DISTINCT {})", columns[0]),
+            Dialect::DuckDb => format!("count(DISTINCT ({}))", columns.join(", ")),
+            Dialect::ClickHouse => format!("uniqExact({})", columns.join(", ")),
+        }
+    }
+
+    /// The sum of a numeric expression as an engine prints it (exact for decimals).
+    pub fn sum_as_text(self, e: &str) -> String {
+        self.text(&format!("sum({e})"))
+    }
+
     /// The sum of a numeric expression as a double, 0 over no rows.
     pub fn sum_as_double(self, e: &str) -> String {
         match self {

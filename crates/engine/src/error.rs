@@ -46,6 +46,9 @@ pub enum Error {
     /// The cache was made by an assay this version cannot read safely.
     #[error("{0}")]
     CacheVersion(String),
+    /// Another process (or task) held the cache longer than the configured wait.
+    #[error("{0}")]
+    CacheBusy(String),
     /// The work was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
@@ -80,7 +83,11 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Usage(_) | Error::CacheVersion(_) => 2,
-            Error::Runtime(_) | Error::Cancelled | Error::Database(_) | Error::Server { .. } => 3,
+            Error::Runtime(_)
+            | Error::CacheBusy(_)
+            | Error::Cancelled
+            | Error::Database(_)
+            | Error::Server { .. } => 3,
             Error::Context { source, .. } => source.exit_code(),
         }
     }
@@ -91,6 +98,7 @@ impl Error {
     pub fn context(self, context: impl Into<String>) -> Error {
         match self {
             Error::Runtime(_)
+            | Error::CacheBusy(_)
             | Error::Database(_)
             | Error::Server { .. }
             | Error::Context { .. } => Error::Context {

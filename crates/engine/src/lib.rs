@@ -8,6 +8,7 @@ pub mod build;
 pub mod cancel;
 pub mod config;
 pub mod console;
+pub mod decimal;
 pub mod demo;
 pub mod dialect;
 pub mod drift;

@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::jobs::{Job, Lane, Payload};
 use super::keymap::{Action, Context, Keymap};
 use super::screens::{
-    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, sources::SourcesScreen,
-    sql::SqlScreen,
+    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, models::ModelsScreen,
+    sources::SourcesScreen, sql::SqlScreen, waterfall::WaterfallScreen,
 };
 use super::theme::Theme;
 use crate::config::Workspace;
@@ -21,14 +21,18 @@ pub enum Screen {
     Compare,
     Drill,
     Sql,
+    Models,
+    Waterfall,
 }
 
-pub const SCREENS: [Screen; 5] = [
+pub const SCREENS: [Screen; 7] = [
     Screen::Sources,
     Screen::Layers,
     Screen::Compare,
     Screen::Drill,
     Screen::Sql,
+    Screen::Models,
+    Screen::Waterfall,
 ];
 
 impl Screen {
@@ -39,6 +43,8 @@ impl Screen {
             Screen::Compare => Context::Compare,
             Screen::Drill => Context::Drill,
             Screen::Sql => Context::Sql,
+            Screen::Models => Context::Models,
+            Screen::Waterfall => Context::Waterfall,
         }
     }
 
@@ -51,6 +57,7 @@ pub use crate::command::Command;
 
 pub enum Msg {
     Key(KeyEvent),
+    Mouse(crossterm::event::MouseEvent),
     /// A job finished (or failed, or was cancelled).
     Done(Job, Result<Payload, Error>),
     Extract(Event),
@@ -66,6 +73,10 @@ pub struct App {
     pub help: bool,
     /// The first line of the help shown (it scrolls).
     pub help_scroll: u16,
+    /// The help's search (`/`): entries whose keys or description contain it.
+    pub help_query: String,
+    /// Keys go to the help's search while it is being typed.
+    pub help_typing: bool,
     /// The last message for the status line: (text, is_error).
     pub status: Option<(String, bool)>,
     /// What each busy lane is doing.
@@ -79,6 +90,10 @@ pub struct App {
     pub compare: CompareScreen,
     pub drill: DrillScreen,
     pub sql: SqlScreen,
+    pub models: ModelsScreen,
+    pub waterfall: WaterfallScreen,
+    /// Where each tab was drawn: (first column, past the last, screen), for clicks.
+    pub tab_hits: Vec<(u16, u16, Screen)>,
 }
 
 impl App {
@@ -98,6 +113,8 @@ impl App {
             theme,
             help: false,
             help_scroll: 0,
+            help_query: String::new(),
+            help_typing: false,
             status: None,
             busy: Vec::new(),
             spinner: 0,
@@ -112,6 +129,9 @@ impl App {
             )
             .with_history_file(ws.cache_path().with_file_name("sql_history")),
             quit_armed: false,
+            models: ModelsScreen::default(),
+            waterfall: WaterfallScreen::default(),
+            tab_hits: Vec::new(),
         }
     }
 
@@ -123,6 +143,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
         match msg {
             Msg::Key(key) => self.on_key(key),
+            Msg::Mouse(event) => self.on_mouse(event),
             Msg::Done(job, result) => self.on_done(job, result),
             Msg::Extract(event) => {
                 self.sources.on_event(&event);
@@ -148,20 +169,7 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         if self.help {
-            // The help scrolls; Esc, ? or q close it (any other key used to, so its lower
-            // sections could not be reached).
-            match key.code {
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => self.help = false,
-                KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1)
-                }
-                KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll += 10,
-                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-                KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
-                KeyCode::End | KeyCode::Char('G') => self.help_scroll = u16::MAX,
-                _ => {}
-            }
+            self.help_key(key);
             return Vec::new();
         }
         let context = self.screen.context();
@@ -214,8 +222,12 @@ impl App {
             Action::Help => {
                 self.help = true;
                 self.help_scroll = 0;
+                self.help_query.clear();
+                self.help_typing = false;
                 Vec::new()
             }
+            // Esc first closes a row detail; it cancels work only when nothing is open.
+            Action::Cancel if self.close_detail() => Vec::new(),
             Action::Cancel => {
                 self.set_info("cancelled");
                 vec![Command::Cancel]
@@ -240,7 +252,64 @@ impl App {
             Action::Compare => self.go(Screen::Compare),
             Action::Drill => self.go(Screen::Drill),
             Action::Sql => self.go(Screen::Sql),
+            Action::Models => self.go(Screen::Models),
+            Action::Waterfall => self.go(Screen::Waterfall),
             action => self.screen_action(action),
+        }
+    }
+
+    /// The help scrolls and searches; Esc, ? or q close it (any other key used to, so its
+    /// lower sections could not be reached).
+    fn help_key(&mut self, key: KeyEvent) {
+        if self.help_typing {
+            match key.code {
+                KeyCode::Esc => {
+                    self.help_typing = false;
+                    self.help_query.clear();
+                }
+                KeyCode::Enter => self.help_typing = false,
+                KeyCode::Backspace => {
+                    self.help_query.pop();
+                }
+                KeyCode::Char(c) => self.help_query.push(c),
+                _ => {}
+            }
+            self.help_scroll = 0;
+            return;
+        }
+        match key.code {
+            KeyCode::Char('/') => {
+                self.help_typing = true;
+                self.help_query.clear();
+                self.help_scroll = 0;
+            }
+            KeyCode::Esc if !self.help_query.is_empty() => self.help_query.clear(),
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => self.help = false,
+            KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.help_scroll = self.help_scroll.saturating_sub(1)
+            }
+            KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll += 10,
+            KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+            KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
+            KeyCode::End | KeyCode::Char('G') => self.help_scroll = u16::MAX,
+            _ => {}
+        }
+    }
+
+    /// Close the row detail of the current screen, if one is open.
+    fn close_detail(&mut self) -> bool {
+        let rows = match self.screen {
+            Screen::Compare => Some(&mut self.compare.rows),
+            Screen::Drill => self.drill.rows.as_mut(),
+            _ => None,
+        };
+        match rows {
+            Some(r) if r.detail_open() => {
+                r.detail = None;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -252,12 +321,14 @@ impl App {
             Screen::Drill if self.drill.is_empty() && self.compare.is_ready() => {
                 self.drill.reset(&self.compare)
             }
+            Screen::Models => self.models.first_jobs(),
+            Screen::Waterfall => self.waterfall.jobs_for(&self.compare, false),
             _ => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()
     }
 
-    fn screen_action(&mut self, action: Action) -> Vec<Command> {
+    pub(crate) fn screen_action(&mut self, action: Action) -> Vec<Command> {
         let mut commands = Vec::new();
         let jobs = match self.screen {
             Screen::Sources => self.sources.on_action(action),
@@ -265,6 +336,8 @@ impl App {
             Screen::Compare => self.compare.on_action(action, &mut commands),
             Screen::Drill => self.drill.on_action(action, &self.compare, &mut commands),
             Screen::Sql => self.sql.on_action(action, &mut commands),
+            Screen::Models => self.models.on_action(action),
+            Screen::Waterfall => self.waterfall.on_action(action, &self.compare),
         };
         if self.screen == Screen::Drill && action == Action::Refresh {
             return self.go(Screen::Drill);
@@ -291,6 +364,7 @@ impl App {
                 self.sql.job_failed(&job);
                 self.compare.job_failed(&job);
                 self.drill.job_failed(&job, &e_text);
+                self.waterfall.job_failed(&job, &e_text);
                 if let Job::Extract(_) = job {
                     self.sources.finished();
                 }
@@ -354,6 +428,14 @@ impl App {
                 jobs
             }
             (Job::Drill { .. }, payload) => self.drill.on_payload(&job, payload),
+            (Job::Models, payload) => {
+                self.models.on_payload(payload);
+                Vec::new()
+            }
+            (Job::Waterfall { .. }, payload) => {
+                self.waterfall.on_payload(&job, payload);
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()

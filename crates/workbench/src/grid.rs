@@ -16,6 +16,7 @@ use super::keymap::Action;
 use super::theme::{Role, Theme};
 use crate::browse::{Table, View};
 use crate::frame::to_cells;
+use crate::text::{grouped_number, right};
 
 /// Rows fetched per page; the viewport is at most a screen, so a page covers several.
 pub const PAGE: u64 = 200;
@@ -29,6 +30,8 @@ pub struct Grid {
     pub title: String,
     pub view: View,
     pub columns: Vec<String>,
+    /// Which columns hold numbers (right-aligned, grouped in thousands).
+    numeric: Vec<bool>,
     pub total: i64,
     page_start: u64,
     rows: Vec<Vec<Option<String>>>,
@@ -63,6 +66,11 @@ impl Grid {
                 .get_column_names()
                 .iter()
                 .map(|n| n.to_string())
+                .collect(),
+            numeric: first
+                .dtypes()
+                .iter()
+                .map(|t| t.is_primitive_numeric() || t.is_decimal())
                 .collect(),
             total,
             page_start: 0,
@@ -343,7 +351,8 @@ impl Grid {
                     }
                     _ => "",
                 };
-                let name = format!("{}{mark}", self.columns[c]);
+                // The arrow leads, so a long name cut to its width keeps it.
+                let name = format!("{mark}{}", self.columns[c]);
                 [
                     Span::styled(pad(&name, w), theme.style(Role::Header)),
                     Span::raw(" "),
@@ -357,7 +366,12 @@ impl Grid {
             let spans: Vec<Span> = cols
                 .iter()
                 .flat_map(|&(c, w)| {
+                    let number = self.numeric.get(c).copied().unwrap_or(false);
                     let (text, style) = match row.map(|row| row.get(c).cloned().flatten()) {
+                        Some(Some(v)) if number => (
+                            right(&grouped_number(&v).unwrap_or(v), w),
+                            theme.style(Role::Text),
+                        ),
                         Some(Some(v)) => (v, theme.style(Role::Text)),
                         Some(None) => ("∅".to_string(), theme.style(Role::Dim)),
                         None => ("…".to_string(), theme.style(Role::Dim)),
@@ -390,6 +404,14 @@ impl Grid {
             if self.total > 0 { self.cursor + 1 } else { 0 },
             self.total
         );
+        if let Some((column, desc)) = &self.view.sort {
+            let way = if *desc {
+                "↓ descending"
+            } else {
+                "↑ ascending"
+            };
+            status.push_str(&format!(" · sorted by {column} {way}"));
+        }
         if let Some(filter) = &self.view.filter {
             status.push_str(&format!(" · where {filter}"));
         }
@@ -400,7 +422,10 @@ impl Grid {
             status.push_str(&format!(" · {} pinned", self.pinned));
         }
         if let Some(m) = self.mark {
-            status.push_str(&format!(" · {} rows marked", m.abs_diff(self.cursor) + 1));
+            status.push_str(&format!(
+                " · {} marked",
+                super::text::rows(m.abs_diff(self.cursor) as i64 + 1)
+            ));
         }
         let body = Rect {
             height: inner.height - 1,

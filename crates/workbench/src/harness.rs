@@ -18,7 +18,7 @@ use super::view;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::Cancel;
-use crate::store::Store;
+use crate::store::{Access, Lease, Session, Wait};
 
 pub struct Harness {
     pub app: App,
@@ -42,10 +42,9 @@ impl Harness {
     /// Open the workbench but leave its first jobs pending (see `take_pending`).
     pub fn open_deferred(root: &Path, width: u16, height: u16, theme: Theme) -> Result<Harness> {
         let ws = Workspace::load(root)?;
-        let store = Store::open(&ws.cache_path())?;
         let mut lanes = BTreeMap::new();
         for lane in LANES {
-            lanes.insert(lane, LaneState::new(store.sibling()?));
+            lanes.insert(lane, LaneState::new(Session::new(&ws.cache_path())?));
         }
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;
@@ -62,18 +61,26 @@ impl Harness {
         Ok(h)
     }
 
-    /// The connection of a lane (benchmarks drive the engine on it directly).
-    pub fn lane_connection(&self, lane: Lane) -> &duckdb::Connection {
-        self.lanes.get(&lane).expect("lane").store.conn()
+    /// The cache attached to a lane's session (benchmarks drive the engine on it directly).
+    pub fn lane_lease(&self, lane: Lane) -> Result<Lease<'_>> {
+        let wait = Wait::for_workspace(&self.ws);
+        self.lanes
+            .get(&lane)
+            .expect("lane")
+            .session
+            .lease(Access::Read, &wait)
     }
 
     pub fn take_pending(&mut self) -> Vec<Command> {
         std::mem::take(&mut self.pending)
     }
 
-    /// Cap DuckDB's memory as the workbench does (it applies to the whole database).
+    /// Cap DuckDB's memory as the workbench does (each lane's database).
     pub fn memory_limit(&self, limit: &str) -> Result<()> {
-        super::set_memory_limit(self.lane_connection(Lane::Browse), limit)
+        for lane in self.lanes.values() {
+            super::set_memory_limit(lane.session.conn(), limit)?;
+        }
+        Ok(())
     }
 
     /// Press keys written as in keymap files, separated by spaces: `"3 v j enter"`.
@@ -98,6 +105,19 @@ impl Harness {
         self.run(commands);
     }
 
+    /// A mouse event at (column, row), after a render (lists record where they drew).
+    pub fn mouse(&mut self, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+        self.render();
+        let event = crossterm::event::MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        };
+        let commands = self.app.update(Msg::Mouse(event));
+        self.run(commands);
+    }
+
     /// Hand a key to the app and return what it asks for, without running it (as the real
     /// loop does: it draws, and the jobs finish later).
     pub fn key_deferred(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -115,7 +135,8 @@ impl Harness {
                         let mut events = Vec::new();
                         let cancel = Cancel::new();
                         let collected = std::sync::Mutex::new(&mut events);
-                        let result = execute(&self.ws, lane, &job, &cancel, &|e| {
+                        let wait = Wait::for_workspace(&self.ws);
+                        let result = execute(&self.ws, lane, &job, &cancel, &wait, &|e| {
                             collected.lock().expect("events").push(e)
                         });
                         for e in events {

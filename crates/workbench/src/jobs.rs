@@ -7,6 +7,7 @@ use std::sync::Arc;
 use polars::prelude::DataFrame;
 
 use crate::browse::{self, Browser, Table, TableInfo, View};
+use crate::build::lineage::ModelSummary;
 use crate::config::Workspace;
 use crate::console::{self, Answer};
 use crate::error::{Error, Result};
@@ -14,9 +15,10 @@ use crate::extract::{self, Cancel, Event, Selection};
 use crate::freshness;
 use crate::recon::explain::{explain, Cause};
 use crate::recon::report::Report;
+use crate::recon::waterfall::Waterfall;
 use crate::recon::workbench::{self as drill, DrillBase, DrillRow, SideRow};
-use crate::recon::{ClassFilter, RowClass};
-use crate::store::{utc_now, Store};
+use crate::recon::{configured, ClassFilter, RowClass};
+use crate::store::{utc_now, Access, Session, Store, Wait};
 use crate::warehouse::ClickHouse;
 
 /// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
@@ -78,13 +80,25 @@ pub enum Job {
         /// A writable console (the user asked for one); read-only otherwise.
         write: bool,
     },
+    /// The models with their lineage and last build's rows.
+    Models,
+    /// A comparison's layer waterfall (company None: all of its companies).
+    Waterfall {
+        name: String,
+        company: Option<String>,
+    },
 }
 
 impl Job {
     pub fn lane(&self) -> Lane {
         match self {
             Job::Page { lane, .. } => *lane,
-            Job::Freshness | Job::Tables | Job::Open { .. } | Job::Profile { .. } => Lane::Browse,
+            Job::Freshness
+            | Job::Tables
+            | Job::Open { .. }
+            | Job::Profile { .. }
+            | Job::Models
+            | Job::Waterfall { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
             Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
                 Lane::Compare
@@ -99,6 +113,14 @@ impl Job {
     pub fn replaces(&self, older: &Job) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(older)
             || (matches!(self, Job::PrepareCompare { .. }) && older.lane() == Lane::Compare)
+    }
+
+    /// What the job needs of the cache while it runs.
+    pub fn access(&self) -> Access {
+        match self {
+            Job::Extract(_) | Job::Sql { write: true, .. } => Access::Write,
+            _ => Access::Read,
+        }
     }
 
     /// A running job of these kinds is interrupted when a job replaces it.
@@ -126,6 +148,8 @@ impl Job {
             Job::Drill { .. } => "drilling".into(),
             Job::Rows { .. } => "fetching rows".into(),
             Job::Sql { .. } => "running query".into(),
+            Job::Models => "reading the models".into(),
+            Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
         }
     }
 }
@@ -168,6 +192,10 @@ pub enum Payload {
         total: Option<i64>,
         unlisted: Option<i64>,
         columns: Vec<(String, String)>,
+        /// How many of `columns` are keys (the first ones).
+        keys: usize,
+        /// The comparison's measures (legacy names).
+        measures: Vec<String>,
     },
     /// A SELECT becomes the temporary view `sql_result`, paged like a table.
     SqlRows {
@@ -177,11 +205,14 @@ pub enum Payload {
     SqlDone {
         message: String,
     },
+    Models(Vec<ModelSummary>),
+    Waterfall(Box<Waterfall>),
 }
 
-/// What a lane keeps between its jobs.
+/// What a lane keeps between its jobs. The cache is attached to its session only while a
+/// job runs, so an idle workbench holds nothing other processes wait for.
 pub struct LaneState {
-    pub store: Store,
+    pub session: Session,
     pub drill: Option<DrillBase>,
     /// The workspace's ClickHouse warehouse (a session of the shared connection), taken on
     /// first use in a ClickHouse workspace.
@@ -189,9 +220,9 @@ pub struct LaneState {
 }
 
 impl LaneState {
-    pub fn new(store: Store) -> LaneState {
+    pub fn new(session: Session) -> LaneState {
         LaneState {
-            store,
+            session,
             drill: None,
             warehouse: None,
         }
@@ -202,18 +233,25 @@ impl LaneState {
 pub const SQL_RESULT: &str = console::SQL_RESULT;
 const DRILL_TABLE: &str = "workbench_drill";
 
-/// Run `job` on `lane`: one engine call per job. `events` receives extraction progress as
-/// it happens.
+/// Run `job` on `lane`: one engine call per job, with the cache attached for what the job
+/// needs (waiting as `wait` says when another process holds it). `events` receives
+/// extraction progress as it happens.
 pub fn execute(
     ws: &Workspace,
     lane: &mut LaneState,
     job: &Job,
     cancel: &Arc<Cancel>,
+    wait: &Wait,
     events: &(dyn Fn(Event) + Sync),
 ) -> Result<Payload> {
     let reads_warehouse = matches!(
         job,
-        Job::Tables | Job::Open { .. } | Job::Page { .. } | Job::Profile { .. } | Job::Sql { .. }
+        Job::Tables
+            | Job::Open { .. }
+            | Job::Page { .. }
+            | Job::Profile { .. }
+            | Job::Sql { .. }
+            | Job::Waterfall { .. }
     );
     if reads_warehouse && lane.warehouse.is_none() {
         lane.warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
@@ -221,26 +259,40 @@ pub fn execute(
     if let Some(ch) = &lane.warehouse {
         ch.watch(Some(cancel.clone()));
     }
+    let wait = wait.clone().cancel(cancel.clone());
+    match job {
+        Job::PrepareCompare { name, company } => {
+            return open_comparison(ws, lane, name, company, cancel, &wait)
+        }
+        Job::Waterfall { name, company } => return waterfall_job(ws, lane, name, company, &wait),
+        _ => {}
+    }
+    let store = lane.session.lease(job.access(), &wait)?;
+    let store: &Store = &store;
     match job {
         Job::Freshness => Ok(Payload::Freshness(freshness::report(
             ws,
-            lane.store.conn(),
+            store.conn(),
             utc_now(),
         )?)),
         Job::Tables => Ok(Payload::Tables(browse::tables(
-            lane.store.conn(),
+            store.conn(),
             lane.warehouse.as_ref(),
         )?)),
-        Job::Open { .. } | Job::Page { .. } | Job::Profile { .. } => browse_job(lane, job),
+        Job::Open { .. } | Job::Page { .. } | Job::Profile { .. } => {
+            browse_job(store, lane.warehouse.as_ref(), job)
+        }
         Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
-            ws,
-            &lane.store,
-            selection,
-            cancel,
-            events,
+            ws, store, selection, cancel, events,
         )?)),
-        Job::PrepareCompare { name, company } => open_comparison(ws, lane, name, company, cancel),
-        Job::Explain | Job::Drill { .. } | Job::Rows { .. } => drill_job(lane, job),
+        Job::PrepareCompare { .. } | Job::Waterfall { .. } => unreachable!("answered above"),
+        Job::Models => Ok(Payload::Models(crate::build::lineage::summaries(
+            ws,
+            store.conn(),
+        )?)),
+        Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
+            drill_job(store, lane.drill.as_ref(), job)
+        }
         Job::Sql { text, limit, write } => {
             let access = if *write {
                 console::Access::Write
@@ -248,20 +300,20 @@ pub fn execute(
                 console::Access::ReadOnly
             };
             let answer = console::run(
-                lane.store.conn(),
+                store.conn(),
                 lane.warehouse.as_ref(),
                 text,
                 console::WAREHOUSE_ROWS,
                 access,
             )?;
-            sql_payload(lane.store.conn(), answer, *limit)
+            sql_payload(store.conn(), answer, *limit)
         }
     }
 }
 
 /// A table's pages and profile, where the table lives (ClickHouse's read-only).
-fn browse_job(lane: &LaneState, job: &Job) -> Result<Payload> {
-    let at = |t: &Table| Browser::for_table(t, lane.store.conn(), lane.warehouse.as_ref());
+fn browse_job(store: &Store, warehouse: Option<&ClickHouse>, job: &Job) -> Result<Payload> {
+    let at = |t: &Table| Browser::for_table(t, store.conn(), warehouse);
     match job {
         Job::Open {
             relation,
@@ -289,23 +341,38 @@ fn browse_job(lane: &LaneState, job: &Job) -> Result<Payload> {
     }
 }
 
+/// A comparison's layer waterfall, legacy imported first when its files changed.
+fn waterfall_job(
+    ws: &Workspace,
+    lane: &LaneState,
+    name: &str,
+    company: &Option<String>,
+    wait: &Wait,
+) -> Result<Payload> {
+    let only: Vec<String> = company.iter().cloned().collect();
+    let store =
+        configured::open_for_compare(ws, name, &only, |access| lane.session.lease(access, wait))?;
+    let fall =
+        crate::recon::waterfall::waterfall(ws, store.conn(), lane.warehouse.as_ref(), name, &only)?;
+    Ok(Payload::Waterfall(Box::new(fall)))
+}
+
+/// Compare, and keep the classified join on the lane to drill into; the cache is read
+/// (written only to import legacy files that changed).
 fn open_comparison(
     ws: &Workspace,
     lane: &mut LaneState,
     name: &str,
     company: &Option<String>,
     cancel: &Arc<Cancel>,
+    wait: &Wait,
 ) -> Result<Payload> {
     let only: Vec<String> = company.iter().cloned().collect();
     lane.drill = None;
-    let opened = drill::open(
-        ws,
-        &lane.store,
-        name,
-        &only,
-        Some(cancel.clone()),
-        DRILL_TABLE,
-    )?;
+    let session = &lane.session;
+    let store =
+        configured::open_for_compare(ws, name, &only, |access| session.lease(access, wait))?;
+    let opened = drill::open(ws, &store, name, &only, Some(cancel.clone()), DRILL_TABLE)?;
     let payload = Payload::Compared {
         report: Box::new(opened.report),
         dimensions: opened.base.dimensions.clone(),
@@ -313,17 +380,15 @@ fn open_comparison(
         rows: opened.base.rows,
         by_period: opened.by_period,
     };
+    drop(store);
     lane.drill = Some(opened.base);
     Ok(payload)
 }
 
 /// Causes, drill steps and rows of the open comparison.
-fn drill_job(lane: &LaneState, job: &Job) -> Result<Payload> {
-    let base = lane
-        .drill
-        .as_ref()
-        .ok_or_else(|| Error::Usage("no comparison is open".into()))?;
-    let conn = lane.store.conn();
+fn drill_job(store: &Store, drilled: Option<&DrillBase>, job: &Job) -> Result<Payload> {
+    let base = drilled.ok_or_else(|| Error::Usage("no comparison is open".into()))?;
+    let conn = store.conn();
     match job {
         Job::Explain => Ok(Payload::Causes(explain(
             conn,
@@ -348,6 +413,8 @@ fn drill_job(lane: &LaneState, job: &Job) -> Result<Payload> {
                 total: page.listed,
                 unlisted: page.unlisted,
                 columns: base.columns.clone(),
+                keys: base.key_count(),
+                measures: base.spec.measures.clone(),
             })
         }
         _ => unreachable!("drill_job takes drill jobs"),
@@ -366,7 +433,7 @@ fn sql_payload(conn: &duckdb::Connection, answer: Answer, limit: u64) -> Result<
             page,
         },
         Answer::Done { changed } => Payload::SqlDone {
-            message: format!("done ({changed} rows changed)"),
+            message: format!("done ({} changed)", crate::text::rows(changed as i64)),
         },
     })
 }

@@ -18,6 +18,8 @@ pub enum Context {
     Compare,
     Drill,
     Sql,
+    Models,
+    Waterfall,
 }
 
 impl Context {
@@ -29,6 +31,8 @@ impl Context {
             Context::Compare => "Compare",
             Context::Drill => "Drill",
             Context::Sql => "SQL",
+            Context::Models => "Models",
+            Context::Waterfall => "Waterfall",
         }
     }
 }
@@ -44,6 +48,8 @@ pub enum Action {
     Compare,
     Drill,
     Sql,
+    Models,
+    Waterfall,
     Up,
     Down,
     Left,
@@ -94,6 +100,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Compare, Context::Global, &["3"], "compare", "compare"),
     (Action::Drill, Context::Global, &["4"], "drill", "drill"),
     (Action::Sql, Context::Global, &["5"], "sql", "SQL console"),
+    (Action::Models, Context::Global, &["6"], "models", "models: SQL and lineage"),
+    (Action::Waterfall, Context::Global, &["7"], "waterfall", "layer waterfall"),
     (Action::Up, Context::Global, &["up", "k"], "up", "up"),
     (Action::Down, Context::Global, &["down", "j"], "down", "down"),
     (Action::Left, Context::Global, &["left", "h"], "left", "left"),
@@ -124,9 +132,13 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::NextComparison, Context::Compare, &["]"], "next_comparison", "next comparison"),
     (Action::NextCompany, Context::Compare, &["c"], "next_company", "next company"),
     (Action::RowClass, Context::Compare, &["v"], "row_class", "row class filter"),
+    (Action::Open, Context::Compare, &["enter"], "row_detail", "row detail: every column"),
+    (Action::Back, Context::Compare, &["backspace"], "close_detail", "close the row detail"),
+    (Action::Mark, Context::Compare, &["V"], "mark_compare_rows", "mark rows (Y copies)"),
     (Action::Open, Context::Drill, &["enter"], "drill_in", "drill into value"),
     (Action::Back, Context::Drill, &["backspace"], "drill_out", "back up"),
     (Action::NextDimension, Context::Drill, &["d"], "next_dimension", "next dimension"),
+    (Action::Mark, Context::Drill, &["V"], "mark_drill_rows", "mark rows (Y copies)"),
     (Action::RunQuery, Context::Sql, &["f5", "ctrl-r"], "run_query", "run query"),
     (Action::HistoryPrev, Context::Sql, &["ctrl-p"], "history_prev", "previous query"),
     (Action::HistoryNext, Context::Sql, &["ctrl-n"], "history_next", "next query"),

@@ -8,6 +8,7 @@ pub mod harness;
 pub mod jobs;
 pub mod keymap;
 pub mod live;
+pub mod mouse;
 pub mod rows_view;
 pub mod screens;
 pub mod svg;
@@ -31,7 +32,9 @@ use tokio::sync::mpsc;
 
 // The engine's modules under the names this crate has always used for them.
 use assay_engine::warehouse::browse;
-use assay_engine::{config, console, error, extract, frame, freshness, recon, store, warehouse};
+use assay_engine::{
+    build, config, console, decimal, error, extract, frame, freshness, recon, store, warehouse,
+};
 
 use crate::config::Workspace;
 use crate::error::{Error, Result};
@@ -45,17 +48,24 @@ use worker::Worker;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub theme: Option<String>,
+    /// Take the mouse (clicks, wheel); off leaves it to the terminal's text selection.
+    pub mouse: bool,
 }
 
 /// Restores the terminal however the workbench ends: return, error or panic.
 struct TerminalGuard;
 
 impl TerminalGuard {
-    fn enter() -> Result<TerminalGuard> {
+    fn enter(mouse: bool) -> Result<TerminalGuard> {
         terminal::enable_raw_mode().map_err(term_error)?;
         std::io::stdout()
             .execute(EnterAlternateScreen)
             .map_err(term_error)?;
+        if mouse {
+            std::io::stdout()
+                .execute(crossterm::event::EnableMouseCapture)
+                .map_err(term_error)?;
+        }
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
@@ -67,6 +77,7 @@ impl TerminalGuard {
 
 fn restore() {
     let _ = terminal::disable_raw_mode();
+    let _ = std::io::stdout().execute(crossterm::event::DisableMouseCapture);
     let _ = std::io::stdout().execute(LeaveAlternateScreen);
     let _ = std::io::stdout().execute(crossterm::cursor::Show);
 }
@@ -104,21 +115,40 @@ pub fn run(ws: Workspace, options: Options) -> Result<i32> {
         ));
     }
     let keymap = Keymap::load(&ws.root)?;
-    let theme_name = options.theme.or_else(|| std::env::var("ASSAY_THEME").ok());
+    let theme_name = options
+        .theme
+        .clone()
+        .or_else(|| std::env::var("ASSAY_THEME").ok());
     let theme = Theme::pick(theme_name.as_deref(), &ws.root)?;
-    let store = Store::open(&ws.cache_path())?;
+    check_cache(&ws)?;
     let limit = std::env::var("ASSAY_MEMORY_LIMIT").unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.into());
-    set_memory_limit(store.conn(), &limit)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::Runtime(format!("runtime: {e}")))?;
-    runtime.block_on(event_loop(ws, store, keymap, theme))
+    runtime.block_on(event_loop(ws, &limit, keymap, theme, options.mouse))
 }
 
-async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -> Result<i32> {
-    let _guard = TerminalGuard::enter()?;
+/// Refuse, before the screen is taken, a cache this assay cannot open (a newer schema, not
+/// an assay cache). A cache busy with another process's work is fine: the workbench holds
+/// it only while a job runs, and the jobs wait their turn on screen.
+fn check_cache(ws: &Workspace) -> Result<()> {
+    let now = crate::store::Wait::quiet(Duration::ZERO);
+    match Store::open_with(&ws.cache_path(), crate::store::Access::Read, &now) {
+        Ok(_) | Err(Error::CacheBusy(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn event_loop(
+    ws: Workspace,
+    limit: &str,
+    keymap: Keymap,
+    theme: Theme,
+    mouse: bool,
+) -> Result<i32> {
+    let _guard = TerminalGuard::enter(mouse)?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(term_error)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -141,7 +171,7 @@ async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -
         }
     });
     let ws = Arc::new(ws);
-    let mut worker = Worker::new(ws.clone(), &store, tx)?;
+    let mut worker = Worker::new(ws.clone(), Some(limit), tx)?;
     let mut app = App::new(&ws, keymap, theme);
     let mut ticker = tokio::time::interval(Duration::from_millis(120));
     // Sources shows ages: a redraw each second keeps them true, and a stale catalog read
@@ -158,11 +188,16 @@ async fn event_loop(ws: Workspace, store: Store, keymap: Keymap, theme: Theme) -
         }
         tokio::select! {
             Some(event) = input_rx.recv() => {
-                if let TermEvent::Key(key) = event {
-                    if key.kind != KeyEventKind::Release {
+                match event {
+                    TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
                         let commands = app.update(Msg::Key(key));
                         perform(&mut app, &mut worker, commands);
                     }
+                    TermEvent::Mouse(m) => {
+                        let commands = app.update(Msg::Mouse(m));
+                        perform(&mut app, &mut worker, commands);
+                    }
+                    _ => {}
                 }
                 // Resize and other events just redraw.
             }

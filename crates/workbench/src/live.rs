@@ -16,7 +16,6 @@ use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::harness::{buffer_text, key_events};
 use crate::keymap::Keymap;
-use crate::store::Store;
 use crate::theme::Theme;
 use crate::view;
 use crate::worker::Worker;
@@ -36,7 +35,6 @@ impl Live {
     /// Open the workbench on the workspace at `root` and start its first jobs.
     pub fn open(root: &Path, width: u16, height: u16, theme: Theme) -> Result<Live> {
         let ws = Arc::new(Workspace::load(root)?);
-        let store = Store::open(&ws.cache_path())?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -45,7 +43,7 @@ impl Live {
         let (tx, rx) = mpsc::unbounded_channel();
         let worker = {
             let _inside = runtime.enter();
-            Worker::new(ws.clone(), &store, tx)?
+            Worker::new(ws.clone(), None, tx)?
         };
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;

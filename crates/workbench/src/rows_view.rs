@@ -1,23 +1,38 @@
-//! Legacy rows and new rows side by side, one scroll position for both: changed cells
-//! highlighted, one-side-only rows marked. Pages of rows come from the comparison's
-//! classified join (`Job::Rows`) as the cursor moves.
+//! The rows of a comparison, one line per key: the keys pinned on the left, then each
+//! measure as legacy, new and Δ, then the columns that differ most in the rows shown, then
+//! the rest — so at 80 columns a changed row says which record it is and what changed
+//! without scrolling. Enter opens every column of both sides with the differences marked.
+//! Pages come from the comparison's classified join (`Job::Rows`) as the cursor moves.
 
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use super::command::Command;
 use super::grid::pad;
 use super::jobs::{Job, Payload};
 use super::keymap::Action;
-use super::text::count;
+use super::text::{count, exact_delta, grouped_number, right};
 use super::theme::{Role, Theme};
 use crate::recon::workbench::SideRow;
 use crate::recon::{ClassFilter, RowClass};
 
 const PAGE: u64 = 100;
-const WIDTH: usize = 14;
+
+/// What a grid column shows of each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// The i-th key.
+    Key(usize),
+    /// Column c's legacy value, its new value, new − legacy (the measures).
+    Legacy(usize),
+    New(usize),
+    Delta(usize),
+    /// Column c: its value, or `legacy→new` where the sides differ.
+    Both(usize),
+}
 
 pub struct RowsView {
     pub path: Vec<(usize, Option<String>)>,
@@ -29,12 +44,22 @@ pub struct RowsView {
     offset: u64,
     rows: Vec<SideRow>,
     columns: Vec<(String, String)>,
+    keys: usize,
+    measures: Vec<String>,
     pub cursor: u64,
     top: u64,
     height: u64,
-    /// First non-key column shown (horizontal scroll, both sides together).
+    /// The grid column under the cursor (`y` copies its cell).
+    col: usize,
+    /// First scrolled (non-key) grid column shown.
     left: usize,
+    /// Where a marked range of rows starts (the cursor ends it; `Y` copies it).
+    mark: Option<u64>,
+    /// The row detail, open at this line.
+    pub detail: Option<usize>,
     waiting: Option<u64>,
+    /// Where the rows were drawn (for clicks).
+    hit: crate::mouse::HitCell,
 }
 
 impl RowsView {
@@ -47,11 +72,17 @@ impl RowsView {
             offset: 0,
             rows: Vec::new(),
             columns: Vec::new(),
+            keys: 0,
+            measures: Vec::new(),
             cursor: 0,
             top: 0,
             height: 10,
+            col: 0,
             left: 0,
+            mark: None,
+            detail: None,
             waiting: None,
+            hit: Default::default(),
         }
     }
 
@@ -79,6 +110,8 @@ impl RowsView {
                 total,
                 unlisted,
                 columns,
+                keys,
+                measures,
             },
         ) = (job, payload)
         else {
@@ -96,13 +129,29 @@ impl RowsView {
             self.unlisted = unlisted;
         }
         self.columns = columns;
+        self.keys = keys;
+        self.measures = measures;
         if self.waiting == Some(offset) {
             self.waiting = None;
         }
         true
     }
 
-    pub fn on_action(&mut self, action: Action) -> Option<Job> {
+    /// Keys, movement, copying and the row detail. Returns a page to fetch, if the cursor
+    /// left the cached one.
+    pub fn on_action(&mut self, action: Action, commands: &mut Vec<Command>) -> Option<Job> {
+        if let Some(line) = self.detail {
+            self.detail = match action {
+                Action::Open | Action::Back | Action::Cancel => None,
+                Action::Down => Some(line + 1),
+                Action::Up => Some(line.saturating_sub(1)),
+                Action::PageDown => Some(line + 10),
+                Action::PageUp => Some(line.saturating_sub(10)),
+                Action::Top => Some(0),
+                _ => Some(line),
+            };
+            return None;
+        }
         let page = self.height.max(1) as i64;
         let delta = match action {
             Action::Up => -1,
@@ -112,15 +161,54 @@ impl RowsView {
             Action::Top => -(self.cursor as i64),
             Action::Bottom => self.total - 1 - self.cursor as i64,
             Action::Left => {
-                self.left = self.left.saturating_sub(1);
+                self.col = self.col.saturating_sub(1);
                 return None;
             }
             Action::Right => {
-                self.left = (self.left + 1).min(self.columns.len().saturating_sub(1));
+                self.col = (self.col + 1).min(self.layout().len().saturating_sub(1));
+                return None;
+            }
+            Action::Open if self.current().is_some() => {
+                self.detail = Some(0);
+                return None;
+            }
+            Action::Mark => {
+                self.mark = match self.mark {
+                    Some(_) => None,
+                    None => Some(self.cursor),
+                };
+                return None;
+            }
+            Action::CopyCell => {
+                commands.extend(self.cell_text().map(Command::Copy));
+                return None;
+            }
+            Action::CopyRow => {
+                commands.extend(self.marked_text().map(Command::Copy));
                 return None;
             }
             _ => return None,
         };
+        self.move_by(delta)
+    }
+
+    /// A click on a row moves the cursor there (fetching its page if needed).
+    pub fn click(&mut self, x: u16, y: u16) -> Option<Job> {
+        if self.detail.is_some() {
+            return None;
+        }
+        let at = crate::mouse::row_at(&self.hit, x, y)? as i64;
+        if at >= self.total {
+            return None;
+        }
+        self.move_by(at - self.cursor as i64)
+    }
+
+    pub fn detail_open(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    fn move_by(&mut self, delta: i64) -> Option<Job> {
         let last = (self.total.max(1) - 1) as u64;
         self.cursor = (self.cursor as i64 + delta).clamp(0, last as i64) as u64;
         if self.cursor < self.top {
@@ -143,22 +231,156 @@ impl RowsView {
     }
 
     pub fn current(&self) -> Option<&SideRow> {
-        self.cursor
-            .checked_sub(self.offset)
+        self.row_at(self.cursor)
+    }
+
+    fn row_at(&self, at: u64) -> Option<&SideRow> {
+        at.checked_sub(self.offset)
             .and_then(|i| self.rows.get(i as usize))
     }
 
-    /// "key | legacy values | new values" of the current row, for copying.
-    pub fn current_text(&self) -> Option<String> {
-        let r = self.current()?;
-        let side =
-            |v: &Option<Vec<String>>| v.as_ref().map_or_else(|| "—".into(), |v| v.join("\t"));
-        Some(format!(
-            "{}\t{}\t{}",
-            r.class,
-            side(&r.legacy),
-            side(&r.new)
-        ))
+    /// The grid's columns: keys, each measure's legacy/new/Δ, then the other columns, those
+    /// differing in most of the cached rows first.
+    fn layout(&self) -> Vec<Shown> {
+        let mut shown: Vec<Shown> = (0..self.keys).map(Shown::Key).collect();
+        let measure_at = |m: &String| {
+            (self.keys..self.columns.len()).find(|&c| self.columns[c].0.eq_ignore_ascii_case(m))
+        };
+        let measures: Vec<usize> = self.measures.iter().filter_map(measure_at).collect();
+        for &c in &measures {
+            shown.extend([Shown::Legacy(c), Shown::New(c), Shown::Delta(c)]);
+        }
+        let mut rest: Vec<(usize, usize)> = (self.keys..self.columns.len())
+            .filter(|c| !measures.contains(c))
+            .map(|c| {
+                let name = &self.columns[c].0;
+                let differing = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.differs.iter().any(|d| d == name))
+                    .count();
+                (c, differing)
+            })
+            .collect();
+        rest.sort_by_key(|&(c, differing)| (std::cmp::Reverse(differing), c));
+        shown.extend(rest.into_iter().map(|(c, _)| Shown::Both(c)));
+        shown
+    }
+
+    fn header(&self, shown: Shown) -> String {
+        match shown {
+            Shown::Key(i) => self
+                .columns
+                .get(i)
+                .map_or_else(String::new, |c| c.0.clone()),
+            Shown::Legacy(c) => format!("L {}", self.columns[c].0),
+            Shown::New(c) => format!("N {}", self.columns[c].0),
+            Shown::Delta(c) => format!("Δ {}", self.columns[c].0),
+            Shown::Both(c) => self.columns[c].0.clone(),
+        }
+    }
+
+    fn side<'r>(row: &'r SideRow, legacy: bool, c: usize) -> Option<&'r str> {
+        let values = if legacy { &row.legacy } else { &row.new };
+        values.as_ref().and_then(|v| v.get(c)).map(String::as_str)
+    }
+
+    fn differs(&self, row: &SideRow, c: usize) -> bool {
+        row.differs.iter().any(|d| *d == self.columns[c].0)
+    }
+
+    /// A cell's raw text (what `y` copies) and whether it is a difference.
+    fn raw(&self, row: &SideRow, shown: Shown) -> (String, bool) {
+        match shown {
+            Shown::Key(i) => (row.key.get(i).cloned().unwrap_or_default(), false),
+            Shown::Legacy(c) | Shown::New(c) => {
+                let legacy = matches!(shown, Shown::Legacy(_));
+                let text = Self::side(row, legacy, c).unwrap_or("·").to_string();
+                (text, self.differs(row, c))
+            }
+            Shown::Delta(c) => {
+                let delta = exact_delta(Self::side(row, true, c), Self::side(row, false, c));
+                let text = delta.map_or_else(|| "?".into(), |d| d.replace(',', ""));
+                let nonzero = text.chars().any(|ch| ch.is_ascii_digit() && ch != '0');
+                (text, nonzero)
+            }
+            Shown::Both(c) => {
+                let (l, n) = (Self::side(row, true, c), Self::side(row, false, c));
+                match (l, n) {
+                    (Some(l), Some(n)) if self.differs(row, c) => (format!("{l}→{n}"), true),
+                    (Some(v), _) | (None, Some(v)) => (v.to_string(), false),
+                    (None, None) => ("·".into(), false),
+                }
+            }
+        }
+    }
+
+    /// A cell as shown: numbers grouped in thousands and right-aligned.
+    fn shown(&self, row: &SideRow, shown: Shown) -> (String, bool, bool) {
+        let (raw, differs) = self.raw(row, shown);
+        let number = match shown {
+            Shown::Delta(c) => exact_delta(Self::side(row, true, c), Self::side(row, false, c)),
+            Shown::Legacy(_) | Shown::New(_) => grouped_number(&raw),
+            _ => None,
+        };
+        match number {
+            Some(n) => (n, differs, true),
+            None => (raw, differs, false),
+        }
+    }
+
+    fn width(&self, shown: Shown) -> usize {
+        let header = self.header(shown).chars().count();
+        let widest = self
+            .rows
+            .iter()
+            .map(|r| self.shown(r, shown).0.chars().count())
+            .max()
+            .unwrap_or(0);
+        let (least, most) = match shown {
+            Shown::Key(_) => (4, 18),
+            Shown::Both(_) => (4, 22),
+            _ => (6, 16),
+        };
+        header.max(widest).clamp(least, most)
+    }
+
+    /// The current cell's text, for copying.
+    fn cell_text(&self) -> Option<String> {
+        let row = self.current()?;
+        let shown = *self.layout().get(self.col)?;
+        Some(self.raw(row, shown).0)
+    }
+
+    /// The marked rows (mark to cursor) in the cached page, or the current row: every grid
+    /// column, tab-separated, under a header line. The mark is cleared.
+    fn marked_text(&mut self) -> Option<String> {
+        let (from, to) = match self.mark.take() {
+            Some(m) => (m.min(self.cursor), m.max(self.cursor)),
+            None => (self.cursor, self.cursor),
+        };
+        let layout = self.layout();
+        let mut lines = vec![layout
+            .iter()
+            .map(|&s| self.header(s))
+            .collect::<Vec<_>>()
+            .join("\t")];
+        for at in from..=to {
+            if let Some(row) = self.row_at(at) {
+                let cells: Vec<String> = layout.iter().map(|&s| self.raw(row, s).0).collect();
+                lines.push(cells.join("\t"));
+            }
+        }
+        (lines.len() > 1).then(|| lines.join("\n"))
+    }
+
+    pub fn status(&self) -> Option<String> {
+        self.mark.map(|m| {
+            format!(
+                "{} marked (Y copies)",
+                super::text::rows(m.abs_diff(self.cursor) as i64 + 1)
+            )
+        })
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, title: &str) {
@@ -180,91 +402,18 @@ impl RowsView {
             return;
         }
         self.height = u64::from(inner.height - 1);
-        let [left, gap, right] = Layout::horizontal([
-            Constraint::Percentage(50),
-            Constraint::Length(1),
-            Constraint::Percentage(50),
-        ])
-        .areas(inner);
-        f.render_widget(Paragraph::new("│".repeat(gap.height as usize)), gap);
-        self.render_side(f, left, theme, true);
-        self.render_side(f, right, theme, false);
-    }
-
-    fn shown_columns(&self, width: usize) -> Vec<usize> {
-        // The first column (a key) always shows; the rest scroll together.
-        let fit = (width.saturating_sub(2) / (WIDTH + 1)).max(1);
-        let mut cols = vec![0];
-        cols.extend((1 + self.left..self.columns.len()).take(fit.saturating_sub(1)));
-        cols.retain(|&c| c < self.columns.len());
-        cols
-    }
-
-    fn render_side(&self, f: &mut Frame, area: Rect, theme: &Theme, legacy: bool) {
-        let cols = self.shown_columns(area.width as usize);
-        let name = |c: usize| {
-            let (a, b) = &self.columns[c];
-            if legacy {
-                a.clone()
-            } else {
-                b.clone()
-            }
-        };
-        let side_role = if legacy { Role::Legacy } else { Role::New };
-        let mut header = vec![Span::styled(
-            if legacy { "L " } else { "N " },
-            theme.style(side_role),
-        )];
-        header.extend(cols.iter().map(|&c| {
-            Span::styled(
-                format!("{} ", pad(&name(c), WIDTH)),
-                theme.style(Role::Header),
-            )
+        self.hit.set(Some(crate::mouse::ListHit {
+            area: Rect {
+                y: inner.y + 1,
+                height: inner.height - 1,
+                ..inner
+            },
+            top: self.top as usize,
         }));
-        let mut lines = vec![Line::from(header)];
+        let columns = self.visible(inner.width as usize);
+        let mut lines = vec![self.header_line(&columns, theme)];
         for at in self.top..(self.top + self.height).min(self.total.max(0) as u64) {
-            let selected = at == self.cursor;
-            let row = at
-                .checked_sub(self.offset)
-                .and_then(|i| self.rows.get(i as usize));
-            let Some(row) = row else {
-                lines.push(Line::from(Span::styled("…", theme.style(Role::Dim))));
-                continue;
-            };
-            let (mark, mark_role) = match row.class {
-                RowClass::OnlyNew => ("+", Role::OnlyNew),
-                RowClass::OnlyLegacy => ("-", Role::OnlyLegacy),
-                RowClass::Changed => ("~", Role::Changed),
-                RowClass::Matched => (" ", Role::Text),
-            };
-            let values = if legacy { &row.legacy } else { &row.new };
-            let base = if selected {
-                theme.style(Role::Selected)
-            } else {
-                Style::default()
-            };
-            let mut spans = vec![Span::styled(
-                format!("{mark} "),
-                theme.style(mark_role).patch(base),
-            )];
-            for &c in &cols {
-                let (text, role) = match values {
-                    Some(v) => {
-                        let text = v.get(c).cloned().unwrap_or_default();
-                        let differs = row.differs.iter().any(|d| *d == self.columns[c].0);
-                        (text, if differs { Role::Changed } else { Role::Text })
-                    }
-                    None => ("·".to_string(), Role::Dim),
-                };
-                let style = if role == Role::Changed {
-                    theme.style(role)
-                } else {
-                    theme.style(role).patch(base)
-                };
-                spans.push(Span::styled(pad(&text, WIDTH), style));
-                spans.push(Span::styled(" ", base));
-            }
-            lines.push(Line::from(spans));
+            lines.push(self.row_line(at, &columns, theme));
         }
         if self.total == 0 {
             lines.push(Line::from(Span::styled(
@@ -272,6 +421,167 @@ impl RowsView {
                 theme.style(Role::Dim),
             )));
         }
-        f.render_widget(Paragraph::new(lines), area);
+        f.render_widget(Paragraph::new(lines), inner);
+        if self.detail.is_some() {
+            self.render_detail(f, area, theme);
+        }
+    }
+
+    /// The grid columns that fit `width`, with their widths: the keys always, then from
+    /// the scroll position, which follows the column cursor.
+    fn visible(&mut self, width: usize) -> Vec<(usize, Shown, usize)> {
+        let layout = self.layout();
+        self.col = self.col.min(layout.len().saturating_sub(1));
+        let widths: Vec<usize> = layout.iter().map(|&s| self.width(s)).collect();
+        let pinned: usize = 2 + widths[..self.keys.min(widths.len())]
+            .iter()
+            .map(|w| w + 1)
+            .sum::<usize>();
+        let fits = |left: usize| {
+            let mut used = pinned;
+            let mut last = left;
+            for (i, w) in widths.iter().enumerate().skip(left) {
+                if used + w > width {
+                    break;
+                }
+                used += w + 1;
+                last = i;
+            }
+            last
+        };
+        self.left = self.left.max(self.keys);
+        if self.col >= self.keys {
+            if self.col < self.left {
+                self.left = self.col;
+            }
+            while self.left < self.col && fits(self.left) < self.col {
+                self.left += 1;
+            }
+        }
+        let mut shown: Vec<(usize, Shown, usize)> = (0..self.keys.min(layout.len()))
+            .map(|i| (i, layout[i], widths[i]))
+            .collect();
+        let last = fits(self.left);
+        if self.left < layout.len() {
+            shown.extend((self.left..=last).map(|i| (i, layout[i], widths[i])));
+        }
+        shown
+    }
+
+    fn header_line(&self, columns: &[(usize, Shown, usize)], theme: &Theme) -> Line<'static> {
+        let mut spans = vec![Span::raw("  ")];
+        for &(_, s, w) in columns {
+            let text = self.header(s);
+            let role = match s {
+                Shown::Legacy(_) => Role::Legacy,
+                Shown::New(_) => Role::New,
+                _ => Role::Header,
+            };
+            let cell = if matches!(s, Shown::Key(_) | Shown::Both(_)) {
+                pad(&text, w)
+            } else {
+                right(&text, w)
+            };
+            spans.push(Span::styled(cell, theme.style(role)));
+            spans.push(Span::raw(" "));
+        }
+        Line::from(spans)
+    }
+
+    fn row_line(&self, at: u64, columns: &[(usize, Shown, usize)], theme: &Theme) -> Line<'static> {
+        let Some(row) = self.row_at(at) else {
+            return Line::from(Span::styled("…", theme.style(Role::Dim)));
+        };
+        let marked = self
+            .mark
+            .is_some_and(|m| (m.min(self.cursor)..=m.max(self.cursor)).contains(&at));
+        let base = if at == self.cursor || marked {
+            theme.style(Role::Selected)
+        } else {
+            Style::default()
+        };
+        let (mark, mark_role) = match row.class {
+            RowClass::OnlyNew => ("+", Role::OnlyNew),
+            RowClass::OnlyLegacy => ("-", Role::OnlyLegacy),
+            RowClass::Changed => ("~", Role::Changed),
+            RowClass::Matched => (" ", Role::Text),
+        };
+        let mut spans = vec![Span::styled(
+            format!("{mark} "),
+            theme.style(mark_role).patch(base),
+        )];
+        for &(i, s, w) in columns {
+            let (text, differs, number) = self.shown(row, s);
+            let cell = if number {
+                right(&text, w)
+            } else {
+                pad(&text, w)
+            };
+            let mut style = if differs {
+                theme.style(Role::Changed)
+            } else {
+                theme.style(Role::Text).patch(base)
+            };
+            if at == self.cursor && i == self.col {
+                style = style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+            }
+            spans.push(Span::styled(cell, style));
+            spans.push(Span::styled(" ", base));
+        }
+        Line::from(spans)
+    }
+
+    /// Every column of both sides of the current row, differences marked.
+    fn render_detail(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let Some(row) = self.current() else {
+            self.detail = None;
+            return;
+        };
+        let name_w = self
+            .columns
+            .iter()
+            .map(|c| c.0.chars().count())
+            .max()
+            .unwrap_or(4)
+            .min(24);
+        let value_w = (area.width.saturating_sub(name_w as u16 + 8) / 2) as usize;
+        let mut lines = vec![Line::from(vec![
+            Span::styled(
+                format!("  {} ", pad("column", name_w)),
+                theme.style(Role::Header),
+            ),
+            Span::styled(pad("legacy", value_w), theme.style(Role::Legacy)),
+            Span::raw(" "),
+            Span::styled(pad("new", value_w), theme.style(Role::New)),
+        ])];
+        for (c, (name, _)) in self.columns.iter().enumerate() {
+            let differs = self.differs(row, c);
+            let value = |legacy| Self::side(row, legacy, c).unwrap_or("·").to_string();
+            let role = if differs { Role::Changed } else { Role::Text };
+            lines.push(Line::from(vec![
+                Span::styled(if differs { "≠ " } else { "  " }, theme.style(role)),
+                Span::styled(format!("{} ", pad(name, name_w)), theme.style(Role::Header)),
+                Span::styled(pad(&value(true), value_w), theme.style(role)),
+                Span::raw(" "),
+                Span::styled(pad(&value(false), value_w), theme.style(role)),
+            ]));
+        }
+        let keys = row.key.join(", ");
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(
+                format!(" {} · {} ", keys, row.class),
+                theme.style(Role::Title),
+            ))
+            .title_bottom(Span::styled(" Enter/Esc close ", theme.style(Role::Dim)));
+        let inner_height = area.height.saturating_sub(3) as usize;
+        let most = lines.len().saturating_sub(inner_height);
+        let line = self.detail.unwrap_or(0).min(most);
+        self.detail = Some(line);
+        let body: Vec<Line> = std::iter::once(lines[0].clone())
+            .chain(lines.into_iter().skip(1 + line))
+            .collect();
+        f.render_widget(Clear, area);
+        f.render_widget(Paragraph::new(body).block(block), area);
     }
 }

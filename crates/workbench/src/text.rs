@@ -1,5 +1,7 @@
 //! Numbers as people read them in the workbench.
 
+use assay_engine::decimal::Exact;
+
 /// 1234567.891 → "1,234,567.89"
 pub fn money(x: f64) -> String {
     let cents = (x.abs() * 100.0).round() as u128;
@@ -25,9 +27,29 @@ pub fn signed_money(x: f64) -> String {
     }
 }
 
-/// A fraction as a percentage with one decimal: 0.1234 → "12.3%".
+/// A fraction as a percentage with one decimal: 0.1234 → "12.3%". What rounds to zero is
+/// "0.0%", never "-0.0%".
 pub fn percent(fraction: f64) -> String {
-    format!("{:.1}%", 100.0 * fraction)
+    let shown = (1000.0 * fraction).round() / 10.0;
+    format!("{:.1}%", if shown == 0.0 { 0.0 } else { shown })
+}
+
+/// `text` right-aligned in `width` (cut with … when longer).
+pub fn right(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n > width {
+        return crate::grid::pad(text, width);
+    }
+    format!("{}{text}", " ".repeat(width - n))
+}
+
+/// "1 row", "2 rows", "1,234 rows".
+pub fn rows(n: i64) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{} rows", count(n))
+    }
 }
 
 /// 1234567 → "1,234,567"
@@ -51,6 +73,28 @@ pub fn size(bytes: u64) -> String {
     format!("{x:.1} {}", UNITS[unit])
 }
 
+/// A cell that is a plain decimal number, with thousands separators and its own digits
+/// ("1234567.50" → "1,234,567.50"); None for anything else (dates, codes, text).
+pub fn grouped_number(text: &str) -> Option<String> {
+    Exact::parse(text).map(Exact::grouped)
+}
+
+/// new − legacy of two number cells, exactly (a missing side counts as zero), grouped and
+/// with a sign; None when a present cell is not a number.
+pub fn exact_delta(legacy: Option<&str>, new: Option<&str>) -> Option<String> {
+    let side = |t: Option<&str>| match t {
+        None | Some("") => Some(Exact::ZERO),
+        Some(t) => Exact::parse(t),
+    };
+    let delta = side(new)?.minus(side(legacy)?)?;
+    let text = delta.grouped();
+    Some(if !delta.is_zero() && !delta.is_negative() {
+        format!("+{text}")
+    } else {
+        text
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +111,30 @@ mod tests {
         assert_eq!(size(999), "999 B");
         assert_eq!(size(1536), "1.5 KB");
         assert_eq!(size(5 * 1024 * 1024 * 1024), "5.0 GB");
+        assert_eq!(percent(-0.0001), "0.0%");
+        assert_eq!(rows(1), "1 row");
+        assert_eq!(rows(1200), "1,200 rows");
+    }
+
+    #[test]
+    fn number_cells_keep_their_digits() {
+        assert_eq!(
+            grouped_number("1234567.50").as_deref(),
+            Some("1,234,567.50")
+        );
+        assert_eq!(grouped_number("-0.05").as_deref(), Some("-0.05"));
+        assert_eq!(grouped_number("INV-0001"), None);
+        assert_eq!(grouped_number("2024-01-31"), None);
+        assert_eq!(
+            exact_delta(Some("100.10"), Some("90.1")).as_deref(),
+            Some("-10.00")
+        );
+        assert_eq!(exact_delta(None, Some("5")).as_deref(), Some("+5"));
+        assert_eq!(
+            exact_delta(Some("0.1"), Some("0.3")).as_deref(),
+            Some("+0.2"),
+            "exact: no 0.19999999999999998"
+        );
+        assert_eq!(exact_delta(Some("x"), Some("1")), None);
     }
 }

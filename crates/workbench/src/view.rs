@@ -12,7 +12,25 @@ use super::theme::Role;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
+/// Below this the screens cannot show what they are for; a notice says so instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
 pub fn draw(f: &mut Frame, app: &mut App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "assay needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}. Enlarge it (q quits).",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .style(app.theme.style(Role::Warn)),
+            area,
+        );
+        return;
+    }
     let [tabs, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(5),
@@ -28,6 +46,8 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Screen::Compare => app.compare.render(f, body, &theme),
         Screen::Drill => app.drill.render(f, body, &theme, &app.compare),
         Screen::Sql => app.sql.render(f, body, &theme),
+        Screen::Models => app.models.render(f, body, &theme),
+        Screen::Waterfall => app.waterfall.render(f, body, &theme),
     }
     draw_status(f, status, app);
     draw_footer(f, footer, app);
@@ -36,18 +56,31 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
 }
 
-fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
-    let mut spans = vec![Span::styled(
-        format!(" assay · {} ", app.workspace),
-        app.theme.style(Role::Title),
-    )];
+fn draw_tabs(f: &mut Frame, area: Rect, app: &mut App) {
+    let title = format!(" assay · {} ", app.workspace);
+    let tabs: usize = SCREENS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!(" {} {} ", i + 1, s.title()).chars().count())
+        .sum();
+    // The tabs are what a click or a number key reaches: the title gives way to them.
+    let mut spans = Vec::new();
+    if title.chars().count() + tabs <= area.width as usize {
+        spans.push(Span::styled(title, app.theme.style(Role::Title)));
+    }
+    let mut x = area.x + spans.iter().map(|s| s.width() as u16).sum::<u16>();
+    app.tab_hits.clear();
     for (i, s) in SCREENS.iter().enumerate() {
         let style = if *s == app.screen {
             app.theme.style(Role::TabActive)
         } else {
             app.theme.style(Role::Dim)
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, s.title()), style));
+        let tab = format!(" {} {} ", i + 1, s.title());
+        let width = tab.chars().count() as u16;
+        app.tab_hits.push((x, x + width, *s));
+        x += width;
+        spans.push(Span::styled(tab, style));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -106,25 +139,42 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
 }
 
 /// The help's lines: this screen's keys, the global ones, then every other screen's, one
-/// key per line so nothing wraps mid-entry at 80 columns.
+/// key per line so nothing wraps mid-entry at 80 columns; only entries matching the search.
 fn help_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    let mut lines = vec![Line::from(Span::styled(
-        "j/k ↑/↓ PgUp/PgDn scroll · Esc, ? or q closes · keys are set in .assay/keymap.toml",
-        theme.style(Role::Dim),
-    ))];
+    let query = app.help_query.to_lowercase();
+    let head = if app.help_typing {
+        format!("search: {}▏ (Enter keeps it, Esc clears)", app.help_query)
+    } else if !query.is_empty() {
+        format!("search: {} · / searches again · Esc clears", app.help_query)
+    } else {
+        "/ search · j/k PgUp/PgDn scroll · Esc closes · keys: .assay/keymap.toml".into()
+    };
+    let mut lines = vec![Line::from(Span::styled(head, theme.style(Role::Dim)))];
     let others = [
         Context::Sources,
         Context::Layers,
         Context::Compare,
         Context::Drill,
         Context::Sql,
+        Context::Models,
+        Context::Waterfall,
     ];
     let order = [app.screen.context(), Context::Global]
         .into_iter()
         .chain(others.into_iter().filter(|c| *c != app.screen.context()));
     for ctx in order {
-        let entries = app.keymap.entries(ctx);
+        let entries: Vec<(String, &str)> = app
+            .keymap
+            .entries(ctx)
+            .into_iter()
+            .filter(|(keys, what)| {
+                query.is_empty()
+                    || what.to_lowercase().contains(&query)
+                    || keys.to_lowercase().contains(&query)
+                    || ctx.title().to_lowercase().contains(&query)
+            })
+            .collect();
         if entries.is_empty() {
             continue;
         }

@@ -18,7 +18,7 @@ use super::jobs::{execute, Job, Lane, LaneState, LANES};
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::Cancel;
-use crate::store::Store;
+use crate::store::{Session, Wait};
 
 struct Slot {
     state: Arc<Mutex<LaneState>>,
@@ -36,15 +36,24 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(ws: Arc<Workspace>, store: &Store, tx: UnboundedSender<Msg>) -> Result<Worker> {
+    /// A worker whose lanes each have a session on the workspace's cache, capped at
+    /// `memory_limit` (see `set_memory_limit`) each.
+    pub fn new(
+        ws: Arc<Workspace>,
+        memory_limit: Option<&str>,
+        tx: UnboundedSender<Msg>,
+    ) -> Result<Worker> {
         let mut slots = BTreeMap::new();
         for lane in LANES {
-            let lane_store = store.sibling()?;
+            let session = Session::new(&ws.cache_path())?;
+            if let Some(limit) = memory_limit {
+                super::set_memory_limit(session.conn(), limit)?;
+            }
             slots.insert(
                 lane,
                 Slot {
-                    interrupt: lane_store.interrupt_handle(),
-                    state: Arc::new(Mutex::new(LaneState::new(lane_store))),
+                    interrupt: session.interrupt_handle(),
+                    state: Arc::new(Mutex::new(LaneState::new(session))),
                     cancel: Cancel::new(),
                     running: None,
                     pending: Vec::new(),
@@ -111,7 +120,12 @@ impl Worker {
                     let sink = move |e: crate::extract::Event| {
                         let _ = events_tx.send(Msg::Extract(e));
                     };
-                    execute(&ws, &mut lane_state, &job, &cancel, &sink)
+                    // Another process's work on the cache shows where the job's work would.
+                    let busy_tx = tx.clone();
+                    let wait = Wait::for_workspace(&ws).notify(move |m| {
+                        let _ = busy_tx.send(Msg::Busy(lane, Some(m.to_string())));
+                    });
+                    execute(&ws, &mut lane_state, &job, &cancel, &wait, &sink)
                 }
                 Err(_) => Err(Error::Runtime("an earlier job on this lane crashed".into())),
             };
@@ -125,19 +139,18 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
-    fn workspace() -> (tempfile::TempDir, Arc<Workspace>, Store) {
+    fn workspace() -> (tempfile::TempDir, Arc<Workspace>) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("assay.toml"), "[workspace]\nname = \"t\"\n").unwrap();
         let ws = Workspace::load(dir.path()).unwrap();
-        let store = Store::open(&ws.cache_path()).unwrap();
-        (dir, Arc::new(ws), store)
+        (dir, Arc::new(ws))
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn esc_interrupts_a_running_query_and_drops_pending_ones() {
-        let (_dir, ws, store) = workspace();
+        let (_dir, ws) = workspace();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut worker = Worker::new(ws, &store, tx).unwrap();
+        let mut worker = Worker::new(ws, None, tx).unwrap();
         let slow = Job::Sql {
             text: "SELECT sum(i * j) FROM range(100000000) a(i), range(100000) b(j)".into(),
             limit: 10,

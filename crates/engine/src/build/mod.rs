@@ -1,5 +1,6 @@
 //! Building silver and gold: the SQL models in dependency order, or an external command.
 
+pub mod lineage;
 pub mod models;
 pub(crate) mod statement;
 

@@ -44,6 +44,10 @@ pub struct WorkspaceSettings {
     /// How many versions of each company slice are kept.
     #[serde(default = "default_retention")]
     pub retention: u32,
+    /// How long a command waits for another process's work on the cache (an extraction,
+    /// a build) before giving up.
+    #[serde(default = "default_cache_wait")]
+    pub cache_wait: Duration,
 }
 
 impl Default for WorkspaceSettings {
@@ -53,6 +57,7 @@ impl Default for WorkspaceSettings {
             cache: default_cache(),
             parallelism: default_parallelism(),
             retention: default_retention(),
+            cache_wait: default_cache_wait(),
         }
     }
 }
@@ -63,6 +68,10 @@ fn default_cache() -> String {
 fn default_parallelism() -> u32 {
     4
 }
+fn default_cache_wait() -> Duration {
+    Duration { seconds: 120 }
+}
+
 fn default_retention() -> u32 {
     3
 }

@@ -40,9 +40,10 @@ pub(super) fn run_jobs(
             // Loading statements are interrupted by Ctrl-C; the run's bookkeeping (recording,
             // switching, closing) runs on a connection of its own that is not, so a cancelled
             // run is always closed and never half-switched.
-            let conn = store.conn().try_clone()?;
+            // Siblings, not bare clones: they start in the cache a session has attached.
+            let conn = store.sibling()?;
             cancel.register(conn.interrupt_handle());
-            let books = store.conn().try_clone()?;
+            let books = store.sibling()?;
             let (queue, outcomes, runner) = (&queue, &outcomes, &runner);
             workers.push(scope.spawn(move || {
                 loop {
@@ -51,7 +52,7 @@ pub(super) fn run_jobs(
                     // the workers take turns.
                     let next = queue.lock().expect("queue").pop_front();
                     let Some(job) = next else { break };
-                    let outcome = runner.run_job(&conn, &books, &job);
+                    let outcome = runner.run_job(conn.conn(), books.conn(), &job);
                     sink(Event::Finished {
                         outcome: outcome.clone(),
                     });

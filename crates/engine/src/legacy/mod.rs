@@ -87,14 +87,16 @@ pub fn csv_relation(files: &[PathBuf], hints: &CsvHints) -> String {
     format!("read_csv([{list}], {})", options.join(", "))
 }
 
-/// Import one company's export if its files changed (or `force`).
-pub fn import(
-    ws: &Workspace,
-    store: &Store,
-    export: &str,
-    company: &str,
-    force: bool,
-) -> Result<Imported> {
+/// One company's export: its files now, and what the cache holds of them.
+struct Found {
+    hints: CsvHints,
+    files: Vec<PathBuf>,
+    print: String,
+    /// The rows imported, when the cache holds exactly these files.
+    current_rows: Option<i64>,
+}
+
+fn find(ws: &Workspace, store: &Store, export: &str, company: &str) -> Result<Found> {
     let def = ws
         .config
         .legacy
@@ -117,23 +119,55 @@ pub fn import(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .ok();
+    let current_rows = match previous {
+        Some((fp, rows)) if fp == print => {
+            table_exists(conn, "legacy", &table_name(export, company))?.then_some(rows)
+        }
+        _ => None,
+    };
+    Ok(Found {
+        hints,
+        files,
+        print,
+        current_rows,
+    })
+}
+
+/// Whether the cache holds one company's export as its files are now (reads only, so a
+/// reader can tell whether an import, which writes, is needed).
+pub fn is_current(ws: &Workspace, store: &Store, export: &str, company: &str) -> Result<bool> {
+    Ok(find(ws, store, export, company)?.current_rows.is_some())
+}
+
+/// Import one company's export if its files changed (or `force`).
+pub fn import(
+    ws: &Workspace,
+    store: &Store,
+    export: &str,
+    company: &str,
+    force: bool,
+) -> Result<Imported> {
+    let Found {
+        hints,
+        files,
+        print,
+        current_rows,
+    } = find(ws, store, export, company)?;
+    if let (false, Some(rows)) = (force, current_rows) {
+        return Ok(Imported {
+            export: export.into(),
+            company: company.into(),
+            files: files.len(),
+            rows,
+            unchanged: true,
+        });
+    }
+    let conn = store.conn();
     let table = format!(
         "{}.{}",
         ident("legacy"),
         ident(&table_name(export, company))
     );
-    if let Some((fp, rows)) = &previous {
-        let exists = table_exists(conn, "legacy", &table_name(export, company))?;
-        if !force && *fp == print && exists {
-            return Ok(Imported {
-                export: export.into(),
-                company: company.into(),
-                files: files.len(),
-                rows: *rows,
-                unchanged: true,
-            });
-        }
-    }
     let delimiter = match hints.delimiter.as_deref() {
         Some("\\t") => b'\t',
         Some(d) => d.bytes().next().unwrap_or(b','),

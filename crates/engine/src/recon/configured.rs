@@ -8,13 +8,32 @@ use super::groups::AgreeingGroups;
 use super::relation::Relation;
 use super::remote;
 use super::report::{compare, Report, Spec};
-pub use super::scope::{scope, Scope, COMPANY};
+pub use super::scope::{import_legacy, legacy_is_current, scope, Scope, COMPANY};
 use crate::cancel::Cancel;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 
 use crate::sql::{ident, qualified};
-use crate::store::Store;
+use crate::store::{Access, Store};
+use std::borrow::Borrow;
+
+/// The cache opened to compare `name`, through `open` (a direct open or a session's lease):
+/// for reading, so others keep reading while the compare runs, after importing (writing,
+/// briefly) the legacy exports whose files changed.
+pub fn open_for_compare<T: Borrow<Store>>(
+    ws: &Workspace,
+    name: &str,
+    only: &[String],
+    open: impl Fn(Access) -> Result<T>,
+) -> Result<T> {
+    let reader = open(Access::Read)?;
+    if legacy_is_current(ws, reader.borrow(), name, only)? {
+        return Ok(reader);
+    }
+    drop(reader);
+    import_legacy(ws, open(Access::Write)?.borrow(), name, only)?;
+    open(Access::Read)
+}
 
 pub fn run(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Report> {
     Ok(prepare_and_compare(ws, store, name, only, None)?.report)

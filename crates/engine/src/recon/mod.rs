@@ -19,6 +19,7 @@ pub mod schema;
 pub mod scope;
 pub mod spec;
 pub mod summary;
+pub mod waterfall;
 pub mod workbench;
 
 pub use class::{ClassFilter, RowClass};

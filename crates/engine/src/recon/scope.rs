@@ -173,14 +173,13 @@ fn visible_columns(relation: &Relation) -> String {
         .join(", ")
 }
 
-/// The comparison's scope: its companies (all of the workspace's unless it names some, cut
-/// to `only`), with their legacy exports imported into the cache.
-pub fn scope<'a>(
+/// A comparison and its companies: all of the workspace's unless it names some, cut to
+/// `only`.
+pub(crate) fn members<'a>(
     ws: &'a Workspace,
-    store: &Store,
     name: &str,
     only: &[String],
-) -> Result<Scope<'a>> {
+) -> Result<(&'a Comparison, Vec<String>)> {
     let cmp = ws.config.comparisons.get(name).ok_or_else(|| {
         Error::Usage(format!(
             "unknown comparison `{name}`; known: {}",
@@ -207,6 +206,44 @@ pub fn scope<'a>(
         }
         companies.retain(|c| only.contains(c));
     }
+    Ok((cmp, companies))
+}
+
+/// Whether the cache holds the comparison's legacy exports as their files are now, so
+/// comparing needs no import (and may read the cache while others read it too).
+pub fn legacy_is_current(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+) -> Result<bool> {
+    let (cmp, companies) = members(ws, name, only)?;
+    for company in &companies {
+        if !legacy::is_current(ws, store, &cmp.legacy, company)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Import the comparison's legacy exports whose files changed (this writes the cache).
+pub fn import_legacy(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<()> {
+    let (cmp, companies) = members(ws, name, only)?;
+    for company in &companies {
+        legacy::import(ws, store, &cmp.legacy, company, false)?;
+    }
+    Ok(())
+}
+
+/// The comparison's scope: its companies, with their legacy exports imported into the
+/// cache when their files changed.
+pub fn scope<'a>(
+    ws: &'a Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+) -> Result<Scope<'a>> {
+    let (cmp, companies) = members(ws, name, only)?;
     for company in &companies {
         legacy::import(ws, store, &cmp.legacy, company, false)?;
     }

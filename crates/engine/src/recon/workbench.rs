@@ -137,6 +137,11 @@ fn texts(value: Value) -> Vec<String> {
 pub type Path = [(usize, Option<String>)];
 
 impl DrillBase {
+    /// How many of `columns` (the first ones) are the comparison's keys.
+    pub fn key_count(&self) -> usize {
+        self.key_count
+    }
+
     /// Classify the join of `spec` into the temporary table `name`.
     pub fn build(conn: &Connection, spec: Spec, measure: &str, name: &str) -> Result<DrillBase> {
         Self::build_with_groups(conn, spec, measure, name, None)

@@ -1,18 +1,25 @@
 //! The DuckDB cache: `.assay/cache.duckdb` in the workspace. It holds the legacy imports,
 //! the layer tables when DuckDB is the warehouse, and the `assay` catalog.
 
+pub mod access;
 mod catalog;
 mod leftovers;
 pub mod migrate;
 pub mod notice;
+mod session;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use duckdb::{Connection, InterruptHandle};
+use duckdb::{AccessMode, Config, Connection, InterruptHandle};
 
 use crate::error::{Error, IoContext, Result};
+pub use access::{Access, Wait};
 pub use catalog::{utc_now, Run, RunStatus};
+pub use session::{Lease, Session};
+
+/// How long an open waits for another process's work on the cache when no workspace says.
+pub const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub struct Store {
     conn: Connection,
@@ -20,19 +27,74 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating if needed) the cache at `path`, migrating an older schema. A cache
-    /// written by a newer assay, or a file that is not an assay cache, is refused untouched.
+    /// Open (creating if needed) the cache at `path` for writing, migrating an older schema.
+    /// A cache written by a newer assay, or a file that is not an assay cache, is refused
+    /// untouched. Another process's work on the cache is waited for (`DEFAULT_WAIT`).
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_at_version(path, migrate::LATEST)
+        Self::open_with(path, Access::Write, &Wait::quiet(DEFAULT_WAIT))
+    }
+
+    /// Open the cache for `access`, waiting for a conflicting holder as `wait` says. A
+    /// reader shares the file with other readers; a cache that does not exist yet or needs
+    /// migrating is first opened for writing, briefly, to make it current.
+    pub fn open_with(path: &Path, access: Access, wait: &Wait) -> Result<Self> {
+        match access {
+            Access::Write => Self::open_writing(path, migrate::LATEST, wait),
+            Access::Read => {
+                if let Some(store) = Self::open_reading(path, wait)? {
+                    return Ok(store);
+                }
+                drop(Self::open_writing(path, migrate::LATEST, wait)?);
+                Self::open_reading(path, wait)?.ok_or_else(|| {
+                    Error::Runtime(format!(
+                        "{} was migrated but still reads as an older schema",
+                        path.display()
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The cache opened read-only, or None when it must first be created or migrated.
+    fn open_reading(path: &Path, wait: &Wait) -> Result<Option<Self>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = access::with_retry(
+            path,
+            Access::Read,
+            wait,
+            || {
+                let config = Config::default().access_mode(AccessMode::ReadOnly)?;
+                Connection::open_with_flags(path, config)
+            },
+            |e| open_error(path, e),
+        )?;
+        let store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        match migrate::current_version(&store.conn)? {
+            Some(v) if v >= migrate::LATEST => {
+                store.bring_to(migrate::LATEST)?;
+                Ok(Some(store))
+            }
+            // Not current (or not a cache at all): the write open migrates it or says why.
+            _ => Ok(None),
+        }
     }
 
     /// Open and bring the schema to `target` (tests build older caches with this).
     pub fn open_at_version(path: &Path, target: u32) -> Result<Self> {
+        Self::open_writing(path, target, &Wait::quiet(DEFAULT_WAIT))
+    }
+
+    fn open_writing(path: &Path, target: u32, wait: &Wait) -> Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .io_context(|| format!("cannot create the cache folder {}", dir.display()))?;
         }
-        let conn = open_or_set_wal_aside(path)?;
+        let conn = open_or_set_wal_aside(path, wait)?;
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -46,8 +108,8 @@ impl Store {
             // no default database set") after a kill during a first extraction.
             store.checkpoint()?;
         }
-        // DuckDB holds the file exclusively, so nothing another process started can still
-        // be running: its leftovers are stale.
+        // A writer holds the file alone and every writer holds it for all of its run, so
+        // nothing another process started can still be running: its leftovers are stale.
         leftovers::recover(&store)?;
         Ok(store)
     }
@@ -97,10 +159,16 @@ impl Store {
     }
 
     /// Another connection to the same open database (its own transactions, temporary
-    /// tables and interrupt handle), for work on another thread.
+    /// tables and interrupt handle), for work on another thread. It starts in the same
+    /// default database (a session's attached cache).
     pub fn sibling(&self) -> Result<Store> {
+        let conn = self.conn.try_clone()?;
+        let current: String = self
+            .conn
+            .query_row("SELECT current_database()", [], |r| r.get(0))?;
+        conn.execute_batch(&format!("USE {}", crate::sql::ident(&current)))?;
         Ok(Store {
-            conn: self.conn.try_clone()?,
+            conn,
             path: self.path.clone(),
         })
     }
@@ -158,10 +226,19 @@ pub fn table_exists(conn: &Connection, schema: &str, table: &str) -> Result<bool
 /// Open the database; when its write-ahead log cannot be replayed (a process killed in the
 /// middle of DDL, see duckdb#19712), move the log aside and open what the main file holds
 /// (everything up to the last checkpoint), saying where the log went.
-fn open_or_set_wal_aside(path: &Path) -> Result<Connection> {
-    match Connection::open(path) {
+fn open_or_set_wal_aside(path: &Path, wait: &Wait) -> Result<Connection> {
+    let open = |fail: fn(&Path, duckdb::Error) -> Error| {
+        access::with_retry(
+            path,
+            Access::Write,
+            wait,
+            || Connection::open(path),
+            |e| fail(path, e),
+        )
+    };
+    match open(|_, e| Error::Database(e)) {
         Ok(conn) => Ok(conn),
-        Err(e) if is_wal_replay_failure(&e.to_string()) => {
+        Err(Error::Database(e)) if is_wal_replay_failure(&e.to_string()) => {
             let wal = wal_path(path);
             let aside = wal.with_file_name(format!(
                 "{}.unreplayable-{}",
@@ -175,7 +252,7 @@ fn open_or_set_wal_aside(path: &Path) -> Result<Connection> {
                     wal.display()
                 )
             })?;
-            let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+            let conn = open(open_error)?;
             notice::push(format!(
                 "the cache's write-ahead log could not be replayed (an earlier process was killed \
                  mid-write); it was moved to {} and the cache opened as of its last checkpoint. \
@@ -185,7 +262,8 @@ fn open_or_set_wal_aside(path: &Path) -> Result<Connection> {
             ));
             Ok(conn)
         }
-        Err(e) => Err(open_error(path, e)),
+        Err(Error::Database(e)) => Err(open_error(path, e)),
+        Err(other) => Err(other),
     }
 }
 
@@ -207,11 +285,6 @@ fn open_error(path: &Path, e: duckdb::Error) -> Error {
     {
         Error::CacheVersion(format!(
             "{} cannot be opened as a DuckDB cache ({text}); it was left untouched",
-            path.display()
-        ))
-    } else if text.contains("lock") {
-        Error::Runtime(format!(
-            "{} is in use by another assay process ({text})",
             path.display()
         ))
     } else {

@@ -149,7 +149,7 @@ impl<'a> Browser<'a> {
     }
 
     /// A query's result as a frame.
-    fn frame(self, sql: &str) -> Result<DataFrame> {
+    pub fn frame(self, sql: &str) -> Result<DataFrame> {
         match self {
             Browser::Cache(conn) => frame::query(conn, sql, []),
             Browser::Warehouse(ch) => Ok(ch.query_readonly(sql)?.0),

@@ -79,6 +79,15 @@ impl CompareScreen {
         self.names.get(self.which).map(String::as_str)
     }
 
+    /// The company the comparison is cut to (None: all of its companies).
+    pub fn company(&self) -> Option<String> {
+        self.companies
+            .get(self.which)
+            .and_then(|c| c.get(self.company))
+            .cloned()
+            .flatten()
+    }
+
     pub fn company_label(&self) -> String {
         match self
             .companies
@@ -122,13 +131,7 @@ impl CompareScreen {
                 self.rows = RowsView::new(Vec::new(), ClassFilter::CYCLE[self.class]);
                 vec![self.rows.first_job()]
             }
-            Action::CopyRow | Action::CopyCell => {
-                if let Some(text) = self.rows.current_text() {
-                    commands.push(Command::Copy(text));
-                }
-                Vec::new()
-            }
-            a => self.rows.on_action(a).into_iter().collect(),
+            a => self.rows.on_action(a, commands).into_iter().collect(),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct DrillScreen {
     /// Explain's ranked causes: None while they are being ranked, the reason if that failed.
     pub causes: Option<Result<Vec<Cause>, String>>,
     total_delta: f64,
+    /// Where the step's values were drawn (for clicks).
+    hit: crate::mouse::HitCell,
 }
 
 impl DrillScreen {
@@ -94,15 +96,11 @@ impl DrillScreen {
         }
         if let Some(rows) = &mut self.rows {
             return match action {
-                Action::Back if !self.stack.is_empty() => {
+                Action::Back if !self.stack.is_empty() && !rows.detail_open() => {
                     self.rows = None;
                     Vec::new()
                 }
-                Action::CopyRow | Action::CopyCell => {
-                    commands.extend(rows.current_text().map(Command::Copy));
-                    Vec::new()
-                }
-                a => rows.on_action(a).into_iter().collect(),
+                a => rows.on_action(a, commands).into_iter().collect(),
             };
         }
         let depth = self.stack.len();
@@ -169,10 +167,27 @@ impl DrillScreen {
             .rev()
             .find(|s| s.path == *path && s.by == *by)
         {
+            let mut rows = rows;
+            // Values whose sides agree say nothing about the gap: they sink to the bottom.
+            rows.sort_by_key(|r| is_zero(r.delta));
             step.rows = rows;
             step.classes = classes;
             step.cursor = step.cursor.min(step.rows.len().saturating_sub(1));
             step.loading = false;
+        }
+        Vec::new()
+    }
+
+    /// A click selects a value of the step (or a row below the last dimension).
+    pub fn click(&mut self, x: u16, y: u16) -> Vec<Job> {
+        if let Some(rows) = &mut self.rows {
+            return rows.click(x, y).into_iter().collect();
+        }
+        let at = crate::mouse::row_at(&self.hit, x, y);
+        if let (Some(step), Some(at)) = (self.stack.last_mut(), at) {
+            if at < step.rows.len() {
+                step.cursor = at;
+            }
         }
         Vec::new()
     }
@@ -190,8 +205,10 @@ impl DrillScreen {
         }
     }
 
-    fn breadcrumb(&self) -> String {
-        let mut parts = vec!["all".to_string()];
+    /// Where the drill stands, from the comparison's scope (all its companies, or the one
+    /// Compare is cut to).
+    fn breadcrumb(&self, scope: &str) -> String {
+        let mut parts = vec![scope.to_string()];
         let path = match (&self.rows, self.stack.last()) {
             (Some(r), _) => r.path.clone(),
             (None, Some(s)) => s.path.clone(),
@@ -245,7 +262,7 @@ impl DrillScreen {
             Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(main);
         f.render_widget(
             Paragraph::new(Span::styled(
-                format!(" {}", self.breadcrumb()),
+                format!(" {}", self.breadcrumb(&compare.company_label())),
                 theme.style(Role::Header),
             )),
             crumb,
@@ -280,51 +297,32 @@ impl DrillScreen {
             .title_bottom(Span::styled(format!(" {classes} "), theme.style(Role::Dim)));
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let width = inner.width as usize;
-        let value_w = 16.min(width / 4);
-        let bar_w = width.saturating_sub(value_w + 16 + 8 + 3).min(40);
+        let columns = StepColumns::fit(inner.width as usize);
         let max = step
             .rows
             .iter()
             .map(|r| r.delta.abs())
             .fold(0.0, f64::max)
             .max(1e-9);
-        let height = inner.height as usize;
+        let height = (inner.height as usize).saturating_sub(1);
         let top = step.cursor.saturating_sub(height.saturating_sub(1));
-        let lines: Vec<Line> = step
-            .rows
-            .iter()
-            .enumerate()
-            .skip(top)
-            .take(height)
-            .map(|(i, r)| {
-                let filled = ((r.delta.abs() / max) * bar_w as f64).round() as usize;
-                let bar_role = if r.delta >= 0.0 {
-                    Role::OnlyNew
-                } else {
-                    Role::OnlyLegacy
-                };
-                let glyph = if r.delta >= 0.0 { "█" } else { "▒" };
-                let selected = i == step.cursor;
-                let text_style = if selected {
-                    theme.style(Role::Selected)
-                } else {
-                    theme.style(Role::Text)
-                };
-                Line::from(vec![
-                    Span::styled(
-                        pad(r.value.as_deref().unwrap_or("NULL"), value_w),
-                        text_style,
-                    ),
-                    Span::styled(format!(" {:>15} ", signed_money(r.delta)), text_style),
-                    Span::styled(
-                        format!("{:>7} ", r.share.map_or_else(|| "—".into(), percent)),
-                        theme.style(Role::Dim),
-                    ),
-                    Span::styled(pad(&glyph.repeat(filled), bar_w), theme.style(bar_role)),
-                ])
-            })
-            .collect();
+        self.hit.set(Some(crate::mouse::ListHit {
+            area: Rect {
+                y: inner.y + 1,
+                height: inner.height.saturating_sub(1),
+                ..inner
+            },
+            top,
+        }));
+        let mut lines = vec![columns.header(self.total_delta, theme)];
+        lines.extend(
+            step.rows
+                .iter()
+                .enumerate()
+                .skip(top)
+                .take(height)
+                .map(|(i, r)| columns.line(r, max, i == step.cursor, theme)),
+        );
         f.render_widget(Paragraph::new(lines), inner);
     }
 
@@ -372,6 +370,105 @@ impl DrillScreen {
             })
             .collect();
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// Amounts that print as zero at cents.
+fn is_zero(x: f64) -> bool {
+    x.abs() < 0.005
+}
+
+/// The columns of a drill step that fit its width: the value, Δ and share always; then
+/// rows, legacy and new as room allows; the bar takes what is left.
+struct StepColumns {
+    value: usize,
+    rows: bool,
+    sides: bool,
+    bar: usize,
+}
+
+impl StepColumns {
+    const MONEY: usize = 15;
+
+    fn fit(width: usize) -> StepColumns {
+        let value = 16.min(width / 4).max(6);
+        let mut left = width.saturating_sub(value + Self::MONEY + 8 + 2);
+        let rows = left >= 9 + 8;
+        if rows {
+            left -= 9;
+        }
+        let sides = left >= 2 * (Self::MONEY + 1) + 8;
+        if sides {
+            left -= 2 * (Self::MONEY + 1);
+        }
+        StepColumns {
+            value,
+            rows,
+            sides,
+            bar: left.saturating_sub(1).min(40),
+        }
+    }
+
+    fn header(&self, total: f64, theme: &Theme) -> Line<'static> {
+        let mut text = format!("{} {:>15} {:>7}", pad("value", self.value), "Δ", "share");
+        if self.rows {
+            text.push_str(&format!(" {:>8}", "rows"));
+        }
+        if self.sides {
+            text.push_str(&format!(" {:>15} {:>15}", "legacy", "new"));
+        }
+        text.push_str(&format!(
+            "  share of the whole gap ({})",
+            signed_money(total)
+        ));
+        Line::from(Span::styled(text, theme.style(Role::Header)))
+    }
+
+    fn line(&self, r: &DrillRow, max: f64, selected: bool, theme: &Theme) -> Line<'static> {
+        let zero = is_zero(r.delta);
+        let text_style = if selected {
+            theme.style(Role::Selected)
+        } else if zero {
+            theme.style(Role::Dim)
+        } else {
+            theme.style(Role::Text)
+        };
+        let mut spans = vec![
+            Span::styled(
+                pad(r.value.as_deref().unwrap_or("NULL"), self.value),
+                text_style,
+            ),
+            Span::styled(format!(" {:>15}", signed_money(r.delta)), text_style),
+            Span::styled(
+                format!(" {:>7}", r.share.map_or_else(|| "—".into(), percent)),
+                theme.style(Role::Dim),
+            ),
+        ];
+        if self.rows {
+            spans.push(Span::styled(format!(" {:>8}", count(r.rows)), text_style));
+        }
+        if self.sides {
+            spans.push(Span::styled(
+                format!(" {:>15}", crate::text::money(r.legacy)),
+                theme.style(Role::Legacy),
+            ));
+            spans.push(Span::styled(
+                format!(" {:>15}", crate::text::money(r.new)),
+                theme.style(Role::New),
+            ));
+        }
+        let filled = ((r.delta.abs() / max) * self.bar as f64).round() as usize;
+        let (glyph, bar_role) = if r.delta >= 0.0 {
+            ("█", Role::OnlyNew)
+        } else {
+            ("▒", Role::OnlyLegacy)
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            pad(&glyph.repeat(filled), self.bar),
+            theme.style(bar_role),
+        ));
+        Line::from(spans)
     }
 }
 

@@ -27,6 +27,8 @@ pub struct LayersScreen {
     pub show_profile: bool,
     profile: Option<(DataFrame, Option<DataFrame>)>,
     prompt: Option<TextArea<'static>>,
+    /// Where the list of tables was drawn (for clicks).
+    pub hit: crate::mouse::HitCell,
 }
 
 impl LayersScreen {
@@ -270,6 +272,8 @@ impl LayersScreen {
         f.render_widget(block, area);
         let height = inner.height as usize;
         let top = self.cursor.saturating_sub(height.saturating_sub(1));
+        self.hit
+            .set(Some(crate::mouse::ListHit { area: inner, top }));
         let width = inner.width as usize;
         let lines: Vec<Line> = self
             .tables
@@ -280,7 +284,7 @@ impl LayersScreen {
             .map(|(i, t)| {
                 let rows = t
                     .estimated_rows
-                    .map_or_else(String::new, |n| format!(" {n}"));
+                    .map_or_else(String::new, |n| format!(" {}", crate::text::count(n)));
                 let text = if width > 40 {
                     format!("{} {}{rows}", pad(&t.label(), 30), t.kind)
                 } else {

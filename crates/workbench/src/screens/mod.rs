@@ -3,5 +3,7 @@
 pub mod compare;
 pub mod drill;
 pub mod layers;
+pub mod models;
 pub mod sources;
 pub mod sql;
+pub mod waterfall;

@@ -38,6 +38,8 @@ pub struct SourcesScreen {
     fetched: Option<Instant>,
     /// When fresh rows were last asked for.
     asked: Option<Instant>,
+    /// Where the rows were drawn (for clicks).
+    pub hit: crate::mouse::HitCell,
 }
 
 /// How long Sources shows the catalog as read before asking again (statuses change as
@@ -56,6 +58,7 @@ impl SourcesScreen {
             running: false,
             fetched: None,
             asked: None,
+            hit: Default::default(),
         }
     }
 
@@ -155,7 +158,11 @@ impl SourcesScreen {
                     .entry((outcome.company.clone(), outcome.entity.clone()))
                     .or_default();
                 p.rows = outcome.rows;
-                p.fraction = Some(1.0);
+                // Only a finished run fills its bar; a failed or cancelled one stops where
+                // it was, and says why on a line of its own.
+                if outcome.error.is_none() && outcome.status == crate::store::RunStatus::Ok {
+                    p.fraction = Some(1.0);
+                }
                 p.done = Some(match &outcome.error {
                     Some(e) => format!("failed: {e}"),
                     None => format!("{} in {:.1}s", outcome.status.as_str(), outcome.seconds),
@@ -172,7 +179,12 @@ impl SourcesScreen {
         let progress_height = if self.progress.is_empty() {
             0
         } else {
-            (self.progress.len() as u16 + 2).min(area.height / 2)
+            let reasons = self
+                .progress
+                .values()
+                .filter(|p| p.done.as_deref().is_some_and(|d| d.contains(": ")))
+                .count();
+            ((self.progress.len() + 2 * reasons) as u16 + 2).min(area.height / 2)
         };
         let [table_area, progress_area] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(progress_height)]).areas(area);
@@ -213,6 +225,14 @@ impl SourcesScreen {
         if height > 0 && self.cursor >= self.top + height {
             self.top = self.cursor + 1 - height;
         }
+        self.hit.set(Some(crate::mouse::ListHit {
+            area: Rect {
+                y: inner.y + 1,
+                height: inner.height.saturating_sub(1),
+                ..inner
+            },
+            top: self.top,
+        }));
         for (i, r) in self.rows.iter().enumerate().skip(self.top).take(height) {
             let status_role = match r.status {
                 Status::Ok => Role::Ok,
@@ -228,7 +248,10 @@ impl SourcesScreen {
                 r.company.clone(),
                 r.entity.clone(),
                 r.table.clone(),
-                r.rows.map_or_else(|| "—".into(), |n| n.to_string()),
+                r.rows.map_or_else(
+                    || "—".into(),
+                    |n| crate::text::right(&crate::text::count(n), widths[3]),
+                ),
                 self.age_now(r.age_seconds)
                     .map_or_else(|| "never".into(), human_age),
             ];
@@ -280,31 +303,40 @@ impl SourcesScreen {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let bar_width = 20usize;
-        let lines: Vec<Line> = self
-            .progress
-            .iter()
-            .map(|((company, entity), p)| {
-                let filled =
-                    (p.fraction.unwrap_or(0.0).clamp(0.0, 1.0) * bar_width as f64).round() as usize;
-                let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled));
-                let tail = p
-                    .done
-                    .clone()
-                    .unwrap_or_else(|| format!("{:.0} rows/s", p.rows_per_sec));
-                let role = match &p.done {
-                    Some(d) if d.starts_with("failed") || d.starts_with("drift") => Role::Error,
-                    Some(_) => Role::Ok,
-                    None => Role::Text,
-                };
-                Line::from(vec![
-                    Span::raw(format!("{} ", pad(&format!("{company}/{entity}"), 22))),
-                    Span::styled(bar, theme.style(Role::New)),
-                    Span::raw(format!(" {:>9} ", p.rows)),
-                    Span::styled(tail, theme.style(role)),
-                ])
-            })
-            .collect();
-        f.render_widget(Paragraph::new(lines), inner);
+        let lines: Vec<Line> =
+            self.progress
+                .iter()
+                .flat_map(|((company, entity), p)| {
+                    let filled = (p.fraction.unwrap_or(0.0).clamp(0.0, 1.0) * bar_width as f64)
+                        .round() as usize;
+                    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled));
+                    let (tail, reason, role) = match p.done.as_deref() {
+                        None => (format!("{:.0} rows/s", p.rows_per_sec), None, Role::Text),
+                        Some(d) => match d.split_once(": ") {
+                            Some((what, why)) if what == "failed" || what == "drift" => {
+                                (what.to_string(), Some(why.to_string()), Role::Error)
+                            }
+                            _ if d.starts_with("cancelled") => (d.to_string(), None, Role::Warn),
+                            _ => (d.to_string(), None, Role::Ok),
+                        },
+                    };
+                    let mut line = vec![Line::from(vec![
+                        Span::raw(format!("{} ", pad(&format!("{company}/{entity}"), 22))),
+                        Span::styled(bar, theme.style(Role::New)),
+                        Span::raw(format!(" {:>9} ", crate::text::count(p.rows))),
+                        Span::styled(tail, theme.style(role)),
+                    ])];
+                    // The whole reason, wrapped under its run: cut at 80 columns it said nothing.
+                    line.extend(reason.map(|why| {
+                        Line::from(Span::styled(format!("  └ {why}"), theme.style(role)))
+                    }));
+                    line
+                })
+                .collect();
+        f.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            inner,
+        );
     }
 }
 
@@ -323,7 +355,55 @@ mod tests {
             running: false,
             fetched: None,
             asked: None,
+            hit: Default::default(),
         }
+    }
+
+    /// A failed run keeps its bar where it stopped (it drew a full one) and shows its whole
+    /// reason under it at 80 columns (it was cut).
+    #[test]
+    fn a_failed_run_says_why_in_full() {
+        use crate::extract::Outcome;
+        use crate::store::RunStatus;
+        let mut s = screen();
+        s.on_event(&Event::Progress {
+            company: "acme".into(),
+            entity: "invoices".into(),
+            rows: 10,
+            done_fraction: Some(0.25),
+            rows_per_sec: 5.0,
+        });
+        let why = "cannot read acme/invoices_2024.csv: line 1204, column 7: unterminated quote";
+        s.on_event(&Event::Finished {
+            outcome: Outcome {
+                company: "acme".into(),
+                entity: "invoices".into(),
+                run_id: Some(1),
+                status: RunStatus::Failed,
+                rows: 10,
+                seconds: 1.0,
+                error: Some(why.into()),
+                drift_failure: false,
+            },
+        });
+        let p = &s.progress[&("acme".to_string(), "invoices".to_string())];
+        assert_eq!(
+            p.fraction,
+            Some(0.25),
+            "the bar stays where the run stopped"
+        );
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        let theme = Theme::built_in("mono");
+        terminal.draw(|f| s.render(f, f.area(), &theme)).unwrap();
+        let text = crate::harness::buffer_text(terminal.backend().buffer());
+        let joined: String = text
+            .lines()
+            .map(|l| l.trim_matches(['│', ' ']))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("unterminated quote"), "{text}");
+        assert!(!text.contains(&"█".repeat(20)), "no full bar: {text}");
     }
 
     /// Ages advance while the screen is shown (they stood still until `r`), and the catalog

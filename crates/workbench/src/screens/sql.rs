@@ -197,7 +197,7 @@ impl SqlScreen {
         match payload {
             Payload::SqlRows { total, page } => {
                 self.message = None;
-                let title = format!("result: {total} rows");
+                let title = format!("result: {}", crate::text::rows(total));
                 self.grid = Some(Grid::new(
                     Lane::Sql,
                     &crate::browse::Table::cache(SQL_RESULT),
@@ -207,7 +207,10 @@ impl SqlScreen {
                     &page,
                 ));
                 // Focus stays in the editor: typing must not land on the grid's keys.
-                *status = Some((format!("{total} rows (Ctrl-O: to the results)"), false));
+                *status = Some((
+                    format!("{} (Ctrl-O: to the results)", crate::text::rows(total)),
+                    false,
+                ));
             }
             Payload::SqlDone { message } => {
                 self.message = None;

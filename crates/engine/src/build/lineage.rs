@@ -1,0 +1,105 @@
+//! The models as a pairing session walks through them: each model's SQL, what it reads,
+//! what reads it, and its rows per company from its last successful build.
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+
+use super::models::{discover, order, Model};
+use crate::config::Workspace;
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    pub model: Model,
+    /// `layer.table` of the models that read this one.
+    pub read_by: Vec<String>,
+    /// Rows per company of the last successful build (`*`: a table without companies).
+    pub rows: Vec<(String, i64)>,
+    /// When that build finished (UTC), if it ever did.
+    pub built: Option<chrono::NaiveDateTime>,
+}
+
+/// Every model in build order (what it reads first), with its lineage and numbers.
+pub fn summaries(ws: &Workspace, conn: &Connection) -> Result<Vec<ModelSummary>> {
+    let models = discover(&ws.models_dir())?;
+    let mut read_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in &models {
+        for r in &m.reads {
+            read_by.entry(r.clone()).or_default().push(m.qualified());
+        }
+    }
+    let mut latest = conn.prepare(
+        "SELECT id, finished FROM assay.runs WHERE kind = 'build' AND status = 'ok' AND entity = ? \
+         ORDER BY id DESC LIMIT 1",
+    )?;
+    let mut per_company = conn.prepare(
+        "SELECT company, rows FROM assay.run_company_rows WHERE run_id = ? ORDER BY company",
+    )?;
+    let mut out = Vec::new();
+    for i in order(&models)? {
+        let model = models[i].clone();
+        let name = model.qualified();
+        let run: Option<(i64, Option<chrono::NaiveDateTime>)> = latest
+            .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .next()
+            .transpose()?;
+        let rows = match run {
+            Some((id, _)) => per_company
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<(String, i64)>, _>>()?,
+            None => Vec::new(),
+        };
+        out.push(ModelSummary {
+            read_by: read_by.remove(&name).unwrap_or_default(),
+            built: run.and_then(|(_, at)| at),
+            rows,
+            model,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn models_come_with_readers_and_their_last_build_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("assay.toml"), "[workspace]\nname = \"t\"\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("models/silver")).unwrap();
+        std::fs::create_dir_all(dir.path().join("models/gold")).unwrap();
+        std::fs::write(
+            dir.path().join("models/silver/a.sql"),
+            "SELECT * FROM bronze.x",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("models/gold/f.sql"),
+            "SELECT * FROM silver.a",
+        )
+        .unwrap();
+        let ws = Workspace::load(dir.path()).unwrap();
+        let store = Store::in_memory().unwrap();
+        let run = store.begin_run("build", None, Some("silver.a")).unwrap();
+        store
+            .finish_run(run, crate::store::RunStatus::Ok, Some(3), None)
+            .unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO assay.run_company_rows VALUES (?, 'acme', 3)",
+                [run],
+            )
+            .unwrap();
+        let all = summaries(&ws, store.conn()).unwrap();
+        let names: Vec<String> = all.iter().map(|s| s.model.qualified()).collect();
+        assert_eq!(names, ["silver.a", "gold.f"]);
+        assert_eq!(all[0].read_by, ["gold.f"]);
+        assert_eq!(all[0].rows, [("acme".to_string(), 3)]);
+        assert!(all[0].built.is_some());
+        assert!(all[1].rows.is_empty() && all[1].built.is_none());
+    }
+}

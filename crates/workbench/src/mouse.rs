@@ -1,0 +1,130 @@
+//! The mouse: a click on a tab opens its screen, a click on a row of a list selects it,
+//! the wheel scrolls what the arrow keys move. Lists record where they drew their rows
+//! (`ListHit`) so a click maps to the row under it. `--no-mouse` (or `ASSAY_MOUSE=off`)
+//! leaves the mouse to the terminal, for selecting text.
+
+use std::cell::Cell;
+
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::app::{App, Command, Screen};
+use super::keymap::Action;
+
+/// Where a list drew its rows: the rows' area (below any header) and the first row's index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListHit {
+    pub area: Rect,
+    pub top: usize,
+}
+
+impl ListHit {
+    /// The index of the row at (x, y), if it is one of the drawn rows.
+    pub fn index(&self, x: u16, y: u16) -> Option<usize> {
+        let inside = x >= self.area.x
+            && x < self.area.x + self.area.width
+            && y >= self.area.y
+            && y < self.area.y + self.area.height;
+        inside.then(|| self.top + usize::from(y - self.area.y))
+    }
+}
+
+/// A list's record of where it drew, written while drawing through `&self`.
+pub type HitCell = Cell<Option<ListHit>>;
+
+/// The row under (x, y) of a list that recorded its hit area.
+pub fn row_at(hit: &HitCell, x: u16, y: u16) -> Option<usize> {
+    hit.get().and_then(|h| h.index(x, y))
+}
+
+/// Lines the wheel moves per notch.
+const WHEEL: usize = 3;
+
+impl App {
+    pub fn on_mouse(&mut self, event: MouseEvent) -> Vec<Command> {
+        let (x, y) = (event.column, event.row);
+        match event.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = event.kind == MouseEventKind::ScrollDown;
+                if self.help {
+                    self.help_scroll = if down {
+                        self.help_scroll.saturating_add(WHEEL as u16)
+                    } else {
+                        self.help_scroll.saturating_sub(WHEEL as u16)
+                    };
+                    return Vec::new();
+                }
+                let action = if down { Action::Down } else { Action::Up };
+                (0..WHEEL)
+                    .flat_map(|_| self.screen_action(action))
+                    .collect()
+            }
+            MouseEventKind::Down(MouseButton::Left) if !self.help => {
+                if let Some(screen) = self.tab_at(x, y) {
+                    return self.go(screen);
+                }
+                self.click(x, y)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn tab_at(&self, x: u16, y: u16) -> Option<Screen> {
+        self.tab_hits
+            .iter()
+            .find(|(from, to, _)| y == 0 && x >= *from && x < *to)
+            .map(|(_, _, s)| *s)
+    }
+
+    /// A click on a list's row selects it (rows of a comparison may fetch their page).
+    fn click(&mut self, x: u16, y: u16) -> Vec<Command> {
+        let jobs = match self.screen {
+            Screen::Sources => {
+                if let Some(i) =
+                    row_at(&self.sources.hit, x, y).filter(|i| *i < self.sources.rows.len())
+                {
+                    self.sources.cursor = i;
+                }
+                Vec::new()
+            }
+            Screen::Layers => {
+                if let Some(i) =
+                    row_at(&self.layers.hit, x, y).filter(|i| *i < self.layers.tables.len())
+                {
+                    self.layers.cursor = i;
+                }
+                Vec::new()
+            }
+            Screen::Compare => self.compare.rows.click(x, y).into_iter().collect(),
+            Screen::Drill => self.drill.click(x, y),
+            Screen::Models => {
+                if let Some(i) =
+                    row_at(&self.models.hit, x, y).filter(|i| *i < self.models.models.len())
+                {
+                    self.models.cursor = i;
+                }
+                Vec::new()
+            }
+            Screen::Sql | Screen::Waterfall => Vec::new(),
+        };
+        jobs.into_iter().map(Command::Run).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_click_maps_to_the_row_drawn_under_it() {
+        let hit = ListHit {
+            area: Rect::new(2, 5, 30, 4),
+            top: 10,
+        };
+        assert_eq!(hit.index(2, 5), Some(10));
+        assert_eq!(hit.index(31, 8), Some(13));
+        assert_eq!(hit.index(32, 8), None, "right of the list");
+        assert_eq!(hit.index(5, 9), None, "below the rows drawn");
+        assert_eq!(hit.index(5, 4), None, "the header");
+    }
+}

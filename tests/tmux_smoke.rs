@@ -1,0 +1,171 @@
+//! The real binary in a real terminal (tmux) at 80×24 without colour, as ops staff over
+//! SSH see it: every screen is visited and read back from the pane.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Pane {
+    name: String,
+}
+
+impl Pane {
+    fn open(ws: &Path) -> Pane {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "this test drives the workbench in tmux; install tmux (scripts/test.sh does)"
+        );
+        let name = unique("assay_smoke");
+        let command = format!(
+            "cd '{}' && NO_COLOR=1 ASSAY_MOUSE=off '{}'",
+            ws.display(),
+            env!("CARGO_BIN_EXE_assay")
+        );
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "80",
+                "-y",
+                "24",
+                &command,
+            ])
+            .env_remove("TMUX")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Pane { name }
+    }
+
+    fn text(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.name.as_str()];
+        args.extend(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+
+    /// Wait until the pane shows what `ok` looks for; the pane's text either way.
+    fn wait(&self, within: Duration, ok: impl Fn(&str) -> bool) -> (bool, String) {
+        let started = Instant::now();
+        loop {
+            let text = self.text();
+            if ok(&text) {
+                return (true, text);
+            }
+            if started.elapsed() > within {
+                return (false, text);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay(
+        dir.path(),
+        &["demo", "ws", "--rows", "20000", "--seed", "11"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = dir.path().join("ws");
+    for args in [&["extract", "--all"][..], &["build"][..]] {
+        let out = assay(&ws, args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    dir
+}
+
+/// A changed row's line: its mark, and a signed non-zero Δ among its cells.
+fn a_changed_row_with_its_delta(screen: &str) -> bool {
+    screen.lines().any(|l| {
+        let l = l.trim_start_matches('│');
+        l.starts_with("~ ")
+            && l.split_whitespace().any(|w| {
+                (w.starts_with('+') || w.starts_with('-'))
+                    && w.contains('.')
+                    && w[1..].chars().any(|c| ('1'..='9').contains(&c))
+            })
+    })
+}
+
+#[test]
+fn every_screen_at_80x24_without_colour() {
+    let dir = demo();
+    let pane = Pane::open(&dir.path().join("ws"));
+    let patience = Duration::from_secs(60);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("companies") && t.contains("acme"));
+    assert!(ok, "Sources:\n{screen}");
+    assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
+
+    pane.keys(&["2"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("gold.fct_sales"));
+    assert!(ok, "Layers:\n{screen}");
+
+    pane.keys(&["3"]);
+    let opened = Instant::now();
+    let (ok, screen) = pane.wait(patience, |t| {
+        t.contains("L net_amount") && a_changed_row_with_its_delta(t)
+    });
+    assert!(
+        ok,
+        "Compare shows a changed row's measure (legacy, new, Δ) without scrolling:\n{screen}"
+    );
+    assert!(screen.contains("invoice_id"), "{screen}");
+
+    pane.keys(&["4"]);
+    let (ok, screen) = pane.wait(Duration::from_secs(10), |t| {
+        t.contains("likely causes") && t.contains('%') && !t.contains("ranking causes")
+    });
+    assert!(
+        ok,
+        "the causes filled within 10 s ({:?} after opening Compare):\n{screen}",
+        opened.elapsed()
+    );
+
+    pane.keys(&["5"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("read-only"));
+    assert!(ok, "SQL:\n{screen}");
+    // The editor has focus (typing is text): Ctrl-O moves it to the results first.
+    pane.keys(&["C-o", "6"]);
+    let (ok, screen) = pane.wait(patience, |t| {
+        t.contains("models (build order)") && t.contains("gold.fct_sales")
+    });
+    assert!(ok, "Models:\n{screen}");
+
+    pane.keys(&["7"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("vs legacy") && t.contains('◀'));
+    assert!(ok, "Waterfall:\n{screen}");
+
+    pane.keys(&["?", "/"]);
+    pane.keys(&["-l", "sql"]);
+    pane.keys(&["Enter"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("SQL") && t.contains("run query"));
+    assert!(ok, "help reaches the SQL section:\n{screen}");
+
+    pane.keys(&["Escape", "Escape", "q"]);
+    let (gone, screen) = pane.wait(Duration::from_secs(10), |t| !t.contains("1 Sources"));
+    assert!(gone, "q ends the workbench:\n{screen}");
+}
