@@ -74,6 +74,19 @@ fn freshness_and_a_second_workbench_run_while_a_workbench_is_open() {
     // The first one's comparison (its classified join in the lane's own database) is
     // still there to drill into.
     first.press("4");
+    let loaded = |app: &assay_workbench::app::App, depth: usize| {
+        app.drill.stack.len() == depth
+            && app
+                .drill
+                .stack
+                .iter()
+                .all(|s| !s.loading && !s.rows.is_empty())
+    };
+    assert!(
+        first.wait_until(PATIENCE, |app| loaded(app, 1)),
+        "{}",
+        first.text()
+    );
     first.press("enter");
     assert!(
         first.wait_until(PATIENCE, |app| {

@@ -110,6 +110,14 @@ impl Dialect {
         }
     }
 
+    /// A number as a 38-digit decimal of `scale` places (each value rounded there once).
+    pub fn decimal(self, e: &str, scale: u32) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST({e} AS DECIMAL(38, {scale}))"),
+            Dialect::ClickHouse => format!("toDecimal128({e}, {scale})"),
+        }
+    }
+
     /// The sum of a numeric expression as an engine prints it (exact for decimals).
     pub fn sum_as_text(self, e: &str) -> String {
         self.text(&format!("sum({e})"))

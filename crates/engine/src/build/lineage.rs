@@ -38,7 +38,11 @@ pub fn summaries(ws: &Workspace, conn: &Connection) -> Result<Vec<ModelSummary>>
     )?;
     let mut out = Vec::new();
     for i in order(&models)? {
-        let model = models[i].clone();
+        let mut model = models[i].clone();
+        // Shown to people: relative to the workspace, as they would open it.
+        if let Ok(relative) = model.path.strip_prefix(&ws.root) {
+            model.path = relative.to_path_buf();
+        }
         let name = model.qualified();
         let run: Option<(i64, Option<chrono::NaiveDateTime>)> = latest
             .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?)))?

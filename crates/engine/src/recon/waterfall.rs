@@ -176,8 +176,14 @@ impl Ask<'_> {
         let table = info.table();
         let d = table.dialect;
         let browser = Browser::for_table(&table, self.conn, self.warehouse);
-        let columns = self.columns(info)?;
-        let find = |want: &str| columns.iter().find(|c| c.eq_ignore_ascii_case(want));
+        let typed = self.columns(info)?;
+        let columns: Vec<&String> = typed.iter().map(|(name, _)| name).collect();
+        let find = |want: &str| {
+            columns
+                .iter()
+                .copied()
+                .find(|c| c.eq_ignore_ascii_case(want))
+        };
         let Some(company) = find("company").or_else(|| find("_company")) else {
             return Ok(Vec::new());
         };
@@ -196,7 +202,15 @@ impl Ask<'_> {
         }
         let measure = find(self.measure);
         if let Some(m) = measure {
-            select.push(format!("{} AS wf_measure", d.sum_as_text(&d.ident(m))));
+            // A float column (a legacy CSV read as DOUBLE) is summed as decimals of 6
+            // places: its sum printed as a float says 1303260.5299999998.
+            let float = typed.iter().any(|(n, t)| n == m && is_float(t));
+            let value = if float {
+                d.decimal(&d.ident(m), 6)
+            } else {
+                d.ident(m)
+            };
+            select.push(format!("{} AS wf_measure", d.sum_as_text(&value)));
         }
         let list: Vec<String> = self.companies.iter().map(|c| d.literal(c)).collect();
         let sql = format!(
@@ -233,13 +247,13 @@ impl Ask<'_> {
             .collect())
     }
 
-    /// The table's column names, from the engine holding it.
-    fn columns(&self, info: &TableInfo) -> Result<Vec<String>> {
+    /// The table's columns (name, type), from the engine holding it.
+    fn columns(&self, info: &TableInfo) -> Result<Vec<(String, String)>> {
         let frame = match (&info.warehouse, self.warehouse) {
             (Some(db), Some(ch)) => {
                 let d = crate::dialect::Dialect::ClickHouse;
                 ch.query_readonly(&format!(
-                    "SELECT name FROM system.columns WHERE database = {} AND table = {}",
+                    "SELECT name, type FROM system.columns WHERE database = {} AND table = {}",
                     d.literal(db),
                     d.literal(&info.name)
                 ))?
@@ -247,7 +261,7 @@ impl Ask<'_> {
             }
             _ => crate::frame::query(
                 self.conn,
-                "SELECT column_name FROM information_schema.columns \
+                "SELECT column_name, data_type FROM information_schema.columns \
                  WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? \
                  ORDER BY ordinal_position",
                 [&info.schema, &info.name],
@@ -255,9 +269,15 @@ impl Ask<'_> {
         };
         Ok(to_cells(&frame)
             .into_iter()
-            .filter_map(|r| r.into_iter().next().flatten())
+            .filter_map(|r| Some((r.first()?.clone()?, r.get(1)?.clone()?)))
             .collect())
     }
+}
+
+/// A floating-point type name of either engine.
+fn is_float(type_name: &str) -> bool {
+    let t = type_name.to_ascii_uppercase();
+    ["DOUBLE", "FLOAT", "REAL"].iter().any(|f| t.contains(f))
 }
 
 #[cfg(test)]
@@ -327,5 +347,12 @@ mod tests {
             .find(|s| s.company == "b" && s.layer == "gold")
             .unwrap();
         assert_eq!(b.vs_legacy.as_deref(), Some("0.00"));
+        // A float column sums as decimals: 0.1 + 0.2 is 0.3, not 0.30000000000000004.
+        conn.execute_batch(
+            "CREATE TABLE legacy.d AS SELECT * FROM (VALUES ('a', 1, 0.1::DOUBLE), ('a', 2, 0.2::DOUBLE)) t(_company, id, amount)",
+        )
+        .unwrap();
+        let float = ask.step(&info("legacy", "d")).unwrap();
+        assert_eq!(float[0].measure.as_deref(), Some("0.300000"));
     }
 }

@@ -1,12 +1,14 @@
 //! Sharing the cache between processes. DuckDB lets one process write a database file or
-//! any number of processes read it, never both, and refuses a conflicting open at once
-//! (within one process it refuses a second handle on the file the same way). So no assay
+//! any number of processes read it, never both, and refuses a conflicting open at once.
+//! Its file locks are the operating system's, which never conflict within one process, so
+//! the same rule is kept here between the threads of one process (`ProcessHold`). No assay
 //! process keeps the cache open while idle: each piece of work opens it for reading or for
 //! writing, and an open that meets a conflicting holder waits its turn — saying so, for at
 //! most `workspace.cache_wait` — instead of failing.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::cancel::Cancel;
@@ -102,26 +104,78 @@ impl Holder {
     }
 }
 
-/// Run `open` until it does not meet a conflicting holder of the cache at `path`, waiting
-/// between tries; any other error is returned at once, through `fail`.
+/// What this process's threads hold of each cache file: readers, or one writer.
+#[derive(Default)]
+struct Holding {
+    readers: usize,
+    writer: bool,
+}
+
+static HOLDING: Mutex<BTreeMap<PathBuf, Holding>> = Mutex::new(BTreeMap::new());
+
+/// This process's claim on a cache file for one open connection; released when dropped.
+#[derive(Debug)]
+pub struct ProcessHold {
+    path: PathBuf,
+    access: Access,
+}
+
+impl ProcessHold {
+    /// The claim, unless another thread's conflicts with it.
+    fn take(path: &Path, access: Access) -> Option<ProcessHold> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut all = HOLDING.lock().unwrap_or_else(|e| e.into_inner());
+        let held = all.entry(key.clone()).or_default();
+        match access {
+            Access::Read if !held.writer => held.readers += 1,
+            Access::Write if !held.writer && held.readers == 0 => held.writer = true,
+            _ => return None,
+        }
+        Some(ProcessHold { path: key, access })
+    }
+}
+
+impl Drop for ProcessHold {
+    fn drop(&mut self) {
+        let mut all = HOLDING.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = all.get_mut(&self.path) {
+            match self.access {
+                Access::Read => held.readers = held.readers.saturating_sub(1),
+                Access::Write => held.writer = false,
+            }
+            if held.readers == 0 && !held.writer {
+                all.remove(&self.path);
+            }
+        }
+    }
+}
+
+/// Run `open` until it meets no conflicting holder of the cache at `path` (another process,
+/// or another thread of this one), waiting between tries; any other error is returned at
+/// once, through `fail`. The hold goes with the opened connection and must live as long.
 pub fn with_retry<T>(
     path: &Path,
     access: Access,
     wait: &Wait,
     mut open: impl FnMut() -> std::result::Result<T, duckdb::Error>,
     fail: impl Fn(duckdb::Error) -> Error,
-) -> Result<T> {
+) -> Result<(T, ProcessHold)> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(20);
     let mut told = false;
     loop {
-        let error = match open() {
-            Ok(value) => return Ok(value),
-            Err(e) => e,
-        };
-        let text = error.to_string();
-        let Some(holder) = Holder::from_error(&text) else {
-            return Err(fail(error));
+        let holder = match ProcessHold::take(path, access) {
+            None => Holder::ThisProcess,
+            Some(hold) => {
+                let error = match open() {
+                    Ok(value) => return Ok((value, hold)),
+                    Err(e) => e,
+                };
+                match Holder::from_error(&error.to_string()) {
+                    Some(holder) => holder,
+                    None => return Err(fail(error)),
+                }
+            }
         };
         let waited = started.elapsed();
         if waited >= wait.timeout {
@@ -156,6 +210,21 @@ pub fn with_retry<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threads_of_one_process_keep_the_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.duckdb");
+        let a = ProcessHold::take(&path, Access::Read).unwrap();
+        let b = ProcessHold::take(&path, Access::Read).unwrap();
+        assert!(ProcessHold::take(&path, Access::Write).is_none());
+        drop((a, b));
+        let w = ProcessHold::take(&path, Access::Write).unwrap();
+        assert!(ProcessHold::take(&path, Access::Read).is_none());
+        assert!(ProcessHold::take(&path, Access::Write).is_none());
+        drop(w);
+        assert!(ProcessHold::take(&path, Access::Read).is_some());
+    }
 
     #[test]
     fn holders_are_read_from_duckdb_refusals() {

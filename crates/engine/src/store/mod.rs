@@ -24,6 +24,9 @@ pub const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(120
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// This process's claim on the file, released after the connection closes (fields drop
+    /// in order). None for in-memory stores and siblings (their parent holds it).
+    _hold: Option<access::ProcessHold>,
 }
 
 impl Store {
@@ -60,7 +63,7 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = access::with_retry(
+        let (conn, hold) = access::with_retry(
             path,
             Access::Read,
             wait,
@@ -73,6 +76,7 @@ impl Store {
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
+            _hold: Some(hold),
         };
         match migrate::current_version(&store.conn)? {
             Some(v) if v >= migrate::LATEST => {
@@ -94,10 +98,11 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .io_context(|| format!("cannot create the cache folder {}", dir.display()))?;
         }
-        let conn = open_or_set_wal_aside(path, wait)?;
+        let (conn, hold) = open_or_set_wal_aside(path, wait)?;
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
+            _hold: Some(hold),
         };
         let before = migrate::current_version(&store.conn)?;
         store.bring_to(target)?;
@@ -126,6 +131,7 @@ impl Store {
         let store = Store {
             conn: Connection::open_in_memory()?,
             path: None,
+            _hold: None,
         };
         store.bring_to(migrate::LATEST)?;
         Ok(store)
@@ -170,6 +176,7 @@ impl Store {
         Ok(Store {
             conn,
             path: self.path.clone(),
+            _hold: None,
         })
     }
 
@@ -226,7 +233,7 @@ pub fn table_exists(conn: &Connection, schema: &str, table: &str) -> Result<bool
 /// Open the database; when its write-ahead log cannot be replayed (a process killed in the
 /// middle of DDL, see duckdb#19712), move the log aside and open what the main file holds
 /// (everything up to the last checkpoint), saying where the log went.
-fn open_or_set_wal_aside(path: &Path, wait: &Wait) -> Result<Connection> {
+fn open_or_set_wal_aside(path: &Path, wait: &Wait) -> Result<(Connection, access::ProcessHold)> {
     let open = |fail: fn(&Path, duckdb::Error) -> Error| {
         access::with_retry(
             path,

@@ -39,6 +39,7 @@ impl Session {
             store: Store {
                 conn,
                 path: Some(path.to_path_buf()),
+                _hold: None,
             },
             path: path.to_path_buf(),
         })
@@ -72,20 +73,18 @@ impl Session {
             // Creates, migrates and recovers the cache as any writer's open does.
             drop(Store::open_with(&self.path, Access::Write, wait)?);
         }
-        self.attach(access, wait)?;
-        let lease = Lease { store: &self.store };
+        let lease = self.attach(access, wait)?;
         if access == Access::Read
             && migrate::current_version(&self.store.conn)? < Some(migrate::LATEST)
         {
             drop(lease);
             drop(Store::open_with(&self.path, Access::Write, wait)?);
-            self.attach(access, wait)?;
-            return Ok(Lease { store: &self.store });
+            return self.attach(access, wait);
         }
         Ok(lease)
     }
 
-    fn attach(&self, access: Access, wait: &Wait) -> Result<()> {
+    fn attach(&self, access: Access, wait: &Wait) -> Result<Lease<'_>> {
         let mode = match access {
             Access::Read => " (READ_ONLY)",
             Access::Write => "",
@@ -96,7 +95,7 @@ impl Session {
             ident(ALIAS),
             ident(ALIAS)
         );
-        access::with_retry(
+        let ((), hold) = access::with_retry(
             &self.path,
             access,
             wait,
@@ -107,13 +106,19 @@ impl Session {
                     self.path.display()
                 ))
             },
-        )
+        )?;
+        Ok(Lease {
+            store: &self.store,
+            _hold: hold,
+        })
     }
 }
 
 /// The cache attached to a session; detached when dropped.
 pub struct Lease<'a> {
     store: &'a Store,
+    /// Released after `drop` has detached the file.
+    _hold: access::ProcessHold,
 }
 
 impl std::ops::Deref for Lease<'_> {

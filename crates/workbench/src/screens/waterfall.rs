@@ -168,7 +168,7 @@ impl Columns {
 
     fn header(&self, theme: &Theme) -> Line<'static> {
         let mut text = format!(
-            "{} {}{:>9}",
+            "{}{}{:>9}",
             pad("company", 10),
             pad("step", self.table),
             "rows"
