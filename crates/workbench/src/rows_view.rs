@@ -320,7 +320,8 @@ impl RowsView {
         let (raw, differs) = self.raw(row, shown);
         let number = match shown {
             Shown::Delta(c) => exact_delta(Self::side(row, true, c), Self::side(row, false, c)),
-            Shown::Legacy(_) | Shown::New(_) => grouped_number(&raw),
+            // A side without the row shows its dot where the numbers stand.
+            Shown::Legacy(_) | Shown::New(_) => grouped_number(&raw).or(Some(raw.clone())),
             _ => None,
         };
         match number {

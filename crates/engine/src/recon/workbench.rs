@@ -356,7 +356,9 @@ impl DrillBase {
         })
     }
 
-    /// Rows `offset..offset+limit` within `path` and `class`, by key, with both sides' values.
+    /// Rows `offset..offset+limit` within `path` and `class`, with both sides' values:
+    /// changed rows first (what differs within a record is the first thing to read), then
+    /// the one-sided ones, then the rest, each by key.
     pub fn rows_page(
         &self,
         conn: &Connection,
@@ -367,7 +369,9 @@ impl DrillBase {
     ) -> Result<Vec<SideRow>> {
         let keys: Vec<String> = (0..self.key_count).map(|j| format!("k{j}")).collect();
         let sql = format!(
-            "SELECT {k}, class, differs FROM {t}{w} ORDER BY {k} LIMIT {limit} OFFSET {offset}",
+            "SELECT {k}, class, differs FROM {t}{w} \
+             ORDER BY CASE class WHEN 'changed' THEN 0 WHEN 'only_legacy' THEN 1 WHEN 'only_new' THEN 2 ELSE 3 END, {k} \
+             LIMIT {limit} OFFSET {offset}",
             k = keys.join(", "),
             t = self.table,
             w = self.where_sql(path, class, &["NOT grouped"]),
