@@ -280,7 +280,7 @@ impl RowsView {
         }
     }
 
-    fn side<'r>(row: &'r SideRow, legacy: bool, c: usize) -> Option<&'r str> {
+    fn side(row: &SideRow, legacy: bool, c: usize) -> Option<&str> {
         let values = if legacy { &row.legacy } else { &row.new };
         values.as_ref().and_then(|v| v.get(c)).map(String::as_str)
     }
