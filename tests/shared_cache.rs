@@ -14,15 +14,7 @@ use common::*;
 
 /// A demo workspace, extracted and built.
 fn demo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = assay(dir.path(), &["demo", "ws", "--rows", "5000", "--seed", "3"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = dir.path().join("ws");
-    for args in [&["extract", "--all"][..], &["build"][..]] {
-        let out = assay(&ws, args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    }
-    dir
+    built_demo("5000", "3").0
 }
 
 fn set_cache_wait(ws: &Path, wait: &str) {

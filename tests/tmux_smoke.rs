@@ -84,18 +84,7 @@ impl Drop for Pane {
 }
 
 fn demo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = assay(
-        dir.path(),
-        &["demo", "ws", "--rows", "20000", "--seed", "11"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = dir.path().join("ws");
-    for args in [&["extract", "--all"][..], &["build"][..]] {
-        let out = assay(&ws, args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    }
-    dir
+    built_demo("20000", "11").0
 }
 
 /// A changed row's line: its mark, and a signed non-zero Δ among its cells.

@@ -14,14 +14,9 @@ use crossterm::event::{MouseButton, MouseEventKind};
 fn workspace() -> &'static PathBuf {
     static WS: OnceLock<PathBuf> = OnceLock::new();
     WS.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let out = assay(&dir, &["demo", "ws", "--rows", "20000", "--seed", "5"]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let ws = dir.join("ws");
-        for args in [&["extract", "--all"][..], &["build"][..]] {
-            let out = assay(&ws, args);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        }
+        let (dir, ws) = built_demo("20000", "5");
+        // The workspace outlives the test binary's statics: keep its folder.
+        let _ = dir.keep();
         ws
     })
 }

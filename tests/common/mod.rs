@@ -83,3 +83,17 @@ pub fn interrupt(child: &Child) {
         .unwrap();
     assert!(sent.success());
 }
+
+/// A demo workspace of `rows` invoices (seeded), extracted and built, in a folder of its
+/// own: (the folder, kept alive by the caller; the workspace inside it).
+pub fn built_demo(rows: &str, seed: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay(dir.path(), &["demo", "ws", "--rows", rows, "--seed", seed]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = dir.path().join("ws");
+    for args in [&["extract", "--all"][..], &["build"][..]] {
+        let out = assay(&ws, args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    (dir, ws)
+}

@@ -5,6 +5,7 @@ pub mod app;
 pub mod command;
 pub mod grid;
 pub mod harness;
+pub mod hit;
 pub mod jobs;
 pub mod keymap;
 pub mod live;

@@ -1,41 +1,12 @@
 //! The mouse: a click on a tab opens its screen, a click on a row of a list selects it,
 //! the wheel scrolls what the arrow keys move. Lists record where they drew their rows
-//! (`ListHit`) so a click maps to the row under it. `--no-mouse` (or `ASSAY_MOUSE=off`)
+//! (`hit::ListHit`) so a click maps to the row under it. `--no-mouse` (or `ASSAY_MOUSE=off`)
 //! leaves the mouse to the terminal, for selecting text.
 
-use std::cell::Cell;
-
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::Rect;
-
 use super::app::{App, Command, Screen};
+use super::hit::row_at;
 use super::keymap::Action;
-
-/// Where a list drew its rows: the rows' area (below any header) and the first row's index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ListHit {
-    pub area: Rect,
-    pub top: usize,
-}
-
-impl ListHit {
-    /// The index of the row at (x, y), if it is one of the drawn rows.
-    pub fn index(&self, x: u16, y: u16) -> Option<usize> {
-        let inside = x >= self.area.x
-            && x < self.area.x + self.area.width
-            && y >= self.area.y
-            && y < self.area.y + self.area.height;
-        inside.then(|| self.top + usize::from(y - self.area.y))
-    }
-}
-
-/// A list's record of where it drew, written while drawing through `&self`.
-pub type HitCell = Cell<Option<ListHit>>;
-
-/// The row under (x, y) of a list that recorded its hit area.
-pub fn row_at(hit: &HitCell, x: u16, y: u16) -> Option<usize> {
-    hit.get().and_then(|h| h.index(x, y))
-}
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 /// Lines the wheel moves per notch.
 const WHEEL: usize = 3;
@@ -108,23 +79,5 @@ impl App {
             Screen::Sql | Screen::Waterfall => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_click_maps_to_the_row_drawn_under_it() {
-        let hit = ListHit {
-            area: Rect::new(2, 5, 30, 4),
-            top: 10,
-        };
-        assert_eq!(hit.index(2, 5), Some(10));
-        assert_eq!(hit.index(31, 8), Some(13));
-        assert_eq!(hit.index(32, 8), None, "right of the list");
-        assert_eq!(hit.index(5, 9), None, "below the rows drawn");
-        assert_eq!(hit.index(5, 4), None, "the header");
     }
 }

@@ -59,7 +59,7 @@ pub struct RowsView {
     pub detail: Option<usize>,
     waiting: Option<u64>,
     /// Where the rows were drawn (for clicks).
-    hit: crate::mouse::HitCell,
+    hit: crate::hit::HitCell,
 }
 
 impl RowsView {
@@ -197,7 +197,7 @@ impl RowsView {
         if self.detail.is_some() {
             return None;
         }
-        let at = crate::mouse::row_at(&self.hit, x, y)? as i64;
+        let at = crate::hit::row_at(&self.hit, x, y)? as i64;
         if at >= self.total {
             return None;
         }
@@ -403,7 +403,7 @@ impl RowsView {
             return;
         }
         self.height = u64::from(inner.height - 1);
-        self.hit.set(Some(crate::mouse::ListHit {
+        self.hit.set(Some(crate::hit::ListHit {
             area: Rect {
                 y: inner.y + 1,
                 height: inner.height - 1,

@@ -38,7 +38,9 @@ pub fn percent(fraction: f64) -> String {
 pub fn right(text: &str, width: usize) -> String {
     let n = text.chars().count();
     if n > width {
-        return crate::grid::pad(text, width);
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        return cut;
     }
     format!("{}{text}", " ".repeat(width - n))
 }

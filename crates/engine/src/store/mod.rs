@@ -63,7 +63,7 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let (conn, hold) = access::with_retry(
+        let opened = access::with_retry(
             path,
             Access::Read,
             wait,
@@ -71,8 +71,16 @@ impl Store {
                 let config = Config::default().access_mode(AccessMode::ReadOnly)?;
                 Connection::open_with_flags(path, config)
             },
-            |e| open_error(path, e),
-        )?;
+            Error::Database,
+        );
+        let (conn, hold) = match opened {
+            Ok(opened) => opened,
+            // A log a killed writer left that cannot be replayed: the writing open sets it
+            // aside (a reader changes nothing on disk).
+            Err(Error::Database(e)) if is_wal_replay_failure(&e.to_string()) => return Ok(None),
+            Err(Error::Database(e)) => return Err(open_error(path, e)),
+            Err(other) => return Err(other),
+        };
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),

@@ -73,7 +73,15 @@ impl Session {
             // Creates, migrates and recovers the cache as any writer's open does.
             drop(Store::open_with(&self.path, Access::Write, wait)?);
         }
-        let lease = self.attach(access, wait)?;
+        let lease = match self.attach(access, wait) {
+            // A log a killed writer left that cannot be replayed: a writing open sets it
+            // aside (see `Store::open`), then the reader attaches.
+            Err(Error::Runtime(m)) if access == Access::Read && m.contains("replaying WAL") => {
+                drop(Store::open_with(&self.path, Access::Write, wait)?);
+                self.attach(access, wait)?
+            }
+            other => other?,
+        };
         if access == Access::Read
             && migrate::current_version(&self.store.conn)? < Some(migrate::LATEST)
         {

@@ -38,7 +38,7 @@ pub struct DrillScreen {
     pub causes: Option<Result<Vec<Cause>, String>>,
     total_delta: f64,
     /// Where the step's values were drawn (for clicks).
-    hit: crate::mouse::HitCell,
+    hit: crate::hit::HitCell,
 }
 
 impl DrillScreen {
@@ -183,7 +183,7 @@ impl DrillScreen {
         if let Some(rows) = &mut self.rows {
             return rows.click(x, y).into_iter().collect();
         }
-        let at = crate::mouse::row_at(&self.hit, x, y);
+        let at = crate::hit::row_at(&self.hit, x, y);
         if let (Some(step), Some(at)) = (self.stack.last_mut(), at) {
             if at < step.rows.len() {
                 step.cursor = at;
@@ -306,7 +306,7 @@ impl DrillScreen {
             .max(1e-9);
         let height = (inner.height as usize).saturating_sub(1);
         let top = step.cursor.saturating_sub(height.saturating_sub(1));
-        self.hit.set(Some(crate::mouse::ListHit {
+        self.hit.set(Some(crate::hit::ListHit {
             area: Rect {
                 y: inner.y + 1,
                 height: inner.height.saturating_sub(1),

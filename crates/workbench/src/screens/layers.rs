@@ -28,7 +28,7 @@ pub struct LayersScreen {
     profile: Option<(DataFrame, Option<DataFrame>)>,
     prompt: Option<TextArea<'static>>,
     /// Where the list of tables was drawn (for clicks).
-    pub hit: crate::mouse::HitCell,
+    pub hit: crate::hit::HitCell,
 }
 
 impl LayersScreen {
@@ -272,8 +272,7 @@ impl LayersScreen {
         f.render_widget(block, area);
         let height = inner.height as usize;
         let top = self.cursor.saturating_sub(height.saturating_sub(1));
-        self.hit
-            .set(Some(crate::mouse::ListHit { area: inner, top }));
+        self.hit.set(Some(crate::hit::ListHit { area: inner, top }));
         let width = inner.width as usize;
         let lines: Vec<Line> = self
             .tables

@@ -22,7 +22,7 @@ pub struct ModelsScreen {
     scroll: usize,
     pub asked: bool,
     /// Where the list was drawn (for clicks).
-    pub hit: crate::mouse::HitCell,
+    pub hit: crate::hit::HitCell,
 }
 
 impl ModelsScreen {
@@ -103,8 +103,7 @@ impl ModelsScreen {
         f.render_widget(block, area);
         let height = inner.height as usize;
         let top = self.cursor.saturating_sub(height.saturating_sub(1));
-        self.hit
-            .set(Some(crate::mouse::ListHit { area: inner, top }));
+        self.hit.set(Some(crate::hit::ListHit { area: inner, top }));
         let lines: Vec<Line> = self
             .models
             .iter()

@@ -39,7 +39,7 @@ pub struct SourcesScreen {
     /// When fresh rows were last asked for.
     asked: Option<Instant>,
     /// Where the rows were drawn (for clicks).
-    pub hit: crate::mouse::HitCell,
+    pub hit: crate::hit::HitCell,
 }
 
 /// How long Sources shows the catalog as read before asking again (statuses change as
@@ -225,7 +225,7 @@ impl SourcesScreen {
         if height > 0 && self.cursor >= self.top + height {
             self.top = self.cursor + 1 - height;
         }
-        self.hit.set(Some(crate::mouse::ListHit {
+        self.hit.set(Some(crate::hit::ListHit {
             area: Rect {
                 y: inner.y + 1,
                 height: inner.height.saturating_sub(1),
