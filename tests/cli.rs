@@ -309,7 +309,14 @@ fn waterfall_sets_every_layer_against_legacy() {
     let (_dir, ws) = built_demo("5000", "9");
     let out = assay(
         &ws,
-        &["waterfall", "revenue", "--company", "acme", "--format", "json"],
+        &[
+            "waterfall",
+            "revenue",
+            "--company",
+            "acme",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let fall: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -326,20 +333,40 @@ fn waterfall_sets_every_layer_against_legacy() {
         assert!(tables.contains(&want), "{want} in {tables:?}");
     }
     assert!(steps.iter().all(|s| s["company"] == "acme"));
-    let gold = steps.iter().find(|s| s["table"] == "gold.fct_sales").unwrap();
+    let gold = steps
+        .iter()
+        .find(|s| s["table"] == "gold.fct_sales")
+        .unwrap();
     // An exact decimal with its scale, never a float's digits.
     let measure = gold["measure"].as_str().unwrap();
-    assert!(measure.split('.').nth(1).is_some_and(|f| f.len() == 2), "{measure}");
+    assert!(
+        measure.split('.').nth(1).is_some_and(|f| f.len() == 2),
+        "{measure}"
+    );
     let vs: f64 = gold["vs_legacy"].as_str().unwrap().parse().unwrap();
     let compare = assay(
         &ws,
-        &["compare", "revenue", "--company", "acme", "--format", "json"],
+        &[
+            "compare",
+            "revenue",
+            "--company",
+            "acme",
+            "--format",
+            "json",
+        ],
     );
     let report: serde_json::Value = serde_json::from_str(&stdout(&compare)).unwrap();
     let delta = report["revenue"]["measures"][0]["delta"].as_f64().unwrap();
-    assert!((vs - delta).abs() < 0.005, "waterfall {vs} vs compare {delta}");
+    assert!(
+        (vs - delta).abs() < 0.005,
+        "waterfall {vs} vs compare {delta}"
+    );
     // Unknown comparisons are named, exit 2.
     let out = assay(&ws, &["waterfall", "nope"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("unknown comparison `nope`"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("unknown comparison `nope`"),
+        "{}",
+        text(&out)
+    );
 }

@@ -401,8 +401,12 @@ impl Grid {
         }
         let mut status = format!(
             "row {} of {}",
-            if self.total > 0 { self.cursor + 1 } else { 0 },
-            self.total
+            super::text::count(if self.total > 0 {
+                self.cursor as i64 + 1
+            } else {
+                0
+            }),
+            super::text::count(self.total)
         );
         if let Some((column, desc)) = &self.view.sort {
             let way = if *desc {
