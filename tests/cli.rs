@@ -370,3 +370,37 @@ fn waterfall_sets_every_layer_against_legacy() {
         text(&out)
     );
 }
+
+/// A failed extraction shows in freshness (it said `ok` with an empty note, the previous
+/// version being current): status `failed`, the reason in the note, exit 2.
+#[test]
+fn freshness_shows_a_failed_last_extraction() {
+    let (_dir, ws) = built_demo("3000", "4");
+    let broken = glob::glob(&format!("{}/sources/files/acme/orders_*.csv", ws.display()))
+        .unwrap()
+        .next()
+        .expect("an orders file")
+        .unwrap();
+    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
+    let out = assay(&ws, &["extract", "--company", "acme", "--entity", "orders"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let out = assay(&ws, &["freshness", "--problems", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let acme = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["company"] == "acme" && r["entity"] == "orders" && r["layer"] == "bronze")
+        .unwrap_or_else(|| panic!("listed: {rows}"));
+    assert_eq!(acme["status"], "failed", "{acme}");
+    let note = acme["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("failed ") && note.contains("ago: "),
+        "{note}"
+    );
+    assert!(
+        acme["age_seconds"].as_i64().is_some(),
+        "the current version's age stays"
+    );
+}

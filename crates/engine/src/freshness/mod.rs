@@ -20,7 +20,13 @@ use crate::error::Result;
 pub enum Status {
     Ok,
     Warn,
+    /// The last extraction of this company × entity was cancelled (the previous version is
+    /// still current).
+    Cancelled,
     Error,
+    /// The last extraction of this company × entity failed (the previous version is still
+    /// current, which is why age alone said `ok`).
+    Failed,
 }
 
 impl Status {
@@ -28,9 +34,22 @@ impl Status {
         match self {
             Status::Ok => "ok",
             Status::Warn => "warn",
+            Status::Cancelled => "cancelled",
             Status::Error => "error",
+            Status::Failed => "failed",
         }
     }
+}
+
+/// The last extraction attempt of a company × entity that did not succeed, when it is
+/// newer than the version still current.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    /// `failed` or `cancelled`.
+    pub status: String,
+    /// When it ended (UTC).
+    pub at: NaiveDateTime,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +64,8 @@ pub struct Row {
     pub rows: Option<i64>,
     pub status: Status,
     pub note: String,
+    /// A newer extraction that failed or was cancelled (bronze rows only).
+    pub last_attempt: Option<Attempt>,
 }
 
 /// The thresholds for one company and entity: company override, then entity, then workspace.
@@ -101,6 +122,54 @@ fn loads(conn: &Connection) -> Result<LoadHistory> {
         map.entry((entity, company)).or_default().push((at, n));
     }
     Ok(map)
+}
+
+/// The last finished extraction of each (entity, company), when it failed or was cancelled:
+/// a newer success would be the last.
+fn failed_attempts(conn: &Connection) -> Result<BTreeMap<(String, String), Attempt>> {
+    let mut stmt = conn.prepare(
+        "SELECT entity, company, arg_max(status, id), arg_max(coalesce(finished, started), id), \
+                arg_max(error, id) \
+         FROM assay.runs WHERE kind = 'extract' AND status IN ('ok', 'failed', 'cancelled') \
+           AND entity IS NOT NULL AND company IS NOT NULL \
+         GROUP BY entity, company",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+            r.get::<_, String>(2)?,
+            r.get::<_, NaiveDateTime>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (key, status, at, error) = row?;
+        if status != "ok" {
+            out.insert(key, Attempt { status, at, error });
+        }
+    }
+    Ok(out)
+}
+
+/// A bronze row whose last extraction failed or was cancelled says so, and why, beside
+/// the age of the version still current.
+fn with_attempt(mut row: Row, attempt: Option<&Attempt>, now: NaiveDateTime) -> Row {
+    let Some(a) = attempt else {
+        return row;
+    };
+    row.status = if a.status == "cancelled" {
+        row.status.max(Status::Cancelled)
+    } else {
+        Status::Failed
+    };
+    let ago = human_age((now - a.at).num_seconds().max(0));
+    row.note = match &a.error {
+        Some(e) => format!("{} {ago} ago: {e}", a.status),
+        None => format!("{} {ago} ago", a.status),
+    };
+    row.last_attempt = Some(a.clone());
+    row
 }
 
 /// Last successful build of each model: `layer.name` → (finished, rows).
@@ -168,6 +237,7 @@ fn upstream(model: &Model, all: &[Model]) -> BTreeSet<String> {
 
 pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<Vec<Row>> {
     let loads = loads(conn)?;
+    let attempts = failed_attempts(conn)?;
     let builds = builds(conn)?;
     let per_company = build_company_rows(conn)?;
     let models = if ws.config.layers.build_command.is_none() {
@@ -181,7 +251,7 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
             let (warn, error) = thresholds(ws, entity, company);
             let history = loads.get(&(entity.clone(), company.clone()));
             let latest = history.and_then(|h| h.last()).copied();
-            out.push(row(
+            let bronze = row(
                 company,
                 entity,
                 "bronze",
@@ -191,7 +261,9 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
                 warn,
                 error,
                 "never extracted",
-            ));
+            );
+            let attempt = attempts.get(&(entity.clone(), company.clone()));
+            out.push(with_attempt(bronze, attempt, now));
             for model in models
                 .iter()
                 .filter(|m| upstream(m, &models).contains(entity))
@@ -250,6 +322,7 @@ fn row(
                 rows,
                 status: judge(age, warn, error),
                 note: String::new(),
+                last_attempt: None,
             }
         }
         None => Row {
@@ -262,14 +335,16 @@ fn row(
             rows: None,
             status: Status::Error,
             note: missing.into(),
+            last_attempt: None,
         },
     }
 }
 
-/// Exit code of a freshness check: 0 all fresh, 1 any warning, 2 any error.
+/// Exit code of a freshness check: 0 all fresh, 1 any warning, 2 any error or any
+/// extraction whose last attempt failed or was cancelled.
 pub fn exit_code(rows: &[Row]) -> i32 {
     match rows.iter().map(|r| r.status).max() {
-        Some(Status::Error) => 2,
+        Some(Status::Error | Status::Failed | Status::Cancelled) => 2,
         Some(Status::Warn) => 1,
         _ => 0,
     }
@@ -303,6 +378,102 @@ mod tests {
         assert_eq!(judge(3 * 3600, h("2h"), h("1d")), Status::Warn);
         assert_eq!(judge(2 * 86_400, h("2h"), h("1d")), Status::Error);
         assert_eq!(judge(10 * 86_400, None, None), Status::Ok);
+    }
+
+    /// A failed extraction was invisible: the previous version being current, age alone
+    /// said `ok` with an empty note.
+    #[test]
+    fn a_failed_last_attempt_shows_beside_the_current_version() {
+        let store = crate::store::Store::in_memory().unwrap();
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let ok = store
+            .begin_run_at(
+                "extract",
+                Some("acme"),
+                Some("invoices"),
+                at("2026-01-01 10:00:00"),
+            )
+            .unwrap();
+        store
+            .finish_run(ok, crate::store::RunStatus::Ok, Some(5), None)
+            .unwrap();
+        let bad = store
+            .begin_run_at(
+                "extract",
+                Some("acme"),
+                Some("invoices"),
+                at("2026-01-01 11:00:00"),
+            )
+            .unwrap();
+        store
+            .finish_run(
+                bad,
+                crate::store::RunStatus::Failed,
+                None,
+                Some("acme/invoices.csv: line 3: 2 fields"),
+            )
+            .unwrap();
+        let other = store
+            .begin_run_at(
+                "extract",
+                Some("borealis"),
+                Some("invoices"),
+                at("2026-01-01 11:00:00"),
+            )
+            .unwrap();
+        store
+            .finish_run(other, crate::store::RunStatus::Cancelled, None, None)
+            .unwrap();
+        let attempts = failed_attempts(store.conn()).unwrap();
+        let acme = attempts
+            .get(&("invoices".into(), "acme".into()))
+            .expect("the failure");
+        assert_eq!(acme.status, "failed");
+        let fresh = Row {
+            company: "acme".into(),
+            entity: "invoices".into(),
+            layer: "bronze".into(),
+            table: "bronze.invoices".into(),
+            loaded_at: None,
+            age_seconds: Some(60),
+            rows: Some(5),
+            status: Status::Ok,
+            note: String::new(),
+            last_attempt: None,
+        };
+        let shown = with_attempt(
+            fresh.clone(),
+            Some(acme),
+            acme.at + chrono::Duration::minutes(5),
+        );
+        assert_eq!(shown.status, Status::Failed);
+        assert_eq!(
+            shown.note,
+            "failed 5m ago: acme/invoices.csv: line 3: 2 fields"
+        );
+        assert_eq!(exit_code(&[shown]), 2);
+        let cancelled = attempts
+            .get(&("invoices".into(), "borealis".into()))
+            .unwrap();
+        assert_eq!(
+            with_attempt(fresh.clone(), Some(cancelled), cancelled.at).status,
+            Status::Cancelled
+        );
+        // A success after the failure is the last attempt: nothing to say.
+        let again = store
+            .begin_run_at(
+                "extract",
+                Some("acme"),
+                Some("invoices"),
+                at("2026-01-01 12:00:00"),
+            )
+            .unwrap();
+        store
+            .finish_run(again, crate::store::RunStatus::Ok, Some(6), None)
+            .unwrap();
+        assert!(!failed_attempts(store.conn())
+            .unwrap()
+            .contains_key(&("invoices".into(), "acme".into())));
     }
 
     #[test]

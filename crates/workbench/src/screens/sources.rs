@@ -194,7 +194,9 @@ impl SourcesScreen {
             self.companies,
             self.entities,
             match worst {
+                Some(Status::Failed) => "an extraction failed (see its note)",
                 Some(Status::Error) => "some data is stale (error)",
+                Some(Status::Cancelled) => "an extraction was cancelled",
                 Some(Status::Warn) => "some data is getting old (warn)",
                 Some(Status::Ok) => "all fresh",
                 None => "nothing loaded yet",
@@ -236,8 +238,8 @@ impl SourcesScreen {
         for (i, r) in self.rows.iter().enumerate().skip(self.top).take(height) {
             let status_role = match r.status {
                 Status::Ok => Role::Ok,
-                Status::Warn => Role::Warn,
-                Status::Error => Role::Error,
+                Status::Warn | Status::Cancelled => Role::Warn,
+                Status::Error | Status::Failed => Role::Error,
             };
             let base = if i == self.cursor {
                 theme.style(Role::Selected)
