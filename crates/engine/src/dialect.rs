@@ -21,17 +21,24 @@ pub const SEPARATOR: &str = "\u{1f}";
 const SCALE: &str = "10000";
 
 impl Dialect {
-    /// A quoted identifier: DuckDB's "double quotes"; ClickHouse's `backticks` (double
-    /// quotes also work on current servers, but not on 18.16 in every position), where a
-    /// dotted name is quoted part by part.
+    /// A quoted identifier, whole: DuckDB's "double quotes"; ClickHouse's `backticks`
+    /// (double quotes also work on current servers, but not on 18.16 in every position). A
+    /// dot is part of the name (`Amt. EUR`, a Nested column's `n.x`): a qualified table is
+    /// `table` or `dotted_table`.
     pub fn ident(self, name: &str) -> String {
         match self {
             Dialect::DuckDb => sql::ident(name),
-            Dialect::ClickHouse => name
-                .split('.')
-                .map(|p| format!("`{}`", p.replace('\\', "\\\\").replace('`', "\\`")))
-                .collect::<Vec<_>>()
-                .join("."),
+            Dialect::ClickHouse => {
+                format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
+            }
+        }
+    }
+
+    /// `database.table` as assay composes it (the database's name has no dot), quoted.
+    pub fn dotted_table(self, qualified: &str) -> String {
+        match qualified.split_once('.') {
+            Some((schema, name)) => self.table(schema, name),
+            None => self.ident(qualified),
         }
     }
 

@@ -53,7 +53,7 @@ pub fn remote_group_sql(
     by: &str,
     path: &[(String, Option<String>)],
 ) -> String {
-    group_sql(CH, &CH.ident(table), measure, by, path)
+    group_sql(CH, &CH.dotted_table(table), measure, by, path)
 }
 
 /// The measure by `by` within `path` (dimension = value pairs), in ClickHouse.

@@ -335,7 +335,8 @@ impl ClickHouse {
 
     /// The columns of `table` (`db.table`, unquoted) as (name, ClickHouse type), in order.
     pub fn describe(&self, table: &str) -> Result<Vec<(String, String)>> {
-        let (frame, _) = self.query_readonly(&format!("DESCRIBE TABLE {}", CH.ident(table)))?;
+        let (frame, _) =
+            self.query_readonly(&format!("DESCRIBE TABLE {}", CH.dotted_table(table)))?;
         Ok(crate::frame::to_cells(&frame)
             .into_iter()
             .filter_map(|row| Some((row.first()?.clone()?, row.get(1)?.clone()?)))
@@ -380,7 +381,10 @@ impl ClickHouse {
                     .join(", ")
             )
         };
-        let sql = format!("INSERT INTO {}{list} FORMAT CSVWithNames", CH.ident(table));
+        let sql = format!(
+            "INSERT INTO {}{list} FORMAT CSVWithNames",
+            CH.dotted_table(table)
+        );
         let mut reader = std::fs::File::open(file)
             .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", file.display())))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -569,6 +573,11 @@ mod tests {
         assert_eq!(rows[1], vec!["1", "a\tb", "1.5"]);
         assert_eq!(rows[2], vec!["2", "", ""]);
         assert!(parse_tsv("a\tb\nInt8\tInt8\n1\n").is_err());
-        assert_eq!(CH.ident("bronze.sales`x"), "`bronze`.`sales\\`x`");
+        assert_eq!(CH.dotted_table("bronze.sales`x"), "`bronze`.`sales\\`x`");
+        assert_eq!(
+            CH.ident("Amt. EUR"),
+            "`Amt. EUR`",
+            "a dot is part of a column's name"
+        );
     }
 }

@@ -86,7 +86,10 @@ pub fn qualify_layers(database: &str, sql: &str) -> String {
             .find(|l| boundary && rest.to_ascii_lowercase().starts_with(l));
         match hit {
             Some(l) => {
-                out.push_str(&layer_database_of(database, &l[..l.len() - 1]));
+                // Quoted: a configured database name is the user's, not an identifier
+                // assay chose.
+                let db = layer_database_of(database, &l[..l.len() - 1]);
+                out.push_str(&crate::dialect::Dialect::ClickHouse.ident(&db));
                 out.push('.');
                 i += l.len();
             }
@@ -107,8 +110,8 @@ mod tests {
     fn layer_references_point_at_the_warehouse_databases() {
         assert_eq!(
             qualify_layers("acme", "SELECT 'bronze.x' AS s FROM bronze.invoices JOIN Silver.t USING (id), my_gold.z"),
-            "SELECT 'bronze.x' AS s FROM acme_bronze.invoices JOIN acme_silver.t USING (id), my_gold.z"
+            "SELECT 'bronze.x' AS s FROM `acme_bronze`.invoices JOIN `acme_silver`.t USING (id), my_gold.z"
         );
-        assert_eq!(qualify_layers("default", "FROM gold.x"), "FROM gold.x");
+        assert_eq!(qualify_layers("default", "FROM gold.x"), "FROM `gold`.x");
     }
 }

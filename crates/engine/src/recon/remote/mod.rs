@@ -27,7 +27,7 @@ use crate::sql::{ident, literal};
 use crate::store::Store;
 use crate::trace::stage;
 use crate::warehouse::fetch;
-use crate::warehouse::{qualify_layers, ClickHouse, Wire};
+use crate::warehouse::{layer_database, ClickHouse, Wire};
 
 /// Written for ClickHouse.
 const CH: Dialect = Dialect::ClickHouse;
@@ -67,7 +67,12 @@ struct RemoteTable {
 
 fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
     let cmp = scope.comparison;
-    let table = qualify_layers(ch.database(), &cmp.table);
+    // `layer.table` → `<layer database>.table`, unquoted: `describe` and `dotted_table`
+    // quote each part.
+    let table = match cmp.table.split_once('.') {
+        Some((layer, name)) => format!("{}.{name}", layer_database(ch, layer)),
+        None => cmp.table.clone(),
+    };
     let described = ch.describe(&table).map_err(|e| {
         Error::Runtime(format!(
             "comparisons.{}.table: {e} (has it been built?)",
@@ -96,7 +101,7 @@ fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
         from: format!(
             "(SELECT {} FROM {} WHERE {} IN ({}))",
             select.join(", "),
-            CH.ident(&table),
+            CH.dotted_table(&table),
             CH.ident(&company_col),
             list.join(", ")
         ),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use duckdb::Connection;
 
 use super::canonical::{present, row_hash, slice_id, Dialect, Part, SEPARATOR};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::recon::equality::Rules;
 use crate::recon::relation::is_text;
 use crate::warehouse::{ClickHouse, Wire};
@@ -68,18 +68,34 @@ pub struct SliceSums {
 }
 
 impl SliceSums {
-    fn parse(cells: &[Option<String>], measures: usize) -> SliceSums {
-        let text = |i: usize| cells.get(i).cloned().flatten().unwrap_or_default();
-        SliceSums {
-            rows: text(1).parse().unwrap_or(0),
-            hash: text(2).parse().unwrap_or(0),
-            measures: (0..measures)
-                .map(|k| text(3 + k).parse().unwrap_or(0.0))
-                .collect(),
-            present: (3 + measures..cells.len())
-                .map(|i| text(i).parse().unwrap_or(0))
-                .collect(),
+    /// A slice's sums as an engine printed them. A sum over no values (NULL) is zero; a
+    /// figure that does not read is an error, never a zero: a zero read from garbage would
+    /// make two slices agree and hide their difference.
+    fn parse(cells: &[Option<String>], measures: usize) -> Result<SliceSums> {
+        let slice = cells.first().cloned().flatten().unwrap_or_default();
+        fn number<T: std::str::FromStr>(
+            cell: Option<&String>,
+            slice: &str,
+            what: &str,
+        ) -> Result<T> {
+            let text = cell.map_or("0", |t| t.trim());
+            text.parse().map_err(|_| {
+                Error::Runtime(format!(
+                    "slice `{slice}`: its {what} `{text}` is not a number the compare can read"
+                ))
+            })
         }
+        let cell = |i: usize| cells.get(i).and_then(Option::as_ref);
+        Ok(SliceSums {
+            rows: number(cell(1), &slice, "row count")?,
+            hash: number(cell(2), &slice, "fingerprint")?,
+            measures: (0..measures)
+                .map(|k| number(cell(3 + k), &slice, "measure sum"))
+                .collect::<Result<_>>()?,
+            present: (3 + measures..cells.len())
+                .map(|i| number(cell(i), &slice, "count"))
+                .collect::<Result<_>>()?,
+        })
     }
 }
 
@@ -95,7 +111,7 @@ pub fn local(
 ) -> Result<Sums> {
     let sql = side.sums_sql(bucket_chars, rules, within);
     let frame = crate::frame::query(conn, &sql, [])?;
-    Ok(collect(&frame, side.measures.len()))
+    collect(&frame, side.measures.len())
 }
 
 /// The new side's slices, summed by ClickHouse (read-only); only the sums travel.
@@ -107,7 +123,7 @@ pub fn remote(
     within: Option<&str>,
 ) -> Result<(Sums, Wire)> {
     let (frame, wire) = ch.query_readonly(&side.sums_sql(bucket_chars, rules, within))?;
-    Ok((collect(&frame, side.measures.len()), wire))
+    Ok((collect(&frame, side.measures.len())?, wire))
 }
 
 /// Slice names as `IN (…)` lists of at most about `max_bytes` each, so that a statement
@@ -211,12 +227,12 @@ pub fn worth_refining(differing_rows: i64, differing: usize, bucket_chars: usize
 const MIN_ROWS_TO_REFINE: i64 = 8;
 const MAX_BUCKET_CHARS: usize = 6;
 
-fn collect(frame: &polars::prelude::DataFrame, measures: usize) -> Sums {
+fn collect(frame: &polars::prelude::DataFrame, measures: usize) -> Result<Sums> {
     crate::frame::to_cells(frame)
         .into_iter()
         .map(|row| {
             let id = row[0].clone().unwrap_or_default();
-            (id, SliceSums::parse(&row, measures))
+            Ok((id, SliceSums::parse(&row, measures)?))
         })
         .collect()
 }
@@ -299,6 +315,32 @@ pub fn bucket_chars(rows: i64, dimension_slices: i64, per_bucket: i64) -> usize 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unreadable figure was read as 0: two slices could then agree and their rows never
+    /// be fetched. It is an error naming the slice and the figure.
+    #[test]
+    fn an_unreadable_figure_is_an_error_not_a_zero() {
+        let cells = |v: &[Option<&str>]| v.iter().map(|c| c.map(String::from)).collect::<Vec<_>>();
+        let ok = SliceSums::parse(
+            &cells(&[Some("a1"), Some("3"), Some("42"), None, Some("2")]),
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            (ok.rows, ok.hash, ok.measures.clone(), ok.present.clone()),
+            (3, 42, vec![0.0], vec![2])
+        );
+        let bad = SliceSums::parse(
+            &cells(&[Some("a1"), Some("3"), Some("42"), Some("1.2.3")]),
+            1,
+        );
+        let message = bad.err().expect("refused").to_string();
+        assert!(
+            message.contains("slice `a1`") && message.contains("`1.2.3`"),
+            "{message}"
+        );
+        assert!(SliceSums::parse(&cells(&[Some("b"), Some("x"), Some("1")]), 0).is_err());
+    }
 
     fn sums(rows: i64, hash: u128, present: Vec<i64>) -> SliceSums {
         SliceSums {
