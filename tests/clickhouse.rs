@@ -562,6 +562,34 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     let out = assay(&dk, &["sql", "--warehouse", "SELECT 1"]);
     assert!(text(&out).contains("kind is duckdb"), "{}", text(&out));
 
+    // The layer waterfall counts the layers where they live: the same steps and numbers.
+    let waterfall = [
+        "waterfall",
+        "revenue",
+        "--company",
+        "acme",
+        "--format",
+        "json",
+    ];
+    let (fall_ch, fall_dk) = (json(&ch, &waterfall), json(&dk, &waterfall));
+    let steps = |v: &serde_json::Value| -> Vec<(String, i64, Option<i64>, Option<String>)> {
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["table"].as_str().unwrap().to_string(),
+                    s["rows"].as_i64().unwrap(),
+                    s["keys"].as_i64(),
+                    s["measure"].as_str().map(String::from),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(steps(&fall_ch), steps(&fall_dk));
+    assert!(steps(&fall_ch).iter().any(|s| s.0 == "gold.fct_sales"));
+
     drilling_gives_the_duckdb_numbers(&ch, &dk);
     browsing_a_clickhouse_workspace(&ch, &db, r["rows"]["new_rows"].as_i64().unwrap());
     drop_all();
