@@ -330,3 +330,59 @@ fn ad_hoc_explain_finds_the_rule() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("give --measure"), "{}", text(&out));
 }
+
+/// Type drift between the sides, keys included, as a real migration's Parquet exports had
+/// it: a DATE key exported as ISO text, INTEGER against BIGINT, whole DOUBLEs against
+/// integers, DECIMAL scales, TIMESTAMP against TIMESTAMPTZ. It crashed the compare
+/// ("Cannot mix values of type VARCHAR and DATE in COALESCE", exit 3); now each pair meets
+/// in a common type and a value that does not convert is a changed value.
+#[test]
+fn type_drift_meets_in_a_common_type() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let legacy = tmp.path().join("legacy.parquet");
+    let new = tmp.path().join("new.parquet");
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES
+            (DATE '2024-01-31', 1::INTEGER, 10::BIGINT, 5.50::DECIMAL(10,2), TIMESTAMP '2024-01-31 10:00:00'),
+            (DATE '2024-02-29', 2::INTEGER, 20::BIGINT, 6.25::DECIMAL(10,2), TIMESTAMP '2024-02-29 10:00:00'),
+            (DATE '2024-03-31', 3::INTEGER, 30::BIGINT, 7.00::DECIMAL(10,2), TIMESTAMP '2024-03-31 10:00:00'))
+          t(day, id, qty, amount, posted)) TO '{}' (FORMAT PARQUET);
+         COPY (SELECT * FROM (VALUES
+            ('2024-01-31', 1::BIGINT, 10.0::DOUBLE, 5.5000::DECIMAL(18,4), TIMESTAMPTZ '2024-01-31 10:00:00+00'),
+            ('2024-02-29', 2::BIGINT, 21.0::DOUBLE, 6.2500::DECIMAL(18,4), TIMESTAMPTZ '2024-02-29 10:00:00+00'),
+            ('2024-13-45', 3::BIGINT, 30.0::DOUBLE, 7.0000::DECIMAL(18,4), TIMESTAMPTZ '2024-03-31 10:00:00+00'))
+          t(day, id, qty, amount, posted)) TO '{}' (FORMAT PARQUET);",
+        legacy.display(),
+        new.display()
+    ))
+    .unwrap();
+    let out = assay(
+        tmp.path(),
+        &[
+            "compare",
+            "--legacy",
+            "legacy.parquet",
+            "--new",
+            "new.parquet",
+            "--key",
+            "day,id",
+            "--measure",
+            "amount",
+            "--format",
+            "json",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(3), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = &report["adhoc"]["rows"];
+    // Day 1 agrees in every column; day 2 differs in qty only; the third's day does not
+    // convert to a DATE, so its key is not legacy's: one row only legacy, one only new.
+    assert_eq!(rows["matched"].as_i64(), Some(1), "{rows}");
+    assert_eq!(rows["changed"].as_i64(), Some(1), "{rows}");
+    assert_eq!(
+        (rows["only_legacy"].as_i64(), rows["only_new"].as_i64()),
+        (Some(1), Some(1)),
+        "{rows}"
+    );
+}

@@ -5,7 +5,7 @@ use duckdb::Connection;
 use polars::prelude::DataFrame;
 
 use super::equality::{equal, is_null, Rules};
-use super::relation::Relation;
+use super::relation::{common_type, Relation};
 use crate::error::{Error, Result};
 use crate::frame;
 use crate::sql::{ident, literal};
@@ -20,6 +20,9 @@ pub struct KeyedPair<'a> {
     pub rules: Rules,
     /// Columns of b carried onto the joined rows as `bx_i` (dimensions only b has).
     pub extra_b: Vec<String>,
+    /// Per column pair, the type both sides are compared in when theirs differ
+    /// (`relation::common_type`).
+    pub common: Vec<Option<String>>,
 }
 
 impl<'a> KeyedPair<'a> {
@@ -66,6 +69,10 @@ impl<'a> KeyedPair<'a> {
                 columns.push((name.clone(), bn));
             }
         }
+        let common = columns
+            .iter()
+            .map(|(x, y)| common_type(&Self::type_of(a, x), &Self::type_of(b, y)))
+            .collect();
         Ok(KeyedPair {
             a,
             b,
@@ -73,7 +80,36 @@ impl<'a> KeyedPair<'a> {
             columns,
             rules,
             extra_b: Vec::new(),
+            common,
         })
+    }
+
+    /// Column `name` of side `alias` (`a` or `b`) in the type `common` says, if any; a
+    /// value that does not convert is NULL (a difference, never an error).
+    fn side_value(alias: &str, name: &str, common: Option<&str>) -> String {
+        match common {
+            Some(t) => format!("TRY_CAST({alias}.{} AS {t})", ident(name)),
+            None => format!("{alias}.{}", ident(name)),
+        }
+    }
+
+    /// Key `k` on both sides, in their common type.
+    fn key_values(&self, k: &str) -> (String, String) {
+        let bk = self.b_key(k);
+        let common = common_type(&Self::type_of(self.a, k), &Self::type_of(self.b, &bk));
+        (
+            Self::side_value("a", k, common.as_deref()),
+            Self::side_value("b", &bk, common.as_deref()),
+        )
+    }
+
+    /// The types column pair `i` is compared in: the common one, or each side's own.
+    pub(crate) fn pair_types(&self, i: usize) -> (String, String) {
+        let (x, y) = &self.columns[i];
+        match &self.common[i] {
+            Some(t) => (t.clone(), t.clone()),
+            None => (Self::type_of(self.a, x), Self::type_of(self.b, y)),
+        }
     }
 
     fn b_key(&self, key: &str) -> String {
@@ -92,7 +128,10 @@ impl<'a> KeyedPair<'a> {
     /// `primary_key` as dbt writes it: the key itself, or for composite keys the md5 of
     /// the parts joined by '-', NULL written as '_dbt_utils_surrogate_key_null_'.
     fn primary_key_expr(&self) -> String {
-        let part = |k: &String| format!("coalesce(a.{}, b.{})", ident(k), ident(&self.b_key(k)));
+        let part = |k: &String| {
+            let (a, b) = self.key_values(k);
+            format!("coalesce({a}, {b})")
+        };
         if self.keys.len() == 1 {
             return format!("CAST({} AS VARCHAR)", part(&self.keys[0]));
         }
@@ -137,18 +176,22 @@ impl<'a> KeyedPair<'a> {
             .keys
             .iter()
             .map(|k| {
-                format!(
-                    "a.{} IS NOT DISTINCT FROM b.{}",
-                    ident(k),
-                    ident(&self.b_key(k))
-                )
+                let (a, b) = self.key_values(k);
+                format!("{a} IS NOT DISTINCT FROM {b}")
             })
             .collect();
         let mut cols: Vec<String> = self
             .columns
             .iter()
             .enumerate()
-            .map(|(i, (x, y))| format!("a.{} AS a_{i}, b.{} AS b_{i}", ident(x), ident(y)))
+            .map(|(i, (x, y))| {
+                let t = self.common[i].as_deref();
+                format!(
+                    "{} AS a_{i}, {} AS b_{i}",
+                    Self::side_value("a", x, t),
+                    Self::side_value("b", y, t)
+                )
+            })
             .collect();
         cols.extend(
             self.extra_b
@@ -211,14 +254,8 @@ impl<'a> KeyedPair<'a> {
 
     /// SQL for the equality of the i-th column pair on the joined rows.
     pub fn column_equal(&self, i: usize) -> String {
-        let (x, y) = &self.columns[i];
-        equal(
-            &format!("a_{i}"),
-            &Self::type_of(self.a, x),
-            &format!("b_{i}"),
-            &Self::type_of(self.b, y),
-            &self.rules,
-        )
+        let (ta, tb) = self.pair_types(i);
+        equal(&format!("a_{i}"), &ta, &format!("b_{i}"), &tb, &self.rules)
     }
 
     fn flags_sql(&self) -> String {
@@ -226,8 +263,9 @@ impl<'a> KeyedPair<'a> {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, (x, y))| {
+            .map(|(i, (x, _))| {
                 let eq = self.column_equal(i);
+                let (ta, tb) = self.pair_types(i);
                 format!(
                     "SELECT primary_key, {name} AS column_name, {i} AS ordinal, \
                        in_a AND in_b AND {eq} AS perfect_match, \
@@ -235,8 +273,8 @@ impl<'a> KeyedPair<'a> {
                        NOT in_a AS missing_from_a, NOT in_b AS missing_from_b, \
                        in_a AND in_b AND NOT {eq} AS conflicting_values FROM joined",
                     name = literal(x),
-                    null_a = is_null(&format!("a_{i}"), &Self::type_of(self.a, x), &self.rules),
-                    null_b = is_null(&format!("b_{i}"), &Self::type_of(self.b, y), &self.rules),
+                    null_a = is_null(&format!("a_{i}"), &ta, &self.rules),
+                    null_b = is_null(&format!("b_{i}"), &tb, &self.rules),
                 )
             })
             .collect();

@@ -128,3 +128,112 @@ mod tests {
         }
     }
 }
+
+/// The type two sides' columns are compared in when their types differ (None when they
+/// agree). The rule, documented in the README:
+/// - text against a typed value (date, timestamp, number, boolean): the typed one — ISO
+///   dates exported as text meet their DATE column;
+/// - integers of different widths: the wider; an integer against a DECIMAL: that DECIMAL
+///   widened to 38 digits; DECIMALs of different scales: 38 digits at the larger scale;
+/// - anything against a float: DOUBLE (a float holding whole numbers meets its integers);
+/// - an instant (TIMESTAMP WITH TIME ZONE) against a naive timestamp or text: left to the
+///   equality rules, which read the naive side at the comparison's `timezone` (None);
+/// - anything else: text.
+///
+/// Values that do not convert become NULL on their side (`TRY_CAST`), so the row is a
+/// changed one, never an error.
+pub fn common_type(a: &str, b: &str) -> Option<String> {
+    let (ua, ub) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
+    let instant = |t: &str| t == "TIMESTAMP WITH TIME ZONE" || t == "TIMESTAMPTZ";
+    if ua == ub || instant(&ua) || instant(&ub) {
+        return None;
+    }
+    let text = |t: &str| t == "VARCHAR" || t.starts_with("VARCHAR(");
+    if text(&ua) {
+        return Some(b.to_string());
+    }
+    if text(&ub) {
+        return Some(a.to_string());
+    }
+    let float = |t: &str| matches!(t, "DOUBLE" | "FLOAT" | "REAL");
+    if float(&ua) || float(&ub) {
+        let numbers = is_number(&ua) && is_number(&ub);
+        return Some(if numbers { "DOUBLE" } else { "VARCHAR" }.into());
+    }
+    if let Some(w) = wider_integer(&ua, &ub) {
+        return Some(w.to_string());
+    }
+    if let (Some(sa), Some(sb)) = (decimal_scale(&ua), decimal_scale(&ub)) {
+        return Some(format!("DECIMAL(38, {})", sa.max(sb)));
+    }
+    if (ua == "DATE" && ub == "TIMESTAMP") || (ub == "DATE" && ua == "TIMESTAMP") {
+        return Some("TIMESTAMP".into());
+    }
+    Some("VARCHAR".into())
+}
+
+const INTEGERS: [&str; 9] = [
+    "TINYINT",
+    "UTINYINT",
+    "SMALLINT",
+    "USMALLINT",
+    "INTEGER",
+    "UINTEGER",
+    "BIGINT",
+    "UBIGINT",
+    "HUGEINT",
+];
+
+fn is_number(t: &str) -> bool {
+    INTEGERS.contains(&t) || t.starts_with("DECIMAL") || matches!(t, "DOUBLE" | "FLOAT" | "REAL")
+}
+
+/// The scale of a DECIMAL type, or 0 for an integer (so integer × DECIMAL is a DECIMAL).
+fn decimal_scale(t: &str) -> Option<u32> {
+    if INTEGERS.contains(&t) {
+        return Some(0);
+    }
+    let inner = t.strip_prefix("DECIMAL(")?.strip_suffix(')')?;
+    inner.split(',').nth(1)?.trim().parse().ok()
+}
+
+fn wider_integer<'t>(a: &'t str, b: &'t str) -> Option<&'t str> {
+    let rank = |t: &str| INTEGERS.iter().position(|i| *i == t);
+    match (rank(a), rank(b)) {
+        (Some(x), Some(y)) => Some(if x >= y { a } else { b }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod common_type_tests {
+    use super::common_type;
+
+    #[test]
+    fn each_drift_meets_in_the_documented_type() {
+        let t = |a: &str, b: &str| common_type(a, b);
+        assert_eq!(t("DATE", "DATE"), None);
+        assert_eq!(t("DATE", "VARCHAR").as_deref(), Some("DATE"));
+        assert_eq!(t("VARCHAR", "TIMESTAMP").as_deref(), Some("TIMESTAMP"));
+        assert_eq!(t("INTEGER", "BIGINT").as_deref(), Some("BIGINT"));
+        assert_eq!(t("HUGEINT", "SMALLINT").as_deref(), Some("HUGEINT"));
+        assert_eq!(t("DOUBLE", "BIGINT").as_deref(), Some("DOUBLE"));
+        assert_eq!(
+            t("DECIMAL(10,2)", "DECIMAL(18,4)").as_deref(),
+            Some("DECIMAL(38, 4)")
+        );
+        assert_eq!(
+            t("INTEGER", "DECIMAL(12,2)").as_deref(),
+            Some("DECIMAL(38, 2)")
+        );
+        assert_eq!(
+            t("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"),
+            None,
+            "the timezone rule"
+        );
+        assert_eq!(t("VARCHAR", "TIMESTAMPTZ"), None);
+        assert_eq!(t("DATE", "TIMESTAMP").as_deref(), Some("TIMESTAMP"));
+        assert_eq!(t("BOOLEAN", "DATE").as_deref(), Some("VARCHAR"));
+        assert_eq!(t("DOUBLE", "DATE").as_deref(), Some("VARCHAR"));
+    }
+}

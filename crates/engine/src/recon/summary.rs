@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 
 use super::columns::KeyedPair;
 use super::equality::is_null;
-use super::relation::Relation;
 use crate::error::{Error, Result};
 use crate::sql::ident;
 
@@ -111,9 +110,8 @@ pub fn summarise(conn: &Connection, pair: &KeyedPair, sample_size: usize) -> Res
         "count(*) FILTER (WHERE in_a)".to_string(),
         "count(*) FILTER (WHERE in_b)".to_string(),
     ];
-    let non_null = |side: &str, i: usize, rel: &Relation, name: &str| {
+    let non_null = |side: &str, i: usize, ty: String| {
         let expr = format!("{side}_{i}");
-        let ty = KeyedPair::type_of(rel, name);
         if pair.rules.null_equals_empty && super::relation::is_text(&ty) {
             format!(
                 "count(*) FILTER (WHERE NOT {})",
@@ -123,10 +121,12 @@ pub fn summarise(conn: &Connection, pair: &KeyedPair, sample_size: usize) -> Res
             format!("count({expr})")
         }
     };
-    for (i, (x, y)) in pair.columns.iter().enumerate() {
+    for i in 0..pair.columns.len() {
+        // In the type the pair is compared in (a text column met by a DATE is a DATE).
+        let (ta, tb) = pair.pair_types(i);
         select.push(format!("count(*) FILTER (WHERE changed AND e{i})"));
-        select.push(non_null("a", i, pair.a, x));
-        select.push(non_null("b", i, pair.b, y));
+        select.push(non_null("a", i, ta));
+        select.push(non_null("b", i, tb));
     }
     let classes = [
         "changed".to_string(),
@@ -225,6 +225,7 @@ fn sample_rows(
         columns: pair.columns.clone(),
         rules: pair.rules.clone(),
         extra_b: Vec::new(),
+        common: pair.common.clone(),
     };
     let changed = changed_sql(&small);
     let key_fields: Vec<String> = small
