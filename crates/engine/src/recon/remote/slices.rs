@@ -334,7 +334,7 @@ mod tests {
             &cells(&[Some("a1"), Some("3"), Some("42"), Some("1.2.3")]),
             1,
         );
-        let message = bad.err().expect("refused").to_string();
+        let message = bad.expect_err("refused").to_string();
         assert!(
             message.contains("slice `a1`") && message.contains("`1.2.3`"),
             "{message}"
