@@ -385,4 +385,14 @@ fn type_drift_meets_in_a_common_type() {
         (Some(1), Some(1)),
         "{rows}"
     );
+    // The report says which type each drifted pair was compared in, keys included.
+    let schema = report["adhoc"]["schema"].as_array().unwrap();
+    let day = schema
+        .iter()
+        .find(|c| c["column"] == "day")
+        .unwrap_or_else(|| panic!("{schema:?}"));
+    assert_eq!(day["change"], "type_changed");
+    assert_eq!(day["compared_as"], "DATE", "{day}");
+    // Numbers of different widths are one family: not a schema change.
+    assert!(!schema.iter().any(|c| c["column"] == "qty"), "{schema:?}");
 }

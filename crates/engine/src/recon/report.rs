@@ -8,7 +8,7 @@ use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow};
 
 use super::groups::AgreeingGroups;
 use super::relation::Relation;
-use super::schema::{changes, SchemaChange};
+use super::schema::{changes, key_type_changes, SchemaChange};
 pub use super::spec::Spec;
 use super::summary::summarise;
 pub use super::summary::{ColumnClasses, RowClasses, SampleRow, Samples};
@@ -227,12 +227,14 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
     })?;
     let mut ignore = spec.keys.clone();
     ignore.extend(spec.skip.iter().cloned());
+    let mut schema = key_type_changes(&spec.legacy, &spec.new, &spec.keys, &spec.map);
+    schema.extend(changes(&spec.legacy, &spec.new, &spec.map, &ignore));
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         measures,
         rows,
         columns,
-        schema: changes(&spec.legacy, &spec.new, &spec.map, &ignore),
+        schema,
         breakdown,
         nested,
         samples: summary.samples,

@@ -103,6 +103,37 @@ pub struct SchemaChange {
     pub new_type: Option<String>,
     /// The new name of a renamed column.
     pub new_name: Option<String>,
+    /// For `type_changed`: the type both sides are compared in (`relation::common_type`);
+    /// null where the `timezone` rule for instants applies.
+    pub compared_as: Option<String>,
+}
+
+/// `type_changed` entries for the keys whose types differ between the sides (keys are
+/// otherwise left out of `changes`: they are on both sides by definition).
+pub fn key_type_changes(
+    legacy: &Relation,
+    new: &Relation,
+    keys: &[String],
+    map: &[(String, String)],
+) -> Vec<SchemaChange> {
+    keys.iter()
+        .filter_map(|k| {
+            let target = map
+                .iter()
+                .find(|(l, _)| l.eq_ignore_ascii_case(k))
+                .map_or(k.as_str(), |(_, n)| n.as_str());
+            let (name, lt) = legacy.find(k)?;
+            let (_, nt) = new.find(target)?;
+            (!same_family(lt, nt)).then(|| SchemaChange {
+                column: name.clone(),
+                change: "type_changed".into(),
+                legacy_type: Some(lt.clone()),
+                new_type: Some(nt.clone()),
+                new_name: None,
+                compared_as: super::relation::common_type(lt, nt),
+            })
+        })
+        .collect()
 }
 
 /// Added, removed, renamed and retyped columns. `map` holds renames the comparison already
@@ -126,6 +157,10 @@ pub fn changes(
             legacy_type: lt.cloned(),
             new_type: nt.cloned(),
             new_name: None,
+            compared_as: match (kind, lt, nt) {
+                ("type_changed", Some(l), Some(n)) => super::relation::common_type(l, n),
+                _ => None,
+            },
         };
     let mut out = Vec::new();
     let mut removed = Vec::new();
