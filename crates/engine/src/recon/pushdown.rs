@@ -66,19 +66,33 @@ pub fn group_remote(
 ) -> Result<(Vec<Group>, Wire)> {
     let sql = remote_group_sql(table, measure, by, path);
     let (frame, wire) = ch.query_readonly(&sql)?;
-    // A NULL group stays NULL (DuckDB's side says so too), not "".
-    let number = |c: &Option<String>| c.as_deref().unwrap_or_default().parse().ok();
-    let groups = crate::frame::to_cells(&frame)
-        .into_iter()
-        .map(|row| {
-            let (total, n) = (
-                number(&row[1]).unwrap_or(0.0),
-                number(&row[2]).unwrap_or(0.0),
-            );
-            (row[0].clone(), total, n as i64)
+    Ok((groups_of(&crate::frame::to_cells(&frame))?, wire))
+}
+
+/// The server's answer as groups. A NULL group stays NULL (DuckDB's side says so too), a
+/// NULL sum is 0 (no values); a short row or a figure that does not read is an error,
+/// never a zero that would make the sides agree.
+fn groups_of(rows: &[Vec<Option<String>>]) -> Result<Vec<Group>> {
+    let number = |row: &Vec<Option<String>>, i: usize| -> Result<f64> {
+        let cell = row.get(i).ok_or_else(|| {
+            crate::error::Error::Runtime(format!(
+                "the warehouse answered a group with {} columns, not 3",
+                row.len()
+            ))
+        })?;
+        let text = cell.as_deref().unwrap_or("0");
+        text.trim().parse().map_err(|_| {
+            crate::error::Error::Runtime(format!(
+                "the warehouse answered `{text}` where a number was expected"
+            ))
         })
-        .collect();
-    Ok((groups, wire))
+    };
+    rows.iter()
+        .map(|row| {
+            let (total, n) = (number(row, 1)?, number(row, 2)?);
+            Ok((row.first().cloned().flatten(), total, n as i64))
+        })
+        .collect()
 }
 
 /// The same GROUP BY over a DuckDB relation (the legacy side, in the cache).
@@ -131,6 +145,19 @@ pub fn merge(legacy: &[Group], new: &[Group], total_delta: f64) -> Vec<DrillRow>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_or_unreadable_group_is_an_error() {
+        let row = |v: &[Option<&str>]| v.iter().map(|c| c.map(String::from)).collect::<Vec<_>>();
+        let ok = groups_of(&[row(&[None, Some("12.5"), Some("3")])]).unwrap();
+        assert_eq!(ok, vec![(None, 12.5, 3)]);
+        assert!(
+            groups_of(&[row(&[Some("a"), Some("1")])]).is_err(),
+            "a short row"
+        );
+        let bad = groups_of(&[row(&[Some("a"), Some("x1"), Some("2")])]).unwrap_err();
+        assert!(bad.to_string().contains("`x1`"), "{bad}");
+    }
 
     #[test]
     fn merges_groups_from_both_sides_biggest_gap_first() {

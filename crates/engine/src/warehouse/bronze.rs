@@ -91,7 +91,7 @@ fn ensure_tables(ch: &ClickHouse, entity: &str, columns: &[ColumnDef]) -> Result
     let have: Vec<String> = crate::frame::to_text_rows(&existing)
         .into_iter()
         .skip(1)
-        .map(|r| r[0].clone())
+        .filter_map(|r| r.into_iter().next())
         .collect();
     let mut added = false;
     for c in columns.iter().filter(|c| !have.contains(&c.name)) {
