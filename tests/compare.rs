@@ -396,3 +396,64 @@ fn type_drift_meets_in_a_common_type() {
     // Numbers of different widths are one family: not a schema change.
     assert!(!schema.iter().any(|c| c["column"] == "qty"), "{schema:?}");
 }
+
+/// A European legacy export — `;` delimiters, decimal commas, dd/mm/yyyy dates, latin-1 —
+/// compared ad hoc with the new side's plain CSV. It was refused ("line 2: 2 fields, the
+/// header has 1"): ad hoc mode had no format flags and the structure check assumed `,`.
+/// Now the format is sniffed (and said), and flags set what sniffing cannot know.
+#[test]
+fn a_european_export_compares_ad_hoc() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("legacy.csv"),
+        b"Nummer;Datum;Betrag;Filiale\nA-1;31/01/2024;1234,50;K\xf6ln\nA-2;02/02/2024;-7,05;Berlin\nA-3;15/03/2024;10,00;Bonn\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("new.csv"),
+        "id,day,amount,branch\nA-1,2024-01-31,1234.50,Köln\nA-2,2024-02-02,-7.05,Berlin\nA-3,2024-03-15,10.10,Bonn\n",
+    )
+    .unwrap();
+    let out = assay(
+        tmp.path(),
+        &[
+            "compare",
+            "--legacy",
+            "legacy.csv",
+            "--new",
+            "new.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount",
+            "--legacy-header-rename",
+            "Nummer=id",
+            "--legacy-header-rename",
+            "Datum=day",
+            "--legacy-header-rename",
+            "Betrag=amount",
+            "--legacy-header-rename",
+            "Filiale=branch",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "out of tolerance by 0.10: {}",
+        text(&out)
+    );
+    let note = stderr(&out);
+    assert!(
+        note.contains("delimiter ';'") && note.contains("decimal ','") && note.contains("%d/%m/%Y"),
+        "what was assumed is said: {note}"
+    );
+    assert!(note.contains("encoding latin-1"), "{note}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &report["adhoc"];
+    assert_eq!(r["rows"]["matched"].as_i64(), Some(2), "{}", r["rows"]);
+    assert_eq!(r["rows"]["changed"].as_i64(), Some(1), "{}", r["rows"]);
+    let delta = r["measures"][0]["delta"].as_f64().unwrap();
+    assert!((delta - 0.10).abs() < 1e-9, "{delta}");
+}

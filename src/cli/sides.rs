@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::Workspace;
+use crate::config::{CsvHints, Workspace};
 use crate::error::{Error, Result};
 use crate::recon::report::Spec;
 use crate::recon::{adhoc, Rules};
@@ -39,6 +39,64 @@ pub struct SideArgs {
     /// Only these companies (repeatable; configured comparisons).
     #[arg(long = "company", value_name = "ID")]
     pub company: Vec<String>,
+    #[command(flatten)]
+    pub formats: FormatArgs,
+}
+
+/// How each side's CSV files are written, when sniffing the first file is not enough.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FormatArgs {
+    /// Ad hoc CSV: the legacy files' delimiter (`;`, `\t` for a tab). Sniffed when not given.
+    #[arg(long, value_name = "CHAR")]
+    pub legacy_delimiter: Option<String>,
+    /// Ad hoc CSV: the legacy files' decimal mark (`.` or `,`). Sniffed when not given.
+    #[arg(long, value_name = "MARK", value_parser = ["." , ","])]
+    pub legacy_decimal: Option<String>,
+    /// Ad hoc CSV: the legacy files' date format (`%d/%m/%Y`). Sniffed when not given.
+    #[arg(long, value_name = "FORMAT")]
+    pub legacy_date_format: Option<String>,
+    /// Ad hoc CSV: the legacy files' encoding. Sniffed when not given (latin-1 for bytes
+    /// that are not UTF-8, UTF-16 by its byte-order mark).
+    #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1"])]
+    pub legacy_encoding: Option<String>,
+    /// Ad hoc CSV: a legacy header and the column name to use, `OLD=NEW` (repeatable).
+    #[arg(long, value_parser = parse_mapping, value_name = "OLD=NEW")]
+    pub legacy_header_rename: Vec<(String, String)>,
+    /// Ad hoc CSV: the new files' delimiter.
+    #[arg(long, value_name = "CHAR")]
+    pub new_delimiter: Option<String>,
+    /// Ad hoc CSV: the new files' decimal mark.
+    #[arg(long, value_name = "MARK", value_parser = ["." , ","])]
+    pub new_decimal: Option<String>,
+    /// Ad hoc CSV: the new files' date format.
+    #[arg(long, value_name = "FORMAT")]
+    pub new_date_format: Option<String>,
+    /// Ad hoc CSV: the new files' encoding.
+    #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1"])]
+    pub new_encoding: Option<String>,
+    /// Ad hoc CSV: a new-side header and the column name to use, `OLD=NEW` (repeatable).
+    #[arg(long, value_parser = parse_mapping, value_name = "OLD=NEW")]
+    pub new_header_rename: Vec<(String, String)>,
+}
+
+impl FormatArgs {
+    /// The hints given for one side (`legacy` or the new one).
+    fn hints(&self, legacy: bool) -> CsvHints {
+        let pick =
+            |l: &Option<String>, n: &Option<String>| if legacy { l.clone() } else { n.clone() };
+        let renames = if legacy {
+            &self.legacy_header_rename
+        } else {
+            &self.new_header_rename
+        };
+        CsvHints {
+            delimiter: pick(&self.legacy_delimiter, &self.new_delimiter),
+            decimal: pick(&self.legacy_decimal, &self.new_decimal),
+            date_format: pick(&self.legacy_date_format, &self.new_date_format),
+            encoding: pick(&self.legacy_encoding, &self.new_encoding),
+            rename: renames.iter().cloned().collect(),
+        }
+    }
 }
 
 fn parse_offset(text: &str) -> std::result::Result<String, String> {
@@ -82,13 +140,20 @@ pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
 /// several passes of a compare do not parse the files again.
 pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Result<Spec> {
     let conn = store.conn();
-    let legacy = adhoc::side(
-        conn,
-        args.legacy.as_deref().unwrap_or_default(),
-        base,
-        "legacy",
-    )?;
-    let new = adhoc::side(conn, args.new.as_deref().unwrap_or_default(), base, "new")?;
+    let read = |spec: Option<&str>, role: &str, legacy: bool| -> Result<_> {
+        let spec = spec.unwrap_or_default();
+        let side = adhoc::side(conn, spec, base, role, &args.formats.hints(legacy))?;
+        // What was assumed is said, so a wrong guess is seen (and overridden by a flag).
+        if let Some(format) = &side.format {
+            eprintln!(
+                "note: {role} side {spec} read with {} (--{role}-delimiter, --{role}-decimal, … set it)",
+                crate::legacy::sniff::describe(format)
+            );
+        }
+        Ok(side.relation)
+    };
+    let legacy = read(args.legacy.as_deref(), "legacy", true)?;
+    let new = read(args.new.as_deref(), "new", false)?;
     let spec = Spec {
         legacy,
         new,

@@ -3,6 +3,7 @@
 //! fingerprint of the files so an unchanged export is not read again.
 
 mod dates;
+pub mod sniff;
 mod structure;
 
 pub use structure::check as check_structure;
@@ -71,6 +72,13 @@ pub fn csv_relation(files: &[PathBuf], hints: &CsvHints) -> String {
         "union_by_name = true".into(),
         "filename = true".into(),
     ];
+    options.extend(csv_options(hints));
+    format!("read_csv([{list}], {})", options.join(", "))
+}
+
+/// `read_csv` options for the format hints (delimiter, decimal mark, date format, encoding).
+pub fn csv_options(hints: &CsvHints) -> Vec<String> {
+    let mut options = Vec::new();
     if let Some(d) = &hints.delimiter {
         let d = if d == "\\t" { "\t" } else { d.as_str() };
         options.push(format!("delim = {}", literal(d)));
@@ -84,7 +92,7 @@ pub fn csv_relation(files: &[PathBuf], hints: &CsvHints) -> String {
     if let Some(e) = &hints.encoding {
         options.push(format!("encoding = {}", literal(&e.to_ascii_lowercase())));
     }
-    format!("read_csv([{list}], {})", options.join(", "))
+    options
 }
 
 /// One company's export: its files now, and what the cache holds of them.

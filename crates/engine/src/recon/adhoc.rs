@@ -6,6 +6,7 @@ use duckdb::Connection;
 
 use super::relation::{is_numeric, Relation};
 use super::report::Spec;
+use crate::config::CsvHints;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal, qualified};
 
@@ -19,13 +20,31 @@ fn is_files(side: &str) -> bool {
         || lower.ends_with(".json")
 }
 
-/// The relation for one side. Files are read relative to `base`; CSV files are checked
+/// One side as read: its relation, and for CSV files the format they were read with
+/// (`given`, completed by sniffing the first file), for the report to say.
+pub struct Side {
+    pub relation: Relation,
+    pub format: Option<CsvHints>,
+}
+
+/// The relation for one side. Files are read relative to `base`; CSV files are read with
+/// the `given` format hints (what is not given is sniffed from the first file) and checked
 /// record by record first, so a malformed file is named with its line. Files are read once
 /// into the temporary table `adhoc_<role>`, so later passes do not parse them again.
-pub fn side(conn: &Connection, spec: &str, base: &Path, role: &str) -> Result<Relation> {
+pub fn side(
+    conn: &Connection,
+    spec: &str,
+    base: &Path,
+    role: &str,
+    given: &CsvHints,
+) -> Result<Side> {
     if !is_files(spec) {
-        return Relation::describe(conn, &qualified(spec))
-            .map_err(|e| Error::Usage(format!("{spec}: {e}")));
+        let relation = Relation::describe(conn, &qualified(spec))
+            .map_err(|e| Error::Usage(format!("{spec}: {e}")))?;
+        return Ok(Side {
+            relation,
+            format: None,
+        });
     }
     let pattern = if Path::new(spec).is_absolute() {
         spec.to_string()
@@ -47,24 +66,67 @@ pub fn side(conn: &Connection, spec: &str, base: &Path, role: &str) -> Result<Re
         .collect::<Vec<_>>()
         .join(", ");
     let lower = spec.to_ascii_lowercase();
+    let plain = |sql: String| -> Result<Side> {
+        Ok(Side {
+            relation: materialise(conn, spec, &sql, role, None)?,
+            format: None,
+        })
+    };
     if lower.ends_with(".parquet") {
-        let sql = format!("read_parquet([{list}], union_by_name = true)");
-        return materialise(conn, spec, &sql, role, None);
+        return plain(format!("read_parquet([{list}], union_by_name = true)"));
     }
     if lower.ends_with(".json") {
-        return materialise(conn, spec, &format!("read_json_auto([{list}])"), role, None);
+        return plain(format!("read_json_auto([{list}])"));
     }
-    // The strict structure check runs beside DuckDB's read; a malformed file fails the
-    // side with the checker's message (file and line), and the table is dropped.
-    let checker = std::thread::spawn(move || {
+    let format = crate::legacy::sniff::complete(&files[0], given)?;
+    let checker = structure_checker(files, &format)?;
+    let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
+    options.extend(crate::legacy::csv_options(&format));
+    let mut sql = format!("read_csv([{list}], {})", options.join(", "));
+    if !format.rename.is_empty() {
+        let renames: Vec<String> = format
+            .rename
+            .iter()
+            .map(|(old, new)| format!("{} AS {}", ident(old), ident(new)))
+            .collect();
+        sql = format!("(SELECT * RENAME ({}) FROM {sql})", renames.join(", "));
+    }
+    Ok(Side {
+        relation: materialise(conn, spec, &sql, role, checker)?,
+        format: Some(format),
+    })
+}
+
+/// The strict structure check, run beside DuckDB's read with the side's delimiter and
+/// encoding; a malformed file fails the side with the checker's message (file and line).
+fn structure_checker(files: Vec<std::path::PathBuf>, format: &CsvHints) -> Result<Option<Checker>> {
+    let delimiter = match format.delimiter.as_deref() {
+        None => b',',
+        Some("\\t") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => {
+            return Err(Error::Usage(format!(
+                "delimiter `{d}`: one ASCII character, or \\t for a tab"
+            )))
+        }
+    };
+    let encoding = format
+        .encoding
+        .as_deref()
+        .unwrap_or("utf-8")
+        .to_ascii_lowercase();
+    if encoding == "utf-16" {
+        // The structure check reads bytes: a UTF-16 file is left to DuckDB's reader.
+        return Ok(None);
+    }
+    let utf8 = encoding == "utf-8";
+    Ok(Some(std::thread::spawn(move || {
         crate::trace::stage("CSV structure check", || {
             files
                 .iter()
-                .try_for_each(|f| crate::legacy::check_structure(f, b',', true).map(|_| ()))
+                .try_for_each(|f| crate::legacy::check_structure(f, delimiter, utf8).map(|_| ()))
         })
-    });
-    let sql = format!("read_csv([{list}], header = true, union_by_name = true)");
-    materialise(conn, spec, &sql, role, Some(checker))
+    })))
 }
 
 type Checker = std::thread::JoinHandle<Result<()>>;
