@@ -456,4 +456,18 @@ fn a_european_export_compares_ad_hoc() {
     assert_eq!(r["rows"]["changed"].as_i64(), Some(1), "{}", r["rows"]);
     let delta = r["measures"][0]["delta"].as_f64().unwrap();
     assert!((delta - 0.10).abs() < 1e-9, "{delta}");
+    // The report says how each side was read.
+    let sides = r["sides"].as_array().expect("sides[]");
+    assert_eq!(sides[0]["side"], "legacy");
+    assert_eq!(sides[0]["delimiter"], ";");
+    assert_eq!(sides[0]["decimal"], ",");
+    assert_eq!(sides[0]["date_format"], "%d/%m/%Y");
+    assert_eq!(sides[0]["rename"]["Betrag"], "amount");
+    assert_eq!(sides[1]["side"], "new");
+    assert!(sides[1]["delimiter"].is_null(), "{}", sides[1]);
+    // As docs/report.schema.json documents it.
+    assert_eq!(
+        json_schema::Schema::load().check("", &report),
+        Vec::<String>::new()
+    );
 }

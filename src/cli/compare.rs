@@ -27,8 +27,10 @@ pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
     let reports = if args.sides.is_adhoc() {
         let base = base_dir(dir)?;
         let store = adhoc_store(&base)?;
-        let spec = adhoc_spec(&store, &args.sides, &base)?;
-        vec![("adhoc".to_string(), compare(store.conn(), &spec)?)]
+        let (spec, formats) = adhoc_spec(&store, &args.sides, &base)?;
+        let mut report = compare(store.conn(), &spec)?;
+        report.sides = formats;
+        vec![("adhoc".to_string(), report)]
     } else {
         configured_reports(&super::workspace(dir)?, &args)?
     };

@@ -34,7 +34,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
         None => {
             let base = base_dir(dir)?;
             let store = adhoc_store(&base)?;
-            let spec = adhoc_spec(&store, &args.sides, &base)?;
+            let (spec, _) = adhoc_spec(&store, &args.sides, &base)?;
             (store, spec, "adhoc".to_string())
         }
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::config::{CsvHints, Workspace};
 use crate::error::{Error, Result};
-use crate::recon::report::Spec;
+use crate::recon::report::{SideFormat, Spec};
 use crate::recon::{adhoc, Rules};
 use crate::store::Store;
 
@@ -138,17 +138,27 @@ pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
 
 /// Both sides from the flags alone. File sides are read once into temporary tables, so the
 /// several passes of a compare do not parse the files again.
-pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Result<Spec> {
+pub fn adhoc_spec(
+    store: &Store,
+    args: &SideArgs,
+    base: &std::path::Path,
+) -> Result<(Spec, Vec<SideFormat>)> {
     let conn = store.conn();
-    let read = |spec: Option<&str>, role: &str, legacy: bool| -> Result<_> {
+    let mut formats = Vec::new();
+    let mut read = |spec: Option<&str>, role: &str, legacy: bool| -> Result<_> {
         let spec = spec.unwrap_or_default();
         let side = adhoc::side(conn, spec, base, role, &args.formats.hints(legacy))?;
         // What was assumed is said, so a wrong guess is seen (and overridden by a flag).
-        if let Some(format) = &side.format {
+        if let Some(format) = side.format {
             eprintln!(
                 "note: {role} side {spec} read with {} (--{role}-delimiter, --{role}-decimal, … set it)",
-                crate::legacy::sniff::describe(format)
+                crate::legacy::sniff::describe(&format)
             );
+            formats.push(SideFormat {
+                side: role.to_string(),
+                source: spec.to_string(),
+                format,
+            });
         }
         Ok(side.relation)
     };
@@ -176,7 +186,7 @@ pub fn adhoc_spec(store: &Store, args: &SideArgs, base: &std::path::Path) -> Res
             args.new.as_deref().unwrap_or_default(),
         ],
     )?;
-    Ok(spec)
+    Ok((spec, formats))
 }
 
 /// A tolerance is a finite number ≥ 0: NaN, infinities and negatives would reach the

@@ -43,6 +43,20 @@ pub struct Report {
     /// (a ClickHouse warehouse); absent for a compare inside the cache.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wire: Vec<WireStep>,
+    /// How each ad hoc CSV side was read (given by flags, or sniffed); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sides: Vec<SideFormat>,
+}
+
+/// The format an ad hoc side's CSV files were read with.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SideFormat {
+    /// `legacy` or `new`.
+    pub side: String,
+    /// The files as given (a path or a glob).
+    pub source: String,
+    #[serde(flatten)]
+    pub format: crate::config::CsvHints,
 }
 
 /// One step of a pushed-down compare: what it asked the warehouse, and what came back.
@@ -239,5 +253,6 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
         nested,
         samples: summary.samples,
         wire: beyond.wire.clone(),
+        sides: Vec::new(),
     })
 }
