@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use assay_workbench::harness::Harness;
 use assay_workbench::theme::Theme;
 use common::*;
-use crossterm::event::{MouseButton, MouseEventKind};
 
 fn workspace() -> &'static PathBuf {
     static WS: OnceLock<PathBuf> = OnceLock::new();
@@ -179,14 +178,14 @@ fn the_mouse_clicks_tabs_and_rows_and_scrolls() {
         .iter()
         .find(|(_, _, s)| *s == assay_workbench::app::Screen::Layers)
         .unwrap();
-    h.mouse(MouseEventKind::Down(MouseButton::Left), from + 1, 0);
+    h.click(from + 1, 0);
     assert_eq!(h.app.screen, assay_workbench::app::Screen::Layers);
     h.press("1");
     assert_eq!(h.app.sources.cursor, 0);
-    h.mouse(MouseEventKind::ScrollDown, 10, 10);
+    h.wheel_down(10, 10);
     assert_eq!(h.app.sources.cursor, 3, "three rows a notch");
     // The fifth row of Sources' table: the border, the header, then rows.
-    h.mouse(MouseEventKind::Down(MouseButton::Left), 10, 1 + 1 + 1 + 4);
+    h.click(10, 1 + 1 + 1 + 4);
     assert_eq!(h.app.sources.cursor, 4);
 }
 

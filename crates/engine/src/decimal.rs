@@ -14,6 +14,11 @@ pub struct Exact {
 impl Exact {
     pub const ZERO: Exact = Exact { value: 0, scale: 0 };
 
+    /// `value / 10^scale`.
+    pub fn from_scaled(value: i128, scale: u32) -> Exact {
+        Exact { value, scale }
+    }
+
     /// A plain decimal (`-12.50`, `7`); None for anything else (exponents, dates, codes).
     pub fn parse(text: &str) -> Option<Exact> {
         let text = text.trim();

@@ -105,8 +105,19 @@ impl Harness {
         self.run(commands);
     }
 
+    /// A left click at (column, row), after a render (lists record where they drew).
+    pub fn click(&mut self, column: u16, row: u16) {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        self.mouse(MouseEventKind::Down(MouseButton::Left), column, row);
+    }
+
+    /// One notch of the wheel, down, at (column, row).
+    pub fn wheel_down(&mut self, column: u16, row: u16) {
+        self.mouse(crossterm::event::MouseEventKind::ScrollDown, column, row);
+    }
+
     /// A mouse event at (column, row), after a render (lists record where they drew).
-    pub fn mouse(&mut self, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+    fn mouse(&mut self, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
         self.render();
         let event = crossterm::event::MouseEvent {
             kind,

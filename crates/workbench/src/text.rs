@@ -4,18 +4,9 @@ use assay_engine::decimal::Exact;
 
 /// 1234567.891 → "1,234,567.89"
 pub fn money(x: f64) -> String {
-    let cents = (x.abs() * 100.0).round() as u128;
-    let (whole, frac) = (cents / 100, cents % 100);
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if x < 0.0 && cents > 0 { "-" } else { "" };
-    format!("{sign}{grouped}.{frac:02}")
+    // The engine's amounts here are floats (drill sums); shown at cents, grouped as exact
+    // decimals are.
+    Exact::from_scaled((x * 100.0).round() as i128, 2).grouped()
 }
 
 /// With an explicit sign: "+2,000.00", "-5.10", "0.00".

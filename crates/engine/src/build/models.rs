@@ -1,6 +1,6 @@
 //! Finding the SQL models and the order to build them in.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
@@ -61,6 +61,22 @@ pub fn discover(models_dir: &Path) -> Result<Vec<Model>> {
         }
     }
     Ok(models)
+}
+
+/// `target` and every table the models building it read, transitively.
+pub fn upstream(models: &[Model], target: &str) -> Vec<String> {
+    let by_name: BTreeMap<String, &Model> = models.iter().map(|m| (m.qualified(), m)).collect();
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([target.to_string()]);
+    while let Some(table) = queue.pop_front() {
+        if !seen.insert(table.clone()) {
+            continue;
+        }
+        if let Some(model) = by_name.get(&table) {
+            queue.extend(model.reads.iter().cloned());
+        }
+    }
+    seen.into_iter().collect()
 }
 
 /// `layer.table` references in SQL text (quoted or not), comments and strings skipped.
@@ -194,6 +210,27 @@ pub fn order(models: &[Model]) -> Result<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_follows_the_models_references() {
+        let model = |layer: &str, name: &str, reads: &[&str]| Model {
+            layer: layer.into(),
+            name: name.into(),
+            path: Default::default(),
+            sql: String::new(),
+            reads: reads.iter().map(|r| r.to_string()).collect(),
+        };
+        let models = vec![
+            model("silver", "a", &["bronze.x"]),
+            model("silver", "b", &["bronze.y"]),
+            model("gold", "f", &["silver.a", "silver.b"]),
+            model("gold", "other", &["bronze.z"]),
+        ];
+        assert_eq!(
+            upstream(&models, "gold.f"),
+            ["bronze.x", "bronze.y", "gold.f", "silver.a", "silver.b"]
+        );
+    }
 
     fn model(layer: &str, name: &str, sql: &str) -> Model {
         Model {

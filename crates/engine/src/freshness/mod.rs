@@ -217,22 +217,10 @@ fn model_rows(
 
 /// The bronze entities a model reads, directly or through other models.
 fn upstream(model: &Model, all: &[Model]) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut stack: Vec<&Model> = vec![model];
-    let mut seen = BTreeSet::new();
-    while let Some(m) = stack.pop() {
-        if !seen.insert(m.qualified()) {
-            continue;
-        }
-        for r in &m.reads {
-            if let Some(entity) = r.strip_prefix("bronze.") {
-                found.insert(entity.to_string());
-            } else if let Some(dep) = all.iter().find(|x| x.qualified() == *r) {
-                stack.push(dep);
-            }
-        }
-    }
-    found
+    models::upstream(all, &model.qualified())
+        .into_iter()
+        .filter_map(|t| t.strip_prefix("bronze.").map(String::from))
+        .collect()
 }
 
 pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<Vec<Row>> {

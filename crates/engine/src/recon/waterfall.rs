@@ -4,13 +4,14 @@
 //! glance. The steps are the compared table and every model it is built from (the models'
 //! own references), wherever the tables live (the cache or the ClickHouse warehouse).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 
 use duckdb::Connection;
 use serde::Serialize;
 
+use super::relation::Relation;
 use super::scope::members;
-use crate::build::models::{discover, Model};
+use crate::build::models::{discover, upstream};
 use crate::config::Workspace;
 use crate::decimal::Exact;
 use crate::error::{Error, Result};
@@ -96,22 +97,6 @@ pub fn waterfall(
         keys: cmp.keys.clone(),
         steps,
     })
-}
-
-/// `target` and every table the models building it read, transitively.
-fn upstream(models: &[Model], target: &str) -> Vec<String> {
-    let by_name: BTreeMap<String, &Model> = models.iter().map(|m| (m.qualified(), m)).collect();
-    let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([target.to_string()]);
-    while let Some(table) = queue.pop_front() {
-        if !seen.insert(table.clone()) {
-            continue;
-        }
-        if let Some(model) = by_name.get(&table) {
-            queue.extend(model.reads.iter().cloned());
-        }
-    }
-    seen.into_iter().collect()
 }
 
 /// Rows the last successful extraction of each entity loaded, per company.
@@ -249,28 +234,10 @@ impl Ask<'_> {
 
     /// The table's columns (name, type), from the engine holding it.
     fn columns(&self, info: &TableInfo) -> Result<Vec<(String, String)>> {
-        let frame = match (&info.warehouse, self.warehouse) {
-            (Some(db), Some(ch)) => {
-                let d = crate::dialect::Dialect::ClickHouse;
-                ch.query_readonly(&format!(
-                    "SELECT name, type FROM system.columns WHERE database = {} AND table = {}",
-                    d.literal(db),
-                    d.literal(&info.name)
-                ))?
-                .0
-            }
-            _ => crate::frame::query(
-                self.conn,
-                "SELECT column_name, data_type FROM information_schema.columns \
-                 WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? \
-                 ORDER BY ordinal_position",
-                [&info.schema, &info.name],
-            )?,
-        };
-        Ok(to_cells(&frame)
-            .into_iter()
-            .filter_map(|r| Some((r.first()?.clone()?, r.get(1)?.clone()?)))
-            .collect())
+        match (&info.warehouse, self.warehouse) {
+            (Some(db), Some(ch)) => ch.describe(&format!("{db}.{}", info.name)),
+            _ => Ok(Relation::describe(self.conn, &info.table().sql)?.columns),
+        }
     }
 }
 
@@ -284,27 +251,6 @@ fn is_float(type_name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::store::Store;
-
-    #[test]
-    fn upstream_follows_the_models_references() {
-        let model = |layer: &str, name: &str, reads: &[&str]| Model {
-            layer: layer.into(),
-            name: name.into(),
-            path: Default::default(),
-            sql: String::new(),
-            reads: reads.iter().map(|r| r.to_string()).collect(),
-        };
-        let models = vec![
-            model("silver", "a", &["bronze.x"]),
-            model("silver", "b", &["bronze.y"]),
-            model("gold", "f", &["silver.a", "silver.b"]),
-            model("gold", "other", &["bronze.z"]),
-        ];
-        assert_eq!(
-            upstream(&models, "gold.f"),
-            ["bronze.x", "bronze.y", "gold.f", "silver.a", "silver.b"]
-        );
-    }
 
     #[test]
     fn steps_are_counted_per_company_and_set_against_legacy() {

@@ -73,23 +73,32 @@ impl Session {
             // Creates, migrates and recovers the cache as any writer's open does.
             drop(Store::open_with(&self.path, Access::Write, wait)?);
         }
-        let lease = match self.attach(access, wait) {
-            // A log a killed writer left that cannot be replayed: a writing open sets it
-            // aside (see `Store::open`), then the reader attaches.
-            Err(Error::Runtime(m)) if access == Access::Read && m.contains("replaying WAL") => {
-                drop(Store::open_with(&self.path, Access::Write, wait)?);
-                self.attach(access, wait)?
+        // A reader that finds the cache older than this assay, or a write-ahead log a killed
+        // writer left that cannot be replayed, hands it to a writer's open (which migrates,
+        // or sets the log aside; see `Store::open`) and attaches again.
+        match self.attach(access, wait) {
+            Ok(lease) if access == Access::Write => return Ok(lease),
+            Ok(lease) => {
+                if migrate::current_version(&self.store.conn)? >= Some(migrate::LATEST) {
+                    return Ok(lease);
+                }
             }
-            other => other?,
-        };
-        if access == Access::Read
-            && migrate::current_version(&self.store.conn)? < Some(migrate::LATEST)
-        {
-            drop(lease);
-            drop(Store::open_with(&self.path, Access::Write, wait)?);
-            return self.attach(access, wait);
+            Err(Error::Database(e)) if super::is_wal_replay_failure(&e.to_string()) => {}
+            Err(e) => return Err(self.open_error(e)),
         }
-        Ok(lease)
+        drop(Store::open_with(&self.path, Access::Write, wait)?);
+        self.attach(access, wait).map_err(|e| self.open_error(e))
+    }
+
+    /// A failed attach said with the file it was about.
+    fn open_error(&self, e: Error) -> Error {
+        match e {
+            Error::Database(e) => Error::Runtime(format!(
+                "cannot open the cache {}: {e}",
+                self.path.display()
+            )),
+            other => other,
+        }
     }
 
     fn attach(&self, access: Access, wait: &Wait) -> Result<Lease<'_>> {
@@ -108,12 +117,7 @@ impl Session {
             access,
             wait,
             || self.store.conn.execute_batch(&sql),
-            |e| {
-                Error::Runtime(format!(
-                    "cannot open the cache {}: {e}",
-                    self.path.display()
-                ))
-            },
+            Error::Database,
         )?;
         Ok(Lease {
             store: &self.store,
