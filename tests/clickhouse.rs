@@ -172,33 +172,43 @@ fn drill_step_on_clickhouse_matches_duckdb(
     ))
     .unwrap();
     ch.load_csv("gold", &gold_csv).unwrap();
-    let total = |rel: &str| -> f64 {
-        duck.query_row(&format!("SELECT sum(amount) FROM {rel}"), [], |r| r.get(0))
-            .unwrap()
+    // `amount` is a float on both engines: each value rounded to 6 places, summed exactly.
+    let amount = (
+        "amount",
+        assay_engine::decimal::Numeric::of("DOUBLE").unwrap(),
+    );
+    let total = |rel: &str| -> assay_engine::decimal::Exact {
+        let text: String = duck
+            .query_row(
+                &format!("SELECT CAST(sum(CAST(amount AS DECIMAL(38, 6))) AS VARCHAR) FROM {rel}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assay_engine::decimal::Exact::parse(&text).unwrap()
     };
-    let total_delta = total("gold") - total("legacy");
+    let total_delta = total("gold").minus(total("legacy")).unwrap();
     for path in [
         vec![],
         vec![("branch".to_string(), Some("north".to_string()))],
     ] {
-        let legacy = group_local(duck, "legacy", "amount", "invoice_type", &path).unwrap();
-        let (remote, wire) = group_remote(ch, "gold", "amount", "invoice_type", &path).unwrap();
-        let local_new = group_local(duck, "gold", "amount", "invoice_type", &path).unwrap();
-        let pushed = merge(&legacy, &remote, total_delta);
-        let reference = merge(&legacy, &local_new, total_delta);
+        let legacy = group_local(duck, "legacy", amount, "invoice_type", &path).unwrap();
+        let (remote, wire) = group_remote(ch, "gold", amount, "invoice_type", &path).unwrap();
+        let local_new = group_local(duck, "gold", amount, "invoice_type", &path).unwrap();
+        let pushed = merge(&legacy, &remote, total_delta).unwrap();
+        let reference = merge(&legacy, &local_new, total_delta).unwrap();
         assert_eq!(pushed.len(), 4, "{pushed:?}");
-        // Groups with no gap may swap places on float noise: match them by value.
-        for r in &reference {
-            let p = pushed.iter().find(|p| p.value == r.value).unwrap();
-            assert_eq!(p.rows, r.rows);
-            assert!((p.delta - r.delta).abs() < 0.01, "{p:?} vs {r:?}");
-        }
+        // The same exact amounts from either engine, in the same order.
+        assert_eq!(pushed, reference);
         assert_eq!(pushed[0].value.as_deref(), Some("CANCELLED"));
         let ic = pushed
             .iter()
             .find(|p| p.value.as_deref() == Some("INTERCOMPANY"))
             .unwrap();
-        assert!(ic.legacy == 0.0 && ic.new > 0.0, "{ic:?}");
+        assert!(
+            ic.legacy.is_zero() && ic.new > assay_engine::decimal::Exact::ZERO,
+            "{ic:?}"
+        );
         assert!(wire.rows == 4 && wire.bytes < 1_000, "{wire:?}");
     }
 }
@@ -390,30 +400,19 @@ fn extraction_publishes_bronze_to_clickhouse() {
     }
 }
 
-/// Numbers rounded to cents (the two engines add floats in different orders), the wire
-/// steps (ClickHouse only) and the schema section (type names differ by engine) left out.
-fn comparable(mut v: serde_json::Value) -> serde_json::Value {
-    fn round(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Number(n) if n.is_f64() => {
-                let x = (n.as_f64().unwrap() * 100.0).round() / 100.0;
-                *v = serde_json::json!(x);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(round),
-            serde_json::Value::Object(map) => map.values_mut().for_each(round),
-            _ => {}
-        }
-    }
-    if let Some(reports) = v.as_object_mut() {
-        for r in reports.values_mut() {
-            if let Some(r) = r.as_object_mut() {
-                r.remove("wire");
-                r.remove("schema");
-            }
-        }
-    }
-    round(&mut v);
-    v
+/// The report of the one comparison, field by field as the exact JSON text printed, the
+/// wire (ClickHouse only) left out.
+fn raw_fields(out: &str) -> std::collections::BTreeMap<String, String> {
+    use serde_json::value::RawValue;
+    type Reports =
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, Box<RawValue>>>;
+    let reports: Reports = serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let (_, fields) = reports.into_iter().next().expect("one report");
+    fields
+        .into_iter()
+        .filter(|(k, _)| k != "wire")
+        .map(|(k, v)| (k, v.get().to_string()))
+        .collect()
 }
 
 /// `assay demo --warehouse clickhouse`: the same demo, its layers built on ClickHouse by
@@ -501,7 +500,18 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     };
     let compare = ["compare", "revenue", "--format", "json"];
     let (report_ch, report_dk) = (json(&ch, &compare), json(&dk, &compare));
-    assert_eq!(comparable(report_ch.clone()), comparable(report_dk.clone()));
+    // Byte for byte, field by field, apart from the wire: the sums are exact decimals on
+    // both engines (they were floats: 61237855.020000085 against 61237855.02000002).
+    let (raw_ch, raw_dk) = (
+        raw_fields(&stdout(&assay(&ch, &compare))),
+        raw_fields(&stdout(&assay(&dk, &compare))),
+    );
+    assert_eq!(raw_ch, raw_dk);
+    assert!(
+        raw_dk["measures"].contains("\"legacy\": ") && !raw_dk["measures"].contains("e-"),
+        "{}",
+        raw_dk["measures"]
+    );
     let r = &report_ch["revenue"];
     assert!(r["rows"]["changed"].as_i64().unwrap() > 0, "{}", r["rows"]);
     assert!(
@@ -524,9 +534,10 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     assert!(report_dk["revenue"].get("wire").is_none());
 
     let explain = ["explain", "revenue", "--format", "json"];
-    let (causes_ch, causes_dk) = (json(&ch, &explain), json(&dk, &explain));
+    let causes_dk = json(&dk, &explain);
     assert!(!causes_dk["causes"].as_array().unwrap().is_empty());
-    assert_eq!(comparable(causes_ch), comparable(causes_dk));
+    // Explain's exact deltas, byte for byte.
+    assert_eq!(stdout(&assay(&ch, &explain)), stdout(&assay(&dk, &explain)));
 
     // The table text shows the wire steps.
     let out = assay(&ch, &["compare", "revenue"]);

@@ -34,10 +34,11 @@ fn demo_exports_import_with_their_quirks() {
             .query_row(sql, [], |r| r.get::<_, String>(0))
             .unwrap()
     };
-    // Every company lands with the same column names and types.
+    // Every company lands with the same column names and types; figures as the exact
+    // DECIMAL their text needs (two places), not DOUBLE (Lumen writes decimal commas).
     assert_eq!(
         q("SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'legacy' AND table_name = 'sales__lumen'"),
-        "invoice_id VARCHAR, invoice_date DATE, branch VARCHAR, customer_id VARCHAR, invoice_type VARCHAR, net_amount DOUBLE, _company VARCHAR, _source VARCHAR"
+        "invoice_id VARCHAR, invoice_date DATE, branch VARCHAR, customer_id VARCHAR, invoice_type VARCHAR, net_amount DECIMAL(18,2), _company VARCHAR, _source VARCHAR"
     );
     for company in ["borealis", "fjord", "cobalt"] {
         assert_eq!(
@@ -48,7 +49,11 @@ fn demo_exports_import_with_their_quirks() {
     }
     let total: f64 = store
         .conn()
-        .query_row("SELECT sum(net_amount) FROM legacy.sales", [], |r| r.get(0))
+        .query_row(
+            "SELECT CAST(sum(net_amount) AS DOUBLE) FROM legacy.sales",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(
         (total - legacy_total).abs() < 0.01,

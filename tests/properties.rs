@@ -131,8 +131,12 @@ proptest! {
         prop_assert_eq!(report.samples.only_new.len(), capped(report.rows.only_new));
         prop_assert!(report.samples.only_legacy.iter().all(|r| r.new.is_none() && r.legacy.is_some()));
         prop_assert!(report.samples.changed.iter().all(|r| r.differs == vec!["v".to_string()]));
-        let total = |rows: &[Row]| rows.iter().filter_map(|r| r.1).sum::<i64>() as f64 / 100.0;
-        prop_assert!((report.measures[0].legacy - total(&a)).abs() < 1e-6);
-        prop_assert!((report.measures[0].new - total(&b)).abs() < 1e-6);
+        // Totals are exact: the sum of the cents, at the column's two places.
+        let total = |rows: &[Row]| {
+            assay_engine::decimal::Exact::from_scaled(rows.iter().filter_map(|r| r.1).sum::<i64>() as i128, 2)
+        };
+        prop_assert_eq!(report.measures[0].legacy.to_string(), total(&a).to_string());
+        prop_assert_eq!(report.measures[0].new.to_string(), total(&b).to_string());
+        prop_assert_eq!(report.measures[0].delta.to_string(), total(&b).minus(total(&a)).unwrap().to_string());
     }
 }

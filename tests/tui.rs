@@ -144,7 +144,7 @@ fn compare_and_drill_walk_down_the_gap() {
     let mut h = harness(100, 30);
     h.press("3");
     let report = h.app.compare.report.as_ref().expect("compared");
-    assert!(report.measures[0].delta > 0.0);
+    assert!(report.measures[0].delta > assay_engine::decimal::Exact::ZERO);
     insta::assert_snapshot!("compare", h.text());
     // Row class filter: only rows the new side has.
     h.press("v v v");
@@ -170,12 +170,14 @@ fn compare_and_drill_walk_down_the_gap() {
     assert_eq!(h.app.drill.dimensions[step.by], "invoice_type");
     // The parts add up to the step above.
     let parent = &h.app.drill.stack[0].rows[0];
-    let sum: f64 = step.rows.iter().map(|r| r.delta).sum();
-    assert!(
-        (sum - parent.delta).abs() < 0.01,
-        "{sum} vs {}",
-        parent.delta
-    );
+    // Exactly: the amounts are decimals.
+    let sum = step
+        .rows
+        .iter()
+        .fold(assay_engine::decimal::Exact::ZERO, |s, r| {
+            s.plus(r.delta).unwrap()
+        });
+    assert_eq!(sum, parent.delta, "{sum} vs {}", parent.delta);
     // Down to the rows, then back up.
     h.press("enter enter enter");
     assert!(h.app.drill.rows.is_some());

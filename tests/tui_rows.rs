@@ -130,7 +130,7 @@ fn the_drill_breadcrumb_names_the_company() {
     assert!(!screen.contains(" all › "), "{screen}");
     // Values whose sides agree sink below the ones that carry the gap.
     let step = h.app.drill.stack.last().unwrap();
-    let zero = |d: f64| d.abs() < 0.005;
+    let zero = |d: assay_engine::decimal::Exact| d.is_zero();
     let first_zero = step.rows.iter().position(|r| zero(r.delta));
     if let Some(at) = first_zero {
         assert!(

@@ -25,11 +25,36 @@ pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
     };
     let mut df = outcomes_frame(&outcomes)?;
     frame::write(&mut df, args.format, &mut std::io::stdout())?;
-    Ok(if outcomes.iter().all(|o| o.status == BuildStatus::Ok) {
-        0
-    } else {
-        3
-    })
+    if !outcomes.iter().all(|o| o.status == BuildStatus::Ok) {
+        return Ok(3);
+    }
+    if ws.config.checks.after_build && !ws.config.tests.is_empty() {
+        // `[checks] after_build`: the data tests, recorded; their exit code is the build's.
+        return after_build(ws);
+    }
+    Ok(0)
+}
+
+fn after_build(ws: &Workspace) -> Result<i32> {
+    let outcomes = super::test::evaluate(ws, &[], &[])?;
+    let store = super::open_cache(ws, crate::store::Access::Write, None)?;
+    crate::checks::record::record(&store, &outcomes)?;
+    let code = crate::checks::exit_code(&outcomes);
+    let bad = outcomes
+        .iter()
+        .filter(|o| o.status != crate::checks::TestStatus::Pass)
+        .count();
+    eprintln!(
+        "data tests: {} of {} test × company passed{}",
+        outcomes.len() - bad,
+        outcomes.len(),
+        if bad > 0 {
+            " (assay test lists the rest)"
+        } else {
+            ""
+        }
+    );
+    Ok(code)
 }
 
 fn models(ws: &Workspace, args: &BuildArgs) -> Result<Vec<ModelOutcome>> {

@@ -62,10 +62,10 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
 
 fn output(reports: &[(String, Report)], args: &CompareArgs) -> Result<()> {
     if args.format == Format::Json {
-        let value: serde_json::Map<String, serde_json::Value> = reports
-            .iter()
-            .map(|(n, r)| (n.clone(), serde_json::to_value(r).expect("plain data")))
-            .collect();
+        // Serialised straight from the reports (never through a `Value`, which would turn
+        // the exact decimals into floats).
+        let value: std::collections::BTreeMap<&String, &Report> =
+            reports.iter().map(|(n, r)| (n, r)).collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("plain JSON")

@@ -3,7 +3,7 @@
 use polars::prelude::Column;
 
 use crate::error::{Error, Result};
-use crate::frame::{self, hundredths_column, text_column, Format};
+use crate::frame::{self, exact_column, text_column, Format};
 use crate::recon::configured;
 use crate::recon::explain::explain;
 
@@ -48,12 +48,13 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
         .ok_or_else(|| Error::Usage(format!("{label}: no measure to explain (give --measure)")))?;
     let causes = explain(store.conn(), &spec, &measure, args.top)?;
     if args.format == Format::Json {
-        let value = serde_json::json!({
-            "schema_version": crate::recon::report::SCHEMA_VERSION,
-            "comparison": label,
-            "measure": measure,
-            "causes": causes,
-        });
+        // A typed value, not `json!`: a `Value` would turn the exact deltas into floats.
+        let value = crate::recon::explain::Explained {
+            schema_version: crate::recon::report::SCHEMA_VERSION,
+            comparison: &label,
+            measure: &measure,
+            causes: &causes,
+        };
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("plain JSON")
@@ -67,7 +68,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
             "rows".into(),
             causes.iter().map(|c| c.rows).collect::<Vec<i64>>(),
         ),
-        hundredths_column("delta", &causes, |c| c.delta),
+        exact_column("delta", &causes, |c| c.delta),
         Column::new(
             "share_pct".into(),
             causes

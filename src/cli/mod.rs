@@ -8,8 +8,11 @@ mod extract;
 mod freshness;
 mod progress;
 mod report_text;
+mod runs;
 mod sides;
 mod sql;
+mod status;
+mod test;
 mod tui;
 mod validate;
 mod waterfall;
@@ -53,6 +56,13 @@ pub enum Command {
     /// Freshness of every company × entity × layer from the catalog (exit 0 fresh, 1 warn,
     /// 2 error): made for cron over SSH.
     Freshness(freshness::FreshnessArgs),
+    /// Every company's health on one screen: a row per company, a cell per entity and
+    /// layer (`ok`, `warn 2d`, `ERR 3d`, `FAIL`), problems first (exit = the worst state).
+    Status(status::StatusArgs),
+    /// The run history (extractions, builds, test runs), newest first.
+    Runs(runs::RunsArgs),
+    /// Run the data tests of assay.toml per company (exit 0 pass, 1 warn, 2 fail, 3 error).
+    Test(test::TestArgs),
     /// Compare a legacy export with a layer table: totals, row and column classes, the
     /// delta by dimension (exit 1 when a measure is out of tolerance).
     Compare(compare::CompareArgs),
@@ -108,6 +118,9 @@ impl Command {
             Command::Extract(a) => a.format,
             Command::Build(a) => a.format,
             Command::Freshness(a) => a.format,
+            Command::Status(a) => a.format,
+            Command::Test(a) => a.format,
+            Command::Runs(a) => a.format,
             Command::Compare(a) => a.format,
             Command::Explain(a) => a.format,
             Command::Validate(a) => a.format,
@@ -148,6 +161,9 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
+        Some(Command::Status(args)) => status::run(&workspace(dir.clone())?, args),
+        Some(Command::Test(args)) => test::run(&workspace(dir.clone())?, args),
+        Some(Command::Runs(args)) => runs::run(&workspace(dir.clone())?, args),
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Validate(args)) => validate::run(dir, args),

@@ -3,7 +3,7 @@
 use polars::prelude::{Column, DataFrame};
 
 use crate::error::Result;
-use crate::frame::{self, hundredths_column, text_column, Format};
+use crate::frame::{self, exact_column, text_column, Format};
 use crate::recon::breakdown::NestedRow;
 use crate::recon::report::{Report, SampleRow};
 
@@ -65,9 +65,9 @@ fn totals(r: &Report) -> Result<Section> {
     let m = &r.measures;
     let df = frame::from_columns(vec![
         text_column("measure", m, |x| x.name.clone()),
-        hundredths_column("legacy", m, |x| x.legacy),
-        hundredths_column("new", m, |x| x.new),
-        hundredths_column("delta", m, |x| x.delta),
+        exact_column("legacy", m, |x| x.legacy),
+        exact_column("new", m, |x| x.new),
+        exact_column("delta", m, |x| x.delta),
         Column::new(
             "delta_pct".into(),
             m.iter()
@@ -132,9 +132,9 @@ fn breakdown(r: &Report) -> Result<Section> {
         text_column("dimension", b, |x| x.dimension.clone()),
         text_column("value", b, |x| x.value.clone().unwrap_or_default()),
         text_column("measure", b, |x| x.measure.clone()),
-        hundredths_column("legacy", b, |x| x.legacy),
-        hundredths_column("new", b, |x| x.new),
-        hundredths_column("delta", b, |x| x.delta),
+        exact_column("legacy", b, |x| x.legacy),
+        exact_column("new", b, |x| x.new),
+        exact_column("delta", b, |x| x.delta),
         share_column(b, |x| x.share),
     ])?;
     Ok(("delta by dimension".into(), df))
@@ -172,9 +172,9 @@ fn nested(r: &Report, min_share: f64) -> Result<Section> {
     let df = frame::from_columns(vec![
         text_column("group", &shown, indent),
         text_column("measure", &shown, |x| x.measure.clone()),
-        hundredths_column("legacy", &shown, |x| x.legacy),
-        hundredths_column("new", &shown, |x| x.new),
-        hundredths_column("delta", &shown, |x| x.delta),
+        exact_column("legacy", &shown, |x| x.legacy),
+        exact_column("new", &shown, |x| x.new),
+        exact_column("delta", &shown, |x| x.delta),
         share_column(&shown, |x| x.share),
     ])?;
     Ok((title, df))

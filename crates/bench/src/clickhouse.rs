@@ -62,14 +62,19 @@ pub fn clickhouse_bench(url: &str, rows: u64, log: &dyn Fn(&str)) -> Result<Clic
             ],
         ),
     ];
+    // `net_amount` is a Float64: each value rounded to 6 places, then summed exactly.
+    let net_amount = (
+        "net_amount",
+        assay_engine::decimal::Numeric::of("DOUBLE").expect("a float"),
+    );
     let mut steps = Vec::new();
     for (by, path) in plan {
         log(&format!("drill step by {by}"));
-        let sql = remote_group_sql("drill_sales", "net_amount", by, &path);
+        let sql = remote_group_sql("drill_sales", net_amount, by, &path);
         let (mut best, mut best_client, mut groups, mut wire) = (f64::MAX, f64::MAX, 0, 0);
         for _ in 0..3 {
             let start = Instant::now();
-            let (g, w) = group_remote(&ch, "drill_sales", "net_amount", by, &path)?;
+            let (g, w) = group_remote(&ch, "drill_sales", net_amount, by, &path)?;
             best = best.min(start.elapsed().as_secs_f64() * 1000.0);
             groups = g.len();
             wire = w.bytes;

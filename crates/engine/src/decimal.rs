@@ -2,10 +2,17 @@
 //! added and subtracted without rounding, printed with their scale. Sums read from the
 //! engines as text stay exact this way; a float would print 61237855.020000085.
 
+use std::cmp::Ordering;
 use std::fmt;
 
-/// A decimal: `value / 10^scale`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use serde::{Serialize, Serializer};
+
+/// Places a floating-point measure is rounded to, once per value, before it is summed
+/// exactly: the same values then give the same sum in any order and on either engine.
+pub const FLOAT_SCALE: u32 = 6;
+
+/// A decimal: `value / 10^scale`. Equality and order are numeric (`1.50 == 1.5`).
+#[derive(Debug, Clone, Copy)]
 pub struct Exact {
     value: i128,
     scale: u32,
@@ -36,6 +43,38 @@ impl Exact {
             value: if negative { -value } else { value },
             scale: frac.len() as u32,
         })
+    }
+
+    /// The same number at `scale` places: exact, or None when places would be lost (or on
+    /// overflow).
+    pub fn rescale(self, scale: u32) -> Option<Exact> {
+        if scale >= self.scale {
+            return Some(Exact {
+                value: self.at_scale(scale)?,
+                scale,
+            });
+        }
+        let div = 10i128.checked_pow(self.scale - scale)?;
+        (self.value % div == 0).then_some(Exact {
+            value: self.value / div,
+            scale,
+        })
+    }
+
+    pub fn scale(self) -> u32 {
+        self.scale
+    }
+
+    pub fn abs(self) -> Exact {
+        Exact {
+            value: self.value.abs(),
+            scale: self.scale,
+        }
+    }
+
+    /// The nearest float, for ratios and bars (never for a figure that is printed).
+    pub fn to_f64(self) -> f64 {
+        self.to_string().parse().unwrap_or(f64::NAN)
     }
 
     pub fn is_zero(self) -> bool {
@@ -100,6 +139,48 @@ impl Exact {
     }
 }
 
+impl Default for Exact {
+    fn default() -> Exact {
+        Exact::ZERO
+    }
+}
+
+impl PartialEq for Exact {
+    fn eq(&self, other: &Exact) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Exact {}
+
+impl PartialOrd for Exact {
+    fn partial_cmp(&self, other: &Exact) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Exact {
+    fn cmp(&self, other: &Exact) -> Ordering {
+        let scale = self.scale.max(other.scale);
+        match (self.at_scale(scale), other.at_scale(scale)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            // Beyond 38 digits at a common scale: the floats are far enough apart.
+            _ => self.to_f64().total_cmp(&other.to_f64()),
+        }
+    }
+}
+
+/// Serialised as a JSON number written from the decimal text itself ("2313.67", never
+/// "2313.6700000000046"), so a reader with a decimal parser gets the exact value.
+impl Serialize for Exact {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        serde_json::value::RawValue::from_string(self.to_string())
+            .map_err(S::Error::custom)?
+            .serialize(s)
+    }
+}
+
 impl fmt::Display for Exact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (whole, frac) = self.parts();
@@ -107,9 +188,96 @@ impl fmt::Display for Exact {
     }
 }
 
+/// How a numeric column is summed exactly: at its own scale (decimals, integers), or, for a
+/// float, each value rounded to `FLOAT_SCALE` places first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numeric {
+    pub scale: u32,
+    pub float: bool,
+}
+
+impl Numeric {
+    /// The summing rule for a column of this DuckDB type; None when it is not a number.
+    pub fn of(duckdb_type: &str) -> Option<Numeric> {
+        let t = duckdb_type.trim().to_ascii_uppercase();
+        if let Some(args) = t.strip_prefix("DECIMAL(").and_then(|r| r.strip_suffix(')')) {
+            let scale = args.split(',').nth(1)?.trim().parse().ok()?;
+            return Some(Numeric {
+                scale,
+                float: false,
+            });
+        }
+        const INTEGERS: [&str; 10] = [
+            "TINYINT",
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "HUGEINT",
+            "UTINYINT",
+            "USMALLINT",
+            "UINTEGER",
+            "UBIGINT",
+            "UHUGEINT",
+        ];
+        if INTEGERS.contains(&t.as_str()) {
+            return Some(Numeric {
+                scale: 0,
+                float: false,
+            });
+        }
+        matches!(t.as_str(), "DOUBLE" | "FLOAT" | "REAL").then_some(Numeric {
+            scale: FLOAT_SCALE,
+            float: true,
+        })
+    }
+
+    /// The rule both sides of a compare are summed with: the larger scale; a float on
+    /// either side rounds that side's values (the flag stays per side).
+    pub fn common_scale(a: Numeric, b: Numeric) -> u32 {
+        a.scale.max(b.scale)
+    }
+
+    /// A sum as an engine printed it, at `scale` places (engines differ in trailing zeros:
+    /// ClickHouse 21.9+ drops them). NULL (a sum over no rows) is zero.
+    pub fn read(text: Option<&str>, scale: u32) -> Option<Exact> {
+        match text.map(str::trim) {
+            None | Some("") => Some(Exact::ZERO.rescale(scale)?),
+            Some(t) => Exact::parse(t)?.rescale(scale),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_and_equality_are_numeric_and_json_keeps_the_scale() {
+        let a = Exact::parse("1.50").unwrap();
+        assert_eq!(a, Exact::parse("1.5").unwrap());
+        assert!(Exact::parse("-2").unwrap() < Exact::parse("0.01").unwrap());
+        assert_eq!(a.rescale(4).unwrap().to_string(), "1.5000");
+        assert_eq!(a.rescale(1).unwrap().to_string(), "1.5");
+        assert_eq!(Exact::parse("1.55").unwrap().rescale(1), None);
+        let json = serde_json::to_string(&vec![Exact::parse("2313.67").unwrap()]).unwrap();
+        assert_eq!(json, "[2313.67]");
+        let big = Exact::parse("229577310901.19").unwrap();
+        assert_eq!(serde_json::to_string(&big).unwrap(), "229577310901.19");
+        assert_eq!(Numeric::read(Some("1.5"), 2).unwrap().to_string(), "1.50");
+        assert_eq!(Numeric::read(None, 2).unwrap().to_string(), "0.00");
+        assert_eq!(Numeric::read(Some("1e5"), 2), None);
+    }
+
+    #[test]
+    fn numeric_types_say_their_scale() {
+        let of = |t: &str| Numeric::of(t).map(|n| (n.scale, n.float));
+        assert_eq!(of("DECIMAL(18,2)"), Some((2, false)));
+        assert_eq!(of("decimal(38, 4)"), Some((4, false)));
+        assert_eq!(of("BIGINT"), Some((0, false)));
+        assert_eq!(of("DOUBLE"), Some((FLOAT_SCALE, true)));
+        assert_eq!(of("VARCHAR"), None);
+        assert_eq!(of("DATE"), None);
+    }
 
     #[test]
     fn differences_are_exact_and_keep_their_scale() {

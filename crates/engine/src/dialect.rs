@@ -4,6 +4,7 @@
 //! `Dialect`; nothing else branches on the engine. A new engine is a new variant here and a
 //! new client in `warehouse`.
 
+use crate::decimal::Numeric;
 use crate::sql;
 
 /// Which engine a piece of SQL is written for.
@@ -16,9 +17,26 @@ pub enum Dialect {
 
 /// Between the parts of a row's canonical text (a control character no export writes).
 pub const SEPARATOR: &str = "\u{1f}";
-/// Numbers are fingerprinted to this many decimal places (as integers, which both engines
-/// print alike; their float printing differs).
-const SCALE: &str = "10000";
+/// How the numbers of a compared column pair are written in a fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberForm {
+    /// Both sides decimals or integers: exactly, at the larger of their scales.
+    Exact { scale: u32 },
+    /// A float on either side: as floats.
+    Float,
+}
+
+impl NumberForm {
+    /// The form for a pair of numeric DuckDB types.
+    pub fn of(this_type: &str, other_type: &str) -> NumberForm {
+        match (Numeric::of(this_type), Numeric::of(other_type)) {
+            (Some(a), Some(b)) if !a.float && !b.float => NumberForm::Exact {
+                scale: a.scale.max(b.scale),
+            },
+            _ => NumberForm::Float,
+        }
+    }
+}
 
 impl Dialect {
     /// A quoted identifier, whole: DuckDB's "double quotes"; ClickHouse's `backticks`
@@ -117,25 +135,28 @@ impl Dialect {
         }
     }
 
-    /// A number as a 38-digit decimal of `scale` places (each value rounded there once).
-    pub fn decimal(self, e: &str, scale: u32) -> String {
-        match self {
-            Dialect::DuckDb => format!("CAST({e} AS DECIMAL(38, {scale}))"),
-            Dialect::ClickHouse => format!("toDecimal128({e}, {scale})"),
-        }
-    }
-
     /// The sum of a numeric expression as an engine prints it (exact for decimals).
     pub fn sum_as_text(self, e: &str) -> String {
         self.text(&format!("sum({e})"))
     }
 
-    /// The sum of a numeric expression as a double, 0 over no rows.
-    pub fn sum_as_double(self, e: &str) -> String {
+    /// A number of the kind `of` as a 38-digit decimal of `scale` places, exactly: decimals
+    /// and integers as they are; a float rounded half away from zero (DuckDB's cast does;
+    /// ClickHouse's truncates, so half a unit is added first, with the value's sign).
+    pub fn exact(self, e: &str, of: Numeric, scale: u32) -> String {
         match self {
-            Dialect::DuckDb => format!("coalesce(sum(CAST({e} AS DOUBLE)), 0)"),
-            Dialect::ClickHouse => format!("sum(toFloat64({e}))"),
+            Dialect::DuckDb => format!("CAST({e} AS DECIMAL(38, {scale}))"),
+            Dialect::ClickHouse if of.float => format!(
+                "toDecimal128({e} + if({e} < 0, -0.5, 0.5) / {}, {scale})",
+                10u64.pow(scale)
+            ),
+            Dialect::ClickHouse => format!("toDecimal128({e}, {scale})"),
         }
+    }
+
+    /// The exact sum of `exact(e, of, scale)` as text; NULL over no rows (read as zero).
+    pub fn exact_sum(self, e: &str, of: Numeric, scale: u32) -> String {
+        self.sum_as_text(&self.exact(e, of, scale))
     }
 
     /// GROUP BY the select list's `position`th item, known as `alias`: DuckDB by position
@@ -148,13 +169,33 @@ impl Dialect {
         }
     }
 
-    /// A number as a fingerprint's text: scaled to an integer.
-    pub fn fingerprint_number(self, e: &str) -> String {
-        match self {
-            Dialect::DuckDb => {
-                format!("CAST(CAST(round(CAST({e} AS DOUBLE) * {SCALE}) AS BIGINT) AS VARCHAR)")
+    /// A number as a fingerprint's text, the same on both engines for the same value and
+    /// different for different values: a decimal or integer pair at the larger scale,
+    /// exactly; a float as its shortest round-trip text (each engine prints a float so it
+    /// reads back as the same float, so equal texts are equal values). Trailing zeros go,
+    /// since ClickHouse 21.9+ drops them and DuckDB prints `1.0`.
+    pub fn fingerprint_number(self, e: &str, form: NumberForm) -> String {
+        let text = match (self, form) {
+            (_, NumberForm::Exact { scale }) => {
+                let integer = Numeric {
+                    scale: 0,
+                    float: false,
+                };
+                self.text(&self.exact(e, integer, scale))
             }
-            Dialect::ClickHouse => format!("toString(toInt64(round(toFloat64({e}) * {SCALE})))"),
+            (Dialect::DuckDb, NumberForm::Float) => format!("CAST(CAST({e} AS DOUBLE) AS VARCHAR)"),
+            (Dialect::ClickHouse, NumberForm::Float) => format!("toString(toFloat64({e}))"),
+        };
+        let zeros = self.literal(r"\.?0+$");
+        match self {
+            Dialect::DuckDb => format!(
+                "CASE WHEN contains({text}, '.') AND NOT contains({text}, 'e') \
+                 THEN regexp_replace({text}, {zeros}, '') ELSE {text} END"
+            ),
+            Dialect::ClickHouse => format!(
+                "if(position({text}, '.') > 0 AND position({text}, 'e') = 0, \
+                 replaceRegexpOne({text}, {zeros}, ''), {text})"
+            ),
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod cancel;
+pub mod checks;
 pub mod config;
 pub mod console;
 pub mod decimal;

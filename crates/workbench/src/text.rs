@@ -2,16 +2,14 @@
 
 use assay_engine::decimal::Exact;
 
-/// 1234567.891 → "1,234,567.89"
-pub fn money(x: f64) -> String {
-    // The engine's amounts here are floats (drill sums); shown at cents, grouped as exact
-    // decimals are.
-    Exact::from_scaled((x * 100.0).round() as i128, 2).grouped()
+/// An exact amount at its own scale, grouped: 1234567.50 → "1,234,567.50".
+pub fn money(x: Exact) -> String {
+    x.grouped()
 }
 
 /// With an explicit sign: "+2,000.00", "-5.10", "0.00".
-pub fn signed_money(x: f64) -> String {
-    if x > 0.0 && (x * 100.0).round() > 0.0 {
+pub fn signed_money(x: Exact) -> String {
+    if x > Exact::ZERO {
         format!("+{}", money(x))
     } else {
         money(x)
@@ -47,8 +45,7 @@ pub fn rows(n: i64) -> String {
 
 /// 1234567 → "1,234,567"
 pub fn count(n: i64) -> String {
-    let m = money(n as f64);
-    m[..m.len() - 3].to_string()
+    Exact::from_scaled(n as i128, 0).grouped()
 }
 
 /// A size in bytes, in the largest unit that keeps it ≥ 1: 1536 → "1.5 KB".
@@ -94,10 +91,12 @@ mod tests {
 
     #[test]
     fn groups_thousands_and_signs() {
-        assert_eq!(money(1_234_567.891), "1,234,567.89");
-        assert_eq!(money(-0.004), "0.00");
-        assert_eq!(signed_money(2000.0), "+2,000.00");
-        assert_eq!(signed_money(-5.1), "-5.10");
+        let x = |t: &str| Exact::parse(t).unwrap();
+        assert_eq!(money(x("1234567.89")), "1,234,567.89");
+        assert_eq!(money(x("-0.00")), "0.00");
+        assert_eq!(signed_money(x("2000.00")), "+2,000.00");
+        assert_eq!(signed_money(x("-5.10")), "-5.10");
+        assert_eq!(signed_money(x("0.000")), "0.000");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(12), "12");
         assert_eq!(percent(0.1234), "12.3%");

@@ -4,11 +4,14 @@ mod duration;
 mod load;
 mod locate;
 mod model;
+mod tables;
 mod validate;
+mod validate_tests;
 mod zone;
 
 pub use duration::Duration;
 pub use load::{check, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
-pub use validate::{infer_format, table_problem, ENCODINGS, LAYERS};
+pub use tables::{table_problem, LAYERS};
+pub use validate::{infer_format, ENCODINGS};
 pub use zone::offset_minutes;

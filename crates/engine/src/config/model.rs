@@ -28,6 +28,87 @@ pub struct Config {
     pub legacy: BTreeMap<String, LegacyExport>,
     #[serde(default)]
     pub comparisons: BTreeMap<String, Comparison>,
+    /// Data tests on layer tables, by name (`assay test`).
+    #[serde(default)]
+    pub tests: BTreeMap<String, DataTest>,
+    #[serde(default)]
+    pub checks: Checks,
+}
+
+/// When data tests run on their own.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Run every data test after a build that succeeded.
+    #[serde(default)]
+    pub after_build: bool,
+}
+
+/// What a data test asserts of every row (or of the row count) of a table, per company.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// `columns` are never NULL.
+    NotNull,
+    /// The `columns` together identify a row.
+    Unique,
+    /// Every value of `columns` is a key of `to` (its `to_columns`, or the same names).
+    Relationships,
+    /// `columns[0]` holds only `values` (or NULL).
+    AcceptedValues,
+    /// Every row meets `expression`, a SQL predicate.
+    Expression,
+    /// Each company has between `min` and `max` rows.
+    RowCount,
+}
+
+impl TestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::NotNull => "not_null",
+            TestKind::Unique => "unique",
+            TestKind::Relationships => "relationships",
+            TestKind::AcceptedValues => "accepted_values",
+            TestKind::Expression => "expression",
+            TestKind::RowCount => "row_count",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warn,
+    #[default]
+    Error,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataTest {
+    /// The table tested, `layer.table` (bronze, silver, gold).
+    pub table: String,
+    pub kind: TestKind,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// accepted_values: the values allowed.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// relationships: the table holding the keys, `layer.table`.
+    pub to: Option<String>,
+    /// relationships: its key columns (default: the same names as `columns`).
+    #[serde(default)]
+    pub to_columns: Vec<String>,
+    /// expression: what every row must meet (a SQL predicate of the table's engine).
+    pub expression: Option<String>,
+    /// row_count: bounds per company, inclusive.
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub severity: Severity,
+    /// Only the rows meeting this SQL predicate are tested.
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -145,6 +226,11 @@ fn default_models() -> String {
 pub struct Freshness {
     pub warn_after: Option<Duration>,
     pub error_after: Option<Duration>,
+    /// Volume alerts: how many earlier successful runs a run's row count is set against.
+    pub volume_runs: Option<u32>,
+    /// How far from the earlier runs' median, in robust z-scores (median absolute
+    /// deviations), a row count must be to raise an alert.
+    pub volume_threshold: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -4,16 +4,17 @@
 use std::path::Path;
 
 use super::model::{Config, SourceKind, WarehouseKind};
+use super::tables::{table_problem, unknown};
 use crate::sql::is_plain_identifier;
 
 type Findings = Vec<(String, String)>;
 
-pub const LAYERS: [&str; 3] = ["bronze", "silver", "gold"];
 pub const ENCODINGS: [&str; 3] = ["utf-8", "utf-16", "latin-1"];
 
 pub fn validate(c: &Config, root: &Path) -> Findings {
     let mut f = Findings::new();
     workspace(c, &mut f);
+    freshness(c, &mut f);
     warehouse(c, &mut f);
     companies(c, &mut f);
     sources(c, &mut f);
@@ -21,11 +22,31 @@ pub fn validate(c: &Config, root: &Path) -> Findings {
     legacy(c, &mut f);
     legacy_names(c, &mut f);
     comparisons(c, root, &mut f);
+    super::validate_tests::tests(c, root, &mut f);
     f
 }
 
 fn push(f: &mut Findings, key: impl Into<String>, message: impl Into<String>) {
     f.push((key.into(), message.into()));
+}
+
+fn freshness(c: &Config, f: &mut Findings) {
+    if c.freshness.volume_runs.is_some_and(|n| n < 5) {
+        push(
+            f,
+            "freshness.volume_runs",
+            "at least 5: fewer earlier loads say nothing about what is normal",
+        );
+    }
+    if let Some(t) = c.freshness.volume_threshold {
+        if !t.is_finite() || t <= 0.0 {
+            push(
+                f,
+                "freshness.volume_threshold",
+                format!("`{t}` is not a positive number of deviations; the default is 3.5"),
+            );
+        }
+    }
 }
 
 fn workspace(c: &Config, f: &mut Findings) {
@@ -447,50 +468,5 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-/// Why a `schema.table` reference from a comparison names nothing known, if it does not.
-pub fn table_problem(c: &Config, root: &Path, table: &str) -> Option<String> {
-    let Some((schema, name)) = table.split_once('.') else {
-        return Some(format!(
-            "`{table}` must be written schema.table, e.g. gold.fct_sales"
-        ));
-    };
-    match schema {
-        "legacy" => {
-            (!c.legacy.contains_key(name)).then(|| unknown("legacy export", name, c.legacy.keys()))
-        }
-        "bronze" => {
-            (!c.entities.contains_key(name)).then(|| unknown("entity", name, c.entities.keys()))
-        }
-        "silver" | "gold" => {
-            if c.layers.build_command.is_some() {
-                return None; // an external builder decides which tables exist
-            }
-            let model = root
-                .join(&c.layers.models)
-                .join(schema)
-                .join(format!("{name}.sql"));
-            (!model.is_file()).then(|| {
-                format!(
-                    "no model `{name}` in layer {schema} (looked for {})",
-                    model.display()
-                )
-            })
-        }
-        other => Some(format!(
-            "unknown layer `{other}` in `{table}`; use legacy, {}",
-            LAYERS.join(", ")
-        )),
-    }
-}
-
-fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
-    let known: Vec<&str> = known.map(String::as_str).collect();
-    if known.is_empty() {
-        format!("unknown {what} `{name}` (none is defined)")
-    } else {
-        format!("unknown {what} `{name}`; known: {}", known.join(", "))
     }
 }

@@ -97,6 +97,12 @@ pub fn hundredths_column<T>(name: &str, items: &[T], f: impl Fn(&T) -> f64) -> C
     )
 }
 
+/// A column of exact amounts, each printed at its own scale ("2313.67", never
+/// "2313.6700000000046"). Text in the frame, so nothing rounds it; grids right-align it.
+pub fn exact_column<T>(name: &str, items: &[T], f: impl Fn(&T) -> crate::decimal::Exact) -> Column {
+    text_column(name, items, |x| f(x).to_string())
+}
+
 /// A frame from columns of equal length.
 pub fn from_columns(columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new(columns).map_err(polars_error)
@@ -201,7 +207,8 @@ fn write_grid(df: &DataFrame, out: &mut dyn Write, markdown: bool) -> Result<()>
     let numeric: Vec<bool> = df
         .get_columns()
         .iter()
-        .map(|c| is_numeric(c.dtype()))
+        .enumerate()
+        .map(|(i, c)| is_numeric(c.dtype()) || all_decimal_text(&rows[1..], i))
         .collect();
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| {
@@ -254,6 +261,17 @@ fn write_grid(df: &DataFrame, out: &mut dyn Write, markdown: bool) -> Result<()>
         ));
     }
     out.write_all(text.as_bytes()).map_err(io_error)
+}
+
+/// A text column every cell of which is an exact decimal (an `exact_column`).
+fn all_decimal_text(rows: &[Vec<String>], i: usize) -> bool {
+    let mut cells = rows.iter().map(|r| r[i].as_str()).filter(|c| !c.is_empty());
+    let mut any = false;
+    let all = cells.all(|c| {
+        any = true;
+        crate::decimal::Exact::parse(c).is_some()
+    });
+    any && all
 }
 
 fn escape(cell: &str, markdown: bool) -> String {

@@ -5,6 +5,9 @@
 //! oldest bronze load it was built on: the newest successful load of each upstream entity
 //! that finished before the model's last successful build.
 
+pub mod alerts;
+pub mod status;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
@@ -228,6 +231,12 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
     let attempts = failed_attempts(conn)?;
     let builds = builds(conn)?;
     let per_company = build_company_rows(conn)?;
+    let f = &ws.config.freshness;
+    let alerts = alerts::alerts(
+        conn,
+        f.volume_runs.unwrap_or(alerts::VOLUME_RUNS),
+        f.volume_threshold.unwrap_or(alerts::VOLUME_THRESHOLD),
+    )?;
     let models = if ws.config.layers.build_command.is_none() {
         models::discover(&ws.models_dir())?
     } else {
@@ -251,7 +260,11 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
                 "never extracted",
             );
             let attempt = attempts.get(&(entity.clone(), company.clone()));
-            out.push(with_attempt(bronze, attempt, now));
+            let mine: Vec<&alerts::Alert> = alerts
+                .iter()
+                .filter(|a| &a.company == company && &a.entity == entity)
+                .collect();
+            out.push(with_alerts(with_attempt(bronze, attempt, now), &mine));
             for model in models
                 .iter()
                 .filter(|m| upstream(m, &models).contains(entity))
@@ -283,6 +296,25 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
         }
     }
     Ok(out)
+}
+
+/// A fresh bronze row with schema or volume alerts is a warning that says them.
+fn with_alerts(mut row: Row, alerts: &[&alerts::Alert]) -> Row {
+    if alerts.is_empty() {
+        return row;
+    }
+    if row.status == Status::Ok {
+        row.status = Status::Warn;
+    }
+    let said: Vec<String> = alerts
+        .iter()
+        .map(|a| format!("{}: {}", a.kind, a.message))
+        .collect();
+    if !row.note.is_empty() {
+        row.note.push_str("; ");
+    }
+    row.note.push_str(&said.join("; "));
+    row
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -3,6 +3,7 @@
 //! fingerprint of the files so an unchanged export is not read again.
 
 mod dates;
+pub mod figures;
 pub mod sniff;
 mod structure;
 
@@ -60,8 +61,8 @@ fn fingerprint(files: &[PathBuf], hints: &CsvHints) -> String {
     parts.join("|")
 }
 
-/// The `read_csv(…)` call for these files and hints.
-pub fn csv_relation(files: &[PathBuf], hints: &CsvHints) -> String {
+/// The `read_csv(…)` call for these files and hints, with `extra` options.
+pub fn csv_relation(files: &[PathBuf], hints: &CsvHints, extra: Option<String>) -> String {
     let list = files
         .iter()
         .map(|f| literal(&f.to_string_lossy()))
@@ -73,6 +74,7 @@ pub fn csv_relation(files: &[PathBuf], hints: &CsvHints) -> String {
         "filename = true".into(),
     ];
     options.extend(csv_options(hints));
+    options.extend(extra);
     format!("read_csv([{list}], {})", options.join(", "))
 }
 
@@ -194,17 +196,25 @@ pub fn import(
             structure::check(f, delimiter, encoding == "utf-8").map_err(context)?;
         }
     }
-    let relation = csv_relation(&files, &hints);
+    let sniffed = csv_relation(&files, &hints, None);
+    let floats = figures::float_columns(conn, &sniffed)
+        .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+    let relation = csv_relation(&files, &hints, figures::as_text_option(&floats));
     let columns = describe(conn, &relation)
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+    let renamed = |c: &str| -> String {
+        let header = c.trim_start_matches('\u{feff}');
+        hints
+            .rename
+            .get(header)
+            .map_or(header, String::as_str)
+            .to_string()
+    };
+    let floats: Vec<String> = floats.iter().map(|c| renamed(c)).collect();
     let select: Vec<String> = columns
         .iter()
         .filter(|c| *c != "filename")
-        .map(|c| {
-            let header = c.trim_start_matches('\u{feff}');
-            let name = hints.rename.get(header).map_or(header, String::as_str);
-            format!("{} AS {}", ident(c), ident(name))
-        })
+        .map(|c| format!("{} AS {}", ident(c), ident(&renamed(c))))
         .collect();
     let rows = store.transaction(|conn| {
         conn.execute_batch(&format!(
@@ -213,6 +223,9 @@ pub fn import(
             literal(company)
         ))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+        let mark = hints.decimal.as_deref().unwrap_or(".");
+        let label = format!("legacy.{export} for {company}");
+        figures::type_figures(conn, &table, &floats, mark, &label)?;
         dates::refuse_mixed(conn, (export, company), hints.date_format.as_deref())
             .map_err(|m| Error::Runtime(format!("legacy.{export} for {company}: {m}")))?;
         let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;

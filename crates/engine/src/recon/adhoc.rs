@@ -8,6 +8,7 @@ use super::relation::{is_numeric, Relation};
 use super::report::Spec;
 use crate::config::CsvHints;
 use crate::error::{Error, Result};
+use crate::legacy::figures;
 use crate::sql::{ident, literal, qualified};
 
 /// True when `side` names files rather than a `schema.table`.
@@ -82,6 +83,10 @@ pub fn side(
     let checker = structure_checker(files, &format)?;
     let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
     options.extend(crate::legacy::csv_options(&format));
+    let sniffed = format!("read_csv([{list}], {})", options.join(", "));
+    let floats = figures::float_columns(conn, &sniffed)
+        .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
+    options.extend(figures::as_text_option(&floats));
     let mut sql = format!("read_csv([{list}], {})", options.join(", "));
     if !format.rename.is_empty() {
         let renames: Vec<String> = format
@@ -91,8 +96,15 @@ pub fn side(
             .collect();
         sql = format!("(SELECT * RENAME ({}) FROM {sql})", renames.join(", "));
     }
+    let relation = materialise(conn, spec, &sql, role, checker)?;
+    let floats: Vec<String> = floats
+        .iter()
+        .map(|c| format.rename.get(c).cloned().unwrap_or_else(|| c.clone()))
+        .collect();
+    let mark = format.decimal.as_deref().unwrap_or(".");
+    figures::type_figures(conn, &relation.sql, &floats, mark, spec)?;
     Ok(Side {
-        relation: materialise(conn, spec, &sql, role, checker)?,
+        relation: Relation::describe(conn, &relation.sql)?,
         format: Some(format),
     })
 }

@@ -8,16 +8,17 @@ use serde::Serialize;
 
 use super::columns::KeyedPair;
 use super::spec::Spec;
-use crate::error::Result;
+use crate::decimal::{Exact, Numeric};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BreakdownRow {
     pub dimension: String,
     pub value: Option<String>,
     pub measure: String,
-    pub legacy: f64,
-    pub new: f64,
-    pub delta: f64,
+    pub legacy: Exact,
+    pub new: Exact,
+    pub delta: Exact,
     /// Share of the measure's total delta.
     pub share: Option<f64>,
 }
@@ -28,9 +29,9 @@ pub struct NestedRow {
     pub path: Vec<String>,
     pub values: Vec<Option<String>>,
     pub measure: String,
-    pub legacy: f64,
-    pub new: f64,
-    pub delta: f64,
+    pub legacy: Exact,
+    pub new: Exact,
+    pub delta: Exact,
     pub share: Option<f64>,
 }
 
@@ -68,15 +69,16 @@ fn grouping_sets(n: usize) -> Vec<Vec<usize>> {
     sets
 }
 
-/// `measures` are (legacy column, index in the pair, total delta). `extra_rows`, when given,
-/// is SQL of rows added to the joined ones: the dimension values `v0…` as text, then each
-/// measure's legacy and new amounts (rows a pushed-down compare knows only as group sums).
+/// `measures` are (legacy column, index in the pair, total delta, scale). `extra_rows`, when
+/// given, is SQL of rows added to the joined ones: the dimension values `v0…` as text, then
+/// each measure's legacy and new amounts as DECIMAL(38, scale) (rows a pushed-down compare
+/// knows only as group sums). Amounts are summed exactly.
 pub fn breakdown(
     conn: &Connection,
     spec: &Spec,
     pair: &KeyedPair,
     values: &[String],
-    measures: &[(String, usize, f64)],
+    measures: &[(String, usize, Exact, u32)],
     extra_rows: Option<&str>,
 ) -> Result<(Vec<BreakdownRow>, Vec<NestedRow>)> {
     let (mut flat, mut nested) = (Vec::new(), Vec::new());
@@ -94,18 +96,18 @@ pub fn breakdown(
     let amounts: Vec<String> = measures
         .iter()
         .enumerate()
-        .flat_map(|(k, (_, mi, _))| {
+        .flat_map(|(k, (_, mi, _, scale))| {
             [
-                format!("CAST(a_{mi} AS DOUBLE) AS la_{k}"),
-                format!("CAST(b_{mi} AS DOUBLE) AS lb_{k}"),
+                format!("CAST(a_{mi} AS DECIMAL(38, {scale})) AS la_{k}"),
+                format!("CAST(b_{mi} AS DECIMAL(38, {scale})) AS lb_{k}"),
             ]
         })
         .collect();
     let sums: Vec<String> = (0..measures.len())
         .flat_map(|k| {
             [
-                format!("coalesce(sum(la_{k}), 0)"),
-                format!("coalesce(sum(lb_{k}), 0)"),
+                format!("CAST(sum(la_{k}) AS VARCHAR)"),
+                format!("CAST(sum(lb_{k}) AS VARCHAR)"),
             ]
         })
         .collect();
@@ -139,11 +141,19 @@ pub fn breakdown(
         // GROUPING has bit (n-1-i) set when dimension i is rolled up (not grouped).
         let g: i64 = r.get(n)?;
         let grouped_dims: Vec<usize> = (0..n).filter(|i| g & (1 << (n - 1 - i)) == 0).collect();
-        for (k, (measure, _, total)) in measures.iter().enumerate() {
-            let legacy: f64 = r.get(n + 1 + 2 * k)?;
-            let new: f64 = r.get(n + 2 + 2 * k)?;
-            let delta = new - legacy;
-            let share = (*total != 0.0).then(|| delta / total);
+        for (k, (measure, _, total, scale)) in measures.iter().enumerate() {
+            let amount = |i: usize| -> Result<Exact> {
+                let text: Option<String> = r.get(i)?;
+                Numeric::read(text.as_deref(), *scale).ok_or_else(|| {
+                    Error::Runtime(format!("a sum of `{measure}` is not a decimal: {text:?}"))
+                })
+            };
+            let legacy = amount(n + 1 + 2 * k)?;
+            let new = amount(n + 2 + 2 * k)?;
+            let delta = new.minus(legacy).ok_or_else(|| {
+                Error::Runtime(format!("a delta of `{measure}` overflows 38 digits"))
+            })?;
+            let share = (!total.is_zero()).then(|| delta.to_f64() / total.to_f64());
             if grouped_dims.len() == 1 {
                 flat.push(BreakdownRow {
                     dimension: spec.dimensions[grouped_dims[0]].clone(),
@@ -171,7 +181,7 @@ pub fn breakdown(
     flat.sort_by(|a, b| {
         (a.measure.as_str(), dim_rank(spec, &a.dimension))
             .cmp(&(b.measure.as_str(), dim_rank(spec, &b.dimension)))
-            .then(b.delta.abs().total_cmp(&a.delta.abs()))
+            .then(b.delta.abs().cmp(&a.delta.abs()))
             .then(a.value.cmp(&b.value))
     });
     sort_tree(&mut nested);
@@ -184,20 +194,20 @@ fn dim_rank(spec: &Spec, d: &str) -> usize {
 
 /// Depth-first order: the largest gap first at every level, each parent before its children.
 pub fn sort_tree(rows: &mut [NestedRow]) {
-    let delta_of: HashMap<(String, Vec<Option<String>>), f64> = rows
+    let delta_of: HashMap<(String, Vec<Option<String>>), Exact> = rows
         .iter()
         .map(|r| ((r.measure.clone(), r.values.clone()), r.delta))
         .collect();
-    let sort_key = |r: &NestedRow| -> Vec<(u64, Option<String>)> {
+    let sort_key = |r: &NestedRow| -> Vec<(std::cmp::Reverse<Exact>, Option<String>)> {
         (1..=r.values.len())
             .map(|len| {
                 let prefix = r.values[..len].to_vec();
                 let d = delta_of
                     .get(&(r.measure.clone(), prefix))
                     .copied()
-                    .unwrap_or(0.0);
-                // Larger gaps first: order by the complement of |delta|'s bits.
-                (u64::MAX - d.abs().to_bits(), r.values[len - 1].clone())
+                    .unwrap_or(Exact::ZERO);
+                // Larger gaps first.
+                (std::cmp::Reverse(d.abs()), r.values[len - 1].clone())
             })
             .collect()
     };
@@ -219,22 +229,25 @@ mod tests {
 
     #[test]
     fn tree_order_puts_parents_first_and_big_gaps_first() {
-        let row = |values: &[&str], delta: f64| NestedRow {
-            path: vec![],
-            values: values.iter().map(|v| Some(v.to_string())).collect(),
-            measure: "m".into(),
-            legacy: 0.0,
-            new: delta,
-            delta,
-            share: None,
+        let row = |values: &[&str], delta: &str| {
+            let delta = Exact::parse(delta).unwrap();
+            NestedRow {
+                path: vec![],
+                values: values.iter().map(|v| Some(v.to_string())).collect(),
+                measure: "m".into(),
+                legacy: Exact::ZERO,
+                new: delta,
+                delta,
+                share: None,
+            }
         };
         let mut rows = vec![
-            row(&["a", "x"], 1.0),
-            row(&["b"], -10.0),
-            row(&["a"], 3.0),
-            row(&["b", "y"], -9.0),
-            row(&["a", "z"], 2.0),
-            row(&["b", "w"], -1.0),
+            row(&["a", "x"], "1"),
+            row(&["b"], "-10"),
+            row(&["a"], "3.00"),
+            row(&["b", "y"], "-9"),
+            row(&["a", "z"], "2.5"),
+            row(&["b", "w"], "-1"),
         ];
         sort_tree(&mut rows);
         let order: Vec<String> = rows

@@ -6,8 +6,16 @@ use serde::Serialize;
 
 use super::class::RowClass;
 use super::report::Spec;
+use crate::decimal::{Exact, Numeric};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
+
+/// A sum as DuckDB printed it, exact at `scale`.
+fn amount(text: Option<&str>, scale: u32) -> Result<Exact> {
+    Numeric::read(text, scale)
+        .ok_or_else(|| Error::Runtime(format!("an explain sum came back as {text:?}")))
+}
 
 /// One dimension's value in a cause (None: NULL).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +36,19 @@ pub struct Cause {
     pub row_class: RowClass,
     /// A predicate on the new side selecting these rows.
     pub predicate: String,
-    pub delta: f64,
+    /// Exact, at the measure's scale.
+    pub delta: Exact,
     pub share: f64,
     pub rows: i64,
+}
+
+/// Explain's JSON: the causes of one comparison's gap.
+#[derive(Debug, Serialize)]
+pub struct Explained<'a> {
+    pub schema_version: u32,
+    pub comparison: &'a str,
+    pub measure: &'a str,
+    pub causes: &'a [Cause],
 }
 
 /// Share of the gap a single dimension must explain before combinations are tried.
@@ -117,20 +135,33 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
         });
     }
     let class = pair.row_class_sql();
-    let delta =
-        format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) - coalesce(CAST(a_{mi} AS DOUBLE), 0)");
+    let m = spec
+        .measure_pairs()?
+        .into_iter()
+        .find(|m| m.name.eq_ignore_ascii_case(measure))
+        .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
+    let scale = m.scale;
+    let duck = Dialect::DuckDb;
+    let delta = format!(
+        "coalesce({}, 0) - coalesce({}, 0)",
+        duck.exact(&format!("b_{mi}"), m.new, scale),
+        duck.exact(&format!("a_{mi}"), m.legacy, scale)
+    );
     let base = format!("WITH joined AS ({}), classed AS (SELECT *, {class} AS row_class, {delta} AS d FROM joined)", pair.joined_sql());
-    let total: f64 = conn.query_row(
-        &format!("{base} SELECT coalesce(sum(d), 0) FROM classed"),
+    let total: Option<String> = conn.query_row(
+        &format!("{base} SELECT CAST(sum(d) AS VARCHAR) FROM classed"),
         [],
         |r| r.get(0),
     )?;
-    if total.abs() < 1e-9 {
+    let total = amount(total.as_deref(), scale)?;
+    if total.is_zero() {
         return Ok(Vec::new());
     }
+    let (total, top_scale) = (total.to_f64(), scale);
     let mut causes = Vec::new();
-    let group =
-        |names: Vec<&String>, exprs: Vec<&String>| grouped(conn, &base, top, total, &names, &exprs);
+    let group = |names: Vec<&String>, exprs: Vec<&String>| {
+        grouped(conn, &base, (top, top_scale), total, &names, &exprs)
+    };
     // A key column (the company of a configured comparison) only splits the gap by scope;
     // alone it is no rule, so it is tried in pairs (company X and type Y) only.
     let is_key = |d: &String| {
@@ -163,14 +194,14 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
         c.terms.len() == 1
             || !singles.iter().any(|s| {
                 s.row_class == c.row_class
-                    && s.delta.abs() >= c.delta.abs() - 1e-9
+                    && s.delta.abs() >= c.delta.abs()
                     && c.terms.contains(&s.terms[0])
             })
     });
     causes.sort_by(|a, b| {
         b.delta
             .abs()
-            .total_cmp(&a.delta.abs())
+            .cmp(&a.delta.abs())
             .then(a.dimension.len().cmp(&b.dimension.len()))
     });
     causes.truncate(top);
@@ -181,7 +212,7 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
 fn grouped(
     conn: &Connection,
     base: &str,
-    top: usize,
+    (top, scale): (usize, u32),
     total: f64,
     names: &[&String],
     exprs: &[&String],
@@ -197,7 +228,7 @@ fn grouped(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "{base} SELECT {select}, row_class, sum(d) AS delta, count(*) AS n FROM classed WHERE row_class <> 'matched' \
+        "{base} SELECT {select}, row_class, CAST(sum(d) AS VARCHAR) AS delta, count(*) AS n FROM classed WHERE row_class <> 'matched' \
          GROUP BY {groups}, row_class HAVING abs(sum(d)) > 0 ORDER BY abs(sum(d)) DESC LIMIT {top}"
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -216,13 +247,14 @@ fn grouped(
                     )
                 })?
             },
-            r.get::<_, f64>(k + 1)?,
+            r.get::<_, Option<String>>(k + 1)?,
             r.get::<_, i64>(k + 2)?,
         ))
     })?;
     let mut causes = Vec::new();
     for row in rows {
         let (values, row_class, delta, n) = row?;
+        let delta = amount(delta.as_deref(), scale)?;
         let predicate = names
             .iter()
             .zip(&values)
@@ -254,7 +286,7 @@ fn grouped(
             row_class,
             predicate,
             delta,
-            share: delta / total,
+            share: delta.to_f64() / total,
             rows: n,
         });
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use duckdb::Connection;
 
 use super::workbench::DrillRow;
+use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::warehouse::{ClickHouse, Wire};
@@ -14,8 +15,11 @@ use crate::warehouse::{ClickHouse, Wire};
 /// Written for ClickHouse.
 const CH: Dialect = Dialect::ClickHouse;
 
-/// One group: (value as text, sum of the measure, rows).
-pub type Group = (Option<String>, f64, i64);
+/// One group: (value as text, exact sum of the measure, rows).
+pub type Group = (Option<String>, Exact, i64);
+
+/// A measure column and how it is summed (see `Numeric`); sums come back at its scale.
+pub type MeasureOn<'a> = (&'a str, Numeric);
 
 /// A drill path: (dimension column, value) pairs, outermost first.
 pub type DrillPath = Vec<(String, Option<String>)>;
@@ -25,7 +29,7 @@ pub type DrillPath = Vec<(String, Option<String>)>;
 fn group_sql(
     d: Dialect,
     relation: &str,
-    measure: &str,
+    (measure, of): MeasureOn,
     by: &str,
     path: &[(String, Option<String>)],
 ) -> String {
@@ -41,7 +45,7 @@ fn group_sql(
     format!(
         "SELECT {by} AS v, {m} AS total, count(*) AS n FROM {relation}{filter} GROUP BY {g}",
         by = d.text(&d.ident(by)),
-        m = d.sum_as_double(&d.ident(measure)),
+        m = d.exact_sum(&d.ident(measure), of, of.scale),
         g = d.group_by_alias(1, "v"),
     )
 }
@@ -49,7 +53,7 @@ fn group_sql(
 /// The SQL of a pushed-down group step (what `group_remote` sends).
 pub fn remote_group_sql(
     table: &str,
-    measure: &str,
+    measure: MeasureOn,
     by: &str,
     path: &[(String, Option<String>)],
 ) -> String {
@@ -60,20 +64,23 @@ pub fn remote_group_sql(
 pub fn group_remote(
     ch: &ClickHouse,
     table: &str,
-    measure: &str,
+    measure: MeasureOn,
     by: &str,
     path: &[(String, Option<String>)],
 ) -> Result<(Vec<Group>, Wire)> {
     let sql = remote_group_sql(table, measure, by, path);
     let (frame, wire) = ch.query_readonly(&sql)?;
-    Ok((groups_of(&crate::frame::to_cells(&frame))?, wire))
+    Ok((
+        groups_of(&crate::frame::to_cells(&frame), measure.1.scale)?,
+        wire,
+    ))
 }
 
 /// The server's answer as groups. A NULL group stays NULL (DuckDB's side says so too), a
 /// NULL sum is 0 (no values); a short row or a figure that does not read is an error,
 /// never a zero that would make the sides agree.
-fn groups_of(rows: &[Vec<Option<String>>]) -> Result<Vec<Group>> {
-    let number = |row: &Vec<Option<String>>, i: usize| -> Result<f64> {
+fn groups_of(rows: &[Vec<Option<String>>], scale: u32) -> Result<Vec<Group>> {
+    let number = |row: &Vec<Option<String>>, i: usize| -> Result<Exact> {
         let cell = row.get(i).ok_or_else(|| {
             crate::error::Error::Runtime(format!(
                 "the warehouse answered a group with {} columns, not 3",
@@ -81,7 +88,7 @@ fn groups_of(rows: &[Vec<Option<String>>]) -> Result<Vec<Group>> {
             ))
         })?;
         let text = cell.as_deref().unwrap_or("0");
-        text.trim().parse().map_err(|_| {
+        Numeric::read(Some(text), scale).ok_or_else(|| {
             crate::error::Error::Runtime(format!(
                 "the warehouse answered `{text}` where a number was expected"
             ))
@@ -90,7 +97,11 @@ fn groups_of(rows: &[Vec<Option<String>>]) -> Result<Vec<Group>> {
     rows.iter()
         .map(|row| {
             let (total, n) = (number(row, 1)?, number(row, 2)?);
-            Ok((row.first().cloned().flatten(), total, n as i64))
+            let n = n.rescale(0).map(|n| n.to_string()).unwrap_or_default();
+            let n = n.parse::<i64>().map_err(|_| {
+                crate::error::Error::Runtime(format!("a group's row count `{n}` is not whole"))
+            })?;
+            Ok((row.first().cloned().flatten(), total, n))
         })
         .collect()
 }
@@ -99,47 +110,50 @@ fn groups_of(rows: &[Vec<Option<String>>]) -> Result<Vec<Group>> {
 pub fn group_local(
     conn: &Connection,
     relation: &str,
-    measure: &str,
+    measure: MeasureOn,
     by: &str,
     path: &[(String, Option<String>)],
 ) -> Result<Vec<Group>> {
     let sql = group_sql(Dialect::DuckDb, relation, measure, by, path);
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let frame = crate::frame::query(conn, &sql, [])?;
+    groups_of(&crate::frame::to_cells(&frame), measure.1.scale)
 }
 
 /// Legacy and new groups side by side, the largest gap first; `total_delta` gives shares.
-pub fn merge(legacy: &[Group], new: &[Group], total_delta: f64) -> Vec<DrillRow> {
-    let mut by_value: BTreeMap<Option<String>, (f64, f64, i64)> = BTreeMap::new();
-    for (v, sum, n) in legacy {
-        let e = by_value.entry(v.clone()).or_default();
-        e.0 += sum;
-        e.2 = e.2.max(*n);
+pub fn merge(legacy: &[Group], new: &[Group], total_delta: Exact) -> Result<Vec<DrillRow>> {
+    let overflow = || crate::error::Error::Runtime("a drill sum overflows 38 digits".into());
+    let mut by_value: BTreeMap<Option<String>, (Exact, Exact, i64)> = BTreeMap::new();
+    for (side, groups) in [(0, legacy), (1, new)] {
+        for (v, sum, n) in groups {
+            let e = by_value
+                .entry(v.clone())
+                .or_insert((Exact::ZERO, Exact::ZERO, 0));
+            let amount = if side == 0 { &mut e.0 } else { &mut e.1 };
+            *amount = amount.plus(*sum).ok_or_else(overflow)?;
+            e.2 = e.2.max(*n);
+        }
     }
-    for (v, sum, n) in new {
-        let e = by_value.entry(v.clone()).or_default();
-        e.1 += sum;
-        e.2 = e.2.max(*n);
-    }
-    let mut rows: Vec<DrillRow> = by_value
+    let mut rows = by_value
         .into_iter()
-        .map(|(value, (legacy, new, rows))| DrillRow {
-            value,
-            legacy,
-            new,
-            delta: new - legacy,
-            rows,
-            share: (total_delta != 0.0).then(|| (new - legacy) / total_delta),
+        .map(|(value, (legacy, new, rows))| {
+            let delta = new.minus(legacy).ok_or_else(overflow)?;
+            Ok(DrillRow {
+                value,
+                legacy,
+                new,
+                delta,
+                rows,
+                share: (!total_delta.is_zero()).then(|| delta.to_f64() / total_delta.to_f64()),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<DrillRow>>>()?;
     rows.sort_by(|a, b| {
         b.delta
             .abs()
-            .total_cmp(&a.delta.abs())
+            .cmp(&a.delta.abs())
             .then(a.value.cmp(&b.value))
     });
-    rows
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -149,30 +163,33 @@ mod tests {
     #[test]
     fn a_short_or_unreadable_group_is_an_error() {
         let row = |v: &[Option<&str>]| v.iter().map(|c| c.map(String::from)).collect::<Vec<_>>();
-        let ok = groups_of(&[row(&[None, Some("12.5"), Some("3")])]).unwrap();
-        assert_eq!(ok, vec![(None, 12.5, 3)]);
+        let ok = groups_of(&[row(&[None, Some("12.5"), Some("3")])], 2).unwrap();
+        assert_eq!(ok, vec![(None, Exact::parse("12.50").unwrap(), 3)]);
+        assert_eq!(ok[0].1.to_string(), "12.50");
         assert!(
-            groups_of(&[row(&[Some("a"), Some("1")])]).is_err(),
+            groups_of(&[row(&[Some("a"), Some("1")])], 2).is_err(),
             "a short row"
         );
-        let bad = groups_of(&[row(&[Some("a"), Some("x1"), Some("2")])]).unwrap_err();
+        let bad = groups_of(&[row(&[Some("a"), Some("x1"), Some("2")])], 2).unwrap_err();
         assert!(bad.to_string().contains("`x1`"), "{bad}");
     }
 
     #[test]
     fn merges_groups_from_both_sides_biggest_gap_first() {
+        let x = |t: &str| Exact::parse(t).unwrap();
         let legacy = vec![
-            (Some("a".to_string()), 10.0, 2),
-            (Some("b".to_string()), 5.0, 1),
+            (Some("a".to_string()), x("10.10"), 2),
+            (Some("b".to_string()), x("5"), 1),
         ];
         let new = vec![
-            (Some("a".to_string()), 11.0, 2),
-            (Some("c".to_string()), 7.0, 3),
+            (Some("a".to_string()), x("11.20"), 2),
+            (Some("c".to_string()), x("7"), 3),
         ];
-        let rows = merge(&legacy, &new, 3.0);
+        let rows = merge(&legacy, &new, x("3")).unwrap();
         let order: Vec<&str> = rows.iter().map(|r| r.value.as_deref().unwrap()).collect();
         assert_eq!(order, vec!["c", "b", "a"]);
-        assert_eq!(rows[1].delta, -5.0);
+        assert_eq!(rows[1].delta.to_string(), "-5");
+        assert_eq!(rows[2].delta.to_string(), "1.10");
         assert_eq!(rows[0].share, Some(7.0 / 3.0));
         assert_eq!(CH.literal("o'k\\"), "'o\\'k\\\\'");
     }

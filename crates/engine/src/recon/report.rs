@@ -9,9 +9,12 @@ use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow};
 use super::groups::AgreeingGroups;
 use super::relation::Relation;
 use super::schema::{changes, key_type_changes, SchemaChange};
+use super::spec::Measure;
 pub use super::spec::Spec;
 use super::summary::summarise;
 pub use super::summary::{ColumnClasses, RowClasses, SampleRow, Samples};
+use crate::decimal::{Exact, Numeric};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::sql::ident;
 use crate::trace::stage;
@@ -19,12 +22,14 @@ use crate::trace::stage;
 /// Version of the report's JSON shape (docs/report.md); bumped on any breaking change.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// A measure's totals, exact at the measure's scale (the larger of the two sides'; a float
+/// column's values rounded to `decimal::FLOAT_SCALE` places each before summing).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MeasureTotal {
     pub name: String,
-    pub legacy: f64,
-    pub new: f64,
-    pub delta: f64,
+    pub legacy: Exact,
+    pub new: Exact,
+    pub delta: Exact,
     pub delta_pct: Option<f64>,
     pub within_tolerance: bool,
 }
@@ -72,8 +77,8 @@ pub struct WireStep {
 #[derive(Debug, Clone, Default)]
 pub struct Beyond {
     /// (rows, sum of each measure) of the whole legacy and new sides.
-    pub legacy_totals: Option<(i64, Vec<f64>)>,
-    pub new_totals: Option<(i64, Vec<f64>)>,
+    pub legacy_totals: Option<(i64, Vec<Exact>)>,
+    pub new_totals: Option<(i64, Vec<Exact>)>,
     pub duplicate_keys_legacy: Option<i64>,
     pub duplicate_keys_new: Option<i64>,
     /// Rows on both sides, equal in every compared column, that were not fetched.
@@ -91,37 +96,92 @@ impl Report {
     }
 }
 
-/// `breakdown`'s extra rows from the agreeing groups: each measure as legacy and new amount.
-fn agreeing_amounts(groups: &AgreeingGroups, measures: usize) -> String {
+/// `breakdown`'s extra rows from the agreeing groups: each measure as legacy and new amount
+/// (exact decimals at the measure's scale, as the joined rows' amounts are).
+fn agreeing_amounts(groups: &AgreeingGroups, measures: &[(String, usize, Exact, u32)]) -> String {
     let columns: Vec<String> = (0..groups.dimensions)
         .map(|i| groups.dimension(i))
-        .chain((0..measures).flat_map(|k| [groups.measure(k), groups.measure(k)]))
+        .chain(measures.iter().enumerate().flat_map(|(k, (.., scale))| {
+            let amount = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k));
+            [amount.clone(), amount]
+        }))
         .collect();
     format!("SELECT {} FROM {}", columns.join(", "), groups.from())
 }
 
-/// Row count and the sum of each measure, in one scan of a side.
-pub(crate) fn totals(
-    conn: &Connection,
-    rel: &Relation,
-    measures: &[String],
-) -> Result<(i64, Vec<f64>)> {
+/// A side of the compare for `totals`: its relation and, per measure, its column and rule.
+pub(crate) struct SideMeasures<'a> {
+    pub rel: &'a Relation,
+    /// (column, how it is summed, the scale of the sum)
+    pub measures: Vec<(&'a str, Numeric, u32)>,
+}
+
+impl<'a> SideMeasures<'a> {
+    pub fn legacy(spec: &'a Spec, measures: &'a [Measure]) -> SideMeasures<'a> {
+        SideMeasures {
+            rel: &spec.legacy,
+            measures: measures
+                .iter()
+                .map(|m| (m.name.as_str(), m.legacy, m.scale))
+                .collect(),
+        }
+    }
+
+    pub fn new_side(spec: &'a Spec, measures: &'a [Measure]) -> SideMeasures<'a> {
+        SideMeasures {
+            rel: &spec.new,
+            measures: measures
+                .iter()
+                .map(|m| (m.new_name.as_str(), m.new, m.scale))
+                .collect(),
+        }
+    }
+}
+
+/// Row count and the exact sum of each measure, in one scan of a side.
+pub(crate) fn totals(conn: &Connection, side: &SideMeasures) -> Result<(i64, Vec<Exact>)> {
+    let d = Dialect::DuckDb;
     let mut select = vec!["count(*)".to_string()];
     select.extend(
-        measures
+        side.measures
             .iter()
-            .map(|m| format!("coalesce(sum(CAST({} AS DOUBLE)), 0)", ident(m))),
+            .map(|(m, of, scale)| d.exact_sum(&ident(m), *of, *scale)),
     );
-    Ok(conn.query_row(
-        &format!("SELECT {} FROM {}", select.join(", "), rel.sql),
+    let (rows, sums): (i64, Vec<Option<String>>) = conn.query_row(
+        &format!("SELECT {} FROM {}", select.join(", "), side.rel.sql),
         [],
         |r| {
-            let sums = (1..=measures.len())
+            let sums = (1..=side.measures.len())
                 .map(|i| r.get(i))
-                .collect::<Result<Vec<f64>, _>>()?;
+                .collect::<Result<Vec<Option<String>>, _>>()?;
             Ok((r.get(0)?, sums))
         },
-    )?)
+    )?;
+    let exact = side
+        .measures
+        .iter()
+        .zip(&sums)
+        .map(|((m, _, scale), text)| {
+            Numeric::read(text.as_deref(), *scale).ok_or_else(|| {
+                Error::Runtime(format!(
+                    "the sum of `{m}` came back as `{}`, not a decimal",
+                    text.as_deref().unwrap_or_default()
+                ))
+            })
+        })
+        .collect::<Result<Vec<Exact>>>()?;
+    Ok((rows, exact))
+}
+
+/// Whether `delta` is within the tolerance: the larger of the absolute allowance and the
+/// relative one of the legacy total. Both totals are exact, so identical rows give a delta
+/// of exactly zero whatever order they were summed in.
+fn within(spec: &Spec, legacy: Exact, delta: Exact) -> bool {
+    let allowed = spec
+        .rules
+        .absolute
+        .max(spec.rules.relative * legacy.abs().to_f64());
+    delta.is_zero() || delta.abs().to_f64() <= allowed
 }
 
 pub(crate) fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<i64> {
@@ -152,39 +212,37 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
             "the two sides share no column to compare".into(),
         ));
     }
-    let mut new_measures = Vec::new();
-    for m in &spec.measures {
-        spec.legacy.require(m, "the legacy side")?;
-        let (name, _) = spec.new.require(&spec.new_name(m), "the new side")?;
-        new_measures.push(name.clone());
-    }
+    let pairs = spec.measure_pairs()?;
     let (legacy_rows, legacy_sums) = match &beyond.legacy_totals {
         Some(t) => t.clone(),
         None => stage("totals (legacy)", || {
-            totals(conn, &spec.legacy, &spec.measures)
+            totals(conn, &SideMeasures::legacy(spec, &pairs))
         })?,
     };
     let (new_rows, new_sums) = match &beyond.new_totals {
         Some(t) => t.clone(),
-        None => stage("totals (new)", || totals(conn, &spec.new, &new_measures))?,
+        None => stage("totals (new)", || {
+            totals(conn, &SideMeasures::new_side(spec, &pairs))
+        })?,
     };
-    let measures: Vec<MeasureTotal> = spec
-        .measures
+    let measures = pairs
         .iter()
         .zip(legacy_sums.iter().zip(&new_sums))
         .map(|(m, (&legacy, &new))| {
-            let delta = new - legacy;
-            let allowed = spec.rules.absolute.max(spec.rules.relative * legacy.abs()) + 1e-9;
-            MeasureTotal {
-                name: m.clone(),
+            let delta = new.minus(legacy).ok_or_else(|| {
+                Error::Runtime(format!("the delta of `{}` overflows 38 digits", m.name))
+            })?;
+            Ok(MeasureTotal {
+                name: m.name.clone(),
                 legacy,
                 new,
                 delta,
-                delta_pct: (legacy != 0.0).then(|| 100.0 * delta / legacy.abs()),
-                within_tolerance: delta.abs() <= allowed,
-            }
+                delta_pct: (!legacy.is_zero())
+                    .then(|| 100.0 * delta.to_f64() / legacy.abs().to_f64()),
+                within_tolerance: within(spec, legacy, delta),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<MeasureTotal>>>()?;
 
     let summary = stage("keyed join: classes and samples", || {
         summarise(conn, &pair, SAMPLE_ROWS)
@@ -215,14 +273,15 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
         })?,
     };
 
-    let breakdown_measures: Vec<(String, usize, f64)> = measures
+    let breakdown_measures: Vec<(String, usize, Exact, u32)> = measures
         .iter()
-        .filter_map(|t| {
+        .zip(&pairs)
+        .filter_map(|(t, m)| {
             let i = pair
                 .columns
                 .iter()
                 .position(|(a, _)| a.eq_ignore_ascii_case(&t.name))?;
-            Some((t.name.clone(), i, t.delta))
+            Some((t.name.clone(), i, t.delta, m.scale))
         })
         .collect();
     let (breakdown, nested) = stage("breakdowns", || {
@@ -235,7 +294,7 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
             beyond
                 .agreeing_groups
                 .as_ref()
-                .map(|g| agreeing_amounts(g, breakdown_measures.len()))
+                .map(|g| agreeing_amounts(g, &breakdown_measures))
                 .as_deref(),
         )
     })?;

@@ -3,7 +3,31 @@
 use super::columns::KeyedPair;
 use super::equality::Rules;
 use super::relation::Relation;
-use crate::error::Result;
+use crate::decimal::Numeric;
+use crate::error::{Error, Result};
+
+/// A measure as both sides hold it, and the scale its sums and deltas are given at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// The legacy column's name (the report's name for the measure).
+    pub name: String,
+    /// The new side's column.
+    pub new_name: String,
+    pub legacy: Numeric,
+    pub new: Numeric,
+    pub scale: u32,
+}
+
+fn numeric(rel: &Relation, name: &str, side: &str) -> Result<(String, Numeric)> {
+    let (column, ty) = rel.require(name, side)?;
+    let of = Numeric::of(ty).ok_or_else(|| {
+        Error::Usage(format!(
+            "measure `{column}` on {side} is {ty}, not a number; a text column of figures \
+             needs its decimal mark given (e.g. --legacy-decimal ,) so it reads as numbers"
+        ))
+    })?;
+    Ok((column.clone(), of))
+}
 
 /// What to compare: `legacy` is side a, `new` side b.
 pub struct Spec {
@@ -41,5 +65,24 @@ impl Spec {
             &self.map,
             self.rules.clone(),
         )
+    }
+
+    /// Each measure's column and summing rule on both sides; a measure that is not a number
+    /// on either side is an error naming it.
+    pub fn measure_pairs(&self) -> Result<Vec<Measure>> {
+        self.measures
+            .iter()
+            .map(|m| {
+                let (_, legacy) = numeric(&self.legacy, m, "the legacy side")?;
+                let (new_name, new) = numeric(&self.new, &self.new_name(m), "the new side")?;
+                Ok(Measure {
+                    name: m.clone(),
+                    new_name,
+                    legacy,
+                    new,
+                    scale: Numeric::common_scale(legacy, new),
+                })
+            })
+            .collect()
     }
 }

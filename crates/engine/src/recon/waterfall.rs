@@ -191,7 +191,11 @@ impl Ask<'_> {
             // places: its sum printed as a float says 1303260.5299999998.
             let float = typed.iter().any(|(n, t)| n == m && is_float(t));
             let value = if float {
-                d.decimal(&d.ident(m), 6)
+                let float = crate::decimal::Numeric {
+                    scale: crate::decimal::FLOAT_SCALE,
+                    float: true,
+                };
+                d.exact(&d.ident(m), float, crate::decimal::FLOAT_SCALE)
             } else {
                 d.ident(m)
             };

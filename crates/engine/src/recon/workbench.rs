@@ -18,6 +18,7 @@ use super::groups::AgreeingGroups;
 use super::relation::Relation;
 use super::report::Report;
 use super::report::Spec;
+use crate::decimal::{Exact, Numeric};
 use crate::error::{Error, Result};
 use crate::frame;
 use crate::sql::{ident, literal};
@@ -32,7 +33,9 @@ pub struct DrillBase {
     pub columns: Vec<(String, String)>,
     table: String,
     key_count: usize,
-    pub total_delta: f64,
+    /// The scale of the measure's amounts (the larger of the two sides').
+    scale: u32,
+    pub total_delta: Exact,
     pub rows: i64,
     /// Whether some rows are known only as group rows (see the module's comment).
     pub has_groups: bool,
@@ -42,9 +45,9 @@ pub struct DrillBase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrillRow {
     pub value: Option<String>,
-    pub legacy: f64,
-    pub new: f64,
-    pub delta: f64,
+    pub legacy: Exact,
+    pub new: Exact,
+    pub delta: Exact,
     pub rows: i64,
     /// Share of the whole comparison's delta.
     pub share: Option<f64>,
@@ -133,6 +136,16 @@ fn texts(value: Value) -> Vec<String> {
     }
 }
 
+/// A sum of the classified table as DuckDB printed it, exact at `scale`.
+fn amount(text: Option<&str>, scale: u32) -> Result<Exact> {
+    Numeric::read(text, scale)
+        .ok_or_else(|| Error::Runtime(format!("a drill sum came back as {text:?}")))
+}
+
+fn overflow() -> Error {
+    Error::Runtime("a drill delta overflows 38 digits".into())
+}
+
 /// Filters along a drill path: (dimension index, value).
 pub type Path = [(usize, Option<String>)];
 
@@ -191,8 +204,22 @@ impl DrillBase {
                 .map(|(j, v)| format!("{v} AS d{j}")),
         );
         select.push(format!("{} AS class", pair.row_class_sql()));
-        select.push(format!("coalesce(CAST(a_{mi} AS DOUBLE), 0) AS la"));
-        select.push(format!("coalesce(CAST(b_{mi} AS DOUBLE), 0) AS nb"));
+        let pairs = spec.measure_pairs()?;
+        let m = pairs
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(measure))
+            .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
+        let scale = m.scale;
+        let d = crate::dialect::Dialect::DuckDb;
+        let exact = |e: String, side: Numeric| d.exact(&e, side, scale);
+        select.push(format!(
+            "coalesce({}, 0) AS la",
+            exact(format!("a_{mi}"), m.legacy)
+        ));
+        select.push(format!(
+            "coalesce({}, 0) AS nb",
+            exact(format!("b_{mi}"), m.new)
+        ));
         select.push(format!(
             "CASE WHEN in_a AND in_b THEN {} END AS differs",
             pair.differing_columns_sql()
@@ -218,16 +245,17 @@ impl DrillBase {
                 "INSERT INTO {table} ({dims}class, la, nb, n, grouped) \
                  SELECT {vs}{matched}, {m}, {m}, {n}, true FROM {from} WHERE {n} > 0",
                 matched = literal(RowClass::Matched.as_str()),
-                m = groups.measure(k),
+                m = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k)),
                 n = groups.rows(),
                 from = groups.from(),
             ))?;
         }
-        let (rows, total_delta): (i64, f64) = conn.query_row(
-            &format!("SELECT CAST(coalesce(sum(n), 0) AS BIGINT), coalesce(sum(nb - la), 0) FROM {table}"),
+        let (rows, total_delta): (i64, Option<String>) = conn.query_row(
+            &format!("SELECT CAST(coalesce(sum(n), 0) AS BIGINT), CAST(sum(nb - la) AS VARCHAR) FROM {table}"),
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let total_delta = amount(total_delta.as_deref(), scale)?;
         Ok(DrillBase {
             measure: measure.to_string(),
             dimensions: spec.dimensions.clone(),
@@ -235,6 +263,7 @@ impl DrillBase {
             columns,
             table,
             key_count,
+            scale,
             total_delta,
             rows,
             has_groups: groups.is_some(),
@@ -270,23 +299,32 @@ impl DrillBase {
             return Err(Error::Usage(format!("no dimension #{by}")));
         }
         let sql = format!(
-            "SELECT d{by}, sum(la), sum(nb), CAST(sum(n) AS BIGINT) FROM {}{} GROUP BY 1 ORDER BY abs(sum(nb) - sum(la)) DESC, 1",
+            "SELECT d{by}, CAST(sum(la) AS VARCHAR), CAST(sum(nb) AS VARCHAR), CAST(sum(n) AS BIGINT) FROM {}{} GROUP BY 1 ORDER BY abs(sum(nb) - sum(la)) DESC, 1",
             self.table,
             self.where_sql(path, ClassFilter::All, &[])
         );
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map([], |r| {
-            let (legacy, new): (f64, f64) = (r.get(1)?, r.get(2)?);
-            Ok(DrillRow {
-                value: r.get(0)?,
-                legacy,
-                new,
-                delta: new - legacy,
-                rows: r.get(3)?,
-                share: (self.total_delta != 0.0).then(|| (new - legacy) / self.total_delta),
+        type Sums = (Option<String>, Option<String>, Option<String>, i64);
+        let found: Vec<Sums> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        found
+            .into_iter()
+            .map(|(value, legacy, new, rows)| {
+                let legacy = amount(legacy.as_deref(), self.scale)?;
+                let new = amount(new.as_deref(), self.scale)?;
+                let delta = new.minus(legacy).ok_or_else(overflow)?;
+                Ok(DrillRow {
+                    value,
+                    legacy,
+                    new,
+                    delta,
+                    rows,
+                    share: (!self.total_delta.is_zero())
+                        .then(|| delta.to_f64() / self.total_delta.to_f64()),
+                })
             })
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+            .collect()
     }
 
     /// Rows per class within `path` (group rows counted as the rows they stand for).
@@ -446,6 +484,10 @@ mod tests {
         base_with(conn, None)
     }
 
+    fn x(text: &str) -> Exact {
+        Exact::parse(text).unwrap()
+    }
+
     fn base_with(conn: &Connection, groups: Option<&AgreeingGroups>) -> DrillBase {
         conn.execute_batch(
             "CREATE TABLE l AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, 10.0 AS amount FROM range(8) r(i) WHERE (i // 2) % 2 = 0;\
@@ -481,22 +523,26 @@ mod tests {
             }),
         );
         assert!(b.has_groups);
-        assert_eq!((b.total_delta, b.rows), (42.0, 15));
+        assert_eq!((b.total_delta, b.rows), (x("42"), 15));
         let top = b.drill(&conn, &[], 0).unwrap();
         let sale = top
             .iter()
             .find(|r| r.value.as_deref() == Some("SALE"))
             .unwrap();
         // 4 fetched SALE rows (legacy 40, new 42) plus the groups' 7 rows worth 130.
-        assert_eq!((sale.legacy, sale.new, sale.rows), (170.0, 172.0, 11));
-        assert_eq!(sale.delta, 2.0);
+        assert_eq!((sale.legacy, sale.new, sale.rows), (x("170"), x("172"), 11));
+        assert_eq!(
+            sale.delta.to_string(),
+            "2.0",
+            "exact, at the amounts' scale"
+        );
         let path = [(0usize, Some("SALE".to_string()))];
         let by_branch = b.drill(&conn, &path, 1).unwrap();
         let east = by_branch
             .iter()
             .find(|r| r.value.as_deref() == Some("E"))
             .unwrap();
-        assert_eq!((east.delta, east.rows, east.share), (0.0, 2, Some(0.0)));
+        assert_eq!((east.delta, east.rows, east.share), (x("0"), 2, Some(0.0)));
         let matched = |counts: Vec<(RowClass, i64)>| counts[3].1;
         assert_eq!(matched(b.class_counts(&conn, &path).unwrap()), 3 + 7);
         assert_eq!(matched(b.listed_counts(&conn, &path).unwrap()), 3);
@@ -518,14 +564,14 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         let b = base(&conn);
         // legacy: ids 0,1,4,5 (SALE) at 10; new: all 8, id 0 at 12 → delta 2 + 4 voids × 10.
-        assert_eq!(b.total_delta, 42.0);
+        assert_eq!(b.total_delta, x("42"));
         let top = b.drill(&conn, &[], 0).unwrap();
         assert_eq!(top[0].value.as_deref(), Some("VOID"));
-        assert_eq!((top[0].delta, top[0].rows), (40.0, 4));
+        assert_eq!((top[0].delta, top[0].rows), (x("40"), 4));
         let path = [(0usize, Some("SALE".to_string()))];
         let by_branch = b.drill(&conn, &path, 1).unwrap();
         assert_eq!(by_branch[0].value.as_deref(), Some("N"));
-        assert_eq!(by_branch[0].delta, 2.0);
+        assert_eq!(by_branch[0].delta, x("2"));
         let counts = b.class_counts(&conn, &path).unwrap();
         assert_eq!(counts[0], (RowClass::Changed, 1));
         let rows = b

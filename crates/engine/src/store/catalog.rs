@@ -52,6 +52,15 @@ pub struct Run {
     pub error: Option<String>,
 }
 
+/// Which runs to list (None: any).
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub company: Option<String>,
+    pub entity: Option<String>,
+    /// `extract`, `build`, `test`.
+    pub kind: Option<String>,
+}
+
 /// The catalog keeps UTC wall-clock times without a zone.
 pub fn utc_now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
@@ -101,11 +110,18 @@ impl Store {
 
     /// Runs, newest first.
     pub fn runs(&self, limit: usize) -> Result<Vec<Run>> {
+        self.runs_of(&RunFilter::default(), limit)
+    }
+
+    /// The runs `filter` admits, newest first.
+    pub fn runs_of(&self, filter: &RunFilter, limit: usize) -> Result<Vec<Run>> {
         let mut stmt = self.conn().prepare(
             "SELECT id, kind, company, entity, started, finished, status, rows, error \
-             FROM assay.runs ORDER BY id DESC LIMIT ?",
+             FROM assay.runs WHERE (? IS NULL OR company = ?) AND (? IS NULL OR entity = ?) \
+             AND (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ?",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
+        let (c, e, k) = (&filter.company, &filter.entity, &filter.kind);
+        let rows = stmt.query_map(params![c, c, e, e, k, k, limit as i64], |r| {
             Ok(Run {
                 id: r.get(0)?,
                 kind: r.get(1)?,

@@ -70,6 +70,20 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, company)
     );
     "#,
+    // v5: data test verdicts, per run × test × company, with up to five failing rows.
+    r#"
+    CREATE TABLE assay.test_results (
+        run_id BIGINT NOT NULL,
+        test VARCHAR NOT NULL,
+        company VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        failing BIGINT NOT NULL,
+        samples VARCHAR NOT NULL,
+        error VARCHAR,
+        PRIMARY KEY (run_id, test, company)
+    );
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

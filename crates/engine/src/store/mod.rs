@@ -15,7 +15,7 @@ use duckdb::{AccessMode, Config, Connection, InterruptHandle};
 
 use crate::error::{Error, IoContext, Result};
 pub use access::{Access, Wait};
-pub use catalog::{utc_now, Run, RunStatus};
+pub use catalog::{utc_now, Run, RunFilter, RunStatus};
 pub use session::{Lease, Session};
 
 /// How long an open waits for another process's work on the cache when no workspace says.

@@ -225,6 +225,9 @@ impl ClickHouse {
     }
 
     /// The client for one call, tagged with `query_id`.
+    /// The client, this query's id set. Queries go as `query_raw`: assay writes every value
+    /// as a literal, and the crate's client-side binding would read a `?` in a literal, a
+    /// name or a regular expression as a placeholder ("unbound query argument").
     fn tagged(&self, query_id: &str) -> clickhouse::Client {
         self.client.clone().with_setting("query_id", query_id)
     }
@@ -266,14 +269,17 @@ impl ClickHouse {
     /// Ask the server to stop a query this client abandoned (a user may kill their own).
     async fn kill(&self, query_id: &str) {
         let sql = format!("KILL QUERY WHERE query_id = {} ASYNC", CH.literal(query_id));
-        let _ =
-            tokio::time::timeout(Duration::from_secs(5), self.client.query(&sql).execute()).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.client.query_raw(&sql).execute(),
+        )
+        .await;
     }
 
     /// Run a statement that returns nothing (DDL, INSERT … SELECT).
     pub fn execute(&self, sql: &str) -> Result<()> {
         let id = next_query_id();
-        self.run(sql, &id, self.tagged(&id).query(sql).execute())
+        self.run(sql, &id, self.tagged(&id).query_raw(sql).execute())
     }
 
     /// A query's result as a frame (numbers as numbers, the rest as text), and what crossed
@@ -321,7 +327,7 @@ impl ClickHouse {
     /// A query's whole answer in `format`, and the bytes received.
     fn fetch_raw(&self, sql: &str, format: &str, readonly: bool) -> Result<(bytes::Bytes, u64)> {
         let id = next_query_id();
-        let mut query = self.tagged(&id).query(sql);
+        let mut query = self.tagged(&id).query_raw(sql);
         if readonly {
             query = query.with_setting("readonly", "2");
         }

@@ -298,23 +298,23 @@ impl CompareScreen {
             .by_period
             .iter()
             .enumerate()
-            .map(|(i, r)| (i as f64, r.legacy))
+            .map(|(i, r)| (i as f64, r.legacy.to_f64()))
             .collect();
         let new: Vec<(f64, f64)> = self
             .by_period
             .iter()
             .enumerate()
-            .map(|(i, r)| (i as f64, r.new))
+            .map(|(i, r)| (i as f64, r.new.to_f64()))
             .collect();
         let max = self
             .by_period
             .iter()
-            .map(|r| r.legacy.max(r.new))
+            .map(|r| r.legacy.max(r.new).to_f64())
             .fold(f64::MIN, f64::max);
         let min = self
             .by_period
             .iter()
-            .map(|r| r.legacy.min(r.new))
+            .map(|r| r.legacy.min(r.new).to_f64())
             .fold(f64::MAX, f64::min);
         // The gap is a few percent: scale to the data, not to zero, so it shows.
         let pad = ((max - min) * 0.1).max(1.0);

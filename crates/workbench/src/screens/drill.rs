@@ -18,6 +18,7 @@ use crate::recon::{ClassFilter, RowClass};
 use crate::rows_view::RowsView;
 use crate::text::{count, percent, signed_money};
 use crate::theme::{Role, Theme};
+use assay_engine::decimal::Exact;
 
 pub struct Step {
     pub path: Vec<(usize, Option<String>)>,
@@ -36,7 +37,7 @@ pub struct DrillScreen {
     pub rows: Option<RowsView>,
     /// Explain's ranked causes: None while they are being ranked, the reason if that failed.
     pub causes: Option<Result<Vec<Cause>, String>>,
-    total_delta: f64,
+    total_delta: Exact,
     /// Where the step's values were drawn (for clicks).
     hit: crate::hit::HitCell,
 }
@@ -56,7 +57,7 @@ impl DrillScreen {
             .report
             .as_ref()
             .and_then(|r| r.measures.first())
-            .map_or(0.0, |m| m.delta);
+            .map_or(Exact::ZERO, |m| m.delta);
         if self.dimensions.is_empty() {
             let mut view = RowsView::new(Vec::new(), ClassFilter::Differences);
             let job = view.first_job();
@@ -301,7 +302,7 @@ impl DrillScreen {
         let max = step
             .rows
             .iter()
-            .map(|r| r.delta.abs())
+            .map(|r| r.delta.abs().to_f64())
             .fold(0.0, f64::max)
             .max(1e-9);
         let height = (inner.height as usize).saturating_sub(1);
@@ -373,9 +374,9 @@ impl DrillScreen {
     }
 }
 
-/// Amounts that print as zero at cents.
-fn is_zero(x: f64) -> bool {
-    x.abs() < 0.005
+/// Amounts that are exactly zero (they are exact: no float dust to allow for).
+fn is_zero(x: Exact) -> bool {
+    x.is_zero()
 }
 
 /// The columns of a drill step that fit its width: the value, Δ and share always; then
@@ -409,7 +410,7 @@ impl StepColumns {
         }
     }
 
-    fn header(&self, total: f64, theme: &Theme) -> Line<'static> {
+    fn header(&self, total: Exact, theme: &Theme) -> Line<'static> {
         let mut text = format!("{} {:>15} {:>7}", pad("value", self.value), "Δ", "share");
         if self.rows {
             text.push_str(&format!(" {:>8}", "rows"));
@@ -457,8 +458,8 @@ impl StepColumns {
                 theme.style(Role::New),
             ));
         }
-        let filled = ((r.delta.abs() / max) * self.bar as f64).round() as usize;
-        let (glyph, bar_role) = if r.delta >= 0.0 {
+        let filled = ((r.delta.abs().to_f64() / max) * self.bar as f64).round() as usize;
+        let (glyph, bar_role) = if !r.delta.is_negative() {
             ("█", Role::OnlyNew)
         } else {
             ("▒", Role::OnlyLegacy)

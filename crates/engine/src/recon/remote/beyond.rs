@@ -7,6 +7,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::recon::groups::AgreeingGroups;
 use crate::recon::report::Spec;
+use crate::recon::spec::Measure;
 use crate::sql::ident;
 use crate::warehouse::{fetch, ClickHouse, Wire};
 
@@ -32,32 +33,36 @@ pub(super) fn agreeing_groups(
     ch: &ClickHouse,
     conn: &duckdb::Connection,
     spec: &Spec,
+    measures: &[Measure],
     remote: &RemoteTable,
 ) -> Result<(Option<AgreeingGroups>, Wire)> {
-    if spec.dimensions.is_empty() || spec.measures.is_empty() {
+    if spec.dimensions.is_empty() || measures.is_empty() {
         return Ok((None, Wire::default()));
     }
     let dims: Vec<String> = spec.dimensions.iter().map(|d| spec.new_name(d)).collect();
-    let measures: Vec<String> = spec.measures.iter().map(|m| spec.new_name(m)).collect();
     let v = AgreeingGroups::dimension_name;
     let m = AgreeingGroups::measure_name;
     let n = AgreeingGroups::ROWS;
     let mut columns: Vec<(String, String)> = (0..dims.len())
         .map(|i| (v(i), "Nullable(String)".to_string()))
         .collect();
-    columns.extend((0..measures.len()).map(|k| (m(k), "Float64".to_string())));
+    // Exact sums, as ClickHouse sums a Decimal128 (its text read back as a DECIMAL).
+    columns.extend(
+        measures
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (m(k), format!("Decimal(38, {})", x.scale))),
+    );
     columns.push((n.to_string(), "UInt64".to_string()));
     let mut select: Vec<String> = dims
         .iter()
         .enumerate()
         .map(|(i, d)| format!("toString({}) AS {}", CH.ident(d), CH.ident(&v(i))))
         .collect();
-    select.extend(
-        measures
-            .iter()
-            .enumerate()
-            .map(|(k, c)| format!("sum(toFloat64({})) AS {}", CH.ident(c), CH.ident(&m(k)))),
-    );
+    select.extend(measures.iter().enumerate().map(|(k, x)| {
+        let sum = format!("sum({})", CH.exact(&CH.ident(&x.new_name), x.new, x.scale));
+        format!("{sum} AS {}", CH.ident(&m(k)))
+    }));
     select.push(format!("count() AS {}", CH.ident(n)));
     let group: Vec<String> = (0..dims.len()).map(|i| CH.ident(&v(i))).collect();
     fetch::create_table(conn, GROUPS, &columns)?;
@@ -77,12 +82,10 @@ pub(super) fn agreeing_groups(
         .iter()
         .enumerate()
         .map(|(i, d)| format!("CAST({} AS VARCHAR) AS {}", ident(d), ident(&v(i))))
-        .chain(
-            measures
-                .iter()
-                .enumerate()
-                .map(|(k, c)| format!("sum(CAST({} AS DOUBLE)) AS {}", ident(c), ident(&m(k)))),
-        )
+        .chain(measures.iter().enumerate().map(|(k, x)| {
+            let value = Dialect::DuckDb.exact(&ident(&x.new_name), x.new, x.scale);
+            format!("sum({value}) AS {}", ident(&m(k)))
+        }))
         .chain(std::iter::once(format!("count(*) AS {}", ident(n))))
         .collect();
     let on: Vec<String> = (0..dims.len())

@@ -5,18 +5,19 @@
 //! fetched and compared exactly. So these expressions must be identical where they claim
 //! equality, and may be conservative everywhere else.
 
-pub use crate::dialect::{Dialect, SEPARATOR};
+pub use crate::dialect::{Dialect, NumberForm, SEPARATOR};
 use crate::recon::equality::Rules;
 use crate::recon::relation::is_numeric;
 
 /// Stands for NULL in a row's text (a control character no export writes).
 const NULL_MARK: &str = "\u{1e}N";
 
-/// One compared column: its name on this side, and whether both sides hold numbers.
+/// One compared column: its name on this side, and how its numbers are written when both
+/// sides hold numbers.
 #[derive(Debug, Clone, Copy)]
 pub struct Part<'a> {
     pub name: &'a str,
-    pub numeric: bool,
+    pub numeric: Option<NumberForm>,
 }
 
 impl<'a> Part<'a> {
@@ -24,17 +25,19 @@ impl<'a> Part<'a> {
     pub fn of(name: &'a str, this_type: &str, other_type: &str) -> Self {
         Part {
             name,
-            numeric: is_numeric(this_type) && is_numeric(other_type),
+            numeric: (is_numeric(this_type) && is_numeric(other_type))
+                .then(|| NumberForm::of(this_type, other_type)),
         }
     }
 }
 
-/// The canonical text of one value: numbers scaled to integers; text normalised as the
-/// rules normalise it; NULL as a mark, or as '' when the rules equate the two.
+/// The canonical text of one value: numbers exactly (see `Dialect::fingerprint_number`);
+/// text normalised as the rules normalise it; NULL as a mark, or as '' when the rules
+/// equate the two.
 pub fn value_text(d: Dialect, part: &Part, rules: &Rules) -> String {
     let col = d.ident(part.name);
-    if part.numeric {
-        return d.if_null(&d.fingerprint_number(&col), NULL_MARK);
+    if let Some(form) = part.numeric {
+        return d.if_null(&d.fingerprint_number(&col, form), NULL_MARK);
     }
     let mut e = d.text(&col);
     if rules.normalize_text {
@@ -110,30 +113,36 @@ mod tests {
             normalize_text: true,
             ..Rules::default()
         };
-        let from = "SELECT 12.3::DOUBLE AS x, 12.30::DECIMAL(18,2) AS y, '  North ' AS b, NULL::VARCHAR AS n, DATE '2024-01-05' AS d";
-        let x = value_text(
-            Dialect::DuckDb,
-            &Part {
-                name: "x",
-                numeric: true,
-            },
-            &rules,
-        );
-        let y = value_text(
-            Dialect::DuckDb,
-            &Part {
-                name: "y",
-                numeric: true,
-            },
-            &rules,
-        );
-        assert_eq!(duck(&x, from), "123000");
-        assert_eq!(duck(&y, from), "123000");
+        let from = "SELECT 12.3::DOUBLE AS x, 12.30::DECIMAL(18,2) AS y, '  North ' AS b, NULL::VARCHAR AS n, DATE '2024-01-05' AS d, \
+             1.0::DOUBLE AS w, 1e20::DOUBLE AS big, 100::INTEGER AS i, 12.3000001::DOUBLE AS near, 1234567890123.45::DECIMAL(18,2) AS huge";
+        let num = |name: &'static str, form: NumberForm| {
+            value_text(
+                Dialect::DuckDb,
+                &Part {
+                    name,
+                    numeric: Some(form),
+                },
+                &rules,
+            )
+        };
+        let exact = |scale| NumberForm::Exact { scale };
+        assert_eq!(duck(&num("x", NumberForm::Float), from), "12.3");
+        assert_eq!(duck(&num("y", NumberForm::Float), from), "12.3");
+        assert_eq!(duck(&num("y", exact(4)), from), "12.3");
+        assert_eq!(duck(&num("w", NumberForm::Float), from), "1");
+        assert_eq!(duck(&num("i", exact(2)), from), "100");
+        assert_eq!(duck(&num("big", NumberForm::Float), from), "1e+20");
+        // A difference of 1e-7 and values above 1e12 keep their own text (the old form,
+        // round(x * 10000) as BIGINT, wrote 12.3000001 as 123000 like 12.3).
+        assert_eq!(duck(&num("near", NumberForm::Float), from), "12.3000001");
+        assert_eq!(duck(&num("huge", exact(2)), from), "1234567890123.45");
+        assert_eq!(NumberForm::of("DECIMAL(18,2)", "DECIMAL(38,4)"), exact(4));
+        assert_eq!(NumberForm::of("BIGINT", "DOUBLE"), NumberForm::Float);
         let b = value_text(
             Dialect::DuckDb,
             &Part {
                 name: "b",
-                numeric: false,
+                numeric: None,
             },
             &rules,
         );
@@ -142,7 +151,7 @@ mod tests {
             Dialect::DuckDb,
             &Part {
                 name: "n",
-                numeric: false,
+                numeric: None,
             },
             &rules,
         );
@@ -151,7 +160,7 @@ mod tests {
             Dialect::DuckDb,
             &Part {
                 name: "d",
-                numeric: false,
+                numeric: None,
             },
             &Rules::default(),
         );
@@ -170,7 +179,7 @@ mod tests {
             Dialect::ClickHouse,
             &Part {
                 name: "a`b",
-                numeric: false,
+                numeric: None,
             },
             &rules,
         );

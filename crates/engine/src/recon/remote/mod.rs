@@ -20,6 +20,7 @@ use super::equality::Rules;
 use super::relation::Relation;
 use super::report::{duplicate_keys, Beyond, Spec, WireStep};
 use super::scope::{scope, Scope, COMPANY};
+use super::spec::Measure;
 use super::KeyedPair;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
@@ -126,7 +127,7 @@ pub fn prepare(
     let full = scope.spec(scope.legacy.clone(), new.clone());
     scope.check_columns(conn, &full)?;
     let pair = full.keyed_pair()?;
-    let names = NewNames::of(&full);
+    let names = NewNames::of(&full)?;
     let sides = sides(&full, &pair, &new, &remote, &names);
     let chars = bucket_chars(conn, &sides)?;
     let first = first_pass(ch, conn, &full, &remote, &sides, chars)?;
@@ -151,16 +152,15 @@ pub fn prepare(
     );
     step(&mut wire, "duplicate keys", first.duplicates_wire);
     let (groups, w) = stage("breakdown groups (ClickHouse)", || {
-        agreeing_groups(ch, conn, &full, &remote)
+        agreeing_groups(ch, conn, &full, &names.measures, &remote)
     })?;
     step(&mut wire, "breakdown groups", w);
     step(&mut wire, "distinct values", first.distinct_wire);
 
     let restricted = restrict_legacy(conn, &full, &sides, &to_fetch)?;
-    let measures = full.measures.len();
     let beyond = Beyond {
-        legacy_totals: Some(slices::totals(&first.legacy_sums, measures)),
-        new_totals: Some(slices::totals(&first.new_sums, measures)),
+        legacy_totals: Some(slices::totals(&first.legacy_sums, &names.measures)?),
+        new_totals: Some(slices::totals(&first.new_sums, &names.measures)?),
         duplicate_keys_legacy: Some(first.duplicates_legacy),
         duplicate_keys_new: Some(first.duplicates_new),
         matched: verdict.matched,
@@ -178,18 +178,19 @@ pub fn prepare(
     Ok(Pushed { spec, beyond })
 }
 
-/// The new side's names of the keys and measures (the legacy's, unless mapped).
+/// The new side's names of the keys (the legacy's, unless mapped), and the measures as both
+/// sides hold them.
 struct NewNames {
     keys: Vec<String>,
-    measures: Vec<String>,
+    measures: Vec<Measure>,
 }
 
 impl NewNames {
-    fn of(spec: &Spec) -> NewNames {
-        NewNames {
+    fn of(spec: &Spec) -> Result<NewNames> {
+        Ok(NewNames {
             keys: spec.keys.iter().map(|k| spec.new_name(k)).collect(),
-            measures: spec.measures.iter().map(|m| spec.new_name(m)).collect(),
-        }
+            measures: spec.measure_pairs()?,
+        })
     }
 }
 
@@ -226,7 +227,11 @@ fn sides<'a>(
         keys: full.keys.iter().map(String::as_str).collect(),
         dims: dim_at.iter().map(|&i| legacy_columns[i].0).collect(),
         columns: legacy_columns,
-        measures: full.measures.iter().map(String::as_str).collect(),
+        measures: names
+            .measures
+            .iter()
+            .map(|m| (m.name.as_str(), m.legacy, m.scale))
+            .collect(),
     };
     let new = SideShape {
         dialect: Dialect::ClickHouse,
@@ -234,7 +239,11 @@ fn sides<'a>(
         keys: names.keys.iter().map(String::as_str).collect(),
         dims: dim_at.iter().map(|&i| new_columns[i].0).collect(),
         columns: new_columns,
-        measures: names.measures.iter().map(String::as_str).collect(),
+        measures: names
+            .measures
+            .iter()
+            .map(|m| (m.new_name.as_str(), m.new, m.scale))
+            .collect(),
     };
     Sides {
         legacy,

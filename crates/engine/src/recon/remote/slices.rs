@@ -8,9 +8,11 @@ use std::collections::BTreeMap;
 use duckdb::Connection;
 
 use super::canonical::{present, row_hash, slice_id, Dialect, Part, SEPARATOR};
+use crate::decimal::{Exact, Numeric};
 use crate::error::{Error, Result};
 use crate::recon::equality::Rules;
 use crate::recon::relation::is_text;
+use crate::recon::spec::Measure;
 use crate::warehouse::{ClickHouse, Wire};
 
 /// One side's view of the compare, in its own dialect.
@@ -23,10 +25,15 @@ pub struct SideShape<'a> {
     pub dims: Vec<Part<'a>>,
     /// Every compared column, as parts of this side (their DuckDB types beside).
     pub columns: Vec<(Part<'a>, String)>,
-    pub measures: Vec<&'a str>,
+    /// (column, how it is summed, the scale of its sums)
+    pub measures: Vec<(&'a str, Numeric, u32)>,
 }
 
 impl SideShape<'_> {
+    fn scales(&self) -> Vec<u32> {
+        self.measures.iter().map(|(_, _, scale)| *scale).collect()
+    }
+
     pub fn slice_id(&self, bucket_chars: usize, rules: &Rules) -> String {
         slice_id(self.dialect, &self.dims, &self.keys, bucket_chars, rules)
     }
@@ -43,8 +50,8 @@ impl SideShape<'_> {
         let mut select = vec![format!("{} AS s", self.slice_id(bucket_chars, rules))];
         select.push(d.text("count(*)"));
         select.push(d.text(&format!("sum({hash})")));
-        for m in &self.measures {
-            select.push(d.text(&d.sum_as_double(&d.ident(m))));
+        for (m, of, scale) in &self.measures {
+            select.push(d.exact_sum(&d.ident(m), *of, *scale));
         }
         for (p, ty) in &self.columns {
             let present = present(d, p.name, is_text(ty), rules);
@@ -63,7 +70,8 @@ impl SideShape<'_> {
 pub struct SliceSums {
     pub rows: i64,
     pub hash: u128,
-    pub measures: Vec<f64>,
+    /// Exact, at each measure's scale.
+    pub measures: Vec<Exact>,
     pub present: Vec<i64>,
 }
 
@@ -71,7 +79,8 @@ impl SliceSums {
     /// A slice's sums as an engine printed them. A sum over no values (NULL) is zero; a
     /// figure that does not read is an error, never a zero: a zero read from garbage would
     /// make two slices agree and hide their difference.
-    fn parse(cells: &[Option<String>], measures: usize) -> Result<SliceSums> {
+    fn parse(cells: &[Option<String>], scales: &[u32]) -> Result<SliceSums> {
+        let measures = scales.len();
         let slice = cells.first().cloned().flatten().unwrap_or_default();
         fn number<T: std::str::FromStr>(
             cell: Option<&String>,
@@ -89,8 +98,17 @@ impl SliceSums {
         Ok(SliceSums {
             rows: number(cell(1), &slice, "row count")?,
             hash: number(cell(2), &slice, "fingerprint")?,
-            measures: (0..measures)
-                .map(|k| number(cell(3 + k), &slice, "measure sum"))
+            measures: scales
+                .iter()
+                .enumerate()
+                .map(|(k, &scale)| {
+                    Numeric::read(cell(3 + k).map(String::as_str), scale).ok_or_else(|| {
+                        Error::Runtime(format!(
+                            "slice `{slice}`: its measure sum `{}` is not a decimal",
+                            cell(3 + k).map_or("", |t| t.as_str())
+                        ))
+                    })
+                })
                 .collect::<Result<_>>()?,
             present: (3 + measures..cells.len())
                 .map(|i| number(cell(i), &slice, "count"))
@@ -111,7 +129,7 @@ pub fn local(
 ) -> Result<Sums> {
     let sql = side.sums_sql(bucket_chars, rules, within);
     let frame = crate::frame::query(conn, &sql, [])?;
-    collect(&frame, side.measures.len())
+    collect(&frame, &side.scales())
 }
 
 /// The new side's slices, summed by ClickHouse (read-only); only the sums travel.
@@ -123,7 +141,7 @@ pub fn remote(
     within: Option<&str>,
 ) -> Result<(Sums, Wire)> {
     let (frame, wire) = ch.query_readonly(&side.sums_sql(bucket_chars, rules, within))?;
-    Ok((collect(&frame, side.measures.len())?, wire))
+    Ok((collect(&frame, &side.scales())?, wire))
 }
 
 /// Slice names as `IN (…)` lists of at most about `max_bytes` each, so that a statement
@@ -227,12 +245,12 @@ pub fn worth_refining(differing_rows: i64, differing: usize, bucket_chars: usize
 const MIN_ROWS_TO_REFINE: i64 = 8;
 const MAX_BUCKET_CHARS: usize = 6;
 
-fn collect(frame: &polars::prelude::DataFrame, measures: usize) -> Result<Sums> {
+fn collect(frame: &polars::prelude::DataFrame, scales: &[u32]) -> Result<Sums> {
     crate::frame::to_cells(frame)
         .into_iter()
         .map(|row| {
             let id = row[0].clone().unwrap_or_default();
-            Ok((id, SliceSums::parse(&row, measures)?))
+            Ok((id, SliceSums::parse(&row, scales)?))
         })
         .collect()
 }
@@ -289,15 +307,21 @@ impl Verdict {
 }
 
 /// Row count and measure sums over all slices of a side.
-pub fn totals(sums: &Sums, measures: usize) -> (i64, Vec<f64>) {
-    let mut out = (0, vec![0.0; measures]);
+pub fn totals(sums: &Sums, measures: &[Measure]) -> Result<(i64, Vec<Exact>)> {
+    let mut out = (0, Vec::new());
+    for m in measures {
+        out.1
+            .push(Exact::ZERO.rescale(m.scale).unwrap_or(Exact::ZERO));
+    }
     for s in sums.values() {
         out.0 += s.rows;
-        for (t, m) in out.1.iter_mut().zip(&s.measures) {
-            *t += m;
+        for ((t, m), measure) in out.1.iter_mut().zip(&s.measures).zip(measures) {
+            *t = t.plus(*m).ok_or_else(|| {
+                Error::Runtime(format!("the sum of `{}` overflows 38 digits", measure.name))
+            })?;
         }
     }
-    out
+    Ok(out)
 }
 
 /// Hex digits of the key hash that cut each dimension slice into buckets: enough that a
@@ -323,30 +347,30 @@ mod tests {
         let cells = |v: &[Option<&str>]| v.iter().map(|c| c.map(String::from)).collect::<Vec<_>>();
         let ok = SliceSums::parse(
             &cells(&[Some("a1"), Some("3"), Some("42"), None, Some("2")]),
-            1,
+            &[2],
         )
         .unwrap();
         assert_eq!(
             (ok.rows, ok.hash, ok.measures.clone(), ok.present.clone()),
-            (3, 42, vec![0.0], vec![2])
+            (3, 42, vec![Exact::ZERO], vec![2])
         );
         let bad = SliceSums::parse(
             &cells(&[Some("a1"), Some("3"), Some("42"), Some("1.2.3")]),
-            1,
+            &[2],
         );
         let message = bad.expect_err("refused").to_string();
         assert!(
             message.contains("slice `a1`") && message.contains("`1.2.3`"),
             "{message}"
         );
-        assert!(SliceSums::parse(&cells(&[Some("b"), Some("x"), Some("1")]), 0).is_err());
+        assert!(SliceSums::parse(&cells(&[Some("b"), Some("x"), Some("1")]), &[]).is_err());
     }
 
     fn sums(rows: i64, hash: u128, present: Vec<i64>) -> SliceSums {
         SliceSums {
             rows,
             hash,
-            measures: vec![rows as f64],
+            measures: vec![Exact::from_scaled(rows as i128, 0)],
             present,
         }
     }
@@ -372,7 +396,15 @@ mod tests {
         assert_eq!(v.matched, 3);
         assert_eq!(v.slices, 4);
         assert_eq!(v.nulls, vec![(0, 0), (1, 1)]);
-        assert_eq!(totals(&legacy, 1), (6, vec![6.0]));
+        let measure = Measure {
+            name: "m".into(),
+            new_name: "m".into(),
+            legacy: Numeric::of("BIGINT").unwrap(),
+            new: Numeric::of("DECIMAL(18,2)").unwrap(),
+            scale: 2,
+        };
+        let (rows, sums) = totals(&legacy, &[measure]).unwrap();
+        assert_eq!((rows, sums[0].to_string()), (6, "6.00".to_string()));
     }
 
     #[test]

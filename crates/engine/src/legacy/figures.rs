@@ -1,0 +1,156 @@
+//! Figures in text exports read as exact decimals. DuckDB's CSV sniffer types `12.50` as
+//! DOUBLE, after which a sum prints 2313.6700000000046 and the scale written in the file is
+//! gone. So the columns it would read as floats are read as text, and once the whole column
+//! is known, typed as the DECIMAL its text needs (the most places any value has), or left a
+//! DOUBLE when some value is not a plain decimal (an exponent, `inf`).
+
+use duckdb::Connection;
+
+use crate::error::{Error, Result};
+use crate::sql::{ident, literal};
+
+/// The columns of `relation` (a `read_csv(…)`) that DuckDB would read as floats.
+pub fn float_columns(conn: &Connection, relation: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, ty) = row?;
+        if matches!(ty.as_str(), "DOUBLE" | "FLOAT") {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// The `read_csv` option reading `columns` as text (nothing when there are none).
+pub fn as_text_option(columns: &[String]) -> Option<String> {
+    if columns.is_empty() {
+        return None;
+    }
+    let entries: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{}: 'VARCHAR'", literal(c)))
+        .collect();
+    Some(format!("types = {{{}}}", entries.join(", ")))
+}
+
+/// What one text column of figures holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    /// Every non-empty value is a plain decimal with the file's decimal mark.
+    plain: bool,
+    whole_digits: u32,
+    places: u32,
+}
+
+impl Shape {
+    /// The exact type for the column, or None when a float it must stay.
+    fn decimal(self) -> Option<String> {
+        let width = self.whole_digits.max(1) + self.places;
+        match (self.plain, width) {
+            (false, _) => None,
+            (true, 0..=18) => Some(format!("DECIMAL(18, {})", self.places)),
+            (true, 19..=38) => Some(format!("DECIMAL(38, {})", self.places)),
+            _ => None,
+        }
+    }
+}
+
+/// Type the text columns `columns` of `table` (already read) as exact decimals, or as
+/// floats where they must be. `mark` is the file's decimal mark; `label` names the export in
+/// errors.
+pub fn type_figures(
+    conn: &Connection,
+    table: &str,
+    columns: &[String],
+    mark: &str,
+    label: &str,
+) -> Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let mark_class = if mark == "," { "," } else { "\\." };
+    let pattern = format!("^[+-]?[0-9]+({mark_class}[0-9]+)?$");
+    let mut select = Vec::new();
+    for c in columns {
+        let v = format!("nullif(trim({}), '')", ident(c));
+        select.push(format!(
+            "coalesce(bool_and(regexp_matches({v}, {p})), true)",
+            p = literal(&pattern)
+        ));
+        select.push(format!(
+            "coalesce(max(length(regexp_extract({v}, '^[+-]?0*([0-9]*)', 1))), 0)"
+        ));
+        select.push(format!(
+            "coalesce(max(length(regexp_extract({v}, {q}, 1))), 0)",
+            q = literal(&format!("{mark_class}([0-9]+)$"))
+        ));
+    }
+    let shapes: Vec<Shape> = conn.query_row(
+        &format!("SELECT {} FROM {table}", select.join(", ")),
+        [],
+        |r| {
+            (0..columns.len())
+                .map(|i| {
+                    Ok(Shape {
+                        plain: r.get(3 * i)?,
+                        whole_digits: r.get::<_, i64>(3 * i + 1)? as u32,
+                        places: r.get::<_, i64>(3 * i + 2)? as u32,
+                    })
+                })
+                .collect()
+        },
+    )?;
+    for (c, shape) in columns.iter().zip(shapes) {
+        let text = format!(
+            "replace(nullif(trim({}), ''), {}, '.')",
+            ident(c),
+            literal(mark)
+        );
+        let ty = shape.decimal().unwrap_or_else(|| "DOUBLE".into());
+        conn.execute_batch(&format!(
+            "ALTER TABLE {table} ALTER {col} SET DATA TYPE {ty} USING CAST({text} AS {ty})",
+            col = ident(c)
+        ))
+        .map_err(|e| Error::Runtime(format!("{label}: column `{c}` as {ty}: {e}")))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_keep_the_places_the_file_wrote() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t AS SELECT * FROM (VALUES ('12.50', '1,5', '1e3', ''), \
+             ('-0.1', '2', '2', NULL), ('7', '-3,25', '3.5', '')) AS v(a, b, c, d)",
+        )
+        .unwrap();
+        let cols: Vec<String> = ["a", "c", "d"].iter().map(|s| s.to_string()).collect();
+        type_figures(&conn, "t", &cols, ".", "test").unwrap();
+        type_figures(&conn, "t", &["b".to_string()], ",", "test").unwrap();
+        let types: Vec<(String, String)> = conn
+            .prepare("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 't' ORDER BY column_index")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        let ty = |c: &str| types.iter().find(|(n, _)| n == c).unwrap().1.clone();
+        assert_eq!(ty("a"), "DECIMAL(18,2)");
+        assert_eq!(ty("b"), "DECIMAL(18,2)");
+        assert_eq!(ty("c"), "DOUBLE", "an exponent keeps the column a float");
+        let sum: String = conn
+            .query_row(
+                "SELECT CAST(sum(a) AS VARCHAR) || ' ' || CAST(sum(b) AS VARCHAR) FROM t",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(sum, "19.40 0.25");
+    }
+}

@@ -1,0 +1,207 @@
+//! `assay status`: every company of the demo on one 80-column screen, the one whose last
+//! extraction failed first with the reason, the same as JSON, exit code the worst state.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn status_puts_the_failed_company_first_on_one_screen() {
+    let (_dir, ws) = built_demo("3000", "6");
+    let out = assay(&ws, &["status"]);
+    assert_eq!(out.status.code(), Some(0), "all fresh: {}", text(&out));
+    let screen = stdout(&out);
+    assert!(screen.starts_with("8 companies: 8 ok"), "{screen}");
+    assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
+
+    let broken = glob::glob(&format!(
+        "{}/sources/files/lumen/orders_*.csv",
+        ws.display()
+    ))
+    .unwrap()
+    .next()
+    .expect("an orders file")
+    .unwrap();
+    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
+    let out = assay(
+        &ws,
+        &["extract", "--company", "lumen", "--entity", "orders"],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = assay(&ws, &["status"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a failed extraction: {}",
+        text(&out)
+    );
+    let screen = stdout(&out);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines.len() <= 24, "one screen: {screen}");
+    assert!(lines.iter().all(|l| l.chars().count() <= 80), "{screen}");
+    assert!(
+        lines[0].starts_with("8 companies: 1 failed, 7 ok"),
+        "{screen}"
+    );
+    assert!(
+        lines[1].starts_with("company") && lines[1].contains("orders"),
+        "{screen}"
+    );
+    assert!(
+        lines[2].starts_with("lumen") && lines[2].contains("FAIL"),
+        "problems first: {screen}"
+    );
+    // All eight companies are listed, one line each.
+    assert_eq!(
+        lines[2..10].iter().filter(|l| !l.starts_with('…')).count(),
+        8,
+        "{screen}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("lumen bronze.orders: FAIL — ")),
+        "the reason is said: {screen}"
+    );
+
+    let out = assay(&ws, &["status", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let m: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(m["schema_version"], 1);
+    let first = &m["companies"][0];
+    assert_eq!(first["company"], "lumen");
+    assert_eq!(first["status"], "failed");
+    let columns: Vec<&str> = m["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let at = columns.iter().position(|c| *c == "bronze.orders").unwrap();
+    let cell = &first["cells"][at];
+    assert_eq!(cell["text"], "FAIL", "{cell}");
+    assert!(
+        cell["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{cell}"
+    );
+    assert_eq!(m["companies"].as_array().unwrap().len(), 8);
+}
+
+/// The freshness row of acme's orders: (status, note).
+fn orders_row(ws: &std::path::Path) -> (String, String) {
+    let out = assay(ws, &["freshness", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["company"] == "acme" && r["entity"] == "orders" && r["layer"] == "bronze")
+        .unwrap_or_else(|| panic!("{rows}"))
+        .clone();
+    (
+        row["status"].as_str().unwrap().to_string(),
+        row["note"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A load with 40 % fewer rows than the runs before it is a warning naming expected and
+/// actual counts; a normal one is not. A column removed and one added since the previous
+/// load are warnings too.
+#[test]
+fn volume_and_schema_changes_are_warnings() {
+    let (_dir, ws) = built_demo("3000", "7");
+    let config = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
+    let config = config.replacen(
+        "keys = [\"order_id\"]\n",
+        "keys = [\"order_id\"]\non_drift = \"warn\"\n",
+        1,
+    );
+    std::fs::write(ws.join("assay.toml"), config).unwrap();
+    let mut files: Vec<std::path::PathBuf> =
+        glob::glob(&format!("{}/sources/files/acme/orders_*.csv", ws.display()))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    files.sort();
+    let originals: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let extract = || {
+        let out = assay(&ws, &["extract", "--company", "acme", "--entity", "orders"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    for _ in 0..5 {
+        extract();
+    }
+    assert_eq!(orders_row(&ws).0, "ok", "the same rows again: no alert");
+    for (f, text) in files.iter().zip(&originals) {
+        let lines: Vec<&str> = text.lines().collect();
+        let keep = 1 + (lines.len() - 1) * 6 / 10;
+        std::fs::write(f, format!("{}\n", lines[..keep].join("\n"))).unwrap();
+    }
+    extract();
+    let (status, note) = orders_row(&ws);
+    assert_eq!(status, "warn", "{note}");
+    assert!(
+        note.contains("volume: ") && note.contains("expected about"),
+        "{note}"
+    );
+    assert_eq!(assay(&ws, &["status"]).status.code(), Some(1));
+    for (f, text) in files.iter().zip(&originals) {
+        std::fs::write(f, text).unwrap();
+    }
+    extract();
+    assert_eq!(orders_row(&ws).0, "ok", "{}", orders_row(&ws).1);
+    // status (a text column) removed, priority (a number) added.
+    for (f, text) in files.iter().zip(&originals) {
+        let rewritten: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.retain(|c| *c != "status" || i > 0);
+                if i > 0 {
+                    cells.remove(4);
+                }
+                format!(
+                    "{},{}",
+                    cells.join(","),
+                    if i == 0 { "priority" } else { "1" }
+                )
+            })
+            .collect();
+        std::fs::write(f, rewritten.join("\n") + "\n").unwrap();
+    }
+    extract();
+    let (status, note) = orders_row(&ws);
+    assert_eq!(status, "warn", "{note}");
+    assert!(
+        note.contains("schema: column `status`") && note.contains("removed"),
+        "{note}"
+    );
+    assert!(
+        note.contains("column `priority`") && note.contains("added"),
+        "{note}"
+    );
+    // The history of those loads.
+    let out = assay(
+        &ws,
+        &[
+            "runs",
+            "--company",
+            "acme",
+            "--entity",
+            "orders",
+            "--format",
+            "json",
+        ],
+    );
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 9, "the demo's load and eight more: {runs:?}");
+    assert!(runs
+        .iter()
+        .all(|r| r["kind"] == "extract" && r["status"] == "ok"));
+}
