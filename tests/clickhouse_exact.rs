@@ -119,7 +119,7 @@ fn a_pushed_down_compare_finds_differences_below_rounding_and_above_1e15() {
         .filter(|s| s["step"].as_str().unwrap().starts_with("rows of "))
         .map(|s| s["rows"].as_u64().unwrap())
         .sum();
-    assert!(fetched >= 3 && fetched < ROWS / 2, "{}", r["wire"]);
+    assert!((3..ROWS / 2).contains(&fetched), "{}", r["wire"]);
 
     // The same rows compared locally (ad hoc, both files in the cache) say the same.
     let local = assay(
