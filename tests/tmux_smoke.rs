@@ -165,3 +165,51 @@ fn every_screen_at_80x24_without_colour() {
     let (gone, screen) = pane.wait(Duration::from_secs(10), |t| !t.contains("1 Sources"));
     assert!(gone, "q ends the workbench:\n{screen}");
 }
+
+/// Ops staff open the workbench over SSH after a company's extraction failed: the first
+/// screen shows all eight companies' health at once, the failed one first, in plain text.
+#[test]
+fn the_first_screen_shows_every_company_and_the_failure_first() {
+    let (dir, ws) = built_demo("3000", "12");
+    let broken = glob::glob(&format!(
+        "{}/sources/files/fjord/orders_*.csv",
+        ws.display()
+    ))
+    .unwrap()
+    .next()
+    .expect("an orders file")
+    .unwrap();
+    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
+    let out = assay(
+        &ws,
+        &["extract", "--company", "fjord", "--entity", "orders"],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let pane = Pane::open(&ws);
+    let (ok, screen) = pane.wait(Duration::from_secs(60), |t| t.contains("health ·"));
+    assert!(ok, "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines.len() <= 24 && lines.iter().all(|l| l.chars().count() <= 80),
+        "{screen}"
+    );
+    assert!(screen.contains("health · 1 failed, 7 ok"), "{screen}");
+    let grid: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim_start_matches('│'))
+        .filter(|l| matches!(l.split_whitespace().nth(1), Some("ok" | "FAIL")))
+        .collect();
+    assert!(
+        grid[0].starts_with("fjord") && grid[0].contains("FAIL"),
+        "{screen}"
+    );
+    for company in [
+        "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
+    ] {
+        assert!(
+            grid.iter().any(|l| l.starts_with(company)),
+            "{company} is on the first screen:\n{screen}"
+        );
+    }
+    drop(dir);
+}

@@ -184,8 +184,9 @@ fn the_mouse_clicks_tabs_and_rows_and_scrolls() {
     assert_eq!(h.app.sources.cursor, 0);
     h.wheel_down(10, 10);
     assert_eq!(h.app.sources.cursor, 3, "three rows a notch");
-    // The fifth row of Sources' table: the border, the header, then rows.
-    h.click(10, 1 + 1 + 1 + 4);
+    // The fifth row of Sources' table: below the health grid (eight companies, its header
+    // and borders: 11 lines), the border, the header, then rows.
+    h.click(10, 1 + 11 + 1 + 1 + 4);
     assert_eq!(h.app.sources.cursor, 4);
 }
 

@@ -7,6 +7,7 @@ use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::frame::Format;
 use crate::freshness::status::{matrix_with_tests, test_cells, Matrix};
+use crate::freshness::status_text::{grid, reasons};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -24,8 +25,6 @@ pub struct StatusArgs {
 
 /// Companies listed one per line before the ok ones are summed up (a 24-line screen).
 const SCREEN_ROWS: usize = 18;
-/// Width of a cell: `warn 12d`, `ERR 3d`, `FAIL`.
-const CELL: usize = 8;
 
 pub fn run(ws: &Workspace, args: StatusArgs) -> Result<i32> {
     if !matches!(args.format, Format::Table | Format::Json) {
@@ -66,32 +65,9 @@ fn current(ws: &Workspace) -> Result<Matrix> {
     Ok(matrix_with_tests(&rows, &test_cells(&latest, &companies)))
 }
 
-/// `text` cut to `width` characters (… when cut), padded.
-fn fit(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width {
-        return format!("{text:width$}");
-    }
-    let cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    format!("{cut}…")
-}
-
-/// A column's header: the entity for bronze (`invoices`), the layer otherwise.
-fn header(column: &str) -> &str {
-    column.strip_prefix("bronze.").unwrap_or(column)
-}
-
-/// The matrix as lines of at most 80 characters.
+/// The matrix as lines of at most 80 characters: a summary, the grid, what did not fit,
+/// then one line per problem with its reason.
 pub fn render(m: &Matrix, all: bool, now: &str) -> String {
-    let name_width = m
-        .companies
-        .iter()
-        .map(|c| c.company.chars().count())
-        .max()
-        .unwrap_or(7)
-        .clamp(7, 14);
-    let room = 80usize.saturating_sub(name_width + 1);
-    let shown_columns = (room / (CELL + 1)).min(m.columns.len());
     let counts: Vec<String> = m.counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let mut out = format!(
         "{} companies: {} · {} UTC\n",
@@ -99,60 +75,24 @@ pub fn render(m: &Matrix, all: bool, now: &str) -> String {
         counts.join(", "),
         now
     );
-    let mut line = fit("company", name_width);
-    for c in &m.columns[..shown_columns] {
-        line.push(' ');
-        line.push_str(&fit(header(c), CELL));
-    }
-    out.push_str(line.trim_end());
+    let grid = grid(m, 80, (!all).then_some(SCREEN_ROWS));
+    out.push_str(&grid.header);
     out.push('\n');
-    let listed = if all || m.companies.len() <= SCREEN_ROWS {
-        m.companies.len()
-    } else {
-        let problems = m
-            .companies
-            .iter()
-            .filter(|c| c.status != crate::freshness::Status::Ok)
-            .count();
-        problems.max(SCREEN_ROWS.min(m.companies.len()))
-    };
-    for c in &m.companies[..listed] {
-        let mut line = fit(&c.company, name_width);
-        for cell in &c.cells[..shown_columns] {
-            line.push(' ');
-            line.push_str(&fit(cell.as_ref().map_or("—", |x| x.text.as_str()), CELL));
-        }
-        out.push_str(line.trim_end());
+    for (_, line) in &grid.rows {
+        out.push_str(line);
         out.push('\n');
     }
-    let rest = m.companies.len() - listed;
-    if rest > 0 {
-        out.push_str(&format!(
-            "… {rest} more companies, all ok (--all lists them)\n"
-        ));
+    for note in &grid.notes {
+        let hint = if note.contains("companies") {
+            " (--all lists them)"
+        } else {
+            " (--format json has them all)"
+        };
+        out.push_str(&format!("{note}{hint}\n"));
     }
-    if shown_columns < m.columns.len() {
-        out.push_str(&format!(
-            "… {} more columns (--format json has them all)\n",
-            m.columns.len() - shown_columns
-        ));
+    for line in reasons(m, grid.rows.len(), 80) {
+        out.push_str(&line);
+        out.push('\n');
     }
-    out.push_str(&reasons(m, listed));
     out
-}
-
-/// One line per problem cell among the listed companies: where, and why (cut to 80).
-fn reasons(m: &Matrix, listed: usize) -> String {
-    let mut out = String::new();
-    for c in &m.companies[..listed] {
-        for (column, cell) in m.columns.iter().zip(&c.cells) {
-            let Some(cell) = cell else { continue };
-            if let Some(reason) = &cell.reason {
-                let line = format!("{} {}: {} — {reason}", c.company, column, cell.text);
-                out.push_str(&fit(&line.replace('\n', " "), 80));
-                out.push('\n');
-            }
-        }
-    }
-    out.lines().map(|l| format!("{}\n", l.trim_end())).collect()
 }

@@ -79,11 +79,16 @@ fn print(outcomes: &[Outcome], args: &TestArgs) -> Result<()> {
 fn first_row(o: &Outcome) -> String {
     let text = match (&o.error, o.samples.first()) {
         (Some(e), _) => e.clone(),
-        (None, Some(row)) => row
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("NULL")))
-            .collect::<Vec<_>>()
-            .join(", "),
+        (None, Some(row)) => {
+            // The tested columns first: `invoice_type=VOID, …`.
+            let mut cells: Vec<(&String, &Option<String>)> = row.iter().collect();
+            cells.sort_by_key(|(k, _)| !o.columns.contains(k));
+            cells
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("NULL")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
         (None, None) => String::new(),
     };
     let cut: String = text.chars().take(60).collect();

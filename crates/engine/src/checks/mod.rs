@@ -48,6 +48,8 @@ pub struct Outcome {
     pub kind: String,
     pub table: String,
     pub company: String,
+    /// The columns the test is about (first in a failing row, for people).
+    pub columns: Vec<String>,
     pub severity: Severity,
     pub status: TestStatus,
     /// Failing rows (unique: duplicated key sets; row_count: the rows counted).
@@ -145,6 +147,7 @@ impl One<'_> {
             kind: self.test.kind.as_str().to_string(),
             table: self.test.table.clone(),
             company: company.to_string(),
+            columns: self.test.columns.clone(),
             severity: self.test.severity,
             status,
             failing,

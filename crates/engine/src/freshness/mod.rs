@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod status;
+pub mod status_text;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -205,7 +205,9 @@ pub fn matrix(rows: &[Row]) -> Matrix {
         c if c.starts_with("bronze.") => 0,
         _ => 3,
     };
-    columns.sort_by_key(|c| rank(c));
+    // Bronze by entity name, whatever order the rows came in (the workbench lists
+    // problems first).
+    columns.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
     let mut by_company: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
     for r in rows {
         by_company.entry(&r.company).or_default().push(r);
@@ -297,7 +299,7 @@ mod tests {
         let m = matrix(&rows);
         assert_eq!(
             m.columns,
-            vec!["bronze.invoices", "bronze.customers", "gold"]
+            vec!["bronze.customers", "bronze.invoices", "gold"]
         );
         let order: Vec<&str> = m.companies.iter().map(|c| c.company.as_str()).collect();
         assert_eq!(order, vec!["b", "a", "c"]);
@@ -308,10 +310,10 @@ mod tests {
                 .map(|c| c.as_ref().map_or("—".into(), |c| c.text.clone()))
                 .collect()
         };
-        assert_eq!(texts(0), vec!["FAIL", "never", "ok"]);
+        assert_eq!(texts(0), vec!["never", "FAIL", "ok"]);
         assert_eq!(texts(1), vec!["ok", "ok", "warn 2d"]);
         assert_eq!(texts(2), vec!["ok", "ok", "—"]);
-        let fail = m.companies[0].cells[0].as_ref().unwrap();
+        let fail = m.companies[0].cells[1].as_ref().unwrap();
         assert_eq!(fail.reason.as_deref(), Some("line 3: 2 fields"));
         assert_eq!(m.exit_code(), 2);
         assert_eq!(m.counts.get("failed"), Some(&1));

@@ -11,6 +11,8 @@ use ratatui::Frame;
 
 use crate::config::Workspace;
 use crate::extract::{Event, Selection};
+use crate::freshness::status::matrix;
+use crate::freshness::status_text::grid;
 use crate::freshness::{human_age, Row, Status};
 use crate::grid::pad;
 use crate::jobs::Job;
@@ -62,9 +64,11 @@ impl SourcesScreen {
         }
     }
 
-    /// Fresh rows from the catalog.
-    pub fn set_rows(&mut self, rows: Vec<Row>) {
+    /// Fresh rows from the catalog, problems first (then as the catalog lists them).
+    pub fn set_rows(&mut self, mut rows: Vec<Row>) {
+        rows.sort_by_key(|r| std::cmp::Reverse(r.status));
         self.rows = rows;
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
         self.fetched = Some(Instant::now());
     }
 
@@ -186,8 +190,13 @@ impl SourcesScreen {
                 .count();
             ((self.progress.len() + 2 * reasons) as u16 + 2).min(area.height / 2)
         };
-        let [table_area, progress_area] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(progress_height)]).areas(area);
+        let [health_area, table_area, progress_area] = Layout::vertical([
+            Constraint::Length(self.health_height(area)),
+            Constraint::Min(3),
+            Constraint::Length(progress_height),
+        ])
+        .areas(area);
+        self.render_health(f, health_area, theme);
         let worst = self.rows.iter().map(|r| r.status).max();
         let title = format!(
             " {} companies · {} entities · {} ",
@@ -236,11 +245,7 @@ impl SourcesScreen {
             top: self.top,
         }));
         for (i, r) in self.rows.iter().enumerate().skip(self.top).take(height) {
-            let status_role = match r.status {
-                Status::Ok => Role::Ok,
-                Status::Warn | Status::Cancelled => Role::Warn,
-                Status::Error | Status::Failed => Role::Error,
-            };
+            let status_role = role_of(r.status);
             let base = if i == self.cursor {
                 theme.style(Role::Selected)
             } else {
@@ -293,6 +298,57 @@ impl SourcesScreen {
         }
     }
 
+    /// Lines for the health grid: every company (or as many as fit above a list of a few
+    /// rows, problems first), its header and its borders. At 80×24 the demo's eight fit.
+    fn health_height(&self, area: Rect) -> u16 {
+        if self.rows.is_empty() {
+            return 0;
+        }
+        let companies = self
+            .rows
+            .iter()
+            .map(|r| &r.company)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        ((companies + 3) as u16).min(area.height.saturating_sub(8))
+    }
+
+    /// The health grid `assay status` prints: a row per company, a cell per entity and
+    /// layer, problems first.
+    fn render_health(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        if area.height < 3 {
+            return;
+        }
+        let m = matrix(&self.rows);
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(" health · {} ", counts(&m)),
+            theme.style(Role::Title),
+        ));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let room = (inner.height as usize).saturating_sub(1);
+        let mut g = grid(&m, inner.width as usize, Some(room));
+        // What does not fit is summed up on the last line (problems are listed first).
+        if m.companies.len() > room {
+            g.rows.truncate(room.saturating_sub(1));
+        }
+        let mut lines = vec![Line::from(Span::styled(
+            g.header,
+            theme.style(Role::Header),
+        ))];
+        for (status, text) in g.rows {
+            lines.push(Line::from(Span::styled(text, theme.style(role_of(status)))));
+        }
+        let shown = lines.len() - 1;
+        if shown < m.companies.len() {
+            lines.push(Line::from(Span::styled(
+                format!("… {} more companies", m.companies.len() - shown),
+                theme.style(Role::Dim),
+            )));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
     fn render_progress(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
             if self.running {
@@ -340,6 +396,25 @@ impl SourcesScreen {
             inner,
         );
     }
+}
+
+fn role_of(status: Status) -> Role {
+    match status {
+        Status::Ok => Role::Ok,
+        Status::Warn | Status::Cancelled => Role::Warn,
+        Status::Error | Status::Failed => Role::Error,
+    }
+}
+
+/// "7 ok, 1 failed": companies per state, worst first.
+fn counts(m: &crate::freshness::status::Matrix) -> String {
+    let mut parts: Vec<(&String, &usize)> = m.counts.iter().collect();
+    parts.sort_by_key(|(s, _)| std::cmp::Reverse(s.as_str() != "ok"));
+    parts
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
