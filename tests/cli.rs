@@ -376,14 +376,7 @@ fn waterfall_sets_every_layer_against_legacy() {
 #[test]
 fn freshness_shows_a_failed_last_extraction() {
     let (_dir, ws) = built_demo("3000", "4");
-    let broken = glob::glob(&format!("{}/sources/files/acme/orders_*.csv", ws.display()))
-        .unwrap()
-        .next()
-        .expect("an orders file")
-        .unwrap();
-    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
-    let out = assay(&ws, &["extract", "--company", "acme", "--entity", "orders"]);
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    fail_an_extraction(&ws, "acme");
     let out = assay(&ws, &["freshness", "--problems", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();

@@ -14,20 +14,7 @@ fn status_puts_the_failed_company_first_on_one_screen() {
     assert!(screen.starts_with("8 companies: 8 ok"), "{screen}");
     assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
 
-    let broken = glob::glob(&format!(
-        "{}/sources/files/lumen/orders_*.csv",
-        ws.display()
-    ))
-    .unwrap()
-    .next()
-    .expect("an orders file")
-    .unwrap();
-    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
-    let out = assay(
-        &ws,
-        &["extract", "--company", "lumen", "--entity", "orders"],
-    );
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    fail_an_extraction(&ws, "lumen");
 
     let out = assay(&ws, &["status"]);
     assert_eq!(
@@ -204,4 +191,19 @@ fn volume_and_schema_changes_are_warnings() {
     assert!(runs
         .iter()
         .all(|r| r["kind"] == "extract" && r["status"] == "ok"));
+}
+
+/// `--watch` prints the screen again until Ctrl-C, which ends it at once.
+#[test]
+fn watch_prints_again_until_ctrl_c() {
+    let (_dir, ws) = built_demo("1000", "9");
+    let child = spawn(&ws, &["status", "--watch", "1"]);
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    interrupt(&child);
+    let (_, out, _) = finish(child, std::time::Duration::from_secs(5));
+    assert!(out.matches("8 companies: 8 ok").count() >= 2, "{out}");
+    assert!(
+        out.contains("\u{1b}[H\u{1b}[2J"),
+        "each screen starts clean: {out}"
+    );
 }

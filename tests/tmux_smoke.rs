@@ -171,20 +171,7 @@ fn every_screen_at_80x24_without_colour() {
 #[test]
 fn the_first_screen_shows_every_company_and_the_failure_first() {
     let (dir, ws) = built_demo("3000", "12");
-    let broken = glob::glob(&format!(
-        "{}/sources/files/fjord/orders_*.csv",
-        ws.display()
-    ))
-    .unwrap()
-    .next()
-    .expect("an orders file")
-    .unwrap();
-    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
-    let out = assay(
-        &ws,
-        &["extract", "--company", "fjord", "--entity", "orders"],
-    );
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    fail_an_extraction(&ws, "fjord");
     let pane = Pane::open(&ws);
     let (ok, screen) = pane.wait(Duration::from_secs(60), |t| t.contains("health ·"));
     assert!(ok, "{screen}");

@@ -97,3 +97,17 @@ pub fn built_demo(rows: &str, seed: &str) -> (tempfile::TempDir, std::path::Path
     }
     (dir, ws)
 }
+
+/// Break `company`'s orders file (an unterminated quote) and extract it: the extraction
+/// fails, and the version before stays current.
+pub fn fail_an_extraction(ws: &std::path::Path, company: &str) {
+    let pattern = format!("{}/sources/files/{company}/orders_*.csv", ws.display());
+    let broken = glob::glob(&pattern)
+        .unwrap()
+        .next()
+        .expect("an orders file")
+        .unwrap();
+    std::fs::write(&broken, "order_id,order_date\n\"unterminated,2024-01-01\n").unwrap();
+    let out = assay(ws, &["extract", "--company", company, "--entity", "orders"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+}

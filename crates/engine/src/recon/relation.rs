@@ -81,24 +81,10 @@ impl Relation {
     }
 }
 
+/// A number of any kind (integer, decimal, float): the types `decimal::Numeric` sums.
 pub fn is_numeric(duck_type: &str) -> bool {
-    let t = duck_type.to_ascii_uppercase();
-    [
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "HUGEINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "FLOAT",
-        "DOUBLE",
-        "REAL",
-    ]
-    .contains(&t.as_str())
-        || t.starts_with("DECIMAL")
+    crate::decimal::Numeric::of(duck_type).is_some()
+        || duck_type.to_ascii_uppercase().starts_with("DECIMAL")
 }
 
 pub fn is_text(duck_type: &str) -> bool {
