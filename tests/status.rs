@@ -172,6 +172,15 @@ fn volume_and_schema_changes_are_warnings() {
         note.contains("column `priority`") && note.contains("added"),
         "{note}"
     );
+    // Seen and acknowledged: quiet until a later load raises new ones.
+    let out = assay(&ws, &["ack", "--company", "acme", "--entity", "orders"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("acknowledged acme orders schema"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(orders_row(&ws).0, "ok", "{}", orders_row(&ws).1);
     // The history of those loads.
     let out = assay(
         &ws,

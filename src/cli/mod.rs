@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, all of them thin drivers of the engine.
 
+mod ack;
 mod build;
 mod compare;
 mod demo;
@@ -59,6 +60,9 @@ pub enum Command {
     /// Every company's health on one screen: a row per company, a cell per entity and
     /// layer (`ok`, `warn 2d`, `ERR 3d`, `FAIL`), problems first (exit = the worst state).
     Status(status::StatusArgs),
+    /// Acknowledge the schema and volume alerts (of a company, an entity, or all): quiet
+    /// until a later load raises new ones.
+    Ack(ack::AckArgs),
     /// The run history (extractions, builds, test runs), newest first.
     Runs(runs::RunsArgs),
     /// Run the data tests of assay.toml per company (exit 0 pass, 1 warn, 2 fail, 3 error).
@@ -164,6 +168,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Status(args)) => status::run(&workspace(dir.clone())?, args),
         Some(Command::Test(args)) => test::run(&workspace(dir.clone())?, args),
         Some(Command::Runs(args)) => runs::run(&workspace(dir.clone())?, args),
+        Some(Command::Ack(args)) => ack::run(&workspace(dir.clone())?, args),
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Validate(args)) => validate::run(dir, args),

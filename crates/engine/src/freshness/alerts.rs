@@ -27,12 +27,17 @@ pub struct Alert {
     /// `schema` or `volume`.
     pub kind: String,
     pub message: String,
+    /// The extraction run it is about (the latest successful one).
+    pub run_id: i64,
 }
 
-/// The schema and volume alerts of every company × entity's latest successful extraction.
+/// The schema and volume alerts of every company × entity's latest successful extraction,
+/// but those someone acknowledged (`acknowledge`).
 pub fn alerts(conn: &Connection, runs: u32, threshold: f64) -> Result<Vec<Alert>> {
     let mut out = schema_alerts(conn)?;
     out.extend(volume_alerts(conn, runs, threshold)?);
+    let acknowledged = acknowledged(conn)?;
+    out.retain(|a| !acknowledged.contains(&(a.company.clone(), a.entity.clone(), a.run_id)));
     out.sort_by(|a, b| (&a.company, &a.entity, &a.kind).cmp(&(&b.company, &b.entity, &b.kind)));
     Ok(out)
 }
@@ -44,10 +49,11 @@ fn schema_alerts(conn: &Connection) -> Result<Vec<Alert>> {
     let mut stmt = conn.prepare(
         "WITH ranked AS (SELECT id, company, entity, row_number() OVER (PARTITION BY company, entity ORDER BY id DESC) AS n \
          FROM assay.runs WHERE kind = 'extract' AND status = 'ok' AND id IN (SELECT run_id FROM assay.run_columns)) \
-         SELECT r.company, r.entity, r.n, c.name, c.type FROM ranked r JOIN assay.run_columns c ON c.run_id = r.id \
+         SELECT r.company, r.entity, r.n, c.name, c.type, r.id FROM ranked r JOIN assay.run_columns c ON c.run_id = r.id \
          WHERE r.n <= 2 ORDER BY r.company, r.entity, r.n, c.ordinal",
     )?;
     let mut by: BTreeMap<(String, String), [Columns; 2]> = BTreeMap::new();
+    let mut latest_run: BTreeMap<(String, String), i64> = BTreeMap::new();
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -55,14 +61,22 @@ fn schema_alerts(conn: &Connection) -> Result<Vec<Alert>> {
             r.get::<_, i64>(2)?,
             r.get(3)?,
             r.get(4)?,
+            r.get::<_, i64>(5)?,
         ))
     })?;
     for row in rows {
-        let (company, entity, n, name, ty) = row?;
+        let (company, entity, n, name, ty, id) = row?;
+        if n == 1 {
+            latest_run.insert((company.clone(), entity.clone()), id);
+        }
         by.entry((company, entity)).or_default()[(n - 1) as usize].push((name, ty));
     }
     let mut out = Vec::new();
     for ((company, entity), [latest, previous]) in by {
+        let run_id = latest_run
+            .get(&(company.clone(), entity.clone()))
+            .copied()
+            .unwrap_or(0);
         if previous.is_empty() {
             continue;
         }
@@ -72,6 +86,7 @@ fn schema_alerts(conn: &Connection) -> Result<Vec<Alert>> {
                 entity: entity.clone(),
                 kind: "schema".into(),
                 message,
+                run_id,
             });
         }
     }
@@ -114,7 +129,7 @@ pub fn changes(before: &Columns, after: &Columns) -> Vec<String> {
 
 fn volume_alerts(conn: &Connection, runs: u32, threshold: f64) -> Result<Vec<Alert>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT company, entity, list(rows ORDER BY id DESC)[1:{}] FROM assay.runs \
+        "SELECT company, entity, list(rows ORDER BY id DESC)[1:{}], max(id) FROM assay.runs \
          WHERE kind = 'extract' AND status = 'ok' AND rows IS NOT NULL GROUP BY ALL ORDER BY ALL",
         runs as i64 + 1
     ))?;
@@ -123,11 +138,12 @@ fn volume_alerts(conn: &Connection, runs: u32, threshold: f64) -> Result<Vec<Ale
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, duckdb::types::Value>(2)?,
+            r.get::<_, i64>(3)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (company, entity, list) = row?;
+        let (company, entity, list, run_id) = row?;
         let counts: Vec<f64> = match list {
             duckdb::types::Value::List(items) => items
                 .into_iter()
@@ -147,10 +163,41 @@ fn volume_alerts(conn: &Connection, runs: u32, threshold: f64) -> Result<Vec<Ale
                 entity,
                 kind: "volume".into(),
                 message,
+                run_id,
             });
         }
     }
     Ok(out)
+}
+
+/// (company, entity, run) of every acknowledgement.
+fn acknowledged(conn: &Connection) -> Result<std::collections::BTreeSet<(String, String, i64)>> {
+    let mut stmt = conn.prepare("SELECT company, entity, run_id FROM assay.acknowledged")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Acknowledge the current alerts of the company × entity pairs `which` admits (None:
+/// any); they stay quiet until a later load raises new ones. What was acknowledged.
+pub fn acknowledge(
+    conn: &Connection,
+    alerts: &[Alert],
+    company: Option<&str>,
+    entity: Option<&str>,
+    by: &str,
+) -> Result<Vec<Alert>> {
+    let chosen: Vec<Alert> = alerts
+        .iter()
+        .filter(|a| company.is_none_or(|c| c == a.company) && entity.is_none_or(|e| e == a.entity))
+        .cloned()
+        .collect();
+    for a in &chosen {
+        conn.execute(
+            "INSERT OR IGNORE INTO assay.acknowledged VALUES (?, ?, ?, ?, ?)",
+            duckdb::params![a.company, a.entity, a.run_id, by, crate::store::utc_now()],
+        )?;
+    }
+    Ok(chosen)
 }
 
 fn median(values: &mut [f64]) -> f64 {
