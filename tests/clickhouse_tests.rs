@@ -10,46 +10,7 @@ use common::*;
 
 const URL: &str = "http://127.0.0.1:8123";
 
-const TESTS: &str = r#"
-[tests.ids_not_null]
-table = "gold.tt"
-kind = "not_null"
-columns = ["id"]
-
-[tests.code_not_null]
-table = "gold.tt"
-kind = "not_null"
-columns = ["code"]
-
-[tests.id_unique]
-table = "gold.tt"
-kind = "unique"
-columns = ["id"]
-
-[tests.code_values]
-table = "gold.tt"
-kind = "accepted_values"
-columns = ["code"]
-values = ["A", "what?"]
-severity = "warn"
-
-[tests.amount_positive]
-table = "gold.tt"
-kind = "expression"
-expression = "amount >= 0"
-where = "id < 100"
-
-[tests.ref_exists]
-table = "gold.tt"
-kind = "relationships"
-columns = ["ref"]
-to = "silver.refs"
-
-[tests.enough_rows]
-table = "gold.tt"
-kind = "row_count"
-min = 2
-"#;
+const TESTS: &str = include_str!("fixtures/data_tests.toml");
 
 #[test]
 fn data_tests_run_on_clickhouse_with_the_verdicts_of_the_cache() {

@@ -5,46 +5,7 @@ mod common;
 
 use common::*;
 
-const TESTS: &str = r#"
-[tests.ids_not_null]
-table = "gold.tt"
-kind = "not_null"
-columns = ["id"]
-
-[tests.code_not_null]
-table = "gold.tt"
-kind = "not_null"
-columns = ["code"]
-
-[tests.id_unique]
-table = "gold.tt"
-kind = "unique"
-columns = ["id"]
-
-[tests.code_values]
-table = "gold.tt"
-kind = "accepted_values"
-columns = ["code"]
-values = ["A"]
-severity = "warn"
-
-[tests.amount_positive]
-table = "gold.tt"
-kind = "expression"
-expression = "amount >= 0"
-where = "id < 100"
-
-[tests.ref_exists]
-table = "gold.tt"
-kind = "relationships"
-columns = ["ref"]
-to = "silver.refs"
-
-[tests.enough_rows]
-table = "gold.tt"
-kind = "row_count"
-min = 2
-"#;
+const TESTS: &str = include_str!("fixtures/data_tests.toml");
 
 fn outcome<'a>(all: &'a serde_json::Value, test: &str, company: &str) -> &'a serde_json::Value {
     all.as_array()
