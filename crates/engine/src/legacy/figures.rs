@@ -70,21 +70,23 @@ pub fn type_figures(
     if columns.is_empty() {
         return Ok(());
     }
-    let mark_class = if mark == "," { "," } else { "\\." };
-    let pattern = format!("^[+-]?[0-9]+({mark_class}[0-9]+)?$");
+    // String functions, not regular expressions: this scan reads every value of the
+    // column (three regular expressions per value cost more than reading the file).
     let mut select = Vec::new();
     for c in columns {
         let v = format!("nullif(trim({}), '')", ident(c));
+        let at = format!("strpos({v}, {})", literal(mark));
+        // An exponent, `inf` or `nan` keeps the column a float (the sniffer read every
+        // value as a number, so these are the only non-plain forms).
         select.push(format!(
-            "coalesce(bool_and(regexp_matches({v}, {p})), true)",
-            p = literal(&pattern)
+            "NOT coalesce(bool_or(contains(lower({v}), 'e') OR contains(lower({v}), 'n')), false)"
+        ));
+        // Digits before the mark (a sign counts as one: a wider type never hurts).
+        select.push(format!(
+            "coalesce(max(CASE WHEN {at} > 0 THEN {at} - 1 ELSE length({v}) END), 0)"
         ));
         select.push(format!(
-            "coalesce(max(length(regexp_extract({v}, '^[+-]?0*([0-9]*)', 1))), 0)"
-        ));
-        select.push(format!(
-            "coalesce(max(length(regexp_extract({v}, {q}, 1))), 0)",
-            q = literal(&format!("{mark_class}([0-9]+)$"))
+            "coalesce(max(CASE WHEN {at} > 0 THEN length({v}) - {at} ELSE 0 END), 0)"
         ));
     }
     let shapes: Vec<Shape> = conn.query_row(

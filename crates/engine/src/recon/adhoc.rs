@@ -102,7 +102,9 @@ pub fn side(
         .map(|c| format.rename.get(c).cloned().unwrap_or_else(|| c.clone()))
         .collect();
     let mark = format.decimal.as_deref().unwrap_or(".");
-    figures::type_figures(conn, &relation.sql, &floats, mark, spec)?;
+    crate::trace::stage(&format!("figures as decimals ({role} side)"), || {
+        figures::type_figures(conn, &relation.sql, &floats, mark, spec)
+    })?;
     Ok(Side {
         relation: Relation::describe(conn, &relation.sql)?,
         format: Some(format),
