@@ -36,9 +36,7 @@ pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
 }
 
 fn after_build(ws: &Workspace) -> Result<i32> {
-    let outcomes = super::test::evaluate(ws, &[], &[])?;
-    let store = super::open_cache(ws, crate::store::Access::Write, None)?;
-    crate::checks::record::record(&store, &outcomes)?;
+    let outcomes = super::test::evaluate_and_record(ws, &[], &[])?;
     let code = crate::checks::exit_code(&outcomes);
     let bad = outcomes
         .iter()

@@ -24,20 +24,26 @@ pub struct TestArgs {
 }
 
 pub fn run(ws: &Workspace, args: TestArgs) -> Result<i32> {
-    let outcomes = evaluate(ws, &args.select, &args.company)?;
-    // Recorded for history and the health view: a short write once the tests have run.
-    let store = super::open_cache(ws, crate::store::Access::Write, None)?;
-    checks::record::record(&store, &outcomes)?;
-    drop(store);
+    let outcomes = evaluate_and_record(ws, &args.select, &args.company)?;
     print(&outcomes, &args)?;
     Ok(checks::exit_code(&outcomes))
 }
 
-/// Run the tests on the cache (read) and the warehouse.
-pub fn evaluate(ws: &Workspace, select: &[String], companies: &[String]) -> Result<Vec<Outcome>> {
-    let store = super::open_cache(ws, crate::store::Access::Read, None)?;
-    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
-    checks::run(ws, store.conn(), warehouse.as_ref(), select, companies)
+/// Run the tests on the cache (read) and the warehouse, then record them for history and
+/// the health view (a short write once they have run).
+pub fn evaluate_and_record(
+    ws: &Workspace,
+    select: &[String],
+    companies: &[String],
+) -> Result<Vec<Outcome>> {
+    let outcomes = {
+        let store = super::open_cache(ws, crate::store::Access::Read, None)?;
+        let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+        checks::run(ws, store.conn(), warehouse.as_ref(), select, companies)?
+    };
+    let store = super::open_cache(ws, crate::store::Access::Write, None)?;
+    checks::record::record(&store, &outcomes)?;
+    Ok(outcomes)
 }
 
 fn print(outcomes: &[Outcome], args: &TestArgs) -> Result<()> {

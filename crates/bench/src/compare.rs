@@ -46,7 +46,8 @@ pub struct Found {
     pub changed: i64,
     pub only_legacy: i64,
     pub only_new: i64,
-    pub delta: f64,
+    /// The measure's delta exactly as the report wrote it (a decimal, never a float).
+    pub delta: String,
 }
 
 const KEYS: &str = "l_orderkey,l_linenumber";
@@ -235,6 +236,17 @@ fn read_found(json: &str) -> Result<Found> {
         changed: n("changed"),
         only_legacy: n("only_legacy"),
         only_new: n("only_new"),
-        delta: r["measures"][0]["delta"].as_f64().unwrap_or(f64::NAN),
+        delta: exact_delta(json).unwrap_or_default(),
     })
+}
+
+/// The first measure's delta as the report's own decimal text (a `Value` would make it a
+/// float).
+fn exact_delta(json: &str) -> Option<String> {
+    use serde_json::value::RawValue;
+    type Fields = std::collections::BTreeMap<String, Box<RawValue>>;
+    let reports: std::collections::BTreeMap<String, Fields> = serde_json::from_str(json).ok()?;
+    let measures: Vec<Fields> =
+        serde_json::from_str(reports.get("adhoc")?.get("measures")?.get()).ok()?;
+    Some(measures.first()?.get("delta")?.get().to_string())
 }

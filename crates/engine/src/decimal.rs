@@ -99,6 +99,13 @@ impl Exact {
         })
     }
 
+    /// new − legacy exactly, or an error naming what (`of`) overflowed 38 digits.
+    pub fn delta(new: Exact, legacy: Exact, of: &str) -> crate::error::Result<Exact> {
+        new.minus(legacy).ok_or_else(|| {
+            crate::error::Error::Runtime(format!("the delta of {of} overflows 38 digits"))
+        })
+    }
+
     /// self + other, exactly, at the larger scale; None on overflow.
     pub fn plus(self, other: Exact) -> Option<Exact> {
         let scale = self.scale.max(other.scale);
@@ -235,6 +242,16 @@ impl Numeric {
     /// either side rounds that side's values (the flag stays per side).
     pub fn common_scale(a: Numeric, b: Numeric) -> u32 {
         a.scale.max(b.scale)
+    }
+
+    /// `read`, or an error saying what the sum was (`of`) and what came back instead.
+    pub fn read_sum(text: Option<&str>, scale: u32, of: &str) -> crate::error::Result<Exact> {
+        Numeric::read(text, scale).ok_or_else(|| {
+            crate::error::Error::Runtime(format!(
+                "{of} came back as `{}`, not a decimal",
+                text.unwrap_or_default()
+            ))
+        })
     }
 
     /// A sum as an engine printed it, at `scale` places (engines differ in trailing zeros:

@@ -31,6 +31,18 @@ pub enum TestStatus {
 }
 
 impl TestStatus {
+    /// The status as the catalog writes it.
+    pub fn parse(text: &str) -> Option<TestStatus> {
+        [
+            TestStatus::Pass,
+            TestStatus::Warn,
+            TestStatus::Fail,
+            TestStatus::Error,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TestStatus::Pass => "pass",
@@ -186,7 +198,7 @@ impl One<'_> {
         };
         let sql = failing_sql(self.test, &target)?;
         let context = |e: Error| e.context(format!("tests.{}", self.name));
-        let counts = self.counts(browser, &sql).map_err(context)?;
+        let counts = self.counts(browser, table.dialect, &sql).map_err(context)?;
         let wanted: Vec<String> = match company {
             Some(_) => companies.to_vec(),
             None => vec!["*".into()],
@@ -227,11 +239,12 @@ impl One<'_> {
     }
 
     /// Per company: the failing rows (row_count: the rows).
-    fn counts(&self, browser: Browser, failing: &str) -> Result<BTreeMap<String, i64>> {
-        let d = match browser {
-            Browser::Cache(_) => crate::dialect::Dialect::DuckDb,
-            Browser::Warehouse(_) => crate::dialect::Dialect::ClickHouse,
-        };
+    fn counts(
+        &self,
+        browser: Browser,
+        d: crate::dialect::Dialect,
+        failing: &str,
+    ) -> Result<BTreeMap<String, i64>> {
         let count = if self.test.kind == TestKind::RowCount {
             format!("sum({})", d.ident("rows"))
         } else {

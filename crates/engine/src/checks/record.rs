@@ -46,11 +46,27 @@ pub fn record(store: &Store, outcomes: &[Outcome]) -> Result<i64> {
     })
 }
 
-/// Each test × company's latest verdict: (test, company) → status.
-pub fn latest(conn: &duckdb::Connection) -> Result<Vec<(String, String, String)>> {
+/// A test's latest verdict for one company (`*`: a table not cut by company).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub test: String,
+    pub company: String,
+    pub status: TestStatus,
+}
+
+/// Each test × company's latest verdict. A status the catalog spells in a way this assay
+/// does not know counts as an error.
+pub fn latest(conn: &duckdb::Connection) -> Result<Vec<Verdict>> {
     let mut stmt = conn.prepare(
         "SELECT test, company, arg_max(status, run_id) FROM assay.test_results GROUP BY ALL ORDER BY ALL",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([], |r| {
+        let status: String = r.get(2)?;
+        Ok(Verdict {
+            test: r.get(0)?,
+            company: r.get(1)?,
+            status: TestStatus::parse(&status).unwrap_or(TestStatus::Error),
+        })
+    })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Row, Status};
+use crate::checks::record::Verdict;
+use crate::checks::TestStatus;
 
 /// Version of the status JSON's shape (docs/status.md); bumped on any breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -36,7 +38,7 @@ pub struct CompanyRow {
     pub cells: Vec<Option<Cell>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Matrix {
     pub schema_version: u32,
     /// `bronze.<entity>` for each entity, then `silver`, `gold` (the layers with models).
@@ -114,29 +116,26 @@ fn cell(rows: &[&Row]) -> Cell {
 /// The `tests` cell of each company from the data tests' latest verdicts (test, company,
 /// status): the worst of them; a test of a table without a company column (`*`) counts for
 /// every company.
-pub fn test_cells(
-    latest: &[(String, String, String)],
-    companies: &[String],
-) -> BTreeMap<String, Cell> {
+pub fn test_cells(latest: &[Verdict], companies: &[String]) -> BTreeMap<String, Cell> {
     let mut out = BTreeMap::new();
     for company in companies {
-        let mine: Vec<&(String, String, String)> = latest
+        let mine: Vec<&Verdict> = latest
             .iter()
-            .filter(|(_, c, _)| c == company || c == "*")
+            .filter(|v| &v.company == company || v.company == "*")
             .collect();
-        let Some(worst) = mine.iter().max_by_key(|(_, _, s)| rank(s)) else {
+        let Some(worst) = mine.iter().map(|v| v.status).max() else {
             continue;
         };
-        let (status, text) = match worst.2.as_str() {
-            "pass" => (Status::Ok, "ok".to_string()),
-            "warn" => (Status::Warn, "warn".into()),
-            "fail" => (Status::Failed, "FAIL".into()),
-            _ => (Status::Error, "ERR".into()),
+        let (status, text) = match worst {
+            TestStatus::Pass => (Status::Ok, "ok".to_string()),
+            TestStatus::Warn => (Status::Warn, "warn".into()),
+            TestStatus::Fail => (Status::Failed, "FAIL".into()),
+            TestStatus::Error => (Status::Error, "ERR".into()),
         };
         let failing: Vec<String> = mine
             .iter()
-            .filter(|(_, _, s)| s != "pass")
-            .map(|(t, _, s)| format!("{t} {s}"))
+            .filter(|v| v.status != TestStatus::Pass)
+            .map(|v| format!("{} {}", v.test, v.status.as_str()))
             .collect();
         out.insert(
             company.clone(),
@@ -150,15 +149,6 @@ pub fn test_cells(
         );
     }
     out
-}
-
-fn rank(status: &str) -> u8 {
-    match status {
-        "pass" => 0,
-        "warn" => 1,
-        "fail" => 2,
-        _ => 3,
-    }
 }
 
 /// The matrix of freshness `rows` (as `freshness::report` gives them), with a `tests`

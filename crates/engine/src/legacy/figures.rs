@@ -9,18 +9,21 @@ use duckdb::Connection;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
 
-/// The columns of `relation` (a `read_csv(…)`) that DuckDB would read as floats.
-pub fn float_columns(conn: &Connection, relation: &str) -> Result<Vec<String>> {
+/// The columns of `relation` (a `read_csv(…)`) as DuckDB's sniffer types them: (name,
+/// type). Reading figures as text changes types, never names, so one sniff serves both.
+pub fn describe(conn: &Connection, relation: &str) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (name, ty) = row?;
-        if matches!(ty.as_str(), "DOUBLE" | "FLOAT") {
-            out.push(name);
-        }
-    }
-    Ok(out)
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The described columns DuckDB would read as floats.
+pub fn floats(described: &[(String, String)]) -> Vec<String> {
+    described
+        .iter()
+        .filter(|(_, ty)| matches!(ty.as_str(), "DOUBLE" | "FLOAT"))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// The `read_csv` option reading `columns` as text (nothing when there are none).

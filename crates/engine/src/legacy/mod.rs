@@ -196,12 +196,11 @@ pub fn import(
             structure::check(f, delimiter, encoding == "utf-8").map_err(context)?;
         }
     }
-    let sniffed = csv_relation(&files, &hints, None);
-    let floats = figures::float_columns(conn, &sniffed)
+    let described = figures::describe(conn, &csv_relation(&files, &hints, None))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+    let floats = figures::floats(&described);
     let relation = csv_relation(&files, &hints, figures::as_text_option(&floats));
-    let columns = describe(conn, &relation)
-        .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
+    let columns: Vec<&String> = described.iter().map(|(name, _)| name).collect();
     let renamed = |c: &str| -> String {
         let header = c.trim_start_matches('\u{feff}');
         hints
@@ -213,7 +212,7 @@ pub fn import(
     let floats: Vec<String> = floats.iter().map(|c| renamed(c)).collect();
     let select: Vec<String> = columns
         .iter()
-        .filter(|c| *c != "filename")
+        .filter(|c| c.as_str() != "filename")
         .map(|c| format!("{} AS {}", ident(c), ident(&renamed(c))))
         .collect();
     let rows = store.transaction(|conn| {
@@ -243,12 +242,6 @@ pub fn import(
         rows,
         unchanged: false,
     })
-}
-
-fn describe(conn: &Connection, relation: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// `legacy."<export>"`: every imported company's table, columns matched by name. The

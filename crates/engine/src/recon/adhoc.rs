@@ -84,7 +84,8 @@ pub fn side(
     let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
     options.extend(crate::legacy::csv_options(&format));
     let sniffed = format!("read_csv([{list}], {})", options.join(", "));
-    let floats = figures::float_columns(conn, &sniffed)
+    let floats = figures::describe(conn, &sniffed)
+        .map(|described| figures::floats(&described))
         .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
     options.extend(figures::as_text_option(&floats));
     let mut sql = format!("read_csv([{list}], {})", options.join(", "));

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::columns::KeyedPair;
 use super::spec::Spec;
 use crate::decimal::{Exact, Numeric};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BreakdownRow {
@@ -144,15 +144,11 @@ pub fn breakdown(
         for (k, (measure, _, total, scale)) in measures.iter().enumerate() {
             let amount = |i: usize| -> Result<Exact> {
                 let text: Option<String> = r.get(i)?;
-                Numeric::read(text.as_deref(), *scale).ok_or_else(|| {
-                    Error::Runtime(format!("a sum of `{measure}` is not a decimal: {text:?}"))
-                })
+                Numeric::read_sum(text.as_deref(), *scale, &format!("a sum of `{measure}`"))
             };
             let legacy = amount(n + 1 + 2 * k)?;
             let new = amount(n + 2 + 2 * k)?;
-            let delta = new.minus(legacy).ok_or_else(|| {
-                Error::Runtime(format!("a delta of `{measure}` overflows 38 digits"))
-            })?;
+            let delta = Exact::delta(new, legacy, &format!("`{measure}`"))?;
             let share = (!total.is_zero()).then(|| delta.to_f64() / total.to_f64());
             if grouped_dims.len() == 1 {
                 flat.push(BreakdownRow {

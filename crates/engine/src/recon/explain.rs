@@ -11,12 +11,6 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
 
-/// A sum as DuckDB printed it, exact at `scale`.
-fn amount(text: Option<&str>, scale: u32) -> Result<Exact> {
-    Numeric::read(text, scale)
-        .ok_or_else(|| Error::Runtime(format!("an explain sum came back as {text:?}")))
-}
-
 /// One dimension's value in a cause (None: NULL).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -153,14 +147,14 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, top: usize) -> Res
         [],
         |r| r.get(0),
     )?;
-    let total = amount(total.as_deref(), scale)?;
+    let total = Numeric::read_sum(total.as_deref(), scale, "the gap explained")?;
     if total.is_zero() {
         return Ok(Vec::new());
     }
-    let (total, top_scale) = (total.to_f64(), scale);
+    let total = total.to_f64();
     let mut causes = Vec::new();
     let group = |names: Vec<&String>, exprs: Vec<&String>| {
-        grouped(conn, &base, (top, top_scale), total, &names, &exprs)
+        grouped(conn, &base, (top, scale), total, &names, &exprs)
     };
     // A key column (the company of a configured comparison) only splits the gap by scope;
     // alone it is no rule, so it is tried in pairs (company X and type Y) only.
@@ -254,7 +248,7 @@ fn grouped(
     let mut causes = Vec::new();
     for row in rows {
         let (values, row_class, delta, n) = row?;
-        let delta = amount(delta.as_deref(), scale)?;
+        let delta = Numeric::read_sum(delta.as_deref(), scale, "a cause's delta")?;
         let predicate = names
             .iter()
             .zip(&values)

@@ -7,6 +7,7 @@ pub mod breakdown;
 pub mod class;
 pub mod columns;
 pub mod configured;
+pub mod drill_row;
 pub mod equality;
 pub mod explain;
 pub mod groups;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use duckdb::Connection;
 
-use super::workbench::DrillRow;
+use super::drill_row::DrillRow;
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -80,28 +80,22 @@ pub fn group_remote(
 /// NULL sum is 0 (no values); a short row or a figure that does not read is an error,
 /// never a zero that would make the sides agree.
 fn groups_of(rows: &[Vec<Option<String>>], scale: u32) -> Result<Vec<Group>> {
-    let number = |row: &Vec<Option<String>>, i: usize| -> Result<Exact> {
-        let cell = row.get(i).ok_or_else(|| {
-            crate::error::Error::Runtime(format!(
-                "the warehouse answered a group with {} columns, not 3",
-                row.len()
-            ))
-        })?;
-        let text = cell.as_deref().unwrap_or("0");
-        Numeric::read(Some(text), scale).ok_or_else(|| {
-            crate::error::Error::Runtime(format!(
-                "the warehouse answered `{text}` where a number was expected"
-            ))
-        })
-    };
     rows.iter()
         .map(|row| {
-            let (total, n) = (number(row, 1)?, number(row, 2)?);
-            let n = n.rescale(0).map(|n| n.to_string()).unwrap_or_default();
-            let n = n.parse::<i64>().map_err(|_| {
-                crate::error::Error::Runtime(format!("a group's row count `{n}` is not whole"))
+            let [value, total, n] = row.as_slice() else {
+                return Err(crate::error::Error::Runtime(format!(
+                    "the warehouse answered a group with {} columns, not 3",
+                    row.len()
+                )));
+            };
+            let total = Numeric::read_sum(total.as_deref(), scale, "a group's sum")?;
+            let text = n.as_deref().unwrap_or("0");
+            let n = text.trim().parse::<i64>().map_err(|_| {
+                crate::error::Error::Runtime(format!(
+                    "the warehouse answered `{text}` where a row count was expected"
+                ))
             })?;
-            Ok((row.first().cloned().flatten(), total, n))
+            Ok((value.clone(), total, n))
         })
         .collect()
 }
@@ -135,17 +129,7 @@ pub fn merge(legacy: &[Group], new: &[Group], total_delta: Exact) -> Result<Vec<
     }
     let mut rows = by_value
         .into_iter()
-        .map(|(value, (legacy, new, rows))| {
-            let delta = new.minus(legacy).ok_or_else(overflow)?;
-            Ok(DrillRow {
-                value,
-                legacy,
-                new,
-                delta,
-                rows,
-                share: (!total_delta.is_zero()).then(|| delta.to_f64() / total_delta.to_f64()),
-            })
-        })
+        .map(|(value, (legacy, new, rows))| DrillRow::new(value, legacy, new, rows, total_delta))
         .collect::<Result<Vec<DrillRow>>>()?;
     rows.sort_by(|a, b| {
         b.delta

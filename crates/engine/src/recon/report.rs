@@ -162,12 +162,7 @@ pub(crate) fn totals(conn: &Connection, side: &SideMeasures) -> Result<(i64, Vec
         .iter()
         .zip(&sums)
         .map(|((m, _, scale), text)| {
-            Numeric::read(text.as_deref(), *scale).ok_or_else(|| {
-                Error::Runtime(format!(
-                    "the sum of `{m}` came back as `{}`, not a decimal",
-                    text.as_deref().unwrap_or_default()
-                ))
-            })
+            Numeric::read_sum(text.as_deref(), *scale, &format!("the sum of `{m}`"))
         })
         .collect::<Result<Vec<Exact>>>()?;
     Ok((rows, exact))
@@ -229,9 +224,7 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
         .iter()
         .zip(legacy_sums.iter().zip(&new_sums))
         .map(|(m, (&legacy, &new))| {
-            let delta = new.minus(legacy).ok_or_else(|| {
-                Error::Runtime(format!("the delta of `{}` overflows 38 digits", m.name))
-            })?;
+            let delta = Exact::delta(new, legacy, &format!("`{}`", m.name))?;
             Ok(MeasureTotal {
                 name: m.name.clone(),
                 legacy,

@@ -14,6 +14,7 @@ use duckdb::Connection;
 use super::breakdown::dimension_values;
 use super::class::{ClassFilter, RowClass};
 use super::configured;
+pub use super::drill_row::DrillRow;
 use super::groups::AgreeingGroups;
 use super::relation::Relation;
 use super::report::Report;
@@ -39,18 +40,6 @@ pub struct DrillBase {
     pub rows: i64,
     /// Whether some rows are known only as group rows (see the module's comment).
     pub has_groups: bool,
-}
-
-/// One value of a dimension within the current drill path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DrillRow {
-    pub value: Option<String>,
-    pub legacy: Exact,
-    pub new: Exact,
-    pub delta: Exact,
-    pub rows: i64,
-    /// Share of the whole comparison's delta.
-    pub share: Option<f64>,
 }
 
 /// A row of the side-by-side view: both sides' cells as text (None: the side has no row).
@@ -138,12 +127,7 @@ fn texts(value: Value) -> Vec<String> {
 
 /// A sum of the classified table as DuckDB printed it, exact at `scale`.
 fn amount(text: Option<&str>, scale: u32) -> Result<Exact> {
-    Numeric::read(text, scale)
-        .ok_or_else(|| Error::Runtime(format!("a drill sum came back as {text:?}")))
-}
-
-fn overflow() -> Error {
-    Error::Runtime("a drill delta overflows 38 digits".into())
+    Numeric::read_sum(text, scale, "a drill sum")
 }
 
 /// Filters along a drill path: (dimension index, value).
@@ -313,16 +297,7 @@ impl DrillBase {
             .map(|(value, legacy, new, rows)| {
                 let legacy = amount(legacy.as_deref(), self.scale)?;
                 let new = amount(new.as_deref(), self.scale)?;
-                let delta = new.minus(legacy).ok_or_else(overflow)?;
-                Ok(DrillRow {
-                    value,
-                    legacy,
-                    new,
-                    delta,
-                    rows,
-                    share: (!self.total_delta.is_zero())
-                        .then(|| delta.to_f64() / self.total_delta.to_f64()),
-                })
+                DrillRow::new(value, legacy, new, rows, self.total_delta)
             })
             .collect()
     }

@@ -70,17 +70,8 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, company)
     );
     "#,
-    // v5: data test verdicts, per run × test × company, with up to five failing rows; and
-    // the schema and volume alerts someone acknowledged (up to which extraction run).
+    // v5: data test verdicts, per run × test × company, with up to five failing rows.
     r#"
-    CREATE TABLE assay.acknowledged (
-        company VARCHAR NOT NULL,
-        entity VARCHAR NOT NULL,
-        run_id BIGINT NOT NULL,
-        acknowledged_by VARCHAR NOT NULL,
-        acknowledged_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (company, entity, run_id)
-    );
     CREATE TABLE assay.test_results (
         run_id BIGINT NOT NULL,
         test VARCHAR NOT NULL,
@@ -91,6 +82,17 @@ pub const MIGRATIONS: &[&str] = &[
         samples VARCHAR NOT NULL,
         error VARCHAR,
         PRIMARY KEY (run_id, test, company)
+    );
+    "#,
+    // v6: the schema and volume alerts someone acknowledged (keyed by the extraction run).
+    r#"
+    CREATE TABLE assay.acknowledged (
+        company VARCHAR NOT NULL,
+        entity VARCHAR NOT NULL,
+        run_id BIGINT NOT NULL,
+        acknowledged_by VARCHAR NOT NULL,
+        acknowledged_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (company, entity, run_id)
     );
     "#,
 ];

@@ -170,7 +170,7 @@ impl DrillScreen {
         {
             let mut rows = rows;
             // Values whose sides agree say nothing about the gap: they sink to the bottom.
-            rows.sort_by_key(|r| is_zero(r.delta));
+            rows.sort_by_key(|r| r.delta.is_zero());
             step.rows = rows;
             step.classes = classes;
             step.cursor = step.cursor.min(step.rows.len().saturating_sub(1));
@@ -374,11 +374,6 @@ impl DrillScreen {
     }
 }
 
-/// Amounts that are exactly zero (they are exact: no float dust to allow for).
-fn is_zero(x: Exact) -> bool {
-    x.is_zero()
-}
-
 /// The columns of a drill step that fit its width: the value, Δ and share always; then
 /// rows, legacy and new as room allows; the bar takes what is left.
 struct StepColumns {
@@ -426,7 +421,7 @@ impl StepColumns {
     }
 
     fn line(&self, r: &DrillRow, max: f64, selected: bool, theme: &Theme) -> Line<'static> {
-        let zero = is_zero(r.delta);
+        let zero = r.delta.is_zero();
         let text_style = if selected {
             theme.style(Role::Selected)
         } else if zero {

@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use crate::config::Workspace;
 use crate::extract::{Event, Selection};
-use crate::freshness::status::matrix;
+use crate::freshness::status::{matrix, Matrix};
 use crate::freshness::status_text::grid;
 use crate::freshness::{human_age, Row, Status};
 use crate::grid::pad;
@@ -29,6 +29,8 @@ pub struct Progress {
 
 pub struct SourcesScreen {
     pub rows: Vec<Row>,
+    /// The rows as the health grid (made when they arrive, not at every frame).
+    health: Matrix,
     pub cursor: usize,
     top: usize,
     companies: usize,
@@ -52,6 +54,7 @@ impl SourcesScreen {
     pub fn new(ws: &Workspace) -> SourcesScreen {
         SourcesScreen {
             rows: Vec::new(),
+            health: Matrix::default(),
             cursor: 0,
             top: 0,
             companies: ws.config.companies.len(),
@@ -67,6 +70,7 @@ impl SourcesScreen {
     /// Fresh rows from the catalog, problems first (then as the catalog lists them).
     pub fn set_rows(&mut self, mut rows: Vec<Row>) {
         rows.sort_by_key(|r| std::cmp::Reverse(r.status));
+        self.health = matrix(&rows);
         self.rows = rows;
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
         self.fetched = Some(Instant::now());
@@ -301,16 +305,10 @@ impl SourcesScreen {
     /// Lines for the health grid: every company (or as many as fit above a list of a few
     /// rows, problems first), its header and its borders. At 80×24 the demo's eight fit.
     fn health_height(&self, area: Rect) -> u16 {
-        if self.rows.is_empty() {
+        if self.health.companies.is_empty() {
             return 0;
         }
-        let companies = self
-            .rows
-            .iter()
-            .map(|r| &r.company)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        ((companies + 3) as u16).min(area.height.saturating_sub(8))
+        ((self.health.companies.len() + 3) as u16).min(area.height.saturating_sub(8))
     }
 
     /// The health grid `assay status` prints: a row per company, a cell per entity and
@@ -319,15 +317,15 @@ impl SourcesScreen {
         if area.height < 3 {
             return;
         }
-        let m = matrix(&self.rows);
+        let m = &self.health;
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" health · {} ", counts(&m)),
+            format!(" health · {} ", counts(m)),
             theme.style(Role::Title),
         ));
         let inner = block.inner(area);
         f.render_widget(block, area);
         let room = (inner.height as usize).saturating_sub(1);
-        let mut g = grid(&m, inner.width as usize, Some(room));
+        let mut g = grid(m, inner.width as usize, Some(room));
         // What does not fit is summed up on the last line (problems are listed first).
         if m.companies.len() > room {
             g.rows.truncate(room.saturating_sub(1));
@@ -407,7 +405,7 @@ fn role_of(status: Status) -> Role {
 }
 
 /// "7 ok, 1 failed": companies per state, worst first.
-fn counts(m: &crate::freshness::status::Matrix) -> String {
+fn counts(m: &Matrix) -> String {
     let mut parts: Vec<(&String, &usize)> = m.counts.iter().collect();
     parts.sort_by_key(|(s, _)| std::cmp::Reverse(s.as_str() != "ok"));
     parts
@@ -424,6 +422,7 @@ mod tests {
     fn screen() -> SourcesScreen {
         SourcesScreen {
             rows: Vec::new(),
+            health: Matrix::default(),
             cursor: 0,
             top: 0,
             companies: 1,

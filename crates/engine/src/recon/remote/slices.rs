@@ -102,12 +102,8 @@ impl SliceSums {
                 .iter()
                 .enumerate()
                 .map(|(k, &scale)| {
-                    Numeric::read(cell(3 + k).map(String::as_str), scale).ok_or_else(|| {
-                        Error::Runtime(format!(
-                            "slice `{slice}`: its measure sum `{}` is not a decimal",
-                            cell(3 + k).map_or("", |t| t.as_str())
-                        ))
-                    })
+                    let of = format!("slice `{slice}`: its measure sum");
+                    Numeric::read_sum(cell(3 + k).map(String::as_str), scale, &of)
                 })
                 .collect::<Result<_>>()?,
             present: (3 + measures..cells.len())
