@@ -571,3 +571,55 @@ fn the_same_rows_in_another_order_sum_to_the_same_exact_total() {
     );
     assert!(stdout(&table).contains(&money(total)), "{}", stdout(&table));
 }
+
+/// CSV figures are typed as the first rows suggest while the structure check measures them
+/// all: a value far down the file with a third place (or more digits) makes the side read
+/// again at the type the whole file needs, never rounded to the guess.
+#[test]
+fn a_figure_past_the_first_rows_is_not_rounded_to_their_type() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = 150_000i64;
+    let mut csv = String::from("id,amount,rate\n");
+    for i in 0..rows {
+        csv.push_str(&format!("{i},{}.{:02},0.5\n", i % 1000, i % 100));
+    }
+    // Past the rows a guess is made from: a third place, and a figure of twenty digits.
+    csv.push_str(&format!("{rows},0.125,1234567890123456789.5\n"));
+    std::fs::write(tmp.path().join("legacy.csv"), &csv).unwrap();
+    std::fs::write(tmp.path().join("new.csv"), &csv).unwrap();
+    let out = assay(
+        tmp.path(),
+        &[
+            "compare",
+            "--legacy",
+            "legacy.csv",
+            "--new",
+            "new.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount,rate",
+            "--tolerance",
+            "0",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let raw = stdout(&out);
+    let cents: i64 = (0..rows).map(|i| (i % 1000) * 100 + i % 100).sum();
+    // Three places: the sum of the two-place values, and 0.125 exactly.
+    let milli = cents * 10 + 125;
+    let amount = format!("{}.{:03}", milli / 1000, milli % 1000);
+    assert!(
+        raw.contains(&format!("\"legacy\": {amount}")),
+        "{amount}: {raw:.900}"
+    );
+    // 150,000 × 0.5 + 1234567890123456789.5 (too wide for the guess: the read fails, then
+    // is done again as DECIMAL(38, 1)).
+    let rate = format!("{}.5", 1234567890123456789u64 + (rows as u64) / 2);
+    assert!(
+        raw.contains(&format!("\"legacy\": {rate}")),
+        "{rate}: {raw:.900}"
+    );
+}

@@ -202,6 +202,90 @@ fn volume_and_schema_changes_are_warnings() {
         .all(|r| r["kind"] == "extract" && r["status"] == "ok"));
 }
 
+/// The freshness rows of silver.orders (one per company): (status, note) of acme's.
+fn silver_orders_row(ws: &std::path::Path) -> (String, String) {
+    let out = assay(ws, &["freshness", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["company"] == "acme" && r["table"] == "silver.orders")
+        .unwrap_or_else(|| panic!("{rows}"))
+        .clone();
+    (
+        row["status"].as_str().unwrap().to_string(),
+        row["note"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A build is watched as an extraction is: a model whose columns changed since its previous
+/// build, or whose rows fell 40 % below its recent builds, is a warning on every company's
+/// row of it, until acknowledged.
+#[test]
+fn a_model_whose_columns_or_volume_changed_is_a_warning() {
+    let (_dir, ws) = built_demo("3000", "8");
+    let model = ws.join("models/silver/orders.sql");
+    let original = std::fs::read_to_string(&model).unwrap();
+    let build = || {
+        let out = assay(&ws, &["build"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    for _ in 0..5 {
+        build();
+    }
+    assert_eq!(
+        silver_orders_row(&ws).0,
+        "ok",
+        "{:?}",
+        silver_orders_row(&ws)
+    );
+    // 40 % fewer rows: a volume alert naming the counts.
+    std::fs::write(
+        &model,
+        original.replace(
+            "FROM bronze.orders",
+            "FROM bronze.orders WHERE hash(order_id) % 10 < 6",
+        ),
+    )
+    .unwrap();
+    build();
+    let (status, note) = silver_orders_row(&ws);
+    assert_eq!(status, "warn", "{note}");
+    assert!(
+        note.contains("volume: ") && note.contains("expected about"),
+        "{note}"
+    );
+    // The rows back, a column removed and one added: a schema alert.
+    std::fs::write(
+        &model,
+        original.replace("    branch,\n", "").replace(
+            "    customer_id,\n",
+            "    customer_id,\n    1 AS priority,\n",
+        ),
+    )
+    .unwrap();
+    build();
+    let (status, note) = silver_orders_row(&ws);
+    assert_eq!(status, "warn", "{note}");
+    assert!(
+        note.contains("schema: column `branch`") && note.contains("removed"),
+        "{note}"
+    );
+    assert!(
+        note.contains("column `priority`") && note.contains("added"),
+        "{note}"
+    );
+    let out = assay(&ws, &["ack", "--entity", "silver.orders"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        silver_orders_row(&ws).0,
+        "ok",
+        "{:?}",
+        silver_orders_row(&ws)
+    );
+}
+
 /// `--watch` prints the screen again until Ctrl-C, which ends it at once.
 #[test]
 fn watch_prints_again_until_ctrl_c() {

@@ -71,6 +71,34 @@ fn sources_screen_at_80x24() {
     assert!(h.text().contains("e extract this entity"));
 }
 
+/// Every digit as 9: run times, durations and ages differ from run to run.
+fn without_digits(screen: &str) -> String {
+    screen
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect()
+}
+
+#[test]
+fn a_row_opens_its_history_at_80x24() {
+    let mut h = harness(80, 24);
+    let row = h.app.sources.rows[0].clone();
+    h.press("enter");
+    let screen = h.text();
+    assert!(
+        screen.contains(&format!("history · {} {}", row.company, row.table)),
+        "{screen}"
+    );
+    let history = h.app.sources.history().expect("a history");
+    assert!(!history.runs.is_empty(), "{history:?}");
+    assert!(screen.contains("started (UTC)"), "{screen}");
+    assert!(screen.contains("volume latest"), "{screen}");
+    insta::assert_snapshot!("sources_history", without_digits(&screen));
+    h.press("backspace");
+    assert!(h.app.sources.history().is_none());
+    assert!(h.text().contains("note"), "the list is back");
+}
+
 #[test]
 fn layers_grid_sorts_filters_hides_and_pins() {
     let mut h = harness(100, 30);

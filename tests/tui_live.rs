@@ -130,3 +130,40 @@ fn sources_and_layers_follow_what_the_work_changed() {
     assert!(live.app.compare.report.is_some(), "{}", live.text());
     assert!(legacy_listed(&live.app), "{:?}", live.app.layers.tables);
 }
+
+/// The broken-file case from the health screen: the failed row comes first, Enter opens
+/// its history with the failed run and its reason, and `e` re-runs the extraction from
+/// there; the history is read again when it ends, one run longer.
+#[test]
+fn a_failed_row_opens_its_history_and_extracts_again_from_there() {
+    let ws = fresh_workspace();
+    fail_an_extraction(ws.path(), "lumen");
+    let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
+    assert!(live.settle(PATIENCE));
+    let first = &live.app.sources.rows[0];
+    assert_eq!(
+        (first.company.as_str(), first.table.as_str()),
+        ("lumen", "bronze.orders"),
+        "problems first"
+    );
+    live.press("enter");
+    assert!(live.settle(PATIENCE), "{}", live.text());
+    let screen = live.text();
+    assert!(screen.contains("history · lumen bronze.orders"), "{screen}");
+    let runs = live.app.sources.history().expect("a history").runs.clone();
+    assert_eq!(runs[0].status.as_str(), "failed", "{runs:?}");
+    assert!(runs[0].error.is_some(), "{runs:?}");
+    assert!(screen.contains("failed"), "{screen}");
+    live.press("e");
+    assert!(live.settle(PATIENCE), "{}", live.text());
+    let again = &live.app.sources.history().expect("still open").runs;
+    assert_eq!(again.len(), runs.len() + 1, "{again:?}");
+    assert_eq!(
+        again[0].status.as_str(),
+        "failed",
+        "the file is still broken"
+    );
+    live.press("backspace");
+    assert!(live.app.sources.history().is_none());
+    assert!(live.text().contains("company"), "{}", live.text());
+}

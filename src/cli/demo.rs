@@ -17,6 +17,10 @@ pub struct DemoArgs {
     /// Invoice lines to generate in all (tens of millions for benchmarks).
     #[arg(long, default_value_t = demo::DEFAULT_ROWS)]
     pub rows: u64,
+    /// Companies in the group: the demo's eight, then plain stores up to this many (e.g.
+    /// 150, a retail group of stores, for `assay status` at scale).
+    #[arg(long, default_value_t = demo::COMPANIES.len())]
+    pub companies: usize,
     /// Replace the folder if it already has files.
     #[arg(long)]
     pub force: bool,
@@ -58,6 +62,7 @@ pub fn run(args: DemoArgs) -> Result<i32> {
     let opts = DemoOptions {
         seed: args.seed,
         rows: args.rows,
+        companies: args.companies,
         force: args.force,
         clickhouse: (args.warehouse == DemoWarehouse::Clickhouse).then(|| {
             (

@@ -209,7 +209,20 @@ pub fn open_cache(
 ) -> Result<crate::store::Store> {
     let mut wait = crate::store::Wait::for_workspace(ws).notify(|m| eprintln!("note: {m}"));
     wait.cancel = cancel;
-    crate::store::Store::open_with(&ws.cache_path(), access, &wait)
+    let store = crate::store::Store::open_with(&ws.cache_path(), access, &wait)?;
+    cap_memory(&store)?;
+    Ok(store)
+}
+
+/// DuckDB's memory as `ASSAY_MEMORY_LIMIT` caps it (DuckDB's own default, 80% of the
+/// machine's memory, otherwise): a cron job beside the workbench can be kept small.
+pub fn cap_memory(store: &crate::store::Store) -> Result<()> {
+    match std::env::var("ASSAY_MEMORY_LIMIT") {
+        Ok(limit) if !limit.trim().is_empty() => {
+            crate::store::set_memory_limit(store.conn(), &limit)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The cache opened to compare `name`: read-only, after importing changed legacy files.

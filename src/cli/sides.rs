@@ -132,7 +132,11 @@ pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
     match Workspace::discover(base) {
         // Ad hoc sides become temporary tables: the workspace's cache is only read.
         Ok(ws) => super::open_cache(&ws, crate::store::Access::Read, None),
-        Err(_) => Store::in_memory(),
+        Err(_) => {
+            let store = Store::in_memory()?;
+            super::cap_memory(&store)?;
+            Ok(store)
+        }
     }
 }
 

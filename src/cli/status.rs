@@ -6,7 +6,7 @@ use std::io::Write;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::frame::Format;
-use crate::freshness::status::{matrix_with_tests, test_cells, Matrix};
+use crate::freshness::status::{matrix_with_tests, workspace_tests, Matrix};
 use crate::freshness::status_text::{grid, reasons};
 
 #[derive(Debug, clap::Args)]
@@ -60,9 +60,8 @@ pub fn run(ws: &Workspace, args: StatusArgs) -> Result<i32> {
 fn current(ws: &Workspace) -> Result<Matrix> {
     let store = super::open_cache(ws, crate::store::Access::Read, None)?;
     let rows = crate::freshness::report(ws, store.conn(), crate::store::utc_now())?;
-    let latest = crate::checks::record::latest(store.conn())?;
-    let companies: Vec<String> = ws.config.companies.keys().cloned().collect();
-    Ok(matrix_with_tests(&rows, &test_cells(&latest, &companies)))
+    let tests = workspace_tests(ws, store.conn())?;
+    Ok(matrix_with_tests(&rows, &tests))
 }
 
 /// The matrix as lines of at most 80 characters: a summary, the grid, what did not fit,

@@ -1,7 +1,9 @@
-//! `assay compare` on TPC-H lineitem (SF1: 6M rows): a legacy CSV against a gold table with a
-//! few hundred planted differences, end to end as a user runs it, against ONE hand-written
-//! DuckDB statement computing the same totals and row classes on the same data, in the same
-//! run. Both run as child processes of the real binary so each reports its own peak memory.
+//! `assay compare` on TPC-H lineitem (SF1: 6M rows) with a few hundred planted differences,
+//! end to end as a user runs it, against ONE hand-written DuckDB statement computing the same
+//! totals and row classes on the same sides, in the same run: files against files (the
+//! legacy CSV against the new rows as Parquet) and table against table (both in the
+//! workspace). Both run as child processes of the real binary so each reports its own peak
+//! memory.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -17,12 +19,34 @@ use crate::measure::{assay_binary, run_measured};
 use crate::sql::literal;
 use crate::store::Store;
 
+/// Which two sides a bench case compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pairing {
+    /// The legacy CSV export against the new rows as a Parquet file.
+    Files,
+    /// `legacy.lineitem` against `gold.lineitem`, both tables of the workspace.
+    Tables,
+    /// The legacy CSV export against `gold.lineitem`.
+    CsvTable,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CompareBench {
     pub scale: f64,
+    /// DuckDB's memory limit for both children (`ASSAY_MEMORY_LIMIT`); None: DuckDB's own
+    /// default, 80 % of the machine's memory.
+    pub memory_limit: Option<String>,
     pub rows: i64,
     pub csv_bytes: u64,
     pub planted: Planted,
+    pub cases: Vec<Case>,
+}
+
+/// One pairing: assay end to end against the hand-written statement over the same sides.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub pairing: Pairing,
     /// Best of the runs, seconds.
     pub baseline_secs: f64,
     pub assay_secs: f64,
@@ -52,11 +76,41 @@ pub struct Found {
 
 const KEYS: &str = "l_orderkey,l_linenumber";
 
+/// The files and tables every pairing reads, made once per scale (kept for the next run).
+struct Sides {
+    csv: PathBuf,
+    parquet: PathBuf,
+    ws: PathBuf,
+}
+
+impl Sides {
+    /// (legacy, new) as `assay compare` takes them, and as the hand-written SQL reads them.
+    fn of(&self, pairing: Pairing) -> ([String; 2], [String; 2]) {
+        let csv = self.csv.to_string_lossy().to_string();
+        let parquet = self.parquet.to_string_lossy().to_string();
+        let read_csv = format!("read_csv({})", literal(&csv));
+        let gold = "gold.lineitem".to_string();
+        match pairing {
+            Pairing::Files => (
+                [csv, parquet.clone()],
+                [read_csv, format!("read_parquet({})", literal(&parquet))],
+            ),
+            Pairing::Tables => (
+                ["legacy.lineitem".into(), gold.clone()],
+                ["legacy.lineitem".into(), gold],
+            ),
+            Pairing::CsvTable => ([csv, gold.clone()], [read_csv, gold]),
+        }
+    }
+}
+
 pub fn compare_bench(
     dir: &Path,
     scale: f64,
     changes: i64,
     runs: usize,
+    pairings: &[Pairing],
+    memory_limit: Option<&str>,
     log: &dyn Fn(&str),
 ) -> Result<CompareBench> {
     std::fs::create_dir_all(dir).io_context(|| format!("cannot create {}", dir.display()))?;
@@ -71,17 +125,43 @@ pub fn compare_bench(
     std::fs::create_dir_all(&ws).io_context(|| format!("cannot create {}", ws.display()))?;
     std::fs::write(ws.join("assay.toml"), "[workspace]\nname = \"bench\"\n")
         .io_context(|| "cannot write the bench workspace".into())?;
-    log("building gold.lineitem with planted differences");
-    let (rows, planted) = build_gold(&ws, &csv, changes)?;
-
+    let sides = Sides {
+        parquet: dir.join(format!("lineitem-sf{scale}-new.parquet")),
+        csv,
+        ws,
+    };
+    log("building legacy.lineitem and gold.lineitem (with planted differences) and its Parquet file");
+    let (rows, planted) = build_sides(&sides, changes)?;
     let exe = assay_binary()?;
-    let csv_text = csv.to_string_lossy().to_string();
+    let mut cases = Vec::new();
+    for &pairing in pairings {
+        cases.push(run_case(&exe, &sides, pairing, runs, memory_limit, log)?);
+    }
+    Ok(CompareBench {
+        scale,
+        memory_limit: memory_limit.map(String::from),
+        rows,
+        csv_bytes,
+        planted,
+        cases,
+    })
+}
+
+fn run_case(
+    exe: &PathBuf,
+    sides: &Sides,
+    pairing: Pairing,
+    runs: usize,
+    memory_limit: Option<&str>,
+    log: &dyn Fn(&str),
+) -> Result<Case> {
+    let ([legacy, new], [a, b]) = sides.of(pairing);
     let assay_args = [
         "compare",
         "--legacy",
-        &csv_text,
+        &legacy,
         "--new",
-        "gold.lineitem",
+        &new,
         "--key",
         KEYS,
         "--measure",
@@ -89,28 +169,25 @@ pub fn compare_bench(
         "--format",
         "json",
     ];
-    let statement = baseline_sql(&csv_text);
+    let statement = baseline_sql(&a, &b);
     let baseline_args = ["sql", statement.as_str(), "--format", "csv"];
     let (mut best_base, mut best_assay) = ((f64::MAX, 0.0), (f64::MAX, 0.0));
     let mut found = None;
     for run in 1..=runs.max(1) {
-        log(&format!("run {run}: baseline statement"));
-        let (secs, rss, _) = timed(&exe, &ws, &baseline_args)?;
+        log(&format!("{pairing:?}, run {run}: baseline statement"));
+        let (secs, rss, _) = timed(exe, &sides.ws, &baseline_args, memory_limit)?;
         if secs < best_base.0 {
             best_base = (secs, rss);
         }
-        log(&format!("run {run}: assay compare"));
-        let (secs, rss, out) = timed(&exe, &ws, &assay_args)?;
+        log(&format!("{pairing:?}, run {run}: assay compare"));
+        let (secs, rss, out) = timed(exe, &sides.ws, &assay_args, memory_limit)?;
         if secs < best_assay.0 {
             best_assay = (secs, rss);
         }
         found = Some(read_found(&out)?);
     }
-    Ok(CompareBench {
-        scale,
-        rows,
-        csv_bytes,
-        planted,
+    Ok(Case {
+        pairing,
         baseline_secs: best_base.0,
         assay_secs: best_assay.0,
         ratio: best_assay.0 / best_base.0,
@@ -135,10 +212,11 @@ fn write_lineitem(path: &Path, scale: f64) -> Result<()> {
     std::fs::rename(&partial, path).io_context(|| format!("cannot write {}", path.display()))
 }
 
-/// gold.lineitem = the CSV with `changes` rows altered: a third get a new price, a third
-/// are deleted, a third are added under keys the legacy side does not have.
-fn build_gold(ws: &Path, csv: &Path, changes: i64) -> Result<(i64, Planted)> {
-    let store = Store::open(&ws.join(".assay/cache.duckdb"))?;
+/// legacy.lineitem = the CSV with TPC-H's own types (money as DECIMAL(15,2)); gold.lineitem
+/// = it with `changes` rows altered: a third get a new price, a third are deleted, a third
+/// are added under keys the legacy side does not have. The Parquet file holds gold's rows.
+fn build_sides(sides: &Sides, changes: i64) -> Result<(i64, Planted)> {
+    let store = Store::open(&sides.ws.join(".assay/cache.duckdb"))?;
     let conn = store.conn();
     let each = (changes / 3).max(1);
     let pick = |n: i64, salt: i64| {
@@ -147,16 +225,24 @@ fn build_gold(ws: &Path, csv: &Path, changes: i64) -> Result<(i64, Planted)> {
              ORDER BY hash(l_orderkey * 7 + l_linenumber + {salt}) LIMIT {n})"
         )
     };
+    let money = ["l_quantity", "l_extendedprice", "l_discount", "l_tax"]
+        .map(|c| format!("'{c}': 'DECIMAL(15,2)'"))
+        .join(", ");
     conn.execute_batch(&format!(
-        "CREATE TABLE gold.lineitem AS SELECT * FROM read_csv({csv});\
+        "CREATE TABLE legacy.lineitem AS SELECT * FROM read_csv({csv}, types = {{{money}}});\
+         CREATE TABLE gold.lineitem AS SELECT * FROM legacy.lineitem;\
          UPDATE gold.lineitem SET l_extendedprice = l_extendedprice + 1 WHERE {changed};\
          DELETE FROM gold.lineitem WHERE {deleted};\
          INSERT INTO gold.lineitem SELECT * REPLACE (-l_orderkey AS l_orderkey) FROM gold.lineitem WHERE {added};\
          CHECKPOINT;",
-        csv = literal(&csv.to_string_lossy()),
+        csv = literal(&sides.csv.to_string_lossy()),
         changed = pick(each, 1),
         deleted = pick(each, 2),
         added = pick(each, 3),
+    ))?;
+    conn.execute_batch(&format!(
+        "COPY gold.lineitem TO {} (FORMAT parquet)",
+        literal(&sides.parquet.to_string_lossy())
     ))?;
     let rows: i64 = conn.query_row("SELECT count(*) FROM gold.lineitem", [], |r| r.get(0))?;
     Ok((
@@ -171,7 +257,14 @@ fn build_gold(ws: &Path, csv: &Path, changes: i64) -> Result<(i64, Planted)> {
 
 /// What a competent analyst would write by hand for the same figures: totals, row counts,
 /// duplicate keys and the four row classes over one full outer join.
-fn baseline_sql(csv: &str) -> String {
+fn baseline_sql(a: &str, b: &str) -> String {
+    // A CSV is parsed once, as a user would have it; a table or Parquet file is read where
+    // it is each time it is needed.
+    let materialized = if a.starts_with("read_csv") {
+        "MATERIALIZED"
+    } else {
+        "NOT MATERIALIZED"
+    };
     let cols = [
         "l_orderkey",
         "l_partkey",
@@ -196,7 +289,7 @@ fn baseline_sql(csv: &str) -> String {
         .collect::<Vec<_>>()
         .join(" AND ");
     format!(
-        "WITH a AS MATERIALIZED (SELECT * FROM read_csv({csv})), b AS (SELECT * FROM gold.lineitem), \
+        "WITH a AS {materialized} (SELECT * FROM {a}), b AS (SELECT * FROM {b}), \
          j AS (SELECT a.l_orderkey IS NOT NULL AS in_a, b.l_orderkey IS NOT NULL AS in_b, {equal} AS same \
                FROM a FULL OUTER JOIN b ON a.l_orderkey = b.l_orderkey AND a.l_linenumber = b.l_linenumber) \
          SELECT (SELECT sum(l_extendedprice) FROM a) AS legacy_price, (SELECT sum(l_extendedprice) FROM b) AS new_price, \
@@ -207,15 +300,24 @@ fn baseline_sql(csv: &str) -> String {
                 count(*) FILTER (WHERE in_a AND in_b AND same) AS matched, \
                 count(*) FILTER (WHERE in_a AND in_b AND NOT same) AS changed, \
                 count(*) FILTER (WHERE in_a AND NOT in_b) AS only_legacy, \
-                count(*) FILTER (WHERE in_b AND NOT in_a) AS only_new FROM j",
-        csv = literal(csv)
+                count(*) FILTER (WHERE in_b AND NOT in_a) AS only_new FROM j"
     )
 }
 
 /// Run the binary in `ws`; (seconds, its peak RSS in MiB, its stdout).
-fn timed(exe: &PathBuf, ws: &Path, args: &[&str]) -> Result<(f64, f64, String)> {
+fn timed(
+    exe: &PathBuf,
+    ws: &Path,
+    args: &[&str],
+    memory_limit: Option<&str>,
+) -> Result<(f64, f64, String)> {
+    let mut command = Command::new(exe);
+    command.current_dir(ws).args(args);
+    if let Some(limit) = memory_limit {
+        command.env("ASSAY_MEMORY_LIMIT", limit);
+    }
     let start = Instant::now();
-    let out = run_measured(Command::new(exe).current_dir(ws).args(args))?;
+    let out = run_measured(&mut command)?;
     let secs = start.elapsed().as_secs_f64();
     // Exit 1 is "out of tolerance", the expected outcome of a compare with planted changes.
     if !matches!(out.status.code(), Some(0 | 1)) {

@@ -50,7 +50,7 @@ pub fn extract_bench(
             seed: 1,
             rows,
             force: true,
-            clickhouse: None,
+            ..DemoOptions::default()
         },
         &mut |_, _| {},
     )?;

@@ -8,6 +8,7 @@ mod clickhouse_compare;
 mod compare;
 mod extract;
 mod measure;
+mod status;
 mod tui;
 
 use std::path::PathBuf;
@@ -45,8 +46,9 @@ pub enum Which {
         )]
         postgres: String,
     },
-    /// `compare` of a TPC-H lineitem CSV against a gold table with planted differences,
-    /// against one hand-written DuckDB statement computing the same totals and row classes.
+    /// `compare` of TPC-H lineitem with planted differences, files against files (CSV
+    /// against Parquet) and table against table, each against one hand-written DuckDB
+    /// statement computing the same totals and row classes on the same sides.
     Compare {
         /// Scratch folder (the generated CSV is kept and reused).
         #[arg(long, default_value = "target/bench-compare")]
@@ -60,6 +62,13 @@ pub enum Which {
         /// Runs of each side; the best counts.
         #[arg(long, default_value_t = 2)]
         runs: usize,
+        /// The pairings to time (comma-separated).
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [compare::Pairing::Files, compare::Pairing::Tables])]
+        pairings: Vec<compare::Pairing>,
+        /// DuckDB's memory limit for both sides of the comparison (e.g. 1GB); DuckDB's own
+        /// default when absent.
+        #[arg(long)]
+        memory_limit: Option<String>,
     },
     /// A drill step on a large ClickHouse table: assay's GROUP BY against clickhouse-client's.
     Clickhouse {
@@ -88,6 +97,18 @@ pub enum Which {
         /// Scratch workspace (replaced).
         #[arg(long, default_value = "target/bench-clickhouse-compare")]
         dir: PathBuf,
+    },
+    /// `assay status` and the health screen's first frame on a group of many companies.
+    Status {
+        /// Scratch folder (replaced).
+        #[arg(long, default_value = "target/bench-status")]
+        dir: PathBuf,
+        /// Companies in the demo group.
+        #[arg(long, default_value_t = 150)]
+        companies: usize,
+        /// Runs of each measurement; the best counts.
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
     },
     /// Workbench latency: first frame, scrolling and sorting on large tables, drill steps.
     Tui {
@@ -131,9 +152,18 @@ fn run(args: BenchArgs) -> Result<i32> {
             scale,
             changes,
             runs,
+            pairings,
+            memory_limit,
         } => {
-            let result =
-                compare::compare_bench(&dir, scale, changes, runs, &|m| eprintln!("bench: {m}"))?;
+            let result = compare::compare_bench(
+                &dir,
+                scale,
+                changes,
+                runs,
+                &pairings,
+                memory_limit.as_deref(),
+                &|m| eprintln!("bench: {m}"),
+            )?;
             print_json(&result);
             Ok(0)
         }
@@ -157,6 +187,15 @@ fn run(args: BenchArgs) -> Result<i32> {
                 &dir,
                 &|m| eprintln!("bench: {m}"),
             )?;
+            print_json(&result);
+            Ok(0)
+        }
+        Which::Status {
+            dir,
+            companies,
+            runs,
+        } => {
+            let result = status::status_bench(&dir, companies, runs, &|m| eprintln!("bench: {m}"))?;
             print_json(&result);
             Ok(0)
         }

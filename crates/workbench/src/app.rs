@@ -372,8 +372,12 @@ impl App {
             }
         };
         let jobs = match (&job, payload) {
-            (Job::Freshness, Payload::Freshness(rows)) => {
-                self.sources.set_rows(rows);
+            (Job::Freshness, Payload::Freshness { rows, tests }) => {
+                self.sources.set_rows(rows, &tests);
+                Vec::new()
+            }
+            (Job::History(_), Payload::History(history)) => {
+                self.sources.set_history(*history);
                 Vec::new()
             }
             (Job::Extract(_), Payload::Extracted(outcomes)) => {
@@ -392,7 +396,9 @@ impl App {
                     self.set_info(msg);
                 }
                 self.sources.finished();
-                vec![Job::Freshness, Job::Tables]
+                let mut jobs = vec![Job::Freshness, Job::Tables];
+                jobs.extend(self.sources.history_again());
+                jobs
             }
             (Job::Tables, Payload::Tables(tables)) => {
                 self.layers.set_tables(tables);

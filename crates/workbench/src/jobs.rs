@@ -39,6 +39,8 @@ pub const LANES: [Lane; 4] = [Lane::Browse, Lane::Compare, Lane::Sql, Lane::Extr
 #[derive(Debug, Clone, PartialEq)]
 pub enum Job {
     Freshness,
+    /// The runs, alerts, tests and volumes behind one row of Sources.
+    History(Box<freshness::Row>),
     Tables,
     /// Row count and the first page of a relation under a view.
     Open {
@@ -94,6 +96,7 @@ impl Job {
         match self {
             Job::Page { lane, .. } => *lane,
             Job::Freshness
+            | Job::History(_)
             | Job::Tables
             | Job::Open { .. }
             | Job::Profile { .. }
@@ -138,6 +141,7 @@ impl Job {
     pub fn describe(&self) -> String {
         match self {
             Job::Freshness => "reading the catalog".into(),
+            Job::History(row) => format!("reading the history of {} {}", row.company, row.table),
             Job::Tables => "listing tables".into(),
             Job::Open { relation, .. } => format!("opening {relation}"),
             Job::Page { offset, .. } => format!("fetching rows from {offset}"),
@@ -156,7 +160,12 @@ impl Job {
 
 #[derive(Debug, Clone)]
 pub enum Payload {
-    Freshness(Vec<freshness::Row>),
+    Freshness {
+        rows: Vec<freshness::Row>,
+        /// Each company's `tests` cell of the health grid.
+        tests: std::collections::BTreeMap<String, freshness::status::Cell>,
+    },
+    History(Box<freshness::history::History>),
     Tables(Vec<TableInfo>),
     Opened {
         total: i64,
@@ -270,11 +279,20 @@ pub fn execute(
     let store = lane.session.lease(job.access(), &wait)?;
     let store: &Store = &store;
     match job {
-        Job::Freshness => Ok(Payload::Freshness(freshness::report(
-            ws,
-            store.conn(),
-            utc_now(),
-        )?)),
+        Job::Freshness => Ok(Payload::Freshness {
+            rows: freshness::report(ws, store.conn(), utc_now())?,
+            tests: freshness::status::workspace_tests(ws, store.conn())?,
+        }),
+        Job::History(row) => {
+            let f = &ws.config.freshness;
+            Ok(Payload::History(Box::new(freshness::history::history(
+                store,
+                row,
+                f.volume_runs.unwrap_or(freshness::alerts::VOLUME_RUNS),
+                f.volume_threshold
+                    .unwrap_or(freshness::alerts::VOLUME_THRESHOLD),
+            )?)))
+        }
         Job::Tables => Ok(Payload::Tables(browse::tables(
             store.conn(),
             lane.warehouse.as_ref(),

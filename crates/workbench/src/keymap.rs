@@ -118,6 +118,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::ExtractOne, Context::Sources, &["e"], "extract_one", "extract this entity"),
     (Action::ExtractCompany, Context::Sources, &["E"], "extract_company", "extract the company"),
     (Action::ExtractAll, Context::Sources, &["A"], "extract_all", "extract everything"),
+    (Action::Open, Context::Sources, &["enter"], "history", "history: runs, tests, alerts"),
+    (Action::Back, Context::Sources, &["backspace"], "close_history", "back to the list"),
     (Action::Open, Context::Layers, &["enter"], "open", "open table"),
     (Action::Back, Context::Layers, &["backspace"], "back", "back to the list"),
     (Action::Sort, Context::Layers, &["s"], "sort", "sort by column"),
@@ -364,7 +366,7 @@ mod tests {
         let map = Keymap::default();
         let enter = key(KeyCode::Enter, false);
         assert_eq!(map.action(Context::Drill, &enter), Some(Action::Open));
-        assert_eq!(map.action(Context::Sources, &enter), None);
+        assert_eq!(map.action(Context::Models, &enter), None);
         assert_eq!(
             map.action(Context::Sql, &key(KeyCode::Char('c'), true)),
             Some(Action::Quit)

@@ -97,16 +97,7 @@ fn term_error(e: std::io::Error) -> Error {
 /// (`ASSAY_MEMORY_LIMIT`, default 256MB) — ops staff run it beside other things.
 pub const DEFAULT_MEMORY_LIMIT: &str = "256MB";
 
-/// Cap DuckDB's memory (for the whole database, whichever connection sets it).
-pub fn set_memory_limit(conn: &duckdb::Connection, limit: &str) -> Result<()> {
-    if !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
-        return Err(Error::Usage(format!(
-            "ASSAY_MEMORY_LIMIT=`{limit}` is not a size like 512MB"
-        )));
-    }
-    conn.execute_batch(&format!("SET memory_limit = '{limit}'"))?;
-    Ok(())
-}
+pub use assay_engine::store::set_memory_limit;
 
 pub fn run(ws: Workspace, options: Options) -> Result<i32> {
     use std::io::IsTerminal;

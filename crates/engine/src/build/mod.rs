@@ -125,10 +125,12 @@ fn build_one(
     let target = format!("{}.{}", ident(&model.layer), ident(&model.name));
     let result =
         checked_query(store, warehouse.is_some(), model).and_then(|body| match warehouse {
-            Some(ch) => build_on_clickhouse(ch, model, body).and_then(|(rows, per_company)| {
+            Some(ch) => build_on_clickhouse(ch, model, body).and_then(|built| {
+                let rows = built.rows;
                 store.transaction(|conn| {
-                    let has_company = per_company.is_some();
-                    let per_company = per_company.unwrap_or_default();
+                    record_columns(conn, run_id, &built.columns)?;
+                    let has_company = built.per_company.is_some();
+                    let per_company = built.per_company.unwrap_or_default();
                     record_company_rows(conn, run_id, rows, &per_company, has_company)
                 })?;
                 store.finish_run(run_id, RunStatus::Ok, Some(rows), None)?;
@@ -183,6 +185,30 @@ fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Re
 /// Rows per company of a built table.
 type CompanyRows = Vec<(String, i64)>;
 
+/// What a ClickHouse build made: rows, columns (name, type), rows per company if it has a
+/// company column.
+struct Built {
+    rows: i64,
+    columns: Vec<(String, String)>,
+    per_company: Option<CompanyRows>,
+}
+
+/// The built table's columns, as an extraction records a source's: the next build's
+/// schema alerts compare against them.
+fn record_columns(
+    conn: &duckdb::Connection,
+    run_id: i64,
+    columns: &[(String, String)],
+) -> Result<()> {
+    for (i, (name, type_)) in columns.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)",
+            params![run_id, i as i32, name, type_],
+        )?;
+    }
+    Ok(())
+}
+
 /// A build's rows per company; a table without a company column is recorded whole, as '*'.
 fn record_company_rows(
     conn: &duckdb::Connection,
@@ -225,6 +251,7 @@ fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Resul
             }
             None => Vec::new(),
         };
+        record_columns(conn, run_id, &columns)?;
         record_company_rows(conn, run_id, rows, &per_company, crate::drift::company_column(&columns).is_some())?;
         conn.execute(
             "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
@@ -241,7 +268,7 @@ fn build_on_clickhouse(
     ch: &crate::warehouse::ClickHouse,
     model: &Model,
     body: &str,
-) -> Result<(i64, Option<CompanyRows>)> {
+) -> Result<Built> {
     let db = crate::warehouse::layer_database(ch, &model.layer);
     let table = |name: &str| format!("{}.{}", CH.ident(&db), CH.ident(name));
     let (target, building, old) = (
@@ -252,12 +279,13 @@ fn build_on_clickhouse(
     ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)))?;
     ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
     let sql = crate::warehouse::qualify_layers(ch.database(), body);
-    let built = (|| -> Result<(i64, Option<CompanyRows>)> {
+    let built = (|| -> Result<Built> {
         ch.execute(&format!(
             "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
         ))?;
         let (rows, _) = ch.query_number(&format!("SELECT count() FROM {building}"))?;
-        let per_company = clickhouse_company_rows(ch, &building)?;
+        let columns = ch.result_columns(&format!("SELECT * FROM {building} LIMIT 0"))?;
+        let per_company = clickhouse_company_rows(ch, &building, &columns)?;
         let (exists, _) = ch.query_number(&format!(
             "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
             crate::dialect::Dialect::ClickHouse.literal(&db),
@@ -272,7 +300,11 @@ fn build_on_clickhouse(
         } else {
             ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
         }
-        Ok((rows, per_company))
+        Ok(Built {
+            rows,
+            columns,
+            per_company,
+        })
     })();
     if built.is_err() {
         // A half-built table must not outlive the failure (nor be mistaken for a model).
@@ -285,9 +317,9 @@ fn build_on_clickhouse(
 fn clickhouse_company_rows(
     ch: &crate::warehouse::ClickHouse,
     table: &str,
+    columns: &[(String, String)],
 ) -> Result<Option<CompanyRows>> {
-    let columns = ch.result_columns(&format!("SELECT * FROM {table} LIMIT 0"))?;
-    let Some(c) = crate::drift::company_column(&columns) else {
+    let Some(c) = crate::drift::company_column(columns) else {
         return Ok(None);
     };
     let (frame, _) = ch.query_readonly(&format!(

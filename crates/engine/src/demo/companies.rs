@@ -1,4 +1,7 @@
-//! The eight companies of the demo group, each with the quirks a real migration meets.
+//! The eight companies of the demo group, each with the quirks a real migration meets, and
+//! as many plain stores beside them as a larger group needs (`assay demo --companies 150`).
+
+use std::borrow::Cow;
 
 /// How one company's legacy export is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,11 +18,11 @@ pub enum ExportStyle {
     RenamedHeaders,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Profile {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub prefix: &'static str,
+    pub id: Cow<'static, str>,
+    pub name: Cow<'static, str>,
+    pub prefix: Cow<'static, str>,
     pub branches: &'static [&'static str],
     /// Share of the demo's invoice lines.
     pub weight: f64,
@@ -31,9 +34,9 @@ pub struct Profile {
 
 pub const COMPANIES: [Profile; 8] = [
     Profile {
-        id: "acme",
-        name: "Acme Retail",
-        prefix: "ACM",
+        id: Cow::Borrowed("acme"),
+        name: Cow::Borrowed("Acme Retail"),
+        prefix: Cow::Borrowed("ACM"),
         branches: &["north", "south", "east"],
         weight: 0.20,
         tax_rate: 0.20,
@@ -41,9 +44,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "borealis",
-        name: "Borealis Foods",
-        prefix: "BOR",
+        id: Cow::Borrowed("borealis"),
+        name: Cow::Borrowed("Borealis Foods"),
+        prefix: Cow::Borrowed("BOR"),
         branches: &["oslo", "bergen"],
         weight: 0.14,
         tax_rate: 0.15,
@@ -51,9 +54,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "cobalt",
-        name: "Cobalt Hardware",
-        prefix: "COB",
+        id: Cow::Borrowed("cobalt"),
+        name: Cow::Borrowed("Cobalt Hardware"),
+        prefix: Cow::Borrowed("COB"),
         branches: &["central", "harbour", "airport", "mall"],
         weight: 0.16,
         tax_rate: 0.20,
@@ -61,9 +64,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "dunmore",
-        name: "Dunmore Books",
-        prefix: "DUN",
+        id: Cow::Borrowed("dunmore"),
+        name: Cow::Borrowed("Dunmore Books"),
+        prefix: Cow::Borrowed("DUN"),
         branches: &["main"],
         weight: 0.06,
         tax_rate: 0.05,
@@ -71,9 +74,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "ember",
-        name: "Ember Outdoor",
-        prefix: "EMB",
+        id: Cow::Borrowed("ember"),
+        name: Cow::Borrowed("Ember Outdoor"),
+        prefix: Cow::Borrowed("EMB"),
         branches: &["alpine", "coast"],
         weight: 0.10,
         tax_rate: 0.21,
@@ -81,9 +84,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "fjord",
-        name: "Fjord Fashion",
-        prefix: "FJO",
+        id: Cow::Borrowed("fjord"),
+        name: Cow::Borrowed("Fjord Fashion"),
+        prefix: Cow::Borrowed("FJO"),
         branches: &["city", "outlet", "online"],
         weight: 0.12,
         tax_rate: 0.25,
@@ -91,9 +94,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "lumen",
-        name: "Lumen Lighting",
-        prefix: "LUM",
+        id: Cow::Borrowed("lumen"),
+        name: Cow::Borrowed("Lumen Lighting"),
+        prefix: Cow::Borrowed("LUM"),
         branches: &["lyon", "paris"],
         weight: 0.12,
         tax_rate: 0.20,
@@ -101,9 +104,9 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: false,
     },
     Profile {
-        id: "nordwind",
-        name: "Nordwind Marine",
-        prefix: "NOR",
+        id: Cow::Borrowed("nordwind"),
+        name: Cow::Borrowed("Nordwind Marine"),
+        prefix: Cow::Borrowed("NOR"),
         branches: &["kiel", "hamburg"],
         weight: 0.10,
         tax_rate: 0.19,
@@ -111,3 +114,51 @@ pub const COMPANIES: [Profile; 8] = [
         camel_case_customer: true,
     },
 ];
+
+/// Companies of a demo: the eight, then `store_009`… up to `n`, each a plain store with
+/// the branches and tax of one of the eight (in turn). Every company gets an equal share of
+/// the lines beyond the eight, so a large group is many small companies.
+pub fn roster(n: usize) -> Vec<Profile> {
+    let mut out: Vec<Profile> = COMPANIES.to_vec();
+    for i in COMPANIES.len()..n {
+        let like = &COMPANIES[i % COMPANIES.len()];
+        out.push(Profile {
+            id: Cow::Owned(format!("store_{:03}", i + 1)),
+            name: Cow::Owned(format!("Store {:03}", i + 1)),
+            prefix: Cow::Owned(format!("S{:03}", i + 1)),
+            branches: like.branches,
+            weight: 0.0,
+            tax_rate: like.tax_rate,
+            export: ExportStyle::Plain,
+            camel_case_customer: false,
+        });
+    }
+    if out.len() > COMPANIES.len() {
+        let share = 1.0 / out.len() as f64;
+        for p in &mut out {
+            p.weight = share;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_group_is_the_eight_and_plain_stores_sharing_the_lines() {
+        assert_eq!(roster(8).len(), 8);
+        let group = roster(150);
+        assert_eq!(group.len(), 150);
+        assert_eq!(group[7].id, "nordwind");
+        assert_eq!(group[8].id, "store_009");
+        assert_eq!(group[149].id, "store_150");
+        let total: f64 = group.iter().map(|p| p.weight).sum();
+        assert!((total - 1.0).abs() < 1e-9);
+        let mut ids: Vec<&str> = group.iter().map(|p| p.id.as_ref()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 150, "ids are unique");
+    }
+}

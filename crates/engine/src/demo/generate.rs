@@ -232,13 +232,13 @@ mod tests {
 
     #[test]
     fn streams_are_deterministic_and_dated_in_order() {
-        let a: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 7, 2_000)
+        let a: Vec<_> = CompanyStream::new(COMPANIES[0].clone(), 0, 7, 2_000)
             .map(|i| {
                 let net = i.net_cents();
                 (i.id, i.date, net)
             })
             .collect();
-        let b: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 7, 2_000)
+        let b: Vec<_> = CompanyStream::new(COMPANIES[0].clone(), 0, 7, 2_000)
             .map(|i| {
                 let net = i.net_cents();
                 (i.id, i.date, net)
@@ -246,7 +246,7 @@ mod tests {
             .collect();
         assert_eq!(a, b);
         assert!(a.windows(2).all(|w| w[0].1 <= w[1].1));
-        let c: Vec<_> = CompanyStream::new(COMPANIES[0], 0, 8, 2_000)
+        let c: Vec<_> = CompanyStream::new(COMPANIES[0].clone(), 0, 8, 2_000)
             .map(|i| i.net_cents())
             .collect();
         assert_ne!(a.iter().map(|x| x.2).collect::<Vec<_>>(), c);
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn stops_near_the_target_line_count() {
-        let lines: usize = CompanyStream::new(COMPANIES[1], 1, 1, 10_000)
+        let lines: usize = CompanyStream::new(COMPANIES[1].clone(), 1, 1, 10_000)
             .map(|i| i.lines.len())
             .sum();
         assert!((10_000..10_010).contains(&lines), "{lines}");

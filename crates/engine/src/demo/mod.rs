@@ -16,7 +16,7 @@ use duckdb::{params, Connection};
 use rand::Rng;
 use serde::Serialize;
 
-pub use companies::{ExportStyle, Profile, COMPANIES};
+pub use companies::{roster, ExportStyle, Profile, COMPANIES};
 pub use generate::{CompanyStream, Invoice, InvoiceType, LegacyFate};
 use writers::{YearFiles, ORDER_HEADER};
 
@@ -24,6 +24,8 @@ use crate::error::{Error, IoContext, Result};
 
 pub const DEFAULT_ROWS: u64 = 200_000;
 pub const DEFAULT_SEED: u64 = 42;
+/// The most companies a demo group has (a retail group of stores).
+pub const MAX_COMPANIES: usize = 999;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -34,6 +36,8 @@ pub struct DemoOptions {
     pub force: bool,
     /// A ClickHouse warehouse (URL, database) instead of the embedded DuckDB one.
     pub clickhouse: Option<(String, String)>,
+    /// Companies in the group: the eight of the demo, then plain stores.
+    pub companies: usize,
 }
 
 impl Default for DemoOptions {
@@ -43,6 +47,7 @@ impl Default for DemoOptions {
             rows: DEFAULT_ROWS,
             force: false,
             clickhouse: None,
+            companies: COMPANIES.len(),
         }
     }
 }
@@ -72,6 +77,13 @@ pub fn generate(
 ) -> Result<DemoSummary> {
     if opts.rows < 100 {
         return Err(Error::Usage("--rows must be at least 100".into()));
+    }
+    if !(COMPANIES.len()..=MAX_COMPANIES).contains(&opts.companies) {
+        return Err(Error::Usage(format!(
+            "--companies {}: from {} (the demo's own) to {MAX_COMPANIES}",
+            opts.companies,
+            COMPANIES.len()
+        )));
     }
     check_target(dir, opts.force)?;
     let staging = staging_dir(dir);
@@ -124,9 +136,10 @@ fn write_workspace(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<DemoSummary> {
     std::fs::create_dir_all(root).io_context(|| format!("cannot create {}", root.display()))?;
+    let companies = roster(opts.companies);
     write_text(
         &root.join("assay.toml"),
-        &workspace_files::config_toml(opts.seed, opts.rows, opts.clickhouse.as_ref()),
+        &workspace_files::config_toml(opts.seed, opts.rows, opts.clickhouse.as_ref(), &companies),
     )?;
     let models = match opts.clickhouse {
         Some(_) => clickhouse_models::MODELS,
@@ -146,26 +159,26 @@ fn write_workspace(
     )?;
 
     let mut summary = DemoSummary {
-        companies: COMPANIES.len(),
+        companies: companies.len(),
         ..DemoSummary::default()
     };
     let (mut legacy_cents, mut gold_cents) = (0i64, 0i64);
     let mut done = 0u64;
-    for (index, profile) in COMPANIES.iter().enumerate() {
+    for (index, profile) in companies.iter().enumerate() {
         let target = ((opts.rows as f64) * profile.weight).round().max(1.0) as u64;
-        let files_dir = root.join("sources/files").join(profile.id);
+        let files_dir = root.join("sources/files").join(profile.id.as_ref());
         let mut invoices =
             YearFiles::new(&files_dir, "invoices", writers::invoice_header(profile))?;
         let mut orders = YearFiles::new(&files_dir, "orders", ORDER_HEADER.to_string())?;
         let mut legacy = YearFiles::new(
-            &root.join("legacy").join(profile.id),
+            &root.join("legacy").join(profile.id.as_ref()),
             "sales",
             writers::legacy_preamble(profile),
         )?;
         let mut order_rng = generate::rng_for(opts.seed, index, 2);
         let mut appender = db.appender("lines_raw")?;
         let mut order_number = 0u64;
-        for inv in CompanyStream::new(*profile, index, opts.seed, target) {
+        for inv in CompanyStream::new(profile.clone(), index, opts.seed, target) {
             let year = inv.date.year();
             invoices.write(year, &writers::invoice_row(&inv))?;
             if let Some(row) = writers::legacy_row(profile, &inv) {
@@ -190,7 +203,7 @@ fn write_workspace(
             }
             for line in &inv.lines {
                 appender.append_row(params![
-                    profile.id,
+                    profile.id.as_ref(),
                     inv.id,
                     line.line_no,
                     line.product,
@@ -245,7 +258,7 @@ fn write_stock(db: &Connection, profile: &Profile, index: usize, seed: u64) -> R
                 .expect("valid month end");
             for product in 1..=40 {
                 appender.append_row(params![
-                    profile.id,
+                    profile.id.as_ref(),
                     branch,
                     format!("P{product:04}"),
                     month_end,

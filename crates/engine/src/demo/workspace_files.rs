@@ -1,10 +1,15 @@
 //! The text files of a demo workspace: its `assay.toml` and the SQL models.
 
-use super::companies::{ExportStyle, COMPANIES};
+use super::companies::{ExportStyle, Profile};
 
 /// The demo's `assay.toml`. Written by hand (not serialised) so it reads like a config a
 /// person keeps, with comments saying why each unusual line is there.
-pub fn config_toml(seed: u64, rows: u64, clickhouse: Option<&(String, String)>) -> String {
+pub fn config_toml(
+    seed: u64,
+    rows: u64,
+    clickhouse: Option<&(String, String)>,
+    companies: &[Profile],
+) -> String {
     let warehouse = match clickhouse {
         Some((url, database)) => format!(
             "# bronze, silver and gold live in ClickHouse (databases {database}_bronze, …);\n\
@@ -36,7 +41,7 @@ error_after = "3d"
 
 "#
     ));
-    for c in COMPANIES {
+    for c in companies {
         let branches: Vec<String> = c.branches.iter().map(|b| format!("\"{b}\"")).collect();
         t.push_str(&format!(
             "[companies.{}]\nname = \"{}\"\nbranches = [{}]\n\n",
@@ -90,7 +95,7 @@ encoding = "utf-8"
 
 "#,
     );
-    for c in COMPANIES {
+    for c in companies {
         match c.export {
             ExportStyle::European => t.push_str(&format!(
                 "[legacy.sales.overrides.{}]   # exported from a French spreadsheet\ndelimiter = \";\"\ndecimal = \",\"\ndate_format = \"%d/%m/%Y\"\n\n",

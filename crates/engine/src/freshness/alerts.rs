@@ -1,6 +1,7 @@
-//! Warnings that age alone cannot give: a source whose columns changed since its previous
-//! successful extraction (added, removed, retyped, likely renamed), and a row count far from
-//! the recent runs' (a robust z-score over the median absolute deviation). Both are read
+//! Warnings that age alone cannot give: a source (or a built model) whose columns changed
+//! since its previous successful extraction (build): added, removed, retyped, likely
+//! renamed; and a row count far from the recent runs' (a robust z-score over the median
+//! absolute deviation). Both are read
 //! from the catalog, so they cost nothing to ask from cron.
 
 use std::collections::BTreeMap;
@@ -22,7 +23,9 @@ const MIN_RELATIVE: f64 = 0.05;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
+    /// Empty for a model: a build makes the table of every company at once.
     pub company: String,
+    /// The entity extracted, or the model built (`gold.fct_sales`).
     pub entity: String,
     /// `schema` or `volume`.
     pub kind: String,
@@ -31,8 +34,9 @@ pub struct Alert {
     pub run_id: i64,
 }
 
-/// The schema and volume alerts of every company × entity's latest successful extraction,
-/// but those someone acknowledged (`acknowledge`).
+/// The schema and volume alerts of every company × entity's latest successful extraction
+/// and every model's latest successful build, but those someone acknowledged
+/// (`acknowledge`).
 pub fn alerts(conn: &Connection, runs: u32, threshold: f64) -> Result<Vec<Alert>> {
     let mut out = schema_alerts(conn)?;
     out.extend(volume_alerts(conn, runs, threshold)?);
@@ -47,8 +51,9 @@ type Columns = Vec<(String, String)>;
 fn schema_alerts(conn: &Connection) -> Result<Vec<Alert>> {
     // The columns of each company × entity's two latest successful extractions.
     let mut stmt = conn.prepare(
-        "WITH ranked AS (SELECT id, company, entity, row_number() OVER (PARTITION BY company, entity ORDER BY id DESC) AS n \
-         FROM assay.runs WHERE kind = 'extract' AND status = 'ok' AND id IN (SELECT run_id FROM assay.run_columns)) \
+        "WITH ranked AS (SELECT id, coalesce(company, '') AS company, entity, \
+         row_number() OVER (PARTITION BY coalesce(company, ''), entity ORDER BY id DESC) AS n \
+         FROM assay.runs WHERE kind IN ('extract', 'build') AND status = 'ok' AND id IN (SELECT run_id FROM assay.run_columns)) \
          SELECT r.company, r.entity, r.n, c.name, c.type, r.id FROM ranked r JOIN assay.run_columns c ON c.run_id = r.id \
          WHERE r.n <= 2 ORDER BY r.company, r.entity, r.n, c.ordinal",
     )?;
@@ -129,8 +134,8 @@ pub fn changes(before: &Columns, after: &Columns) -> Vec<String> {
 
 fn volume_alerts(conn: &Connection, runs: u32, threshold: f64) -> Result<Vec<Alert>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT company, entity, list(rows ORDER BY id DESC)[1:{}], max(id) FROM assay.runs \
-         WHERE kind = 'extract' AND status = 'ok' AND rows IS NOT NULL GROUP BY ALL ORDER BY ALL",
+        "SELECT coalesce(company, ''), entity, list(rows ORDER BY id DESC)[1:{}], max(id) FROM assay.runs \
+         WHERE kind IN ('extract', 'build') AND status = 'ok' AND rows IS NOT NULL GROUP BY ALL ORDER BY ALL",
         runs as i64 + 1
     ))?;
     let rows = stmt.query_map([], |r| {

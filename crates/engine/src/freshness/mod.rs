@@ -6,6 +6,7 @@
 //! that finished before the model's last successful build.
 
 pub mod alerts;
+pub mod history;
 pub mod status;
 pub mod status_text;
 
@@ -56,7 +57,7 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub company: String,
     pub entity: String,
@@ -282,7 +283,7 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
                 } else {
                     "never built"
                 };
-                out.push(row(
+                let built = row(
                     company,
                     entity,
                     &model.layer,
@@ -292,14 +293,19 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
                     warn,
                     error,
                     note,
-                ));
+                );
+                let mine: Vec<&alerts::Alert> = alerts
+                    .iter()
+                    .filter(|a| a.company.is_empty() && a.entity == model.qualified())
+                    .collect();
+                out.push(with_alerts(built, &mine));
             }
         }
     }
     Ok(out)
 }
 
-/// A fresh bronze row with schema or volume alerts is a warning that says them.
+/// A fresh row (bronze, or a model) with schema or volume alerts is a warning that says them.
 fn with_alerts(mut row: Row, alerts: &[&alerts::Alert]) -> Row {
     if alerts.is_empty() {
         return row;

@@ -153,6 +153,16 @@ pub fn test_cells(latest: &[Verdict], companies: &[String]) -> BTreeMap<String, 
 
 /// The matrix of freshness `rows` (as `freshness::report` gives them), with a `tests`
 /// column when data tests have run.
+/// The `tests` column of every company of the workspace: each one's latest test verdicts.
+pub fn workspace_tests(
+    ws: &crate::config::Workspace,
+    conn: &duckdb::Connection,
+) -> crate::error::Result<BTreeMap<String, Cell>> {
+    let latest = crate::checks::record::latest(conn)?;
+    let companies: Vec<String> = ws.config.companies.keys().cloned().collect();
+    Ok(test_cells(&latest, &companies))
+}
+
 pub fn matrix_with_tests(rows: &[Row], tests: &BTreeMap<String, Cell>) -> Matrix {
     let mut m = matrix(rows);
     if tests.is_empty() {

@@ -40,16 +40,63 @@ pub fn as_text_option(columns: &[String]) -> Option<String> {
 
 /// What one text column of figures holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Shape {
+pub struct Shape {
     /// Every non-empty value is a plain decimal with the file's decimal mark.
     plain: bool,
     whole_digits: u32,
     places: u32,
+    /// The column was found where its values were measured (a header naming it), so the
+    /// shape speaks for all of them.
+    pub seen: bool,
+}
+
+impl Default for Shape {
+    /// No value measured yet, and no column found.
+    fn default() -> Self {
+        Shape {
+            plain: true,
+            whole_digits: 0,
+            places: 0,
+            seen: false,
+        }
+    }
 }
 
 impl Shape {
+    /// One value as the file wrote it (spaces and quotes around it are not part of it), as
+    /// `shapes` measures it in SQL: an empty value is NULL; an exponent, `inf` or `nan`
+    /// makes the column a float.
+    pub fn observe(&mut self, field: &[u8], mark: u8) {
+        let mut v = field.trim_ascii();
+        if v.len() >= 2 && v[0] == b'"' && v[v.len() - 1] == b'"' {
+            v = v[1..v.len() - 1].trim_ascii();
+        }
+        if v.is_empty() {
+            return;
+        }
+        if v.iter().any(|b| matches!(b, b'e' | b'E' | b'n' | b'N')) {
+            self.plain = false;
+        }
+        let (whole, places) = match v.iter().position(|&b| b == mark) {
+            Some(at) => (at, v.len() - at - 1),
+            None => (v.len(), 0),
+        };
+        self.whole_digits = self.whole_digits.max(whole as u32);
+        self.places = self.places.max(places as u32);
+    }
+
+    /// The shape of two sets of values together (two files of one side).
+    pub fn merge(self, other: Shape) -> Shape {
+        Shape {
+            plain: self.plain && other.plain,
+            whole_digits: self.whole_digits.max(other.whole_digits),
+            places: self.places.max(other.places),
+            seen: self.seen || other.seen,
+        }
+    }
+
     /// The exact type for the column, or None when a float it must stay.
-    fn decimal(self) -> Option<String> {
+    pub fn decimal(self) -> Option<String> {
         let width = self.whole_digits.max(1) + self.places;
         match (self.plain, width) {
             (false, _) => None,
@@ -60,18 +107,48 @@ impl Shape {
     }
 }
 
-/// Type the text columns `columns` of `table` (already read) as exact decimals, or as
-/// floats where they must be. `mark` is the file's decimal mark; `label` names the export in
-/// errors.
-pub fn type_figures(
-    conn: &Connection,
-    table: &str,
-    columns: &[String],
-    mark: &str,
-    label: &str,
-) -> Result<()> {
+/// The figures the structure check measures as it passes: a shape per watched column.
+pub struct Watch {
+    /// By field position: which shape the field feeds, if any.
+    slots: Vec<Option<usize>>,
+    pub shapes: Vec<Shape>,
+    mark: u8,
+}
+
+impl Watch {
+    /// Watch the columns `names` of a file whose header is `header`.
+    pub fn new(names: &[String], header: &[String], mark: u8) -> Watch {
+        let slots: Vec<Option<usize>> = header
+            .iter()
+            .map(|h| names.iter().position(|n| n == h))
+            .collect();
+        let mut shapes = vec![Shape::default(); names.len()];
+        for slot in slots.iter().flatten() {
+            shapes[*slot].seen = true;
+        }
+        Watch {
+            slots,
+            shapes,
+            mark,
+        }
+    }
+
+    /// The field at `position` of a record.
+    #[inline]
+    pub fn field(&mut self, position: usize, bytes: &[u8]) {
+        if let Some(Some(slot)) = self.slots.get(position) {
+            self.shapes[*slot].observe(bytes, self.mark);
+        }
+    }
+}
+
+/// How many rows of a file the types of its figures are guessed from (`guess`).
+const GUESS_ROWS: u32 = 100_000;
+
+/// The shape of each text column of `from` (a relation).
+fn shapes(conn: &Connection, from: &str, columns: &[String], mark: &str) -> Result<Vec<Shape>> {
     if columns.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     // String functions, not regular expressions: this scan reads every value of the
     // column (three regular expressions per value cost more than reading the file).
@@ -92,8 +169,8 @@ pub fn type_figures(
             "coalesce(max(CASE WHEN {at} > 0 THEN length({v}) - {at} ELSE 0 END), 0)"
         ));
     }
-    let shapes: Vec<Shape> = conn.query_row(
-        &format!("SELECT {} FROM {table}", select.join(", ")),
+    Ok(conn.query_row(
+        &format!("SELECT {} FROM {from}", select.join(", ")),
         [],
         |r| {
             (0..columns.len())
@@ -102,11 +179,63 @@ pub fn type_figures(
                         plain: r.get(3 * i)?,
                         whole_digits: r.get::<_, i64>(3 * i + 1)? as u32,
                         places: r.get::<_, i64>(3 * i + 2)? as u32,
+                        seen: true,
                     })
                 })
                 .collect()
         },
-    )?;
+    )?)
+}
+
+/// The exact type each of `columns` (read as text by `relation`, a `read_csv(…)`) needs in
+/// the file's first rows: `DECIMAL(p, s)`, or None where a float it must stay.
+pub fn guess(
+    conn: &Connection,
+    relation: &str,
+    columns: &[String],
+    mark: &str,
+) -> Result<Vec<Option<String>>> {
+    let sample = format!("(SELECT * FROM {relation} LIMIT {GUESS_ROWS})");
+    Ok(shapes(conn, &sample, columns, mark)?
+        .into_iter()
+        .map(Shape::decimal)
+        .collect())
+}
+
+/// The `read_csv` option reading each of `columns` as its type (a DECIMAL, or DOUBLE where
+/// None), nothing when there are none.
+pub fn types_option(columns: &[String], types: &[Option<String>]) -> Option<String> {
+    if columns.is_empty() {
+        return None;
+    }
+    let entries: Vec<String> = columns
+        .iter()
+        .zip(types)
+        .map(|(c, ty)| {
+            format!(
+                "{}: {}",
+                literal(c),
+                literal(ty.as_deref().unwrap_or("DOUBLE"))
+            )
+        })
+        .collect();
+    Some(format!("types = {{{}}}", entries.join(", ")))
+}
+
+/// Type the text columns `columns` of `table` (already read) as exact decimals, or as
+/// floats where they must be. `mark` is the file's decimal mark; `label` names the export in
+/// errors.
+pub fn type_figures(
+    conn: &Connection,
+    table: &str,
+    columns: &[String],
+    mark: &str,
+    label: &str,
+) -> Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let shapes = crate::trace::stage("figures: shapes", || shapes(conn, table, columns, mark))?;
     for (c, shape) in columns.iter().zip(shapes) {
         let text = format!(
             "replace(nullif(trim({}), ''), {}, '.')",
@@ -157,5 +286,31 @@ mod tests {
             )
             .unwrap();
         assert_eq!(sum, "19.40 0.25");
+    }
+}
+
+#[cfg(test)]
+mod guess_tests {
+    use super::*;
+
+    #[test]
+    fn the_first_rows_guess_the_type() {
+        let conn = Connection::open_in_memory().unwrap();
+        let text = "(SELECT * FROM (VALUES ('12.50'), ('-3'), (' 0.25 '), (''), ('1e3')) AS v(a))";
+        let cols = vec!["a".to_string()];
+        assert_eq!(
+            guess(&conn, text, &cols, ".").unwrap(),
+            vec![None],
+            "an exponent"
+        );
+        let comma = "(SELECT * FROM (VALUES ('1,5'), ('-3,25'), (' 0,125 '), ('')) AS v(a))";
+        assert_eq!(
+            guess(&conn, comma, &cols, ",").unwrap(),
+            vec![Some("DECIMAL(18, 3)".to_string())]
+        );
+        assert_eq!(
+            types_option(&cols, &[Some("DECIMAL(18, 2)".into())]).unwrap(),
+            "types = {'a': 'DECIMAL(18, 2)'}"
+        );
     }
 }

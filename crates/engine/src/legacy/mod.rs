@@ -8,6 +8,7 @@ pub mod sniff;
 mod structure;
 
 pub use structure::check as check_structure;
+pub use structure::check_watching;
 
 use std::path::PathBuf;
 

@@ -5,11 +5,25 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::figures::{Shape, Watch};
 use crate::error::{Error, Result};
 
 /// Check `path` with `delimiter` (a single byte; UTF-8 and Latin-1 files). With `utf8`, a
 /// byte sequence that is not UTF-8 is refused with its line (the file wants `encoding`).
 pub fn check(path: &Path, delimiter: u8, utf8: bool) -> Result<u64> {
+    Ok(check_watching(path, delimiter, utf8, &[], b'.')?.0)
+}
+
+/// `check`, gathering on the way the shapes of the figures of the columns `figures` (named
+/// as the header names them; a column this file lacks keeps an empty shape), with the
+/// decimal mark `mark`: (records, a shape per column).
+pub fn check_watching(
+    path: &Path,
+    delimiter: u8,
+    utf8: bool,
+    figures: &[String],
+    mark: u8,
+) -> Result<(u64, Vec<Shape>)> {
     let shown = path.display();
     let file = std::fs::File::open(path)
         .map_err(|e| Error::Runtime(format!("cannot read {shown}: {e}")))?;
@@ -18,7 +32,11 @@ pub fn check(path: &Path, delimiter: u8, utf8: bool) -> Result<u64> {
         .fill_buf()
         .map_err(|e| Error::Runtime(format!("cannot read {shown}: {e}")))?;
     header_problem(head, delimiter).map_err(|m| Error::Runtime(format!("{shown}: {m}")))?;
-    check_reader(reader, delimiter, utf8).map_err(|m| Error::Runtime(format!("{shown}: {m}")))
+    let header = split_line(first_lines(head).0, delimiter);
+    let mut watch = Watch::new(figures, &header, mark);
+    let records = watched_reader(reader, delimiter, utf8, &mut watch)
+        .map_err(|m| Error::Runtime(format!("{shown}: {m}")))?;
+    Ok((records, watch.shapes))
 }
 
 /// A file read as UTF-16 must look like it: a byte-order mark, or the zero bytes every
@@ -126,10 +144,21 @@ pub(crate) fn header_problem(head: &[u8], delimiter: u8) -> std::result::Result<
 const MAX_RECORD_BYTES: u64 = 2_000_000;
 
 /// Records (after the header) in the file; Err is a message with the line.
+#[cfg(test)]
 fn check_reader(
+    reader: impl BufRead,
+    delimiter: u8,
+    utf8: bool,
+) -> std::result::Result<u64, String> {
+    watched_reader(reader, delimiter, utf8, &mut Watch::new(&[], &[], b'.'))
+}
+
+/// `check_reader`, showing `watch` every field of every record (not the header's).
+fn watched_reader(
     mut reader: impl BufRead,
     delimiter: u8,
     utf8: bool,
+    watch: &mut Watch,
 ) -> std::result::Result<u64, String> {
     let mut bom = [0u8; 3];
     let mut start = Vec::new();
@@ -174,6 +203,10 @@ fn check_reader(
         // Jump from one byte that matters (delimiter, quote, newline) to the next; the
         // bytes between them only mean "this field and record are not empty".
         let mut i = 0;
+        // Where the current field began in this line; a field carried over from the line
+        // before (quoted, with a newline in it) is text, never a figure.
+        let mut field_start = 0;
+        let mut field_split = in_quotes;
         while i < buf.len() {
             if in_quotes {
                 match memchr::memchr(b'"', &buf[i..]) {
@@ -201,7 +234,14 @@ fn check_reader(
                 break;
             };
             let b = buf[i + p];
+            if b != b'"' && header_fields.is_some() && !field_split {
+                watch.field(fields - 1, &buf[field_start..i + p]);
+            }
             i += p + 1;
+            if b != b'"' {
+                field_start = i;
+                field_split = false;
+            }
             match b {
                 b'"' if at_field_start => {
                     in_quotes = true;
@@ -238,6 +278,10 @@ fn check_reader(
                     empty_record = false;
                 }
             }
+        }
+        // The last line of a file that does not end with a newline.
+        if buf.last() != Some(&b'\n') && !in_quotes && header_fields.is_some() && !field_split {
+            watch.field(fields - 1, &buf[field_start.min(buf.len())..]);
         }
     }
     if in_quotes {
@@ -277,6 +321,50 @@ fn not_utf8(buf: &[u8], line: u64) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_check_measures_the_figures_it_passes() {
+        let text = "id,amount,\"note\",rate\n1,12.50,\"a, b\",1e3\n2,-3,\"x\ny\",2\n3,,c,0.125\n4,\"7.5\",d,4";
+        let header = split_line(b"id,amount,\"note\",rate", b',');
+        let names = ["amount".to_string(), "rate".to_string(), "gone".to_string()];
+        let mut watch = Watch::new(&names, &header, b'.');
+        let records = watched_reader(
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            b',',
+            true,
+            &mut watch,
+        );
+        assert_eq!(records, Ok(4));
+        let [amount, rate, gone] = watch.shapes.as_slice() else {
+            panic!("{:?}", watch.shapes)
+        };
+        assert_eq!(
+            amount.decimal().as_deref(),
+            Some("DECIMAL(18, 2)"),
+            "{amount:?}"
+        );
+        assert_eq!(
+            rate.decimal(),
+            None,
+            "an exponent keeps it a float: {rate:?}"
+        );
+        assert_eq!(
+            gone.decimal().as_deref(),
+            Some("DECIMAL(18, 0)"),
+            "no values"
+        );
+        // A value the sample did not have: more places than the first rows.
+        let mut watch = Watch::new(&names[..1], &header, b'.');
+        let more = "id,amount,note,rate\n1,12.50,a,1\n2,3.14159,b,2\n";
+        watched_reader(
+            std::io::Cursor::new(more.as_bytes().to_vec()),
+            b',',
+            true,
+            &mut watch,
+        )
+        .unwrap();
+        assert_eq!(watch.shapes[0].decimal().as_deref(), Some("DECIMAL(18, 5)"));
+    }
 
     fn run(text: &str, delimiter: u8) -> std::result::Result<u64, String> {
         check_reader(

@@ -8,6 +8,7 @@ use super::relation::{is_numeric, Relation};
 use super::report::Spec;
 use crate::config::CsvHints;
 use crate::error::{Error, Result};
+use crate::legacy::check_watching;
 use crate::legacy::figures;
 use crate::sql::{ident, literal, qualified};
 
@@ -30,8 +31,9 @@ pub struct Side {
 
 /// The relation for one side. Files are read relative to `base`; CSV files are read with
 /// the `given` format hints (what is not given is sniffed from the first file) and checked
-/// record by record first, so a malformed file is named with its line. Files are read once
-/// into the temporary table `adhoc_<role>`, so later passes do not parse them again.
+/// record by record first, so a malformed file is named with its line. CSV and JSON files
+/// are read once into the temporary table `adhoc_<role>`, so later passes do not parse them
+/// again; Parquet files are read in place.
 pub fn side(
     conn: &Connection,
     spec: &str,
@@ -69,52 +71,147 @@ pub fn side(
     let lower = spec.to_ascii_lowercase();
     let plain = |sql: String| -> Result<Side> {
         Ok(Side {
-            relation: materialise(conn, spec, &sql, role, None)?,
+            relation: materialise(conn, spec, &sql, role)?,
             format: None,
         })
     };
     if lower.ends_with(".parquet") {
-        return plain(format!("read_parquet([{list}], union_by_name = true)"));
+        // Read where it lies: a Parquet scan reads only the columns a pass needs, so a
+        // copy would cost a whole read and the side's size in memory for nothing.
+        let sql = format!("read_parquet([{list}], union_by_name = true)");
+        return Ok(Side {
+            relation: Relation::describe(conn, &sql)
+                .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?,
+            format: None,
+        });
     }
     if lower.ends_with(".json") {
         return plain(format!("read_json_auto([{list}])"));
     }
     let format = crate::legacy::sniff::complete(&files[0], given)?;
-    let checker = structure_checker(files, &format)?;
     let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
     options.extend(crate::legacy::csv_options(&format));
     let sniffed = format!("read_csv([{list}], {})", options.join(", "));
     let floats = figures::describe(conn, &sniffed)
         .map(|described| figures::floats(&described))
         .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
-    options.extend(figures::as_text_option(&floats));
-    let mut sql = format!("read_csv([{list}], {})", options.join(", "));
-    if !format.rename.is_empty() {
-        let renames: Vec<String> = format
-            .rename
-            .iter()
-            .map(|(old, new)| format!("{} AS {}", ident(old), ident(new)))
-            .collect();
-        sql = format!("(SELECT * RENAME ({}) FROM {sql})", renames.join(", "));
-    }
-    let relation = materialise(conn, spec, &sql, role, checker)?;
-    let floats: Vec<String> = floats
-        .iter()
-        .map(|c| format.rename.get(c).cloned().unwrap_or_else(|| c.clone()))
-        .collect();
     let mark = format.decimal.as_deref().unwrap_or(".");
-    crate::trace::stage(&format!("figures as decimals ({role} side)"), || {
-        figures::type_figures(conn, &relation.sql, &floats, mark, spec)
-    })?;
+    let read_as = |types: Option<String>| {
+        let mut options = options.clone();
+        options.extend(types);
+        renamed(
+            format!("read_csv([{list}], {})", options.join(", ")),
+            &format.rename,
+        )
+    };
+    let text = read_as(figures::as_text_option(&floats));
+    // Figures read as text, and each column typed from all of its values: for what the
+    // structure check cannot vouch for.
+    let slow = || -> Result<Relation> {
+        let relation = materialise(conn, spec, &text, role)?;
+        crate::trace::stage(&format!("figures as decimals ({role} side)"), || {
+            figures::type_figures(
+                conn,
+                &relation.sql,
+                &renamed_all(&floats, &format),
+                mark,
+                spec,
+            )
+        })?;
+        Ok(relation)
+    };
+    let relation = match structure_checker(files, &format, &floats)? {
+        Some(checker) => {
+            let guessed = figures::guess(conn, &text, &renamed_all(&floats, &format), mark)
+                .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
+            let typed = |types: &[Option<String>]| read_as(figures::types_option(&floats, types));
+            read_checked(conn, (spec, role), (&typed, &slow), &guessed, checker)?
+        }
+        // UTF-16, which the check cannot read.
+        None => slow()?,
+    };
     Ok(Side {
         relation: Relation::describe(conn, &relation.sql)?,
         format: Some(format),
     })
 }
 
+/// The CSV side read with its figures typed as the file's first rows suggest (`guessed`)
+/// while the structure check measures every figure; when the check finds the guess too
+/// narrow (a value with more places or digits further down), it is read again with the
+/// types the whole file needs (`typed`), and when the check could not find a column, the
+/// slow way (`slow`). Read once in the usual case, and never rounded: a guess the check
+/// disproves is not kept.
+fn read_checked(
+    conn: &Connection,
+    (spec, role): (&str, &str),
+    (typed, slow): (&TypedRead<'_>, &dyn Fn() -> Result<Relation>),
+    guessed: &[Option<String>],
+    checker: Checker,
+) -> Result<Relation> {
+    let read = materialise(conn, spec, &typed(guessed), role);
+    let shapes = checker.join().unwrap_or_else(|_| {
+        Err(Error::Runtime(format!(
+            "{spec}: the structure check crashed"
+        )))
+    });
+    let shapes = match shapes {
+        Ok(shapes) => shapes,
+        Err(e) => {
+            let _ = conn.execute_batch(&format!(
+                "DROP TABLE IF EXISTS {}",
+                ident(&format!("adhoc_{role}"))
+            ));
+            return Err(e);
+        }
+    };
+    if shapes.iter().any(|s| !s.seen) {
+        // A column the check did not find under the name DuckDB gives it (a header in
+        // another encoding): its figures are typed from DuckDB's own reading of them.
+        return slow();
+    }
+    let exact: Vec<Option<String>> = shapes.into_iter().map(|s| s.decimal()).collect();
+    if exact == guessed {
+        return read;
+    }
+    crate::trace::stage(
+        &format!("read {role} side again, figures wider than guessed"),
+        || materialise(conn, spec, &typed(&exact), role),
+    )
+}
+
+/// The side's read SQL with its figure columns read as the given types.
+type TypedRead<'a> = dyn Fn(&[Option<String>]) -> String + 'a;
+
+/// The float columns under the names the side's renames give them.
+fn renamed_all(columns: &[String], format: &CsvHints) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| format.rename.get(c).cloned().unwrap_or_else(|| c.clone()))
+        .collect()
+}
+
+/// `sql` with the columns `rename` names renamed (old → new).
+fn renamed(sql: String, rename: &std::collections::BTreeMap<String, String>) -> String {
+    if rename.is_empty() {
+        return sql;
+    }
+    let renames: Vec<String> = rename
+        .iter()
+        .map(|(old, new)| format!("{} AS {}", ident(old), ident(new)))
+        .collect();
+    format!("(SELECT * RENAME ({}) FROM {sql})", renames.join(", "))
+}
+
 /// The strict structure check, run beside DuckDB's read with the side's delimiter and
-/// encoding; a malformed file fails the side with the checker's message (file and line).
-fn structure_checker(files: Vec<std::path::PathBuf>, format: &CsvHints) -> Result<Option<Checker>> {
+/// encoding; it also measures the figures of the columns `figures` (their shapes, merged
+/// over the files). A malformed file fails the side with the checker's message (file and
+/// line). None for a UTF-16 side, which the check cannot read.
+fn structure_checker(
+    files: Vec<std::path::PathBuf>,
+    format: &CsvHints,
+    figures: &[String],
+) -> Result<Option<Checker>> {
     let delimiter = match format.delimiter.as_deref() {
         None => b',',
         Some("\\t") => b'\t',
@@ -131,52 +228,45 @@ fn structure_checker(files: Vec<std::path::PathBuf>, format: &CsvHints) -> Resul
         .unwrap_or("utf-8")
         .to_ascii_lowercase();
     if encoding == "utf-16" {
-        // The structure check reads bytes: a UTF-16 file is left to DuckDB's reader.
         return Ok(None);
     }
     let utf8 = encoding == "utf-8";
+    let mark = format
+        .decimal
+        .as_deref()
+        .and_then(|m| m.bytes().next())
+        .unwrap_or(b'.');
+    let figures = figures.to_vec();
     Ok(Some(std::thread::spawn(move || {
         crate::trace::stage("CSV structure check", || {
-            files
-                .iter()
-                .try_for_each(|f| crate::legacy::check_structure(f, delimiter, utf8).map(|_| ()))
+            let mut shapes = vec![figures::Shape::default(); figures.len()];
+            for f in &files {
+                let (_, found) = check_watching(f, delimiter, utf8, &figures, mark)?;
+                for (shape, more) in shapes.iter_mut().zip(found) {
+                    *shape = shape.merge(more);
+                }
+            }
+            Ok(shapes)
         })
     })))
 }
 
-type Checker = std::thread::JoinHandle<Result<()>>;
+type Checker = std::thread::JoinHandle<Result<Vec<figures::Shape>>>;
 
-/// Read a side into the temporary table `adhoc_<role>`; a checker's verdict comes first.
-fn materialise(
-    conn: &Connection,
-    spec: &str,
-    sql: &str,
-    role: &str,
-    checker: Option<Checker>,
-) -> Result<Relation> {
+/// Read a side into the temporary table `adhoc_<role>`.
+fn materialise(conn: &Connection, spec: &str, sql: &str, role: &str) -> Result<Relation> {
     let table = ident(&format!("adhoc_{role}"));
     // A compare never depends on row order, so DuckDB may read in parallel without keeping it.
-    let read = crate::trace::stage(&format!("read {role} side"), || {
+    crate::trace::stage(&format!("read {role} side"), || {
         conn.execute_batch(&format!(
             "SET preserve_insertion_order = false; \
              CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}; \
              RESET preserve_insertion_order;"
         ))
-    });
-    if let Some(checker) = checker {
-        let verdict = checker.join().unwrap_or_else(|_| {
-            Err(Error::Runtime(format!(
-                "{spec}: the structure check crashed"
-            )))
-        });
-        if let Err(e) = verdict {
-            let _ = conn.execute_batch(&format!("DROP TABLE IF EXISTS {table}"));
-            return Err(e);
-        }
-    }
+    })
     // A file that cannot be read is a runtime failure (exit 3), as in a configured compare;
     // only a wrong argument is a usage error.
-    read.map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
+    .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
     Relation::describe(conn, &format!("temp.main.{table}"))
 }
 

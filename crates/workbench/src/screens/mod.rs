@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod drill;
+pub mod history;
 pub mod layers;
 pub mod models;
 pub mod sources;

@@ -11,7 +11,8 @@ use ratatui::Frame;
 
 use crate::config::Workspace;
 use crate::extract::{Event, Selection};
-use crate::freshness::status::{matrix, Matrix};
+use crate::freshness::history::History;
+use crate::freshness::status::{matrix_with_tests, Cell, Matrix};
 use crate::freshness::status_text::grid;
 use crate::freshness::{human_age, Row, Status};
 use crate::grid::pad;
@@ -44,6 +45,9 @@ pub struct SourcesScreen {
     asked: Option<Instant>,
     /// Where the rows were drawn (for clicks).
     pub hit: crate::hit::HitCell,
+    /// The history of the row Enter was pressed on, shown instead of the list.
+    history: Option<History>,
+    history_scroll: u16,
 }
 
 /// How long Sources shows the catalog as read before asking again (statuses change as
@@ -64,13 +68,15 @@ impl SourcesScreen {
             fetched: None,
             asked: None,
             hit: Default::default(),
+            history: None,
+            history_scroll: 0,
         }
     }
 
     /// Fresh rows from the catalog, problems first (then as the catalog lists them).
-    pub fn set_rows(&mut self, mut rows: Vec<Row>) {
+    pub fn set_rows(&mut self, mut rows: Vec<Row>, tests: &BTreeMap<String, Cell>) {
         rows.sort_by_key(|r| std::cmp::Reverse(r.status));
-        self.health = matrix(&rows);
+        self.health = matrix_with_tests(&rows, tests);
         self.rows = rows;
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
         self.fetched = Some(Instant::now());
@@ -94,6 +100,9 @@ impl SourcesScreen {
     }
 
     pub fn on_action(&mut self, action: Action) -> Vec<Job> {
+        if self.history.is_some() && self.scroll_history(action) {
+            return Vec::new();
+        }
         let n = self.rows.len();
         match action {
             Action::Up => self.cursor = self.cursor.saturating_sub(1),
@@ -102,7 +111,17 @@ impl SourcesScreen {
             Action::PageDown => self.cursor = (self.cursor + 10).min(n.saturating_sub(1)),
             Action::Top => self.cursor = 0,
             Action::Bottom => self.cursor = n.saturating_sub(1),
-            Action::Refresh => return vec![Job::Freshness],
+            Action::Refresh => {
+                let mut jobs = vec![Job::Freshness];
+                jobs.extend(self.history_again());
+                return jobs;
+            }
+            Action::Open => {
+                if let Some(row) = self.rows.get(self.cursor) {
+                    return vec![Job::History(Box::new(row.clone()))];
+                }
+            }
+            Action::Back => self.history = None,
             Action::ExtractOne | Action::ExtractCompany | Action::ExtractAll if !self.running => {
                 let row = self.rows.get(self.cursor);
                 let selection = match (action, row) {
@@ -183,6 +202,48 @@ impl SourcesScreen {
         self.running = false;
     }
 
+    /// The history shown, if one is open.
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
+    }
+
+    /// The history of a row, to show until Backspace (from its top, unless it is the one
+    /// shown, asked again).
+    pub fn set_history(&mut self, history: History) {
+        let same = self
+            .history
+            .as_ref()
+            .is_some_and(|h| (&h.company, &h.table) == (&history.company, &history.table));
+        if !same {
+            self.history_scroll = 0;
+        }
+        self.history = Some(history);
+    }
+
+    /// Moving keys scroll an open history; whether `action` was one.
+    fn scroll_history(&mut self, action: Action) -> bool {
+        let s = &mut self.history_scroll;
+        match action {
+            Action::Up => *s = s.saturating_sub(1),
+            Action::Down => *s = s.saturating_add(1),
+            Action::PageUp => *s = s.saturating_sub(10),
+            Action::PageDown => *s = s.saturating_add(10),
+            Action::Top => *s = 0,
+            _ => return false,
+        }
+        true
+    }
+
+    /// The open history asked for again (after an extraction, on refresh), if one is open.
+    pub fn history_again(&self) -> Option<Job> {
+        let h = self.history.as_ref()?;
+        let row = self
+            .rows
+            .iter()
+            .find(|r| r.company == h.company && r.table == h.table)?;
+        Some(Job::History(Box::new(row.clone())))
+    }
+
     pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let progress_height = if self.progress.is_empty() {
             0
@@ -201,6 +262,17 @@ impl SourcesScreen {
         ])
         .areas(area);
         self.render_health(f, health_area, theme);
+        match &self.history {
+            Some(h) => super::history::render(f, table_area, h, self.history_scroll, theme),
+            None => self.render_list(f, table_area, theme),
+        }
+        if progress_height > 0 {
+            self.render_progress(f, progress_area, theme);
+        }
+    }
+
+    /// Every row (company × entity × layer), problems first, under the cursor.
+    fn render_list(&mut self, f: &mut Frame, table_area: Rect, theme: &Theme) {
         let worst = self.rows.iter().map(|r| r.status).max();
         let title = format!(
             " {} companies · {} entities · {} ",
@@ -297,9 +369,6 @@ impl SourcesScreen {
             )));
         }
         f.render_widget(Paragraph::new(lines), inner);
-        if progress_height > 0 {
-            self.render_progress(f, progress_area, theme);
-        }
     }
 
     /// Lines for the health grid: every company (or as many as fit above a list of a few
@@ -432,6 +501,8 @@ mod tests {
             fetched: None,
             asked: None,
             hit: Default::default(),
+            history: None,
+            history_scroll: 0,
         }
     }
 
@@ -492,7 +563,7 @@ mod tests {
             None,
             "nothing read yet: the first read is on its way"
         );
-        s.set_rows(Vec::new());
+        s.set_rows(Vec::new(), &BTreeMap::new());
         s.fetched = Some(Instant::now() - Duration::from_secs(5));
         assert_eq!(s.age_now(Some(10)), Some(15));
         assert_eq!(s.age_now(None), None);
