@@ -103,11 +103,10 @@ fn volume(h: &History, theme: &Theme) -> Line<'static> {
 fn runs(runs: &[Run], width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![heading(
         &format!(
-            "{} {} {} {} error",
+            "{} {} {} status",
             pad("started (UTC)", 16),
             right("secs", 6),
             right("rows", 9),
-            pad("status", 9)
         ),
         theme,
     )];
@@ -122,20 +121,60 @@ fn runs(runs: &[Run], width: usize, theme: &Theme) -> Vec<Line<'static>> {
             RunStatus::Cancelled => Role::Warn,
             _ => Role::Error,
         };
-        let error = r.error.as_deref().unwrap_or("").replace('\n', " ");
         let line = format!(
-            "{} {} {} {} {error}",
+            "{} {} {} {}",
             pad(&r.started.format("%Y-%m-%d %H:%M").to_string(), 16),
             right(&seconds, 6),
             right(&r.rows.map_or_else(|| "—".into(), count), 9),
-            pad(r.status.as_str(), 9),
+            r.status.as_str(),
         );
         out.push(Line::from(Span::styled(
             clip(&line, width),
             theme.style(role),
         )));
+        // The reason in full (a few lines), under the run it ended.
+        if let Some(error) = &r.error {
+            let error = error.replace('\n', " ");
+            let pieces = wrap(&error, width.saturating_sub(4));
+            for (i, piece) in pieces.iter().take(ERROR_LINES).enumerate() {
+                let lead = if i == 0 { "  └ " } else { "    " };
+                out.push(Line::from(Span::styled(
+                    format!("{lead}{piece}"),
+                    theme.style(role),
+                )));
+            }
+        }
     }
     out
+}
+
+/// Lines of a run's error shown under it.
+const ERROR_LINES: usize = 4;
+
+/// `text` in lines of at most `width` characters, broken at spaces where it can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(line.chars().take(width).collect());
+            line = rest;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `text` cut to `width` characters, with … where it was cut.
@@ -146,4 +185,22 @@ fn clip(text: &str, width: usize) -> String {
     let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn errors_wrap_at_spaces_and_long_words_are_cut() {
+        assert_eq!(
+            wrap("schema drift in orders for lumen", 16),
+            vec!["schema drift in", "orders for lumen"]
+        );
+        let long = "x".repeat(25);
+        assert_eq!(
+            wrap(&long, 10),
+            vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]
+        );
+    }
 }
