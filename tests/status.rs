@@ -300,3 +300,35 @@ fn watch_prints_again_until_ctrl_c() {
         "each screen starts clean: {out}"
     );
 }
+
+/// A retail group of many stores: `assay demo --companies N` writes the eight companies and
+/// plain stores up to N, every one extracts, and `assay status` sums up the ones that are
+/// all ok past a screen. Fewer than the demo's eight is refused by name.
+#[test]
+fn a_demo_group_of_many_companies_fits_one_status_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay(
+        dir.path(),
+        &["demo", "ws", "--companies", "30", "--rows", "6000"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(stdout(&out).contains("with 30 companies"), "{}", text(&out));
+    let ws = dir.path().join("ws");
+    let out = assay(&ws, &["extract", "--all", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = assay(&ws, &["build", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = assay(&ws, &["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let screen = stdout(&out);
+    assert!(screen.starts_with("30 companies: 30 ok"), "{screen}");
+    assert!(screen.lines().count() <= 24, "{screen}");
+    assert!(
+        screen.lines().all(|l| l.chars().count() <= 80),
+        "{screen}"
+    );
+    assert!(screen.contains("more companies, all ok"), "{screen}");
+    let out = assay(dir.path(), &["demo", "few", "--companies", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--companies 3"), "{}", text(&out));
+}
