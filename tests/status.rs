@@ -75,21 +75,26 @@ fn status_puts_the_failed_company_first_on_one_screen() {
     assert_eq!(m["companies"].as_array().unwrap().len(), 8);
 }
 
-/// The freshness row of acme's orders: (status, note).
-fn orders_row(ws: &std::path::Path) -> (String, String) {
+/// A freshness row of acme's: (status, note) of `table`.
+fn acme_row(ws: &std::path::Path, table: &str) -> (String, String) {
     let out = assay(ws, &["freshness", "--format", "json"]);
     let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let row = rows
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["company"] == "acme" && r["entity"] == "orders" && r["layer"] == "bronze")
+        .find(|r| r["company"] == "acme" && r["table"] == table)
         .unwrap_or_else(|| panic!("{rows}"))
         .clone();
     (
         row["status"].as_str().unwrap().to_string(),
         row["note"].as_str().unwrap().to_string(),
     )
+}
+
+/// acme's bronze orders.
+fn orders_row(ws: &std::path::Path) -> (String, String) {
+    acme_row(ws, "bronze.orders")
 }
 
 /// A load with 40 % fewer rows than the runs before it is a warning naming expected and
@@ -202,21 +207,9 @@ fn volume_and_schema_changes_are_warnings() {
         .all(|r| r["kind"] == "extract" && r["status"] == "ok"));
 }
 
-/// The freshness rows of silver.orders (one per company): (status, note) of acme's.
+/// acme's row of the model silver.orders.
 fn silver_orders_row(ws: &std::path::Path) -> (String, String) {
-    let out = assay(ws, &["freshness", "--format", "json"]);
-    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let row = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["company"] == "acme" && r["table"] == "silver.orders")
-        .unwrap_or_else(|| panic!("{rows}"))
-        .clone();
-    (
-        row["status"].as_str().unwrap().to_string(),
-        row["note"].as_str().unwrap().to_string(),
-    )
+    acme_row(ws, "silver.orders")
 }
 
 /// A build is watched as an extraction is: a model whose columns changed since its previous
@@ -323,10 +316,7 @@ fn a_demo_group_of_many_companies_fits_one_status_screen() {
     let screen = stdout(&out);
     assert!(screen.starts_with("30 companies: 30 ok"), "{screen}");
     assert!(screen.lines().count() <= 24, "{screen}");
-    assert!(
-        screen.lines().all(|l| l.chars().count() <= 80),
-        "{screen}"
-    );
+    assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
     assert!(screen.contains("more companies, all ok"), "{screen}");
     let out = assay(dir.path(), &["demo", "few", "--companies", "3"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

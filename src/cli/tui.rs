@@ -60,15 +60,20 @@ fn parse_size(text: &str) -> std::result::Result<(u16, u16), String> {
 }
 
 /// The scripted visits: (file name, keys pressed from the previous state, caption).
-pub const VISITS: [(&str, &str, &str); 10] = [
+pub const VISITS: [(&str, &str, &str); 11] = [
     (
         "sources",
         "",
         "Sources: freshness of every company, entity and layer",
     ),
     (
+        "sources-history",
+        "enter",
+        "Sources: the history of a row (alerts, tests, volume, runs)",
+    ),
+    (
         "layers",
-        "2 G enter i",
+        "backspace 2 G enter i",
         "Layers: a gold table in the paged grid, with its profile",
     ),
     (

@@ -17,7 +17,6 @@ use tpchgen::generators::LineItemGenerator;
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{assay_binary, run_measured};
 use crate::sql::literal;
-use crate::store::Store;
 
 /// Which two sides a bench case compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -130,9 +129,9 @@ pub fn compare_bench(
         csv,
         ws,
     };
-    log("building legacy.lineitem and gold.lineitem (with planted differences) and its Parquet file");
-    let (rows, planted) = build_sides(&sides, changes)?;
     let exe = assay_binary()?;
+    log("building legacy.lineitem and gold.lineitem (with planted differences) and its Parquet file");
+    let (rows, planted) = build_sides(&exe, &sides, changes)?;
     let mut cases = Vec::new();
     for &pairing in pairings {
         cases.push(run_case(&exe, &sides, pairing, runs, memory_limit, log)?);
@@ -215,9 +214,7 @@ fn write_lineitem(path: &Path, scale: f64) -> Result<()> {
 /// legacy.lineitem = the CSV with TPC-H's own types (money as DECIMAL(15,2)); gold.lineitem
 /// = it with `changes` rows altered: a third get a new price, a third are deleted, a third
 /// are added under keys the legacy side does not have. The Parquet file holds gold's rows.
-fn build_sides(sides: &Sides, changes: i64) -> Result<(i64, Planted)> {
-    let store = Store::open(&sides.ws.join(".assay/cache.duckdb"))?;
-    let conn = store.conn();
+fn build_sides(exe: &Path, sides: &Sides, changes: i64) -> Result<(i64, Planted)> {
     let each = (changes / 3).max(1);
     let pick = |n: i64, salt: i64| {
         format!(
@@ -228,23 +225,49 @@ fn build_sides(sides: &Sides, changes: i64) -> Result<(i64, Planted)> {
     let money = ["l_quantity", "l_extendedprice", "l_discount", "l_tax"]
         .map(|c| format!("'{c}': 'DECIMAL(15,2)'"))
         .join(", ");
-    conn.execute_batch(&format!(
-        "CREATE TABLE legacy.lineitem AS SELECT * FROM read_csv({csv}, types = {{{money}}});\
-         CREATE TABLE gold.lineitem AS SELECT * FROM legacy.lineitem;\
-         UPDATE gold.lineitem SET l_extendedprice = l_extendedprice + 1 WHERE {changed};\
-         DELETE FROM gold.lineitem WHERE {deleted};\
-         INSERT INTO gold.lineitem SELECT * REPLACE (-l_orderkey AS l_orderkey) FROM gold.lineitem WHERE {added};\
-         CHECKPOINT;",
-        csv = literal(&sides.csv.to_string_lossy()),
-        changed = pick(each, 1),
-        deleted = pick(each, 2),
-        added = pick(each, 3),
-    ))?;
-    conn.execute_batch(&format!(
-        "COPY gold.lineitem TO {} (FORMAT parquet)",
-        literal(&sides.parquet.to_string_lossy())
-    ))?;
-    let rows: i64 = conn.query_row("SELECT count(*) FROM gold.lineitem", [], |r| r.get(0))?;
+    let statements = [
+        format!(
+            "CREATE TABLE legacy.lineitem AS SELECT * FROM read_csv({}, types = {{{money}}})",
+            literal(&sides.csv.to_string_lossy())
+        ),
+        "CREATE TABLE gold.lineitem AS SELECT * FROM legacy.lineitem".into(),
+        format!(
+            "UPDATE gold.lineitem SET l_extendedprice = l_extendedprice + 1 WHERE {}",
+            pick(each, 1)
+        ),
+        format!("DELETE FROM gold.lineitem WHERE {}", pick(each, 2)),
+        format!(
+            "INSERT INTO gold.lineitem SELECT * REPLACE (-l_orderkey AS l_orderkey) FROM gold.lineitem WHERE {}",
+            pick(each, 3)
+        ),
+        format!(
+            "COPY gold.lineitem TO {} (FORMAT parquet)",
+            literal(&sides.parquet.to_string_lossy())
+        ),
+        "SELECT count(*) AS n FROM gold.lineitem".into(),
+    ];
+    // Each in a child process: this process stays small, and a child measured later
+    // inherits no peak memory from it (Linux counts a parent's peak at fork in the child's).
+    let mut last = String::new();
+    for statement in &statements {
+        let out = Command::new(exe)
+            .current_dir(&sides.ws)
+            .args(["sql", statement, "--format", "csv"])
+            .output()
+            .io_context(|| format!("cannot run {}", exe.display()))?;
+        if !out.status.success() {
+            return Err(Error::Runtime(format!(
+                "preparing the sides: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        last = String::from_utf8_lossy(&out.stdout).to_string();
+    }
+    let rows = last
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| Error::Runtime(format!("no row count in {last:?}")))?;
     Ok((
         rows,
         Planted {
