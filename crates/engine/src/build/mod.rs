@@ -128,7 +128,7 @@ fn build_one(
             Some(ch) => build_on_clickhouse(ch, model, body).and_then(|built| {
                 let rows = built.rows;
                 store.transaction(|conn| {
-                    record_columns(conn, run_id, &built.columns)?;
+                    crate::store::record_run_columns(conn, run_id, columns_of(&built.columns))?;
                     let has_company = built.per_company.is_some();
                     let per_company = built.per_company.unwrap_or_default();
                     record_company_rows(conn, run_id, rows, &per_company, has_company)
@@ -182,6 +182,11 @@ fn checked_query<'m>(store: &Store, on_clickhouse: bool, model: &'m Model) -> Re
     Ok(query.text)
 }
 
+/// (name, type) pairs as the catalog records them.
+fn columns_of(columns: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    columns.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+}
+
 /// Rows per company of a built table.
 type CompanyRows = Vec<(String, i64)>;
 
@@ -191,22 +196,6 @@ struct Built {
     rows: i64,
     columns: Vec<(String, String)>,
     per_company: Option<CompanyRows>,
-}
-
-/// The built table's columns, as an extraction records a source's: the next build's
-/// schema alerts compare against them.
-fn record_columns(
-    conn: &duckdb::Connection,
-    run_id: i64,
-    columns: &[(String, String)],
-) -> Result<()> {
-    for (i, (name, type_)) in columns.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)",
-            params![run_id, i as i32, name, type_],
-        )?;
-    }
-    Ok(())
 }
 
 /// A build's rows per company; a table without a company column is recorded whole, as '*'.
@@ -251,7 +240,7 @@ fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Resul
             }
             None => Vec::new(),
         };
-        record_columns(conn, run_id, &columns)?;
+        crate::store::record_run_columns(conn, run_id, columns_of(&columns))?;
         record_company_rows(conn, run_id, rows, &per_company, crate::drift::company_column(&columns).is_some())?;
         conn.execute(
             "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",

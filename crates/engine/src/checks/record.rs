@@ -70,3 +70,43 @@ pub fn latest(conn: &duckdb::Connection) -> Result<Vec<Verdict>> {
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
+
+/// A data test's latest result on one table for one company, with what it recorded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TestResult {
+    pub test: String,
+    pub status: String,
+    pub failing: i64,
+    /// Up to five failing rows, each as the JSON object the test recorded.
+    pub samples: Vec<String>,
+    pub error: Option<String>,
+    pub run_id: i64,
+}
+
+/// The latest result of each test on `table` for `company`.
+pub fn latest_on(conn: &duckdb::Connection, company: &str, table: &str) -> Result<Vec<TestResult>> {
+    let mut stmt = conn.prepare(
+        "SELECT test, arg_max(status, run_id), arg_max(failing, run_id), arg_max(samples, run_id), \
+         arg_max(error, run_id), max(run_id) FROM assay.test_results \
+         WHERE company = ? AND table_name = ? GROUP BY test ORDER BY test",
+    )?;
+    let rows = stmt.query_map(params![company, table], |r| {
+        Ok(TestResult {
+            test: r.get(0)?,
+            status: r.get(1)?,
+            failing: r.get(2)?,
+            samples: failing_rows(&r.get::<_, String>(3)?),
+            error: r.get(4)?,
+            run_id: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The failing rows `record` wrote (a JSON list), one JSON object each.
+fn failing_rows(samples: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(samples) {
+        Ok(serde_json::Value::Array(rows)) => rows.iter().map(|r| r.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}

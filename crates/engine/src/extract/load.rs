@@ -145,12 +145,13 @@ impl Runner<'_> {
             run_id,
             source: job.plan.describe(),
         });
-        for (i, c) in job.columns.iter().enumerate() {
-            conn.execute(
-                "INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)",
-                params![run_id, i as i32, c.name, c.type_],
-            )?;
-        }
+        crate::store::record_run_columns(
+            conn,
+            run_id,
+            job.columns
+                .iter()
+                .map(|c| (c.name.as_str(), c.type_.as_str())),
+        )?;
         Ok(run_id)
     }
 

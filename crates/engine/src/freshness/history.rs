@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::alerts::{self, Alert};
 use super::Row;
+use crate::checks::record::{self, TestResult};
 use crate::error::Result;
 use crate::store::{Run, RunFilter, RunStatus, Store};
 
@@ -25,18 +26,6 @@ pub struct History {
     pub tests: Vec<TestResult>,
     /// Rows of the successful runs, newest first, and their median before the latest.
     pub volume: Volume,
-}
-
-/// A data test's latest result on this table for this company.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TestResult {
-    pub test: String,
-    pub status: String,
-    pub failing: i64,
-    /// Up to five failing rows, each as the JSON object the test recorded.
-    pub samples: Vec<String>,
-    pub error: Option<String>,
-    pub run_id: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -78,7 +67,7 @@ pub fn history(store: &Store, row: &Row, volume_runs: u32, threshold: f64) -> Re
         layer: row.layer.clone(),
         table: row.table.clone(),
         volume: volume(&runs),
-        tests: tests(store, &row.company, &row.table)?,
+        tests: record::latest_on(store.conn(), &row.company, &row.table)?,
         alerts,
         runs,
     })
@@ -90,46 +79,11 @@ fn volume(runs: &[Run]) -> Volume {
         .filter(|r| r.status == RunStatus::Ok)
         .filter_map(|r| r.rows)
         .collect();
-    let mut before: Vec<i64> = rows.iter().skip(1).copied().collect();
-    before.sort_unstable();
-    let median_before = (!before.is_empty()).then(|| {
-        let n = before.len();
-        if n % 2 == 1 {
-            before[n / 2]
-        } else {
-            (before[n / 2 - 1] + before[n / 2]) / 2
-        }
-    });
+    let mut before: Vec<f64> = rows.iter().skip(1).map(|&n| n as f64).collect();
+    let median_before = (!before.is_empty()).then(|| alerts::median(&mut before) as i64);
     Volume {
         rows,
         median_before,
-    }
-}
-
-fn tests(store: &Store, company: &str, table: &str) -> Result<Vec<TestResult>> {
-    let mut stmt = store.conn().prepare(
-        "SELECT test, arg_max(status, run_id), arg_max(failing, run_id), arg_max(samples, run_id), \
-         arg_max(error, run_id), max(run_id) FROM assay.test_results \
-         WHERE company = ? AND table_name = ? GROUP BY test ORDER BY test",
-    )?;
-    let rows = stmt.query_map(duckdb::params![company, table], |r| {
-        Ok(TestResult {
-            test: r.get(0)?,
-            status: r.get(1)?,
-            failing: r.get(2)?,
-            samples: failing_rows(&r.get::<_, String>(3)?),
-            error: r.get(4)?,
-            run_id: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
-/// The recorded failing rows (a JSON list), one JSON object each.
-fn failing_rows(samples: &str) -> Vec<String> {
-    match serde_json::from_str::<serde_json::Value>(samples) {
-        Ok(serde_json::Value::Array(rows)) => rows.iter().map(|r| r.to_string()).collect(),
-        _ => Vec::new(),
     }
 }
 

@@ -28,14 +28,7 @@ pub fn floats(described: &[(String, String)]) -> Vec<String> {
 
 /// The `read_csv` option reading `columns` as text (nothing when there are none).
 pub fn as_text_option(columns: &[String]) -> Option<String> {
-    if columns.is_empty() {
-        return None;
-    }
-    let entries: Vec<String> = columns
-        .iter()
-        .map(|c| format!("{}: 'VARCHAR'", literal(c)))
-        .collect();
-    Some(format!("types = {{{}}}", entries.join(", ")))
+    types_option(columns, &vec![Some("VARCHAR".to_string()); columns.len()])
 }
 
 /// What one text column of figures holds.

@@ -79,6 +79,20 @@ pub fn csv_relation(files: &[PathBuf], hints: &CsvHints, extra: Option<String>) 
     format!("read_csv([{list}], {})", options.join(", "))
 }
 
+/// The single byte the structure check splits records on: the hints' delimiter (`\\t`
+/// for a tab), a comma when none is given. A delimiter of several bytes is refused, since
+/// the check would split on its first byte only.
+pub fn delimiter_byte(hints: &CsvHints) -> Result<u8> {
+    match hints.delimiter.as_deref() {
+        None => Ok(b','),
+        Some("\\t") => Ok(b'\t'),
+        Some(d) if d.len() == 1 => Ok(d.as_bytes()[0]),
+        Some(d) => Err(Error::Usage(format!(
+            "delimiter `{d}`: one ASCII character, or \\t for a tab"
+        ))),
+    }
+}
+
 /// `read_csv` options for the format hints (delimiter, decimal mark, date format, encoding).
 pub fn csv_options(hints: &CsvHints) -> Vec<String> {
     let mut options = Vec::new();
@@ -179,11 +193,7 @@ pub fn import(
         ident("legacy"),
         ident(&table_name(export, company))
     );
-    let delimiter = match hints.delimiter.as_deref() {
-        Some("\\t") => b'\t',
-        Some(d) => d.bytes().next().unwrap_or(b','),
-        None => b',',
-    };
+    let delimiter = delimiter_byte(&hints)?;
     let encoding = hints
         .encoding
         .as_deref()

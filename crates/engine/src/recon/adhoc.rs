@@ -105,24 +105,20 @@ pub fn side(
         )
     };
     let text = read_as(figures::as_text_option(&floats));
+    let figure_names = renamed_all(&floats, &format);
     // Figures read as text, and each column typed from all of its values: for what the
     // structure check cannot vouch for.
     let slow = || -> Result<Relation> {
         let relation = materialise(conn, spec, &text, role)?;
         crate::trace::stage(&format!("figures as decimals ({role} side)"), || {
-            figures::type_figures(
-                conn,
-                &relation.sql,
-                &renamed_all(&floats, &format),
-                mark,
-                spec,
-            )
+            figures::type_figures(conn, &relation.sql, &figure_names, mark, spec)
         })?;
-        Ok(relation)
+        // The ALTERs changed the figures' types.
+        Relation::describe(conn, &relation.sql)
     };
     let relation = match structure_checker(files, &format, &floats)? {
         Some(checker) => {
-            let guessed = figures::guess(conn, &text, &renamed_all(&floats, &format), mark)
+            let guessed = figures::guess(conn, &text, &figure_names, mark)
                 .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
             let typed = |types: &[Option<String>]| read_as(figures::types_option(&floats, types));
             read_checked(conn, (spec, role), (&typed, &slow), &guessed, checker)?
@@ -131,7 +127,7 @@ pub fn side(
         None => slow()?,
     };
     Ok(Side {
-        relation: Relation::describe(conn, &relation.sql)?,
+        relation,
         format: Some(format),
     })
 }
@@ -212,16 +208,7 @@ fn structure_checker(
     format: &CsvHints,
     figures: &[String],
 ) -> Result<Option<Checker>> {
-    let delimiter = match format.delimiter.as_deref() {
-        None => b',',
-        Some("\\t") => b'\t',
-        Some(d) if d.len() == 1 => d.as_bytes()[0],
-        Some(d) => {
-            return Err(Error::Usage(format!(
-                "delimiter `{d}`: one ASCII character, or \\t for a tab"
-            )))
-        }
-    };
+    let delimiter = crate::legacy::delimiter_byte(format)?;
     let encoding = format
         .encoding
         .as_deref()

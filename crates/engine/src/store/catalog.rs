@@ -66,6 +66,20 @@ pub fn utc_now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 
+/// The columns (name, type) a run produced, in order: what the next run's schema alerts
+/// are compared with. Called by extractions and builds inside their own transactions.
+pub fn record_run_columns<'a>(
+    conn: &duckdb::Connection,
+    run_id: i64,
+    columns: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<()> {
+    let mut insert = conn.prepare("INSERT INTO assay.run_columns VALUES (?, ?, ?, ?)")?;
+    for (i, (name, type_)) in columns.into_iter().enumerate() {
+        insert.execute(params![run_id, i as i32, name, type_])?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Record the start of a run and return its id.
     pub fn begin_run(

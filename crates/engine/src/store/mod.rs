@@ -15,7 +15,7 @@ use duckdb::{AccessMode, Config, Connection, InterruptHandle};
 
 use crate::error::{Error, IoContext, Result};
 pub use access::{Access, Wait};
-pub use catalog::{utc_now, Run, RunFilter, RunStatus};
+pub use catalog::{record_run_columns, utc_now, Run, RunFilter, RunStatus};
 pub use session::{Lease, Session};
 
 /// Cap DuckDB's memory (for the whole database, whichever connection sets it): past it,
