@@ -2,10 +2,13 @@
 
 use polars::prelude::Column;
 
+use crate::config::CsvHints;
 use crate::error::{Error, Result};
 use crate::frame::{self, exact_column, text_column, Format};
-use crate::recon::configured;
-use crate::recon::explain::explain;
+use crate::recon::explain::{configured_lookups, dims, explain, Explanation, Lookup, Options};
+use crate::recon::report::Spec;
+use crate::recon::{adhoc, configured};
+use crate::store::Store;
 
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
 
@@ -16,26 +19,39 @@ pub struct ExplainArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub sides: SideArgs,
-    /// How many causes to list.
+    /// How many causes to list at most.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+    /// A table (schema.table) or file whose matches may be what legacy selected rows by
+    /// (repeatable); with a comparison, added to its `explain.lookups`.
+    #[arg(long, value_name = "FILE|TABLE")]
+    pub lookup: Vec<String>,
+    /// The new-side columns a lookup matches on, when they are not the keys it shares.
+    #[arg(long, value_delimiter = ',', requires = "lookup", value_name = "COL,…")]
+    pub on: Vec<String>,
     #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
-    let (store, spec, label) = match &args.name {
+    let base = base_dir(dir.clone())?;
+    let (store, spec, label, configured) = match &args.name {
         Some(name) => {
             let ws = super::workspace(dir)?;
             let store = super::open_for_compare(&ws, name, &args.sides.company)?;
             let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
-            (store, spec, name.clone())
+            let lookups = ws
+                .config
+                .comparisons
+                .get(name)
+                .map(|c| c.explain.lookups.clone())
+                .unwrap_or_default();
+            (store, spec, name.clone(), lookups)
         }
         None => {
-            let base = base_dir(dir)?;
             let store = adhoc_store(&base)?;
             let (spec, _) = adhoc_spec(&store, &args.sides, &base)?;
-            (store, spec, "adhoc".to_string())
+            (store, spec, "adhoc".to_string(), Vec::new())
         }
     };
     // --measure picks the measure to explain; the comparison's first by default.
@@ -46,37 +62,83 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
         .or(spec.measures.first())
         .cloned()
         .ok_or_else(|| Error::Usage(format!("{label}: no measure to explain (give --measure)")))?;
-    let causes = explain(store.conn(), &spec, &measure, args.top)?;
-    if args.format == Format::Json {
+    let mut lookups = configured_lookups(store.conn(), &spec, &label, &configured)?;
+    for (i, given) in args.lookup.iter().enumerate() {
+        lookups.push(adhoc_lookup(&store, &spec, given, i, &args.on, &base)?);
+    }
+    let opts = Options {
+        top: args.top,
+        lookups,
+    };
+    let explained = explain(store.conn(), &spec, &measure, &opts)?;
+    print(&explained, &label, args.format)?;
+    Ok(0)
+}
+
+fn adhoc_lookup(
+    store: &Store,
+    spec: &Spec,
+    given: &str,
+    i: usize,
+    on: &[String],
+    base: &std::path::Path,
+) -> Result<Lookup> {
+    let role = format!("lookup_{i}");
+    let side = adhoc::side(store.conn(), given, base, &role, &CsvHints::default())?;
+    dims::lookup(given, &side.relation, on, spec)
+}
+
+fn print(e: &Explanation, label: &str, format: Format) -> Result<()> {
+    if format == Format::Json {
         // A typed value, not `json!`: a `Value` would turn the exact deltas into floats.
         let value = crate::recon::explain::Explained {
             schema_version: crate::recon::report::SCHEMA_VERSION,
-            comparison: &label,
-            measure: &measure,
-            causes: &causes,
+            comparison: label,
+            measure: &e.measure,
+            total: e.total,
+            causes: &e.causes,
+            remaining: e.remaining,
         };
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("plain JSON")
         );
-        return Ok(0);
+        return Ok(());
     }
+    let causes = &e.causes;
+    let pct = |x: f64| (x * 1000.0).round() / 10.0;
     let mut df = frame::from_columns(vec![
-        text_column("predicate", &causes, |c| c.predicate.clone()),
-        text_column("rows_in", &causes, |c| c.row_class.to_string()),
+        text_column("cause", causes, |c| c.headline()),
+        text_column("rows_in", causes, |c| c.row_class.to_string()),
         Column::new(
             "rows".into(),
             causes.iter().map(|c| c.rows).collect::<Vec<i64>>(),
         ),
-        exact_column("delta", &causes, |c| c.delta),
+        exact_column("delta", causes, |c| c.delta),
         Column::new(
             "share_pct".into(),
+            causes.iter().map(|c| pct(c.share)).collect::<Vec<f64>>(),
+        ),
+        Column::new(
+            "cumulative_pct".into(),
             causes
                 .iter()
-                .map(|c| (c.share * 1000.0).round() / 10.0)
+                .map(|c| pct(c.cumulative_share))
                 .collect::<Vec<f64>>(),
         ),
+        text_column("how", causes, |c| {
+            c.pattern.as_ref().map(|p| p.text.clone()).unwrap_or_default()
+        }),
     ])?;
-    frame::write(&mut df, args.format, &mut std::io::stdout())?;
-    Ok(0)
+    let mut out = std::io::stdout();
+    frame::write(&mut df, format, &mut out)?;
+    if format == Format::Table {
+        println!(
+            "gap {}: the causes explain {}, {} unexplained",
+            e.total,
+            e.total.minus(e.remaining).unwrap_or(e.total),
+            e.remaining
+        );
+    }
+    Ok(())
 }

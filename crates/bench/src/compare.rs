@@ -53,6 +53,11 @@ pub struct Case {
     pub ratio: f64,
     pub baseline_peak_rss_mib: f64,
     pub assay_peak_rss_mib: f64,
+    /// `assay explain` on the same sides (its first measure), best of the runs, seconds.
+    pub explain_secs: f64,
+    /// explain / compare (target ≤ 3).
+    pub explain_ratio: f64,
+    pub explain_peak_rss_mib: f64,
     /// What assay found, to show it found what was planted.
     pub found: Found,
 }
@@ -170,7 +175,10 @@ fn run_case(
     ];
     let statement = baseline_sql(&a, &b);
     let baseline_args = ["sql", statement.as_str(), "--format", "csv"];
+    let mut explain_args = assay_args;
+    explain_args[0] = "explain";
     let (mut best_base, mut best_assay) = ((f64::MAX, 0.0), (f64::MAX, 0.0));
+    let mut best_explain = (f64::MAX, 0.0);
     let mut found = None;
     for run in 1..=runs.max(1) {
         log(&format!("{pairing:?}, run {run}: baseline statement"));
@@ -184,6 +192,11 @@ fn run_case(
             best_assay = (secs, rss);
         }
         found = Some(read_found(&out)?);
+        log(&format!("{pairing:?}, run {run}: assay explain"));
+        let (secs, rss, _) = timed(exe, &sides.ws, &explain_args, memory_limit)?;
+        if secs < best_explain.0 {
+            best_explain = (secs, rss);
+        }
     }
     Ok(Case {
         pairing,
@@ -192,6 +205,9 @@ fn run_case(
         ratio: best_assay.0 / best_base.0,
         baseline_peak_rss_mib: best_base.1,
         assay_peak_rss_mib: best_assay.1,
+        explain_secs: best_explain.0,
+        explain_ratio: best_explain.0 / best_assay.0,
+        explain_peak_rss_mib: best_explain.1,
         found: found.expect("at least one run"),
     })
 }

@@ -85,6 +85,11 @@ impl Exact {
         self.value < 0
     }
 
+    /// The integer `self × 10^scale`, when that is exact (explain sums deltas as integers).
+    pub fn units_at(self, scale: u32) -> Option<i128> {
+        Some(self.rescale(scale)?.value)
+    }
+
     fn at_scale(self, scale: u32) -> Option<i128> {
         self.value
             .checked_mul(10i128.checked_pow(scale - self.scale)?)

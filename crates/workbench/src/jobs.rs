@@ -13,7 +13,7 @@ use crate::console::{self, Answer};
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Event, Selection};
 use crate::freshness;
-use crate::recon::explain::{explain, Cause};
+use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::report::Report;
 use crate::recon::waterfall::Waterfall;
 use crate::recon::workbench::{self as drill, DrillBase, DrillRow, SideRow};
@@ -408,12 +408,15 @@ fn drill_job(store: &Store, drilled: Option<&DrillBase>, job: &Job) -> Result<Pa
     let base = drilled.ok_or_else(|| Error::Usage("no comparison is open".into()))?;
     let conn = store.conn();
     match job {
-        Job::Explain => Ok(Payload::Causes(explain(
-            conn,
-            &base.spec,
-            &base.measure,
-            12,
-        )?)),
+        Job::Explain => {
+            let opts = Options {
+                top: 12,
+                lookups: base.lookups.clone(),
+            };
+            Ok(Payload::Causes(
+                explain(conn, &base.spec, &base.measure, &opts)?.causes,
+            ))
+        }
         Job::Drill { path, by } => Ok(Payload::Drilled {
             rows: base.drill(conn, path, *by)?,
             classes: base.class_counts(conn, path)?,

@@ -451,6 +451,19 @@ pub struct Comparison {
     /// The dimension whose values are periods (e.g. "month"), charted over time by the
     /// workbench. Default: a dimension called `month`, if there is one.
     pub period: Option<String>,
+    /// How `assay explain` looks for the gap's causes.
+    #[serde(default)]
+    pub explain: ExplainSettings,
+}
+
+/// `[comparisons.NAME.explain]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainSettings {
+    /// Tables of the workspace (`bronze.returns`) whose matches, on the comparison's keys
+    /// they share, may be what legacy selected rows by.
+    #[serde(default)]
+    pub lookups: Vec<String>,
 }
 
 impl Comparison {

@@ -20,7 +20,7 @@ use crate::sql::ident;
 use crate::trace::stage;
 
 /// Version of the report's JSON shape (docs/report.md); bumped on any breaking change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A measure's totals, exact at the measure's scale (the larger of the two sides'; a float
 /// column's values rounded to `decimal::FLOAT_SCALE` places each before summing).

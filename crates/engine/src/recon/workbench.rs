@@ -40,6 +40,8 @@ pub struct DrillBase {
     pub rows: i64,
     /// Whether some rows are known only as group rows (see the module's comment).
     pub has_groups: bool,
+    /// The comparison's `explain.lookups`, for explain.
+    pub lookups: Vec<super::explain::Lookup>,
 }
 
 /// A row of the side-by-side view: both sides' cells as text (None: the side has no row).
@@ -86,7 +88,11 @@ pub fn open(
         .get(name)
         .and_then(|c| c.period_dimension());
     let conn = store.conn();
-    let base = DrillBase::build_with_groups(conn, spec, &measure, table, agreeing_groups.as_ref())?;
+    let mut base =
+        DrillBase::build_with_groups(conn, spec, &measure, table, agreeing_groups.as_ref())?;
+    let tables = ws.config.comparisons.get(name).map(|c| c.explain.lookups.clone());
+    base.lookups =
+        super::explain::configured_lookups(conn, &base.spec, name, &tables.unwrap_or_default())?;
     let by_period = match period.and_then(|p| base.dimensions.iter().position(|d| *d == p)) {
         Some(i) => {
             let mut rows = base.drill(conn, &[], i)?;
@@ -251,6 +257,7 @@ impl DrillBase {
             total_delta,
             rows,
             has_groups: groups.is_some(),
+            lookups: Vec::new(),
         })
     }
 

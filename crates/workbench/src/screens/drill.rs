@@ -361,16 +361,29 @@ impl DrillScreen {
                 Line::from(vec![
                     Span::styled(format!("{:>6} ", percent(c.share)), theme.style(Role::Warn)),
                     Span::styled(
-                        pad(
-                            &format!("{} ({})", c.predicate, c.row_class),
-                            width.saturating_sub(7),
-                        ),
+                        pad(&cause_line(c), width.saturating_sub(7)),
                         theme.style(Role::Text),
                     ),
                 ])
             })
             .collect();
         f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// A cause as its candidate rule: `exclude "kind" = 'VOID'`, `adjust … : amount = …`, or
+/// the spread class's sentence.
+fn cause_line(c: &Cause) -> String {
+    match &c.rule {
+        _ if c.spread => c.headline(),
+        Some(rule) => {
+            let kind = rule.kind.as_str();
+            match &rule.expression {
+                Some(e) => format!("{kind} {} : {e}", c.predicate),
+                None => format!("{kind} {} ({})", c.predicate, c.row_class),
+            }
+        }
+        None => format!("{} ({})", c.predicate, c.row_class),
     }
 }
 

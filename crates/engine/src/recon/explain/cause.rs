@@ -1,0 +1,266 @@
+//! A ranked cause as people and the rules lab read it: its predicate, amount, shares, the
+//! candidate legacy rule, and for changed rows how they differ.
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+use serde::Serialize;
+
+use super::columns::ColumnChange;
+use super::cube::Cube;
+use super::dims::DimKind;
+use super::patterns::{self, Pattern, PatternKind, Rows};
+use super::rank::{Pick, Term};
+use crate::decimal::Exact;
+use crate::error::Result;
+use crate::recon::class::RowClass;
+use crate::sql::ident;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Legacy leaves these rows of the new side out.
+    Exclude,
+    /// Legacy has rows the new side lacks.
+    Include,
+    /// Legacy computes a column differently on these rows.
+    Adjust,
+    /// Legacy dates these rows differently.
+    Shift,
+    /// The new side repeats rows (a fan-out join); legacy has each once.
+    Dedupe,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Exclude => "exclude",
+            RuleKind::Include => "include",
+            RuleKind::Adjust => "adjust",
+            RuleKind::Shift => "shift",
+            RuleKind::Dedupe => "dedupe",
+        }
+    }
+}
+
+/// A candidate legacy rule, to be tried in the rules lab.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    pub kind: RuleKind,
+    /// On the new side's rows.
+    pub predicate: String,
+    /// `"amount" = "amount" - "tax_amount"`, for an adjust whose form is known.
+    pub expression: Option<String>,
+    /// The same as column → expression.
+    pub set: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cause {
+    /// `invoice_type`, or `invoice_type, branch` for a combination; empty when spread.
+    pub dimension: String,
+    pub value: String,
+    pub row_class: RowClass,
+    /// A predicate on the new side selecting these rows (empty for a spread cause).
+    pub predicate: String,
+    /// Exact, at the measure's scale: this cause's own amount, after the causes above it.
+    pub delta: Exact,
+    pub share: f64,
+    /// Share of the gap this cause and those above it explain.
+    pub cumulative_share: f64,
+    pub rows: i64,
+    /// No value of any dimension concentrates these rows.
+    pub spread: bool,
+    /// The sentence for people.
+    pub description: String,
+    pub rule: Option<Rule>,
+    pub pattern: Option<Pattern>,
+}
+
+/// Explain's JSON: the causes of one comparison's gap.
+#[derive(Debug, Serialize)]
+pub struct Explained<'a> {
+    pub schema_version: u32,
+    pub comparison: &'a str,
+    pub measure: &'a str,
+    pub total: Exact,
+    pub causes: &'a [Cause],
+    pub remaining: Exact,
+}
+
+impl Cause {
+    /// One line for a table or a panel: the predicate, or for a spread cause what it is.
+    pub fn headline(&self) -> String {
+        if self.spread {
+            format!(
+                "{} rows {}, spread evenly (no column concentrates them)",
+                self.rows,
+                class_words(self.row_class)
+            )
+        } else {
+            self.predicate.clone()
+        }
+    }
+}
+
+fn class_words(class: RowClass) -> &'static str {
+    match class {
+        RowClass::OnlyNew => "only in new",
+        RowClass::OnlyLegacy => "only in legacy",
+        RowClass::Changed => "changed",
+        RowClass::Matched => "matched",
+    }
+}
+
+/// Causes from the ranked picks; `rows` (the differing rows) gives changed causes patterns.
+pub fn build(
+    conn: &Connection,
+    cube: &Cube,
+    picks: &[Pick],
+    total: Exact,
+    rows: Option<&Rows>,
+) -> Result<Vec<Cause>> {
+    let gap = cube.total();
+    let share = |e: i128| if gap == 0 { 0.0 } else { e as f64 / gap as f64 };
+    let mut running = 0i128;
+    let mut out = Vec::new();
+    for p in picks {
+        running += p.amount;
+        let pattern = match (p.class, rows) {
+            (RowClass::Changed, Some(rows)) => patterns::find(conn, rows, &patterns::filter(&values(cube, &p.terms)))?,
+            _ => None,
+        };
+        let predicate = predicate(cube, &p.terms);
+        let (dimension, value) = labels(cube, &p.terms);
+        let delta = Exact::from_scaled(p.amount, total.scale());
+        let spread = p.terms.is_empty();
+        let description = if spread {
+            let over: Vec<String> = cube.dims.iter().map(|d| d.label()).collect();
+            format!(
+                "{} rows {}, spread evenly over {}: the rule is not in these columns",
+                p.rows,
+                class_words(p.class),
+                over.join(", ")
+            )
+        } else {
+            format!("{} rows {} where {predicate}", p.rows, class_words(p.class))
+        };
+        let description = match &pattern {
+            Some(pat) => format!("{description}; {}", pat.text),
+            None => description,
+        };
+        out.push(Cause {
+            rule: rule(cube, p, &predicate, pattern.as_ref()),
+            dimension,
+            value,
+            row_class: p.class,
+            predicate,
+            delta,
+            share: share(p.amount),
+            cumulative_share: share(running),
+            rows: p.rows,
+            spread,
+            description,
+            pattern,
+        });
+    }
+    Ok(out)
+}
+
+/// A changed column as a cause: it moves no amount of the measure (its rows' deltas, if
+/// any, are with the causes above), so its delta is zero; it says how the rows differ.
+pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exact) -> Cause {
+    let p = change.pattern;
+    let predicate = change
+        .terms
+        .iter()
+        .map(|(d, v)| cube.dims[*d].predicate(v.as_deref()))
+        .chain(change.condition.clone())
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let join = |f: &dyn Fn(&(usize, Option<String>)) -> String| {
+        change.terms.iter().map(f).collect::<Vec<_>>().join(", ")
+    };
+    let kind = if p.kind == PatternKind::DateShift {
+        RuleKind::Shift
+    } else {
+        RuleKind::Adjust
+    };
+    let mut set = BTreeMap::new();
+    let expression = p.expression.as_ref().map(|e| {
+        set.insert(p.column.clone(), e.clone());
+        format!("{} = {e}", ident(&p.column))
+    });
+    let rule = (p.kind != PatternKind::Scattered).then(|| Rule {
+        kind,
+        predicate: if predicate.is_empty() { "true".into() } else { predicate.clone() },
+        expression,
+        set,
+    });
+    let place = if predicate.is_empty() {
+        String::new()
+    } else {
+        format!(", all where {predicate}")
+    };
+    Cause {
+        dimension: join(&|(d, _)| cube.dims[*d].label()),
+        value: join(&|(_, v)| v.clone().unwrap_or_else(|| "NULL".into())),
+        row_class: RowClass::Changed,
+        description: format!("{}{place}", p.text),
+        predicate,
+        delta: Exact::from_scaled(0, total.scale()),
+        share: 0.0,
+        cumulative_share: above.last().map_or(0.0, |c| c.cumulative_share),
+        rows: p.rows,
+        spread: false,
+        rule,
+        pattern: Some(p),
+    }
+}
+
+fn values(cube: &Cube, terms: &[Term]) -> Vec<(usize, Option<String>)> {
+    terms.iter().map(|&(d, v)| (d, cube.value(d, v).map(str::to_string))).collect()
+}
+
+fn predicate(cube: &Cube, terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|&(d, v)| cube.dims[d].predicate(cube.value(d, v)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+fn labels(cube: &Cube, terms: &[Term]) -> (String, String) {
+    let join = |f: &dyn Fn(&Term) -> String| terms.iter().map(f).collect::<Vec<_>>().join(", ");
+    (
+        join(&|&(d, _)| cube.dims[d].label()),
+        join(&|&(d, v)| cube.value(d, v).unwrap_or("NULL").to_string()),
+    )
+}
+
+fn rule(cube: &Cube, p: &Pick, predicate: &str, pattern: Option<&Pattern>) -> Option<Rule> {
+    if p.terms.is_empty() && p.class != RowClass::Changed {
+        return None;
+    }
+    let repeat = p.terms.iter().any(|&(d, _)| matches!(cube.dims[d].kind, DimKind::Repeat { .. }));
+    let kind = match p.class {
+        RowClass::OnlyNew if repeat => RuleKind::Dedupe,
+        RowClass::OnlyNew => RuleKind::Exclude,
+        RowClass::OnlyLegacy => RuleKind::Include,
+        _ => RuleKind::Adjust,
+    };
+    let mut set = BTreeMap::new();
+    let mut expression = None;
+    if let Some(pat) = pattern.filter(|x| x.kind != PatternKind::Scattered) {
+        if let Some(e) = &pat.expression {
+            set.insert(pat.column.clone(), e.clone());
+            expression = Some(format!("{} = {e}", ident(&pat.column)));
+        }
+    }
+    Some(Rule {
+        kind,
+        predicate: if predicate.is_empty() { "true".into() } else { predicate.to_string() },
+        expression,
+        set,
+    })
+}

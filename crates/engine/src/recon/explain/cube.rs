@@ -1,0 +1,134 @@
+//! The cube explain ranks causes on: every joined row grouped by all dimensions and its row
+//! class, with row counts and the exact sum of its delta. One pass over the join; matched
+//! rows are kept because a cause's purity is measured against every row it would touch.
+
+use std::collections::HashMap;
+
+use duckdb::Connection;
+
+use super::dims::Dim;
+use crate::decimal::Numeric;
+use crate::error::{Error, Result};
+use crate::recon::class::RowClass;
+
+/// One group of the cube.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Per dimension, the code of its value in `Cube::values`.
+    pub codes: Vec<u32>,
+    pub class: RowClass,
+    pub rows: i64,
+    /// The delta's sum in units of the measure's scale.
+    pub delta: i128,
+    /// The sum of the rows' absolute deltas: what ranks causes, so a rule's rows of both
+    /// signs (sales and returns) count in full instead of cancelling.
+    pub weight: i128,
+}
+
+#[derive(Debug, Default)]
+pub struct Cube {
+    pub dims: Vec<Dim>,
+    /// Per dimension, its values by code (None: NULL).
+    pub values: Vec<Vec<Option<String>>>,
+    pub cells: Vec<Cell>,
+}
+
+impl Cube {
+    pub fn new(dims: Vec<Dim>) -> Cube {
+        Cube {
+            values: vec![Vec::new(); dims.len()],
+            dims,
+            cells: Vec::new(),
+        }
+    }
+
+    /// Adds a group, coding its values (tests build cubes by hand this way).
+    #[cfg(test)]
+    pub fn push(&mut self, values: &[Option<&str>], class: RowClass, rows: i64, delta: i128) {
+        self.push_weighted(values, class, rows, (delta, delta.abs()));
+    }
+
+    #[cfg(test)]
+    pub fn push_weighted(
+        &mut self,
+        values: &[Option<&str>],
+        class: RowClass,
+        rows: i64,
+        (delta, weight): (i128, i128),
+    ) {
+        let mut codes = Vec::with_capacity(values.len());
+        for (d, v) in values.iter().enumerate() {
+            let known = &mut self.values[d];
+            let code = match known.iter().position(|k| k.as_deref() == *v) {
+                Some(c) => c,
+                None => {
+                    known.push(v.map(str::to_string));
+                    known.len() - 1
+                }
+            };
+            codes.push(code as u32);
+        }
+        self.cells.push(Cell {
+            codes,
+            class,
+            rows,
+            delta,
+            weight,
+        });
+    }
+
+    pub fn value(&self, dim: usize, code: u32) -> Option<&str> {
+        self.values[dim][code as usize].as_deref()
+    }
+
+    pub fn total(&self) -> i128 {
+        self.cells.iter().map(|c| c.delta).sum()
+    }
+}
+
+/// Reads the cube: `classed` is SQL selecting `v0…`, `row_class` and `d` (the delta at
+/// `scale`).
+pub fn read(conn: &Connection, dims: Vec<Dim>, classed: &str, scale: u32) -> Result<Cube> {
+    let k = dims.len();
+    let groups: String = (0..k).map(|i| format!("v{i}, ")).collect();
+    let sql = format!(
+        "{classed} SELECT {groups}row_class, count(*), CAST(sum(d) AS VARCHAR), \
+         CAST(sum(abs(d)) AS VARCHAR) FROM classed GROUP BY ALL"
+    );
+    let mut stmt = conn
+        .prepare(&sql)
+        .map_err(|e| Error::Runtime(format!("grouping the differences: {e}")))?;
+    let mut rows = stmt.query([])?;
+    let mut cube = Cube::new(dims);
+    let mut codes: Vec<HashMap<Option<String>, u32>> = vec![HashMap::new(); k];
+    while let Some(r) = rows.next()? {
+        let mut cell_codes = Vec::with_capacity(k);
+        for (d, seen) in codes.iter_mut().enumerate() {
+            let v: Option<String> = r.get(d)?;
+            let next = seen.len() as u32;
+            let code = *seen.entry(v.clone()).or_insert_with(|| {
+                cube.values[d].push(v);
+                next
+            });
+            cell_codes.push(code);
+        }
+        let class: String = r.get(k)?;
+        let class = RowClass::parse(&class)
+            .ok_or_else(|| Error::Runtime(format!("`{class}` is not a row class")))?;
+        let units = |i: usize| -> Result<i128> {
+            let sum: Option<String> = r.get(i)?;
+            let exact = Numeric::read_sum(sum.as_deref(), scale, "a group's delta")?;
+            exact
+                .units_at(scale)
+                .ok_or_else(|| Error::Runtime(format!("a delta of {exact} overflows")))
+        };
+        cube.cells.push(Cell {
+            codes: cell_codes,
+            class,
+            rows: r.get(k + 1)?,
+            delta: units(k + 2)?,
+            weight: units(k + 3)?,
+        });
+    }
+    Ok(cube)
+}

@@ -1,0 +1,331 @@
+//! Explain's dimensions: what the differing rows are grouped by. A column's value; the month
+//! of a date column with too many days to group by; whether the row has a match in another
+//! table (a lookup); whether it repeats an earlier row's key (fan-out). Each renders both
+//! the SQL that reads it off a joined row and the predicate that selects it on the new side.
+
+use duckdb::Connection;
+
+use crate::error::{Error, Result};
+use crate::recon::columns::KeyedPair;
+use crate::recon::relation::Relation;
+use crate::recon::report::Spec;
+use crate::sql::{ident, literal};
+
+/// Largest number of distinct values for a column to be tried as a dimension.
+pub const MAX_CARDINALITY: i64 = 50;
+
+/// Another table whose rows may be what legacy excluded (or kept) rows by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    /// How people name it (`bronze.returns`, `returns.csv`).
+    pub label: String,
+    /// SQL usable after FROM.
+    pub sql: String,
+    /// (new-side column, lookup column) pairs the match is on.
+    pub on: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DimKind {
+    /// A new-side column's value (legacy's on rows only legacy has).
+    Value,
+    /// The month (`2024-12`) of a date column.
+    Month,
+    /// `true` when the row's values have a match in the lookup.
+    Lookup(Lookup),
+    /// `true` on a row whose key an earlier row of the same side already had.
+    Repeat { keys: Vec<String>, order: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dim {
+    /// The new side's column (for a lookup, its first `on` column).
+    pub column: String,
+    pub kind: DimKind,
+    /// A key column (a configured comparison's company): it scopes a cause, so it is used
+    /// only beside another dimension.
+    pub scope_only: bool,
+}
+
+impl Dim {
+    pub fn value(column: &str) -> Dim {
+        Dim {
+            column: column.to_string(),
+            kind: DimKind::Value,
+            scope_only: false,
+        }
+    }
+
+    /// The dimension's name for people: `branch`, `month(invoice_date)`, `in bronze.returns`.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            DimKind::Value => self.column.clone(),
+            DimKind::Month => format!("month({})", self.column),
+            DimKind::Lookup(l) => format!("in {}", l.label),
+            DimKind::Repeat { keys, .. } => format!("repeated key ({})", keys.join(", ")),
+        }
+    }
+
+    /// A predicate on the new side's rows selecting `value` (None: NULL).
+    pub fn predicate(&self, value: Option<&str>) -> String {
+        let col = ident(&self.column);
+        match (&self.kind, value) {
+            (DimKind::Value | DimKind::Month, None) => format!("{col} IS NULL"),
+            (DimKind::Value, Some(v)) => format!("{col} = {}", literal(v)),
+            (DimKind::Month, Some(v)) => match month_range(v) {
+                Some((from, to)) => format!(
+                    "{col} >= {} AND {col} < {}",
+                    literal(&from),
+                    literal(&to)
+                ),
+                None => format!("strftime({col}, '%Y-%m') = {}", literal(v)),
+            },
+            (DimKind::Lookup(l), v) => {
+                let on = l
+                    .on
+                    .iter()
+                    .map(|(n, x)| format!("l.{} = {}", ident(x), ident(n)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let not = if v == Some("true") { "" } else { "NOT " };
+                format!("{not}EXISTS (SELECT 1 FROM {} AS l WHERE {on})", l.sql)
+            }
+            (DimKind::Repeat { keys, order }, v) => {
+                let keys = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
+                let op = if v == Some("true") { ">" } else { "=" };
+                format!(
+                    "row_number() OVER (PARTITION BY {keys} ORDER BY {}) {op} 1",
+                    ident(order)
+                )
+            }
+        }
+    }
+
+    /// SQL reading the dimension's value (as text) off a row of `pair`'s join; the pair
+    /// carries the new-side columns it needs as `bx_i`.
+    pub fn joined_sql(&self, pair: &mut KeyedPair, spec: &Spec) -> String {
+        match &self.kind {
+            DimKind::Value => format!("CAST({} AS VARCHAR)", joined_value(pair, spec, &self.column)),
+            DimKind::Month => format!(
+                "strftime(TRY_CAST({} AS DATE), '%Y-%m')",
+                joined_value(pair, spec, &self.column)
+            ),
+            DimKind::Lookup(l) => {
+                let on = l
+                    .on
+                    .iter()
+                    .map(|(n, x)| {
+                        format!(
+                            "l.{} IS NOT DISTINCT FROM {}",
+                            ident(x),
+                            joined_value(pair, spec, n)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                format!(
+                    "CAST(EXISTS (SELECT 1 FROM {} AS l WHERE {on}) AS VARCHAR)",
+                    l.sql
+                )
+            }
+            DimKind::Repeat { .. } => {
+                format!("CAST({} > 1 AS VARCHAR)", pair.key_value(super::REPEAT))
+            }
+        }
+    }
+}
+
+/// The value of new-side column `column` on a joined row: the new row's, else legacy's.
+fn joined_value(pair: &mut KeyedPair, spec: &Spec, column: &str) -> String {
+    if let Some(k) = spec
+        .keys
+        .iter()
+        .find(|k| spec.new_name(k).eq_ignore_ascii_case(column))
+    {
+        return pair.key_value(k);
+    }
+    let xi = match pair
+        .extra_b
+        .iter()
+        .position(|x| x.eq_ignore_ascii_case(column))
+    {
+        Some(i) => i,
+        None => {
+            pair.extra_b.push(column.to_string());
+            pair.extra_b.len() - 1
+        }
+    };
+    match pair
+        .columns
+        .iter()
+        .position(|(_, b)| b.eq_ignore_ascii_case(column))
+    {
+        Some(ai) => format!("coalesce(CAST(bx_{xi} AS VARCHAR), trim(CAST(a_{ai} AS VARCHAR)))"),
+        None => format!("bx_{xi}"),
+    }
+}
+
+/// `2024-12` → (`2024-12-01`, `2025-01-01`).
+fn month_range(month: &str) -> Option<(String, String)> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    if !(1..=12).contains(&m) {
+        return None;
+    }
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    Some((format!("{y:04}-{m:02}-01"), format!("{ny:04}-{nm:02}-01")))
+}
+
+/// Whether a new-side column may serve as a dimension: text, a date or a flag, and not a
+/// measure or assay's own (`_…`).
+pub fn may_explain(spec: &Spec, name: &str, ty: &str) -> bool {
+    let skip = spec.measures.iter().any(|k| k.eq_ignore_ascii_case(name))
+        || spec
+            .keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(name) && !is_scope(spec, k))
+        || name.starts_with('_');
+    let kind_ok = is_text(ty) || is_date(ty) || ty.eq_ignore_ascii_case("BOOLEAN");
+    kind_ok && !skip
+}
+
+fn is_text(ty: &str) -> bool {
+    ty.eq_ignore_ascii_case("VARCHAR")
+}
+
+fn is_date(ty: &str) -> bool {
+    ty.eq_ignore_ascii_case("DATE") || ty.to_ascii_uppercase().starts_with("TIMESTAMP")
+}
+
+/// A key that scopes rows (a configured comparison's company) rather than naming one.
+fn is_scope(spec: &Spec, key: &str) -> bool {
+    spec.keys.len() > 1 && key.eq_ignore_ascii_case("company")
+}
+
+/// Whether `distinct` values are few enough (and more than one) for a dimension.
+pub fn few_enough(distinct: i64) -> bool {
+    distinct > 1 && distinct <= MAX_CARDINALITY
+}
+
+/// The new side's columns with few distinct values, and the months of its date columns
+/// with too many days: one pass over the new side counts them all.
+pub fn counted(conn: &Connection, spec: &Spec) -> Result<Vec<Dim>> {
+    let cols: Vec<&(String, String)> = spec
+        .new
+        .columns
+        .iter()
+        .filter(|(n, t)| may_explain(spec, n, t))
+        .collect();
+    if cols.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts = cols
+        .iter()
+        .map(|(n, t)| {
+            let c = ident(n);
+            let month = if is_date(t) {
+                format!("count(DISTINCT date_trunc('month', {c}))")
+            } else {
+                "0".into()
+            };
+            format!("count(DISTINCT {c}), {month}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT {counts} FROM {}", spec.new.sql);
+    let found: Vec<(i64, i64)> = conn
+        .query_row(&sql, [], |r| {
+            (0..cols.len())
+                .map(|i| Ok((r.get(2 * i)?, r.get(2 * i + 1)?)))
+                .collect()
+        })
+        .map_err(|e| Error::Runtime(format!("counting explain's dimensions: {e}")))?;
+    let mut dims = Vec::new();
+    for ((name, _), (values, months)) in cols.into_iter().zip(found) {
+        let scope_only = spec.keys.iter().any(|k| k.eq_ignore_ascii_case(name));
+        if few_enough(values) {
+            dims.push(Dim {
+                scope_only,
+                ..Dim::value(name)
+            });
+        } else if few_enough(months) {
+            dims.push(Dim {
+                kind: DimKind::Month,
+                ..Dim::value(name)
+            });
+        }
+    }
+    Ok(dims)
+}
+
+/// A lookup of `rel` (named `label` in messages) matched on the `on` columns, which both
+/// the new side and the lookup have; by default on the comparison's keys the lookup has.
+pub fn lookup(label: &str, rel: &Relation, on: &[String], spec: &Spec) -> Result<Lookup> {
+    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let wanted: Vec<String> = if on.is_empty() {
+        keys.iter().filter(|k| rel.find(k).is_some()).cloned().collect()
+    } else {
+        on.to_vec()
+    };
+    if wanted.is_empty() {
+        return Err(Error::Usage(format!(
+            "lookup {label} has none of the key columns ({}); say which columns match (--on)",
+            keys.join(", ")
+        )));
+    }
+    let mut pairs = Vec::new();
+    for c in &wanted {
+        let (new, _) = spec.new.require(c, "the new side (a lookup column)")?;
+        let (theirs, _) = rel.require(c, &format!("lookup {label}"))?;
+        pairs.push((new.clone(), theirs.clone()));
+    }
+    Ok(Lookup {
+        label: label.to_string(),
+        sql: rel.sql.clone(),
+        on: pairs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_is_a_range_of_days_and_december_rolls_over() {
+        let d = Dim {
+            kind: DimKind::Month,
+            ..Dim::value("day")
+        };
+        assert_eq!(
+            d.predicate(Some("2024-12")),
+            "\"day\" >= '2024-12-01' AND \"day\" < '2025-01-01'"
+        );
+        assert_eq!(d.label(), "month(day)");
+        assert_eq!(d.predicate(None), "\"day\" IS NULL");
+    }
+
+    #[test]
+    fn a_lookup_is_an_exists_on_its_columns() {
+        let d = Dim {
+            kind: DimKind::Lookup(Lookup {
+                label: "bronze.returns".into(),
+                sql: "\"bronze\".\"returns\"".into(),
+                on: vec![("ticket".into(), "ticket_id".into())],
+            }),
+            ..Dim::value("ticket")
+        };
+        assert_eq!(
+            d.predicate(Some("true")),
+            "EXISTS (SELECT 1 FROM \"bronze\".\"returns\" AS l WHERE l.\"ticket_id\" = \"ticket\")"
+        );
+        assert!(d.predicate(Some("false")).starts_with("NOT EXISTS"));
+    }
+
+    #[test]
+    fn quotes_in_values_are_escaped() {
+        assert_eq!(
+            Dim::value("who").predicate(Some("O'Brien")),
+            "\"who\" = 'O''Brien'"
+        );
+    }
+}

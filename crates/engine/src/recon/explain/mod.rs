@@ -1,0 +1,269 @@
+//! Explain: the causes of a measure's gap, ranked on what the causes above each leave
+//! unexplained, each a predicate on the new side with a candidate legacy rule; changed rows
+//! also say how they differ (a value pattern). See `rank` for how causes are picked.
+
+mod cause;
+mod columns;
+mod cube;
+pub mod dims;
+mod patterns;
+mod rank;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use duckdb::Connection;
+
+pub use cause::{Cause, Explained, Rule, RuleKind};
+pub use dims::{few_enough, may_explain, Dim, DimKind, Lookup};
+pub use patterns::{Pattern, PatternKind};
+
+use super::class::RowClass;
+use super::columns::KeyedPair;
+use super::relation::Relation;
+use super::report::Spec;
+use super::spec::Measure;
+use crate::decimal::{Exact, Numeric};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::sql::ident;
+
+/// The column a side's rows are numbered by within a key, when keys repeat.
+pub(crate) const REPEAT: &str = "_assay_repeat";
+/// How many other numeric columns of the new side a changed measure is tried against.
+const MAX_OFFSET_COLUMNS: usize = 12;
+
+/// What to explain with.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// How many causes at most.
+    pub top: usize,
+    /// Tables whose matches may be what legacy selected rows by.
+    pub lookups: Vec<Lookup>,
+}
+
+/// A measure's gap, its causes, and what they leave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub measure: String,
+    pub total: Exact,
+    pub causes: Vec<Cause>,
+    /// The gap no cause explains (total − the causes' deltas).
+    pub remaining: Exact,
+}
+
+pub fn explain(conn: &Connection, spec: &Spec, measure: &str, opts: &Options) -> Result<Explanation> {
+    let m = spec
+        .measure_pairs()?
+        .into_iter()
+        .find(|m| m.name.eq_ignore_ascii_case(measure))
+        .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
+    let mut dims = dimensions(conn, spec, opts)?;
+    let sides = Sides::numbered(conn, spec, &m)?;
+    let mut pair = sides.pair(spec)?;
+    let classed = Classed::new(&mut pair, spec, &m, &mut dims)?;
+    let cube = cube::read(conn, dims, &classed.sql, m.scale)?;
+    let total = Exact::from_scaled(cube.total(), m.scale);
+    let tolerance = (spec.rules.absolute * 10f64.powi(m.scale as i32)) as i128;
+    let picks = rank::rank(&cube, opts.top.max(1), tolerance);
+    let changed = cube.cells.iter().any(|c| c.class == RowClass::Changed);
+    let differing = if changed {
+        Some(TempRows::create(conn, &classed.sql)?)
+    } else {
+        None
+    };
+    let rows = differing.as_ref().map(|t| patterns::Rows {
+        table: &t.name,
+        measure: &m.new_name,
+        scale: m.scale,
+        others: &classed.others,
+    });
+    let mut causes = cause::build(conn, &cube, &picks, total, rows.as_ref())?;
+    if let Some(t) = &differing {
+        let mut skip = spec.keys.clone();
+        skip.push(m.name.clone());
+        skip.push(REPEAT.to_string());
+        for change in columns::find_all(conn, &t.name, &pair, &skip, &cube)? {
+            causes.push(cause::of_column(&cube, change, &causes, total));
+        }
+    }
+    let explained = causes
+        .iter()
+        .try_fold(Exact::ZERO.rescale(m.scale).unwrap_or(Exact::ZERO), |a, c| a.plus(c.delta))
+        .ok_or_else(|| Error::Runtime("the causes' deltas overflow".into()))?;
+    Ok(Explanation {
+        measure: m.name,
+        total,
+        remaining: Exact::delta(total, explained, "the unexplained remainder")?,
+        causes,
+    })
+}
+
+/// The lookups comparison `name`'s `explain.lookups` names, matched on the keys each has.
+pub fn configured_lookups(
+    conn: &Connection,
+    spec: &Spec,
+    name: &str,
+    tables: &[String],
+) -> Result<Vec<Lookup>> {
+    let setting = format!("comparisons.{name}.explain.lookups");
+    tables
+        .iter()
+        .map(|table| {
+            let rel = Relation::describe(conn, &crate::sql::qualified(table))
+                .map_err(|e| Error::Usage(format!("{setting}: {table}: {e}")))?;
+            dims::lookup(table, &rel, &[], spec).map_err(|e| Error::Usage(format!("{setting}: {e}")))
+        })
+        .collect()
+}
+
+/// Configured dimensions first, then the new side's few-valued columns and date months,
+/// then lookups, then (when keys repeat) the repeat flag.
+fn dimensions(conn: &Connection, spec: &Spec, opts: &Options) -> Result<Vec<Dim>> {
+    let is_key = |c: &str| spec.keys.iter().any(|k| spec.new_name(k).eq_ignore_ascii_case(c));
+    let mut dims: Vec<Dim> = Vec::new();
+    let add = |d: Dim, dims: &mut Vec<Dim>| {
+        if !dims.iter().any(|x| x.column.eq_ignore_ascii_case(&d.column) && x.kind == d.kind) {
+            dims.push(d);
+        }
+    };
+    for d in &spec.dimensions {
+        let (name, _) = spec.new.require(&spec.new_name(d), "the new side (a dimension)")?;
+        add(Dim { scope_only: is_key(name), ..Dim::value(name) }, &mut dims);
+    }
+    let found = match &spec.dimension_candidates {
+        Some(names) => names.iter().map(|n| Dim { scope_only: is_key(n), ..Dim::value(n) }).collect(),
+        None => dims::counted(conn, spec)?,
+    };
+    for d in found {
+        add(d, &mut dims);
+    }
+    for l in &opts.lookups {
+        let column = l.on.first().map(|(n, _)| n.clone()).unwrap_or_default();
+        dims.push(Dim { kind: DimKind::Lookup(l.clone()), ..Dim::value(&column) });
+    }
+    Ok(dims)
+}
+
+/// The two sides, numbered within each key when either repeats keys, so repeated rows pair
+/// one to one instead of multiplying in the join.
+struct Sides {
+    legacy: Relation,
+    new: Relation,
+    numbered: bool,
+}
+
+impl Sides {
+    fn numbered(conn: &Connection, spec: &Spec, m: &Measure) -> Result<Sides> {
+        let repeats = |rel: &Relation, keys: &[String]| super::report::duplicate_keys(conn, rel, keys);
+        let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+        if repeats(&spec.legacy, &spec.keys)? == 0 && repeats(&spec.new, &new_keys)? == 0 {
+            return Ok(Sides { legacy: spec.legacy.clone(), new: spec.new.clone(), numbered: false });
+        }
+        let number = |rel: &Relation, keys: &[String], order: &str| {
+            let keys = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
+            let mut columns = rel.columns.clone();
+            columns.push((REPEAT.to_string(), "BIGINT".to_string()));
+            Relation {
+                sql: format!(
+                    "(SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY {}) AS {} FROM {})",
+                    ident(order),
+                    ident(REPEAT),
+                    rel.sql
+                ),
+                columns,
+            }
+        };
+        Ok(Sides {
+            legacy: number(&spec.legacy, &spec.keys, &m.name),
+            new: number(&spec.new, &new_keys, &m.new_name),
+            numbered: true,
+        })
+    }
+
+    fn pair<'a>(&'a self, spec: &Spec) -> Result<KeyedPair<'a>> {
+        let mut keys = spec.keys.clone();
+        if self.numbered {
+            keys.push(REPEAT.to_string());
+        }
+        KeyedPair::new(&self.legacy, &self.new, &keys, None, &spec.skip, &spec.map, spec.rules.clone())
+    }
+}
+
+/// The classified join as a CTE `classed`: dimensions `v0…`, `row_class`, the delta `d`,
+/// both measures (`lm`, `nm`) and the new side's other numbers (`y0…`).
+struct Classed {
+    sql: String,
+    others: Vec<String>,
+}
+
+impl Classed {
+    fn new(pair: &mut KeyedPair, spec: &Spec, m: &Measure, dims: &mut Vec<Dim>) -> Result<Classed> {
+        if pair.keys.iter().any(|k| k == REPEAT) {
+            dims.push(Dim {
+                kind: DimKind::Repeat {
+                    keys: spec.keys.iter().map(|k| spec.new_name(k)).collect(),
+                    order: m.new_name.clone(),
+                },
+                ..Dim::value(REPEAT)
+            });
+        }
+        let exprs: Vec<String> = dims.iter().map(|d| d.joined_sql(pair, spec)).collect();
+        let mi = pair
+            .columns
+            .iter()
+            .position(|(a, _)| a.eq_ignore_ascii_case(&m.name))
+            .ok_or_else(|| Error::Usage(format!("measure `{}` is not on both sides", m.name)))?;
+        let duck = Dialect::DuckDb;
+        let lm = duck.exact(&format!("a_{mi}"), m.legacy, m.scale);
+        let nm = duck.exact(&format!("b_{mi}"), m.new, m.scale);
+        let others: Vec<String> = spec
+            .new
+            .columns
+            .iter()
+            .filter(|(n, t)| {
+                Numeric::of(t).is_some()
+                    && !n.eq_ignore_ascii_case(&m.new_name)
+                    && !spec.keys.iter().any(|k| spec.new_name(k).eq_ignore_ascii_case(n))
+            })
+            .take(MAX_OFFSET_COLUMNS)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut ys = Vec::new();
+        for (j, y) in others.iter().enumerate() {
+            pair.extra_b.push(y.clone());
+            ys.push(format!(", bx_{} AS y{j}", pair.extra_b.len() - 1));
+        }
+        let vs: String = exprs.iter().enumerate().map(|(i, e)| format!("{e} AS v{i}, ")).collect();
+        let sql = format!(
+            "WITH joined AS ({}), classed AS (SELECT joined.*, {vs}{} AS row_class, \
+             coalesce({nm}, 0) - coalesce({lm}, 0) AS d, {lm} AS lm, {nm} AS nm{} FROM joined)",
+            pair.joined_rows_sql(),
+            pair.row_class_sql(),
+            ys.concat()
+        );
+        Ok(Classed { sql, others })
+    }
+}
+
+/// The differing rows of the classified join, kept while patterns are read from them.
+struct TempRows<'a> {
+    conn: &'a Connection,
+    name: String,
+}
+
+impl<'a> TempRows<'a> {
+    fn create(conn: &'a Connection, classed: &str) -> Result<TempRows<'a>> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("explain_rows_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        conn.execute_batch(&format!(
+            "CREATE TEMP TABLE {name} AS {classed} SELECT * FROM classed WHERE row_class <> 'matched'"
+        ))?;
+        Ok(TempRows { conn, name })
+    }
+}
+
+impl Drop for TempRows<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", self.name));
+    }
+}

@@ -1,0 +1,188 @@
+//! How changed rows differ: for a cause of changed rows, how legacy's measure relates to the
+//! new one (sign flipped, another column added or taken off, a constant ratio, rounding, a
+//! constant offset, a NULL on one side), with the share of the rows the relation holds on.
+//! Written as the expression that turns the new value into legacy's, so it is a rule.
+
+use duckdb::Connection;
+use serde::Serialize;
+
+use crate::decimal::Exact;
+use crate::error::Result;
+use crate::sql::{ident, literal};
+
+/// Below this share of a cause's rows no relation is named.
+const COMMON: f64 = 0.5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternKind {
+    SignFlip,
+    ColumnOffset,
+    Ratio,
+    Rounding,
+    Offset,
+    LegacyNull,
+    NewNull,
+    /// A date moved (by days, to the month's end, to the next month).
+    DateShift,
+    /// Text in another form (case, spaces, leading zeros).
+    TextForm,
+    /// Legacy's value is another column's of the new row.
+    Swapped,
+    /// No relation holds on enough rows: the differences are given as a range.
+    Scattered,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    /// The new side's column the pattern is about.
+    pub column: String,
+    /// legacy's value from the new row's (`"amount" - "tax_amount"`); None when unknown.
+    pub expression: Option<String>,
+    /// Share of the cause's differing rows the relation holds on.
+    pub coverage: f64,
+    /// Rows whose measure differs.
+    pub rows: i64,
+    pub text: String,
+}
+
+/// Where the differing rows are: a table of them with the legacy (`lm`) and new (`nm`)
+/// measure at `scale`, and new-side numbers `y0…` named by `others`.
+pub struct Rows<'a> {
+    pub table: &'a str,
+    pub measure: &'a str,
+    pub scale: u32,
+    pub others: &'a [String],
+}
+
+/// A relation tried: its kind, the SQL condition it holds on, legacy's expression.
+type Candidate = (PatternKind, String, Option<String>, String);
+
+fn candidates(rows: &Rows, constant: Option<String>, ratio: Option<String>) -> Vec<Candidate> {
+    let m = ident(rows.measure);
+    let s = rows.scale;
+    let mut out: Vec<Candidate> = vec![
+        (PatternKind::LegacyNull, "lm IS NULL".into(), Some("NULL".into()), "legacy leaves it empty".into()),
+        (PatternKind::NewNull, "nm IS NULL".into(), None, "legacy has a value where new has none".into()),
+        (PatternKind::SignFlip, "lm = -nm".into(), Some(format!("-{m}")), "the sign flipped".into()),
+    ];
+    for (j, y) in rows.others.iter().enumerate() {
+        let yi = ident(y);
+        out.push((PatternKind::ColumnOffset, format!("y{j} <> 0 AND lm = nm - y{j}"), Some(format!("{m} - {yi}")), format!("less {y}")));
+        out.push((PatternKind::ColumnOffset, format!("y{j} <> 0 AND lm = nm + y{j}"), Some(format!("{m} + {yi}")), format!("plus {y}")));
+    }
+    out.push((PatternKind::Rounding, "lm = round(nm, 0)".into(), Some(format!("round({m}, 0)")), "rounded to units".into()));
+    if s > 1 {
+        out.push((PatternKind::Rounding, "lm = round(nm * 20) / 20".into(), Some(format!("round({m} * 20) / 20")), "rounded to 0.05".into()));
+        out.push((PatternKind::Rounding, "lm = round(nm, 1)".into(), Some(format!("round({m}, 1)")), "rounded to 0.1".into()));
+    }
+    if let Some(r) = ratio {
+        out.push((
+            PatternKind::Ratio,
+            format!("abs(lm - nm / {r}) <= {}", half_unit(s)),
+            Some(format!("round({m} / {r}, {s})")),
+            format!("new is legacy × {r}"),
+        ));
+    }
+    if let Some(c) = constant {
+        out.push((PatternKind::Offset, format!("lm - nm = {c}"), Some(format!("{m} + ({c})")), format!("legacy is new {}{c}", if c.starts_with('-') { "" } else { "+" })));
+    }
+    out
+}
+
+fn half_unit(scale: u32) -> String {
+    format!("0.{}5", "0".repeat(scale as usize))
+}
+
+/// The relation that holds on most of the differing rows `filter` selects.
+pub fn find(conn: &Connection, rows: &Rows, filter: &str) -> Result<Option<Pattern>> {
+    let from = format!(
+        "FROM {} WHERE row_class = 'changed' AND lm IS DISTINCT FROM nm AND {filter}",
+        rows.table
+    );
+    let n: i64 = conn.query_row(&format!("SELECT count(*) {from}"), [], |r| r.get(0))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let mode = |expr: &str, cond: &str| -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT CAST({expr} AS VARCHAR) AS x {from} AND {cond} GROUP BY x ORDER BY count(*) DESC, x LIMIT 1"
+        );
+        Ok(conn.query_row(&sql, [], |r| r.get(0)).ok().flatten())
+    };
+    let constant = mode("lm - nm", "lm IS NOT NULL AND nm IS NOT NULL")?;
+    let ratio = mode("round(nm / lm, 4)", "lm <> 0 AND nm IS NOT NULL")?
+        .filter(|r| Exact::parse(r).is_some_and(|x| !x.is_zero() && x != Exact::from_scaled(1, 0)));
+    let tried = candidates(rows, constant, ratio);
+    let counts = tried
+        .iter()
+        .map(|(_, cond, _, _)| format!("count(*) FILTER (WHERE {cond})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hits: Vec<i64> = conn.query_row(&format!("SELECT {counts} {from}"), [], |r| {
+        (0..tried.len()).map(|i| r.get(i)).collect()
+    })?;
+    let best = hits
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| a.cmp(b).then(j.cmp(i)))
+        .map(|(i, h)| (i, *h));
+    let coverage = |h: i64| h as f64 / n as f64;
+    Ok(Some(match best {
+        Some((i, h)) if coverage(h) >= COMMON => {
+            let (kind, _, expression, how) = tried[i].clone();
+            Pattern {
+                kind,
+                column: rows.measure.to_string(),
+                expression,
+                coverage: coverage(h),
+                rows: n,
+                text: format!("{}: {how} in {} of {n} rows", rows.measure, percent(coverage(h))),
+            }
+        }
+        _ => scattered(conn, rows, &from, n)?,
+    }))
+}
+
+/// No relation: the range of legacy − new.
+fn scattered(conn: &Connection, rows: &Rows, from: &str, n: i64) -> Result<Pattern> {
+    let (lo, hi): (Option<String>, Option<String>) = conn.query_row(
+        &format!("SELECT CAST(min(lm - nm) AS VARCHAR), CAST(max(lm - nm) AS VARCHAR) {from}"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let show = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
+    Ok(Pattern {
+        kind: PatternKind::Scattered,
+        column: rows.measure.to_string(),
+        expression: None,
+        coverage: 0.0,
+        rows: n,
+        text: format!(
+            "{}: no common form in {n} rows; legacy − new from {} to {}",
+            rows.measure,
+            show(lo),
+            show(hi)
+        ),
+    })
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+/// A filter on the differing rows' dimension values `v{i}` (None: NULL).
+pub fn filter(terms: &[(usize, Option<String>)]) -> String {
+    if terms.is_empty() {
+        return "true".into();
+    }
+    terms
+        .iter()
+        .map(|(i, v)| match v {
+            Some(v) => format!("v{i} = {}", literal(v)),
+            None => format!("v{i} IS NULL"),
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
