@@ -140,7 +140,13 @@ fn compare_finds_the_planted_gap() {
         .iter()
         .find(|c| c["row_class"] == "changed")
         .unwrap_or_else(|| panic!("{explained:#}"));
-    assert!(changed["pattern"]["text"].as_str().unwrap().contains("amount"), "{changed:#}");
+    assert!(
+        changed["pattern"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("amount"),
+        "{changed:#}"
+    );
     let remaining = explained["remaining"].as_f64().unwrap();
     let total = explained["total"].as_f64().unwrap();
     assert!(remaining.abs() <= total.abs() * 0.01, "{explained:#}");

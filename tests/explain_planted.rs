@@ -42,7 +42,11 @@ fn base() -> Vec<Line> {
     (0..ROWS)
         .map(|i| {
             let amount = 100 + (mix(i * 16 + 7) % 50_000) as i64;
-            let kind = if mix(i * 16 + 8) % 20 == 0 { "RETURN" } else { "SALE" };
+            let kind = if mix(i * 16 + 8).is_multiple_of(20) {
+                "RETURN"
+            } else {
+                "SALE"
+            };
             let amount = if kind == "RETURN" { -amount } else { amount };
             Line {
                 ticket: i / 4,
@@ -106,8 +110,17 @@ fn explain(dir: &Path, new: &[Line], legacy: &[Line], extra: &[&str]) -> Value {
     write(&dir.join("new.csv"), new);
     write(&dir.join("legacy.csv"), legacy);
     let mut args = vec![
-        "explain", "--legacy", "legacy.csv", "--new", "new.csv", "--key", "ticket,item",
-        "--measure", "amount", "--format", "json",
+        "explain",
+        "--legacy",
+        "legacy.csv",
+        "--new",
+        "new.csv",
+        "--key",
+        "ticket,item",
+        "--measure",
+        "amount",
+        "--format",
+        "json",
     ];
     args.extend_from_slice(extra);
     let out = assay(dir, &args);
@@ -151,7 +164,11 @@ fn delta_of(new: &[Line], legacy: &[Line]) -> i64 {
 fn an_excluded_category_and_a_branch_net_of_tax_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let new = base();
-    let kept: Vec<Line> = new.iter().filter(|l| l.category != "toys").cloned().collect();
+    let kept: Vec<Line> = new
+        .iter()
+        .filter(|l| l.category != "toys")
+        .cloned()
+        .collect();
     let toys = delta_of(&new, &kept);
     let mut legacy = kept.clone();
     // One branch's spring promotion (store s03 in Germany) booked net of tax: under 1 %
@@ -163,11 +180,23 @@ fn an_excluded_category_and_a_branch_net_of_tax_at_once() {
         l.amount -= l.tax;
     }
     let net = delta_of(&kept, &legacy);
-    assert!(net.abs() * 100 < toys.abs(), "the second rule is under 1 % of the gap");
+    assert!(
+        net.abs() * 100 < toys.abs(),
+        "the second rule is under 1 % of the gap"
+    );
     let v = explain(tmp.path(), &new, &legacy, &[]);
     let excluded = planted(&v, "only_new", &["\"category\" = 'toys'"], toys);
     assert_eq!(excluded["rule"]["kind"], "exclude");
-    let adjusted = planted(&v, "changed", &["\"store\" = 's03'", "\"country\" = 'DE'", "\"promo\" = 'spring'"], net);
+    let adjusted = planted(
+        &v,
+        "changed",
+        &[
+            "\"store\" = 's03'",
+            "\"country\" = 'DE'",
+            "\"promo\" = 'spring'",
+        ],
+        net,
+    );
     assert_eq!(adjusted["rule"]["kind"], "adjust");
     assert_eq!(adjusted["pattern"]["kind"], "column_offset", "{adjusted:#}");
     assert_eq!(adjusted["rule"]["set"]["amount"], "\"amount\" - \"tax\"");
@@ -181,7 +210,7 @@ fn an_excluded_category_and_a_branch_net_of_tax_at_once() {
 fn an_exclusion_by_lookup_is_one_cause_not_a_dozen_stores() {
     let tmp = tempfile::tempdir().unwrap();
     let new = base();
-    let returned = |l: &Line| mix(l.ticket * 8 + l.item) % 25 == 0;
+    let returned = |l: &Line| mix(l.ticket * 8 + l.item).is_multiple_of(25);
     let mut returns = String::from("ticket,item,reason\n");
     for l in new.iter().filter(|l| returned(l)) {
         writeln!(returns, "{},{},damaged", l.ticket, l.item).unwrap();
@@ -193,7 +222,10 @@ fn an_exclusion_by_lookup_is_one_cause_not_a_dozen_stores() {
     let v = explain(tmp.path(), &new, &legacy, &[]);
     let first = &v["causes"][0];
     assert_eq!(first["spread"], true, "{v:#}");
-    assert!(first["description"].as_str().unwrap().contains("spread evenly"));
+    assert!(first["description"]
+        .as_str()
+        .unwrap()
+        .contains("spread evenly"));
     assert!(first["rule"].is_null());
     nothing_else_big(&v, 1);
     // With it, the lookup names the rule.
@@ -213,7 +245,12 @@ fn rounding_for_one_country_and_returns_with_the_opposite_sign() {
         l.amount = (l.amount as f64 / 100.0).round() as i64 * 100;
     }
     let v = explain(tmp.path(), &new, &rounded, &[]);
-    let cause = planted(&v, "changed", &["\"country\" = 'IT'"], delta_of(&new, &rounded));
+    let cause = planted(
+        &v,
+        "changed",
+        &["\"country\" = 'IT'"],
+        delta_of(&new, &rounded),
+    );
     assert_eq!(cause["pattern"]["kind"], "rounding", "{cause:#}");
     assert_eq!(cause["rule"]["set"]["amount"], "round(\"amount\", 0)");
     nothing_else_big(&v, 1);
@@ -223,7 +260,12 @@ fn rounding_for_one_country_and_returns_with_the_opposite_sign() {
         l.amount = -l.amount;
     }
     let v = explain(tmp.path(), &new, &flipped, &[]);
-    let cause = planted(&v, "changed", &["\"kind\" = 'RETURN'"], delta_of(&new, &flipped));
+    let cause = planted(
+        &v,
+        "changed",
+        &["\"kind\" = 'RETURN'"],
+        delta_of(&new, &flipped),
+    );
     assert_eq!(cause["pattern"]["kind"], "sign_flip", "{cause:#}");
     nothing_else_big(&v, 1);
 }
@@ -241,7 +283,12 @@ fn fan_out_duplicates_are_a_dedupe_rule() {
         .collect();
     new.extend(doubled);
     let v = explain(tmp.path(), &new, &legacy, &[]);
-    let cause = planted(&v, "only_new", &["row_number() OVER"], delta_of(&new, &legacy));
+    let cause = planted(
+        &v,
+        "only_new",
+        &["row_number() OVER"],
+        delta_of(&new, &legacy),
+    );
     assert_eq!(cause["rule"]["kind"], "dedupe", "{cause:#}");
     nothing_else_big(&v, 1);
 }

@@ -35,23 +35,24 @@ pub struct ExplainArgs {
 
 pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     let base = base_dir(dir.clone())?;
-    let (store, spec, label, configured) = match &args.name {
+    let (store, spec, label, (configured, agreeing)) = match &args.name {
         Some(name) => {
             let ws = super::workspace(dir)?;
             let store = super::open_for_compare(&ws, name, &args.sides.company)?;
-            let spec = configured::prepare(&ws, &store, name, &args.sides.company)?;
+            let (spec, agreeing) =
+                configured::prepare_with_groups(&ws, &store, name, &args.sides.company)?;
             let lookups = ws
                 .config
                 .comparisons
                 .get(name)
                 .map(|c| c.explain.lookups.clone())
                 .unwrap_or_default();
-            (store, spec, name.clone(), lookups)
+            (store, spec, name.clone(), (lookups, agreeing))
         }
         None => {
             let store = adhoc_store(&base)?;
             let (spec, _) = adhoc_spec(&store, &args.sides, &base)?;
-            (store, spec, "adhoc".to_string(), Vec::new())
+            (store, spec, "adhoc".to_string(), (Vec::new(), None))
         }
     };
     // --measure picks the measure to explain; the comparison's first by default.
@@ -69,6 +70,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     let opts = Options {
         top: args.top,
         lookups,
+        agreeing,
     };
     let explained = explain(store.conn(), &spec, &measure, &opts)?;
     print(&explained, &label, args.format)?;
@@ -98,6 +100,7 @@ fn print(e: &Explanation, label: &str, format: Format) -> Result<()> {
             total: e.total,
             causes: &e.causes,
             remaining: e.remaining,
+            rows_not_fetched: e.rows_not_fetched,
         };
         println!(
             "{}",
@@ -127,7 +130,10 @@ fn print(e: &Explanation, label: &str, format: Format) -> Result<()> {
                 .collect::<Vec<f64>>(),
         ),
         text_column("how", causes, |c| {
-            c.pattern.as_ref().map(|p| p.text.clone()).unwrap_or_default()
+            c.pattern
+                .as_ref()
+                .map(|p| p.text.clone())
+                .unwrap_or_default()
         }),
     ])?;
     let mut out = std::io::stdout();
@@ -139,6 +145,13 @@ fn print(e: &Explanation, label: &str, format: Format) -> Result<()> {
             e.total.minus(e.remaining).unwrap_or(e.total),
             e.remaining
         );
+        if e.rows_not_fetched > 0 {
+            println!(
+                "{} agreeing rows stayed in the warehouse: they count in each cause's purity, \
+                 but no value pattern saw them",
+                e.rows_not_fetched
+            );
+        }
     }
     Ok(())
 }

@@ -412,6 +412,7 @@ fn drill_job(store: &Store, drilled: Option<&DrillBase>, job: &Job) -> Result<Pa
             let opts = Options {
                 top: 12,
                 lookups: base.lookups.clone(),
+                agreeing: base.agreeing.clone(),
             };
             Ok(Payload::Causes(
                 explain(conn, &base.spec, &base.measure, &opts)?.causes,

@@ -79,9 +79,24 @@ pub fn prepare_and_compare(
 /// Both sides of a configured comparison, ready to compare or explain. With a ClickHouse
 /// warehouse the new side is the rows of the slices that differ, fetched into the cache.
 pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
+    Ok(prepare_with_groups(ws, store, name, only)?.0)
+}
+
+/// `prepare`, and with a ClickHouse warehouse the rows not fetched, as groups.
+pub fn prepare_with_groups(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+) -> Result<(Spec, Option<AgreeingGroups>)> {
     if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
-        return Ok(remote::prepare(ws, &ch, store, name, only)?.spec);
+        let pushed = remote::prepare(ws, &ch, store, name, only)?;
+        return Ok((pushed.spec, pushed.beyond.agreeing_groups));
     }
+    Ok((local(ws, store, name, only)?, None))
+}
+
+fn local(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
     let scope = scope(ws, store, name, only)?;
     let conn = store.conn();
     let table = Relation::describe(conn, &qualified(&scope.comparison.table)).map_err(|e| {

@@ -42,6 +42,8 @@ pub struct DrillBase {
     pub has_groups: bool,
     /// The comparison's `explain.lookups`, for explain.
     pub lookups: Vec<super::explain::Lookup>,
+    /// The rows a pushed-down compare did not fetch, as groups (explain counts them).
+    pub agreeing: Option<AgreeingGroups>,
 }
 
 /// A row of the side-by-side view: both sides' cells as text (None: the side has no row).
@@ -90,7 +92,11 @@ pub fn open(
     let conn = store.conn();
     let mut base =
         DrillBase::build_with_groups(conn, spec, &measure, table, agreeing_groups.as_ref())?;
-    let tables = ws.config.comparisons.get(name).map(|c| c.explain.lookups.clone());
+    let tables = ws
+        .config
+        .comparisons
+        .get(name)
+        .map(|c| c.explain.lookups.clone());
     base.lookups =
         super::explain::configured_lookups(conn, &base.spec, name, &tables.unwrap_or_default())?;
     let by_period = match period.and_then(|p| base.dimensions.iter().position(|d| *d == p)) {
@@ -258,6 +264,7 @@ impl DrillBase {
             rows,
             has_groups: groups.is_some(),
             lookups: Vec::new(),
+            agreeing: groups.cloned(),
         })
     }
 

@@ -16,6 +16,9 @@ use crate::error::Result;
 use crate::recon::class::RowClass;
 use crate::sql::ident;
 
+/// A dimension (by index) and its value (None: NULL).
+type Valued = (usize, Option<String>);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
@@ -86,6 +89,7 @@ pub struct Explained<'a> {
     pub total: Exact,
     pub causes: &'a [Cause],
     pub remaining: Exact,
+    pub rows_not_fetched: i64,
 }
 
 impl Cause {
@@ -127,7 +131,9 @@ pub fn build(
     for p in picks {
         running += p.amount;
         let pattern = match (p.class, rows) {
-            (RowClass::Changed, Some(rows)) => patterns::find(conn, rows, &patterns::filter(&values(cube, &p.terms)))?,
+            (RowClass::Changed, Some(rows)) => {
+                patterns::find(conn, rows, &patterns::filter(&values(cube, &p.terms)))?
+            }
             _ => None,
         };
         let predicate = predicate(cube, &p.terms);
@@ -178,9 +184,8 @@ pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exac
         .chain(change.condition.clone())
         .collect::<Vec<_>>()
         .join(" AND ");
-    let join = |f: &dyn Fn(&(usize, Option<String>)) -> String| {
-        change.terms.iter().map(f).collect::<Vec<_>>().join(", ")
-    };
+    let join =
+        |f: &dyn Fn(&Valued) -> String| change.terms.iter().map(f).collect::<Vec<_>>().join(", ");
     let kind = if p.kind == PatternKind::DateShift {
         RuleKind::Shift
     } else {
@@ -193,7 +198,11 @@ pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exac
     });
     let rule = (p.kind != PatternKind::Scattered).then(|| Rule {
         kind,
-        predicate: if predicate.is_empty() { "true".into() } else { predicate.clone() },
+        predicate: if predicate.is_empty() {
+            "true".into()
+        } else {
+            predicate.clone()
+        },
         expression,
         set,
     });
@@ -219,7 +228,10 @@ pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exac
 }
 
 fn values(cube: &Cube, terms: &[Term]) -> Vec<(usize, Option<String>)> {
-    terms.iter().map(|&(d, v)| (d, cube.value(d, v).map(str::to_string))).collect()
+    terms
+        .iter()
+        .map(|&(d, v)| (d, cube.value(d, v).map(str::to_string)))
+        .collect()
 }
 
 fn predicate(cube: &Cube, terms: &[Term]) -> String {
@@ -242,7 +254,10 @@ fn rule(cube: &Cube, p: &Pick, predicate: &str, pattern: Option<&Pattern>) -> Op
     if p.terms.is_empty() && p.class != RowClass::Changed {
         return None;
     }
-    let repeat = p.terms.iter().any(|&(d, _)| matches!(cube.dims[d].kind, DimKind::Repeat { .. }));
+    let repeat = p
+        .terms
+        .iter()
+        .any(|&(d, _)| matches!(cube.dims[d].kind, DimKind::Repeat { .. }));
     let kind = match p.class {
         RowClass::OnlyNew if repeat => RuleKind::Dedupe,
         RowClass::OnlyNew => RuleKind::Exclude,
@@ -259,7 +274,11 @@ fn rule(cube: &Cube, p: &Pick, predicate: &str, pattern: Option<&Pattern>) -> Op
     }
     Some(Rule {
         kind,
-        predicate: if predicate.is_empty() { "true".into() } else { predicate.to_string() },
+        predicate: if predicate.is_empty() {
+            "true".into()
+        } else {
+            predicate.to_string()
+        },
         expression,
         set,
     })

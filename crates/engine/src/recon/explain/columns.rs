@@ -43,7 +43,12 @@ fn date_relations(col: &str, a: &str, b: &str, days: Option<i64>) -> Vec<Tried> 
     let c = ident(col);
     let (ad, bd) = (format!("CAST({a} AS DATE)"), format!("CAST({b} AS DATE)"));
     let mut out: Vec<Tried> = vec![
-        (PatternKind::DateShift, format!("{ad} = last_day({bd})"), Some(format!("last_day({c})")), "moved to the month's last day".into()),
+        (
+            PatternKind::DateShift,
+            format!("{ad} = last_day({bd})"),
+            Some(format!("last_day({c})")),
+            "moved to the month's last day".into(),
+        ),
         (
             PatternKind::DateShift,
             format!("{ad} = CAST(date_trunc('month', {bd}) + INTERVAL 1 MONTH AS DATE)"),
@@ -52,12 +57,15 @@ fn date_relations(col: &str, a: &str, b: &str, days: Option<i64>) -> Vec<Tried> 
         ),
     ];
     if let Some(n) = days.filter(|n| *n != 0) {
-        out.insert(0, (
-            PatternKind::DateShift,
-            format!("{ad} = {bd} + INTERVAL ({n}) DAY"),
-            Some(format!("{c} + INTERVAL ({n}) DAY")),
-            format!("moved {n:+} day{}", if n.abs() == 1 { "" } else { "s" }),
-        ));
+        out.insert(
+            0,
+            (
+                PatternKind::DateShift,
+                format!("{ad} = {bd} + INTERVAL ({n}) DAY"),
+                Some(format!("{c} + INTERVAL ({n}) DAY")),
+                format!("moved {n:+} day{}", if n.abs() == 1 { "" } else { "s" }),
+            ),
+        );
     }
     out
 }
@@ -65,12 +73,42 @@ fn date_relations(col: &str, a: &str, b: &str, days: Option<i64>) -> Vec<Tried> 
 fn text_relations(col: &str, a: &str, b: &str) -> Vec<Tried> {
     let c = ident(col);
     vec![
-        (PatternKind::TextForm, format!("{a} = upper({b})"), Some(format!("upper({c})")), "in upper case".into()),
-        (PatternKind::TextForm, format!("{a} = lower({b})"), Some(format!("lower({c})")), "in lower case".into()),
-        (PatternKind::TextForm, format!("{a} = trim({b})"), Some(format!("trim({c})")), "trimmed".into()),
-        (PatternKind::TextForm, format!("{a} = ltrim({b}, '0')"), Some(format!("ltrim({c}, '0')")), "without leading zeros".into()),
-        (PatternKind::TextForm, format!("ltrim({a}, '0') = {b}"), None, "with leading zeros".into()),
-        (PatternKind::TextForm, format!("lower(trim({a})) = lower(trim({b}))"), None, "the same but for case and spaces".into()),
+        (
+            PatternKind::TextForm,
+            format!("{a} = upper({b})"),
+            Some(format!("upper({c})")),
+            "in upper case".into(),
+        ),
+        (
+            PatternKind::TextForm,
+            format!("{a} = lower({b})"),
+            Some(format!("lower({c})")),
+            "in lower case".into(),
+        ),
+        (
+            PatternKind::TextForm,
+            format!("{a} = trim({b})"),
+            Some(format!("trim({c})")),
+            "trimmed".into(),
+        ),
+        (
+            PatternKind::TextForm,
+            format!("{a} = ltrim({b}, '0')"),
+            Some(format!("ltrim({c}, '0')")),
+            "without leading zeros".into(),
+        ),
+        (
+            PatternKind::TextForm,
+            format!("ltrim({a}, '0') = {b}"),
+            None,
+            "with leading zeros".into(),
+        ),
+        (
+            PatternKind::TextForm,
+            format!("lower(trim({a})) = lower(trim({b}))"),
+            None,
+            "the same but for case and spaces".into(),
+        ),
     ]
 }
 
@@ -104,12 +142,28 @@ pub fn find_all(
     Ok(out)
 }
 
-fn relations(conn: &Connection, pair: &KeyedPair, i: usize, col: &str, from: &str) -> Result<Vec<Tried>> {
+fn relations(
+    conn: &Connection,
+    pair: &KeyedPair,
+    i: usize,
+    col: &str,
+    from: &str,
+) -> Result<Vec<Tried>> {
     let (a, b) = (format!("a_{i}"), format!("b_{i}"));
     let (ta, tb) = pair.pair_types(i);
     let mut tried: Vec<Tried> = vec![
-        (PatternKind::LegacyNull, format!("{a} IS NULL"), Some("NULL".into()), "empty in legacy".into()),
-        (PatternKind::NewNull, format!("{b} IS NULL"), None, "filled in legacy, empty in new".into()),
+        (
+            PatternKind::LegacyNull,
+            format!("{a} IS NULL"),
+            Some("NULL".into()),
+            "empty in legacy".into(),
+        ),
+        (
+            PatternKind::NewNull,
+            format!("{b} IS NULL"),
+            None,
+            "filled in legacy, empty in new".into(),
+        ),
     ];
     if is_date(&ta) && is_date(&tb) {
         let sql = format!(
@@ -161,13 +215,22 @@ fn best(
     let (kind, cond, expression, how) = if coverage >= COMMON {
         tried[i].clone()
     } else {
-        (PatternKind::Scattered, "true".into(), None, "differs with no common form".into())
+        (
+            PatternKind::Scattered,
+            "true".into(),
+            None,
+            "differs with no common form".into(),
+        )
     };
     let pattern = Pattern {
         kind,
         column: col.to_string(),
         expression,
-        coverage: if kind == PatternKind::Scattered { 0.0 } else { coverage },
+        coverage: if kind == PatternKind::Scattered {
+            0.0
+        } else {
+            coverage
+        },
         rows: n,
         text: format!("{col}: {how} in {:.1} % of {n} rows", coverage * 100.0),
     };
@@ -179,7 +242,10 @@ fn best(
     };
     let mut pattern = pattern;
     if condition.is_some() {
-        pattern.text = format!("{col}: month-end rows {how} in {:.1} % of {n} rows", coverage * 100.0);
+        pattern.text = format!(
+            "{col}: month-end rows {how} in {:.1} % of {n} rows",
+            coverage * 100.0
+        );
     }
     Ok(Some(ColumnChange {
         pattern,
@@ -214,7 +280,11 @@ fn frequency(cube: &Cube, d: usize, v: Option<&str>) -> f64 {
 
 /// Dimension values (up to two) holding nearly all the rows `from` selects, and rare
 /// enough in the data for that to say something.
-fn where_they_are(conn: &Connection, from: &str, cube: &Cube) -> Result<Vec<(usize, Option<String>)>> {
+fn where_they_are(
+    conn: &Connection,
+    from: &str,
+    cube: &Cube,
+) -> Result<Vec<(usize, Option<String>)>> {
     let mut terms: Vec<(usize, Option<String>)> = Vec::new();
     for d in 0..cube.dims.len() {
         let narrowed = terms
@@ -232,7 +302,10 @@ fn where_they_are(conn: &Connection, from: &str, cube: &Cube) -> Result<Vec<(usi
             .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .ok();
         if let Some((v, k, all)) = top {
-            if k as f64 >= ALL_IN * all && terms.len() < 2 && frequency(cube, d, v.as_deref()) <= 0.5 {
+            if k as f64 >= ALL_IN * all
+                && terms.len() < 2
+                && frequency(cube, d, v.as_deref()) <= 0.5
+            {
                 terms.push((d, v));
             }
         }

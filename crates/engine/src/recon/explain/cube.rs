@@ -10,6 +10,10 @@ use super::dims::Dim;
 use crate::decimal::Numeric;
 use crate::error::{Error, Result};
 use crate::recon::class::RowClass;
+use crate::recon::groups::AgreeingGroups;
+
+/// The value of a dimension on rows not fetched, when their groups do not carry it.
+const NOT_FETCHED: &str = "\u{1}not fetched";
 
 /// One group of the cube.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +83,64 @@ impl Cube {
 
     pub fn value(&self, dim: usize, code: u32) -> Option<&str> {
         self.values[dim][code as usize].as_deref()
+    }
+
+    /// Matched rows explain saw only as groups (a pushed-down compare's agreeing slices):
+    /// they count in every cause's purity. A dimension the groups do not carry gets a value
+    /// of its own no cause can select.
+    pub fn add_agreeing(
+        &mut self,
+        conn: &Connection,
+        groups: &AgreeingGroups,
+        by: &[Option<usize>],
+    ) -> Result<i64> {
+        let k = groups.dimensions;
+        let cols: String = (0..k)
+            .map(|i| format!("{}, ", groups.dimension(i)))
+            .collect();
+        let sql = format!(
+            "SELECT {cols}CAST({} AS BIGINT) FROM {}",
+            groups.rows(),
+            groups.from()
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        let unseen: Vec<u32> = (0..self.dims.len())
+            .map(|d| {
+                self.values[d].push(Some(NOT_FETCHED.to_string()));
+                (self.values[d].len() - 1) as u32
+            })
+            .collect();
+        let mut total = 0;
+        while let Some(r) = rows.next()? {
+            let mut codes = unseen.clone();
+            for (d, g) in by.iter().enumerate() {
+                if let Some(g) = g {
+                    let v: Option<String> = r.get(*g)?;
+                    codes[d] = self.code(d, v);
+                }
+            }
+            let n: i64 = r.get(k)?;
+            total += n;
+            self.cells.push(Cell {
+                codes,
+                class: RowClass::Matched,
+                rows: n,
+                delta: 0,
+                weight: 0,
+            });
+        }
+        Ok(total)
+    }
+
+    fn code(&mut self, d: usize, v: Option<String>) -> u32 {
+        match self.values[d].iter().position(|k| *k == v) {
+            Some(c) => c as u32,
+            None => {
+                self.values[d].push(v);
+                (self.values[d].len() - 1) as u32
+            }
+        }
     }
 
     pub fn total(&self) -> i128 {

@@ -73,20 +73,17 @@ impl Dim {
             (DimKind::Value | DimKind::Month, None) => format!("{col} IS NULL"),
             (DimKind::Value, Some(v)) => format!("{col} = {}", literal(v)),
             (DimKind::Month, Some(v)) => match month_range(v) {
-                Some((from, to)) => format!(
-                    "{col} >= {} AND {col} < {}",
-                    literal(&from),
-                    literal(&to)
-                ),
+                Some((from, to)) => {
+                    format!("{col} >= {} AND {col} < {}", literal(&from), literal(&to))
+                }
                 None => format!("strftime({col}, '%Y-%m') = {}", literal(v)),
             },
             (DimKind::Lookup(l), v) => {
-                let on = l
-                    .on
-                    .iter()
-                    .map(|(n, x)| format!("l.{} = {}", ident(x), ident(n)))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
+                let on =
+                    l.on.iter()
+                        .map(|(n, x)| format!("l.{} = {}", ident(x), ident(n)))
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
                 let not = if v == Some("true") { "" } else { "NOT " };
                 format!("{not}EXISTS (SELECT 1 FROM {} AS l WHERE {on})", l.sql)
             }
@@ -105,24 +102,26 @@ impl Dim {
     /// carries the new-side columns it needs as `bx_i`.
     pub fn joined_sql(&self, pair: &mut KeyedPair, spec: &Spec) -> String {
         match &self.kind {
-            DimKind::Value => format!("CAST({} AS VARCHAR)", joined_value(pair, spec, &self.column)),
+            DimKind::Value => format!(
+                "CAST({} AS VARCHAR)",
+                joined_value(pair, spec, &self.column)
+            ),
             DimKind::Month => format!(
                 "strftime(TRY_CAST({} AS DATE), '%Y-%m')",
                 joined_value(pair, spec, &self.column)
             ),
             DimKind::Lookup(l) => {
-                let on = l
-                    .on
-                    .iter()
-                    .map(|(n, x)| {
-                        format!(
-                            "l.{} IS NOT DISTINCT FROM {}",
-                            ident(x),
-                            joined_value(pair, spec, n)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
+                let on =
+                    l.on.iter()
+                        .map(|(n, x)| {
+                            format!(
+                                "l.{} IS NOT DISTINCT FROM {}",
+                                ident(x),
+                                joined_value(pair, spec, n)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
                 format!(
                     "CAST(EXISTS (SELECT 1 FROM {} AS l WHERE {on}) AS VARCHAR)",
                     l.sql
@@ -263,7 +262,10 @@ pub fn counted(conn: &Connection, spec: &Spec) -> Result<Vec<Dim>> {
 pub fn lookup(label: &str, rel: &Relation, on: &[String], spec: &Spec) -> Result<Lookup> {
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
     let wanted: Vec<String> = if on.is_empty() {
-        keys.iter().filter(|k| rel.find(k).is_some()).cloned().collect()
+        keys.iter()
+            .filter(|k| rel.find(k).is_some())
+            .cloned()
+            .collect()
     } else {
         on.to_vec()
     };

@@ -19,6 +19,7 @@ pub use patterns::{Pattern, PatternKind};
 
 use super::class::RowClass;
 use super::columns::KeyedPair;
+use super::groups::AgreeingGroups;
 use super::relation::Relation;
 use super::report::Spec;
 use super::spec::Measure;
@@ -39,6 +40,8 @@ pub struct Options {
     pub top: usize,
     /// Tables whose matches may be what legacy selected rows by.
     pub lookups: Vec<Lookup>,
+    /// With a pushed-down compare, the agreeing rows that were not fetched, as groups.
+    pub agreeing: Option<AgreeingGroups>,
 }
 
 /// A measure's gap, its causes, and what they leave.
@@ -49,9 +52,17 @@ pub struct Explanation {
     pub causes: Vec<Cause>,
     /// The gap no cause explains (total − the causes' deltas).
     pub remaining: Exact,
+    /// Agreeing rows explain saw only as groups of the comparison's dimensions (a
+    /// pushed-down compare does not fetch them): a value pattern cannot see them.
+    pub rows_not_fetched: i64,
 }
 
-pub fn explain(conn: &Connection, spec: &Spec, measure: &str, opts: &Options) -> Result<Explanation> {
+pub fn explain(
+    conn: &Connection,
+    spec: &Spec,
+    measure: &str,
+    opts: &Options,
+) -> Result<Explanation> {
     let m = spec
         .measure_pairs()?
         .into_iter()
@@ -61,7 +72,14 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, opts: &Options) ->
     let sides = Sides::numbered(conn, spec, &m)?;
     let mut pair = sides.pair(spec)?;
     let classed = Classed::new(&mut pair, spec, &m, &mut dims)?;
-    let cube = cube::read(conn, dims, &classed.sql, m.scale)?;
+    let mut cube = cube::read(conn, dims, &classed.sql, m.scale)?;
+    let rows_not_fetched = match &opts.agreeing {
+        Some(groups) => {
+            let by = group_columns(spec, &cube.dims, groups.dimensions);
+            cube.add_agreeing(conn, groups, &by)?
+        }
+        None => 0,
+    };
     let total = Exact::from_scaled(cube.total(), m.scale);
     let tolerance = (spec.rules.absolute * 10f64.powi(m.scale as i32)) as i128;
     let picks = rank::rank(&cube, opts.top.max(1), tolerance);
@@ -88,14 +106,30 @@ pub fn explain(conn: &Connection, spec: &Spec, measure: &str, opts: &Options) ->
     }
     let explained = causes
         .iter()
-        .try_fold(Exact::ZERO.rescale(m.scale).unwrap_or(Exact::ZERO), |a, c| a.plus(c.delta))
+        .try_fold(
+            Exact::ZERO.rescale(m.scale).unwrap_or(Exact::ZERO),
+            |a, c| a.plus(c.delta),
+        )
         .ok_or_else(|| Error::Runtime("the causes' deltas overflow".into()))?;
     Ok(Explanation {
         measure: m.name,
         total,
         remaining: Exact::delta(total, explained, "the unexplained remainder")?,
         causes,
+        rows_not_fetched,
     })
+}
+
+/// Per dimension of the cube, the agreeing groups' column holding it: the groups carry the
+/// comparison's dimensions, in order.
+fn group_columns(spec: &Spec, dims: &[Dim], carried: usize) -> Vec<Option<usize>> {
+    dims.iter()
+        .map(|d| {
+            spec.dimensions.iter().take(carried).position(|x| {
+                d.kind == DimKind::Value && spec.new_name(x).eq_ignore_ascii_case(&d.column)
+            })
+        })
+        .collect()
 }
 
 /// The lookups comparison `name`'s `explain.lookups` names, matched on the keys each has.
@@ -111,7 +145,8 @@ pub fn configured_lookups(
         .map(|table| {
             let rel = Relation::describe(conn, &crate::sql::qualified(table))
                 .map_err(|e| Error::Usage(format!("{setting}: {table}: {e}")))?;
-            dims::lookup(table, &rel, &[], spec).map_err(|e| Error::Usage(format!("{setting}: {e}")))
+            dims::lookup(table, &rel, &[], spec)
+                .map_err(|e| Error::Usage(format!("{setting}: {e}")))
         })
         .collect()
 }
@@ -119,19 +154,40 @@ pub fn configured_lookups(
 /// Configured dimensions first, then the new side's few-valued columns and date months,
 /// then lookups, then (when keys repeat) the repeat flag.
 fn dimensions(conn: &Connection, spec: &Spec, opts: &Options) -> Result<Vec<Dim>> {
-    let is_key = |c: &str| spec.keys.iter().any(|k| spec.new_name(k).eq_ignore_ascii_case(c));
+    let is_key = |c: &str| {
+        spec.keys
+            .iter()
+            .any(|k| spec.new_name(k).eq_ignore_ascii_case(c))
+    };
     let mut dims: Vec<Dim> = Vec::new();
     let add = |d: Dim, dims: &mut Vec<Dim>| {
-        if !dims.iter().any(|x| x.column.eq_ignore_ascii_case(&d.column) && x.kind == d.kind) {
+        if !dims
+            .iter()
+            .any(|x| x.column.eq_ignore_ascii_case(&d.column) && x.kind == d.kind)
+        {
             dims.push(d);
         }
     };
     for d in &spec.dimensions {
-        let (name, _) = spec.new.require(&spec.new_name(d), "the new side (a dimension)")?;
-        add(Dim { scope_only: is_key(name), ..Dim::value(name) }, &mut dims);
+        let (name, _) = spec
+            .new
+            .require(&spec.new_name(d), "the new side (a dimension)")?;
+        add(
+            Dim {
+                scope_only: is_key(name),
+                ..Dim::value(name)
+            },
+            &mut dims,
+        );
     }
     let found = match &spec.dimension_candidates {
-        Some(names) => names.iter().map(|n| Dim { scope_only: is_key(n), ..Dim::value(n) }).collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| Dim {
+                scope_only: is_key(n),
+                ..Dim::value(n)
+            })
+            .collect(),
         None => dims::counted(conn, spec)?,
     };
     for d in found {
@@ -139,7 +195,10 @@ fn dimensions(conn: &Connection, spec: &Spec, opts: &Options) -> Result<Vec<Dim>
     }
     for l in &opts.lookups {
         let column = l.on.first().map(|(n, _)| n.clone()).unwrap_or_default();
-        dims.push(Dim { kind: DimKind::Lookup(l.clone()), ..Dim::value(&column) });
+        dims.push(Dim {
+            kind: DimKind::Lookup(l.clone()),
+            ..Dim::value(&column)
+        });
     }
     Ok(dims)
 }
@@ -154,10 +213,15 @@ struct Sides {
 
 impl Sides {
     fn numbered(conn: &Connection, spec: &Spec, m: &Measure) -> Result<Sides> {
-        let repeats = |rel: &Relation, keys: &[String]| super::report::duplicate_keys(conn, rel, keys);
+        let repeats =
+            |rel: &Relation, keys: &[String]| super::report::duplicate_keys(conn, rel, keys);
         let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
         if repeats(&spec.legacy, &spec.keys)? == 0 && repeats(&spec.new, &new_keys)? == 0 {
-            return Ok(Sides { legacy: spec.legacy.clone(), new: spec.new.clone(), numbered: false });
+            return Ok(Sides {
+                legacy: spec.legacy.clone(),
+                new: spec.new.clone(),
+                numbered: false,
+            });
         }
         let number = |rel: &Relation, keys: &[String], order: &str| {
             let keys = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
@@ -185,7 +249,15 @@ impl Sides {
         if self.numbered {
             keys.push(REPEAT.to_string());
         }
-        KeyedPair::new(&self.legacy, &self.new, &keys, None, &spec.skip, &spec.map, spec.rules.clone())
+        KeyedPair::new(
+            &self.legacy,
+            &self.new,
+            &keys,
+            None,
+            &spec.skip,
+            &spec.map,
+            spec.rules.clone(),
+        )
     }
 }
 
@@ -223,7 +295,10 @@ impl Classed {
             .filter(|(n, t)| {
                 Numeric::of(t).is_some()
                     && !n.eq_ignore_ascii_case(&m.new_name)
-                    && !spec.keys.iter().any(|k| spec.new_name(k).eq_ignore_ascii_case(n))
+                    && !spec
+                        .keys
+                        .iter()
+                        .any(|k| spec.new_name(k).eq_ignore_ascii_case(n))
             })
             .take(MAX_OFFSET_COLUMNS)
             .map(|(n, _)| n.clone())
@@ -233,7 +308,11 @@ impl Classed {
             pair.extra_b.push(y.clone());
             ys.push(format!(", bx_{} AS y{j}", pair.extra_b.len() - 1));
         }
-        let vs: String = exprs.iter().enumerate().map(|(i, e)| format!("{e} AS v{i}, ")).collect();
+        let vs: String = exprs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("{e} AS v{i}, "))
+            .collect();
         let sql = format!(
             "WITH joined AS ({}), classed AS (SELECT joined.*, {vs}{} AS row_class, \
              coalesce({nm}, 0) - coalesce({lm}, 0) AS d, {lm} AS lm, {nm} AS nm{} FROM joined)",
@@ -254,7 +333,11 @@ struct TempRows<'a> {
 impl<'a> TempRows<'a> {
     fn create(conn: &'a Connection, classed: &str) -> Result<TempRows<'a>> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let name = format!("explain_rows_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let name = format!(
+            "explain_rows_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         conn.execute_batch(&format!(
             "CREATE TEMP TABLE {name} AS {classed} SELECT * FROM classed WHERE row_class <> 'matched'"
         ))?;
@@ -264,6 +347,8 @@ impl<'a> TempRows<'a> {
 
 impl Drop for TempRows<'_> {
     fn drop(&mut self) {
-        let _ = self.conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", self.name));
+        let _ = self
+            .conn
+            .execute_batch(&format!("DROP TABLE IF EXISTS {}", self.name));
     }
 }

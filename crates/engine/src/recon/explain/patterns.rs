@@ -63,19 +63,59 @@ fn candidates(rows: &Rows, constant: Option<String>, ratio: Option<String>) -> V
     let m = ident(rows.measure);
     let s = rows.scale;
     let mut out: Vec<Candidate> = vec![
-        (PatternKind::LegacyNull, "lm IS NULL".into(), Some("NULL".into()), "legacy leaves it empty".into()),
-        (PatternKind::NewNull, "nm IS NULL".into(), None, "legacy has a value where new has none".into()),
-        (PatternKind::SignFlip, "lm = -nm".into(), Some(format!("-{m}")), "the sign flipped".into()),
+        (
+            PatternKind::LegacyNull,
+            "lm IS NULL".into(),
+            Some("NULL".into()),
+            "legacy leaves it empty".into(),
+        ),
+        (
+            PatternKind::NewNull,
+            "nm IS NULL".into(),
+            None,
+            "legacy has a value where new has none".into(),
+        ),
+        (
+            PatternKind::SignFlip,
+            "lm = -nm".into(),
+            Some(format!("-{m}")),
+            "the sign flipped".into(),
+        ),
     ];
     for (j, y) in rows.others.iter().enumerate() {
         let yi = ident(y);
-        out.push((PatternKind::ColumnOffset, format!("y{j} <> 0 AND lm = nm - y{j}"), Some(format!("{m} - {yi}")), format!("less {y}")));
-        out.push((PatternKind::ColumnOffset, format!("y{j} <> 0 AND lm = nm + y{j}"), Some(format!("{m} + {yi}")), format!("plus {y}")));
+        out.push((
+            PatternKind::ColumnOffset,
+            format!("y{j} <> 0 AND lm = nm - y{j}"),
+            Some(format!("{m} - {yi}")),
+            format!("less {y}"),
+        ));
+        out.push((
+            PatternKind::ColumnOffset,
+            format!("y{j} <> 0 AND lm = nm + y{j}"),
+            Some(format!("{m} + {yi}")),
+            format!("plus {y}"),
+        ));
     }
-    out.push((PatternKind::Rounding, "lm = round(nm, 0)".into(), Some(format!("round({m}, 0)")), "rounded to units".into()));
+    out.push((
+        PatternKind::Rounding,
+        "lm = round(nm, 0)".into(),
+        Some(format!("round({m}, 0)")),
+        "rounded to units".into(),
+    ));
     if s > 1 {
-        out.push((PatternKind::Rounding, "lm = round(nm * 20) / 20".into(), Some(format!("round({m} * 20) / 20")), "rounded to 0.05".into()));
-        out.push((PatternKind::Rounding, "lm = round(nm, 1)".into(), Some(format!("round({m}, 1)")), "rounded to 0.1".into()));
+        out.push((
+            PatternKind::Rounding,
+            "lm = round(nm * 20) / 20".into(),
+            Some(format!("round({m} * 20) / 20")),
+            "rounded to 0.05".into(),
+        ));
+        out.push((
+            PatternKind::Rounding,
+            "lm = round(nm, 1)".into(),
+            Some(format!("round({m}, 1)")),
+            "rounded to 0.1".into(),
+        ));
     }
     if let Some(r) = ratio {
         out.push((
@@ -86,7 +126,15 @@ fn candidates(rows: &Rows, constant: Option<String>, ratio: Option<String>) -> V
         ));
     }
     if let Some(c) = constant {
-        out.push((PatternKind::Offset, format!("lm - nm = {c}"), Some(format!("{m} + ({c})")), format!("legacy is new {}{c}", if c.starts_with('-') { "" } else { "+" })));
+        out.push((
+            PatternKind::Offset,
+            format!("lm - nm = {c}"),
+            Some(format!("{m} + ({c})")),
+            format!(
+                "legacy is new {}{c}",
+                if c.starts_with('-') { "" } else { "+" }
+            ),
+        ));
     }
     out
 }
@@ -138,7 +186,11 @@ pub fn find(conn: &Connection, rows: &Rows, filter: &str) -> Result<Option<Patte
                 expression,
                 coverage: coverage(h),
                 rows: n,
-                text: format!("{}: {how} in {} of {n} rows", rows.measure, percent(coverage(h))),
+                text: format!(
+                    "{}: {how} in {} of {n} rows",
+                    rows.measure,
+                    percent(coverage(h))
+                ),
             }
         }
         _ => scattered(conn, rows, &from, n)?,

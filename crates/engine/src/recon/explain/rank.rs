@@ -123,7 +123,8 @@ impl Ranker<'_> {
         let k = self.cube.dims.len();
         let mut seen: HashSet<Vec<Term>> = HashSet::new();
         let mut all = Vec::new();
-        let mut level: Vec<(Vec<Term>, Acc)> = (0..k).flat_map(|d| self.widen(class, &[], d)).collect();
+        let mut level: Vec<(Vec<Term>, Acc)> =
+            (0..k).flat_map(|d| self.widen(class, &[], d)).collect();
         for depth in 1..=3 {
             level.retain(|(t, _)| seen.insert(t.clone()));
             // Ties in a deterministic order (the hash map's is not): earlier dimensions first.
@@ -201,10 +202,17 @@ impl Ranker<'_> {
 pub fn rank(cube: &Cube, top: usize, tolerance: i128) -> Vec<Pick> {
     let mut r = Ranker {
         cube,
-        open: cube.cells.iter().map(|c| c.class != RowClass::Matched).collect(),
+        open: cube
+            .cells
+            .iter()
+            .map(|c| c.class != RowClass::Matched)
+            .collect(),
     };
     let total = cube.total().abs();
-    let initial: Vec<i128> = CLASSES.iter().map(|c| r.class_totals(*c).0.weight).collect();
+    let initial: Vec<i128> = CLASSES
+        .iter()
+        .map(|c| r.class_totals(*c).0.weight)
+        .collect();
     let mut picks = Vec::new();
     while picks.len() < top {
         let mut step: Option<Pick> = None;

@@ -118,3 +118,21 @@ proptest! {
         prop_assert_eq!(explained, reference);
     }
 }
+
+#[test]
+fn a_rule_over_rows_of_both_signs_is_not_cut_by_the_sign() {
+    // Italy's rows are rounded: sales lose a little, returns gain a little. By net amount
+    // "IT and SALE" would outweigh "IT"; by absolute deltas the whole rule wins.
+    let mut c = cube(&["country", "kind"]);
+    for country in ["IT", "DE", "FR"] {
+        for kind in ["SALE", "RETURN"] {
+            c.push(&[Some(country), Some(kind)], M, 50, 0);
+        }
+    }
+    c.push_weighted(&[Some("IT"), Some("SALE")], C, 900, (-38_000, 40_000));
+    c.push_weighted(&[Some("IT"), Some("RETURN")], C, 100, (1_500, 2_000));
+    let picks = rank(&c, 10, 0);
+    assert_eq!(named(&c, &picks[0]), ["country=IT"]);
+    assert_eq!((picks[0].amount, picks[0].weight), (-36_500, 42_000));
+    assert_eq!(picks.len(), 1, "{picks:?}");
+}
