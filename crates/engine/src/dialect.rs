@@ -135,6 +135,14 @@ impl Dialect {
         }
     }
 
+    /// The first day of the month of date `e`.
+    pub fn month_start(self, e: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("date_trunc('month', {e})"),
+            Dialect::ClickHouse => format!("toStartOfMonth({e})"),
+        }
+    }
+
     /// The sum of a numeric expression as an engine prints it (exact for decimals).
     pub fn sum_as_text(self, e: &str) -> String {
         self.text(&format!("sum({e})"))

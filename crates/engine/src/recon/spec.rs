@@ -40,9 +40,17 @@ pub struct Spec {
     pub dimensions: Vec<String>,
     pub skip: Vec<String>,
     pub rules: Rules,
-    /// Explain's extra dimensions (new-side columns with few distinct values) when they were
-    /// counted where the new side lives; None: explain counts them on `new`.
-    pub dimension_candidates: Option<Vec<String>>,
+    /// Explain's extra dimensions when they were counted where the new side lives; None:
+    /// explain counts them on `new`.
+    pub dimension_candidates: Option<Candidates>,
+}
+
+/// New-side columns explain groups by: those with few distinct values, and date columns
+/// with few distinct months.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Candidates {
+    pub values: Vec<String>,
+    pub months: Vec<String>,
 }
 
 impl Spec {

@@ -35,12 +35,16 @@ pub struct Cube {
     /// Per dimension, its values by code (None: NULL).
     pub values: Vec<Vec<Option<String>>>,
     pub cells: Vec<Cell>,
+    /// Per dimension: rows were counted without its values (agreeing rows not fetched),
+    /// so its purity is overstated and must not decide between causes.
+    pub partial: Vec<bool>,
 }
 
 impl Cube {
     pub fn new(dims: Vec<Dim>) -> Cube {
         Cube {
             values: vec![Vec::new(); dims.len()],
+            partial: vec![false; dims.len()],
             dims,
             cells: Vec::new(),
         }
@@ -111,6 +115,9 @@ impl Cube {
                 (self.values[d].len() - 1) as u32
             })
             .collect();
+        for (d, g) in by.iter().enumerate() {
+            self.partial[d] = g.is_none();
+        }
         let mut total = 0;
         while let Some(r) = rows.next()? {
             let mut codes = unseen.clone();

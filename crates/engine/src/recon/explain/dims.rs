@@ -5,10 +5,12 @@
 
 use duckdb::Connection;
 
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::recon::columns::KeyedPair;
 use crate::recon::relation::Relation;
 use crate::recon::report::Spec;
+use crate::recon::spec::Candidates;
 use crate::sql::{ident, literal};
 
 /// Largest number of distinct values for a column to be tried as a dimension.
@@ -192,7 +194,7 @@ fn is_text(ty: &str) -> bool {
     ty.eq_ignore_ascii_case("VARCHAR")
 }
 
-fn is_date(ty: &str) -> bool {
+pub(crate) fn is_date(ty: &str) -> bool {
     ty.eq_ignore_ascii_case("DATE") || ty.to_ascii_uppercase().starts_with("TIMESTAMP")
 }
 
@@ -206,31 +208,56 @@ pub fn few_enough(distinct: i64) -> bool {
     distinct > 1 && distinct <= MAX_CARDINALITY
 }
 
-/// The new side's columns with few distinct values, and the months of its date columns
-/// with too many days: one pass over the new side counts them all.
-pub fn counted(conn: &Connection, spec: &Spec) -> Result<Vec<Dim>> {
+/// The columns explain may group by and, per column, the SELECT items counting its distinct
+/// values and (for dates) months, in `dialect`.
+pub fn candidate_counts<'a>(
+    spec: &'a Spec,
+    dialect: Dialect,
+) -> (Vec<&'a (String, String)>, String) {
     let cols: Vec<&(String, String)> = spec
         .new
         .columns
         .iter()
         .filter(|(n, t)| may_explain(spec, n, t))
         .collect();
-    if cols.is_empty() {
-        return Ok(Vec::new());
-    }
     let counts = cols
         .iter()
-        .map(|(n, t)| {
-            let c = ident(n);
+        .enumerate()
+        .map(|(i, (n, t))| {
+            let c = dialect.ident(n);
             let month = if is_date(t) {
-                format!("count(DISTINCT date_trunc('month', {c}))")
+                dialect.count_distinct(&[dialect.month_start(&c)])
             } else {
                 "0".into()
             };
-            format!("count(DISTINCT {c}), {month}")
+            // Named, since a ClickHouse answer becomes a frame (unique column names).
+            format!("{} AS u{i}, {month} AS m{i}", dialect.count_distinct(&[c]))
         })
         .collect::<Vec<_>>()
         .join(", ");
+    (cols, counts)
+}
+
+/// The candidates among `cols` by their (values, months) counts.
+pub fn choose(cols: &[&(String, String)], counts: &[(i64, i64)]) -> Candidates {
+    let mut found = Candidates::default();
+    for ((name, _), (values, months)) in cols.iter().zip(counts) {
+        if few_enough(*values) {
+            found.values.push(name.clone());
+        } else if few_enough(*months) {
+            found.months.push(name.clone());
+        }
+    }
+    found
+}
+
+/// The new side's columns with few distinct values, and the months of its date columns
+/// with too many days: one pass over the new side counts them all.
+pub fn counted(conn: &Connection, spec: &Spec) -> Result<Candidates> {
+    let (cols, counts) = candidate_counts(spec, Dialect::DuckDb);
+    if cols.is_empty() {
+        return Ok(Candidates::default());
+    }
     let sql = format!("SELECT {counts} FROM {}", spec.new.sql);
     let found: Vec<(i64, i64)> = conn
         .query_row(&sql, [], |r| {
@@ -239,22 +266,25 @@ pub fn counted(conn: &Connection, spec: &Spec) -> Result<Vec<Dim>> {
                 .collect()
         })
         .map_err(|e| Error::Runtime(format!("counting explain's dimensions: {e}")))?;
-    let mut dims = Vec::new();
-    for ((name, _), (values, months)) in cols.into_iter().zip(found) {
-        let scope_only = spec.keys.iter().any(|k| k.eq_ignore_ascii_case(name));
-        if few_enough(values) {
-            dims.push(Dim {
-                scope_only,
-                ..Dim::value(name)
-            });
-        } else if few_enough(months) {
-            dims.push(Dim {
-                kind: DimKind::Month,
-                ..Dim::value(name)
-            });
-        }
-    }
-    Ok(dims)
+    Ok(choose(&cols, &found))
+}
+
+/// The candidates as dimensions; keys (a scope) only beside another dimension.
+pub fn of_candidates(spec: &Spec, found: &Candidates) -> Vec<Dim> {
+    let is_key = |c: &str| {
+        spec.keys
+            .iter()
+            .any(|k| spec.new_name(k).eq_ignore_ascii_case(c))
+    };
+    let values = found.values.iter().map(|n| Dim {
+        scope_only: is_key(n),
+        ..Dim::value(n)
+    });
+    let months = found.months.iter().map(|n| Dim {
+        kind: DimKind::Month,
+        ..Dim::value(n)
+    });
+    values.chain(months).collect()
 }
 
 /// A lookup of `rel` (named `label` in messages) matched on the `on` columns, which both

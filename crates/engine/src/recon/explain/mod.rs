@@ -181,14 +181,8 @@ fn dimensions(conn: &Connection, spec: &Spec, opts: &Options) -> Result<Vec<Dim>
         );
     }
     let found = match &spec.dimension_candidates {
-        Some(names) => names
-            .iter()
-            .map(|n| Dim {
-                scope_only: is_key(n),
-                ..Dim::value(n)
-            })
-            .collect(),
-        None => dims::counted(conn, spec)?,
+        Some(c) => dims::of_candidates(spec, c),
+        None => dims::of_candidates(spec, &dims::counted(conn, spec)?),
     };
     for d in found {
         add(d, &mut dims);

@@ -20,6 +20,9 @@ pub const CLASSES: [RowClass; 3] = [RowClass::OnlyNew, RowClass::OnlyLegacy, Row
 const PURE: f64 = 0.5;
 /// …or this many times more frequent among the class's remaining rows than in the data.
 const LIFT: f64 = 3.0;
+/// Standard deviations (of a Poisson count) a candidate's rows must exceed the rows an even
+/// spread would put there by.
+const CHANCE: f64 = 4.0;
 /// A cause of less than this share of the gap is noise, unless it is most of its class.
 const MEANINGFUL: f64 = 0.005;
 /// How many of the best single values (then pairs) are extended by another dimension.
@@ -150,10 +153,13 @@ impl Ranker<'_> {
         let open_rows = open.rows;
         let qualifies = |terms: &[Term], a: &Acc| {
             let purity = a.rows as f64 / a.population.max(1) as f64;
-            let lift = (a.rows as f64 / open_rows.max(1) as f64)
-                / (a.population.max(1) as f64 / side_rows.max(1) as f64);
+            // The rows the candidate would hold if the class were spread evenly: a few rows
+            // more than that is chance among hundreds of candidates, not a rule.
+            let expected = open_rows as f64 * a.population.max(1) as f64 / side_rows.max(1) as f64;
+            let beyond_chance = a.rows as f64 >= expected + CHANCE * expected.sqrt() + 2.0;
             a.weight >= least.max(1)
-                && (purity >= PURE || lift >= LIFT)
+                && (purity >= PURE || a.rows as f64 >= LIFT * expected)
+                && beyond_chance
                 && !terms.iter().all(|&(d, _)| self.cube.dims[d].scope_only)
         };
         let found: Vec<(Vec<Term>, Acc)> = self
@@ -173,7 +179,8 @@ impl Ranker<'_> {
                 break;
             }
             let gain = purity(acc) - purity(&chosen.1);
-            if gain >= PURER || (gain > -PURER && terms.len() < chosen.0.len()) {
+            let known = !terms.iter().any(|&(d, _)| self.cube.partial[d]);
+            if (known && gain >= PURER) || (gain > -PURER && terms.len() < chosen.0.len()) {
                 chosen = (terms.clone(), *acc);
             }
         }

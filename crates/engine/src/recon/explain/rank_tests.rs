@@ -136,3 +136,31 @@ fn a_rule_over_rows_of_both_signs_is_not_cut_by_the_sign() {
     assert_eq!((picks[0].amount, picks[0].weight), (-36_500, 42_000));
     assert_eq!(picks.len(), 1, "{picks:?}");
 }
+
+#[test]
+fn a_few_rows_more_than_chance_in_one_narrow_cell_are_no_cause() {
+    // 100 rows only in new, one per cell of a 3 × 4 × 7 grid but six in one: by ratio
+    // alone that cell is "five times" its share; among 84 cells it is chance.
+    let mut c = cube(&["a", "b", "c"]);
+    let mut n = 0;
+    for a in ["a0", "a1", "a2"] {
+        for b in ["b0", "b1", "b2", "b3"] {
+            for d in ["c0", "c1", "c2", "c3", "c4", "c5", "c6"] {
+                c.push(&[Some(a), Some(b), Some(d)], M, 70_000, 0);
+                let rows = if n == 0 { 6 } else { 1 };
+                if n < 95 {
+                    c.push(&[Some(a), Some(b), Some(d)], N, rows, rows as i128 * 1_000);
+                }
+                n += 1;
+            }
+        }
+    }
+    let picks = rank(&c, 10, 0);
+    assert_eq!(
+        picks.len(),
+        1,
+        "{:?}",
+        picks.iter().map(|p| named(&c, p)).collect::<Vec<_>>()
+    );
+    assert!(picks[0].terms.is_empty());
+}

@@ -7,7 +7,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::recon::groups::AgreeingGroups;
 use crate::recon::report::Spec;
-use crate::recon::spec::Measure;
+use crate::recon::spec::{Candidates, Measure};
 use crate::sql::ident;
 use crate::warehouse::{fetch, ClickHouse, Wire};
 
@@ -120,44 +120,31 @@ pub(super) fn agreeing_groups(
     ))
 }
 
-/// The new side's text and date columns with 2–50 distinct values, counted by ClickHouse.
+/// The new side's columns explain may group by (few distinct values, or few months),
+/// counted by ClickHouse.
 pub(super) fn low_cardinality_remote(
     ch: &ClickHouse,
     spec: &Spec,
     remote: &RemoteTable,
-) -> Result<(Vec<String>, Wire)> {
-    let candidates: Vec<&String> = spec
-        .new
-        .columns
-        .iter()
-        .filter(|(n, t)| crate::recon::explain::may_explain(spec, n, t))
-        .map(|(n, _)| n)
-        .collect();
-    if candidates.is_empty() {
-        return Ok((Vec::new(), Wire::default()));
+) -> Result<(Candidates, Wire)> {
+    let (cols, counts) = crate::recon::explain::dims::candidate_counts(spec, CH);
+    if cols.is_empty() {
+        return Ok((Candidates::default(), Wire::default()));
     }
-    let select: Vec<String> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("uniqExact({}) AS u{i}", CH.ident(c)))
-        .collect();
-    let (frame, wire) = ch.query_readonly(&format!(
-        "SELECT {} FROM {}",
-        select.join(", "),
-        remote.from
-    ))?;
-    let counts = crate::frame::to_cells(&frame)
+    let (frame, wire) = ch.query_readonly(&format!("SELECT {counts} FROM {}", remote.from))?;
+    let cells = crate::frame::to_cells(&frame)
         .into_iter()
         .next()
         .unwrap_or_default();
-    let chosen = candidates
-        .into_iter()
-        .zip(counts)
-        .filter(|(_, n)| {
-            let n: i64 = n.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
-            crate::recon::explain::few_enough(n)
-        })
-        .map(|(c, _)| c.clone())
+    let number = |i: usize| -> i64 {
+        cells
+            .get(i)
+            .and_then(|v| v.as_deref())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let found: Vec<(i64, i64)> = (0..cols.len())
+        .map(|i| (number(2 * i), number(2 * i + 1)))
         .collect();
-    Ok((chosen, wire))
+    Ok((crate::recon::explain::dims::choose(&cols, &found), wire))
 }

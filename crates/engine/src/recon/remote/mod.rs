@@ -278,7 +278,7 @@ struct FirstPass {
     duplicates_legacy: i64,
     duplicates_new: i64,
     duplicates_wire: Wire,
-    low_cardinality: Vec<String>,
+    low_cardinality: crate::recon::spec::Candidates,
     distinct_wire: Wire,
 }
 
