@@ -210,10 +210,7 @@ pub fn few_enough(distinct: i64) -> bool {
 
 /// The columns explain may group by and, per column, the SELECT items counting its distinct
 /// values and (for dates) months, in `dialect`.
-pub fn candidate_counts<'a>(
-    spec: &'a Spec,
-    dialect: Dialect,
-) -> (Vec<&'a (String, String)>, String) {
+pub fn candidate_counts(spec: &Spec, dialect: Dialect) -> (Vec<&(String, String)>, String) {
     let cols: Vec<&(String, String)> = spec
         .new
         .columns
