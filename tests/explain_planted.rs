@@ -314,3 +314,51 @@ fn month_end_postings_moved_to_the_next_day_are_a_shift_rule() {
     assert_eq!(cause["rule"]["set"]["day"], "\"day\" + INTERVAL (1) DAY");
     assert_eq!(v["causes"].as_array().unwrap().len(), 1, "{v:#}");
 }
+
+/// `[comparisons.NAME.explain] lookups`: on the demo, invoices of the last three days (a
+/// table of the workspace) name the legacy cut-off better than their month does, since
+/// half of that month's rows are not in it; a lookup that is not there is named by its
+/// setting.
+#[test]
+fn a_configured_lookup_names_the_late_postings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assay(
+        tmp.path(),
+        &["demo", "ws", "--rows", "20000", "--seed", "5"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = tmp.path().join("ws");
+    assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
+    assert_eq!(assay(&ws, &["build"]).status.code(), Some(0));
+    let late = "CREATE TABLE bronze.late AS SELECT company, invoice_id FROM gold.fct_sales \
+                WHERE invoice_date >= DATE '2024-12-29'";
+    let out = assay(&ws, &["sql", late]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let config = ws.join("assay.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let with = |table: &str| {
+        original.replacen(
+            "[comparisons.revenue]\n",
+            &format!("[comparisons.revenue]\nexplain = {{ lookups = [\"{table}\"] }}\n"),
+            1,
+        )
+    };
+    std::fs::write(&config, with("bronze.late")).unwrap();
+    let out = assay(&ws, &["explain", "revenue", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let third = &v["causes"][2];
+    assert_eq!(third["dimension"], "in bronze.late", "{v:#}");
+    assert_eq!(third["value"], "true");
+    assert_eq!(third["rule"]["kind"], "exclude");
+    assert!(third["cumulative_share"].as_f64().unwrap() > 0.99, "{v:#}");
+
+    std::fs::write(&config, with("bronze.nope")).unwrap();
+    let out = assay(&ws, &["explain", "revenue"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("comparisons.revenue.explain.lookups") && said.contains("bronze.nope"),
+        "{said}"
+    );
+}
