@@ -77,6 +77,8 @@ fn opening_a_comparison_fills_rows_causes_and_the_drill() {
         drill.contains("invoice_type") || drill.contains("INTERCOMPANY"),
         "{drill}"
     );
+    // Each cause is shown as its candidate legacy rule.
+    assert!(drill.contains("exclude \"invoice_type\""), "{drill}");
     assert!(!live.app.drill.stack.is_empty(), "{drill}");
 }
 
