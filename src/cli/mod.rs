@@ -9,6 +9,7 @@ mod extract;
 mod freshness;
 mod progress;
 mod report_text;
+mod rules;
 mod runs;
 mod sides;
 mod sql;
@@ -70,9 +71,12 @@ pub enum Command {
     /// Compare a legacy export with a layer table: totals, row and column classes, the
     /// delta by dimension (exit 1 when a measure is out of tolerance).
     Compare(compare::CompareArgs),
-    /// Rank the causes of a comparison's gap: dimension values and row classes, each as a
-    /// SQL predicate that could become a legacy rule.
+    /// The causes of a comparison's gap, found one after another on what the ones above
+    /// leave, each with a candidate legacy rule; and what no cause explains.
     Explain(explain::ExplainArgs),
+    /// A comparison's legacy rules (rules/NAME.toml): the gap after each accepted rule, the
+    /// remainder (`--check`: exit 1 when out of tolerance); `suggest`, `accept`, `reject`.
+    Rules(rules::RulesArgs),
     /// Per company, rows, distinct keys and the measure at every layer a comparison's table
     /// is built through (extraction → bronze → silver → gold), beside legacy.
     Waterfall(waterfall::WaterfallArgs),
@@ -171,6 +175,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Ack(args)) => ack::run(&workspace(dir.clone())?, args),
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
+        Some(Command::Rules(args)) => rules::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Waterfall(args)) => waterfall::run(&workspace(dir)?, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),

@@ -19,6 +19,7 @@ pub mod frame;
 pub mod freshness;
 pub mod legacy;
 pub mod recon;
+pub mod rules;
 pub mod source;
 pub mod sql;
 pub mod store;

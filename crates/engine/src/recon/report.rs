@@ -171,7 +171,7 @@ pub(crate) fn totals(conn: &Connection, side: &SideMeasures) -> Result<(i64, Vec
 /// Whether `delta` is within the tolerance: the larger of the absolute allowance and the
 /// relative one of the legacy total. Both totals are exact, so identical rows give a delta
 /// of exactly zero whatever order they were summed in.
-fn within(spec: &Spec, legacy: Exact, delta: Exact) -> bool {
+pub(crate) fn within(spec: &Spec, legacy: Exact, delta: Exact) -> bool {
     let allowed = spec
         .rules
         .absolute

@@ -72,6 +72,10 @@ pub struct Cause {
     /// Share of the gap this cause and those above it explain.
     pub cumulative_share: f64,
     pub rows: i64,
+    /// Of the rows the predicate selects on the class's side, the share in the cause: near
+    /// 1, the rule touches nothing that agrees; low, it is where the rule is, not the rule
+    /// (None for a spread cause or a changed column).
+    pub purity: Option<f64>,
     /// No value of any dimension concentrates these rows.
     pub spread: bool,
     /// The sentence for people.
@@ -165,6 +169,7 @@ pub fn build(
             share: share(p.amount),
             cumulative_share: share(running),
             rows: p.rows,
+            purity: (!spread).then_some(p.purity),
             spread,
             description,
             pattern,
@@ -221,6 +226,7 @@ pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exac
         share: 0.0,
         cumulative_share: above.last().map_or(0.0, |c| c.cumulative_share),
         rows: p.rows,
+        purity: None,
         spread: false,
         rule,
         pattern: Some(p),

@@ -1,0 +1,355 @@
+//! A comparison's rules file (`rules/NAME.toml`): the candidate legacy rules, made to be
+//! read in review and kept in git. Read into typed rules; written back through `toml_edit`,
+//! so comments, order and formatting people added stay as they were.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Exclude,
+    Include,
+    Adjust,
+    Shift,
+    Dedupe,
+}
+
+impl Kind {
+    pub fn parse(text: &str) -> Option<Kind> {
+        Some(match text {
+            "exclude" => Kind::Exclude,
+            "include" => Kind::Include,
+            "adjust" => Kind::Adjust,
+            "shift" => Kind::Shift,
+            "dedupe" => Kind::Dedupe,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Exclude => "exclude",
+            Kind::Include => "include",
+            Kind::Adjust => "adjust",
+            Kind::Shift => "shift",
+            Kind::Dedupe => "dedupe",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Proposed,
+    Accepted,
+    Rejected,
+}
+
+impl Status {
+    pub fn parse(text: &str) -> Option<Status> {
+        Some(match text {
+            "proposed" => Status::Proposed,
+            "accepted" => Status::Accepted,
+            "rejected" => Status::Rejected,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Proposed => "proposed",
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+/// One rule as the file holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub name: String,
+    pub kind: Kind,
+    /// A predicate on the new side's rows (`where`).
+    pub filter: String,
+    /// Column → legacy's expression over the new row (adjust, shift).
+    pub set: BTreeMap<String, String>,
+    pub status: Status,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// The file, as typed rules and as the document they were read from.
+pub struct RulesFile {
+    pub path: PathBuf,
+    pub rules: Vec<Rule>,
+    doc: DocumentMut,
+}
+
+/// `rules/NAME.toml` under the workspace.
+pub fn path_of(root: &Path, comparison: &str) -> PathBuf {
+    root.join("rules").join(format!("{comparison}.toml"))
+}
+
+impl RulesFile {
+    /// Reads the file; a file that is not there is an empty one (written on first save).
+    pub fn load(path: &Path) -> Result<RulesFile> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::Usage(format!("{}: {e}", path.display()))),
+        };
+        let doc: DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| Error::Usage(format!("{}: {e}", path.display())))?;
+        let mut rules = Vec::new();
+        if let Some(item) = doc.get("rule") {
+            let tables = item.as_array_of_tables().ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: `rule` must be [[rule]] tables",
+                    path.display()
+                ))
+            })?;
+            for (i, t) in tables.iter().enumerate() {
+                rules.push(read_rule(t).map_err(|e| {
+                    Error::Usage(format!("{}: rule {} ({e})", path.display(), i + 1))
+                })?);
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &rules {
+            if !names.insert(r.name.as_str()) {
+                return Err(Error::Usage(format!(
+                    "{}: two rules are named `{}`",
+                    path.display(),
+                    r.name
+                )));
+            }
+        }
+        Ok(RulesFile {
+            path: path.to_path_buf(),
+            rules,
+            doc,
+        })
+    }
+
+    /// Appends a rule (a new `[[rule]]` table at the end).
+    pub fn push(&mut self, rule: Rule) {
+        let tables = self
+            .doc
+            .entry("rule")
+            .or_insert(Item::ArrayOfTables(Default::default()))
+            .as_array_of_tables_mut()
+            .expect("checked when loaded");
+        tables.push(write_rule(&rule));
+        self.rules.push(rule);
+    }
+
+    /// Records a decision on the rule named `name`: its status, note, who and when.
+    pub fn decide(
+        &mut self,
+        name: &str,
+        status: Status,
+        note: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<()> {
+        let i = self
+            .rules
+            .iter()
+            .position(|r| r.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.rules.iter().map(|r| r.name.as_str()).collect();
+                Error::Usage(format!(
+                    "{}: no rule named `{name}` (there are: {})",
+                    self.path.display(),
+                    known.join(", ")
+                ))
+            })?;
+        let t = self
+            .doc
+            .get_mut("rule")
+            .and_then(Item::as_array_of_tables_mut)
+            .and_then(|a| a.get_mut(i))
+            .expect("the typed rules mirror the document");
+        t["status"] = value(status.as_str());
+        t["note"] = value(note);
+        t["by"] = value(by);
+        t["at"] = value(at);
+        let r = &mut self.rules[i];
+        (r.status, r.note, r.by, r.at) = (status, note.into(), by.into(), at.into());
+        Ok(())
+    }
+
+    /// Writes the file whole and in one step (a temporary file renamed over it), so a kill
+    /// never leaves half a file.
+    pub fn save(&self) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+        let tmp = self.path.with_extension("toml.partial");
+        std::fs::write(&tmp, self.doc.to_string())
+            .and_then(|_| std::fs::rename(&tmp, &self.path))
+            .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", self.path.display())))
+    }
+}
+
+fn text(t: &Table, key: &str, required: bool) -> std::result::Result<String, String> {
+    match t.get(key) {
+        Some(v) => v
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("`{key}` must be a string")),
+        None if required => Err(format!("`{key}` is missing")),
+        None => Ok(String::new()),
+    }
+}
+
+fn read_rule(t: &Table) -> std::result::Result<Rule, String> {
+    let name = text(t, "name", true)?;
+    let kind = text(t, "kind", true)?;
+    let kind = Kind::parse(&kind).ok_or_else(|| {
+        format!("`{name}`: kind `{kind}` is not exclude, include, adjust, shift or dedupe")
+    })?;
+    let status = match text(t, "status", false)?.as_str() {
+        "" => Status::Proposed,
+        s => Status::parse(s).ok_or_else(|| {
+            format!("`{name}`: status `{s}` is not proposed, accepted or rejected")
+        })?,
+    };
+    let mut set = BTreeMap::new();
+    if let Some(item) = t.get("set") {
+        let table = item
+            .as_inline_table()
+            .map(|i| {
+                i.iter()
+                    .map(|(k, v)| (k.to_string(), v.as_str().map(str::to_string)))
+                    .collect::<Vec<_>>()
+            })
+            .or_else(|| {
+                item.as_table().map(|i| {
+                    i.iter()
+                        .map(|(k, v)| (k.to_string(), v.as_str().map(str::to_string)))
+                        .collect()
+                })
+            })
+            .ok_or_else(|| format!("`{name}`: `set` must be a table of column = \"expression\""))?;
+        for (k, v) in table {
+            set.insert(
+                k.clone(),
+                v.ok_or_else(|| format!("`{name}`: set.{k} must be a string"))?,
+            );
+        }
+    }
+    if matches!(kind, Kind::Adjust | Kind::Shift) && set.is_empty() {
+        return Err(format!("`{name}`: an {} rule needs `set`", kind.as_str()));
+    }
+    Ok(Rule {
+        filter: text(t, "where", kind != Kind::Dedupe)?,
+        note: text(t, "note", false)?,
+        by: text(t, "by", false)?,
+        at: text(t, "at", false)?,
+        name,
+        kind,
+        set,
+        status,
+    })
+}
+
+fn write_rule(r: &Rule) -> Table {
+    let mut t = Table::new();
+    t["name"] = value(&r.name);
+    t["kind"] = value(r.kind.as_str());
+    t["where"] = value(&r.filter);
+    if !r.set.is_empty() {
+        let mut set = InlineTable::new();
+        for (k, v) in &r.set {
+            set.insert(k, v.as_str().into());
+        }
+        t["set"] = value(set);
+    }
+    t["status"] = value(r.status.as_str());
+    t["note"] = value(&r.note);
+    t["by"] = value(&r.by);
+    t["at"] = value(&r.at);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_keeps_comments_and_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules/revenue.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = "# Agreed with finance, 2026-11.\n[[rule]]\nname = \"cancelled\"  # the big one\nkind = \"exclude\"\nwhere = \"invoice_type = 'CANCELLED'\"\n";
+        std::fs::write(&path, text).unwrap();
+        let mut f = RulesFile::load(&path).unwrap();
+        assert_eq!(f.rules[0].status, Status::Proposed);
+        f.decide(
+            "cancelled",
+            Status::Accepted,
+            "as legacy did",
+            "ana",
+            "2026-11-30T10:00:00Z",
+        )
+        .unwrap();
+        f.push(Rule {
+            name: "lumen-net".into(),
+            kind: Kind::Adjust,
+            filter: "company = 'lumen'".into(),
+            set: [(
+                "net_amount".to_string(),
+                "net_amount - tax_amount".to_string(),
+            )]
+            .into(),
+            status: Status::Proposed,
+            note: String::new(),
+            by: "ana".into(),
+            at: "2026-11-30T10:01:00Z".into(),
+        });
+        f.save().unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.starts_with("# Agreed with finance, 2026-11.\n"),
+            "{written}"
+        );
+        assert!(
+            written.contains("name = \"cancelled\"  # the big one"),
+            "{written}"
+        );
+        assert!(
+            written.contains("set = { net_amount = \"net_amount - tax_amount\" }"),
+            "{written}"
+        );
+        let again = RulesFile::load(&path).unwrap();
+        assert_eq!(again.rules.len(), 2);
+        assert_eq!(again.rules[0].status, Status::Accepted);
+        assert_eq!(again.rules[0].by, "ana");
+        assert!(f.decide("nope", Status::Accepted, "", "", "").is_err());
+    }
+
+    #[test]
+    fn bad_rules_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.toml");
+        for (text, says) in [
+            ("[[rule]]\nkind = \"exclude\"\n", "`name` is missing"),
+            ("[[rule]]\nname = \"x\"\nkind = \"drop\"\nwhere = \"1\"\n", "kind `drop`"),
+            ("[[rule]]\nname = \"x\"\nkind = \"adjust\"\nwhere = \"1\"\n", "needs `set`"),
+            ("[[rule]]\nname = \"x\"\nkind = \"exclude\"\nwhere = \"a\"\n[[rule]]\nname = \"x\"\nkind = \"exclude\"\nwhere = \"b\"\n", "two rules"),
+            ("rule = 3\n", "[[rule]] tables"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = RulesFile::load(&path).err().expect(text).to_string();
+            assert!(e.contains(says) && e.contains("r.toml"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The rules lab: a comparison's candidate legacy rules (`rules/NAME.toml`), applied to the
+//! new side to see the gap close, suggested from explain's causes, accepted or rejected with
+//! who and when.
+
+pub mod apply;
+pub mod file;
+pub mod waterfall;
+
+pub use file::{path_of, Kind, Rule, RulesFile, Status};
+pub use waterfall::{taking_part, waterfall, Step, Waterfall};
+
+use crate::recon::explain::{Cause, RuleKind};
+
+/// Who records a decision: `$ASSAY_USER`, else git's `user.name`, else `$USER`.
+pub fn user() -> String {
+    let set = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    set(std::env::var("ASSAY_USER").ok())
+        .or_else(|| {
+            let out = std::process::Command::new("git")
+                .args(["config", "user.name"])
+                .output()
+                .ok()?;
+            set(String::from_utf8(out.stdout).ok())
+        })
+        .or_else(|| set(std::env::var("USER").ok()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The time a decision is recorded with: UTC, to the second.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn kind_of(k: RuleKind) -> Option<Kind> {
+    Some(match k {
+        RuleKind::Exclude => Kind::Exclude,
+        RuleKind::Adjust => Kind::Adjust,
+        RuleKind::Shift => Kind::Shift,
+        RuleKind::Dedupe => Kind::Dedupe,
+        // Rows legacy has that the new side lacks cannot be made by a rule on the new side.
+        RuleKind::Include => return None,
+    })
+}
+
+/// A rule name from a cause: `exclude-invoice_type-cancelled`.
+fn name_for(kind: Kind, cause: &Cause, taken: &[Rule]) -> String {
+    let words: String = format!("{} {}", cause.dimension, cause.value)
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let words: Vec<&str> = words.split('-').filter(|w| !w.is_empty()).collect();
+    let base = format!("{}-{}", kind.as_str(), words.join("-"));
+    let base: String = base.chars().take(60).collect();
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|r| r.name == name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// A cause's rule selects at least this share of rows that differ, or it would change rows
+/// that agree: it says where the rule is, not what it is.
+const PURE_ENOUGH: f64 = 0.5;
+
+/// What `suggest` did with explain's causes.
+#[derive(Debug, Default)]
+pub struct Suggested {
+    pub added: Vec<String>,
+    /// (predicate, why) of causes not turned into rules.
+    pub passed_over: Vec<(String, String)>,
+}
+
+/// Adds explain's causes as proposed rules (never accepted), skipping those the file has
+/// already (same kind and `where`), causes without a rule to apply, and causes whose
+/// predicate would mostly touch rows that agree.
+pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Suggested {
+    let mut out = Suggested::default();
+    for cause in causes {
+        let Some(rule) = &cause.rule else { continue };
+        if let Some(p) = cause.purity.filter(|p| *p < PURE_ENOUGH) {
+            out.passed_over.push((
+                rule.predicate.clone(),
+                format!(
+                    "only {:.0} % of the rows it selects differ; a narrower predicate or a \
+                     lookup would name the rule",
+                    p * 100.0
+                ),
+            ));
+            continue;
+        }
+        let Some(kind) = kind_of(rule.kind) else {
+            continue;
+        };
+        if matches!(kind, Kind::Adjust | Kind::Shift) && rule.set.is_empty() {
+            continue;
+        }
+        let known = file
+            .rules
+            .iter()
+            .any(|r| r.kind == kind && r.filter == rule.predicate && r.set == rule.set);
+        if known {
+            continue;
+        }
+        let name = name_for(kind, cause, &file.rules);
+        file.push(Rule {
+            name: name.clone(),
+            kind,
+            filter: rule.predicate.clone(),
+            set: rule.set.clone(),
+            status: Status::Proposed,
+            note: cause.description.clone(),
+            by: by.to_string(),
+            at: at.to_string(),
+        });
+        out.added.push(name);
+    }
+    out
+}

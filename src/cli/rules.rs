@@ -1,0 +1,184 @@
+//! `assay rules NAME [suggest | accept RULE | reject RULE]`: the rules lab from the shell.
+
+use polars::prelude::Column;
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::frame::{self, exact_column, text_column, Format};
+use crate::recon::configured;
+use crate::recon::explain::{configured_lookups, explain, Options};
+use crate::recon::report::Spec;
+use crate::recon::spec::Measure;
+use crate::rules::{self, RulesFile, Status, Waterfall};
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// A comparison of assay.toml; its rules live in rules/NAME.toml.
+    pub name: String,
+    #[command(subcommand)]
+    pub action: Option<Action>,
+    /// Apply proposed rules too, as if accepted.
+    #[arg(long, global = true)]
+    pub all: bool,
+    /// Exit 0 when what remains is within the comparison's tolerance, 1 otherwise (CI).
+    #[arg(long)]
+    pub check: bool,
+    /// The measure (the comparison's first by default).
+    #[arg(long)]
+    pub measure: Option<String>,
+    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Add explain's causes as proposed rules (never accepted automatically).
+    Suggest {
+        /// How many causes to turn into rules at most.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+    },
+    /// Accept a rule: it takes part in the waterfall and the check.
+    Accept {
+        rule: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// Reject a rule: it stays in the file, out of the waterfall.
+    Reject {
+        rule: String,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
+    let name = &args.name;
+    if !ws.config.comparisons.contains_key(name) {
+        return Err(Error::Usage(format!(
+            "no comparison `{name}` in assay.toml"
+        )));
+    }
+    let path = rules::path_of(&ws.root, name);
+    let mut file = RulesFile::load(&path)?;
+    match &args.action {
+        Some(Action::Accept { rule, note }) => {
+            return decide(&mut file, rule, Status::Accepted, note)
+        }
+        Some(Action::Reject { rule, note }) => {
+            return decide(&mut file, rule, Status::Rejected, note)
+        }
+        _ => {}
+    }
+    if crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
+        return Err(Error::Usage(format!(
+            "comparisons.{name}: rules are applied in the cache; with a ClickHouse warehouse \
+             they are not applied yet"
+        )));
+    }
+    let store = super::open_for_compare(ws, name, &[])?;
+    let (spec, agreeing) = configured::prepare_with_groups(ws, &store, name, &[])?;
+    let m = measure(&spec, args.measure.as_deref(), name)?;
+    if let Some(Action::Suggest { top }) = args.action {
+        let tables = ws.config.comparisons[name].explain.lookups.clone();
+        let opts = Options {
+            top,
+            lookups: configured_lookups(store.conn(), &spec, name, &tables)?,
+            agreeing,
+        };
+        let causes = explain(store.conn(), &spec, &m.name, &opts)?.causes;
+        let done = rules::suggest(&mut file, &causes, &rules::user(), &rules::now());
+        file.save()?;
+        eprintln!(
+            "{}: {} proposed rule(s) added{}",
+            path.display(),
+            done.added.len(),
+            if done.added.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", done.added.join(", "))
+            }
+        );
+        for (predicate, why) in &done.passed_over {
+            eprintln!("not suggested: {predicate}: {why}");
+        }
+    }
+    let fall = rules::waterfall(store.conn(), &spec, (name, &m), &file, args.all)?;
+    print(&fall, args.format)?;
+    Ok(if args.check && !fall.within_tolerance {
+        1
+    } else {
+        0
+    })
+}
+
+fn decide(file: &mut RulesFile, rule: &str, status: Status, note: &str) -> Result<i32> {
+    file.decide(rule, status, note, &rules::user(), &rules::now())?;
+    file.save()?;
+    eprintln!("{}: `{rule}` {}", file.path.display(), status.as_str());
+    Ok(0)
+}
+
+fn measure(spec: &Spec, given: Option<&str>, name: &str) -> Result<Measure> {
+    let wanted = given
+        .map(str::to_string)
+        .or_else(|| spec.measures.first().cloned())
+        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
+    spec.measure_pairs()?
+        .into_iter()
+        .find(|m| m.name.eq_ignore_ascii_case(&wanted))
+        .ok_or_else(|| Error::Usage(format!("`{wanted}` is not a measure of comparisons.{name}")))
+}
+
+fn print(fall: &Waterfall, format: Format) -> Result<()> {
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(fall).expect("plain JSON")
+        );
+        return Ok(());
+    }
+    let steps = &fall.steps;
+    let mut df = frame::from_columns(vec![
+        text_column("rule", steps, |s| s.rule.clone()),
+        text_column("kind", steps, |s| s.kind.as_str().to_string()),
+        text_column("status", steps, |s| s.status.as_str().to_string()),
+        Column::new(
+            "rows".into(),
+            steps.iter().map(|s| s.rows).collect::<Vec<i64>>(),
+        ),
+        exact_column("delta", steps, |s| s.delta),
+        exact_column("gap_after", steps, |s| s.gap_after),
+        Column::new(
+            "closed_pct".into(),
+            steps
+                .iter()
+                .map(|s| (s.cumulative_share * 1000.0).round() / 10.0)
+                .collect::<Vec<f64>>(),
+        ),
+    ])?;
+    if format == Format::Table {
+        println!(
+            "{} {}: gap before any rule {}",
+            fall.comparison, fall.measure, fall.gap_before
+        );
+    }
+    frame::write(&mut df, format, &mut std::io::stdout())?;
+    if format == Format::Table {
+        let verdict = if fall.within_tolerance {
+            "within tolerance"
+        } else {
+            "out of tolerance"
+        };
+        let which = if fall.proposed_included {
+            "accepted and proposed"
+        } else {
+            "accepted"
+        };
+        println!(
+            "remaining after the {which} rules: {} ({verdict})",
+            fall.remaining
+        );
+    }
+    Ok(())
+}
