@@ -122,6 +122,43 @@ fn suggested_rules_close_the_gap_as_explain_said_once_accepted() {
         (left - number(&fall["remaining"])).abs() < 0.005,
         "{fall:#}"
     );
+    // The exported SQL, applied to the gold model, gives the totals the waterfall ends at.
+    let out = assay(&ws, &["rules", "revenue", "export", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let exported = stdout(&out);
+    assert!(
+        exported.contains("--   legacy never counted cancelled invoices"),
+        "{exported}"
+    );
+    let fixed = sql_csv(
+        &ws,
+        &format!("SELECT CAST(sum(net_amount) AS VARCHAR) AS s FROM (\n{exported}\n)"),
+    );
+    let legacy = sql_csv(
+        &ws,
+        "SELECT CAST(sum(net_amount) AS VARCHAR) AS s FROM legacy.sales",
+    );
+    let total = |csv: &str| {
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .trim_matches('"')
+            .parse::<f64>()
+            .unwrap()
+    };
+    let expected = total(&legacy) + number(&fall["remaining"]);
+    assert!(
+        (total(&fixed) - expected).abs() < 0.005,
+        "{fixed} vs {expected}"
+    );
+    let dbt = stdout(&assay(
+        &ws,
+        &["rules", "revenue", "export", "--dialect", "dbt"],
+    ));
+    assert!(
+        dbt.contains("{{ ref('fct_sales') }}") && dbt.contains("'CANCELLED'"),
+        "{dbt}"
+    );
     // Without --all only the accepted one applies.
     let (_, accepted) = json(&ws, &["rules", "revenue", "--format", "json"]);
     assert_eq!(accepted["steps"].as_array().unwrap().len(), 1);

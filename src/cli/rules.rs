@@ -9,6 +9,7 @@ use crate::recon::configured;
 use crate::recon::explain::{configured_lookups, explain, Options};
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
+use crate::rules::export::{Model, Target};
 use crate::rules::{self, RulesFile, Status, Waterfall};
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +51,12 @@ pub enum Action {
         #[arg(long)]
         note: String,
     },
+    /// The accepted rules as SQL over the comparison's table: one SELECT to make the model
+    /// agree with legacy, each rule's note as a comment.
+    Export {
+        #[arg(long, value_parser = ["duckdb", "clickhouse", "dbt"], default_value = "duckdb")]
+        dialect: String,
+    },
 }
 
 pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
@@ -68,6 +75,7 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
         Some(Action::Reject { rule, note }) => {
             return decide(&mut file, rule, Status::Rejected, note)
         }
+        Some(Action::Export { dialect }) => return export(ws, name, &file, dialect, args.all),
         _ => {}
     }
     if crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
@@ -110,6 +118,42 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
     } else {
         0
     })
+}
+
+fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool) -> Result<i32> {
+    let target = Target::parse(dialect)
+        .ok_or_else(|| Error::Usage(format!("--dialect {dialect}: duckdb, clickhouse or dbt")))?;
+    let comparison = &ws.config.comparisons[name];
+    let store = super::open_for_compare(ws, name, &[])?;
+    let table =
+        crate::recon::Relation::describe(store.conn(), &crate::sql::qualified(&comparison.table))
+            .map_err(|e| {
+            Error::Usage(format!(
+                "comparisons.{name}.table: {e} (has it been built?)"
+            ))
+        })?;
+    let keys: Vec<String> = comparison
+        .keys
+        .iter()
+        .map(|k| {
+            comparison
+                .columns
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| k.clone())
+        })
+        .collect();
+    let model = Model {
+        comparison: name,
+        table: &comparison.table,
+        columns: &table.columns,
+        keys: &keys,
+    };
+    print!(
+        "{}",
+        rules::export::export(&rules::taking_part(file, all), &model, target)?
+    );
+    Ok(0)
 }
 
 fn decide(file: &mut RulesFile, rule: &str, status: Status, note: &str) -> Result<i32> {

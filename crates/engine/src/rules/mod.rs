@@ -3,6 +3,7 @@
 //! who and when.
 
 pub mod apply;
+pub mod export;
 pub mod file;
 pub mod waterfall;
 
