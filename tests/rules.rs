@@ -159,6 +159,54 @@ fn suggested_rules_close_the_gap_as_explain_said_once_accepted() {
         dbt.contains("{{ ref('fct_sales') }}") && dbt.contains("'CANCELLED'"),
         "{dbt}"
     );
+    // The December postings, accepted as a difference (agreed, not fixed), are counted
+    // apart; what is left is within tolerance, and the check passes.
+    let bad = assay(
+        &ws,
+        &[
+            "rules",
+            "revenue",
+            "accept-difference",
+            "late",
+            "--where",
+            "no_such = 1",
+            "--note",
+            "x",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(!std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("[[accepted]]"));
+    let (code, _) = json(
+        &ws,
+        &[
+            "rules",
+            "revenue",
+            "accept-difference",
+            "late-december",
+            "--where",
+            "month = DATE '2024-12-01'",
+            "--note",
+            "posted after the cut-off",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    let (code, ledger) = json(
+        &ws,
+        &["rules", "revenue", "--all", "--check", "--format", "json"],
+    );
+    assert_eq!(code, Some(0), "{ledger:#}");
+    let accepted = &ledger["accepted"][0];
+    assert_eq!(accepted["name"], "late-december");
+    let unexplained = number(&ledger["remaining"]) - number(&accepted["delta"]);
+    assert!(
+        (unexplained - number(&ledger["unexplained"])).abs() < 0.005,
+        "{ledger:#}"
+    );
+    assert!(number(&ledger["unexplained"]).abs() < 10.0, "{ledger:#}");
     // Without --all only the accepted one applies.
     let (_, accepted) = json(&ws, &["rules", "revenue", "--format", "json"]);
     assert_eq!(accepted["steps"].as_array().unwrap().len(), 1);

@@ -27,7 +27,7 @@ pub struct RulesArgs {
     /// The measure (the comparison's first by default).
     #[arg(long)]
     pub measure: Option<String>,
-    #[arg(long, value_parser = super::format_parser(), default_value = "table")]
+    #[arg(long, global = true, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 
@@ -48,6 +48,15 @@ pub enum Action {
     /// Reject a rule: it stays in the file, out of the waterfall.
     Reject {
         rule: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// Record a difference accepted rather than fixed: the new side's rows `--where`
+    /// selects (after the rules), agreed as they are; counted apart from the rules.
+    AcceptDifference {
+        name: String,
+        #[arg(long = "where", value_name = "SQL")]
+        filter: String,
         #[arg(long)]
         note: String,
     },
@@ -76,6 +85,19 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
             return decide(&mut file, rule, Status::Rejected, note)
         }
         Some(Action::Export { dialect }) => return export(ws, name, &file, dialect, args.all),
+        Some(Action::AcceptDifference {
+            name: what,
+            filter,
+            note,
+        }) => {
+            file.push_accepted(rules::file::Allowance {
+                name: what.clone(),
+                filter: filter.clone(),
+                note: note.clone(),
+                by: rules::user(),
+                at: rules::now(),
+            })?;
+        }
         _ => {}
     }
     if crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
@@ -112,6 +134,11 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
         }
     }
     let fall = rules::waterfall(store.conn(), &spec, (name, &m), &file, args.all)?;
+    if let Some(Action::AcceptDifference { name: what, .. }) = &args.action {
+        // Saved once the numbers were read with it: a `where` that does not apply is refused.
+        file.save()?;
+        eprintln!("{}: difference `{what}` accepted", path.display());
+    }
     print(&fall, args.format)?;
     Ok(if args.check && !fall.within_tolerance {
         1
@@ -219,10 +246,14 @@ fn print(fall: &Waterfall, format: Format) -> Result<()> {
         } else {
             "accepted"
         };
-        println!(
-            "remaining after the {which} rules: {} ({verdict})",
-            fall.remaining
-        );
+        println!("remaining after the {which} rules: {}", fall.remaining);
+        for a in &fall.accepted {
+            println!(
+                "accepted difference {}: {} rows, {} ({}; {}, {})",
+                a.name, a.rows, a.delta, a.note, a.by, a.at
+            );
+        }
+        println!("unexplained: {} ({verdict})", fall.unexplained);
     }
     Ok(())
 }

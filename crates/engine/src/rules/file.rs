@@ -84,10 +84,22 @@ pub struct Rule {
     pub at: String,
 }
 
+/// A difference accepted rather than fixed (`[[accepted]]`): the new side's rows `filter`
+/// selects (after the rules), with the legacy rows of the same keys, agreed as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allowance {
+    pub name: String,
+    pub filter: String,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
 /// The file, as typed rules and as the document they were read from.
 pub struct RulesFile {
     pub path: PathBuf,
     pub rules: Vec<Rule>,
+    pub accepted: Vec<Allowance>,
     doc: DocumentMut,
 }
 
@@ -121,21 +133,59 @@ impl RulesFile {
                 })?);
             }
         }
+        let accepted =
+            read_allowances(&doc).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
         let mut names = std::collections::HashSet::new();
-        for r in &rules {
-            if !names.insert(r.name.as_str()) {
+        let all = rules
+            .iter()
+            .map(|r| &r.name)
+            .chain(accepted.iter().map(|a| &a.name));
+        for name in all {
+            if !names.insert(name.as_str()) {
                 return Err(Error::Usage(format!(
-                    "{}: two rules are named `{}`",
-                    path.display(),
-                    r.name
+                    "{}: two rules are named `{name}`",
+                    path.display()
                 )));
             }
         }
         Ok(RulesFile {
             path: path.to_path_buf(),
             rules,
+            accepted,
             doc,
         })
+    }
+
+    /// Records an accepted difference (a new `[[accepted]]` table at the end).
+    pub fn push_accepted(&mut self, a: Allowance) -> Result<()> {
+        if self.rules.iter().any(|r| r.name == a.name)
+            || self.accepted.iter().any(|x| x.name == a.name)
+        {
+            return Err(Error::Usage(format!(
+                "{}: `{}` is taken",
+                self.path.display(),
+                a.name
+            )));
+        }
+        let mut t = Table::new();
+        t["name"] = value(&a.name);
+        t["where"] = value(&a.filter);
+        t["note"] = value(&a.note);
+        t["by"] = value(&a.by);
+        t["at"] = value(&a.at);
+        self.doc
+            .entry("accepted")
+            .or_insert(Item::ArrayOfTables(Default::default()))
+            .as_array_of_tables_mut()
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: `accepted` must be [[accepted]] tables",
+                    self.path.display()
+                ))
+            })?
+            .push(t);
+        self.accepted.push(a);
+        Ok(())
     }
 
     /// Appends a rule (a new `[[rule]]` table at the end).
@@ -197,6 +247,29 @@ impl RulesFile {
             .and_then(|_| std::fs::rename(&tmp, &self.path))
             .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", self.path.display())))
     }
+}
+
+fn read_allowances(doc: &DocumentMut) -> std::result::Result<Vec<Allowance>, String> {
+    let Some(item) = doc.get("accepted") else {
+        return Ok(Vec::new());
+    };
+    let tables = item
+        .as_array_of_tables()
+        .ok_or("`accepted` must be [[accepted]] tables")?;
+    tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let at = |e: String| format!("accepted {} ({e})", i + 1);
+            Ok(Allowance {
+                name: text(t, "name", true).map_err(at)?,
+                filter: text(t, "where", true).map_err(at)?,
+                note: text(t, "note", false).map_err(at)?,
+                by: text(t, "by", false).map_err(at)?,
+                at: text(t, "at", false).map_err(at)?,
+            })
+        })
+        .collect()
 }
 
 fn text(t: &Table, key: &str, required: bool) -> std::result::Result<String, String> {

@@ -28,13 +28,30 @@ pub struct Step {
     pub cumulative_share: f64,
 }
 
+/// A difference accepted rather than fixed, as the numbers after the rules have it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AcceptedStep {
+    pub name: String,
+    /// New-side rows it covers (none that an accepted difference above it covers).
+    pub rows: i64,
+    /// Their delta: their new amount − legacy's for the same keys.
+    pub delta: Exact,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Waterfall {
     pub comparison: String,
     pub measure: String,
     pub gap_before: Exact,
     pub steps: Vec<Step>,
+    /// The gap after the rules.
     pub remaining: Exact,
+    pub accepted: Vec<AcceptedStep>,
+    /// What neither a rule nor an accepted difference explains; the tolerance is on this.
+    pub unexplained: Exact,
     pub within_tolerance: bool,
     /// Whether proposed rules were applied too (`--all`).
     pub proposed_included: bool,
@@ -127,15 +144,86 @@ pub fn waterfall(
         previous = after;
         rows_before = rows;
     }
+    let last = applied.steps.last().unwrap_or(&spec.new);
+    let accepted = allowed(conn, spec, m, last, file)?;
+    let mut unexplained = previous;
+    for a in &accepted {
+        unexplained = unexplained
+            .minus(a.delta)
+            .ok_or_else(|| Error::Runtime("overflow".into()))?;
+    }
     Ok(Waterfall {
         comparison: comparison.to_string(),
         measure: m.name.clone(),
         gap_before,
-        within_tolerance: within(spec, legacy, previous),
+        within_tolerance: within(spec, legacy, unexplained),
         remaining: previous,
+        accepted,
+        unexplained,
         steps,
         proposed_included: all,
     })
+}
+
+/// Each accepted difference's rows and delta over the new side after the rules (`last`),
+/// with legacy's rows of the same keys; rows an earlier one covers are not counted again.
+fn allowed(
+    conn: &Connection,
+    spec: &Spec,
+    m: &Measure,
+    last: &Relation,
+    file: &RulesFile,
+) -> Result<Vec<AcceptedStep>> {
+    let duck = Dialect::DuckDb;
+    let same_keys = spec
+        .keys
+        .iter()
+        .map(|k| {
+            format!(
+                "n.{} IS NOT DISTINCT FROM l.{}",
+                ident(&spec.new_name(k)),
+                ident(k)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let mut before: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for a in &file.accepted {
+        if a.filter.contains(';') {
+            return Err(Error::Usage(format!(
+                "accepted `{}`: `where` must be one SQL expression, without `;`",
+                a.name
+            )));
+        }
+        let mut cond = format!("coalesce(({}), false)", a.filter);
+        for b in &before {
+            cond.push_str(&format!(" AND NOT {b}"));
+        }
+        let sql = format!(
+            "WITH n AS (SELECT * FROM {} WHERE {cond}) SELECT (SELECT count(*) FROM n), \
+             (SELECT {} FROM n), (SELECT {} FROM {} AS l WHERE EXISTS (SELECT 1 FROM n WHERE {same_keys}))",
+            last.sql,
+            duck.exact_sum(&ident(&m.new_name), m.new, m.scale),
+            duck.exact_sum(&format!("l.{}", ident(&m.name)), m.legacy, m.scale),
+            spec.legacy.sql
+        );
+        let (rows, new, old): (i64, Option<String>, Option<String>) = conn
+            .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| Error::Usage(format!("accepted `{}` does not apply: {e}", a.name)))?;
+        let new = Numeric::read_sum(new.as_deref(), m.scale, "an accepted difference")?;
+        let old = Numeric::read_sum(old.as_deref(), m.scale, "an accepted difference")?;
+        out.push(AcceptedStep {
+            name: a.name.clone(),
+            rows,
+            delta: Exact::delta(new, old, "an accepted difference")?,
+            note: a.note.clone(),
+            by: a.by.clone(),
+            at: a.at.clone(),
+        });
+        before.push(format!("coalesce(({}), false)", a.filter));
+    }
+    Ok(out)
 }
 
 fn share(part: Exact, of: Exact) -> f64 {
