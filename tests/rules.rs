@@ -211,6 +211,37 @@ fn suggested_rules_close_the_gap_as_explain_said_once_accepted() {
     let (_, accepted) = json(&ws, &["rules", "revenue", "--format", "json"]);
     assert_eq!(accepted["steps"].as_array().unwrap().len(), 1);
     assert_eq!(accepted["steps"][0]["status"], "accepted");
+
+    // A sign-off of today's numbers is current until a number or a rule changes.
+    let out = assay(
+        &ws,
+        &["signoff", "revenue", "--note", "agreed with finance"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (_, signed) = json(&ws, &["rules", "revenue", "--format", "json"]);
+    assert_eq!(signed["signoff"]["state"], "current", "{signed:#}");
+    assert_eq!(signed["signoff"]["note"], "agreed with finance");
+    let out = assay(
+        &ws,
+        &[
+            "rules",
+            "revenue",
+            "accept",
+            "exclude-invoice_type-intercompany",
+            "--note",
+            "too",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (_, later) = json(&ws, &["rules", "revenue", "--format", "json"]);
+    assert_eq!(later["signoff"]["state"], "stale", "{later:#}");
+    let changed = later["signoff"]["changed"].to_string();
+    assert!(
+        changed.contains("remaining") && changed.contains("the rules"),
+        "{changed}"
+    );
+    let table = stdout(&assay(&ws, &["rules", "revenue"]));
+    assert!(table.contains("STALE: remaining"), "{table}");
 }
 
 #[test]

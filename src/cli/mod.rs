@@ -77,6 +77,9 @@ pub enum Command {
     /// A comparison's legacy rules (rules/NAME.toml): the gap after each accepted rule, the
     /// remainder (`--check`: exit 1 when out of tolerance); `suggest`, `accept`, `reject`.
     Rules(rules::RulesArgs),
+    /// Sign off a comparison's current numbers (gap, rules, remainder) in its rules file; a
+    /// later change shows the sign-off as stale.
+    Signoff(rules::SignoffArgs),
     /// Per company, rows, distinct keys and the measure at every layer a comparison's table
     /// is built through (extraction → bronze → silver → gold), beside legacy.
     Waterfall(waterfall::WaterfallArgs),
@@ -176,6 +179,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Rules(args)) => rules::run(&workspace(dir.clone())?, args),
+        Some(Command::Signoff(args)) => rules::signoff(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Waterfall(args)) => waterfall::run(&workspace(dir)?, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),

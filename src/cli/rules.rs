@@ -183,6 +183,42 @@ fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool
     Ok(0)
 }
 
+#[derive(Debug, clap::Args)]
+pub struct SignoffArgs {
+    /// A comparison of assay.toml.
+    pub name: String,
+    /// What was agreed, and with whom.
+    #[arg(long)]
+    pub note: String,
+}
+
+/// `assay signoff NAME --note …`: the current numbers (accepted rules only) signed.
+pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
+    let name = &args.name;
+    if !ws.config.comparisons.contains_key(name) {
+        return Err(Error::Usage(format!(
+            "no comparison `{name}` in assay.toml"
+        )));
+    }
+    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let store = super::open_for_compare(ws, name, &[])?;
+    let spec = configured::prepare(ws, &store, name, &[])?;
+    let m = measure(&spec, None, name)?;
+    let fall = rules::waterfall(store.conn(), &spec, (name, &m), &file, false)?;
+    let signed = rules::signoff::of(&fall, &file, &rules::user(), &rules::now(), &args.note);
+    file.push_signoff(signed.clone())?;
+    file.save()?;
+    eprintln!(
+        "{}: signed off by {}: gap {}, remaining {}, unexplained {}",
+        file.path.display(),
+        signed.by,
+        signed.gap_before,
+        signed.remaining,
+        signed.unexplained
+    );
+    Ok(0)
+}
+
 fn decide(file: &mut RulesFile, rule: &str, status: Status, note: &str) -> Result<i32> {
     file.decide(rule, status, note, &rules::user(), &rules::now())?;
     file.save()?;
@@ -254,6 +290,17 @@ fn print(fall: &Waterfall, format: Format) -> Result<()> {
             );
         }
         println!("unexplained: {} ({verdict})", fall.unexplained);
+        if let Some(s) = &fall.signoff {
+            let how = if s.changed.is_empty() {
+                "current".to_string()
+            } else {
+                format!("STALE: {}", s.changed.join("; "))
+            };
+            println!(
+                "signed off by {} at {} ({}): {how}",
+                s.signoff.by, s.signoff.at, s.signoff.note
+            );
+        }
     }
     Ok(())
 }

@@ -30,6 +30,7 @@ fn numeric(rel: &Relation, name: &str, side: &str) -> Result<(String, Numeric)> 
 }
 
 /// What to compare: `legacy` is side a, `new` side b.
+#[derive(Clone)]
 pub struct Spec {
     pub legacy: Relation,
     pub new: Relation,

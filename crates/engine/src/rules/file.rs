@@ -100,6 +100,7 @@ pub struct RulesFile {
     pub path: PathBuf,
     pub rules: Vec<Rule>,
     pub accepted: Vec<Allowance>,
+    pub signoffs: Vec<super::signoff::Signoff>,
     doc: DocumentMut,
 }
 
@@ -148,12 +149,23 @@ impl RulesFile {
                 )));
             }
         }
+        let signoffs = super::signoff::read(&doc)
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
         Ok(RulesFile {
             path: path.to_path_buf(),
             rules,
             accepted,
+            signoffs,
             doc,
         })
+    }
+
+    /// Records a sign-off (a new `[[signoff]]` table at the end).
+    pub fn push_signoff(&mut self, s: super::signoff::Signoff) -> Result<()> {
+        super::signoff::write(&mut self.doc, &s)
+            .map_err(|e| Error::Usage(format!("{}: {e}", self.path.display())))?;
+        self.signoffs.push(s);
+        Ok(())
     }
 
     /// Records an accepted difference (a new `[[accepted]]` table at the end).

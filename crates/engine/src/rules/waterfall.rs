@@ -55,6 +55,9 @@ pub struct Waterfall {
     pub within_tolerance: bool,
     /// Whether proposed rules were applied too (`--all`).
     pub proposed_included: bool,
+    pub legacy_total: Exact,
+    /// The latest sign-off, current or stale against these numbers.
+    pub signoff: Option<super::signoff::SignoffState>,
 }
 
 /// The rules that take part: accepted ones, and proposed ones too with `all`.
@@ -152,7 +155,7 @@ pub fn waterfall(
             .minus(a.delta)
             .ok_or_else(|| Error::Runtime("overflow".into()))?;
     }
-    Ok(Waterfall {
+    let mut fall = Waterfall {
         comparison: comparison.to_string(),
         measure: m.name.clone(),
         gap_before,
@@ -162,7 +165,11 @@ pub fn waterfall(
         unexplained,
         steps,
         proposed_included: all,
-    })
+        legacy_total: legacy,
+        signoff: None,
+    };
+    fall.signoff = super::signoff::state(file, &fall);
+    Ok(fall)
 }
 
 /// Each accepted difference's rows and delta over the new side after the rules (`last`),
