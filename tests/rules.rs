@@ -303,3 +303,103 @@ status = "accepted"
     let out = assay(&ws, &["rules", "revenue", "accept", "nope", "--note", "x"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// The ticket on the demo: the accepted rules' waterfall, the rules with notes and authors,
+/// what remains with its causes, and the sign-off; Markdown, HTML and JSON.
+#[test]
+fn the_report_is_the_ticket_a_reviewer_signs() {
+    let (_tmp, ws) = demo();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+            .current_dir(&ws)
+            .env("ASSAY_USER", "ana")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        stdout(&out)
+    };
+    run(&["rules", "revenue", "suggest"]);
+    run(&[
+        "rules",
+        "revenue",
+        "accept",
+        "exclude-invoice_type-cancelled",
+        "--note",
+        "never counted",
+    ]);
+    run(&[
+        "rules",
+        "revenue",
+        "accept",
+        "exclude-invoice_type-intercompany",
+        "--note",
+        "internal",
+    ]);
+    run(&["signoff", "revenue", "--note", "agreed with finance"]);
+    let (_, fall) = json(&ws, &["rules", "revenue", "--format", "json"]);
+    let grouped = |v: &Value| {
+        let (whole, frac) = v
+            .to_string()
+            .split_once('.')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap();
+        let digits: Vec<char> = whole.trim_start_matches('-').chars().collect();
+        let mut out = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(*c);
+        }
+        format!(
+            "{}{out}.{frac}",
+            if whole.starts_with('-') { "-" } else { "" }
+        )
+    };
+
+    let md = run(&["report", "revenue"]);
+    assert!(
+        md.starts_with("# revenue · net_amount: legacy parity"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| gap (new − legacy) | {} |",
+            grouped(&fall["gap_before"])
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("| rule exclude-invoice_type-cancelled (exclude) | ")
+            && md.contains("| rule exclude-invoice_type-intercompany (exclude) | "),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| unexplained |  |  | {} | OUT OF TOLERANCE |",
+            grouped(&fall["unexplained"])
+        )),
+        "{md}"
+    );
+    assert!(md.contains("never counted — ana "), "{md}");
+    // What remains is the December cut-off, named by explain over the rules' result.
+    let remains = md.split("## What remains").nth(1).unwrap();
+    assert!(remains.contains("'2024-12-01'"), "{remains}");
+    assert!(md.contains("- ana at ") && md.contains("— current"), "{md}");
+
+    let html = run(&["report", "revenue", "--format", "html"]);
+    assert!(
+        html.starts_with("<!doctype html>") && html.contains("<svg"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "self-contained"
+    );
+    let (_, ticket) = json(&ws, &["report", "revenue", "--format", "json"]);
+    assert_eq!(ticket["schema_version"], 1);
+    assert_eq!(ticket["waterfall"]["remaining"], fall["remaining"]);
+    assert_eq!(ticket["rules"].as_array().unwrap().len(), 2);
+    assert_eq!(ticket["signoffs"][0]["by"], "ana");
+}

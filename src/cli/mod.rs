@@ -15,6 +15,7 @@ mod sides;
 mod sql;
 mod status;
 mod test;
+mod ticket;
 mod tui;
 mod validate;
 mod waterfall;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Sign off a comparison's current numbers (gap, rules, remainder) in its rules file; a
     /// later change shows the sign-off as stale.
     Signoff(rules::SignoffArgs),
+    /// The ticket of a comparison: totals, the rules waterfall, each rule with its note and
+    /// author, accepted differences, what remains, sample rows, sign-offs (md, html, json).
+    Report(ticket::ReportArgs),
     /// Per company, rows, distinct keys and the measure at every layer a comparison's table
     /// is built through (extraction → bronze → silver → gold), beside legacy.
     Waterfall(waterfall::WaterfallArgs),
@@ -180,6 +184,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Rules(args)) => rules::run(&workspace(dir.clone())?, args),
         Some(Command::Signoff(args)) => rules::signoff(&workspace(dir.clone())?, args),
+        Some(Command::Report(args)) => ticket::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),
         Some(Command::Waterfall(args)) => waterfall::run(&workspace(dir)?, args),
         Some(Command::Sql(args)) => sql::run(&workspace(dir)?, args),

@@ -226,7 +226,7 @@ fn decide(file: &mut RulesFile, rule: &str, status: Status, note: &str) -> Resul
     Ok(0)
 }
 
-fn measure(spec: &Spec, given: Option<&str>, name: &str) -> Result<Measure> {
+pub(super) fn measure(spec: &Spec, given: Option<&str>, name: &str) -> Result<Measure> {
     let wanted = given
         .map(str::to_string)
         .or_else(|| spec.measures.first().cloned())

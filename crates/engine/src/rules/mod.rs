@@ -6,6 +6,7 @@ pub mod apply;
 pub mod export;
 pub mod file;
 pub mod signoff;
+pub mod ticket;
 pub mod waterfall;
 
 pub use file::{path_of, Kind, Rule, RulesFile, Status};
