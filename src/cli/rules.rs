@@ -205,7 +205,13 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
     let spec = configured::prepare(ws, &store, name, &[])?;
     let m = measure(&spec, None, name)?;
     let fall = rules::waterfall(store.conn(), &spec, (name, &m), &file, false)?;
-    let signed = rules::signoff::of(&fall, &file, &rules::user(), &rules::now(), &args.note);
+    let signed = rules::signed::of(
+        &fall.numbers(),
+        &file,
+        &rules::user(),
+        &rules::now(),
+        &args.note,
+    );
     file.push_signoff(signed.clone())?;
     file.save()?;
     eprintln!(

@@ -57,7 +57,18 @@ pub struct Waterfall {
     pub proposed_included: bool,
     pub legacy_total: Exact,
     /// The latest sign-off, current or stale against these numbers.
-    pub signoff: Option<super::signoff::SignoffState>,
+    pub signoff: Option<super::signed::SignoffState>,
+}
+
+impl Waterfall {
+    /// What a sign-off records and is checked against.
+    pub fn numbers(&self) -> super::signed::Numbers {
+        super::signed::Numbers {
+            gap_before: self.gap_before,
+            remaining: self.remaining,
+            unexplained: self.unexplained,
+        }
+    }
 }
 
 /// The rules that take part: accepted ones, and proposed ones too with `all`.
@@ -168,7 +179,7 @@ pub fn waterfall(
         legacy_total: legacy,
         signoff: None,
     };
-    fall.signoff = super::signoff::state(file, &fall);
+    fall.signoff = super::signed::state(file, &fall.numbers());
     Ok(fall)
 }
 
