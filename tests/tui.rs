@@ -324,3 +324,44 @@ fn mono_theme_uses_no_colour_and_marks_rows_in_text() {
     let screen = assay_workbench::harness::buffer_text(&buffer);
     assert!(screen.lines().any(|l| l.contains("│+ ")), "{screen}");
 }
+
+/// The rules lab at 80×24: the suggested rules, the accepted one in the what-if, its
+/// effect, what is left and its causes; Space puts the other one in.
+#[test]
+fn the_rules_screen_at_80x24() {
+    let ws = workspace();
+    let out = assay(ws, &["rules", "revenue", "suggest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = assay(
+        ws,
+        &[
+            "rules",
+            "revenue",
+            "accept",
+            "exclude-invoice_type-cancelled",
+            "--note",
+            "agreed",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut h = harness(80, 24);
+    h.press("3 8");
+    let screen = h.text();
+    assert!(screen.contains("what-if: 1 of 2 rules"), "{screen}");
+    assert!(
+        screen.contains("[x] exclude-invoice_type-cancelled"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Space rule in/out of the what-if"),
+        "the footer: {screen}"
+    );
+    insta::assert_snapshot!("rules_lab", screen);
+    h.press("down space");
+    let both = h.text();
+    assert!(both.contains("what-if: 2 of 2 rules"), "{both}");
+    assert!(
+        both.contains("'2024-12-01'"),
+        "December is what is left: {both}"
+    );
+}

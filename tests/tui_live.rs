@@ -169,3 +169,45 @@ fn a_failed_row_opens_its_history_and_extracts_again_from_there() {
     assert!(live.app.sources.history().is_none());
     assert!(live.text().contains("company"), "{}", live.text());
 }
+
+/// The rules lab through the real lanes: the demo's two suggested rules toggled into the
+/// what-if one after the other (the second toggle may overtake the first's answer, which
+/// is then dropped) leave the December postings as the top remaining cause.
+#[test]
+fn toggling_the_demos_two_rules_leaves_the_december_postings() {
+    let ws = fresh_workspace();
+    let out = assay(ws.path(), &["rules", "revenue", "suggest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
+    live.settle(PATIENCE);
+    live.press("3");
+    assert!(live.wait_until(PATIENCE, |app| app.compare.report.is_some()));
+    live.press("8");
+    let listed = live.wait_until(PATIENCE, |app| {
+        app.rules.what.as_ref().is_some_and(|w| w.rules.len() == 2)
+    });
+    assert!(listed, "{}", live.text());
+    assert!(live.app.rules.what.as_ref().unwrap().fall.steps.is_empty());
+    live.press("space down space");
+    let both = live.wait_until(PATIENCE, |app| {
+        app.busy.is_empty()
+            && app
+                .rules
+                .what
+                .as_ref()
+                .is_some_and(|w| w.fall.steps.len() == 2)
+    });
+    let screen = live.text();
+    assert!(both, "{screen}");
+    let what = live.app.rules.what.as_ref().unwrap();
+    let top = &what.remainder_causes[0];
+    assert!(top.predicate.contains("'2024-12-01'"), "{screen}");
+    assert!(screen.contains("what-if: 2 of 2 rules"), "{screen}");
+    assert!(
+        screen.contains("[x] exclude-invoice_type-cancelled"),
+        "{screen}"
+    );
+    // The file was not touched: both rules are still proposed.
+    let file = std::fs::read_to_string(ws.path().join("rules/revenue.toml")).unwrap();
+    assert_eq!(file.matches("status = \"proposed\"").count(), 2, "{file}");
+}

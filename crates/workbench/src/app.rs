@@ -7,7 +7,7 @@ use super::jobs::{Job, Lane, Payload};
 use super::keymap::{Action, Context, Keymap};
 use super::screens::{
     compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, models::ModelsScreen,
-    sources::SourcesScreen, sql::SqlScreen, waterfall::WaterfallScreen,
+    rules::RulesScreen, sources::SourcesScreen, sql::SqlScreen, waterfall::WaterfallScreen,
 };
 use super::theme::Theme;
 use crate::config::Workspace;
@@ -23,9 +23,10 @@ pub enum Screen {
     Sql,
     Models,
     Waterfall,
+    Rules,
 }
 
-pub const SCREENS: [Screen; 7] = [
+pub const SCREENS: [Screen; 8] = [
     Screen::Sources,
     Screen::Layers,
     Screen::Compare,
@@ -33,6 +34,7 @@ pub const SCREENS: [Screen; 7] = [
     Screen::Sql,
     Screen::Models,
     Screen::Waterfall,
+    Screen::Rules,
 ];
 
 impl Screen {
@@ -45,6 +47,7 @@ impl Screen {
             Screen::Sql => Context::Sql,
             Screen::Models => Context::Models,
             Screen::Waterfall => Context::Waterfall,
+            Screen::Rules => Context::Rules,
         }
     }
 
@@ -92,6 +95,7 @@ pub struct App {
     pub sql: SqlScreen,
     pub models: ModelsScreen,
     pub waterfall: WaterfallScreen,
+    pub rules: RulesScreen,
     /// Where each tab was drawn: (first column, past the last, screen), for clicks.
     pub tab_hits: Vec<(u16, u16, Screen)>,
 }
@@ -131,6 +135,7 @@ impl App {
             quit_armed: false,
             models: ModelsScreen::default(),
             waterfall: WaterfallScreen::default(),
+            rules: RulesScreen::default(),
             tab_hits: Vec::new(),
         }
     }
@@ -254,6 +259,7 @@ impl App {
             Action::Sql => self.go(Screen::Sql),
             Action::Models => self.go(Screen::Models),
             Action::Waterfall => self.go(Screen::Waterfall),
+            Action::Rules => self.go(Screen::Rules),
             action => self.screen_action(action),
         }
     }
@@ -323,6 +329,7 @@ impl App {
             }
             Screen::Models => self.models.first_jobs(),
             Screen::Waterfall => self.waterfall.jobs_for(&self.compare, false),
+            Screen::Rules => self.rules.jobs_for(&self.compare, false),
             _ => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()
@@ -338,6 +345,7 @@ impl App {
             Screen::Sql => self.sql.on_action(action, &mut commands),
             Screen::Models => self.models.on_action(action),
             Screen::Waterfall => self.waterfall.on_action(action, &self.compare),
+            Screen::Rules => self.rules.on_action(action, &self.compare),
         };
         if self.screen == Screen::Drill && action == Action::Refresh {
             return self.go(Screen::Drill);
@@ -365,6 +373,7 @@ impl App {
                 self.compare.job_failed(&job);
                 self.drill.job_failed(&job, &e_text);
                 self.waterfall.job_failed(&job, &e_text);
+                self.rules.job_failed(&job, &e_text);
                 if let Job::Extract(_) = job {
                     self.sources.finished();
                 }
@@ -440,6 +449,10 @@ impl App {
             }
             (Job::Waterfall { .. }, payload) => {
                 self.waterfall.on_payload(&job, payload);
+                Vec::new()
+            }
+            (Job::Rules { .. }, payload) => {
+                self.rules.on_payload(&job, payload);
                 Vec::new()
             }
             _ => Vec::new(),

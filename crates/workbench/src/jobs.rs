@@ -89,6 +89,12 @@ pub enum Job {
         name: String,
         company: Option<String>,
     },
+    /// The rules lab's what-if: the comparison with exactly these rules applied (None: the
+    /// accepted ones), whatever the file decided.
+    Rules {
+        name: String,
+        applied: Option<Vec<String>>,
+    },
 }
 
 impl Job {
@@ -101,7 +107,8 @@ impl Job {
             | Job::Open { .. }
             | Job::Profile { .. }
             | Job::Models
-            | Job::Waterfall { .. } => Lane::Browse,
+            | Job::Waterfall { .. }
+            | Job::Rules { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
             Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
                 Lane::Compare
@@ -154,6 +161,7 @@ impl Job {
             Job::Sql { .. } => "running query".into(),
             Job::Models => "reading the models".into(),
             Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
+            Job::Rules { name, .. } => format!("applying {name}'s rules"),
         }
     }
 }
@@ -216,6 +224,7 @@ pub enum Payload {
     },
     Models(Vec<ModelSummary>),
     Waterfall(Box<Waterfall>),
+    Rules(Box<crate::rules::ticket::WhatIf>),
 }
 
 /// What a lane keeps between its jobs. The cache is attached to its session only while a
@@ -274,6 +283,7 @@ pub fn execute(
             return open_comparison(ws, lane, name, company, cancel, &wait)
         }
         Job::Waterfall { name, company } => return waterfall_job(ws, lane, name, company, &wait),
+        Job::Rules { name, applied } => return rules_job(ws, lane, name, applied, &wait),
         _ => {}
     }
     let store = lane.session.lease(job.access(), &wait)?;
@@ -303,7 +313,9 @@ pub fn execute(
         Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
             ws, store, selection, cancel, events,
         )?)),
-        Job::PrepareCompare { .. } | Job::Waterfall { .. } => unreachable!("answered above"),
+        Job::PrepareCompare { .. } | Job::Waterfall { .. } | Job::Rules { .. } => {
+            unreachable!("answered above")
+        }
         Job::Models => Ok(Payload::Models(crate::build::lineage::summaries(
             ws,
             store.conn(),
@@ -373,6 +385,38 @@ fn waterfall_job(
     let fall =
         crate::recon::waterfall::waterfall(ws, store.conn(), lane.warehouse.as_ref(), name, &only)?;
     Ok(Payload::Waterfall(Box::new(fall)))
+}
+
+/// The rules lab's what-if over a comparison in the cache.
+fn rules_job(
+    ws: &Workspace,
+    lane: &LaneState,
+    name: &str,
+    applied: &Option<Vec<String>>,
+    wait: &Wait,
+) -> Result<Payload> {
+    use crate::rules::{self, RulesFile, Which};
+    if lane.warehouse.is_some() || crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
+        return Err(Error::Usage(format!(
+            "comparisons.{name}: rules are applied in the cache; with a ClickHouse warehouse \
+             they are not applied yet"
+        )));
+    }
+    let store =
+        configured::open_for_compare(ws, name, &[], |access| lane.session.lease(access, wait))?;
+    let spec = configured::prepare(ws, &store, name, &[])?;
+    let m = spec
+        .measure_pairs()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
+    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let which = match applied {
+        Some(names) => Which::Named(names.clone()),
+        None => Which::Accepted,
+    };
+    let what = rules::ticket::what_if(store.conn(), &spec, (name, &m), &file, &which)?;
+    Ok(Payload::Rules(Box::new(what)))
 }
 
 /// Compare, and keep the classified join on the lane to drill into; the cache is read

@@ -20,6 +20,7 @@ pub enum Context {
     Sql,
     Models,
     Waterfall,
+    Rules,
 }
 
 impl Context {
@@ -33,6 +34,7 @@ impl Context {
             Context::Sql => "SQL",
             Context::Models => "Models",
             Context::Waterfall => "Waterfall",
+            Context::Rules => "Rules",
         }
     }
 }
@@ -50,6 +52,8 @@ pub enum Action {
     Sql,
     Models,
     Waterfall,
+    Rules,
+    Toggle,
     Up,
     Down,
     Left,
@@ -102,6 +106,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Sql, Context::Global, &["5"], "sql", "SQL console"),
     (Action::Models, Context::Global, &["6"], "models", "models: SQL and lineage"),
     (Action::Waterfall, Context::Global, &["7"], "waterfall", "layer waterfall"),
+    (Action::Rules, Context::Global, &["8"], "rules", "rules lab: what-if"),
     (Action::Up, Context::Global, &["up", "k"], "up", "up"),
     (Action::Down, Context::Global, &["down", "j"], "down", "down"),
     (Action::Left, Context::Global, &["left", "h"], "left", "left"),
@@ -147,6 +152,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Focus, Context::Sql, &["ctrl-o"], "focus", "editor ⇄ results"),
     (Action::Writable, Context::Sql, &["ctrl-w"], "writable", "read-only ⇄ writable"),
     (Action::Mark, Context::Sql, &["V"], "mark_results", "mark rows (Y copies)"),
+    (Action::Toggle, Context::Rules, &["space"], "toggle_rule", "rule in/out of the what-if"),
 ];
 
 /// How keys are written in keymap files, for messages.

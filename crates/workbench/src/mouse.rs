@@ -76,7 +76,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Screen::Sql | Screen::Waterfall => Vec::new(),
+            Screen::Sql | Screen::Waterfall | Screen::Rules => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()
     }

@@ -48,6 +48,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Screen::Sql => app.sql.render(f, body, &theme),
         Screen::Models => app.models.render(f, body, &theme),
         Screen::Waterfall => app.waterfall.render(f, body, &theme),
+        Screen::Rules => app.rules.render(f, body, &theme),
     }
     draw_status(f, status, app);
     draw_footer(f, footer, app);
@@ -159,6 +160,7 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         Context::Sql,
         Context::Models,
         Context::Waterfall,
+        Context::Rules,
     ];
     let order = [app.screen.context(), Context::Global]
         .into_iter()

@@ -11,7 +11,7 @@ pub mod ticket;
 pub mod waterfall;
 
 pub use file::{path_of, Kind, Rule, RulesFile, Status};
-pub use waterfall::{taking_part, waterfall, Step, Waterfall};
+pub use waterfall::{taking_part, waterfall, waterfall_of, Step, Waterfall, Which};
 
 use crate::recon::explain::{Cause, RuleKind};
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::apply::apply;
 use super::file::{Kind, RulesFile, Status};
 use super::signoff::Signoff;
-use super::waterfall::{taking_part, waterfall, Waterfall};
+use super::waterfall::{chosen, waterfall, waterfall_of, Waterfall, Which};
 use crate::error::Result;
 use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::report::{compare, Spec};
@@ -59,43 +59,90 @@ pub fn ticket(
     at: &str,
 ) -> Result<Ticket> {
     let fall = waterfall(conn, spec, (comparison, m), file, false)?;
-    let accepted = taking_part(file, false);
-    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    let applied = apply(conn, &spec.new, &accepted, &keys)?;
-    let after = Spec {
-        new: applied.steps.last().unwrap_or(&spec.new).clone(),
-        ..spec.clone()
-    };
+    let after = after_rules(conn, spec, file, &Which::Accepted)?;
     let report = compare(conn, &after)?;
-    let opts = Options {
-        top: TOP_CAUSES,
-        ..Options::default()
-    };
-    let causes = explain(conn, &after, &m.name, &opts)?.causes;
+    let causes = remainder_causes(conn, &after, m, TOP_CAUSES)?;
     Ok(Ticket {
         schema_version: TICKET_VERSION,
         comparison: comparison.to_string(),
         measure: m.name.clone(),
         rules_file: format!("rules/{comparison}.toml"),
         generated_at: at.to_string(),
-        rules: file
-            .rules
-            .iter()
-            .map(|r| RuleView {
-                name: r.name.clone(),
-                kind: r.kind,
-                status: r.status,
-                filter: r.filter.clone(),
-                set: r.set.clone(),
-                note: r.note.clone(),
-                by: r.by.clone(),
-                at: r.at.clone(),
-            })
-            .collect(),
         waterfall: fall,
         rows_after_rules: report.rows,
         remainder_causes: causes,
         samples: report.samples,
         signoffs: file.signoffs.clone(),
+        rules: views(file),
+    })
+}
+
+/// The comparison with the new side as the rules `which` picks leave it.
+pub fn after_rules(
+    conn: &Connection,
+    spec: &Spec,
+    file: &RulesFile,
+    which: &Which,
+) -> Result<Spec> {
+    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let applied = apply(conn, &spec.new, &chosen(file, which), &keys)?;
+    Ok(Spec {
+        new: applied.steps.last().unwrap_or(&spec.new).clone(),
+        ..spec.clone()
+    })
+}
+
+fn remainder_causes(
+    conn: &Connection,
+    after: &Spec,
+    m: &Measure,
+    top: usize,
+) -> Result<Vec<Cause>> {
+    let opts = Options {
+        top,
+        ..Options::default()
+    };
+    Ok(explain(conn, after, &m.name, &opts)?.causes)
+}
+
+/// Every rule of the file, whatever its status.
+pub fn views(file: &RulesFile) -> Vec<RuleView> {
+    file.rules
+        .iter()
+        .map(|r| RuleView {
+            name: r.name.clone(),
+            kind: r.kind,
+            status: r.status,
+            filter: r.filter.clone(),
+            set: r.set.clone(),
+            note: r.note.clone(),
+            by: r.by.clone(),
+            at: r.at.clone(),
+        })
+        .collect()
+}
+
+/// A what-if: the waterfall of the rules picked (not the file's decisions), and the top
+/// causes of what they leave.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    pub fall: Waterfall,
+    pub rules: Vec<RuleView>,
+    pub remainder_causes: Vec<Cause>,
+}
+
+pub fn what_if(
+    conn: &Connection,
+    spec: &Spec,
+    (comparison, m): (&str, &Measure),
+    file: &RulesFile,
+    which: &Which,
+) -> Result<WhatIf> {
+    let fall = waterfall_of(conn, spec, (comparison, m), file, which)?;
+    let after = after_rules(conn, spec, file, which)?;
+    Ok(WhatIf {
+        fall,
+        rules: views(file),
+        remainder_causes: remainder_causes(conn, &after, m, 3)?,
     })
 }

@@ -71,11 +71,36 @@ impl Waterfall {
     }
 }
 
+/// Which rules take part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Which {
+    Accepted,
+    /// Accepted and proposed (`--all`).
+    WithProposed,
+    /// Exactly these, whatever their status (the workbench's what-if), in file order.
+    Named(Vec<String>),
+}
+
 /// The rules that take part: accepted ones, and proposed ones too with `all`.
 pub fn taking_part(file: &RulesFile, all: bool) -> Vec<&Rule> {
+    chosen(
+        file,
+        if all {
+            &Which::WithProposed
+        } else {
+            &Which::Accepted
+        },
+    )
+}
+
+pub fn chosen<'a>(file: &'a RulesFile, which: &Which) -> Vec<&'a Rule> {
     file.rules
         .iter()
-        .filter(|r| r.status == Status::Accepted || (all && r.status == Status::Proposed))
+        .filter(|r| match which {
+            Which::Accepted => r.status == Status::Accepted,
+            Which::WithProposed => r.status != Status::Rejected,
+            Which::Named(names) => names.contains(&r.name),
+        })
         .collect()
 }
 
@@ -120,7 +145,24 @@ pub fn waterfall(
     file: &RulesFile,
     all: bool,
 ) -> Result<Waterfall> {
-    let rules = taking_part(file, all);
+    let which = if all {
+        Which::WithProposed
+    } else {
+        Which::Accepted
+    };
+    waterfall_of(conn, spec, (comparison, m), file, &which)
+}
+
+/// The waterfall of the rules `which` picks.
+pub fn waterfall_of(
+    conn: &Connection,
+    spec: &Spec,
+    (comparison, m): (&str, &Measure),
+    file: &RulesFile,
+    which: &Which,
+) -> Result<Waterfall> {
+    let all = *which != Which::Accepted;
+    let rules = chosen(file, which);
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
     let applied = apply(conn, &spec.new, &rules, &keys)?;
     let (_, legacy) = totals(conn, &spec.legacy, &m.name, m.legacy, m.scale)?;

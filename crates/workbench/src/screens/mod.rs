@@ -5,6 +5,7 @@ pub mod drill;
 pub mod history;
 pub mod layers;
 pub mod models;
+pub mod rules;
 pub mod sources;
 pub mod sql;
 pub mod waterfall;

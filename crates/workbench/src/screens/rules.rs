@@ -1,0 +1,273 @@
+//! Rules: the rules lab for the comparison open on Compare. Each rule of rules/NAME.toml
+//! with its status; Space puts it in or out of the what-if (never the file), and the gap
+//! after each rule, what is left and its top causes come back for exactly those rules.
+
+use std::collections::BTreeSet;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::compare::CompareScreen;
+use crate::decimal::Exact;
+use crate::grid::pad;
+use crate::jobs::{Job, Payload};
+use crate::keymap::Action;
+use crate::rules::ticket::WhatIf;
+use crate::rules::Status;
+use crate::text::{count, right};
+use crate::theme::{Role, Theme};
+
+#[derive(Default)]
+pub struct RulesScreen {
+    /// The comparison asked for.
+    asked: Option<String>,
+    /// The rules in the what-if; None until the first answer (then: the accepted ones).
+    applied: Option<BTreeSet<String>>,
+    pub what: Option<WhatIf>,
+    cursor: usize,
+    error: Option<String>,
+}
+
+impl RulesScreen {
+    /// Ask for the comparison Compare shows, unless it is already here or asked.
+    pub fn jobs_for(&mut self, compare: &CompareScreen, again: bool) -> Vec<Job> {
+        let Some(name) = compare.name().map(String::from) else {
+            return Vec::new();
+        };
+        if !again && self.asked.as_deref() == Some(name.as_str()) {
+            return Vec::new();
+        }
+        if self.asked.as_deref() != Some(name.as_str()) {
+            self.applied = None;
+            self.what = None;
+            self.cursor = 0;
+        }
+        self.asked = Some(name.clone());
+        self.error = None;
+        vec![self.job(name)]
+    }
+
+    fn job(&self, name: String) -> Job {
+        Job::Rules {
+            name,
+            applied: self.applied.as_ref().map(|a| a.iter().cloned().collect()),
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action, compare: &CompareScreen) -> Vec<Job> {
+        let n = self.what.as_ref().map_or(0, |w| w.rules.len());
+        match action {
+            Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            Action::Down => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
+            Action::Top => self.cursor = 0,
+            Action::Bottom => self.cursor = n.saturating_sub(1),
+            Action::Refresh => return self.jobs_for(compare, true),
+            Action::Toggle => return self.toggle(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The rule under the cursor in or out of the what-if; the numbers are asked again
+    /// (the lane keeps only the latest ask, so fast toggles do not queue up).
+    fn toggle(&mut self) -> Vec<Job> {
+        let (Some(what), Some(applied), Some(name)) = (&self.what, &mut self.applied, &self.asked)
+        else {
+            return Vec::new();
+        };
+        let Some(rule) = what.rules.get(self.cursor) else {
+            return Vec::new();
+        };
+        if !applied.remove(&rule.name) {
+            applied.insert(rule.name.clone());
+        }
+        let name = name.clone();
+        vec![self.job(name)]
+    }
+
+    pub fn job_failed(&mut self, job: &Job, error: &str) {
+        if matches!(job, Job::Rules { .. }) {
+            self.error = Some(error.to_string());
+        }
+    }
+
+    pub fn on_payload(&mut self, job: &Job, payload: Payload) {
+        let (Job::Rules { name, applied }, Payload::Rules(what)) = (job, payload) else {
+            return;
+        };
+        if self.asked.as_deref() != Some(name.as_str()) {
+            return;
+        }
+        // An answer for an earlier what-if than the one now set is not shown.
+        let asked_for: Option<BTreeSet<String>> =
+            applied.as_ref().map(|a| a.iter().cloned().collect());
+        if asked_for.is_some() && asked_for != self.applied {
+            return;
+        }
+        if self.applied.is_none() {
+            let accepted = what.rules.iter().filter(|r| r.status == Status::Accepted);
+            self.applied = Some(accepted.map(|r| r.name.clone()).collect());
+        }
+        self.error = None;
+        self.what = Some(*what);
+    }
+
+    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let Some(what) = &self.what else {
+            let (text, role) = match (&self.error, &self.asked) {
+                (Some(e), _) => (
+                    format!("could not apply the rules: {e} (r: again)"),
+                    Role::Error,
+                ),
+                (None, Some(name)) => (format!("applying {name}'s rules…"), Role::Dim),
+                (None, None) => ("Open a comparison on Compare (3) first.".into(), Role::Dim),
+            };
+            f.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(role)))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                area,
+            );
+            return;
+        };
+        let [list, rest] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(area);
+        self.render_list(f, list, what, theme);
+        render_remainder(f, rest, what, self.error.as_deref(), theme);
+    }
+
+    fn render_list(&self, f: &mut Frame, area: Rect, what: &WhatIf, theme: &Theme) {
+        let fall = &what.fall;
+        let applied = self.applied.clone().unwrap_or_default();
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(
+                " {} · {}: gap {} · what-if: {} of {} rules ",
+                fall.comparison,
+                fall.measure,
+                signed(fall.gap_before),
+                applied.len(),
+                what.rules.len()
+            ),
+            theme.style(Role::Title),
+        ));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let width = inner.width as usize;
+        if what.rules.is_empty() {
+            let text =
+                "No rules yet: `assay rules NAME suggest` proposes them from explain's causes.";
+            f.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(Role::Dim))),
+                inner,
+            );
+            return;
+        }
+        // The gap after each rule only when there is room: the name matters more.
+        let wide = width >= 100;
+        let money = 14;
+        let fixed = 4 + 8 + 9 + money + if wide { money } else { 0 };
+        let name_w = width.saturating_sub(fixed).max(10);
+        let column = |a: &str, b: &str| if wide { right(b, money) } else { String::new() } + &right(a, money);
+        let mut lines = vec![Line::from(Span::styled(
+            format!(
+                "    {}{:<8}{:<9}{}",
+                pad("rule", name_w),
+                "kind",
+                "status",
+                column("effect", "gap after")
+            ),
+            theme.style(Role::Dim),
+        ))];
+        let top = self
+            .cursor
+            .saturating_sub((inner.height as usize).saturating_sub(2));
+        for (i, r) in what.rules.iter().enumerate().skip(top) {
+            let on = applied.contains(&r.name);
+            let step = fall.steps.iter().find(|s| s.rule == r.name);
+            let (effect, after) = step.map_or((String::new(), String::new()), |s| {
+                (signed(s.delta), signed(s.gap_after))
+            });
+            let text = format!(
+                "{} {} {}{:<8}{:<9}{}",
+                if i == self.cursor { "▶" } else { " " },
+                if on { "[x]" } else { "[ ]" },
+                pad(&r.name, name_w.saturating_sub(2)),
+                r.kind.as_str(),
+                r.status.as_str(),
+                column(&effect, &after)
+            );
+            let role = if i == self.cursor {
+                Role::Selected
+            } else if on {
+                Role::Text
+            } else {
+                Role::Dim
+            };
+            lines.push(Line::from(Span::styled(
+                pad(&text, width),
+                theme.style(role),
+            )));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// What the what-if leaves: accepted differences, the unexplained part, its top causes.
+fn render_remainder(f: &mut Frame, area: Rect, what: &WhatIf, error: Option<&str>, theme: &Theme) {
+    let fall = &what.fall;
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" left: {} ", signed(fall.remaining)),
+        theme.style(Role::Title),
+    ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = inner.width as usize;
+    let accepted: i64 = fall.accepted.iter().map(|a| a.rows).sum();
+    let verdict = if fall.within_tolerance {
+        ("within tolerance", Role::Ok)
+    } else {
+        ("out of tolerance", Role::Warn)
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!(
+                "unexplained {} · {} accepted difference(s), {} rows · ",
+                signed(fall.unexplained),
+                fall.accepted.len(),
+                count(accepted)
+            ),
+            theme.style(Role::Text),
+        ),
+        Span::styled(verdict.0, theme.style(verdict.1)),
+    ])];
+    if let Some(e) = error {
+        lines.push(Line::from(Span::styled(
+            pad(&format!("last toggle failed: {e}"), width),
+            theme.style(Role::Error),
+        )));
+    }
+    for c in &what.remainder_causes {
+        let share = format!("{:>6.1}% ", c.share * 100.0);
+        lines.push(Line::from(vec![
+            Span::styled(share, theme.style(Role::Warn)),
+            Span::styled(
+                pad(
+                    &format!("{} ({})", c.headline(), c.row_class),
+                    width.saturating_sub(8),
+                ),
+                theme.style(Role::Text),
+            ),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn signed(e: Exact) -> String {
+    let g = e.grouped();
+    if e.is_negative() || e.is_zero() {
+        g
+    } else {
+        format!("+{g}")
+    }
+}
