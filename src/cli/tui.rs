@@ -60,7 +60,7 @@ fn parse_size(text: &str) -> std::result::Result<(u16, u16), String> {
 }
 
 /// The scripted visits: (file name, keys pressed from the previous state, caption).
-pub const VISITS: [(&str, &str, &str); 11] = [
+pub const VISITS: [(&str, &str, &str); 12] = [
     (
         "sources",
         "",
@@ -106,6 +106,11 @@ pub const VISITS: [(&str, &str, &str); 11] = [
         "waterfall",
         "7",
         "Waterfall: rows, keys and the measure at every layer, per company, against legacy",
+    ),
+    (
+        "rules",
+        "8",
+        "Rules: the rules lab's what-if, each rule's effect, what is left and its causes",
     ),
     ("help", "?", "Help, generated from the keymap"),
 ];
