@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 // The engine's and the workbench's modules under the names the benchmarks use for them.
-use assay_engine::{config, demo, error, frame, legacy, recon, sql, store, warehouse};
+use assay_engine::{config, demo, error, frame, legacy, recon, rules, sql, store, warehouse};
 
 use crate::error::Result;
 

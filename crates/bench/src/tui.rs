@@ -58,6 +58,11 @@ pub struct TuiBench {
     /// Classifying the 6M-row join once, when a comparison opens.
     pub drill_prepare_ms: f64,
     pub drill_step: Latency,
+    /// The rules lab's toggle on the same comparison: the waterfall of a new what-if (the
+    /// numbers the Rules screen shows first).
+    pub rules_toggle: Latency,
+    /// The same with the remainder's top causes (explain over the rules' result).
+    pub rules_toggle_with_causes: Latency,
     pub peak_rss_mib: f64,
 }
 
@@ -178,14 +183,57 @@ pub fn tui_bench(
             path.push((by, pick));
         }
     }
+    log("rules toggles on the same comparison");
+    let (rules_toggle, rules_toggle_with_causes) = toggles(conn, &base.spec, &ws)?;
     Ok(TuiBench {
         first_frame_ms,
         tables,
         drill_rows: base.rows,
         drill_prepare_ms,
         drill_step: latency(steps),
+        rules_toggle,
+        rules_toggle_with_causes,
         peak_rss_mib: crate::measure::peak_rss_mib(),
     })
+}
+
+/// Two rules (legacy's exclusion of cancelled invoices, and the re-keyed amounts), toggled
+/// through every what-if: the waterfall alone, then with the remainder's causes.
+fn toggles(conn: &duckdb::Connection, spec: &Spec, ws: &Path) -> Result<(Latency, Latency)> {
+    use crate::rules::ticket::what_if;
+    use crate::rules::{path_of, waterfall_of, RulesFile, Which};
+    let path = path_of(ws, "bench");
+    std::fs::create_dir_all(path.parent().expect("rules/"))
+        .io_context(|| "cannot create rules/".into())?;
+    std::fs::write(
+        &path,
+        "[[rule]]\nname = \"no-cancelled\"\nkind = \"exclude\"\nwhere = \"invoice_type = 'CANCELLED'\"\n\n\
+         [[rule]]\nname = \"re-keyed\"\nkind = \"adjust\"\nwhere = \"invoice_id % 20011 = 0\"\nset = { amount = \"amount + 1\" }\n",
+    )
+    .io_context(|| format!("cannot write {}", path.display()))?;
+    let file = RulesFile::load(&path)?;
+    let m = spec.measure_pairs()?.remove(0);
+    let sets: [&[&str]; 4] = [
+        &["no-cancelled"],
+        &["no-cancelled", "re-keyed"],
+        &["re-keyed"],
+        &[],
+    ];
+    let which = |s: &[&str]| Which::Named(s.iter().map(|x| x.to_string()).collect());
+    let (mut plain, mut full) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        for s in sets {
+            let start = Instant::now();
+            waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
+            plain.push(ms(start));
+        }
+    }
+    for s in sets {
+        let start = Instant::now();
+        what_if(conn, spec, ("bench", &m), &file, &which(s))?;
+        full.push(ms(start));
+    }
+    Ok((latency(plain), latency(full)))
 }
 
 fn table_bench(h: &mut Harness, n: i64) -> Result<TableBench> {
