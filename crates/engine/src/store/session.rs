@@ -30,6 +30,10 @@ impl Session {
         // cache's folder is the workspace's own.
         if let Some(dir) = path.parent() {
             let spill = dir.join("tmp").join("spill");
+            // DuckDB makes the last folder only: a workspace where nothing made `tmp` yet
+            // failed its first spill ("Failed to create directory"). If this cannot be
+            // made either, DuckDB's own error names the folder when it first spills.
+            let _ = std::fs::create_dir_all(&spill);
             conn.execute_batch(&format!(
                 "SET temp_directory = {}",
                 literal(&spill.to_string_lossy())
@@ -164,6 +168,25 @@ mod tests {
 
     fn wait() -> Wait {
         Wait::quiet(Duration::from_millis(300))
+    }
+
+    #[test]
+    fn a_session_spills_in_a_workspace_that_has_no_tmp_folder_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".assay").join("cache.duckdb");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let session = Session::new(&path).unwrap();
+        let conn = &session.store.conn;
+        conn.execute_batch("SET memory_limit = '32MB'; SET threads = 1").unwrap();
+        conn.execute_batch(
+            "CREATE TEMP TABLE sorted AS SELECT md5(CAST(range AS VARCHAR)) AS s, range AS i \
+             FROM range(3000000) ORDER BY s",
+        )
+        .unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM sorted", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 3_000_000);
     }
 
     #[test]
