@@ -190,12 +190,11 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     assert!(live.app.rules.what.as_ref().unwrap().fall.steps.is_empty());
     live.press("space down space");
     let both = live.wait_until(PATIENCE, |app| {
-        app.busy.is_empty()
-            && app
-                .rules
-                .what
-                .as_ref()
-                .is_some_and(|w| w.fall.steps.len() == 2)
+        // The numbers first, then (on another lane) the causes of what they leave.
+        app.rules
+            .what
+            .as_ref()
+            .is_some_and(|w| w.fall.steps.len() == 2 && !w.remainder_causes.is_empty())
     });
     let screen = live.text();
     assert!(both, "{screen}");

@@ -451,9 +451,8 @@ impl App {
                 self.waterfall.on_payload(&job, payload);
                 Vec::new()
             }
-            (Job::Rules { .. }, payload) => {
-                self.rules.on_payload(&job, payload);
-                Vec::new()
+            (Job::Rules { .. } | Job::RulesCauses { .. }, payload) => {
+                self.rules.on_payload(&job, payload)
             }
             _ => Vec::new(),
         };

@@ -95,6 +95,12 @@ pub enum Job {
         name: String,
         applied: Option<Vec<String>>,
     },
+    /// The top causes of what that what-if leaves (seconds on a large comparison: asked
+    /// after its numbers arrived, on another lane, so toggles are not held up by it).
+    RulesCauses {
+        name: String,
+        applied: Vec<String>,
+    },
 }
 
 impl Job {
@@ -110,9 +116,11 @@ impl Job {
             | Job::Waterfall { .. }
             | Job::Rules { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
-            Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
-                Lane::Compare
-            }
+            Job::PrepareCompare { .. }
+            | Job::Explain
+            | Job::Drill { .. }
+            | Job::Rows { .. }
+            | Job::RulesCauses { .. } => Lane::Compare,
             Job::Sql { .. } => Lane::Sql,
         }
     }
@@ -162,6 +170,7 @@ impl Job {
             Job::Models => "reading the models".into(),
             Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
             Job::Rules { name, .. } => format!("applying {name}'s rules"),
+            Job::RulesCauses { .. } => "ranking what the rules leave".into(),
         }
     }
 }
@@ -225,6 +234,7 @@ pub enum Payload {
     Models(Vec<ModelSummary>),
     Waterfall(Box<Waterfall>),
     Rules(Box<crate::rules::ticket::WhatIf>),
+    RulesCauses(Vec<Cause>),
 }
 
 /// What a lane keeps between its jobs. The cache is attached to its session only while a
@@ -283,7 +293,9 @@ pub fn execute(
             return open_comparison(ws, lane, name, company, cancel, &wait)
         }
         Job::Waterfall { name, company } => return waterfall_job(ws, lane, name, company, &wait),
-        Job::Rules { name, applied } => return rules_job(ws, lane, name, applied, &wait),
+        Job::Rules { name, .. } | Job::RulesCauses { name, .. } => {
+            return rules_job(ws, lane, name, job, &wait)
+        }
         _ => {}
     }
     let store = lane.session.lease(job.access(), &wait)?;
@@ -313,7 +325,10 @@ pub fn execute(
         Job::Extract(selection) => Ok(Payload::Extracted(extract::run(
             ws, store, selection, cancel, events,
         )?)),
-        Job::PrepareCompare { .. } | Job::Waterfall { .. } | Job::Rules { .. } => {
+        Job::PrepareCompare { .. }
+        | Job::Waterfall { .. }
+        | Job::Rules { .. }
+        | Job::RulesCauses { .. } => {
             unreachable!("answered above")
         }
         Job::Models => Ok(Payload::Models(crate::build::lineage::summaries(
@@ -387,12 +402,13 @@ fn waterfall_job(
     Ok(Payload::Waterfall(Box::new(fall)))
 }
 
-/// The rules lab's what-if over a comparison in the cache.
+/// The rules lab's what-if over a comparison in the cache: its numbers (`Job::Rules`) or
+/// the causes of what it leaves (`Job::RulesCauses`).
 fn rules_job(
     ws: &Workspace,
     lane: &LaneState,
     name: &str,
-    applied: &Option<Vec<String>>,
+    job: &Job,
     wait: &Wait,
 ) -> Result<Payload> {
     use crate::rules::{self, RulesFile, Which};
@@ -411,12 +427,28 @@ fn rules_job(
         .next()
         .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    let which = match applied {
-        Some(names) => Which::Named(names.clone()),
-        None => Which::Accepted,
-    };
-    let what = rules::ticket::what_if(store.conn(), &spec, (name, &m), &file, &which)?;
-    Ok(Payload::Rules(Box::new(what)))
+    let (conn, named) = (store.conn(), |n: &[String]| Which::Named(n.to_vec()));
+    Ok(match job {
+        Job::RulesCauses { applied, .. } => Payload::RulesCauses(rules::ticket::what_is_left(
+            conn,
+            &spec,
+            &m,
+            &file,
+            &named(applied),
+            3,
+        )?),
+        Job::Rules { applied, .. } => {
+            let which = applied.as_deref().map_or(Which::Accepted, named);
+            Payload::Rules(Box::new(rules::ticket::what_if(
+                conn,
+                &spec,
+                (name, &m),
+                &file,
+                &which,
+            )?))
+        }
+        _ => unreachable!("only the rules lab's jobs"),
+    })
 }
 
 /// Compare, and keep the classified join on the lane to drill into; the cache is read

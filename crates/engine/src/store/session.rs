@@ -177,7 +177,8 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let session = Session::new(&path).unwrap();
         let conn = &session.store.conn;
-        conn.execute_batch("SET memory_limit = '32MB'; SET threads = 1").unwrap();
+        conn.execute_batch("SET memory_limit = '32MB'; SET threads = 1")
+            .unwrap();
         conn.execute_batch(
             "CREATE TEMP TABLE sorted AS SELECT md5(CAST(range AS VARCHAR)) AS s, range AS i \
              FROM range(3000000) ORDER BY s",

@@ -28,6 +28,8 @@ pub struct RulesScreen {
     pub what: Option<WhatIf>,
     cursor: usize,
     error: Option<String>,
+    /// The what-if's causes are being ranked.
+    causes_pending: bool,
 }
 
 impl RulesScreen {
@@ -88,30 +90,58 @@ impl RulesScreen {
     }
 
     pub fn job_failed(&mut self, job: &Job, error: &str) {
-        if matches!(job, Job::Rules { .. }) {
-            self.error = Some(error.to_string());
+        match job {
+            Job::Rules { .. } => self.error = Some(error.to_string()),
+            Job::RulesCauses { .. } => self.causes_pending = false,
+            _ => {}
         }
     }
 
-    pub fn on_payload(&mut self, job: &Job, payload: Payload) {
-        let (Job::Rules { name, applied }, Payload::Rules(what)) = (job, payload) else {
-            return;
-        };
-        if self.asked.as_deref() != Some(name.as_str()) {
-            return;
+    /// A what-if's numbers (then its causes are asked) or its causes.
+    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+        match (job, payload) {
+            (Job::Rules { name, applied }, Payload::Rules(what)) => {
+                self.on_numbers(name, applied.as_deref(), *what)
+            }
+            (Job::RulesCauses { name, applied }, Payload::RulesCauses(causes)) => {
+                let current = self
+                    .applied
+                    .as_ref()
+                    .map(|a| a.iter().cloned().collect::<Vec<_>>());
+                if self.asked.as_deref() == Some(name.as_str()) && current.as_ref() == Some(applied)
+                {
+                    if let Some(what) = &mut self.what {
+                        what.remainder_causes = causes;
+                        self.causes_pending = false;
+                    }
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_numbers(&mut self, name: &str, applied: Option<&[String]>, what: WhatIf) -> Vec<Job> {
+        if self.asked.as_deref() != Some(name) {
+            return Vec::new();
         }
         // An answer for an earlier what-if than the one now set is not shown.
-        let asked_for: Option<BTreeSet<String>> =
-            applied.as_ref().map(|a| a.iter().cloned().collect());
+        let asked_for: Option<BTreeSet<String>> = applied.map(|a| a.iter().cloned().collect());
         if asked_for.is_some() && asked_for != self.applied {
-            return;
+            return Vec::new();
         }
-        if self.applied.is_none() {
+        let set = self.applied.get_or_insert_with(|| {
             let accepted = what.rules.iter().filter(|r| r.status == Status::Accepted);
-            self.applied = Some(accepted.map(|r| r.name.clone()).collect());
-        }
+            accepted.map(|r| r.name.clone()).collect()
+        });
+        let applied: Vec<String> = set.iter().cloned().collect();
         self.error = None;
-        self.what = Some(*what);
+        self.what = Some(what);
+        self.causes_pending = true;
+        vec![Job::RulesCauses {
+            name: name.to_string(),
+            applied,
+        }]
     }
 
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -134,7 +164,13 @@ impl RulesScreen {
         let [list, rest] =
             Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(area);
         self.render_list(f, list, what, theme);
-        render_remainder(f, rest, what, self.error.as_deref(), theme);
+        render_remainder(
+            f,
+            rest,
+            what,
+            (self.error.as_deref(), self.causes_pending),
+            theme,
+        );
     }
 
     fn render_list(&self, f: &mut Frame, area: Rect, what: &WhatIf, theme: &Theme) {
@@ -214,7 +250,13 @@ impl RulesScreen {
 }
 
 /// What the what-if leaves: accepted differences, the unexplained part, its top causes.
-fn render_remainder(f: &mut Frame, area: Rect, what: &WhatIf, error: Option<&str>, theme: &Theme) {
+fn render_remainder(
+    f: &mut Frame,
+    area: Rect,
+    what: &WhatIf,
+    (error, pending): (Option<&str>, bool),
+    theme: &Theme,
+) {
     let fall = &what.fall;
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
         format!(" left: {} ", signed(fall.remaining)),
@@ -245,6 +287,12 @@ fn render_remainder(f: &mut Frame, area: Rect, what: &WhatIf, error: Option<&str
         lines.push(Line::from(Span::styled(
             pad(&format!("last toggle failed: {e}"), width),
             theme.style(Role::Error),
+        )));
+    }
+    if pending {
+        lines.push(Line::from(Span::styled(
+            "ranking what is left…",
+            theme.style(Role::Dim),
         )));
     }
     for c in &what.remainder_causes {
