@@ -364,4 +364,32 @@ fn the_rules_screen_at_80x24() {
         both.contains("'2024-12-01'"),
         "December is what is left: {both}"
     );
+    // A with a note accepts the rule under the cursor in the file, who and when included.
+    h.press("A");
+    let asking = h.text();
+    assert!(
+        asking.contains("accept exclude-invoice_type-intercompany: a note"),
+        "{asking}"
+    );
+    h.type_text("agreed in the session");
+    h.press("enter");
+    let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
+    let intercompany = file
+        .split("[[rule]]")
+        .find(|r| r.contains("intercompany"))
+        .unwrap();
+    assert!(intercompany.contains("status = \"accepted\""), "{file}");
+    assert!(
+        intercompany.contains("note = \"agreed in the session\""),
+        "{file}"
+    );
+    let after = h.text();
+    assert!(
+        after.contains("exclude-invoice_type-intercompany: accepted"),
+        "{after}"
+    );
+    assert!(
+        after.contains("what-if: 2 of 2 rules"),
+        "the what-if is kept: {after}"
+    );
 }

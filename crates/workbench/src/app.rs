@@ -208,6 +208,24 @@ impl App {
                 }
             };
         }
+        if self.screen == Screen::Rules && self.rules.prompt_open() {
+            return match key.code {
+                KeyCode::Esc => {
+                    self.rules.close_prompt();
+                    Vec::new()
+                }
+                KeyCode::Enter => self
+                    .rules
+                    .submit_prompt()
+                    .into_iter()
+                    .map(Command::Run)
+                    .collect(),
+                _ => {
+                    self.rules.type_key(key);
+                    Vec::new()
+                }
+            };
+        }
         let Some(action) = self.keymap.action(context, &key) else {
             return Vec::new();
         };
@@ -450,6 +468,10 @@ impl App {
             (Job::Waterfall { .. }, payload) => {
                 self.waterfall.on_payload(&job, payload);
                 Vec::new()
+            }
+            (Job::RulesDecide { rule, status, .. }, Payload::RulesDecided) => {
+                self.set_info(format!("{rule}: {} (in the rules file)", status.as_str()));
+                self.rules.decided(&self.compare)
             }
             (Job::Rules { .. } | Job::RulesCauses { .. }, payload) => {
                 self.rules.on_payload(&job, payload)

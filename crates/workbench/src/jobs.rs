@@ -101,6 +101,13 @@ pub enum Job {
         name: String,
         applied: Vec<String>,
     },
+    /// A rule accepted or rejected from the workbench: written to the rules file.
+    RulesDecide {
+        name: String,
+        rule: String,
+        status: crate::rules::Status,
+        note: String,
+    },
 }
 
 impl Job {
@@ -114,7 +121,8 @@ impl Job {
             | Job::Profile { .. }
             | Job::Models
             | Job::Waterfall { .. }
-            | Job::Rules { .. } => Lane::Browse,
+            | Job::Rules { .. }
+            | Job::RulesDecide { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
             Job::PrepareCompare { .. }
             | Job::Explain
@@ -171,6 +179,7 @@ impl Job {
             Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
             Job::Rules { name, .. } => format!("applying {name}'s rules"),
             Job::RulesCauses { .. } => "ranking what the rules leave".into(),
+            Job::RulesDecide { rule, .. } => format!("recording the decision on {rule}"),
         }
     }
 }
@@ -235,6 +244,7 @@ pub enum Payload {
     Waterfall(Box<Waterfall>),
     Rules(Box<crate::rules::ticket::WhatIf>),
     RulesCauses(Vec<Cause>),
+    RulesDecided,
 }
 
 /// What a lane keeps between its jobs. The cache is attached to its session only while a
@@ -296,6 +306,12 @@ pub fn execute(
         Job::Rules { name, .. } | Job::RulesCauses { name, .. } => {
             return rules_job(ws, lane, name, job, &wait)
         }
+        Job::RulesDecide {
+            name,
+            rule,
+            status,
+            note,
+        } => return decide(ws, name, rule, *status, note),
         _ => {}
     }
     let store = lane.session.lease(job.access(), &wait)?;
@@ -328,7 +344,8 @@ pub fn execute(
         Job::PrepareCompare { .. }
         | Job::Waterfall { .. }
         | Job::Rules { .. }
-        | Job::RulesCauses { .. } => {
+        | Job::RulesCauses { .. }
+        | Job::RulesDecide { .. } => {
             unreachable!("answered above")
         }
         Job::Models => Ok(Payload::Models(crate::build::lineage::summaries(
@@ -449,6 +466,21 @@ fn rules_job(
         }
         _ => unreachable!("only the rules lab's jobs"),
     })
+}
+
+/// A decision on a rule, recorded in the rules file with who and when (as the CLI does).
+fn decide(
+    ws: &Workspace,
+    name: &str,
+    rule: &str,
+    status: crate::rules::Status,
+    note: &str,
+) -> Result<Payload> {
+    use crate::rules::{self, RulesFile};
+    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    file.decide(rule, status, note, &rules::user(), &rules::now())?;
+    file.save()?;
+    Ok(Payload::RulesDecided)
 }
 
 /// Compare, and keep the classified join on the lane to drill into; the cache is read

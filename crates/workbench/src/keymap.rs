@@ -54,6 +54,8 @@ pub enum Action {
     Waterfall,
     Rules,
     Toggle,
+    AcceptRule,
+    RejectRule,
     Up,
     Down,
     Left,
@@ -153,6 +155,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Writable, Context::Sql, &["ctrl-w"], "writable", "read-only ⇄ writable"),
     (Action::Mark, Context::Sql, &["V"], "mark_results", "mark rows (Y copies)"),
     (Action::Toggle, Context::Rules, &["space"], "toggle_rule", "rule in/out of the what-if"),
+    (Action::AcceptRule, Context::Rules, &["A"], "accept_rule", "accept the rule (with a note)"),
+    (Action::RejectRule, Context::Rules, &["R"], "reject_rule", "reject the rule (with a note)"),
 ];
 
 /// How keys are written in keymap files, for messages.

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
+use tui_textarea::TextArea;
 
 use super::compare::CompareScreen;
 use crate::decimal::Exact;
@@ -30,6 +32,8 @@ pub struct RulesScreen {
     error: Option<String>,
     /// The what-if's causes are being ranked.
     causes_pending: bool,
+    /// A decision being written: the status, the rule, the note typed so far.
+    prompt: Option<(Status, String, TextArea<'static>)>,
 }
 
 impl RulesScreen {
@@ -67,9 +71,47 @@ impl RulesScreen {
             Action::Bottom => self.cursor = n.saturating_sub(1),
             Action::Refresh => return self.jobs_for(compare, true),
             Action::Toggle => return self.toggle(),
+            Action::AcceptRule => self.ask_note(Status::Accepted),
+            Action::RejectRule => self.ask_note(Status::Rejected),
             _ => {}
         }
         Vec::new()
+    }
+
+    fn ask_note(&mut self, status: Status) {
+        if let Some(rule) = self.what.as_ref().and_then(|w| w.rules.get(self.cursor)) {
+            self.prompt = Some((status, rule.name.clone(), TextArea::default()));
+        }
+    }
+
+    pub fn prompt_open(&self) -> bool {
+        self.prompt.is_some()
+    }
+
+    pub fn close_prompt(&mut self) {
+        self.prompt = None;
+    }
+
+    pub fn type_key(&mut self, key: KeyEvent) {
+        if let Some((_, _, t)) = &mut self.prompt {
+            t.input(key);
+        }
+    }
+
+    /// The decision with its note, to be written to the rules file.
+    pub fn submit_prompt(&mut self) -> Option<Job> {
+        let (status, rule, text) = self.prompt.take()?;
+        Some(Job::RulesDecide {
+            name: self.asked.clone()?,
+            rule,
+            status,
+            note: text.lines().join(" ").trim().to_string(),
+        })
+    }
+
+    /// After a decision: the same what-if asked again (the statuses changed, not it).
+    pub fn decided(&mut self, compare: &CompareScreen) -> Vec<Job> {
+        self.jobs_for(compare, true)
     }
 
     /// The rule under the cursor in or out of the what-if; the numbers are asked again
@@ -144,7 +186,7 @@ impl RulesScreen {
         }]
     }
 
-    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let Some(what) = &self.what else {
             let (text, role) = match (&self.error, &self.asked) {
                 (Some(e), _) => (
@@ -161,9 +203,25 @@ impl RulesScreen {
             );
             return;
         };
-        let [list, rest] =
-            Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(area);
+        let prompt = if self.prompt.is_some() { 3 } else { 0 };
+        let [list, ask, rest] = Layout::vertical([
+            Constraint::Min(5),
+            Constraint::Length(prompt),
+            Constraint::Length(7),
+        ])
+        .areas(area);
         self.render_list(f, list, what, theme);
+        if let Some((status, rule, t)) = &mut self.prompt {
+            t.set_block(Block::default().borders(Borders::ALL).title(format!(
+                " {} {rule}: a note (who agreed, why), Enter records, Esc closes ",
+                if *status == Status::Accepted {
+                    "accept"
+                } else {
+                    "reject"
+                }
+            )));
+            f.render_widget(&*t, ask);
+        }
         render_remainder(
             f,
             rest,
