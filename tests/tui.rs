@@ -368,7 +368,7 @@ fn the_rules_screen_at_80x24() {
     h.press("A");
     let asking = h.text();
     assert!(
-        asking.contains("accept exclude-invoice_type-intercompany: a note"),
+        asking.contains("accept exclude-invoice_type-intercompany: a note · Enter"),
         "{asking}"
     );
     h.type_text("agreed in the session");

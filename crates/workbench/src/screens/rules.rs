@@ -213,7 +213,7 @@ impl RulesScreen {
         self.render_list(f, list, what, theme);
         if let Some((status, rule, t)) = &mut self.prompt {
             t.set_block(Block::default().borders(Borders::ALL).title(format!(
-                " {} {rule}: a note (who agreed, why), Enter records, Esc closes ",
+                " {} {rule}: a note · Enter records · Esc ",
                 if *status == Status::Accepted {
                     "accept"
                 } else {
