@@ -392,4 +392,8 @@ fn the_rules_screen_at_80x24() {
         after.contains("what-if: 2 of 2 rules"),
         "the what-if is kept: {after}"
     );
+    // What is left is the December cut-off: its month would touch agreeing rows, so it is
+    // not adopted, and the status line says why.
+    h.press("a");
+    assert!(h.text().contains("not adopted: \"month\""), "{}", h.text());
 }

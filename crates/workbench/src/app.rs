@@ -469,6 +469,18 @@ impl App {
                 self.waterfall.on_payload(&job, payload);
                 Vec::new()
             }
+            (Job::RulesAdopt { .. }, Payload::RulesAdopted(added, passed)) => {
+                match (added.first(), passed.first()) {
+                    (Some(rule), _) => {
+                        self.set_info(format!("{rule}: proposed (in the rules file)"))
+                    }
+                    (None, Some((predicate, why))) => {
+                        self.set_error(format!("not adopted: {predicate}: {why}"))
+                    }
+                    (None, None) => self.set_info("the rules file has that rule already"),
+                }
+                self.rules.decided(&self.compare)
+            }
             (Job::RulesDecide { rule, status, .. }, Payload::RulesDecided) => {
                 self.set_info(format!("{rule}: {} (in the rules file)", status.as_str()));
                 self.rules.decided(&self.compare)

@@ -108,6 +108,11 @@ pub enum Job {
         status: crate::rules::Status,
         note: String,
     },
+    /// A cause of what is left, added to the rules file as a proposed rule.
+    RulesAdopt {
+        name: String,
+        cause: Box<Cause>,
+    },
 }
 
 impl Job {
@@ -122,7 +127,8 @@ impl Job {
             | Job::Models
             | Job::Waterfall { .. }
             | Job::Rules { .. }
-            | Job::RulesDecide { .. } => Lane::Browse,
+            | Job::RulesDecide { .. }
+            | Job::RulesAdopt { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
             Job::PrepareCompare { .. }
             | Job::Explain
@@ -180,6 +186,7 @@ impl Job {
             Job::Rules { name, .. } => format!("applying {name}'s rules"),
             Job::RulesCauses { .. } => "ranking what the rules leave".into(),
             Job::RulesDecide { rule, .. } => format!("recording the decision on {rule}"),
+            Job::RulesAdopt { .. } => "adding a proposed rule".into(),
         }
     }
 }
@@ -245,6 +252,8 @@ pub enum Payload {
     Rules(Box<crate::rules::ticket::WhatIf>),
     RulesCauses(Vec<Cause>),
     RulesDecided,
+    /// The names of the rules added (none: the file had it, or it would touch agreeing rows).
+    RulesAdopted(Vec<String>, Vec<(String, String)>),
 }
 
 /// What a lane keeps between its jobs. The cache is attached to its session only while a
@@ -312,6 +321,7 @@ pub fn execute(
             status,
             note,
         } => return decide(ws, name, rule, *status, note),
+        Job::RulesAdopt { name, cause } => return adopt(ws, name, cause),
         _ => {}
     }
     let store = lane.session.lease(job.access(), &wait)?;
@@ -345,7 +355,8 @@ pub fn execute(
         | Job::Waterfall { .. }
         | Job::Rules { .. }
         | Job::RulesCauses { .. }
-        | Job::RulesDecide { .. } => {
+        | Job::RulesDecide { .. }
+        | Job::RulesAdopt { .. } => {
             unreachable!("answered above")
         }
         Job::Models => Ok(Payload::Models(crate::build::lineage::summaries(
@@ -481,6 +492,20 @@ fn decide(
     file.decide(rule, status, note, &rules::user(), &rules::now())?;
     file.save()?;
     Ok(Payload::RulesDecided)
+}
+
+/// A cause added as a proposed rule, as `assay rules NAME suggest` does for each.
+fn adopt(ws: &Workspace, name: &str, cause: &Cause) -> Result<Payload> {
+    use crate::rules::{self, RulesFile};
+    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let done = rules::suggest(
+        &mut file,
+        std::slice::from_ref(cause),
+        &rules::user(),
+        &rules::now(),
+    );
+    file.save()?;
+    Ok(Payload::RulesAdopted(done.added, done.passed_over))
 }
 
 /// Compare, and keep the classified join on the lane to drill into; the cache is read

@@ -56,6 +56,7 @@ pub enum Action {
     Toggle,
     AcceptRule,
     RejectRule,
+    Adopt,
     Up,
     Down,
     Left,
@@ -157,6 +158,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Toggle, Context::Rules, &["space"], "toggle_rule", "rule in/out of the what-if"),
     (Action::AcceptRule, Context::Rules, &["A"], "accept_rule", "accept the rule (with a note)"),
     (Action::RejectRule, Context::Rules, &["R"], "reject_rule", "reject the rule (with a note)"),
+    (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt what is left's top cause as a proposed rule"),
 ];
 
 /// How keys are written in keymap files, for messages.

@@ -73,9 +73,25 @@ impl RulesScreen {
             Action::Toggle => return self.toggle(),
             Action::AcceptRule => self.ask_note(Status::Accepted),
             Action::RejectRule => self.ask_note(Status::Rejected),
+            Action::Adopt => return self.adopt(),
             _ => {}
         }
         Vec::new()
+    }
+
+    /// What is left's top cause that has a rule, to add as a proposed rule.
+    fn adopt(&self) -> Vec<Job> {
+        let (Some(name), Some(what)) = (&self.asked, &self.what) else {
+            return Vec::new();
+        };
+        let cause = what.remainder_causes.iter().find(|c| c.rule.is_some());
+        cause
+            .map(|c| Job::RulesAdopt {
+                name: name.clone(),
+                cause: Box::new(c.clone()),
+            })
+            .into_iter()
+            .collect()
     }
 
     fn ask_note(&mut self, status: Status) {
