@@ -469,8 +469,8 @@ impl App {
                 self.waterfall.on_payload(&job, payload);
                 Vec::new()
             }
-            (Job::RulesAdopt { .. }, Payload::RulesAdopted(added, passed)) => {
-                match (added.first(), passed.first()) {
+            (Job::RulesAdopt { .. }, Payload::RulesAdopted(done)) => {
+                match (done.added.first(), done.passed_over.first()) {
                     (Some(rule), _) => {
                         self.set_info(format!("{rule}: proposed (in the rules file)"))
                     }

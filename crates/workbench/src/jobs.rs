@@ -13,6 +13,7 @@ use crate::console::{self, Answer};
 use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Event, Selection};
 use crate::freshness;
+use crate::lab_jobs as lab;
 use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::report::Report;
 use crate::recon::waterfall::Waterfall;
@@ -252,8 +253,8 @@ pub enum Payload {
     Rules(Box<crate::rules::ticket::WhatIf>),
     RulesCauses(Vec<Cause>),
     RulesDecided,
-    /// The names of the rules added (none: the file had it, or it would touch agreeing rows).
-    RulesAdopted(Vec<String>, Vec<(String, String)>),
+    /// The rule added (none: the file had it, or it would touch agreeing rows).
+    RulesAdopted(crate::rules::Suggested),
 }
 
 /// What a lane keeps between its jobs. The cache is attached to its session only while a
@@ -307,21 +308,40 @@ pub fn execute(
         ch.watch(Some(cancel.clone()));
     }
     let wait = wait.clone().cancel(cancel.clone());
+    // Rules are applied in the cache: a warehouse's comparison is refused by the lab.
+    let has_warehouse = crate::warehouse::dialect(&ws.config.warehouse)
+        == assay_engine::dialect::Dialect::ClickHouse;
     match job {
         Job::PrepareCompare { name, company } => {
             return open_comparison(ws, lane, name, company, cancel, &wait)
         }
         Job::Waterfall { name, company } => return waterfall_job(ws, lane, name, company, &wait),
-        Job::Rules { name, .. } | Job::RulesCauses { name, .. } => {
-            return rules_job(ws, lane, name, job, &wait)
+        Job::Rules { name, applied } => {
+            let what = lab::numbers(
+                ws,
+                (&lane.session, has_warehouse),
+                name,
+                applied.as_deref(),
+                &wait,
+            )?;
+            return Ok(Payload::Rules(Box::new(what)));
+        }
+        Job::RulesCauses { name, applied } => {
+            let causes = lab::causes(ws, (&lane.session, has_warehouse), name, applied, &wait)?;
+            return Ok(Payload::RulesCauses(causes));
         }
         Job::RulesDecide {
             name,
             rule,
             status,
             note,
-        } => return decide(ws, name, rule, *status, note),
-        Job::RulesAdopt { name, cause } => return adopt(ws, name, cause),
+        } => {
+            lab::decide(ws, name, rule, *status, note)?;
+            return Ok(Payload::RulesDecided);
+        }
+        Job::RulesAdopt { name, cause } => {
+            return Ok(Payload::RulesAdopted(lab::adopt(ws, name, cause)?));
+        }
         _ => {}
     }
     let store = lane.session.lease(job.access(), &wait)?;
@@ -428,84 +448,6 @@ fn waterfall_job(
     let fall =
         crate::recon::waterfall::waterfall(ws, store.conn(), lane.warehouse.as_ref(), name, &only)?;
     Ok(Payload::Waterfall(Box::new(fall)))
-}
-
-/// The rules lab's what-if over a comparison in the cache: its numbers (`Job::Rules`) or
-/// the causes of what it leaves (`Job::RulesCauses`).
-fn rules_job(
-    ws: &Workspace,
-    lane: &LaneState,
-    name: &str,
-    job: &Job,
-    wait: &Wait,
-) -> Result<Payload> {
-    use crate::rules::{self, RulesFile, Which};
-    if lane.warehouse.is_some() || crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
-        return Err(Error::Usage(format!(
-            "comparisons.{name}: rules are applied in the cache; with a ClickHouse warehouse \
-             they are not applied yet"
-        )));
-    }
-    let store =
-        configured::open_for_compare(ws, name, &[], |access| lane.session.lease(access, wait))?;
-    let spec = configured::prepare(ws, &store, name, &[])?;
-    let m = spec
-        .measure_pairs()?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
-    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    let (conn, named) = (store.conn(), |n: &[String]| Which::Named(n.to_vec()));
-    Ok(match job {
-        Job::RulesCauses { applied, .. } => Payload::RulesCauses(rules::ticket::what_is_left(
-            conn,
-            &spec,
-            &m,
-            &file,
-            &named(applied),
-            3,
-        )?),
-        Job::Rules { applied, .. } => {
-            let which = applied.as_deref().map_or(Which::Accepted, named);
-            Payload::Rules(Box::new(rules::ticket::what_if(
-                conn,
-                &spec,
-                (name, &m),
-                &file,
-                &which,
-            )?))
-        }
-        _ => unreachable!("only the rules lab's jobs"),
-    })
-}
-
-/// A decision on a rule, recorded in the rules file with who and when (as the CLI does).
-fn decide(
-    ws: &Workspace,
-    name: &str,
-    rule: &str,
-    status: crate::rules::Status,
-    note: &str,
-) -> Result<Payload> {
-    use crate::rules::{self, RulesFile};
-    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    file.decide(rule, status, note, &rules::user(), &rules::now())?;
-    file.save()?;
-    Ok(Payload::RulesDecided)
-}
-
-/// A cause added as a proposed rule, as `assay rules NAME suggest` does for each.
-fn adopt(ws: &Workspace, name: &str, cause: &Cause) -> Result<Payload> {
-    use crate::rules::{self, RulesFile};
-    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    let done = rules::suggest(
-        &mut file,
-        std::slice::from_ref(cause),
-        &rules::user(),
-        &rules::now(),
-    );
-    file.save()?;
-    Ok(Payload::RulesAdopted(done.added, done.passed_over))
 }
 
 /// Compare, and keep the classified join on the lane to drill into; the cache is read

@@ -8,6 +8,7 @@ pub mod harness;
 pub mod hit;
 pub mod jobs;
 pub mod keymap;
+mod lab_jobs;
 pub mod live;
 pub mod mouse;
 pub mod rows_view;

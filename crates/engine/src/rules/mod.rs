@@ -76,7 +76,7 @@ fn name_for(kind: Kind, cause: &Cause, taken: &[Rule]) -> String {
 const PURE_ENOUGH: f64 = 0.5;
 
 /// What `suggest` did with explain's causes.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Suggested {
     pub added: Vec<String>,
     /// (predicate, why) of causes not turned into rules.

@@ -1,0 +1,93 @@
+//! The rules lab's work: a what-if's numbers and causes over a comparison in the cache, and
+//! decisions and adopted causes written to the rules file. `jobs` wraps them as payloads.
+
+use duckdb::Connection;
+
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::recon::configured;
+use crate::recon::explain::Cause;
+use crate::recon::report::Spec;
+use crate::recon::spec::Measure;
+use crate::rules::ticket::{what_if, what_is_left, WhatIf};
+use crate::rules::{self, RulesFile, Status, Which};
+use crate::store::{Session, Wait};
+
+/// Runs `f` on the comparison as the cache holds it, with its first measure and rules file.
+fn with_comparison<T>(
+    ws: &Workspace,
+    (session, warehouse): (&Session, bool),
+    name: &str,
+    wait: &Wait,
+    f: impl FnOnce(&Connection, &Spec, &Measure, &RulesFile) -> Result<T>,
+) -> Result<T> {
+    if warehouse {
+        return Err(Error::Usage(format!(
+            "comparisons.{name}: rules are applied in the cache; with a ClickHouse warehouse \
+             they are not applied yet"
+        )));
+    }
+    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+    let spec = configured::prepare(ws, &store, name, &[])?;
+    let m = spec
+        .measure_pairs()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
+    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    f(store.conn(), &spec, &m, &file)
+}
+
+/// The numbers of the what-if (None: the accepted rules).
+pub(crate) fn numbers(
+    ws: &Workspace,
+    lane: (&Session, bool),
+    name: &str,
+    applied: Option<&[String]>,
+    wait: &Wait,
+) -> Result<WhatIf> {
+    let which = applied.map_or(Which::Accepted, |a| Which::Named(a.to_vec()));
+    with_comparison(ws, lane, name, wait, |conn, spec, m, file| {
+        what_if(conn, spec, (name, m), file, &which)
+    })
+}
+
+/// The top causes of what the what-if leaves.
+pub(crate) fn causes(
+    ws: &Workspace,
+    lane: (&Session, bool),
+    name: &str,
+    applied: &[String],
+    wait: &Wait,
+) -> Result<Vec<Cause>> {
+    let which = Which::Named(applied.to_vec());
+    with_comparison(ws, lane, name, wait, |conn, spec, m, file| {
+        what_is_left(conn, spec, m, file, &which, 3)
+    })
+}
+
+/// A decision on a rule, recorded in the rules file with who and when (as the CLI does).
+pub(crate) fn decide(
+    ws: &Workspace,
+    name: &str,
+    rule: &str,
+    status: Status,
+    note: &str,
+) -> Result<()> {
+    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    file.decide(rule, status, note, &rules::user(), &rules::now())?;
+    file.save()
+}
+
+/// A cause added as a proposed rule, as `assay rules NAME suggest` does for each.
+pub(crate) fn adopt(ws: &Workspace, name: &str, cause: &Cause) -> Result<rules::Suggested> {
+    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let done = rules::suggest(
+        &mut file,
+        std::slice::from_ref(cause),
+        &rules::user(),
+        &rules::now(),
+    );
+    file.save()?;
+    Ok(done)
+}
