@@ -392,6 +392,23 @@ fn the_rules_screen_at_80x24() {
         after.contains("what-if: 2 of 2 rules"),
         "the what-if is kept: {after}"
     );
+    // Enter edits the rule's where: a wrong one is refused with DuckDB's reason and the file
+    // is left alone; a right one is saved and the numbers come again.
+    h.press("enter");
+    h.press("home ctrl-k");
+    h.type_text("no_such_column = 1");
+    h.press("enter");
+    let refused = h.text();
+    assert!(refused.contains("does not apply"), "{refused}");
+    let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
+    assert!(!file.contains("no_such_column"), "{file}");
+    h.press("enter");
+    h.press("home ctrl-k");
+    h.type_text("invoice_type = 'INTERCOMPANY' AND company <> 'nobody'");
+    h.press("enter");
+    assert!(h.text().contains("where checked and saved"), "{}", h.text());
+    let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
+    assert!(file.contains("AND company <> 'nobody'"), "{file}");
     // What is left is the December cut-off: its month would touch agreeing rows, so it is
     // not adopted, and the status line says why.
     h.press("a");

@@ -481,6 +481,10 @@ impl App {
                 }
                 self.rules.decided(&self.compare)
             }
+            (Job::RulesEdit { rule, .. }, Payload::RulesDecided) => {
+                self.set_info(format!("{rule}: where checked and saved"));
+                self.rules.decided(&self.compare)
+            }
             (Job::RulesDecide { rule, status, .. }, Payload::RulesDecided) => {
                 self.set_info(format!("{rule}: {} (in the rules file)", status.as_str()));
                 self.rules.decided(&self.compare)

@@ -109,6 +109,12 @@ pub enum Job {
         status: crate::rules::Status,
         note: String,
     },
+    /// A rule's `where` edited: checked on the comparison, then written to the rules file.
+    RulesEdit {
+        name: String,
+        rule: String,
+        filter: String,
+    },
     /// A cause of what is left, added to the rules file as a proposed rule.
     RulesAdopt {
         name: String,
@@ -129,6 +135,7 @@ impl Job {
             | Job::Waterfall { .. }
             | Job::Rules { .. }
             | Job::RulesDecide { .. }
+            | Job::RulesEdit { .. }
             | Job::RulesAdopt { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
             Job::PrepareCompare { .. }
@@ -188,6 +195,7 @@ impl Job {
             Job::RulesCauses { .. } => "ranking what the rules leave".into(),
             Job::RulesDecide { rule, .. } => format!("recording the decision on {rule}"),
             Job::RulesAdopt { .. } => "adding a proposed rule".into(),
+            Job::RulesEdit { rule, .. } => format!("checking {rule}"),
         }
     }
 }
@@ -339,6 +347,16 @@ pub fn execute(
             lab::decide(ws, name, rule, *status, note)?;
             return Ok(Payload::RulesDecided);
         }
+        Job::RulesEdit { name, rule, filter } => {
+            lab::edit(
+                ws,
+                (&lane.session, has_warehouse),
+                (name, rule),
+                filter,
+                &wait,
+            )?;
+            return Ok(Payload::RulesDecided);
+        }
         Job::RulesAdopt { name, cause } => {
             return Ok(Payload::RulesAdopted(lab::adopt(ws, name, cause)?));
         }
@@ -376,6 +394,7 @@ pub fn execute(
         | Job::Rules { .. }
         | Job::RulesCauses { .. }
         | Job::RulesDecide { .. }
+        | Job::RulesEdit { .. }
         | Job::RulesAdopt { .. } => {
             unreachable!("answered above")
         }

@@ -158,6 +158,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Toggle, Context::Rules, &["space"], "toggle_rule", "rule in/out of the what-if"),
     (Action::AcceptRule, Context::Rules, &["A"], "accept_rule", "accept the rule (with a note)"),
     (Action::RejectRule, Context::Rules, &["R"], "reject_rule", "reject the rule (with a note)"),
+    (Action::Open, Context::Rules, &["enter"], "edit_rule", "edit the rule's where (checked first)"),
     (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt what is left's top cause as a proposed rule"),
 ];
 

@@ -79,6 +79,31 @@ pub(crate) fn decide(
     file.save()
 }
 
+/// A rule's `where` replaced, after checking that the rule applies to the comparison with
+/// it (DuckDB's error, named by the rule, otherwise; the file is then left as it was).
+pub(crate) fn edit(
+    ws: &Workspace,
+    lane: (&Session, bool),
+    (name, rule): (&str, &str),
+    filter: &str,
+    wait: &Wait,
+) -> Result<()> {
+    let mut file = with_comparison(ws, lane, name, wait, |conn, spec, _, file| {
+        let mut edited = file
+            .rules
+            .iter()
+            .find(|r| r.name == rule)
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("no rule named `{rule}`")))?;
+        edited.filter = filter.to_string();
+        let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+        rules::apply::apply(conn, &spec.new, &[&edited], &keys)?;
+        RulesFile::load(&file.path)
+    })?;
+    file.set_filter(rule, filter)?;
+    file.save()
+}
+
 /// A cause added as a proposed rule, as `assay rules NAME suggest` does for each.
 pub(crate) fn adopt(ws: &Workspace, name: &str, cause: &Cause) -> Result<rules::Suggested> {
     let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;

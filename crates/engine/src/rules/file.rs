@@ -248,6 +248,26 @@ impl RulesFile {
         Ok(())
     }
 
+    /// Replaces the `where` of the rule named `name`.
+    pub fn set_filter(&mut self, name: &str, filter: &str) -> Result<()> {
+        let i = self
+            .rules
+            .iter()
+            .position(|r| r.name == name)
+            .ok_or_else(|| {
+                Error::Usage(format!("{}: no rule named `{name}`", self.path.display()))
+            })?;
+        let t = self
+            .doc
+            .get_mut("rule")
+            .and_then(Item::as_array_of_tables_mut)
+            .and_then(|a| a.get_mut(i))
+            .expect("the typed rules mirror the document");
+        t["where"] = value(filter);
+        self.rules[i].filter = filter.to_string();
+        Ok(())
+    }
+
     /// Writes the file whole and in one step (a temporary file renamed over it), so a kill
     /// never leaves half a file.
     pub fn save(&self) -> Result<()> {

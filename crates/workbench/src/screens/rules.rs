@@ -21,6 +21,15 @@ use crate::rules::Status;
 use crate::text::{count, right};
 use crate::theme::{Role, Theme};
 
+/// What the prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ask {
+    /// A note for accepting or rejecting the rule.
+    Note(Status),
+    /// The rule's `where`, edited.
+    Where,
+}
+
 #[derive(Default)]
 pub struct RulesScreen {
     /// The comparison asked for.
@@ -33,7 +42,7 @@ pub struct RulesScreen {
     /// The what-if's causes are being ranked.
     causes_pending: bool,
     /// A decision being written: the status, the rule, the note typed so far.
-    prompt: Option<(Status, String, TextArea<'static>)>,
+    prompt: Option<(Ask, String, TextArea<'static>)>,
 }
 
 impl RulesScreen {
@@ -74,6 +83,7 @@ impl RulesScreen {
             Action::AcceptRule => self.ask_note(Status::Accepted),
             Action::RejectRule => self.ask_note(Status::Rejected),
             Action::Adopt => return self.adopt(),
+            Action::Open => self.edit_where(),
             _ => {}
         }
         Vec::new()
@@ -96,7 +106,15 @@ impl RulesScreen {
 
     fn ask_note(&mut self, status: Status) {
         if let Some(rule) = self.what.as_ref().and_then(|w| w.rules.get(self.cursor)) {
-            self.prompt = Some((status, rule.name.clone(), TextArea::default()));
+            self.prompt = Some((Ask::Note(status), rule.name.clone(), TextArea::default()));
+        }
+    }
+
+    fn edit_where(&mut self) {
+        if let Some(rule) = self.what.as_ref().and_then(|w| w.rules.get(self.cursor)) {
+            let mut t = TextArea::new(vec![rule.filter.clone()]);
+            t.move_cursor(tui_textarea::CursorMove::End);
+            self.prompt = Some((Ask::Where, rule.name.clone(), t));
         }
     }
 
@@ -114,14 +132,23 @@ impl RulesScreen {
         }
     }
 
-    /// The decision with its note, to be written to the rules file.
+    /// The decision with its note, or the edited `where`, to be written to the rules file.
     pub fn submit_prompt(&mut self) -> Option<Job> {
-        let (status, rule, text) = self.prompt.take()?;
-        Some(Job::RulesDecide {
-            name: self.asked.clone()?,
-            rule,
-            status,
-            note: text.lines().join(" ").trim().to_string(),
+        let (ask, rule, text) = self.prompt.take()?;
+        let text = text.lines().join(" ").trim().to_string();
+        let name = self.asked.clone()?;
+        Some(match ask {
+            Ask::Note(status) => Job::RulesDecide {
+                name,
+                rule,
+                status,
+                note: text,
+            },
+            Ask::Where => Job::RulesEdit {
+                name,
+                rule,
+                filter: text,
+            },
         })
     }
 
@@ -149,7 +176,10 @@ impl RulesScreen {
 
     pub fn job_failed(&mut self, job: &Job, error: &str) {
         match job {
-            Job::Rules { .. } => self.error = Some(error.to_string()),
+            Job::Rules { .. }
+            | Job::RulesEdit { .. }
+            | Job::RulesDecide { .. }
+            | Job::RulesAdopt { .. } => self.error = Some(error.to_string()),
             Job::RulesCauses { .. } => self.causes_pending = false,
             _ => {}
         }
@@ -227,15 +257,15 @@ impl RulesScreen {
         ])
         .areas(area);
         self.render_list(f, list, what, theme);
-        if let Some((status, rule, t)) = &mut self.prompt {
-            t.set_block(Block::default().borders(Borders::ALL).title(format!(
-                " {} {rule}: a note · Enter records · Esc ",
-                if *status == Status::Accepted {
-                    "accept"
-                } else {
-                    "reject"
+        if let Some((asked, rule, t)) = &mut self.prompt {
+            let title = match asked {
+                Ask::Note(Status::Accepted) => {
+                    format!(" accept {rule}: a note · Enter records · Esc ")
                 }
-            )));
+                Ask::Note(_) => format!(" reject {rule}: a note · Enter records · Esc "),
+                Ask::Where => format!(" {rule}: where (SQL) · Enter checks and saves · Esc "),
+            };
+            t.set_block(Block::default().borders(Borders::ALL).title(title));
             f.render_widget(&*t, ask);
         }
         render_remainder(
@@ -358,8 +388,9 @@ fn render_remainder(
         Span::styled(verdict.0, theme.style(verdict.1)),
     ])];
     if let Some(e) = error {
+        // Wrapped in full: the reason is what the user needs to fix the rule.
         lines.push(Line::from(Span::styled(
-            pad(&format!("last toggle failed: {e}"), width),
+            format!("last change failed: {e}"),
             theme.style(Role::Error),
         )));
     }
@@ -382,7 +413,10 @@ fn render_remainder(
             ),
         ]));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
 }
 
 fn signed(e: Exact) -> String {
