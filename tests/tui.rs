@@ -413,4 +413,11 @@ fn the_rules_screen_at_80x24() {
     // not adopted, and the status line says why.
     h.press("a");
     assert!(h.text().contains("not adopted: \"month\""), "{}", h.text());
+    // Compare says what the what-if leaves, as such.
+    h.press("3");
+    let compare = h.text();
+    assert!(
+        compare.contains("what-if (8 Rules): 2 rule(s) → left"),
+        "{compare}"
+    );
 }

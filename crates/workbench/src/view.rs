@@ -108,6 +108,12 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(text, app.theme.style(role)));
     }
+    // On Compare and Drill, with nothing else to say: what the rules lab's what-if leaves,
+    // said as such (the screens themselves show the comparison as it is).
+    let compared = matches!(app.screen, Screen::Compare | Screen::Drill);
+    if let (true, true, Some(note)) = (compared, spans.is_empty(), app.rules.what_if_note()) {
+        spans.push(Span::styled(note, app.theme.style(Role::Dim)));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

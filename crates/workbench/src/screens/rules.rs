@@ -152,6 +152,18 @@ impl RulesScreen {
         })
     }
 
+    /// `what-if (8 Rules): 2 rules → left +109,128.29, unexplained −4.18`, once one is set.
+    pub fn what_if_note(&self) -> Option<String> {
+        let what = self.what.as_ref()?;
+        let fall = &what.fall;
+        Some(format!(
+            "what-if (8 Rules): {} rule(s) → left {}, unexplained {}",
+            fall.steps.len(),
+            signed(fall.remaining),
+            signed(fall.unexplained)
+        ))
+    }
+
     /// After a decision: the same what-if asked again (the statuses changed, not it).
     pub fn decided(&mut self, compare: &CompareScreen) -> Vec<Job> {
         self.jobs_for(compare, true)
