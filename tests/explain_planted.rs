@@ -321,15 +321,7 @@ fn month_end_postings_moved_to_the_next_day_are_a_shift_rule() {
 /// setting.
 #[test]
 fn a_configured_lookup_names_the_late_postings() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = assay(
-        tmp.path(),
-        &["demo", "ws", "--rows", "20000", "--seed", "5"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = tmp.path().join("ws");
-    assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
-    assert_eq!(assay(&ws, &["build"]).status.code(), Some(0));
+    let (_tmp, ws) = common::built_demo("20000", "5");
     let late = "CREATE TABLE bronze.late AS SELECT company, invoice_id FROM gold.fct_sales \
                 WHERE invoice_date >= DATE '2024-12-29'";
     let out = assay(&ws, &["sql", late]);

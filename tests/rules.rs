@@ -9,16 +9,7 @@ use common::*;
 use serde_json::Value;
 
 fn demo() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = assay(
-        tmp.path(),
-        &["demo", "ws", "--rows", "20000", "--seed", "5"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = tmp.path().join("ws");
-    assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
-    assert_eq!(assay(&ws, &["build"]).status.code(), Some(0));
-    (tmp, ws)
+    built_demo("20000", "5")
 }
 
 fn json(ws: &Path, args: &[&str]) -> (Option<i32>, Value) {

@@ -212,15 +212,8 @@ impl RulesFile {
         self.rules.push(rule);
     }
 
-    /// Records a decision on the rule named `name`: its status, note, who and when.
-    pub fn decide(
-        &mut self,
-        name: &str,
-        status: Status,
-        note: &str,
-        by: &str,
-        at: &str,
-    ) -> Result<()> {
+    /// The index of the rule named `name`, and its table in the document.
+    fn rule_mut(&mut self, name: &str) -> Result<(usize, &mut Table)> {
         let i = self
             .rules
             .iter()
@@ -239,6 +232,19 @@ impl RulesFile {
             .and_then(Item::as_array_of_tables_mut)
             .and_then(|a| a.get_mut(i))
             .expect("the typed rules mirror the document");
+        Ok((i, t))
+    }
+
+    /// Records a decision on the rule named `name`: its status, note, who and when.
+    pub fn decide(
+        &mut self,
+        name: &str,
+        status: Status,
+        note: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<()> {
+        let (i, t) = self.rule_mut(name)?;
         t["status"] = value(status.as_str());
         t["note"] = value(note);
         t["by"] = value(by);
@@ -250,19 +256,7 @@ impl RulesFile {
 
     /// Replaces the `where` of the rule named `name`.
     pub fn set_filter(&mut self, name: &str, filter: &str) -> Result<()> {
-        let i = self
-            .rules
-            .iter()
-            .position(|r| r.name == name)
-            .ok_or_else(|| {
-                Error::Usage(format!("{}: no rule named `{name}`", self.path.display()))
-            })?;
-        let t = self
-            .doc
-            .get_mut("rule")
-            .and_then(Item::as_array_of_tables_mut)
-            .and_then(|a| a.get_mut(i))
-            .expect("the typed rules mirror the document");
+        let (i, t) = self.rule_mut(name)?;
         t["where"] = value(filter);
         self.rules[i].filter = filter.to_string();
         Ok(())

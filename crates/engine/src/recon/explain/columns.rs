@@ -195,20 +195,8 @@ fn best(
     (n, cube): (i64, &Cube),
     (i_col, col): (usize, &str),
 ) -> Result<Option<ColumnChange>> {
-    let counts = tried
-        .iter()
-        .map(|(_, cond, _, _)| format!("count(*) FILTER (WHERE {cond})"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let hits: Vec<i64> = conn.query_row(&format!("SELECT {counts} {from}"), [], |r| {
-        (0..tried.len()).map(|i| r.get(i)).collect()
-    })?;
-    let Some((i, h)) = hits
-        .iter()
-        .enumerate()
-        .max_by(|(i, a), (j, b)| a.cmp(b).then(j.cmp(i)))
-        .map(|(i, h)| (i, *h))
-    else {
+    let conds: Vec<&str> = tried.iter().map(|(_, c, _, _)| c.as_str()).collect();
+    let Some((i, h)) = super::patterns::most_held(conn, from, &conds)? else {
         return Ok(None);
     };
     let coverage = h as f64 / n as f64;

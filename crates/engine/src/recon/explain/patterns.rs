@@ -163,19 +163,8 @@ pub fn find(conn: &Connection, rows: &Rows, filter: &str) -> Result<Option<Patte
     let ratio = mode("round(nm / lm, 4)", "lm <> 0 AND nm IS NOT NULL")?
         .filter(|r| Exact::parse(r).is_some_and(|x| !x.is_zero() && x != Exact::from_scaled(1, 0)));
     let tried = candidates(rows, constant, ratio);
-    let counts = tried
-        .iter()
-        .map(|(_, cond, _, _)| format!("count(*) FILTER (WHERE {cond})"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let hits: Vec<i64> = conn.query_row(&format!("SELECT {counts} {from}"), [], |r| {
-        (0..tried.len()).map(|i| r.get(i)).collect()
-    })?;
-    let best = hits
-        .iter()
-        .enumerate()
-        .max_by(|(i, a), (j, b)| a.cmp(b).then(j.cmp(i)))
-        .map(|(i, h)| (i, *h));
+    let conds: Vec<&str> = tried.iter().map(|(_, c, _, _)| c.as_str()).collect();
+    let best = most_held(conn, &from, &conds)?;
     let coverage = |h: i64| h as f64 / n as f64;
     Ok(Some(match best {
         Some((i, h)) if coverage(h) >= COMMON => {
@@ -195,6 +184,24 @@ pub fn find(conn: &Connection, rows: &Rows, filter: &str) -> Result<Option<Patte
         }
         _ => scattered(conn, rows, &from, n)?,
     }))
+}
+
+/// Of the conditions, the one most rows `from` selects hold (the first among equals), with
+/// how many: one pass counts them all.
+pub fn most_held(conn: &Connection, from: &str, conds: &[&str]) -> Result<Option<(usize, i64)>> {
+    let counts = conds
+        .iter()
+        .map(|cond| format!("count(*) FILTER (WHERE {cond})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hits: Vec<i64> = conn.query_row(&format!("SELECT {counts} {from}"), [], |r| {
+        (0..conds.len()).map(|i| r.get(i)).collect()
+    })?;
+    Ok(hits
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| a.cmp(b).then(j.cmp(i)))
+        .map(|(i, h)| (i, *h)))
 }
 
 /// No relation: the range of legacy − new.
