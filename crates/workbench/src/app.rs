@@ -56,6 +56,7 @@ impl Screen {
     }
 }
 
+use super::screens::Prompt;
 pub use crate::command::Command;
 
 pub enum Msg {
@@ -190,38 +191,20 @@ impl App {
                 return Vec::new();
             }
         }
-        if self.screen == Screen::Layers && self.layers.prompt_open() {
+        let prompt: Option<&mut dyn Prompt> = match self.screen {
+            Screen::Layers if self.layers.prompt_open() => Some(&mut self.layers),
+            Screen::Rules if self.rules.prompt_open() => Some(&mut self.rules),
+            _ => None,
+        };
+        if let Some(p) = prompt {
             return match key.code {
                 KeyCode::Esc => {
-                    self.layers.close_prompt();
+                    p.close_prompt();
                     Vec::new()
                 }
-                KeyCode::Enter => self
-                    .layers
-                    .submit_prompt()
-                    .into_iter()
-                    .map(Command::Run)
-                    .collect(),
+                KeyCode::Enter => p.submit_prompt().into_iter().map(Command::Run).collect(),
                 _ => {
-                    self.layers.type_key(key);
-                    Vec::new()
-                }
-            };
-        }
-        if self.screen == Screen::Rules && self.rules.prompt_open() {
-            return match key.code {
-                KeyCode::Esc => {
-                    self.rules.close_prompt();
-                    Vec::new()
-                }
-                KeyCode::Enter => self
-                    .rules
-                    .submit_prompt()
-                    .into_iter()
-                    .map(Command::Run)
-                    .collect(),
-                _ => {
-                    self.rules.type_key(key);
+                    p.type_key(key);
                     Vec::new()
                 }
             };

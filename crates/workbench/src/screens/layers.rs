@@ -43,25 +43,6 @@ impl LayersScreen {
         self.prompt.is_some()
     }
 
-    pub fn close_prompt(&mut self) {
-        self.prompt = None;
-    }
-
-    pub fn type_key(&mut self, key: KeyEvent) {
-        if let Some(p) = &mut self.prompt {
-            p.input(key);
-        }
-    }
-
-    /// Apply the typed filter (empty: no filter).
-    pub fn submit_prompt(&mut self) -> Option<Job> {
-        let text = self.prompt.take()?.lines().join(" ").trim().to_string();
-        let grid = self.grid.as_ref()?;
-        let mut view = grid.view.clone();
-        view.filter = (!text.is_empty()).then_some(text);
-        Some(self.open_view(view))
-    }
-
     fn open_view(&mut self, view: View) -> Job {
         let (relation, title) = match &self.grid {
             Some(g) => (g.relation.clone(), g.title.clone()),
@@ -363,6 +344,27 @@ fn frame_lines(
             Line::from(Span::styled(row(&cells), theme.style(role)))
         })
         .collect()
+}
+
+impl super::Prompt for LayersScreen {
+    fn close_prompt(&mut self) {
+        self.prompt = None;
+    }
+
+    fn type_key(&mut self, key: KeyEvent) {
+        if let Some(p) = &mut self.prompt {
+            p.input(key);
+        }
+    }
+
+    /// Apply the typed filter (empty: no filter).
+    fn submit_prompt(&mut self) -> Option<Job> {
+        let text = self.prompt.take()?.lines().join(" ").trim().to_string();
+        let grid = self.grid.as_ref()?;
+        let mut view = grid.view.clone();
+        view.filter = (!text.is_empty()).then_some(text);
+        Some(self.open_view(view))
+    }
 }
 
 #[cfg(test)]

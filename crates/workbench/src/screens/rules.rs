@@ -122,36 +122,6 @@ impl RulesScreen {
         self.prompt.is_some()
     }
 
-    pub fn close_prompt(&mut self) {
-        self.prompt = None;
-    }
-
-    pub fn type_key(&mut self, key: KeyEvent) {
-        if let Some((_, _, t)) = &mut self.prompt {
-            t.input(key);
-        }
-    }
-
-    /// The decision with its note, or the edited `where`, to be written to the rules file.
-    pub fn submit_prompt(&mut self) -> Option<Job> {
-        let (ask, rule, text) = self.prompt.take()?;
-        let text = text.lines().join(" ").trim().to_string();
-        let name = self.asked.clone()?;
-        Some(match ask {
-            Ask::Note(status) => Job::RulesDecide {
-                name,
-                rule,
-                status,
-                note: text,
-            },
-            Ask::Where => Job::RulesEdit {
-                name,
-                rule,
-                filter: text,
-            },
-        })
-    }
-
     /// `what-if (8 Rules): 2 rules → left +109,128.29, unexplained −4.18`, once one is set.
     pub fn what_if_note(&self) -> Option<String> {
         let what = self.what.as_ref()?;
@@ -437,5 +407,37 @@ fn signed(e: Exact) -> String {
         g
     } else {
         format!("+{g}")
+    }
+}
+
+impl super::Prompt for RulesScreen {
+    fn close_prompt(&mut self) {
+        self.prompt = None;
+    }
+
+    fn type_key(&mut self, key: KeyEvent) {
+        if let Some((_, _, t)) = &mut self.prompt {
+            t.input(key);
+        }
+    }
+
+    /// The decision with its note, or the edited `where`, to be written to the rules file.
+    fn submit_prompt(&mut self) -> Option<Job> {
+        let (ask, rule, text) = self.prompt.take()?;
+        let text = text.lines().join(" ").trim().to_string();
+        let name = self.asked.clone()?;
+        Some(match ask {
+            Ask::Note(status) => Job::RulesDecide {
+                name,
+                rule,
+                status,
+                note: text,
+            },
+            Ask::Where => Job::RulesEdit {
+                name,
+                rule,
+                filter: text,
+            },
+        })
     }
 }
