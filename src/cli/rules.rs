@@ -10,7 +10,7 @@ use crate::recon::explain::{configured_lookups, explain, Options};
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::rules::export::{Model, Target};
-use crate::rules::{self, RulesFile, Status, Waterfall};
+use crate::rules::{self, RulesFile, Status, Waterfall, Which};
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
@@ -100,16 +100,10 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
         }
         _ => {}
     }
-    if crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
-        return Err(Error::Usage(format!(
-            "comparisons.{name}: rules are applied in the cache; with a ClickHouse warehouse \
-             they are not applied yet"
-        )));
-    }
     let store = super::open_for_compare(ws, name, &[])?;
-    let (spec, agreeing) = configured::prepare_with_groups(ws, &store, name, &[])?;
-    let m = measure(&spec, args.measure.as_deref(), name)?;
     if let Some(Action::Suggest { top }) = args.action {
+        let (spec, agreeing) = configured::prepare_with_groups(ws, &store, name, &[])?;
+        let m = measure(&spec, args.measure.as_deref(), name)?;
         let tables = ws.config.comparisons[name].explain.lookups.clone();
         let opts = Options {
             top,
@@ -133,7 +127,7 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
             eprintln!("not suggested: {predicate}: {why}");
         }
     }
-    let fall = rules::waterfall(store.conn(), &spec, (name, &m), &file, args.all)?;
+    let fall = fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?;
     if let Some(Action::AcceptDifference { name: what, .. }) = &args.action {
         // Saved once the numbers were read with it: a `where` that does not apply is refused.
         file.save()?;
@@ -147,18 +141,52 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
     })
 }
 
+/// The waterfall, wherever the new side lives: the rules applied in the cache, or in the
+/// ClickHouse warehouse.
+fn fall_of(
+    ws: &Workspace,
+    store: &crate::store::Store,
+    (name, measure_name): (&str, Option<&str>),
+    file: &RulesFile,
+    all: bool,
+) -> Result<Waterfall> {
+    let which = if all {
+        Which::WithProposed
+    } else {
+        Which::Accepted
+    };
+    if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
+        let w = crate::recon::remote::in_warehouse(ws, &ch, store, name)?;
+        return rules::remote::waterfall(&ch, store.conn(), &w, (name, measure_name), file, &which);
+    }
+    let spec = configured::prepare(ws, store, name, &[])?;
+    let m = measure(&spec, measure_name, name)?;
+    rules::waterfall_of(store.conn(), &spec, (name, &m), file, &which)
+}
+
 fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool) -> Result<i32> {
     let target = Target::parse(dialect)
         .ok_or_else(|| Error::Usage(format!("--dialect {dialect}: duckdb, clickhouse or dbt")))?;
     let comparison = &ws.config.comparisons[name];
     let store = super::open_for_compare(ws, name, &[])?;
-    let table =
-        crate::recon::Relation::describe(store.conn(), &crate::sql::qualified(&comparison.table))
+    let (table, columns) = match crate::warehouse::connect(&ws.config.warehouse)? {
+        Some(ch) => {
+            let w = crate::recon::remote::in_warehouse(ws, &ch, &store, name)?;
+            (w.table, w.columns)
+        }
+        None => {
+            let table = crate::recon::Relation::describe(
+                store.conn(),
+                &crate::sql::qualified(&comparison.table),
+            )
             .map_err(|e| {
-            Error::Usage(format!(
-                "comparisons.{name}.table: {e} (has it been built?)"
-            ))
-        })?;
+                Error::Usage(format!(
+                    "comparisons.{name}.table: {e} (has it been built?)"
+                ))
+            })?;
+            (comparison.table.clone(), table.columns)
+        }
+    };
     let keys: Vec<String> = comparison
         .keys
         .iter()
@@ -172,8 +200,8 @@ fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool
         .collect();
     let model = Model {
         comparison: name,
-        table: &comparison.table,
-        columns: &table.columns,
+        table: &table,
+        columns: &columns,
         keys: &keys,
     };
     print!(
@@ -202,9 +230,7 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
     }
     let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
     let store = super::open_for_compare(ws, name, &[])?;
-    let spec = configured::prepare(ws, &store, name, &[])?;
-    let m = measure(&spec, None, name)?;
-    let fall = rules::waterfall(store.conn(), &spec, (name, &m), &file, false)?;
+    let fall = fall_of(ws, &store, (name, None), &file, false)?;
     let signed = rules::signed::of(
         &fall.numbers(),
         &file,

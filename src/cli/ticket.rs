@@ -24,6 +24,12 @@ pub fn run(ws: &Workspace, args: ReportArgs) -> Result<i32> {
             "no comparison `{name}` in assay.toml"
         )));
     }
+    if crate::warehouse::connect(&ws.config.warehouse)?.is_some() {
+        return Err(Error::Usage(format!(
+            "comparisons.{name}: the report compares what the rules leave in the cache; with \
+             a ClickHouse warehouse it is not made yet (`assay rules {name}` works there)"
+        )));
+    }
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
     let store = super::open_for_compare(ws, name, &[])?;
     let spec = configured::prepare(ws, &store, name, &[])?;

@@ -58,7 +58,7 @@ fn source(model: &Model, target: Target) -> String {
 }
 
 /// The rule's `where` as a condition in the target (NULL is false; empty is every row).
-fn condition(rule: &Rule, target: Target) -> String {
+pub(crate) fn condition(rule: &Rule, target: Target) -> String {
     match (rule.filter.trim().is_empty(), target) {
         (true, _) => "1 = 1".into(),
         (false, Target::ClickHouse) => format!("ifNull(({}), 0)", rule.filter),
@@ -66,7 +66,7 @@ fn condition(rule: &Rule, target: Target) -> String {
     }
 }
 
-fn step(prev: &str, rule: &Rule, model: &Model, target: Target) -> Result<String> {
+pub(crate) fn step(prev: &str, rule: &Rule, model: &Model, target: Target) -> Result<String> {
     let d = target.dialect();
     let cond = condition(rule, target);
     Ok(match rule.kind {

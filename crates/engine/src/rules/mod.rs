@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod export;
 pub mod file;
+pub mod remote;
 pub mod signed;
 pub mod signoff;
 pub mod ticket;

@@ -105,7 +105,7 @@ pub fn chosen<'a>(file: &'a RulesFile, which: &Which) -> Vec<&'a Rule> {
 }
 
 /// (rows, exact sum of the measure) of a relation.
-fn totals(
+pub(crate) fn totals(
     conn: &Connection,
     rel: &Relation,
     column: &str,
@@ -153,42 +153,64 @@ pub fn waterfall(
     waterfall_of(conn, spec, (comparison, m), file, &which)
 }
 
-/// The waterfall of the rules `which` picks.
-pub fn waterfall_of(
-    conn: &Connection,
-    spec: &Spec,
-    (comparison, m): (&str, &Measure),
-    file: &RulesFile,
-    which: &Which,
-) -> Result<Waterfall> {
-    let all = *which != Which::Accepted;
-    let rules = chosen(file, which);
-    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    let applied = apply(conn, &spec.new, &rules, &keys)?;
-    let (_, legacy) = totals(conn, &spec.legacy, &m.name, m.legacy, m.scale)?;
+/// Where the new side's sums are taken, step by step: the cache, or the warehouse.
+pub trait NewSide {
+    /// (rows, exact sum of the measure) after the first `applied` rules.
+    fn totals(&mut self, applied: usize) -> Result<(i64, Exact)>;
+    /// Rows a rule's `where` selects after the first `applied` rules.
+    fn selected(&mut self, applied: usize, rule: &Rule) -> Result<i64>;
+}
+
+/// The new side in the cache, as `apply` leaves it after each rule.
+struct Cached<'a> {
+    conn: &'a Connection,
+    spec: &'a Spec,
+    m: &'a Measure,
+    steps: &'a [Relation],
+}
+
+impl Cached<'_> {
+    fn after(&self, applied: usize) -> &Relation {
+        match applied {
+            0 => &self.spec.new,
+            n => &self.steps[n - 1],
+        }
+    }
+}
+
+impl NewSide for Cached<'_> {
+    fn totals(&mut self, applied: usize) -> Result<(i64, Exact)> {
+        let m = self.m;
+        totals(self.conn, self.after(applied), &m.new_name, m.new, m.scale)
+    }
+
+    fn selected(&mut self, applied: usize, rule: &Rule) -> Result<i64> {
+        selected(self.conn, self.after(applied), rule)
+    }
+}
+
+/// The gap before any rule, each rule's step, and the gap after them all.
+pub fn steps(
+    rules: &[&Rule],
+    side: &mut dyn NewSide,
+    legacy: Exact,
+) -> Result<(Exact, Vec<Step>, Exact)> {
     let gap = |new: Exact| Exact::delta(new, legacy, "the gap");
-    let (mut rows_before, new_before) = totals(conn, &spec.new, &m.new_name, m.new, m.scale)?;
+    let (mut rows_before, new_before) = side.totals(0)?;
     let gap_before = gap(new_before)?;
     let mut previous = gap_before;
-    let mut steps = Vec::new();
-    for (i, (rule, rel)) in rules.iter().zip(&applied.steps).enumerate() {
-        let (rows, new) = totals(conn, rel, &m.new_name, m.new, m.scale)?;
+    let mut out = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let (rows, new) = side.totals(i + 1)?;
         let after = gap(new)?;
         let touched = match rule.kind {
-            Kind::Adjust | Kind::Shift => {
-                let prev = if i == 0 {
-                    &spec.new
-                } else {
-                    &applied.steps[i - 1]
-                };
-                selected(conn, prev, rule)?
-            }
+            Kind::Adjust | Kind::Shift => side.selected(i, rule)?,
             _ => rows_before - rows,
         };
         let closed = gap_before
             .minus(after)
             .ok_or_else(|| Error::Runtime("overflow".into()))?;
-        steps.push(Step {
+        out.push(Step {
             rule: rule.name.clone(),
             kind: rule.kind,
             status: rule.status,
@@ -200,29 +222,77 @@ pub fn waterfall_of(
         previous = after;
         rows_before = rows;
     }
+    Ok((gap_before, out, previous))
+}
+
+/// The waterfall of the rules `which` picks.
+pub fn waterfall_of(
+    conn: &Connection,
+    spec: &Spec,
+    (comparison, m): (&str, &Measure),
+    file: &RulesFile,
+    which: &Which,
+) -> Result<Waterfall> {
+    let rules = chosen(file, which);
+    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let applied = apply(conn, &spec.new, &rules, &keys)?;
+    let (_, legacy) = totals(conn, &spec.legacy, &m.name, m.legacy, m.scale)?;
+    let mut side = Cached {
+        conn,
+        spec,
+        m,
+        steps: &applied.steps,
+    };
+    let (gap_before, steps, remaining) = steps(&rules, &mut side, legacy)?;
     let last = applied.steps.last().unwrap_or(&spec.new);
     let accepted = allowed(conn, spec, m, last, file)?;
-    let mut unexplained = previous;
-    for a in &accepted {
-        unexplained = unexplained
-            .minus(a.delta)
-            .ok_or_else(|| Error::Runtime("overflow".into()))?;
-    }
-    let mut fall = Waterfall {
-        comparison: comparison.to_string(),
-        measure: m.name.clone(),
+    let parts = Parts {
+        comparison,
+        measure: &m.name,
+        legacy,
         gap_before,
-        within_tolerance: within(spec, legacy, unexplained),
-        remaining: previous,
-        accepted,
-        unexplained,
         steps,
-        proposed_included: all,
-        legacy_total: legacy,
-        signoff: None,
+        remaining,
+        accepted,
     };
-    fall.signoff = super::signed::state(file, &fall.numbers());
-    Ok(fall)
+    parts.finish(spec, file, *which != Which::Accepted)
+}
+
+/// A waterfall's numbers, before the tolerance and the sign-off are read against them.
+pub struct Parts<'a> {
+    pub comparison: &'a str,
+    pub measure: &'a str,
+    pub legacy: Exact,
+    pub gap_before: Exact,
+    pub steps: Vec<Step>,
+    pub remaining: Exact,
+    pub accepted: Vec<AcceptedStep>,
+}
+
+impl Parts<'_> {
+    pub fn finish(self, spec: &Spec, file: &RulesFile, all: bool) -> Result<Waterfall> {
+        let mut unexplained = self.remaining;
+        for a in &self.accepted {
+            unexplained = unexplained
+                .minus(a.delta)
+                .ok_or_else(|| Error::Runtime("overflow".into()))?;
+        }
+        let mut fall = Waterfall {
+            comparison: self.comparison.to_string(),
+            measure: self.measure.to_string(),
+            gap_before: self.gap_before,
+            within_tolerance: within(spec, self.legacy, unexplained),
+            remaining: self.remaining,
+            accepted: self.accepted,
+            unexplained,
+            steps: self.steps,
+            proposed_included: all,
+            legacy_total: self.legacy,
+            signoff: None,
+        };
+        fall.signoff = super::signed::state(file, &fall.numbers());
+        Ok(fall)
+    }
 }
 
 /// Each accepted difference's rows and delta over the new side after the rules (`last`),

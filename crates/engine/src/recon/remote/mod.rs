@@ -59,11 +59,41 @@ fn step(wire: &mut Vec<WireStep>, what: impl Into<String>, w: Wire) {
     });
 }
 
+/// A configured comparison's new side where it lives, for the rules lab (which sums it
+/// there after each rule); the legacy side stays in the cache.
+pub struct InWarehouse<'a> {
+    pub scope: Scope<'a>,
+    /// `(SELECT … FROM db.table WHERE company IN …)`, the company column named `company`.
+    pub from: String,
+    /// (name, ClickHouse type) of its columns.
+    pub columns: Vec<(String, String)>,
+    /// `<layer database>.table` (unquoted), the table the models wrote.
+    pub table: String,
+}
+
+pub fn in_warehouse<'a>(
+    ws: &'a Workspace,
+    ch: &ClickHouse,
+    store: &Store,
+    name: &str,
+) -> Result<InWarehouse<'a>> {
+    let scope = scope(ws, store, name, &[])?;
+    let remote = remote_table(ch, &scope)?;
+    Ok(InWarehouse {
+        scope,
+        from: remote.from,
+        columns: remote.columns,
+        table: remote.table,
+    })
+}
+
 /// The new side where it lives: `(SELECT … FROM db.table WHERE company IN …)`.
 struct RemoteTable {
     /// Columns as fetched: the table's, its company column last and named `company`.
     columns: Vec<(String, String)>,
     from: String,
+    /// `<layer database>.table`, unquoted.
+    table: String,
 }
 
 fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
@@ -107,6 +137,7 @@ fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
             list.join(", ")
         ),
         columns,
+        table,
     })
 }
 
