@@ -606,6 +606,20 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         (fixed - (legacy + remaining)).abs() < 0.005,
         "{fixed} vs {legacy} + {remaining}"
     );
+    // The workbench's Rules screen applies them in the warehouse too.
+    let mut h = assay_workbench::harness::Harness::open(
+        &ch,
+        80,
+        24,
+        assay_workbench::theme::Theme::built_in("mono"),
+    )
+    .unwrap();
+    h.press("3 8 space");
+    let screen = h.text();
+    assert!(screen.contains("what-if: 1 of 2 rules"), "{screen}");
+    let first = &rules_ch["steps"][0];
+    let effect = format!("+{}", grouped(&first["delta"].to_string()));
+    assert!(screen.contains(&effect), "{effect} in {screen}");
 
     // The table text shows the wire steps.
     let out = assay(&ch, &["compare", "revenue"]);
@@ -913,4 +927,22 @@ fn a_failed_build_leaves_no_half_built_table() {
 
 fn number(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap()
+}
+
+/// `1234567.89` → `1,234,567.89`.
+fn grouped(text: &str) -> String {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits: Vec<char> = whole.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    if frac.is_empty() {
+        out
+    } else {
+        format!("{out}.{frac}")
+    }
 }

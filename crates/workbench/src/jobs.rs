@@ -302,7 +302,10 @@ pub fn execute(
 ) -> Result<Payload> {
     let reads_warehouse = matches!(
         job,
-        Job::Tables
+        Job::Rules { .. }
+            | Job::RulesCauses { .. }
+            | Job::RulesEdit { .. }
+            | Job::Tables
             | Job::Open { .. }
             | Job::Page { .. }
             | Job::Profile { .. }
@@ -316,26 +319,18 @@ pub fn execute(
         ch.watch(Some(cancel.clone()));
     }
     let wait = wait.clone().cancel(cancel.clone());
-    // Rules are applied in the cache: a warehouse's comparison is refused by the lab.
-    let has_warehouse = crate::warehouse::dialect(&ws.config.warehouse)
-        == assay_engine::dialect::Dialect::ClickHouse;
+    let lab_lane = (&lane.session, lane.warehouse.as_ref());
     match job {
         Job::PrepareCompare { name, company } => {
             return open_comparison(ws, lane, name, company, cancel, &wait)
         }
         Job::Waterfall { name, company } => return waterfall_job(ws, lane, name, company, &wait),
         Job::Rules { name, applied } => {
-            let what = lab::numbers(
-                ws,
-                (&lane.session, has_warehouse),
-                name,
-                applied.as_deref(),
-                &wait,
-            )?;
+            let what = lab::numbers(ws, lab_lane, name, applied.as_deref(), &wait)?;
             return Ok(Payload::Rules(Box::new(what)));
         }
         Job::RulesCauses { name, applied } => {
-            let causes = lab::causes(ws, (&lane.session, has_warehouse), name, applied, &wait)?;
+            let causes = lab::causes(ws, lab_lane, name, applied, &wait)?;
             return Ok(Payload::RulesCauses(causes));
         }
         Job::RulesDecide {
@@ -348,13 +343,7 @@ pub fn execute(
             return Ok(Payload::RulesDecided);
         }
         Job::RulesEdit { name, rule, filter } => {
-            lab::edit(
-                ws,
-                (&lane.session, has_warehouse),
-                (name, rule),
-                filter,
-                &wait,
-            )?;
+            lab::edit(ws, lab_lane, (name, rule), filter, &wait)?;
             return Ok(Payload::RulesDecided);
         }
         Job::RulesAdopt { name, cause } => {

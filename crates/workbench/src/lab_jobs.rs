@@ -9,24 +9,23 @@ use crate::recon::configured;
 use crate::recon::explain::Cause;
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
-use crate::rules::ticket::{what_if, what_is_left, WhatIf};
+use crate::rules::ticket::{views, what_if, what_is_left, WhatIf};
 use crate::rules::{self, RulesFile, Status, Which};
 use crate::store::{Session, Wait};
+use crate::warehouse::ClickHouse;
 
-/// Runs `f` on the comparison as the cache holds it, with its first measure and rules file.
+/// The lane's cache session and, with a ClickHouse warehouse, its client.
+pub(crate) type Lane<'a> = (&'a Session, Option<&'a ClickHouse>);
+
+/// Runs `f` on the comparison as the cache holds it (with a warehouse: the differing slices
+/// a pushed-down compare fetched), with its first measure and rules file.
 fn with_comparison<T>(
     ws: &Workspace,
-    (session, warehouse): (&Session, bool),
+    (session, _): Lane,
     name: &str,
     wait: &Wait,
     f: impl FnOnce(&Connection, &Spec, &Measure, &RulesFile) -> Result<T>,
 ) -> Result<T> {
-    if warehouse {
-        return Err(Error::Usage(format!(
-            "comparisons.{name}: rules are applied in the cache; with a ClickHouse warehouse \
-             they are not applied yet"
-        )));
-    }
     let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
     let spec = configured::prepare(ws, &store, name, &[])?;
     let m = spec
@@ -38,15 +37,27 @@ fn with_comparison<T>(
     f(store.conn(), &spec, &m, &file)
 }
 
-/// The numbers of the what-if (None: the accepted rules).
+/// The numbers of the what-if (None: the accepted rules), applied where the new side lives.
 pub(crate) fn numbers(
     ws: &Workspace,
-    lane: (&Session, bool),
+    lane: Lane,
     name: &str,
     applied: Option<&[String]>,
     wait: &Wait,
 ) -> Result<WhatIf> {
     let which = applied.map_or(Which::Accepted, |a| Which::Named(a.to_vec()));
+    if let (session, Some(ch)) = lane {
+        let store =
+            configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+        let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+        let w = crate::recon::remote::in_warehouse(ws, ch, &store, name)?;
+        let fall = rules::remote::waterfall(ch, store.conn(), &w, (name, None), &file, &which)?;
+        return Ok(WhatIf {
+            fall,
+            rules: views(&file),
+            remainder_causes: Vec::new(),
+        });
+    }
     with_comparison(ws, lane, name, wait, |conn, spec, m, file| {
         what_if(conn, spec, (name, m), file, &which)
     })
@@ -55,7 +66,7 @@ pub(crate) fn numbers(
 /// The top causes of what the what-if leaves.
 pub(crate) fn causes(
     ws: &Workspace,
-    lane: (&Session, bool),
+    lane: Lane,
     name: &str,
     applied: &[String],
     wait: &Wait,
@@ -83,7 +94,7 @@ pub(crate) fn decide(
 /// it (DuckDB's error, named by the rule, otherwise; the file is then left as it was).
 pub(crate) fn edit(
     ws: &Workspace,
-    lane: (&Session, bool),
+    lane: Lane,
     (name, rule): (&str, &str),
     filter: &str,
     wait: &Wait,
