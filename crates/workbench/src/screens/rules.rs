@@ -287,17 +287,20 @@ impl RulesScreen {
         }
         // The gap after each rule only when there is room: the name matters more.
         let wide = width >= 100;
-        let money = 14;
-        let fixed = 4 + 8 + 9 + money + if wide { money } else { 0 };
+        let money = 13;
+        // Each rule's share of the gap as a bar: the waterfall at a glance.
+        let bar_w = 8;
+        let fixed = 4 + 8 + 9 + money + bar_w + if wide { money } else { 0 };
         let name_w = width.saturating_sub(fixed).max(10);
         let column = |a: &str, b: &str| if wide { right(b, money) } else { String::new() } + &right(a, money);
         let mut lines = vec![Line::from(Span::styled(
             format!(
-                "    {}{:<8}{:<9}{}",
+                "    {}{:<8}{:<9}{}{}",
                 pad("rule", name_w),
                 "kind",
                 "status",
-                column("effect", "gap after")
+                column("effect", "gap after"),
+                right("share", bar_w)
             ),
             theme.style(Role::Dim),
         ))];
@@ -310,14 +313,18 @@ impl RulesScreen {
             let (effect, after) = step.map_or((String::new(), String::new()), |s| {
                 (signed(s.delta), signed(s.gap_after))
             });
+            let bar = step.map_or(String::new(), |s| {
+                bar_of(s.delta.to_f64() / fall.gap_before.to_f64(), bar_w - 1)
+            });
             let text = format!(
-                "{} {} {}{:<8}{:<9}{}",
+                "{} {} {}{:<8}{:<9}{} {}",
                 if i == self.cursor { "▶" } else { " " },
                 if on { "[x]" } else { "[ ]" },
                 pad(&r.name, name_w.saturating_sub(2)),
                 r.kind.as_str(),
                 r.status.as_str(),
-                column(&effect, &after)
+                column(&effect, &after),
+                bar
             );
             let role = if i == self.cursor {
                 Role::Selected
@@ -401,6 +408,16 @@ fn render_remainder(
     );
 }
 
+/// `share` of the gap (0..1, clamped) as a bar of `width` cells, eighths included.
+fn bar_of(share: f64, width: usize) -> String {
+    const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    if !share.is_finite() {
+        return String::new();
+    }
+    let eighths = (share.abs().min(1.0) * (width * 8) as f64).round() as usize;
+    format!("{}{}", "█".repeat(eighths / 8), PARTS[eighths % 8])
+}
+
 fn signed(e: Exact) -> String {
     let g = e.grouped();
     if e.is_negative() || e.is_zero() {
@@ -439,5 +456,18 @@ impl super::Prompt for RulesScreen {
                 filter: text,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar_of;
+
+    #[test]
+    fn a_share_is_a_bar_in_eighths() {
+        assert_eq!(bar_of(0.5, 8), "████");
+        assert_eq!(bar_of(1.7, 2), "██", "clamped to the width");
+        assert_eq!(bar_of(-0.0625, 2), "▏", "a negative effect by its size");
+        assert_eq!(bar_of(f64::NAN, 8), "");
     }
 }
