@@ -606,6 +606,33 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         (fixed - (legacy + remaining)).abs() < 0.005,
         "{fixed} vs {legacy} + {remaining}"
     );
+    // An accepted difference counts the same there: its rows' sum in the warehouse against
+    // legacy's rows of their keys in the cache.
+    let allow = [
+        "rules",
+        "revenue",
+        "accept-difference",
+        "late",
+        "--where",
+        "month = '2024-12-01'",
+        "--note",
+        "after the cut-off",
+        "--all",
+        "--format",
+        "json",
+    ];
+    let (allowed_ch, allowed_dk) = (json(&ch, &allow), json(&dk, &allow));
+    assert!(
+        allowed_dk["accepted"][0]["rows"].as_i64().unwrap() > 0,
+        "{allowed_dk:#}"
+    );
+    for field in ["accepted", "unexplained", "within_tolerance"] {
+        assert_eq!(
+            allowed_ch[field].to_string(),
+            allowed_dk[field].to_string(),
+            "{field}"
+        );
+    }
     // The workbench's Rules screen applies them in the warehouse too.
     let mut h = assay_workbench::harness::Harness::open(
         &ch,

@@ -6,14 +6,16 @@ use duckdb::Connection;
 
 use super::export::{condition, step, Model, Target};
 use super::file::{Rule, RulesFile};
-use super::waterfall::{chosen, steps, totals, NewSide, Parts, Waterfall, Which};
+use super::waterfall::{chosen, steps, totals, AcceptedStep, NewSide, Parts, Waterfall, Which};
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::frame::to_cells;
 use crate::recon::remote::InWarehouse;
+use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::recon::Relation;
+use crate::sql::{ident, literal};
 use crate::warehouse::{fetch, ClickHouse};
 
 const CH: Dialect = Dialect::ClickHouse;
@@ -81,13 +83,6 @@ pub fn waterfall(
     file: &RulesFile,
     which: &Which,
 ) -> Result<Waterfall> {
-    if !file.accepted.is_empty() {
-        return Err(Error::Usage(format!(
-            "{}: accepted differences need legacy's rows beside the new ones; with a \
-             ClickHouse warehouse they are not counted yet",
-            file.path.display()
-        )));
-    }
     // The new side's columns as the cache would type them: the measure's summing rule and
     // the tolerance read them so.
     let typed = w
@@ -140,6 +135,8 @@ pub fn waterfall(
         rules: &rules,
     };
     let (gap_before, steps, remaining) = steps(&rules, &mut side, legacy)?;
+    let last = side.sqls.last().expect("the first").clone();
+    let accepted = allowed(ch, conn, (&spec, &m), &last, file)?;
     let parts = Parts {
         comparison: name,
         measure: &m.name,
@@ -147,7 +144,147 @@ pub fn waterfall(
         gap_before,
         steps,
         remaining,
-        accepted: Vec::new(),
+        accepted,
     };
     parts.finish(&spec, file, *which != Which::Accepted)
+}
+
+/// The cache's table of the keys an accepted difference selects in the warehouse.
+const ALLOWED_KEYS: &str = "assay_allowed_keys";
+/// An accepted difference is a set of rows people agreed on, not a share of the table.
+const MOST_ALLOWED_ROWS: i64 = 1_000_000;
+
+/// Each accepted difference over the new side after the rules (`last`, in the warehouse):
+/// its rows and sum there, and legacy's sum over the same keys (fetched as text into the
+/// cache); rows an earlier one covers are not counted again.
+fn allowed(
+    ch: &ClickHouse,
+    conn: &Connection,
+    (spec, m): (&Spec, &Measure),
+    last: &str,
+    file: &RulesFile,
+) -> Result<Vec<AcceptedStep>> {
+    let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let mut before: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for a in &file.accepted {
+        if a.filter.contains(';') {
+            return Err(Error::Usage(format!(
+                "accepted `{}`: `where` must be one SQL expression, without `;`",
+                a.name
+            )));
+        }
+        let mut cond = format!("ifNull(({}), 0)", a.filter);
+        for b in &before {
+            cond.push_str(&format!(" AND NOT {b}"));
+        }
+        let rows_sql = format!("SELECT * FROM ({last}) AS r WHERE {cond}");
+        let named = |e: Error| {
+            Error::Usage(format!(
+                "accepted `{}` does not apply on ClickHouse: {e}",
+                a.name
+            ))
+        };
+        let sum = CH.exact_sum(&CH.ident(&m.new_name), m.new, m.scale);
+        let (frame, _) = ch
+            .query_readonly(&format!(
+                "SELECT toString(count()), {sum} FROM ({rows_sql}) AS a"
+            ))
+            .map_err(named)?;
+        let cells = to_cells(&frame).into_iter().next().unwrap_or_default();
+        let rows: i64 = cells
+            .first()
+            .cloned()
+            .flatten()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        if rows > MOST_ALLOWED_ROWS {
+            return Err(Error::Usage(format!(
+                "accepted `{}` selects {rows} rows; an accepted difference is a set of rows \
+                 agreed on (at most {MOST_ALLOWED_ROWS}), not a rule",
+                a.name
+            )));
+        }
+        let new = Numeric::read_sum(
+            cells.get(1).cloned().flatten().as_deref(),
+            m.scale,
+            "an accepted difference",
+        )?;
+        let old = legacy_of_keys(ch, conn, (spec, m), &rows_sql, &new_keys)?;
+        out.push(AcceptedStep {
+            name: a.name.clone(),
+            rows,
+            delta: Exact::delta(new, old, "an accepted difference")?,
+            note: a.note.clone(),
+            by: a.by.clone(),
+            at: a.at.clone(),
+        });
+        before.push(format!("ifNull(({}), 0)", a.filter));
+    }
+    Ok(out)
+}
+
+/// Legacy's exact sum over the keys of the warehouse rows `rows_sql` selects.
+fn legacy_of_keys(
+    ch: &ClickHouse,
+    conn: &Connection,
+    (spec, m): (&Spec, &Measure),
+    rows_sql: &str,
+    new_keys: &[String],
+) -> Result<Exact> {
+    let as_text: Vec<String> = new_keys
+        .iter()
+        .map(|k| format!("toString({})", CH.ident(k)))
+        .collect();
+    let (frame, _) = ch.query_readonly(&format!(
+        "SELECT {} FROM ({rows_sql}) AS k",
+        as_text.join(", ")
+    ))?;
+    let columns: Vec<String> = (0..new_keys.len())
+        .map(|i| format!("k{i} VARCHAR"))
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {ALLOWED_KEYS} ({})",
+        columns.join(", ")
+    ))?;
+    // Values written as escaped literals, a thousand rows a statement: the cache is open
+    // read-only here, so an appender (which writes through the main catalog) cannot be used.
+    for chunk in to_cells(&frame).chunks(1000) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|row| {
+                let values: Vec<String> = row
+                    .iter()
+                    .map(|v| v.as_deref().map_or("NULL".to_string(), literal))
+                    .collect();
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        conn.execute_batch(&format!(
+            "INSERT INTO temp.{ALLOWED_KEYS} VALUES {}",
+            rows.join(", ")
+        ))?;
+    }
+    let same: Vec<String> = spec
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("k.k{i} = CAST(l.{} AS VARCHAR)", ident(k)))
+        .collect();
+    let sum = Dialect::DuckDb.exact_sum(&format!("l.{}", ident(&m.name)), m.legacy, m.scale);
+    let text: Option<String> = conn.query_row(
+        &format!(
+            "SELECT {sum} FROM {} AS l WHERE EXISTS (SELECT 1 FROM temp.{ALLOWED_KEYS} AS k WHERE {})",
+            spec.legacy.sql,
+            same.join(" AND ")
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{ALLOWED_KEYS}"))?;
+    Numeric::read_sum(
+        text.as_deref(),
+        m.scale,
+        "legacy's rows of an accepted difference",
+    )
 }
