@@ -150,11 +150,7 @@ fn fall_of(
     file: &RulesFile,
     all: bool,
 ) -> Result<Waterfall> {
-    let which = if all {
-        Which::WithProposed
-    } else {
-        Which::Accepted
-    };
+    let which = Which::of_all(all);
     if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
         let w = crate::recon::remote::in_warehouse(ws, &ch, store, name)?;
         return rules::remote::waterfall(&ch, store.conn(), &w, (name, measure_name), file, &which);

@@ -6,7 +6,9 @@ use duckdb::Connection;
 
 use super::export::{condition, step, Model, Target};
 use super::file::{Rule, RulesFile};
-use super::waterfall::{chosen, steps, totals, AcceptedStep, NewSide, Parts, Waterfall, Which};
+use super::waterfall::{
+    chosen, disjoint, steps, totals, AcceptedStep, NewSide, Parts, Waterfall, Which,
+};
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -165,19 +167,8 @@ fn allowed(
     file: &RulesFile,
 ) -> Result<Vec<AcceptedStep>> {
     let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    let mut before: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for a in &file.accepted {
-        if a.filter.contains(';') {
-            return Err(Error::Usage(format!(
-                "accepted `{}`: `where` must be one SQL expression, without `;`",
-                a.name
-            )));
-        }
-        let mut cond = format!("ifNull(({}), 0)", a.filter);
-        for b in &before {
-            cond.push_str(&format!(" AND NOT {b}"));
-        }
+    for (a, cond) in disjoint(file, CH)? {
         let rows_sql = format!("SELECT * FROM ({last}) AS r WHERE {cond}");
         let named = |e: Error| {
             Error::Usage(format!(
@@ -211,15 +202,7 @@ fn allowed(
             "an accepted difference",
         )?;
         let old = legacy_of_keys(ch, conn, (spec, m), &rows_sql, &new_keys)?;
-        out.push(AcceptedStep {
-            name: a.name.clone(),
-            rows,
-            delta: Exact::delta(new, old, "an accepted difference")?,
-            note: a.note.clone(),
-            by: a.by.clone(),
-            at: a.at.clone(),
-        });
-        before.push(format!("ifNull(({}), 0)", a.filter));
+        out.push(AcceptedStep::of(a, rows, (new, old))?);
     }
     Ok(out)
 }

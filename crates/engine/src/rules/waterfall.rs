@@ -5,7 +5,7 @@ use duckdb::Connection;
 use serde::Serialize;
 
 use super::apply::apply;
-use super::file::{Kind, Rule, RulesFile, Status};
+use super::file::{Allowance, Kind, Rule, RulesFile, Status};
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -81,6 +81,57 @@ pub enum Which {
     Named(Vec<String>),
 }
 
+impl Which {
+    /// The accepted rules, and the proposed ones too with `all` (`--all`).
+    pub fn of_all(all: bool) -> Which {
+        if all {
+            Which::WithProposed
+        } else {
+            Which::Accepted
+        }
+    }
+}
+
+/// Each accepted difference with its condition in `dialect` (NULL false), narrowed to the
+/// rows no accepted difference above it covers.
+pub fn disjoint(file: &RulesFile, dialect: Dialect) -> Result<Vec<(&Allowance, String)>> {
+    let null_false = |f: &str| match dialect {
+        Dialect::DuckDb => format!("coalesce(({f}), false)"),
+        Dialect::ClickHouse => format!("ifNull(({f}), 0)"),
+    };
+    let mut earlier: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for a in &file.accepted {
+        if a.filter.contains(';') {
+            return Err(Error::Usage(format!(
+                "accepted `{}`: `where` must be one SQL expression, without `;`",
+                a.name
+            )));
+        }
+        let mut cond = null_false(&a.filter);
+        for b in &earlier {
+            cond.push_str(&format!(" AND NOT {b}"));
+        }
+        earlier.push(null_false(&a.filter));
+        out.push((a, cond));
+    }
+    Ok(out)
+}
+
+impl AcceptedStep {
+    /// The step of `a`: its rows, and their new amount against legacy's.
+    pub fn of(a: &Allowance, rows: i64, (new, old): (Exact, Exact)) -> Result<AcceptedStep> {
+        Ok(AcceptedStep {
+            name: a.name.clone(),
+            rows,
+            delta: Exact::delta(new, old, "an accepted difference")?,
+            note: a.note.clone(),
+            by: a.by.clone(),
+            at: a.at.clone(),
+        })
+    }
+}
+
 /// The rules that take part: accepted ones, and proposed ones too with `all`.
 pub fn taking_part(file: &RulesFile, all: bool) -> Vec<&Rule> {
     chosen(
@@ -145,12 +196,7 @@ pub fn waterfall(
     file: &RulesFile,
     all: bool,
 ) -> Result<Waterfall> {
-    let which = if all {
-        Which::WithProposed
-    } else {
-        Which::Accepted
-    };
-    waterfall_of(conn, spec, (comparison, m), file, &which)
+    waterfall_of(conn, spec, (comparison, m), file, &Which::of_all(all))
 }
 
 /// Where the new side's sums are taken, step by step: the cache, or the warehouse.
@@ -317,19 +363,8 @@ fn allowed(
         })
         .collect::<Vec<_>>()
         .join(" AND ");
-    let mut before: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for a in &file.accepted {
-        if a.filter.contains(';') {
-            return Err(Error::Usage(format!(
-                "accepted `{}`: `where` must be one SQL expression, without `;`",
-                a.name
-            )));
-        }
-        let mut cond = format!("coalesce(({}), false)", a.filter);
-        for b in &before {
-            cond.push_str(&format!(" AND NOT {b}"));
-        }
+    for (a, cond) in disjoint(file, duck)? {
         let sql = format!(
             "WITH n AS (SELECT * FROM {} WHERE {cond}) SELECT (SELECT count(*) FROM n), \
              (SELECT {} FROM n), (SELECT {} FROM {} AS l WHERE EXISTS (SELECT 1 FROM n WHERE {same_keys}))",
@@ -343,15 +378,7 @@ fn allowed(
             .map_err(|e| Error::Usage(format!("accepted `{}` does not apply: {e}", a.name)))?;
         let new = Numeric::read_sum(new.as_deref(), m.scale, "an accepted difference")?;
         let old = Numeric::read_sum(old.as_deref(), m.scale, "an accepted difference")?;
-        out.push(AcceptedStep {
-            name: a.name.clone(),
-            rows,
-            delta: Exact::delta(new, old, "an accepted difference")?,
-            note: a.note.clone(),
-            by: a.by.clone(),
-            at: a.at.clone(),
-        });
-        before.push(format!("coalesce(({}), false)", a.filter));
+        out.push(AcceptedStep::of(a, rows, (new, old))?);
     }
     Ok(out)
 }
