@@ -394,3 +394,51 @@ fn the_report_is_the_ticket_a_reviewer_signs() {
     assert_eq!(ticket["rules"].as_array().unwrap().len(), 2);
     assert_eq!(ticket["signoffs"][0]["by"], "ana");
 }
+
+/// In the workbench, S edits an adjust rule's set expression: checked on the comparison,
+/// then saved (comments kept); the rule's effect follows the new expression.
+#[test]
+fn the_workbench_edits_a_set_expression() {
+    let (_tmp, ws) = demo();
+    std::fs::create_dir_all(ws.join("rules")).unwrap();
+    let file = ws.join("rules/revenue.toml");
+    let rules = "# hand-written\n[[rule]]\nname = \"lumen-zero\"\nkind = \"adjust\"\nwhere = \"company = 'lumen'\"\nset = { net_amount = \"net_amount * 0\" }\nstatus = \"accepted\"\n";
+    std::fs::write(&file, rules).unwrap();
+    let (_, before) = json(&ws, &["rules", "revenue", "--format", "json"]);
+    let mut h = assay_workbench::harness::Harness::open(
+        &ws,
+        80,
+        24,
+        assay_workbench::theme::Theme::built_in("mono"),
+    )
+    .unwrap();
+    h.press("3 8 S");
+    assert!(
+        h.text().contains("lumen-zero: set net_amount = (SQL)"),
+        "{}",
+        h.text()
+    );
+    h.press("home ctrl-k");
+    h.type_text("no_such * 0");
+    h.press("enter");
+    assert!(h.text().contains("does not apply"), "{}", h.text());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), rules, "left alone");
+    h.press("S home ctrl-k");
+    h.type_text("net_amount * 1");
+    h.press("enter");
+    assert!(
+        h.text().contains("lumen-zero: checked and saved"),
+        "{}",
+        h.text()
+    );
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.starts_with("# hand-written\n"), "{saved}");
+    assert!(
+        saved.contains("set = { net_amount = \"net_amount * 1\" }"),
+        "{saved}"
+    );
+    // × 1 changes nothing: the rule's effect is gone.
+    let (_, after) = json(&ws, &["rules", "revenue", "--format", "json"]);
+    assert!(number(&before["steps"][0]["delta"]) > 0.0, "{before:#}");
+    assert_eq!(number(&after["steps"][0]["delta"]), 0.0, "{after:#}");
+}

@@ -465,7 +465,7 @@ impl App {
                 self.rules.decided(&self.compare)
             }
             (Job::RulesEdit { rule, .. }, Payload::RulesDecided) => {
-                self.set_info(format!("{rule}: where checked and saved"));
+                self.set_info(format!("{rule}: checked and saved"));
                 self.rules.decided(&self.compare)
             }
             (Job::RulesDecide { rule, status, .. }, Payload::RulesDecided) => {

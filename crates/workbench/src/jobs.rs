@@ -109,11 +109,11 @@ pub enum Job {
         status: crate::rules::Status,
         note: String,
     },
-    /// A rule's `where` edited: checked on the comparison, then written to the rules file.
+    /// A rule's SQL edited: checked on the comparison, then written to the rules file.
     RulesEdit {
         name: String,
         rule: String,
-        filter: String,
+        change: crate::rules::file::Edit,
     },
     /// A cause of what is left, added to the rules file as a proposed rule.
     RulesAdopt {
@@ -342,8 +342,8 @@ pub fn execute(
             lab::decide(ws, name, rule, *status, note)?;
             return Ok(Payload::RulesDecided);
         }
-        Job::RulesEdit { name, rule, filter } => {
-            lab::edit(ws, lab_lane, (name, rule), filter, &wait)?;
+        Job::RulesEdit { name, rule, change } => {
+            lab::edit(ws, lab_lane, (name, rule), change, &wait)?;
             return Ok(Payload::RulesDecided);
         }
         Job::RulesAdopt { name, cause } => {

@@ -57,6 +57,7 @@ pub enum Action {
     AcceptRule,
     RejectRule,
     Adopt,
+    EditSet,
     Up,
     Down,
     Left,
@@ -159,6 +160,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::AcceptRule, Context::Rules, &["A"], "accept_rule", "accept the rule (with a note)"),
     (Action::RejectRule, Context::Rules, &["R"], "reject_rule", "reject the rule (with a note)"),
     (Action::Open, Context::Rules, &["enter"], "edit_rule", "edit the rule's where (checked first)"),
+    (Action::EditSet, Context::Rules, &["S"], "edit_set", "edit the rule's set expression (checked first)"),
     (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt what is left's top cause as a proposed rule"),
 ];
 

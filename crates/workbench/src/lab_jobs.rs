@@ -9,6 +9,7 @@ use crate::recon::configured;
 use crate::recon::explain::Cause;
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
+use crate::rules::file::Edit;
 use crate::rules::ticket::{views, what_if, what_is_left, WhatIf};
 use crate::rules::{self, RulesFile, Status, Which};
 use crate::store::{Session, Wait};
@@ -90,28 +91,28 @@ pub(crate) fn decide(
     file.save()
 }
 
-/// A rule's `where` replaced, after checking that the rule applies to the comparison with
-/// it (DuckDB's error, named by the rule, otherwise; the file is then left as it was).
+/// A rule's SQL changed (its `where`, or a `set` expression), after checking that the rule
+/// applies to the comparison so (DuckDB's error, named by the rule, otherwise; the file is
+/// then left as it was).
 pub(crate) fn edit(
     ws: &Workspace,
     lane: Lane,
     (name, rule): (&str, &str),
-    filter: &str,
+    change: &Edit,
     wait: &Wait,
 ) -> Result<()> {
     let mut file = with_comparison(ws, lane, name, wait, |conn, spec, _, file| {
-        let mut edited = file
+        let edited = file
             .rules
             .iter()
             .find(|r| r.name == rule)
-            .cloned()
-            .ok_or_else(|| Error::Usage(format!("no rule named `{rule}`")))?;
-        edited.filter = filter.to_string();
+            .ok_or_else(|| Error::Usage(format!("no rule named `{rule}`")))?
+            .edited(change);
         let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
         rules::apply::apply(conn, &spec.new, &[&edited], &keys)?;
         RulesFile::load(&file.path)
     })?;
-    file.set_filter(rule, filter)?;
+    file.edit(rule, change)?;
     file.save()
 }
 

@@ -69,6 +69,15 @@ impl Status {
     }
 }
 
+/// A change to a rule's SQL, made in the workbench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// A new `where`.
+    Where(String),
+    /// A new expression for `set.<column>` (adjust and shift rules).
+    Set { column: String, expr: String },
+}
+
 /// One rule as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
@@ -93,6 +102,20 @@ pub struct Allowance {
     pub note: String,
     pub by: String,
     pub at: String,
+}
+
+impl Rule {
+    /// The rule with `edit` made.
+    pub fn edited(&self, edit: &Edit) -> Rule {
+        let mut r = self.clone();
+        match edit {
+            Edit::Where(filter) => r.filter = filter.clone(),
+            Edit::Set { column, expr } => {
+                r.set.insert(column.clone(), expr.clone());
+            }
+        }
+        r
+    }
 }
 
 /// The file, as typed rules and as the document they were read from.
@@ -254,11 +277,24 @@ impl RulesFile {
         Ok(())
     }
 
-    /// Replaces the `where` of the rule named `name`.
-    pub fn set_filter(&mut self, name: &str, filter: &str) -> Result<()> {
+    /// Changes the SQL of the rule named `name`.
+    pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<()> {
+        let path = self.path.display().to_string();
         let (i, t) = self.rule_mut(name)?;
-        t["where"] = value(filter);
-        self.rules[i].filter = filter.to_string();
+        match edit {
+            Edit::Where(filter) => t["where"] = value(filter),
+            Edit::Set { column, expr } => {
+                let set = t
+                    .get_mut("set")
+                    .and_then(|s| s.as_inline_table_mut())
+                    .filter(|s| s.contains_key(column))
+                    .ok_or_else(|| {
+                        Error::Usage(format!("{path}: rule `{name}` has no set.{column}"))
+                    })?;
+                set.insert(column, expr.as_str().into());
+            }
+        }
+        self.rules[i] = self.rules[i].edited(edit);
         Ok(())
     }
 
@@ -433,6 +469,33 @@ mod tests {
         assert_eq!(again.rules[0].status, Status::Accepted);
         assert_eq!(again.rules[0].by, "ana");
         assert!(f.decide("nope", Status::Accepted, "", "", "").is_err());
+        let set = Edit::Set {
+            column: "net_amount".into(),
+            expr: "net_amount - 2 * tax_amount".into(),
+        };
+        f.edit("lumen-net", &set).unwrap();
+        f.edit("cancelled", &Edit::Where("invoice_type = 'VOID'".into()))
+            .unwrap();
+        let wrong = Edit::Set {
+            column: "nope".into(),
+            expr: "1".into(),
+        };
+        assert!(f
+            .edit("lumen-net", &wrong)
+            .unwrap_err()
+            .to_string()
+            .contains("no set.nope"));
+        f.save().unwrap();
+        let edited = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            edited.contains("set = { net_amount = \"net_amount - 2 * tax_amount\" }"),
+            "{edited}"
+        );
+        assert!(
+            edited.contains("where = \"invoice_type = 'VOID'\""),
+            "{edited}"
+        );
+        assert!(edited.contains("# the big one"), "comments stay: {edited}");
     }
 
     #[test]

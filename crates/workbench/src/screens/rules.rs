@@ -16,18 +16,21 @@ use crate::decimal::Exact;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
 use crate::keymap::Action;
+use crate::rules::file::Edit;
 use crate::rules::ticket::WhatIf;
 use crate::rules::Status;
 use crate::text::{count, right};
 use crate::theme::{Role, Theme};
 
 /// What the prompt asks for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Ask {
     /// A note for accepting or rejecting the rule.
     Note(Status),
     /// The rule's `where`, edited.
     Where,
+    /// The expression of the rule's `set.<column>`, edited.
+    Set(String),
 }
 
 #[derive(Default)]
@@ -84,6 +87,7 @@ impl RulesScreen {
             Action::RejectRule => self.ask_note(Status::Rejected),
             Action::Adopt => return self.adopt(),
             Action::Open => self.edit_where(),
+            Action::EditSet => self.edit_set(),
             _ => {}
         }
         Vec::new()
@@ -107,6 +111,18 @@ impl RulesScreen {
     fn ask_note(&mut self, status: Status) {
         if let Some(rule) = self.what.as_ref().and_then(|w| w.rules.get(self.cursor)) {
             self.prompt = Some((Ask::Note(status), rule.name.clone(), TextArea::default()));
+        }
+    }
+
+    /// The first `set` expression of the rule under the cursor (adjust and shift rules).
+    fn edit_set(&mut self) {
+        let Some(rule) = self.what.as_ref().and_then(|w| w.rules.get(self.cursor)) else {
+            return;
+        };
+        if let Some((column, expr)) = rule.set.iter().next() {
+            let mut t = TextArea::new(vec![expr.clone()]);
+            t.move_cursor(tui_textarea::CursorMove::End);
+            self.prompt = Some((Ask::Set(column.clone()), rule.name.clone(), t));
         }
     }
 
@@ -246,6 +262,7 @@ impl RulesScreen {
                 }
                 Ask::Note(_) => format!(" reject {rule}: a note · Enter records · Esc "),
                 Ask::Where => format!(" {rule}: where (SQL) · Enter checks and saves · Esc "),
+                Ask::Set(column) => format!(" {rule}: set {column} = (SQL) · Enter checks · Esc "),
             };
             t.set_block(Block::default().borders(Borders::ALL).title(title));
             f.render_widget(&*t, ask);
@@ -453,7 +470,12 @@ impl super::Prompt for RulesScreen {
             Ask::Where => Job::RulesEdit {
                 name,
                 rule,
-                filter: text,
+                change: Edit::Where(text),
+            },
+            Ask::Set(column) => Job::RulesEdit {
+                name,
+                rule,
+                change: Edit::Set { column, expr: text },
             },
         })
     }
