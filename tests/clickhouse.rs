@@ -645,7 +645,12 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     let screen = h.text();
     assert!(screen.contains("what-if: 1 of 2 rules"), "{screen}");
     let first = &rules_ch["steps"][0];
-    let effect = format!("+{}", grouped(&first["delta"].to_string()));
+    let effect = format!(
+        "+{}",
+        assay_engine::decimal::Exact::parse(&first["delta"].to_string())
+            .unwrap()
+            .grouped()
+    );
     assert!(screen.contains(&effect), "{effect} in {screen}");
 
     // The table text shows the wire steps.
@@ -954,22 +959,4 @@ fn a_failed_build_leaves_no_half_built_table() {
 
 fn number(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap()
-}
-
-/// `1234567.89` → `1,234,567.89`.
-fn grouped(text: &str) -> String {
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    let digits: Vec<char> = whole.chars().collect();
-    let mut out = String::new();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(*c);
-    }
-    if frac.is_empty() {
-        out
-    } else {
-        format!("{out}.{frac}")
-    }
 }

@@ -5,6 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use assay_engine::decimal::Exact;
 use common::*;
 use serde_json::Value;
 
@@ -329,25 +330,8 @@ fn the_report_is_the_ticket_a_reviewer_signs() {
     ]);
     run(&["signoff", "revenue", "--note", "agreed with finance"]);
     let (_, fall) = json(&ws, &["rules", "revenue", "--format", "json"]);
-    let grouped = |v: &Value| {
-        let (whole, frac) = v
-            .to_string()
-            .split_once('.')
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .unwrap();
-        let digits: Vec<char> = whole.trim_start_matches('-').chars().collect();
-        let mut out = String::new();
-        for (i, c) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(*c);
-        }
-        format!(
-            "{}{out}.{frac}",
-            if whole.starts_with('-') { "-" } else { "" }
-        )
-    };
+    // As the engine prints amounts (the report uses the same).
+    let grouped = |v: &Value| Exact::parse(&v.to_string()).unwrap().grouped();
 
     let md = run(&["report", "revenue"]);
     assert!(

@@ -7,8 +7,6 @@ use crate::error::{Error, Result};
 use crate::frame::{self, exact_column, text_column, Format};
 use crate::recon::configured;
 use crate::recon::explain::{configured_lookups, explain, Options};
-use crate::recon::report::Spec;
-use crate::recon::spec::Measure;
 use crate::rules::export::{Model, Target};
 use crate::rules::{self, RulesFile, Status, Waterfall, Which};
 
@@ -103,7 +101,7 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
     let store = super::open_for_compare(ws, name, &[])?;
     if let Some(Action::Suggest { top }) = args.action {
         let (spec, agreeing) = configured::prepare_with_groups(ws, &store, name, &[])?;
-        let m = measure(&spec, args.measure.as_deref(), name)?;
+        let m = spec.measure(args.measure.as_deref())?;
         let tables = ws.config.comparisons[name].explain.lookups.clone();
         let opts = Options {
             top,
@@ -156,7 +154,7 @@ fn fall_of(
         return rules::remote::waterfall(&ch, store.conn(), &w, (name, measure_name), file, &which);
     }
     let spec = configured::prepare(ws, store, name, &[])?;
-    let m = measure(&spec, measure_name, name)?;
+    let m = spec.measure(measure_name)?;
     rules::waterfall_of(store.conn(), &spec, (name, &m), file, &which)
 }
 
@@ -252,17 +250,6 @@ fn decide(file: &mut RulesFile, rule: &str, status: Status, note: &str) -> Resul
     file.save()?;
     eprintln!("{}: `{rule}` {}", file.path.display(), status.as_str());
     Ok(0)
-}
-
-pub(super) fn measure(spec: &Spec, given: Option<&str>, name: &str) -> Result<Measure> {
-    let wanted = given
-        .map(str::to_string)
-        .or_else(|| spec.measures.first().cloned())
-        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
-    spec.measure_pairs()?
-        .into_iter()
-        .find(|m| m.name.eq_ignore_ascii_case(&wanted))
-        .ok_or_else(|| Error::Usage(format!("`{wanted}` is not a measure of comparisons.{name}")))
 }
 
 fn print(fall: &Waterfall, format: Format) -> Result<()> {

@@ -33,7 +33,7 @@ pub fn run(ws: &Workspace, args: ReportArgs) -> Result<i32> {
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
     let store = super::open_for_compare(ws, name, &[])?;
     let spec = configured::prepare(ws, &store, name, &[])?;
-    let m = super::rules::measure(&spec, None, name)?;
+    let m = spec.measure(None)?;
     let t = ticket(store.conn(), &spec, (name, &m), &file, &rules::now())?;
     match args.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&t).expect("plain JSON")),

@@ -29,11 +29,7 @@ fn with_comparison<T>(
 ) -> Result<T> {
     let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
     let spec = configured::prepare(ws, &store, name, &[])?;
-    let m = spec
-        .measure_pairs()?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
+    let m = spec.measure(None)?;
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
     f(store.conn(), &spec, &m, &file)
 }

@@ -76,6 +76,18 @@ impl Spec {
         )
     }
 
+    /// The measure named `given` (any case), or the comparison's first.
+    pub fn measure(&self, given: Option<&str>) -> Result<Measure> {
+        let wanted = given
+            .map(str::to_string)
+            .or_else(|| self.measures.first().cloned())
+            .ok_or_else(|| Error::Usage("the comparison has no measures".into()))?;
+        self.measure_pairs()?
+            .into_iter()
+            .find(|m| m.name.eq_ignore_ascii_case(&wanted))
+            .ok_or_else(|| Error::Usage(format!("`{wanted}` is not a measure")))
+    }
+
     /// Each measure's column and summing rule on both sides; a measure that is not a number
     /// on either side is an error naming it.
     pub fn measure_pairs(&self) -> Result<Vec<Measure>> {

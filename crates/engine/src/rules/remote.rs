@@ -99,18 +99,7 @@ pub fn waterfall(
             columns: typed,
         },
     );
-    let wanted = measure
-        .map(str::to_string)
-        .or_else(|| spec.measures.first().cloned());
-    let m = spec
-        .measure_pairs()?
-        .into_iter()
-        .find(|p| {
-            wanted
-                .as_deref()
-                .is_some_and(|w| p.name.eq_ignore_ascii_case(w))
-        })
-        .ok_or_else(|| Error::Usage(format!("comparisons.{name}: no such measure")))?;
+    let m = spec.measure(measure)?;
     let rules = chosen(file, which);
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
     let model = Model {

@@ -12,14 +12,13 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::compare::CompareScreen;
-use crate::decimal::Exact;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
 use crate::keymap::Action;
 use crate::rules::file::Edit;
 use crate::rules::ticket::WhatIf;
 use crate::rules::Status;
-use crate::text::{count, right};
+use crate::text::{count, right, signed_money};
 use crate::theme::{Role, Theme};
 
 /// What the prompt asks for.
@@ -145,8 +144,8 @@ impl RulesScreen {
         Some(format!(
             "what-if (8 Rules): {} rule(s) → left {}, unexplained {}",
             fall.steps.len(),
-            signed(fall.remaining),
-            signed(fall.unexplained)
+            signed_money(fall.remaining),
+            signed_money(fall.unexplained)
         ))
     }
 
@@ -284,7 +283,7 @@ impl RulesScreen {
                 " {} · {}: gap {} · what-if: {} of {} rules ",
                 fall.comparison,
                 fall.measure,
-                signed(fall.gap_before),
+                signed_money(fall.gap_before),
                 applied.len(),
                 what.rules.len()
             ),
@@ -328,7 +327,7 @@ impl RulesScreen {
             let on = applied.contains(&r.name);
             let step = fall.steps.iter().find(|s| s.rule == r.name);
             let (effect, after) = step.map_or((String::new(), String::new()), |s| {
-                (signed(s.delta), signed(s.gap_after))
+                (signed_money(s.delta), signed_money(s.gap_after))
             });
             let bar = step.map_or(String::new(), |s| {
                 bar_of(s.delta.to_f64() / fall.gap_before.to_f64(), bar_w - 1)
@@ -369,7 +368,7 @@ fn render_remainder(
 ) {
     let fall = &what.fall;
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" left: {} ", signed(fall.remaining)),
+        format!(" left: {} ", signed_money(fall.remaining)),
         theme.style(Role::Title),
     ));
     let inner = block.inner(area);
@@ -385,7 +384,7 @@ fn render_remainder(
         Span::styled(
             format!(
                 "unexplained {} · {} accepted difference(s), {} rows · ",
-                signed(fall.unexplained),
+                signed_money(fall.unexplained),
                 fall.accepted.len(),
                 count(accepted)
             ),
@@ -433,15 +432,6 @@ fn bar_of(share: f64, width: usize) -> String {
     }
     let eighths = (share.abs().min(1.0) * (width * 8) as f64).round() as usize;
     format!("{}{}", "█".repeat(eighths / 8), PARTS[eighths % 8])
-}
-
-fn signed(e: Exact) -> String {
-    let g = e.grouped();
-    if e.is_negative() || e.is_zero() {
-        g
-    } else {
-        format!("+{g}")
-    }
 }
 
 impl super::Prompt for RulesScreen {

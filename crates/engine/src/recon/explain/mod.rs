@@ -63,11 +63,7 @@ pub fn explain(
     measure: &str,
     opts: &Options,
 ) -> Result<Explanation> {
-    let m = spec
-        .measure_pairs()?
-        .into_iter()
-        .find(|m| m.name.eq_ignore_ascii_case(measure))
-        .ok_or_else(|| Error::Usage(format!("`{measure}` is not a measure")))?;
+    let m = spec.measure(Some(measure))?;
     let mut dims = dimensions(conn, spec, opts)?;
     let sides = Sides::numbered(conn, spec, &m)?;
     let mut pair = sides.pair(spec)?;
