@@ -652,6 +652,54 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
             .grouped()
     );
     assert!(screen.contains(&effect), "{effect} in {screen}");
+    // Compare follows the what-if: made again through the rule, in the warehouse.
+    let through = h.app.compare.report.as_ref().unwrap().measures[0].delta;
+    assert_eq!(h.app.compare.what_if.len(), 1);
+    let after_first = assay_engine::decimal::Exact::parse(&first["gap_after"].to_string()).unwrap();
+    assert_eq!(through, after_first, "Compare's gap is the what-if's");
+    drop(h);
+
+    // The ticket on ClickHouse: with the rules accepted, its numbers and causes are the
+    // cache's to the cent.
+    for ws in [&ch, &dk] {
+        for step in rules_dk["steps"].as_array().unwrap() {
+            let rule = step["rule"].as_str().unwrap();
+            let out = assay(
+                ws,
+                &["rules", "revenue", "accept", rule, "--note", "agreed"],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        }
+    }
+    let report = ["report", "revenue", "--format", "json"];
+    let (ticket_ch, ticket_dk) = (json(&ch, &report), json(&dk, &report));
+    assert_eq!(
+        ticket_ch["rows_after_rules"], ticket_dk["rows_after_rules"],
+        "{ticket_ch:#}"
+    );
+    for field in [
+        "gap_before",
+        "steps",
+        "remaining",
+        "unexplained",
+        "accepted",
+    ] {
+        assert_eq!(
+            ticket_ch["waterfall"][field].to_string(),
+            ticket_dk["waterfall"][field].to_string(),
+            "{field}"
+        );
+    }
+    let causes = |t: &serde_json::Value| -> Vec<(String, String)> {
+        let list = t["remainder_causes"].as_array().unwrap();
+        list.iter()
+            .map(|c| (c["predicate"].to_string(), c["delta"].to_string()))
+            .collect()
+    };
+    assert!(!causes(&ticket_dk).is_empty(), "{ticket_dk:#}");
+    assert_eq!(causes(&ticket_ch), causes(&ticket_dk));
+    let md = stdout(&assay(&ch, &["report", "revenue"]));
+    assert!(md.contains("exclude-invoice_type-cancelled"), "{md}");
 
     // The table text shows the wire steps.
     let out = assay(&ch, &["compare", "revenue"]);

@@ -172,16 +172,37 @@ fn a_failed_row_opens_its_history_and_extracts_again_from_there() {
 
 /// The rules lab through the real lanes: the demo's two suggested rules toggled into the
 /// what-if one after the other (the second toggle may overtake the first's answer, which
-/// is then dropped) leave the December postings as the top remaining cause.
+/// is then dropped) leave the December postings as the top remaining cause; Compare and
+/// Drill follow the what-if (the comparison made again through the two rules). The two
+/// rules are the Drill's first two causes, each selected (`c`) and adopted (`a`) there.
 #[test]
 fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     let ws = fresh_workspace();
-    let out = assay(ws.path(), &["rules", "revenue", "suggest"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rules_path = ws.path().join("rules/revenue.toml");
+    let rules_in_file = |n: usize| {
+        let path = rules_path.clone();
+        move |_: &assay_workbench::app::App| {
+            let file = std::fs::read_to_string(&path);
+            file.is_ok_and(|f| f.matches("[[rule]]").count() == n)
+        }
+    };
     let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
     live.settle(PATIENCE);
-    live.press("3");
-    assert!(live.wait_until(PATIENCE, |app| app.compare.report.is_some()));
+    live.press("4");
+    assert!(live.wait_until(PATIENCE, |app| app.drill.causes.is_some()));
+    let gap = live.app.compare.report.as_ref().unwrap().measures[0].delta;
+    live.press("a");
+    assert!(
+        live.wait_until(PATIENCE, rules_in_file(1)),
+        "{}",
+        live.text()
+    );
+    live.press("c a");
+    assert!(
+        live.wait_until(PATIENCE, rules_in_file(2)),
+        "{}",
+        live.text()
+    );
     live.press("8");
     let listed = live.wait_until(PATIENCE, |app| {
         app.rules.what.as_ref().is_some_and(|w| w.rules.len() == 2)
@@ -190,23 +211,49 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     assert!(live.app.rules.what.as_ref().unwrap().fall.steps.is_empty());
     live.press("space down space");
     let both = live.wait_until(PATIENCE, |app| {
-        // The numbers first, then (on another lane) the causes of what they leave.
-        app.rules
+        // The numbers first, then (on the compare lane) the comparison through the rules
+        // and the causes of what they leave.
+        let numbers = app
+            .rules
             .what
             .as_ref()
-            .is_some_and(|w| w.fall.steps.len() == 2 && !w.remainder_causes.is_empty())
+            .is_some_and(|w| w.fall.steps.len() == 2);
+        let causes = app.rules.causes().is_some_and(|c| !c.is_empty());
+        numbers && causes && app.compare.what_if.len() == 2 && app.compare.is_ready()
     });
     let screen = live.text();
     assert!(both, "{screen}");
     let what = live.app.rules.what.as_ref().unwrap();
-    let top = &what.remainder_causes[0];
+    let top = &live.app.rules.causes().unwrap()[0];
     assert!(top.predicate.contains("'2024-12-01'"), "{screen}");
     assert!(screen.contains("what-if: 2 of 2 rules"), "{screen}");
     assert!(
         screen.contains("[x] exclude-invoice_type-cancelled"),
         "{screen}"
     );
-    // The file was not touched: both rules are still proposed.
+    // Compare shows what the two rules leave, and says so.
+    let left = live.app.compare.report.as_ref().unwrap().measures[0].delta;
+    assert_eq!(left, what.fall.remaining, "Compare's gap is the what-if's");
+    assert_ne!(left, gap);
+    live.press("3");
+    let compare = live.text();
+    assert!(compare.contains("what-if: 2 rules applied"), "{compare}");
+    live.press("4");
+    assert!(live.wait_until(PATIENCE, |app| app.drill.causes.is_some()));
+    let drill = live.text();
+    assert!(drill.contains("what-if: 2 rules applied"), "{drill}");
+    assert!(drill.contains("▶"), "the selected cause is marked: {drill}");
+    // The December postings: excluding their month would touch agreeing rows, so `a` does
+    // not adopt them and says why.
+    live.press("a");
+    let refused = live.wait_until(PATIENCE, |app| {
+        app.status
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("not adopted: \"month\""))
+    });
+    assert!(refused, "{}", live.text());
+    // Toggling never touched the file: both rules are still proposed.
     let file = std::fs::read_to_string(ws.path().join("rules/revenue.toml")).unwrap();
     assert_eq!(file.matches("status = \"proposed\"").count(), 2, "{file}");
+    assert!(file.contains("exclude-invoice_type-intercompany"), "{file}");
 }

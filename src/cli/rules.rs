@@ -148,14 +148,16 @@ fn fall_of(
     file: &RulesFile,
     all: bool,
 ) -> Result<Waterfall> {
+    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
     let which = Which::of_all(all);
-    if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
-        let w = crate::recon::remote::in_warehouse(ws, &ch, store, name)?;
-        return rules::remote::waterfall(&ch, store.conn(), &w, (name, measure_name), file, &which);
-    }
-    let spec = configured::prepare(ws, store, name, &[])?;
-    let m = spec.measure(measure_name)?;
-    rules::waterfall_of(store.conn(), &spec, (name, &m), file, &which)
+    rules::waterfall_where(
+        ws,
+        store,
+        warehouse.as_ref(),
+        (name, measure_name),
+        file,
+        &which,
+    )
 }
 
 fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool) -> Result<i32> {

@@ -61,8 +61,9 @@ pub struct TuiBench {
     /// The rules lab's toggle on the same comparison: the waterfall of a new what-if (the
     /// numbers the Rules screen shows first).
     pub rules_toggle: Latency,
-    /// The same with the remainder's top causes (explain over the rules' result).
-    pub rules_toggle_with_causes: Latency,
+    /// The toggle as Compare and Drill follow it: the waterfall, then the comparison made
+    /// again through the rules (report, classified drill table) and the causes of what is left.
+    pub rules_toggle_compared: Latency,
     pub peak_rss_mib: f64,
 }
 
@@ -184,7 +185,7 @@ pub fn tui_bench(
         }
     }
     log("rules toggles on the same comparison");
-    let (rules_toggle, rules_toggle_with_causes) = toggles(conn, &base.spec, &ws)?;
+    let (rules_toggle, rules_toggle_compared) = toggles(conn, &base.spec, &ws)?;
     Ok(TuiBench {
         first_frame_ms,
         tables,
@@ -192,16 +193,19 @@ pub fn tui_bench(
         drill_prepare_ms,
         drill_step: latency(steps),
         rules_toggle,
-        rules_toggle_with_causes,
+        rules_toggle_compared,
         peak_rss_mib: crate::measure::peak_rss_mib(),
     })
 }
 
 /// Two rules (legacy's exclusion of cancelled invoices, and the re-keyed amounts), toggled
-/// through every what-if: the waterfall alone, then with the remainder's causes.
+/// through every what-if: the waterfall alone, then with the comparison made again through
+/// the rules and the causes of what they leave (as the workbench's Compare and Drill do).
 fn toggles(conn: &duckdb::Connection, spec: &Spec, ws: &Path) -> Result<(Latency, Latency)> {
-    use crate::rules::ticket::what_if;
-    use crate::rules::{path_of, waterfall_of, RulesFile, Which};
+    use crate::recon::explain::{explain, Options};
+    use crate::recon::report::compare;
+    use crate::recon::reshape::Reshape;
+    use crate::rules::{path_of, waterfall_of, AsLegacy, RulesFile, Which};
     let path = path_of(ws, "bench");
     std::fs::create_dir_all(path.parent().expect("rules/"))
         .io_context(|| "cannot create rules/".into())?;
@@ -228,9 +232,22 @@ fn toggles(conn: &duckdb::Connection, spec: &Spec, ws: &Path) -> Result<(Latency
             plain.push(ms(start));
         }
     }
+    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
     for s in sets {
         let start = Instant::now();
-        what_if(conn, spec, ("bench", &m), &file, &which(s))?;
+        waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
+        let as_legacy = AsLegacy::new(&file, &which(s), "bench", "gold.bench");
+        let through = Spec {
+            new: as_legacy.in_cache(conn, &spec.new, &keys)?,
+            ..spec.clone()
+        };
+        compare(conn, &through)?;
+        let base = DrillBase::build(conn, through, &m.name, "bench_what_if")?;
+        let opts = Options {
+            top: 12,
+            ..Options::default()
+        };
+        explain(conn, &base.spec, &base.measure, &opts)?;
         full.push(ms(start));
     }
     Ok((latency(plain), latency(full)))

@@ -346,7 +346,11 @@ impl App {
             Screen::Sql => self.sql.on_action(action, &mut commands),
             Screen::Models => self.models.on_action(action),
             Screen::Waterfall => self.waterfall.on_action(action, &self.compare),
-            Screen::Rules => self.rules.on_action(action, &self.compare),
+            Screen::Rules => {
+                let mut jobs = self.rules.on_action(action, &self.compare);
+                jobs.extend(self.follow_what_if(false));
+                jobs
+            }
         };
         if self.screen == Screen::Drill && action == Action::Refresh {
             return self.go(Screen::Drill);
@@ -375,6 +379,9 @@ impl App {
                 self.drill.job_failed(&job, &e_text);
                 self.waterfall.job_failed(&job, &e_text);
                 self.rules.job_failed(&job, &e_text);
+                if matches!(job, Job::Explain) && self.lab_follows() {
+                    self.rules.set_causes(Err(e_text.clone()));
+                }
                 if let Job::Extract(_) = job {
                     self.sources.finished();
                 }
@@ -432,12 +439,23 @@ impl App {
             (Job::PrepareCompare { .. } | Job::Rows { .. } | Job::Explain, payload) => {
                 let mut jobs = self.compare.on_payload(&job, payload.clone());
                 match payload {
+                    // An answer for a comparison no longer asked for is dropped by Compare.
+                    Payload::Compared { .. } if !self.compare.is_ready() => jobs.push(Job::Tables),
                     Payload::Compared { .. } => {
+                        if self.lab_follows() {
+                            // This comparison's causes are being ranked now.
+                            self.rules.causes_asked();
+                        }
                         jobs.extend(self.drill.reset(&self.compare));
                         // The compare imported the legacy export: Layers lists it now.
                         jobs.push(Job::Tables);
                     }
-                    Payload::Causes(causes) => self.drill.causes = Some(Ok(causes)),
+                    Payload::Causes(causes) => {
+                        if self.lab_follows() {
+                            self.rules.set_causes(Ok(causes.clone()));
+                        }
+                        self.drill.causes = Some(Ok(causes));
+                    }
                     rows @ Payload::Rows { .. } => self.drill.on_rows(&job, rows),
                     _ => {}
                 }
@@ -460,23 +478,58 @@ impl App {
                     (None, Some((predicate, why))) => {
                         self.set_error(format!("not adopted: {predicate}: {why}"))
                     }
-                    (None, None) => self.set_info("the rules file has that rule already"),
+                    (None, None) => self.set_info(format!(
+                        "the rules file has that rule already: {}",
+                        done.known.join(", ")
+                    )),
                 }
                 self.rules.decided(&self.compare)
             }
             (Job::RulesEdit { rule, .. }, Payload::RulesDecided) => {
                 self.set_info(format!("{rule}: checked and saved"));
-                self.rules.decided(&self.compare)
+                // The rule reads differently now: the comparison through it is made again.
+                let mut jobs = self.rules.decided(&self.compare);
+                jobs.extend(self.follow_what_if(true));
+                jobs
             }
             (Job::RulesDecide { rule, status, .. }, Payload::RulesDecided) => {
                 self.set_info(format!("{rule}: {} (in the rules file)", status.as_str()));
                 self.rules.decided(&self.compare)
             }
-            (Job::Rules { .. } | Job::RulesCauses { .. }, payload) => {
-                self.rules.on_payload(&job, payload)
+            (Job::Rules { .. }, payload) => {
+                let mut jobs = self.rules.on_payload(&job, payload);
+                jobs.extend(self.follow_what_if(false));
+                jobs
             }
             _ => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()
+    }
+
+    /// Whether Compare and Drill show the comparison through the lab's current what-if
+    /// (then the drill's causes are the causes of what the what-if leaves).
+    fn lab_follows(&self) -> bool {
+        self.rules.what_if_of(self.compare.name()).as_ref() == Some(&self.compare.what_if)
+    }
+
+    /// Compare and Drill follow the lab's what-if: when its rules change (or, `force`d,
+    /// one of them was edited), the comparison is made again through them.
+    fn follow_what_if(&mut self, force: bool) -> Vec<Job> {
+        let Some(want) = self.rules.what_if_of(self.compare.name()) else {
+            return Vec::new();
+        };
+        if !force && want == self.compare.what_if && self.compare.started() {
+            // Made through these rules already: its causes, once ranked, are the lab's.
+            match &self.drill.causes {
+                Some(Ok(causes)) if self.compare.is_ready() => {
+                    self.rules.set_causes(Ok(causes.clone()))
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        self.compare.what_if = want;
+        self.rules.causes_asked();
+        self.compare.open_first()
     }
 }

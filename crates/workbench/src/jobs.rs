@@ -19,6 +19,7 @@ use crate::recon::report::Report;
 use crate::recon::waterfall::Waterfall;
 use crate::recon::workbench::{self as drill, DrillBase, DrillRow, SideRow};
 use crate::recon::{configured, ClassFilter, RowClass};
+use crate::rules::{RulesFile, Which};
 use crate::store::{utc_now, Access, Session, Store, Wait};
 use crate::warehouse::ClickHouse;
 
@@ -61,10 +62,13 @@ pub enum Job {
         column: Option<String>,
     },
     Extract(Selection),
-    /// Report + classified join for a comparison (company None: all of its companies).
+    /// Report + classified join for a comparison (company None: all of its companies),
+    /// seen through the rules lab's what-if: these rules applied to the new side (none: as
+    /// it is).
     PrepareCompare {
         name: String,
         company: Option<String>,
+        what_if: Vec<String>,
     },
     Explain,
     Drill {
@@ -95,12 +99,6 @@ pub enum Job {
     Rules {
         name: String,
         applied: Option<Vec<String>>,
-    },
-    /// The top causes of what that what-if leaves (seconds on a large comparison: asked
-    /// after its numbers arrived, on another lane, so toggles are not held up by it).
-    RulesCauses {
-        name: String,
-        applied: Vec<String>,
     },
     /// A rule accepted or rejected from the workbench: written to the rules file.
     RulesDecide {
@@ -138,11 +136,9 @@ impl Job {
             | Job::RulesEdit { .. }
             | Job::RulesAdopt { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
-            Job::PrepareCompare { .. }
-            | Job::Explain
-            | Job::Drill { .. }
-            | Job::Rows { .. }
-            | Job::RulesCauses { .. } => Lane::Compare,
+            Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
+                Lane::Compare
+            }
             Job::Sql { .. } => Lane::Sql,
         }
     }
@@ -192,7 +188,6 @@ impl Job {
             Job::Models => "reading the models".into(),
             Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
             Job::Rules { name, .. } => format!("applying {name}'s rules"),
-            Job::RulesCauses { .. } => "ranking what the rules leave".into(),
             Job::RulesDecide { rule, .. } => format!("recording the decision on {rule}"),
             Job::RulesAdopt { .. } => "adding a proposed rule".into(),
             Job::RulesEdit { rule, .. } => format!("checking {rule}"),
@@ -259,7 +254,6 @@ pub enum Payload {
     Models(Vec<ModelSummary>),
     Waterfall(Box<Waterfall>),
     Rules(Box<crate::rules::ticket::WhatIf>),
-    RulesCauses(Vec<Cause>),
     RulesDecided,
     /// The rule added (none: the file had it, or it would touch agreeing rows).
     RulesAdopted(crate::rules::Suggested),
@@ -303,7 +297,6 @@ pub fn execute(
     let reads_warehouse = matches!(
         job,
         Job::Rules { .. }
-            | Job::RulesCauses { .. }
             | Job::RulesEdit { .. }
             | Job::Tables
             | Job::Open { .. }
@@ -321,17 +314,15 @@ pub fn execute(
     let wait = wait.clone().cancel(cancel.clone());
     let lab_lane = (&lane.session, lane.warehouse.as_ref());
     match job {
-        Job::PrepareCompare { name, company } => {
-            return open_comparison(ws, lane, name, company, cancel, &wait)
-        }
+        Job::PrepareCompare {
+            name,
+            company,
+            what_if,
+        } => return open_comparison(ws, lane, (name, company, what_if), cancel, &wait),
         Job::Waterfall { name, company } => return waterfall_job(ws, lane, name, company, &wait),
         Job::Rules { name, applied } => {
             let what = lab::numbers(ws, lab_lane, name, applied.as_deref(), &wait)?;
             return Ok(Payload::Rules(Box::new(what)));
-        }
-        Job::RulesCauses { name, applied } => {
-            let causes = lab::causes(ws, lab_lane, name, applied, &wait)?;
-            return Ok(Payload::RulesCauses(causes));
         }
         Job::RulesDecide {
             name,
@@ -381,7 +372,6 @@ pub fn execute(
         Job::PrepareCompare { .. }
         | Job::Waterfall { .. }
         | Job::Rules { .. }
-        | Job::RulesCauses { .. }
         | Job::RulesDecide { .. }
         | Job::RulesEdit { .. }
         | Job::RulesAdopt { .. } => {
@@ -458,13 +448,12 @@ fn waterfall_job(
     Ok(Payload::Waterfall(Box::new(fall)))
 }
 
-/// Compare, and keep the classified join on the lane to drill into; the cache is read
-/// (written only to import legacy files that changed).
+/// Compare (through the what-if's rules, if any), and keep the classified join on the lane
+/// to drill into; the cache is read (written only to import legacy files that changed).
 fn open_comparison(
     ws: &Workspace,
     lane: &mut LaneState,
-    name: &str,
-    company: &Option<String>,
+    (name, company, what_if): (&str, &Option<String>, &[String]),
     cancel: &Arc<Cancel>,
     wait: &Wait,
 ) -> Result<Payload> {
@@ -473,7 +462,16 @@ fn open_comparison(
     let session = &lane.session;
     let store =
         configured::open_for_compare(ws, name, &only, |access| session.lease(access, wait))?;
-    let opened = drill::open(ws, &store, name, &only, Some(cancel.clone()), DRILL_TABLE)?;
+    let cancel = Some(cancel.clone());
+    let compared = if what_if.is_empty() {
+        configured::prepare_and_compare(ws, &store, name, &only, cancel)?
+    } else {
+        // Only a what-if reads the rules file: a broken one never stops a plain compare.
+        let file = RulesFile::load(&crate::rules::path_of(&ws.root, name))?;
+        let which = Which::Named(what_if.to_vec());
+        crate::rules::compare_as_legacy(ws, &store, (name, &only), &file, &which, cancel)?
+    };
+    let opened = drill::open_compared(ws, store.conn(), name, compared, DRILL_TABLE)?;
     let payload = Payload::Compared {
         report: Box::new(opened.report),
         dimensions: opened.base.dimensions.clone(),

@@ -57,6 +57,7 @@ pub enum Action {
     AcceptRule,
     RejectRule,
     Adopt,
+    NextCause,
     EditSet,
     Up,
     Down,
@@ -150,6 +151,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Back, Context::Drill, &["backspace"], "drill_out", "back up"),
     (Action::NextDimension, Context::Drill, &["d"], "next_dimension", "next dimension"),
     (Action::Mark, Context::Drill, &["V"], "mark_drill_rows", "mark rows (Y copies)"),
+    (Action::NextCause, Context::Drill, &["c"], "next_cause", "select the next likely cause"),
+    (Action::Adopt, Context::Drill, &["a"], "adopt_drill_cause", "adopt the selected cause as a proposed rule"),
     (Action::RunQuery, Context::Sql, &["f5", "ctrl-r"], "run_query", "run query"),
     (Action::HistoryPrev, Context::Sql, &["ctrl-p"], "history_prev", "previous query"),
     (Action::HistoryNext, Context::Sql, &["ctrl-n"], "history_next", "next query"),
@@ -161,7 +164,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::RejectRule, Context::Rules, &["R"], "reject_rule", "reject the rule (with a note)"),
     (Action::Open, Context::Rules, &["enter"], "edit_rule", "edit the rule's where (checked first)"),
     (Action::EditSet, Context::Rules, &["S"], "edit_set", "edit the rule's set expression (checked first)"),
-    (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt what is left's top cause as a proposed rule"),
+    (Action::NextCause, Context::Rules, &["c"], "next_left_cause", "select the next cause of what is left"),
+    (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt the selected cause as a proposed rule"),
 ];
 
 /// How keys are written in keymap files, for messages.

@@ -10,7 +10,7 @@ use crate::recon::explain::Cause;
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::rules::file::Edit;
-use crate::rules::ticket::{views, what_if, what_is_left, WhatIf};
+use crate::rules::ticket::{views, WhatIf};
 use crate::rules::{self, RulesFile, Status, Which};
 use crate::store::{Session, Wait};
 use crate::warehouse::ClickHouse;
@@ -43,34 +43,13 @@ pub(crate) fn numbers(
     wait: &Wait,
 ) -> Result<WhatIf> {
     let which = applied.map_or(Which::Accepted, |a| Which::Named(a.to_vec()));
-    if let (session, Some(ch)) = lane {
-        let store =
-            configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
-        let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-        let w = crate::recon::remote::in_warehouse(ws, ch, &store, name)?;
-        let fall = rules::remote::waterfall(ch, store.conn(), &w, (name, None), &file, &which)?;
-        return Ok(WhatIf {
-            fall,
-            rules: views(&file),
-            remainder_causes: Vec::new(),
-        });
-    }
-    with_comparison(ws, lane, name, wait, |conn, spec, m, file| {
-        what_if(conn, spec, (name, m), file, &which)
-    })
-}
-
-/// The top causes of what the what-if leaves.
-pub(crate) fn causes(
-    ws: &Workspace,
-    lane: Lane,
-    name: &str,
-    applied: &[String],
-    wait: &Wait,
-) -> Result<Vec<Cause>> {
-    let which = Which::Named(applied.to_vec());
-    with_comparison(ws, lane, name, wait, |conn, spec, m, file| {
-        what_is_left(conn, spec, m, file, &which, 3)
+    let (session, warehouse) = lane;
+    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let fall = rules::waterfall_where(ws, &store, warehouse, (name, None), &file, &which)?;
+    Ok(WhatIf {
+        fall,
+        rules: views(&file),
     })
 }
 

@@ -8,6 +8,7 @@ use super::groups::AgreeingGroups;
 use super::relation::Relation;
 use super::remote;
 use super::report::{compare, Report, Spec};
+use super::reshape::Reshape;
 pub use super::scope::{import_legacy, legacy_is_current, scope, Scope, COMPANY};
 use crate::cancel::Cancel;
 use crate::config::Workspace;
@@ -57,9 +58,22 @@ pub fn prepare_and_compare(
     only: &[String],
     cancel: Option<Arc<Cancel>>,
 ) -> Result<Compared> {
+    prepare_and_compare_as(ws, store, name, only, cancel, None)
+}
+
+/// As `prepare_and_compare`, with the new side changed by `reshape` first (the rules lab's
+/// what-if): in the cache, or in the warehouse before the pushed-down compare sums it.
+pub fn prepare_and_compare_as(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+    cancel: Option<Arc<Cancel>>,
+    reshape: Option<&dyn Reshape>,
+) -> Result<Compared> {
     if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
         ch.watch(cancel);
-        let pushed = remote::prepare(ws, &ch, store, name, only)?;
+        let pushed = remote::prepare_as(ws, &ch, store, name, only, reshape)?;
         let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
         return Ok(Compared {
             spec: pushed.spec,
@@ -67,13 +81,23 @@ pub fn prepare_and_compare(
             agreeing_groups: pushed.beyond.agreeing_groups,
         });
     }
-    let spec = prepare(ws, store, name, only)?;
+    let spec = reshaped(store.conn(), prepare(ws, store, name, only)?, reshape)?;
     let report = compare(store.conn(), &spec)?;
     Ok(Compared {
         spec,
         report,
         agreeing_groups: None,
     })
+}
+
+/// `spec` with its new side changed by `reshape` (none: as it is).
+fn reshaped(conn: &duckdb::Connection, spec: Spec, reshape: Option<&dyn Reshape>) -> Result<Spec> {
+    let Some(r) = reshape else {
+        return Ok(spec);
+    };
+    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let new = r.in_cache(conn, &spec.new, &keys)?;
+    Ok(Spec { new, ..spec })
 }
 
 /// Both sides of a configured comparison, ready to compare or explain. With a ClickHouse

@@ -15,6 +15,7 @@ pub mod pushdown;
 pub mod relation;
 pub mod remote;
 pub mod report;
+pub mod reshape;
 pub mod rows;
 pub mod schema;
 pub mod scope;

@@ -74,11 +74,24 @@ pub fn open(
     cancel: Option<Arc<crate::cancel::Cancel>>,
     table: &str,
 ) -> Result<Opened> {
+    let compared = configured::prepare_and_compare(ws, store, name, only, cancel)?;
+    open_compared(ws, store.conn(), name, compared, table)
+}
+
+/// A comparison already made (as it is, or seen through the rules lab's what-if), with
+/// its join classified into the temporary table `table` on `conn`.
+pub fn open_compared(
+    ws: &crate::config::Workspace,
+    conn: &Connection,
+    name: &str,
+    compared: configured::Compared,
+    table: &str,
+) -> Result<Opened> {
     let configured::Compared {
         spec,
         report,
         agreeing_groups,
-    } = configured::prepare_and_compare(ws, store, name, only, cancel)?;
+    } = compared;
     let measure = spec
         .measures
         .first()
@@ -89,7 +102,6 @@ pub fn open(
         .comparisons
         .get(name)
         .and_then(|c| c.period_dimension());
-    let conn = store.conn();
     let mut base =
         DrillBase::build_with_groups(conn, spec, &measure, table, agreeing_groups.as_ref())?;
     let tables = ws

@@ -3,6 +3,7 @@
 //! who and when.
 
 pub mod apply;
+pub mod as_legacy;
 pub mod export;
 pub mod file;
 pub mod remote;
@@ -11,6 +12,7 @@ pub mod signoff;
 pub mod ticket;
 pub mod waterfall;
 
+pub use as_legacy::{compare_as_legacy, waterfall_where, AsLegacy};
 pub use file::{path_of, Kind, Rule, RulesFile, Status};
 pub use waterfall::{taking_part, waterfall, waterfall_of, Step, Waterfall, Which};
 
@@ -82,6 +84,8 @@ pub struct Suggested {
     pub added: Vec<String>,
     /// (predicate, why) of causes not turned into rules.
     pub passed_over: Vec<(String, String)>,
+    /// Rules of the file the causes were already (same kind, `where` and `set`).
+    pub known: Vec<String>,
 }
 
 /// Adds explain's causes as proposed rules (never accepted), skipping those the file has
@@ -103,16 +107,23 @@ pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Su
             continue;
         }
         let Some(kind) = kind_of(rule.kind) else {
+            let why = "no kind of rule applies to it".to_string();
+            out.passed_over.push((rule.predicate.clone(), why));
             continue;
         };
         if matches!(kind, Kind::Adjust | Kind::Shift) && rule.set.is_empty() {
+            let why = "it says which rows differ, not what legacy computed for them (no set \
+                       expression was found)";
+            out.passed_over
+                .push((rule.predicate.clone(), why.to_string()));
             continue;
         }
         let known = file
             .rules
             .iter()
-            .any(|r| r.kind == kind && r.filter == rule.predicate && r.set == rule.set);
-        if known {
+            .find(|r| r.kind == kind && r.filter == rule.predicate && r.set == rule.set);
+        if let Some(r) = known {
+            out.known.push(r.name.clone());
             continue;
         }
         let name = name_for(kind, cause, &file.rules);
@@ -129,4 +140,58 @@ pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Su
         out.added.push(name);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decimal::Exact;
+    use crate::recon::explain::Rule as CauseRule;
+    use crate::recon::RowClass;
+
+    fn cause(kind: RuleKind, predicate: &str, set: &[(&str, &str)]) -> Cause {
+        Cause {
+            dimension: "invoice_type".into(),
+            value: "VOID".into(),
+            row_class: RowClass::OnlyNew,
+            predicate: predicate.into(),
+            delta: Exact::ZERO,
+            share: 0.5,
+            cumulative_share: 0.5,
+            rows: 3,
+            purity: Some(1.0),
+            spread: false,
+            description: "3 rows".into(),
+            rule: Some(CauseRule {
+                kind,
+                predicate: predicate.into(),
+                expression: None,
+                set: set
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+            }),
+            pattern: None,
+        }
+    }
+
+    /// Every cause not added says why: before, a cause without a set expression, an
+    /// include, or one the file had came back as nothing at all, which the workbench could
+    /// only report as "the file has it already".
+    #[test]
+    fn each_cause_not_turned_into_a_rule_says_why() {
+        let mut file = RulesFile::load(std::path::Path::new("/nonexistent/rules/r.toml")).unwrap();
+        let causes = [
+            cause(RuleKind::Exclude, "kind = 'VOID'", &[]),
+            cause(RuleKind::Adjust, "branch = 'north'", &[]),
+            cause(RuleKind::Include, "kind = 'MANUAL'", &[]),
+            cause(RuleKind::Exclude, "kind = 'VOID'", &[]),
+        ];
+        let done = suggest(&mut file, &causes, "ana", "2026-11-30T10:00:00Z");
+        assert_eq!(done.added, ["exclude-invoice_type-void"]);
+        let why: Vec<&str> = done.passed_over.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(why, ["branch = 'north'", "kind = 'MANUAL'"]);
+        assert!(done.passed_over[0].1.contains("no set expression"));
+        assert_eq!(done.known, ["exclude-invoice_type-void"]);
+    }
 }

@@ -5,15 +5,18 @@
 use duckdb::Connection;
 use serde::Serialize;
 
-use super::apply::apply;
+use super::as_legacy::{compare_as_legacy, waterfall_where};
 use super::file::{Kind, RulesFile, Status};
 use super::signoff::Signoff;
-use super::waterfall::{chosen, waterfall, waterfall_of, Waterfall, Which};
+use super::waterfall::{waterfall_of, Waterfall, Which};
+use crate::config::Workspace;
 use crate::error::Result;
 use crate::recon::explain::{explain, Cause, Options};
-use crate::recon::report::{compare, Spec};
+use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::recon::summary::{RowClasses, Samples};
+use crate::store::Store;
+use crate::warehouse::ClickHouse;
 
 /// Bumped when a field is removed or changes meaning.
 pub const TICKET_VERSION: u32 = 1;
@@ -51,58 +54,38 @@ pub struct Ticket {
     pub signoffs: Vec<Signoff>,
 }
 
+/// The ticket of `comparison` with the accepted rules, wherever its new side lives (the
+/// rules applied in the warehouse when `warehouse` is given; only sums and the rows of the
+/// slices that still differ come back).
 pub fn ticket(
-    conn: &Connection,
-    spec: &Spec,
-    (comparison, m): (&str, &Measure),
-    file: &RulesFile,
+    ws: &Workspace,
+    store: &Store,
+    warehouse: Option<&ClickHouse>,
+    (comparison, file): (&str, &RulesFile),
     at: &str,
 ) -> Result<Ticket> {
-    let fall = waterfall(conn, spec, (comparison, m), file, false)?;
-    let after = after_rules(conn, spec, file, &Which::Accepted)?;
-    let report = compare(conn, &after)?;
-    let causes = remainder_causes(conn, &after, m, TOP_CAUSES)?;
+    let accepted = Which::Accepted;
+    let fall = waterfall_where(ws, store, warehouse, (comparison, None), file, &accepted)?;
+    let after = compare_as_legacy(ws, store, (comparison, &[]), file, &accepted, None)?;
+    let opts = Options {
+        top: TOP_CAUSES,
+        agreeing: after.agreeing_groups.clone(),
+        ..Options::default()
+    };
+    let causes = explain(store.conn(), &after.spec, &fall.measure, &opts)?.causes;
     Ok(Ticket {
         schema_version: TICKET_VERSION,
         comparison: comparison.to_string(),
-        measure: m.name.clone(),
+        measure: fall.measure.clone(),
         rules_file: format!("rules/{comparison}.toml"),
         generated_at: at.to_string(),
         waterfall: fall,
-        rows_after_rules: report.rows,
+        rows_after_rules: after.report.rows,
         remainder_causes: causes,
-        samples: report.samples,
+        samples: after.report.samples,
         signoffs: file.signoffs.clone(),
         rules: views(file),
     })
-}
-
-/// The comparison with the new side as the rules `which` picks leave it.
-pub fn after_rules(
-    conn: &Connection,
-    spec: &Spec,
-    file: &RulesFile,
-    which: &Which,
-) -> Result<Spec> {
-    let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    let applied = apply(conn, &spec.new, &chosen(file, which), &keys)?;
-    Ok(Spec {
-        new: applied.steps.last().unwrap_or(&spec.new).clone(),
-        ..spec.clone()
-    })
-}
-
-fn remainder_causes(
-    conn: &Connection,
-    after: &Spec,
-    m: &Measure,
-    top: usize,
-) -> Result<Vec<Cause>> {
-    let opts = Options {
-        top,
-        ..Options::default()
-    };
-    Ok(explain(conn, after, &m.name, &opts)?.causes)
 }
 
 /// Every rule of the file, whatever its status.
@@ -122,17 +105,16 @@ pub fn views(file: &RulesFile) -> Vec<RuleView> {
         .collect()
 }
 
-/// A what-if: the waterfall of the rules picked (not the file's decisions), and the top
-/// causes of what they leave.
+/// A what-if: the waterfall of the rules picked (not the file's decisions), and the rules.
+/// The causes of what it leaves come from the comparison made through the same rules
+/// (`compare_as_legacy`), which takes seconds at 6M rows where these sums take a fraction.
 #[derive(Debug, Clone, Serialize)]
 pub struct WhatIf {
     pub fall: Waterfall,
     pub rules: Vec<RuleView>,
-    pub remainder_causes: Vec<Cause>,
 }
 
-/// The what-if's numbers (a few sums: fast enough for every toggle); its causes come
-/// from `what_is_left`, which explains over the rules' result and takes seconds at 6M rows.
+/// The what-if's numbers, in the cache.
 pub fn what_if(
     conn: &Connection,
     spec: &Spec,
@@ -143,19 +125,5 @@ pub fn what_if(
     Ok(WhatIf {
         fall: waterfall_of(conn, spec, (comparison, m), file, which)?,
         rules: views(file),
-        remainder_causes: Vec::new(),
     })
-}
-
-/// The top causes of what the rules `which` picks leave.
-pub fn what_is_left(
-    conn: &Connection,
-    spec: &Spec,
-    m: &Measure,
-    file: &RulesFile,
-    which: &Which,
-    top: usize,
-) -> Result<Vec<Cause>> {
-    let after = after_rules(conn, spec, file, which)?;
-    remainder_causes(conn, &after, m, top)
 }

@@ -32,6 +32,8 @@ pub struct CompareScreen {
     class: usize,
     pub rows: RowsView,
     preparing: bool,
+    /// The rules lab's what-if the comparison is seen through (none: as it is).
+    pub what_if: Vec<String>,
 }
 
 impl CompareScreen {
@@ -64,6 +66,7 @@ impl CompareScreen {
             class: 0,
             rows: RowsView::new(Vec::new(), ClassFilter::CYCLE[0]),
             preparing: false,
+            what_if: Vec::new(),
         }
     }
 
@@ -110,7 +113,11 @@ impl CompareScreen {
             .get(self.company)
             .cloned()
             .flatten();
-        vec![Job::PrepareCompare { name, company }]
+        vec![Job::PrepareCompare {
+            name,
+            company,
+            what_if: self.what_if.clone(),
+        }]
     }
 
     pub fn on_action(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
@@ -118,6 +125,8 @@ impl CompareScreen {
             Action::NextComparison if !self.names.is_empty() => {
                 self.which = (self.which + 1) % self.names.len();
                 self.company = 0;
+                // A what-if is the rules of one comparison.
+                self.what_if.clear();
                 self.open_first()
             }
             Action::NextCompany => {
@@ -145,7 +154,11 @@ impl CompareScreen {
     pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
         match (job, payload) {
             (
-                Job::PrepareCompare { name, company },
+                Job::PrepareCompare {
+                    name,
+                    company,
+                    what_if,
+                },
                 Payload::Compared {
                     report,
                     dimensions,
@@ -158,7 +171,10 @@ impl CompareScreen {
                     .get(self.company)
                     .cloned()
                     .flatten();
-                if self.name() != Some(name.as_str()) || current != *company {
+                if self.name() != Some(name.as_str())
+                    || current != *company
+                    || self.what_if != *what_if
+                {
                     return Vec::new();
                 }
                 self.preparing = false;
@@ -231,6 +247,9 @@ impl CompareScreen {
         let mut block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, theme.style(title_role)));
+        if let Some(what_if) = what_if_label(&self.what_if) {
+            block = block.title_bottom(Span::styled(what_if, theme.style(Role::Warn)));
+        }
         if let Some(r) = self.report.as_ref().filter(|r| !r.wire.is_empty()) {
             let rows: u64 = r.wire.iter().map(|w| w.rows).sum();
             let bytes: u64 = r.wire.iter().map(|w| w.bytes).sum();
@@ -370,4 +389,13 @@ fn whole(x: f64) -> String {
 /// "2024-03-01" → "2024-03"
 fn short_month(value: &str) -> String {
     value.chars().take(7).collect()
+}
+
+/// ` what-if: 2 rules applied (8 Rules) `, when the comparison is seen through one.
+pub fn what_if_label(rules: &[String]) -> Option<String> {
+    match rules.len() {
+        0 => None,
+        1 => Some(format!(" what-if: rule {} applied (8 Rules) ", rules[0])),
+        n => Some(format!(" what-if: {n} rules applied (8 Rules) ")),
+    }
 }

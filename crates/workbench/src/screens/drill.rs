@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::compare::CompareScreen;
+use super::compare::{what_if_label, CompareScreen};
 use crate::command::Command;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
@@ -37,7 +37,12 @@ pub struct DrillScreen {
     pub rows: Option<RowsView>,
     /// Explain's ranked causes: None while they are being ranked, the reason if that failed.
     pub causes: Option<Result<Vec<Cause>, String>>,
+    /// The cause selected (`c`), which `a` adopts as a proposed rule; why it could not be.
+    cause: usize,
+    adopt_error: Option<String>,
     total_delta: Exact,
+    /// The rules lab's what-if the comparison is seen through (none: as it is).
+    what_if: Vec<String>,
     /// Where the step's values were drawn (for clicks).
     hit: crate::hit::HitCell,
 }
@@ -50,9 +55,12 @@ impl DrillScreen {
     /// Start over at the top of a freshly prepared comparison.
     pub fn reset(&mut self, compare: &CompareScreen) -> Vec<Job> {
         self.dimensions = compare.dimensions.clone();
+        self.what_if = compare.what_if.clone();
         self.stack.clear();
         self.rows = None;
         self.causes = None;
+        self.cause = 0;
+        self.adopt_error = None;
         self.total_delta = compare
             .report
             .as_ref()
@@ -94,6 +102,9 @@ impl DrillScreen {
     ) -> Vec<Job> {
         if !compare.is_ready() {
             return Vec::new();
+        }
+        if let Some(jobs) = self.on_cause_action(action, compare) {
+            return jobs;
         }
         if let Some(rows) = &mut self.rows {
             return match action {
@@ -292,10 +303,14 @@ impl DrillScreen {
             " gap by {by}{} (Enter: drill, d: dimension) ",
             if step.loading { " …" } else { "" }
         );
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(title, theme.style(Role::Title)))
-            .title_bottom(Span::styled(format!(" {classes} "), theme.style(Role::Dim)));
+            .title(Span::styled(title, theme.style(Role::Title)));
+        if let Some(what_if) = what_if_label(&self.what_if) {
+            block = block.title_bottom(Span::styled(what_if, theme.style(Role::Warn)));
+        }
+        let block =
+            block.title_bottom(Span::styled(format!(" {classes} "), theme.style(Role::Dim)));
         let inner = block.inner(area);
         f.render_widget(block, area);
         let columns = StepColumns::fit(inner.width as usize);
@@ -327,6 +342,34 @@ impl DrillScreen {
         f.render_widget(Paragraph::new(lines), inner);
     }
 
+    /// `c` and `a` on the causes panel, whatever else the screen shows.
+    fn on_cause_action(&mut self, action: Action, compare: &CompareScreen) -> Option<Vec<Job>> {
+        let causes = match &self.causes {
+            Some(Ok(c)) => c.as_slice(),
+            _ => &[],
+        };
+        match action {
+            Action::NextCause => {
+                self.cause = (self.cause + 1) % causes.len().max(1);
+                Some(Vec::new())
+            }
+            Action::Adopt => {
+                let name = compare.name().unwrap_or_default();
+                match super::rules::adopt(name, causes.get(self.cause)) {
+                    Ok(job) => {
+                        self.adopt_error = None;
+                        Some(vec![job])
+                    }
+                    Err(why) => {
+                        self.adopt_error = Some(why);
+                        Some(Vec::new())
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
     fn render_causes(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
             format!(" likely causes of {} ", signed_money(self.total_delta)),
@@ -354,19 +397,37 @@ impl DrillScreen {
             }
         };
         let width = inner.width as usize;
-        let lines: Vec<Line> = causes
+        let mut lines: Vec<Line> = self
+            .adopt_error
             .iter()
-            .take(inner.height as usize)
-            .map(|c| {
-                Line::from(vec![
-                    Span::styled(format!("{:>6} ", percent(c.share)), theme.style(Role::Warn)),
-                    Span::styled(
-                        pad(&cause_line(c), width.saturating_sub(7)),
-                        theme.style(Role::Text),
-                    ),
-                ])
-            })
+            .map(|e| Line::from(Span::styled(e.clone(), theme.style(Role::Error))))
             .collect();
+        let room = (inner.height as usize).saturating_sub(lines.len());
+        // The selected cause stays in view.
+        let top = self.cause.saturating_sub(room.saturating_sub(1));
+        lines.extend(
+            causes
+                .iter()
+                .enumerate()
+                .skip(top)
+                .take(room)
+                .map(|(i, c)| {
+                    let (mark, role) = match i == self.cause {
+                        true => ("▶", Role::Selected),
+                        false => (" ", Role::Text),
+                    };
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{mark}{:>6} ", percent(c.share)),
+                            theme.style(Role::Warn),
+                        ),
+                        Span::styled(
+                            pad(&cause_line(c), width.saturating_sub(8)),
+                            theme.style(role),
+                        ),
+                    ])
+                }),
+        );
         f.render_widget(Paragraph::new(lines), inner);
     }
 }

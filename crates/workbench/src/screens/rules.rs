@@ -15,10 +15,11 @@ use super::compare::CompareScreen;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
 use crate::keymap::Action;
+use crate::recon::explain::Cause;
 use crate::rules::file::Edit;
 use crate::rules::ticket::WhatIf;
 use crate::rules::Status;
-use crate::text::{count, right, signed_money};
+use crate::text::{count, percent, right, signed_money};
 use crate::theme::{Role, Theme};
 
 /// What the prompt asks for.
@@ -41,8 +42,11 @@ pub struct RulesScreen {
     pub what: Option<WhatIf>,
     cursor: usize,
     error: Option<String>,
-    /// The what-if's causes are being ranked.
-    causes_pending: bool,
+    /// The top causes of what the what-if leaves: explain's, on the comparison Compare and
+    /// Drill show through the same what-if (None while they are being ranked).
+    causes: Option<Vec<Cause>>,
+    /// The cause selected (`c`), which `a` adopts.
+    cause: usize,
     /// A decision being written: the status, the rule, the note typed so far.
     prompt: Option<(Ask, String, TextArea<'static>)>,
 }
@@ -60,6 +64,8 @@ impl RulesScreen {
             self.applied = None;
             self.what = None;
             self.cursor = 0;
+            self.causes = None;
+            self.cause = 0;
         }
         self.asked = Some(name.clone());
         self.error = None;
@@ -85,6 +91,10 @@ impl RulesScreen {
             Action::AcceptRule => self.ask_note(Status::Accepted),
             Action::RejectRule => self.ask_note(Status::Rejected),
             Action::Adopt => return self.adopt(),
+            Action::NextCause => {
+                let n = self.causes.as_ref().map_or(0, Vec::len);
+                self.cause = (self.cause + 1) % n.max(1);
+            }
             Action::Open => self.edit_where(),
             Action::EditSet => self.edit_set(),
             _ => {}
@@ -92,19 +102,48 @@ impl RulesScreen {
         Vec::new()
     }
 
-    /// What is left's top cause that has a rule, to add as a proposed rule.
-    fn adopt(&self) -> Vec<Job> {
-        let (Some(name), Some(what)) = (&self.asked, &self.what) else {
+    /// The selected cause of what is left, to add as a proposed rule.
+    fn adopt(&mut self) -> Vec<Job> {
+        let (Some(name), Some(causes)) = (&self.asked, &self.causes) else {
             return Vec::new();
         };
-        let cause = what.remainder_causes.iter().find(|c| c.rule.is_some());
-        cause
-            .map(|c| Job::RulesAdopt {
-                name: name.clone(),
-                cause: Box::new(c.clone()),
-            })
-            .into_iter()
-            .collect()
+        match adopt(name, causes.get(self.cause)) {
+            Ok(job) => vec![job],
+            Err(why) => {
+                self.error = Some(why);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The what-if's rules, when the lab is on comparison `name` and has set them.
+    pub fn what_if_of(&self, name: Option<&str>) -> Option<Vec<String>> {
+        if self.asked.as_deref() != name || name.is_none() {
+            return None;
+        }
+        self.applied.as_ref().map(|a| a.iter().cloned().collect())
+    }
+
+    /// The causes of what the what-if leaves (None while they are being ranked).
+    pub fn causes(&self) -> Option<&[Cause]> {
+        self.causes.as_deref()
+    }
+
+    /// The comparison is being opened again through the what-if: its causes follow.
+    pub fn causes_asked(&mut self) {
+        self.causes = None;
+        self.cause = 0;
+    }
+
+    pub fn set_causes(&mut self, causes: Result<Vec<Cause>, String>) {
+        match causes {
+            Ok(c) => self.causes = Some(c),
+            Err(e) => {
+                self.causes = Some(Vec::new());
+                self.error = Some(format!("could not rank what is left: {e}"));
+            }
+        }
+        self.cause = 0;
     }
 
     fn ask_note(&mut self, status: Status) {
@@ -177,56 +216,33 @@ impl RulesScreen {
             | Job::RulesEdit { .. }
             | Job::RulesDecide { .. }
             | Job::RulesAdopt { .. } => self.error = Some(error.to_string()),
-            Job::RulesCauses { .. } => self.causes_pending = false,
             _ => {}
         }
     }
 
-    /// A what-if's numbers (then its causes are asked) or its causes.
+    /// A what-if's numbers (its causes come with the comparison opened through it).
     pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
-        match (job, payload) {
-            (Job::Rules { name, applied }, Payload::Rules(what)) => {
-                self.on_numbers(name, applied.as_deref(), *what)
-            }
-            (Job::RulesCauses { name, applied }, Payload::RulesCauses(causes)) => {
-                let current = self
-                    .applied
-                    .as_ref()
-                    .map(|a| a.iter().cloned().collect::<Vec<_>>());
-                if self.asked.as_deref() == Some(name.as_str()) && current.as_ref() == Some(applied)
-                {
-                    if let Some(what) = &mut self.what {
-                        what.remainder_causes = causes;
-                        self.causes_pending = false;
-                    }
-                }
-                Vec::new()
-            }
-            _ => Vec::new(),
+        if let (Job::Rules { name, applied }, Payload::Rules(what)) = (job, payload) {
+            self.on_numbers(name, applied.as_deref(), *what);
         }
+        Vec::new()
     }
 
-    fn on_numbers(&mut self, name: &str, applied: Option<&[String]>, what: WhatIf) -> Vec<Job> {
+    fn on_numbers(&mut self, name: &str, applied: Option<&[String]>, what: WhatIf) {
         if self.asked.as_deref() != Some(name) {
-            return Vec::new();
+            return;
         }
         // An answer for an earlier what-if than the one now set is not shown.
         let asked_for: Option<BTreeSet<String>> = applied.map(|a| a.iter().cloned().collect());
         if asked_for.is_some() && asked_for != self.applied {
-            return Vec::new();
+            return;
         }
-        let set = self.applied.get_or_insert_with(|| {
+        self.applied.get_or_insert_with(|| {
             let accepted = what.rules.iter().filter(|r| r.status == Status::Accepted);
             accepted.map(|r| r.name.clone()).collect()
         });
-        let applied: Vec<String> = set.iter().cloned().collect();
         self.error = None;
         self.what = Some(what);
-        self.causes_pending = true;
-        vec![Job::RulesCauses {
-            name: name.to_string(),
-            applied,
-        }]
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -266,13 +282,8 @@ impl RulesScreen {
             t.set_block(Block::default().borders(Borders::ALL).title(title));
             f.render_widget(&*t, ask);
         }
-        render_remainder(
-            f,
-            rest,
-            what,
-            (self.error.as_deref(), self.causes_pending),
-            theme,
-        );
+        let causes = (self.causes.as_deref(), self.cause);
+        render_remainder(f, rest, what, (self.error.as_deref(), causes), theme);
     }
 
     fn render_list(&self, f: &mut Frame, area: Rect, what: &WhatIf, theme: &Theme) {
@@ -363,7 +374,7 @@ fn render_remainder(
     f: &mut Frame,
     area: Rect,
     what: &WhatIf,
-    (error, pending): (Option<&str>, bool),
+    (error, (causes, selected)): (Option<&str>, (Option<&[Cause]>, usize)),
     theme: &Theme,
 ) {
     let fall = &what.fall;
@@ -399,14 +410,20 @@ fn render_remainder(
             theme.style(Role::Error),
         )));
     }
-    if pending {
+    let Some(causes) = causes else {
         lines.push(Line::from(Span::styled(
             "ranking what is left…",
             theme.style(Role::Dim),
         )));
-    }
-    for c in &what.remainder_causes {
-        let share = format!("{:>6.1}% ", c.share * 100.0);
+        f.render_widget(Paragraph::new(lines), inner);
+        return;
+    };
+    for (i, c) in causes.iter().enumerate() {
+        let (mark, role) = match i == selected {
+            true => ("▶", Role::Selected),
+            false => (" ", Role::Text),
+        };
+        let share = format!("{mark}{:>6} ", percent(c.share));
         lines.push(Line::from(vec![
             Span::styled(share, theme.style(Role::Warn)),
             Span::styled(
@@ -414,7 +431,7 @@ fn render_remainder(
                     &format!("{} ({})", c.headline(), c.row_class),
                     width.saturating_sub(8),
                 ),
-                theme.style(Role::Text),
+                theme.style(role),
             ),
         ]));
     }
@@ -422,6 +439,21 @@ fn render_remainder(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
         inner,
     );
+}
+
+/// The job that adds `cause` to comparison `name`'s rules file as a proposed rule, or why not.
+pub fn adopt(name: &str, cause: Option<&Cause>) -> Result<Job, String> {
+    match cause {
+        None => Err("no cause is selected (c selects the next)".into()),
+        Some(c) if c.rule.is_none() => Err(format!(
+            "`{}` has no rule to adopt (spread over many values)",
+            c.headline()
+        )),
+        Some(c) => Ok(Job::RulesAdopt {
+            name: name.to_string(),
+            cause: Box::new(c.clone()),
+        }),
+    }
 }
 
 /// `share` of the gap (0..1, clamped) as a bar of `width` cells, eighths included.

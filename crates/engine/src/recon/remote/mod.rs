@@ -19,6 +19,7 @@ use slices::SideShape;
 use super::equality::Rules;
 use super::relation::Relation;
 use super::report::{duplicate_keys, Beyond, Spec, WireStep};
+use super::reshape::Reshape;
 use super::scope::{scope, Scope, COMPANY};
 use super::spec::Measure;
 use super::KeyedPair;
@@ -150,13 +151,30 @@ pub fn prepare(
     name: &str,
     only: &[String],
 ) -> Result<Pushed> {
+    prepare_as(ws, ch, store, name, only, None)
+}
+
+/// As `prepare`, with the new side changed by `reshape` in the warehouse first: every sum,
+/// fingerprint and fetched row below reads the changed SELECT.
+pub fn prepare_as(
+    ws: &Workspace,
+    ch: &ClickHouse,
+    store: &Store,
+    name: &str,
+    only: &[String],
+    reshape: Option<&dyn Reshape>,
+) -> Result<Pushed> {
     let scope = scope(ws, store, name, only)?;
     let conn = store.conn();
-    let remote = remote_table(ch, &scope)?;
+    let mut remote = remote_table(ch, &scope)?;
     fetch::create_table(conn, FETCHED, &remote.columns)?;
     let new = Relation::describe(conn, &ident(FETCHED))?;
     let full = scope.spec(scope.legacy.clone(), new.clone());
     scope.check_columns(conn, &full)?;
+    if let Some(r) = reshape {
+        let keys: Vec<String> = full.keys.iter().map(|k| full.new_name(k)).collect();
+        remote.from = r.in_warehouse(&remote.from, &remote.columns, &keys)?;
+    }
     let pair = full.keyed_pair()?;
     let names = NewNames::of(&full)?;
     let sides = sides(&full, &pair, &new, &remote, &names);

@@ -1,0 +1,199 @@
+//! The rules as a change of the new side (recon's `Reshape`): the comparison seen as legacy
+//! would have computed it, for the workbench's what-if and the ticket. In the cache the rules
+//! are applied as `apply` does; in the warehouse as `export` writes them for ClickHouse, the
+//! changed columns cast back to their own types so the pushed-down compare's fingerprints
+//! read them as before.
+
+use std::sync::Arc;
+
+use duckdb::Connection;
+
+use super::apply::apply;
+use super::export::{step, Model, Target};
+use super::file::{Rule, RulesFile};
+use super::remote;
+use super::waterfall::{chosen, waterfall_of, Waterfall, Which};
+use crate::cancel::Cancel;
+use crate::config::Workspace;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::recon::configured::{self, Compared};
+use crate::recon::reshape::Reshape;
+use crate::recon::Relation;
+use crate::store::Store;
+use crate::warehouse::ClickHouse;
+
+/// The rules `which` picks of a comparison's file, in file order.
+pub struct AsLegacy<'a> {
+    rules: Vec<&'a Rule>,
+    comparison: &'a str,
+    /// The comparison's table (`gold.fct_sales`), named in errors.
+    table: &'a str,
+}
+
+impl<'a> AsLegacy<'a> {
+    pub fn new(file: &'a RulesFile, which: &Which, comparison: &'a str, table: &'a str) -> Self {
+        AsLegacy {
+            rules: chosen(file, which),
+            comparison,
+            table,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+impl Reshape for AsLegacy<'_> {
+    fn in_cache(&self, conn: &Connection, new: &Relation, keys: &[String]) -> Result<Relation> {
+        let applied = apply(conn, new, &self.rules, keys)?;
+        Ok(applied.steps.last().unwrap_or(new).clone())
+    }
+
+    fn in_warehouse(
+        &self,
+        from: &str,
+        columns: &[(String, String)],
+        keys: &[String],
+    ) -> Result<String> {
+        let model = Model {
+            comparison: self.comparison,
+            table: self.table,
+            columns,
+            keys,
+        };
+        let mut sql = format!("SELECT * FROM {from}");
+        for rule in &self.rules {
+            sql = step(&sql, rule, &model, Target::ClickHouse)?;
+        }
+        // ClickHouse types `if(c, expr, col)` as the common type of both (a Decimal's scale
+        // can grow): the changed columns go back to the table's own types.
+        let changed = |name: &str| {
+            self.rules
+                .iter()
+                .any(|r| r.set.keys().any(|c| c.eq_ignore_ascii_case(name)))
+        };
+        if columns.iter().any(|(n, _)| changed(n)) {
+            let ch = Dialect::ClickHouse;
+            let list: Vec<String> = columns
+                .iter()
+                .map(|(n, t)| match changed(n) {
+                    true => format!("CAST({c} AS {t}) AS {c}", c = ch.ident(n)),
+                    false => ch.ident(n),
+                })
+                .collect();
+            sql = format!("SELECT {} FROM (\n{sql}\n) AS r", list.join(", "));
+        }
+        Ok(format!("({sql})"))
+    }
+
+    fn describe(&self) -> String {
+        let names: Vec<&str> = self.rules.iter().map(|r| r.name.as_str()).collect();
+        format!("rules {}", names.join(", "))
+    }
+}
+
+/// The comparison `name` (its companies cut to `only`) with the rules `which` picks applied
+/// to its new side, wherever it lives; `cancel` stops a pushed-down compare's queries.
+pub fn compare_as_legacy(
+    ws: &Workspace,
+    store: &Store,
+    (name, only): (&str, &[String]),
+    file: &RulesFile,
+    which: &Which,
+    cancel: Option<Arc<Cancel>>,
+) -> Result<Compared> {
+    let table = &ws
+        .config
+        .comparisons
+        .get(name)
+        .ok_or_else(|| Error::Usage(format!("no comparison `{name}` in assay.toml")))?
+        .table;
+    let as_legacy = AsLegacy::new(file, which, name, table);
+    let reshape: Option<&dyn Reshape> = match as_legacy.is_empty() {
+        true => None,
+        false => Some(&as_legacy),
+    };
+    configured::prepare_and_compare_as(ws, store, name, only, cancel, reshape)
+}
+
+/// The waterfall of the rules `which` picks, applied where the new side lives: in the
+/// cache, or in the ClickHouse warehouse (`warehouse`). The measure is the first unless named.
+pub fn waterfall_where(
+    ws: &Workspace,
+    store: &Store,
+    warehouse: Option<&ClickHouse>,
+    (name, measure): (&str, Option<&str>),
+    file: &RulesFile,
+    which: &Which,
+) -> Result<Waterfall> {
+    if let Some(ch) = warehouse {
+        let w = crate::recon::remote::in_warehouse(ws, ch, store, name)?;
+        return remote::waterfall(ch, store.conn(), &w, (name, measure), file, which);
+    }
+    let spec = configured::prepare(ws, store, name, &[])?;
+    let m = spec.measure(measure)?;
+    waterfall_of(store.conn(), &spec, (name, &m), file, which)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::file::{Kind, Status};
+
+    fn rule(name: &str, kind: Kind, filter: &str, set: &[(&str, &str)]) -> Rule {
+        Rule {
+            name: name.into(),
+            kind,
+            filter: filter.into(),
+            set: set
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            status: Status::Proposed,
+            note: String::new(),
+            by: String::new(),
+            at: String::new(),
+        }
+    }
+
+    #[test]
+    fn in_the_warehouse_the_changed_columns_keep_their_types() {
+        let mut file =
+            RulesFile::load(std::path::Path::new("/nonexistent/rules/rev.toml")).unwrap();
+        file.push(rule("void", Kind::Exclude, "kind = 'VOID'", &[]));
+        file.push(rule(
+            "tax",
+            Kind::Adjust,
+            "company = 'lumen'",
+            &[("net", "net - tax")],
+        ));
+        file.push(rule("other", Kind::Exclude, "1 = 0", &[]));
+        let which = Which::Named(vec!["tax".into(), "void".into()]);
+        let as_legacy = AsLegacy::new(&file, &which, "rev", "gold.sales");
+        assert_eq!(as_legacy.describe(), "rules void, tax", "file order");
+        let columns = vec![
+            ("id".to_string(), "Int64".to_string()),
+            ("net".to_string(), "Decimal(12, 2)".to_string()),
+            ("tax".to_string(), "Decimal(12, 2)".to_string()),
+        ];
+        let sql = as_legacy
+            .in_warehouse("(SELECT * FROM `db`.`sales`)", &columns, &["id".into()])
+            .unwrap();
+        assert!(
+            sql.starts_with("(SELECT `id`, CAST(`net` AS Decimal(12, 2)) AS `net`, `tax` FROM ("),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("WHERE NOT ifNull((kind = 'VOID'), 0)"),
+            "{sql}"
+        );
+        assert!(
+            !sql.contains("1 = 0"),
+            "a rule not picked is not applied: {sql}"
+        );
+        let none = AsLegacy::new(&file, &Which::Named(Vec::new()), "rev", "gold.sales");
+        assert!(none.is_empty());
+    }
+}
