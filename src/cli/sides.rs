@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{CsvHints, Workspace};
+use crate::config::{CsvHints, SheetRef, Workspace};
 use crate::error::{Error, Result};
 use crate::recon::report::{SideFormat, Spec};
 use crate::recon::{adhoc, Rules};
@@ -62,6 +62,19 @@ pub struct FormatArgs {
     /// Ad hoc CSV: a legacy header and the column name to use, `OLD=NEW` (repeatable).
     #[arg(long, value_parser = parse_mapping, value_name = "OLD=NEW")]
     pub legacy_header_rename: Vec<(String, String)>,
+    /// Ad hoc spreadsheet (xlsx, xlsm, xls, xlsb, ods): the legacy sheet, by name or 1-based
+    /// number (default: the first).
+    #[arg(long, value_name = "NAME|N")]
+    pub legacy_sheet: Option<String>,
+    /// Ad hoc spreadsheet: the legacy cells to read, like `A3:F200` (default: all used).
+    #[arg(long, value_name = "A1:B2")]
+    pub legacy_range: Option<String>,
+    /// Ad hoc spreadsheet: rows of legacy header (2 flattens a merged group header).
+    #[arg(long, value_name = "N")]
+    pub legacy_header_rows: Option<u32>,
+    /// Ad hoc spreadsheet: the new side's sheet, by name or 1-based number.
+    #[arg(long, value_name = "NAME|N")]
+    pub new_sheet: Option<String>,
     /// Ad hoc CSV: the new files' delimiter.
     #[arg(long, value_name = "CHAR")]
     pub new_delimiter: Option<String>,
@@ -95,6 +108,20 @@ impl FormatArgs {
             date_format: pick(&self.legacy_date_format, &self.new_date_format),
             encoding: pick(&self.legacy_encoding, &self.new_encoding),
             rename: renames.iter().cloned().collect(),
+            sheet: pick(&self.legacy_sheet, &self.new_sheet).map(|s| match s.parse() {
+                Ok(n) => SheetRef::Number(n),
+                Err(_) => SheetRef::Name(s),
+            }),
+            range: if legacy {
+                self.legacy_range.clone()
+            } else {
+                None
+            },
+            header_rows: if legacy {
+                self.legacy_header_rows
+            } else {
+                None
+            },
         }
     }
 }

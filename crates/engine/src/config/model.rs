@@ -376,6 +376,26 @@ pub struct CsvHints {
     /// Header in the file → column name used by assay.
     #[serde(default)]
     pub rename: BTreeMap<String, String>,
+    /// Spreadsheets: the sheet, by name (`{company}` becomes the company id) or by 1-based
+    /// number; the first sheet when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<SheetRef>,
+    /// Spreadsheets: the cells to read, like `A3:F200`; the sheet's used cells when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+    /// Spreadsheets: how many rows at the top of the cells are the header (default 1). With
+    /// 2, a group header merged over several columns is flattened: `Amount` over `net` and
+    /// `tax` gives the columns `Amount net` and `Amount tax`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_rows: Option<u32>,
+}
+
+/// A sheet of a workbook, by 1-based number or by name.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum SheetRef {
+    Number(usize),
+    Name(String),
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -401,6 +421,9 @@ impl LegacyExport {
             hints.date_format = o.date_format.clone().or(hints.date_format);
             hints.encoding = o.encoding.clone().or(hints.encoding);
             hints.rename.extend(o.rename.clone());
+            hints.sheet = o.sheet.clone().or(hints.sheet);
+            hints.range = o.range.clone().or(hints.range);
+            hints.header_rows = o.header_rows.or(hints.header_rows);
         }
         hints
     }

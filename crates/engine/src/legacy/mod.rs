@@ -6,6 +6,7 @@ mod dates;
 pub mod figures;
 pub mod sniff;
 mod structure;
+pub mod workbook;
 
 pub use structure::check as check_structure;
 pub use structure::check_watching;
@@ -193,24 +194,30 @@ pub fn import(
         ident("legacy"),
         ident(&table_name(export, company))
     );
+    let context = |e: Error| Error::Runtime(format!("legacy.{export} for {company}: {e}"));
+    // Workbooks: the sheet of each written as CSV first, then read as any export.
+    let sheets = workbook::as_csv(&files, &hints, company).map_err(context)?;
+    let (read, hints) = match &sheets {
+        Some(s) => (s.files.clone(), workbook::csv_hints(&hints)),
+        None => (files.clone(), hints),
+    };
     let delimiter = delimiter_byte(&hints)?;
     let encoding = hints
         .encoding
         .as_deref()
         .unwrap_or("utf-8")
         .to_ascii_lowercase();
-    let context = |e: Error| Error::Runtime(format!("legacy.{export} for {company}: {e}"));
-    for f in &files {
+    for f in &read {
         if encoding == "utf-16" {
             structure::utf16_expected(f).map_err(context)?;
         } else {
             structure::check(f, delimiter, encoding == "utf-8").map_err(context)?;
         }
     }
-    let described = figures::describe(conn, &csv_relation(&files, &hints, None))
+    let described = figures::describe(conn, &csv_relation(&read, &hints, None))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
     let floats = figures::floats(&described);
-    let relation = csv_relation(&files, &hints, figures::as_text_option(&floats));
+    let relation = csv_relation(&read, &hints, figures::as_text_option(&floats));
     let columns: Vec<&String> = described.iter().map(|(name, _)| name).collect();
     let renamed = |c: &str| -> String {
         let header = c.trim_start_matches('\u{feff}');
@@ -228,9 +235,10 @@ pub fn import(
         .collect();
     let rows = store.transaction(|conn| {
         conn.execute_batch(&format!(
-            "CREATE OR REPLACE TABLE {table} AS SELECT {}, {} AS _company, filename AS _source FROM {relation}",
+            "CREATE OR REPLACE TABLE {table} AS SELECT {}, {} AS _company, {} AS _source FROM {relation}",
             select.join(", "),
-            literal(company)
+            literal(company),
+            source_of(sheets.as_ref())
         ))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
         let mark = hints.decimal.as_deref().unwrap_or(".");
@@ -253,6 +261,26 @@ pub fn import(
         rows,
         unchanged: false,
     })
+}
+
+/// The `_source` of an imported row: the file read, or the workbook a sheet was written from.
+fn source_of(sheets: Option<&workbook::AsCsv>) -> String {
+    let Some(s) = sheets else {
+        return "filename".into();
+    };
+    let cases: Vec<String> = s
+        .files
+        .iter()
+        .zip(&s.from)
+        .map(|(csv, book)| {
+            format!(
+                "WHEN {} THEN {}",
+                literal(&csv.to_string_lossy()),
+                literal(&book.to_string_lossy())
+            )
+        })
+        .collect();
+    format!("CASE filename {} END", cases.join(" "))
 }
 
 /// `legacy."<export>"`: every imported company's table, columns matched by name. The

@@ -20,6 +20,7 @@ fn is_files(side: &str) -> bool {
         || lower.ends_with(".csv")
         || lower.ends_with(".parquet")
         || lower.ends_with(".json")
+        || crate::legacy::workbook::is_workbook(Path::new(&lower))
 }
 
 /// One side as read: its relation, and for CSV files the format they were read with
@@ -63,6 +64,18 @@ pub fn side(
     if files.is_empty() {
         return Err(Error::Usage(format!("no file matches {pattern}")));
     }
+    // Workbooks: the sheet of each written as CSV (kept until the side is read), then read
+    // as any CSV export.
+    let sheets = crate::legacy::workbook::as_csv(&files, given, "")?;
+    let picked = (given.sheet.clone(), given.range.clone(), given.header_rows);
+    let as_csv;
+    let (files, given) = match &sheets {
+        Some(s) => {
+            as_csv = crate::legacy::workbook::csv_hints(given);
+            (s.files.clone(), &as_csv)
+        }
+        None => (files, given),
+    };
     let list = files
         .iter()
         .map(|f| literal(&f.to_string_lossy()))
@@ -128,7 +141,16 @@ pub fn side(
     };
     Ok(Side {
         relation,
-        format: Some(format),
+        format: Some(match sheets {
+            // What was read, as the user gave it: the sheet and cells, not the CSV made of them.
+            Some(_) => CsvHints {
+                sheet: picked.0,
+                range: picked.1,
+                header_rows: picked.2,
+                ..format
+            },
+            None => format,
+        }),
     })
 }
 
