@@ -627,9 +627,10 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         "{allowed_dk:#}"
     );
     for field in ["accepted", "unexplained", "within_tolerance"] {
+        // Recorded a second apart, maybe: when is not what is compared.
         assert_eq!(
-            allowed_ch[field].to_string(),
-            allowed_dk[field].to_string(),
+            without_at(&allowed_ch[field]),
+            without_at(&allowed_dk[field]),
             "{field}"
         );
     }
@@ -652,7 +653,9 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
             .grouped()
     );
     assert!(screen.contains(&effect), "{effect} in {screen}");
-    // Compare follows the what-if: made again through the rule, in the warehouse.
+    // Compare, shown again, follows the what-if: made again through the rule, in the
+    // warehouse.
+    h.press("3");
     let through = h.app.compare.report.as_ref().unwrap().measures[0].delta;
     assert_eq!(h.app.compare.what_if.len(), 1);
     let after_first = assay_engine::decimal::Exact::parse(&first["gap_after"].to_string()).unwrap();
@@ -685,8 +688,8 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         "accepted",
     ] {
         assert_eq!(
-            ticket_ch["waterfall"][field].to_string(),
-            ticket_dk["waterfall"][field].to_string(),
+            without_at(&ticket_ch["waterfall"][field]),
+            without_at(&ticket_dk["waterfall"][field]),
             "{field}"
         );
     }
@@ -1003,6 +1006,17 @@ fn a_failed_build_leaves_no_half_built_table() {
             .execute(&format!("DROP DATABASE IF EXISTS {d}"))
             .unwrap();
     }
+}
+
+/// `v` as JSON text, the `at` of each object of an array left out.
+fn without_at(v: &serde_json::Value) -> String {
+    let mut v = v.clone();
+    if let Some(items) = v.as_array_mut() {
+        for item in items.iter_mut().filter_map(|i| i.as_object_mut()) {
+            item.remove("at");
+        }
+    }
+    v.to_string()
 }
 
 fn number(v: &serde_json::Value) -> f64 {

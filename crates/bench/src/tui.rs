@@ -61,6 +61,9 @@ pub struct TuiBench {
     /// The rules lab's toggle on the same comparison: the waterfall of a new what-if (the
     /// numbers the Rules screen shows first).
     pub rules_toggle: Latency,
+    /// The toggle with the Rules screen's causes of what is left: the waterfall, then the
+    /// rules applied and explain over them (no report).
+    pub rules_toggle_causes: Latency,
     /// The toggle as Compare and Drill follow it: the waterfall, then the comparison made
     /// again through the rules (report, classified drill table) and the causes of what is left.
     pub rules_toggle_compared: Latency,
@@ -185,7 +188,8 @@ pub fn tui_bench(
         }
     }
     log("rules toggles on the same comparison");
-    let (rules_toggle, rules_toggle_compared) = toggles(conn, &base.spec, &ws)?;
+    let (rules_toggle, rules_toggle_causes, rules_toggle_compared) =
+        toggles(conn, &base.spec, &ws)?;
     Ok(TuiBench {
         first_frame_ms,
         tables,
@@ -193,6 +197,7 @@ pub fn tui_bench(
         drill_prepare_ms,
         drill_step: latency(steps),
         rules_toggle,
+        rules_toggle_causes,
         rules_toggle_compared,
         peak_rss_mib: crate::measure::peak_rss_mib(),
     })
@@ -201,7 +206,11 @@ pub fn tui_bench(
 /// Two rules (legacy's exclusion of cancelled invoices, and the re-keyed amounts), toggled
 /// through every what-if: the waterfall alone, then with the comparison made again through
 /// the rules and the causes of what they leave (as the workbench's Compare and Drill do).
-fn toggles(conn: &duckdb::Connection, spec: &Spec, ws: &Path) -> Result<(Latency, Latency)> {
+fn toggles(
+    conn: &duckdb::Connection,
+    spec: &Spec,
+    ws: &Path,
+) -> Result<(Latency, Latency, Latency)> {
     use crate::recon::explain::{explain, Options};
     use crate::recon::report::compare;
     use crate::recon::reshape::Reshape;
@@ -233,6 +242,22 @@ fn toggles(conn: &duckdb::Connection, spec: &Spec, ws: &Path) -> Result<(Latency
         }
     }
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let opts = Options {
+        top: 12,
+        ..Options::default()
+    };
+    let mut causes = Vec::new();
+    for s in sets {
+        let start = Instant::now();
+        waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
+        let as_legacy = AsLegacy::new(&file, &which(s), "bench", "gold.bench");
+        let through = Spec {
+            new: as_legacy.in_cache(conn, &spec.new, &keys)?,
+            ..spec.clone()
+        };
+        explain(conn, &through, &m.name, &opts)?;
+        causes.push(ms(start));
+    }
     for s in sets {
         let start = Instant::now();
         waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
@@ -243,14 +268,10 @@ fn toggles(conn: &duckdb::Connection, spec: &Spec, ws: &Path) -> Result<(Latency
         };
         compare(conn, &through)?;
         let base = DrillBase::build(conn, through, &m.name, "bench_what_if")?;
-        let opts = Options {
-            top: 12,
-            ..Options::default()
-        };
         explain(conn, &base.spec, &base.measure, &opts)?;
         full.push(ms(start));
     }
-    Ok((latency(plain), latency(full)))
+    Ok((latency(plain), latency(causes), latency(full)))
 }
 
 fn table_bench(h: &mut Harness, n: i64) -> Result<TableBench> {

@@ -324,7 +324,9 @@ impl App {
     pub fn go(&mut self, screen: Screen) -> Vec<Command> {
         self.screen = screen;
         let jobs = match screen {
-            Screen::Compare | Screen::Drill if !self.compare.started() => self.compare.open_first(),
+            Screen::Compare | Screen::Drill if !self.compare.started() || self.compare.outdated => {
+                self.compare.open_first()
+            }
             Screen::Drill if self.drill.is_empty() && self.compare.is_ready() => {
                 self.drill.reset(&self.compare)
             }
@@ -367,6 +369,8 @@ impl App {
     fn on_done(&mut self, job: Job, result: Result<Payload, Error>) -> Vec<Command> {
         let payload = match result {
             Ok(p) => p,
+            // The causes of a what-if the next toggle replaced: nothing to say.
+            Err(Error::Cancelled) if matches!(job, Job::RulesCauses { .. }) => return Vec::new(),
             Err(e) => {
                 let e_text = e.to_string();
                 match e {
@@ -379,9 +383,6 @@ impl App {
                 self.drill.job_failed(&job, &e_text);
                 self.waterfall.job_failed(&job, &e_text);
                 self.rules.job_failed(&job, &e_text);
-                if matches!(job, Job::Explain) && self.lab_follows() {
-                    self.rules.set_causes(Err(e_text.clone()));
-                }
                 if let Job::Extract(_) = job {
                     self.sources.finished();
                 }
@@ -442,20 +443,11 @@ impl App {
                     // An answer for a comparison no longer asked for is dropped by Compare.
                     Payload::Compared { .. } if !self.compare.is_ready() => jobs.push(Job::Tables),
                     Payload::Compared { .. } => {
-                        if self.lab_follows() {
-                            // This comparison's causes are being ranked now.
-                            self.rules.causes_asked();
-                        }
                         jobs.extend(self.drill.reset(&self.compare));
                         // The compare imported the legacy export: Layers lists it now.
                         jobs.push(Job::Tables);
                     }
-                    Payload::Causes(causes) => {
-                        if self.lab_follows() {
-                            self.rules.set_causes(Ok(causes.clone()));
-                        }
-                        self.drill.causes = Some(Ok(causes));
-                    }
+                    Payload::Causes(causes) => self.drill.causes = Some(Ok(causes)),
                     rows @ Payload::Rows { .. } => self.drill.on_rows(&job, rows),
                     _ => {}
                 }
@@ -496,7 +488,7 @@ impl App {
                 self.set_info(format!("{rule}: {} (in the rules file)", status.as_str()));
                 self.rules.decided(&self.compare)
             }
-            (Job::Rules { .. }, payload) => {
+            (Job::Rules { .. } | Job::RulesCauses { .. }, payload) => {
                 let mut jobs = self.rules.on_payload(&job, payload);
                 jobs.extend(self.follow_what_if(false));
                 jobs
@@ -506,30 +498,20 @@ impl App {
         jobs.into_iter().map(Command::Run).collect()
     }
 
-    /// Whether Compare and Drill show the comparison through the lab's current what-if
-    /// (then the drill's causes are the causes of what the what-if leaves).
-    fn lab_follows(&self) -> bool {
-        self.rules.what_if_of(self.compare.name()).as_ref() == Some(&self.compare.what_if)
-    }
-
     /// Compare and Drill follow the lab's what-if: when its rules change (or, `force`d,
-    /// one of them was edited), the comparison is made again through them.
+    /// one of them was edited), the comparison is made again through them, when one of the
+    /// two is shown (seconds on a large comparison: not for every toggle on Rules).
     fn follow_what_if(&mut self, force: bool) -> Vec<Job> {
         let Some(want) = self.rules.what_if_of(self.compare.name()) else {
             return Vec::new();
         };
-        if !force && want == self.compare.what_if && self.compare.started() {
-            // Made through these rules already: its causes, once ranked, are the lab's.
-            match &self.drill.causes {
-                Some(Ok(causes)) if self.compare.is_ready() => {
-                    self.rules.set_causes(Ok(causes.clone()))
-                }
-                _ => {}
-            }
-            return Vec::new();
+        if force || want != self.compare.what_if {
+            self.compare.what_if = want;
+            self.compare.outdated = true;
         }
-        self.compare.what_if = want;
-        self.rules.causes_asked();
-        self.compare.open_first()
+        match self.screen {
+            Screen::Compare | Screen::Drill if self.compare.outdated => self.compare.open_first(),
+            _ => Vec::new(),
+        }
     }
 }

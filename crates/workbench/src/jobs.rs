@@ -100,6 +100,14 @@ pub enum Job {
         name: String,
         applied: Option<Vec<String>>,
     },
+    /// The top causes of what that what-if leaves (seconds on a large comparison: asked
+    /// after its numbers arrived; the next toggle interrupts it). On the Browse lane, not
+    /// the Compare lane: its pushed-down prepare replaces the temporary tables the open
+    /// comparison's drill reads.
+    RulesCauses {
+        name: String,
+        applied: Vec<String>,
+    },
     /// A rule accepted or rejected from the workbench: written to the rules file.
     RulesDecide {
         name: String,
@@ -132,6 +140,7 @@ impl Job {
             | Job::Models
             | Job::Waterfall { .. }
             | Job::Rules { .. }
+            | Job::RulesCauses { .. }
             | Job::RulesDecide { .. }
             | Job::RulesEdit { .. }
             | Job::RulesAdopt { .. } => Lane::Browse,
@@ -149,6 +158,7 @@ impl Job {
     pub fn replaces(&self, older: &Job) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(older)
             || (matches!(self, Job::PrepareCompare { .. }) && older.lane() == Lane::Compare)
+            || (matches!(self, Job::Rules { .. }) && matches!(older, Job::RulesCauses { .. }))
     }
 
     /// What the job needs of the cache while it runs.
@@ -168,6 +178,7 @@ impl Job {
                 | Job::Profile { .. }
                 | Job::Rows { .. }
                 | Job::Drill { .. }
+                | Job::RulesCauses { .. }
         )
     }
 
@@ -188,6 +199,7 @@ impl Job {
             Job::Models => "reading the models".into(),
             Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
             Job::Rules { name, .. } => format!("applying {name}'s rules"),
+            Job::RulesCauses { .. } => "ranking what the rules leave".into(),
             Job::RulesDecide { rule, .. } => format!("recording the decision on {rule}"),
             Job::RulesAdopt { .. } => "adding a proposed rule".into(),
             Job::RulesEdit { rule, .. } => format!("checking {rule}"),
@@ -254,6 +266,7 @@ pub enum Payload {
     Models(Vec<ModelSummary>),
     Waterfall(Box<Waterfall>),
     Rules(Box<crate::rules::ticket::WhatIf>),
+    RulesCauses(Vec<Cause>),
     RulesDecided,
     /// The rule added (none: the file had it, or it would touch agreeing rows).
     RulesAdopted(crate::rules::Suggested),
@@ -297,6 +310,7 @@ pub fn execute(
     let reads_warehouse = matches!(
         job,
         Job::Rules { .. }
+            | Job::RulesCauses { .. }
             | Job::RulesEdit { .. }
             | Job::Tables
             | Job::Open { .. }
@@ -323,6 +337,10 @@ pub fn execute(
         Job::Rules { name, applied } => {
             let what = lab::numbers(ws, lab_lane, name, applied.as_deref(), &wait)?;
             return Ok(Payload::Rules(Box::new(what)));
+        }
+        Job::RulesCauses { name, applied } => {
+            let causes = lab::causes(ws, lab_lane, name, applied, &wait)?;
+            return Ok(Payload::RulesCauses(causes));
         }
         Job::RulesDecide {
             name,
@@ -372,6 +390,7 @@ pub fn execute(
         Job::PrepareCompare { .. }
         | Job::Waterfall { .. }
         | Job::Rules { .. }
+        | Job::RulesCauses { .. }
         | Job::RulesDecide { .. }
         | Job::RulesEdit { .. }
         | Job::RulesAdopt { .. } => {

@@ -15,6 +15,9 @@ use crate::rules::{self, RulesFile, Status, Which};
 use crate::store::{Session, Wait};
 use crate::warehouse::ClickHouse;
 
+/// Causes of what is left the Rules screen lists (as many as Drill's panel).
+const CAUSES: usize = 12;
+
 /// The lane's cache session and, with a ClickHouse warehouse, its client.
 pub(crate) type Lane<'a> = (&'a Session, Option<&'a ClickHouse>);
 
@@ -51,6 +54,20 @@ pub(crate) fn numbers(
         fall,
         rules: views(&file),
     })
+}
+
+/// The top causes of what the what-if leaves.
+pub(crate) fn causes(
+    ws: &Workspace,
+    (session, _): Lane,
+    name: &str,
+    applied: &[String],
+    wait: &Wait,
+) -> Result<Vec<Cause>> {
+    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let which = Which::Named(applied.to_vec());
+    rules::causes_left(ws, &store, (name, &file), &which, CAUSES)
 }
 
 /// A decision on a rule, recorded in the rules file with who and when (as the CLI does).

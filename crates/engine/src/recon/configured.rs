@@ -106,6 +106,23 @@ pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Re
     Ok(prepare_with_groups(ws, store, name, only)?.0)
 }
 
+/// `prepare_with_groups` with the new side changed by `reshape` first (in the warehouse
+/// before the pushed-down compare picks the slices to fetch, or in the cache): what explain
+/// needs to rank the causes of what the change leaves, without the report.
+pub fn prepare_as(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    reshape: &dyn Reshape,
+) -> Result<(Spec, Option<AgreeingGroups>)> {
+    if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
+        let pushed = remote::prepare_as(ws, &ch, store, name, &[], Some(reshape))?;
+        return Ok((pushed.spec, pushed.beyond.agreeing_groups));
+    }
+    let spec = reshaped(store.conn(), local(ws, store, name, &[])?, Some(reshape))?;
+    Ok((spec, None))
+}
+
 /// `prepare`, and with a ClickHouse warehouse the rows not fetched, as groups.
 pub fn prepare_with_groups(
     ws: &Workspace,

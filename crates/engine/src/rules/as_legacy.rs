@@ -18,6 +18,7 @@ use crate::config::Workspace;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::recon::configured::{self, Compared};
+use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::reshape::Reshape;
 use crate::recon::Relation;
 use crate::store::Store;
@@ -116,6 +117,33 @@ pub fn compare_as_legacy(
         false => Some(&as_legacy),
     };
     configured::prepare_and_compare_as(ws, store, name, only, cancel, reshape)
+}
+
+/// The top causes of what the rules `which` picks leave, ranked over the comparison made
+/// through them (in the warehouse: the slices that still differ, the rest as groups) without
+/// the report: seconds where the full compare takes several times that.
+pub fn causes_left(
+    ws: &Workspace,
+    store: &Store,
+    (name, file): (&str, &RulesFile),
+    which: &Which,
+    top: usize,
+) -> Result<Vec<Cause>> {
+    let table = &ws
+        .config
+        .comparisons
+        .get(name)
+        .ok_or_else(|| Error::Usage(format!("no comparison `{name}` in assay.toml")))?
+        .table;
+    let as_legacy = AsLegacy::new(file, which, name, table);
+    let (spec, agreeing) = configured::prepare_as(ws, store, name, &as_legacy)?;
+    let m = spec.measure(None)?;
+    let opts = Options {
+        top,
+        agreeing,
+        ..Options::default()
+    };
+    Ok(explain(store.conn(), &spec, &m.name, &opts)?.causes)
 }
 
 /// The waterfall of the rules `which` picks, applied where the new side lives: in the

@@ -12,7 +12,7 @@ pub mod signoff;
 pub mod ticket;
 pub mod waterfall;
 
-pub use as_legacy::{compare_as_legacy, waterfall_where, AsLegacy};
+pub use as_legacy::{causes_left, compare_as_legacy, waterfall_where, AsLegacy};
 pub use file::{path_of, Kind, Rule, RulesFile, Status};
 pub use waterfall::{taking_part, waterfall, waterfall_of, Step, Waterfall, Which};
 

@@ -34,6 +34,8 @@ pub struct CompareScreen {
     preparing: bool,
     /// The rules lab's what-if the comparison is seen through (none: as it is).
     pub what_if: Vec<String>,
+    /// The what-if changed since the comparison was made: made again when next shown.
+    pub outdated: bool,
 }
 
 impl CompareScreen {
@@ -67,6 +69,7 @@ impl CompareScreen {
             rows: RowsView::new(Vec::new(), ClassFilter::CYCLE[0]),
             preparing: false,
             what_if: Vec::new(),
+            outdated: false,
         }
     }
 
@@ -108,6 +111,7 @@ impl CompareScreen {
             return Vec::new();
         };
         self.preparing = true;
+        self.outdated = false;
         self.report = None;
         let company = self.companies[self.which]
             .get(self.company)

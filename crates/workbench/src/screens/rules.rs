@@ -130,12 +130,12 @@ impl RulesScreen {
     }
 
     /// The comparison is being opened again through the what-if: its causes follow.
-    pub fn causes_asked(&mut self) {
+    fn causes_asked(&mut self) {
         self.causes = None;
         self.cause = 0;
     }
 
-    pub fn set_causes(&mut self, causes: Result<Vec<Cause>, String>) {
+    fn set_causes(&mut self, causes: Result<Vec<Cause>, String>) {
         match causes {
             Ok(c) => self.causes = Some(c),
             Err(e) => {
@@ -216,33 +216,48 @@ impl RulesScreen {
             | Job::RulesEdit { .. }
             | Job::RulesDecide { .. }
             | Job::RulesAdopt { .. } => self.error = Some(error.to_string()),
+            Job::RulesCauses { .. } => self.set_causes(Err(error.to_string())),
             _ => {}
         }
     }
 
-    /// A what-if's numbers (its causes come with the comparison opened through it).
+    /// A what-if's numbers (then its causes are asked) or its causes.
     pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
-        if let (Job::Rules { name, applied }, Payload::Rules(what)) = (job, payload) {
-            self.on_numbers(name, applied.as_deref(), *what);
+        match (job, payload) {
+            (Job::Rules { name, applied }, Payload::Rules(what)) => {
+                self.on_numbers(name, applied.as_deref(), *what)
+            }
+            (Job::RulesCauses { name, applied }, Payload::RulesCauses(causes)) => {
+                if self.what_if_of(Some(name)).as_ref() == Some(applied) {
+                    self.set_causes(Ok(causes));
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
-        Vec::new()
     }
 
-    fn on_numbers(&mut self, name: &str, applied: Option<&[String]>, what: WhatIf) {
+    fn on_numbers(&mut self, name: &str, applied: Option<&[String]>, what: WhatIf) -> Vec<Job> {
         if self.asked.as_deref() != Some(name) {
-            return;
+            return Vec::new();
         }
         // An answer for an earlier what-if than the one now set is not shown.
         let asked_for: Option<BTreeSet<String>> = applied.map(|a| a.iter().cloned().collect());
         if asked_for.is_some() && asked_for != self.applied {
-            return;
+            return Vec::new();
         }
-        self.applied.get_or_insert_with(|| {
+        let set = self.applied.get_or_insert_with(|| {
             let accepted = what.rules.iter().filter(|r| r.status == Status::Accepted);
             accepted.map(|r| r.name.clone()).collect()
         });
+        let applied: Vec<String> = set.iter().cloned().collect();
         self.error = None;
         self.what = Some(what);
+        self.causes_asked();
+        vec![Job::RulesCauses {
+            name: name.to_string(),
+            applied,
+        }]
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
