@@ -57,7 +57,7 @@ pub struct FormatArgs {
     pub legacy_date_format: Option<String>,
     /// Ad hoc CSV: the legacy files' encoding. Sniffed when not given (latin-1 for bytes
     /// that are not UTF-8, UTF-16 by its byte-order mark).
-    #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1"])]
+    #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1", "cp1252", "windows-1252"])]
     pub legacy_encoding: Option<String>,
     /// Ad hoc CSV: a legacy header and the column name to use, `OLD=NEW` (repeatable).
     #[arg(long, value_parser = parse_mapping, value_name = "OLD=NEW")]
@@ -85,7 +85,7 @@ pub struct FormatArgs {
     #[arg(long, value_name = "FORMAT")]
     pub new_date_format: Option<String>,
     /// Ad hoc CSV: the new files' encoding.
-    #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1"])]
+    #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1", "cp1252", "windows-1252"])]
     pub new_encoding: Option<String>,
     /// Ad hoc CSV: a new-side header and the column name to use, `OLD=NEW` (repeatable).
     #[arg(long, value_parser = parse_mapping, value_name = "OLD=NEW")]

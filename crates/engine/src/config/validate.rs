@@ -9,7 +9,7 @@ use crate::sql::is_plain_identifier;
 
 type Findings = Vec<(String, String)>;
 
-pub const ENCODINGS: [&str; 3] = ["utf-8", "utf-16", "latin-1"];
+pub const ENCODINGS: [&str; 5] = ["utf-8", "utf-16", "latin-1", "cp1252", "windows-1252"];
 
 pub fn validate(c: &Config, root: &Path) -> Findings {
     let mut f = Findings::new();

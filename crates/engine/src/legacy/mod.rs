@@ -6,6 +6,7 @@ mod dates;
 pub mod figures;
 pub mod sniff;
 mod structure;
+pub mod transcode;
 pub mod workbook;
 
 pub use structure::check as check_structure;
@@ -201,6 +202,13 @@ pub fn import(
         Some(s) => (s.files.clone(), workbook::csv_hints(&hints)),
         None => (files.clone(), hints),
     };
+    // Windows-1252 text, which DuckDB does not read: UTF-8 copies are read instead.
+    let utf8 = transcode::to_utf8(&read, &hints).map_err(context)?;
+    let (read, hints) = match utf8 {
+        Some((copies, read_as)) => (copies.files.clone(), (read_as, Some(copies))),
+        None => (read, (hints, None)),
+    };
+    let (hints, _utf8_copies) = hints;
     let delimiter = delimiter_byte(&hints)?;
     let encoding = hints
         .encoding
@@ -238,7 +246,7 @@ pub fn import(
             "CREATE OR REPLACE TABLE {table} AS SELECT {}, {} AS _company, {} AS _source FROM {relation}",
             select.join(", "),
             literal(company),
-            source_of(sheets.as_ref())
+            source_of(&read, &files)
         ))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
         let mark = hints.decimal.as_deref().unwrap_or(".");
@@ -263,20 +271,20 @@ pub fn import(
     })
 }
 
-/// The `_source` of an imported row: the file read, or the workbook a sheet was written from.
-fn source_of(sheets: Option<&workbook::AsCsv>) -> String {
-    let Some(s) = sheets else {
+/// The `_source` of an imported row: the file read, or the one its copy was made from (a
+/// workbook's sheet, a transcoded text); `read[i]` was made from `files[i]`.
+fn source_of(read: &[PathBuf], files: &[PathBuf]) -> String {
+    if read == files {
         return "filename".into();
-    };
-    let cases: Vec<String> = s
-        .files
+    }
+    let cases: Vec<String> = read
         .iter()
-        .zip(&s.from)
-        .map(|(csv, book)| {
+        .zip(files)
+        .map(|(copy, file)| {
             format!(
                 "WHEN {} THEN {}",
-                literal(&csv.to_string_lossy()),
-                literal(&book.to_string_lossy())
+                literal(&copy.to_string_lossy()),
+                literal(&file.to_string_lossy())
             )
         })
         .collect();

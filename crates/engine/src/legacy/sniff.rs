@@ -35,7 +35,11 @@ fn from_sample(bytes: &[u8], given: &CsvHints) -> CsvHints {
             String::from_utf8_lossy(&bytes[..e.valid_up_to()]).to_string()
         }
         Err(_) => {
-            hints.encoding.get_or_insert_with(|| "latin-1".into());
+            // Bytes 0x80–0x9F are control characters in latin-1 and `€`, `’`, `“`… in the
+            // Windows-1252 that Excel on Windows writes.
+            let windows = bytes.iter().any(|b| (0x80..=0x9F).contains(b));
+            let guess = if windows { "cp1252" } else { "latin-1" };
+            hints.encoding.get_or_insert_with(|| guess.into());
             bytes.iter().map(|&b| b as char).collect()
         }
     };

@@ -101,6 +101,22 @@ pub fn side(
     if lower.ends_with(".json") {
         return plain(format!("read_json_auto([{list}])"));
     }
+    // Windows-1252 (given or sniffed), which DuckDB does not read: UTF-8 copies are read.
+    let first = crate::legacy::sniff::complete(&files[0], given)?;
+    let utf8 = crate::legacy::transcode::to_utf8(&files, &first)?;
+    let utf8_hints;
+    let (files, given) = match &utf8 {
+        Some((copies, read_as)) => {
+            utf8_hints = read_as.clone();
+            (copies.files.clone(), &utf8_hints)
+        }
+        None => (files, given),
+    };
+    let list = files
+        .iter()
+        .map(|f| literal(&f.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let format = crate::legacy::sniff::complete(&files[0], given)?;
     let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
     options.extend(crate::legacy::csv_options(&format));
@@ -138,6 +154,14 @@ pub fn side(
         }
         // UTF-16, which the check cannot read.
         None => slow()?,
+    };
+    // The encoding the files are in, not the one of the copies read.
+    let format = match utf8 {
+        Some(_) => CsvHints {
+            encoding: first.encoding,
+            ..format
+        },
+        None => format,
     };
     Ok(Side {
         relation,
