@@ -246,26 +246,25 @@ fn toggles(
         top: 12,
         ..Options::default()
     };
+    // What every toggle does first: the waterfall, and the rules applied to the new side.
+    let numbers_and_rules = |s: &[&str]| -> Result<Spec> {
+        waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
+        let as_legacy = AsLegacy::new(&file, &which(s), "bench", "gold.bench");
+        Ok(Spec {
+            new: as_legacy.in_cache(conn, &spec.new, &keys)?,
+            ..spec.clone()
+        })
+    };
     let mut causes = Vec::new();
     for s in sets {
         let start = Instant::now();
-        waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
-        let as_legacy = AsLegacy::new(&file, &which(s), "bench", "gold.bench");
-        let through = Spec {
-            new: as_legacy.in_cache(conn, &spec.new, &keys)?,
-            ..spec.clone()
-        };
+        let through = numbers_and_rules(s)?;
         explain(conn, &through, &m.name, &opts)?;
         causes.push(ms(start));
     }
     for s in sets {
         let start = Instant::now();
-        waterfall_of(conn, spec, ("bench", &m), &file, &which(s))?;
-        let as_legacy = AsLegacy::new(&file, &which(s), "bench", "gold.bench");
-        let through = Spec {
-            new: as_legacy.in_cache(conn, &spec.new, &keys)?,
-            ..spec.clone()
-        };
+        let through = numbers_and_rules(s)?;
         compare(conn, &through)?;
         let base = DrillBase::build(conn, through, &m.name, "bench_what_if")?;
         explain(conn, &base.spec, &base.measure, &opts)?;

@@ -76,11 +76,7 @@ pub fn side(
         }
         None => (files, given),
     };
-    let list = files
-        .iter()
-        .map(|f| literal(&f.to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = literal_list(&files);
     let lower = spec.to_ascii_lowercase();
     let plain = |sql: String| -> Result<Side> {
         Ok(Side {
@@ -112,11 +108,7 @@ pub fn side(
         }
         None => (files, given),
     };
-    let list = files
-        .iter()
-        .map(|f| literal(&f.to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = literal_list(&files);
     let format = crate::legacy::sniff::complete(&files[0], given)?;
     let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
     options.extend(crate::legacy::csv_options(&format));
@@ -334,4 +326,13 @@ pub fn check_measures(spec: &Spec, shown: [&str; 2]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The files as a SQL list of string literals, for `read_csv([…])`.
+fn literal_list(files: &[std::path::PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| literal(&f.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

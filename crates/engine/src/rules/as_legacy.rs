@@ -41,6 +41,22 @@ impl<'a> AsLegacy<'a> {
         }
     }
 
+    /// The rules of comparison `name` of the workspace.
+    pub fn of(
+        ws: &'a Workspace,
+        file: &'a RulesFile,
+        which: &Which,
+        name: &'a str,
+    ) -> Result<Self> {
+        let table = &ws
+            .config
+            .comparisons
+            .get(name)
+            .ok_or_else(|| Error::Usage(format!("no comparison `{name}` in assay.toml")))?
+            .table;
+        Ok(AsLegacy::new(file, which, name, table))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
@@ -105,13 +121,7 @@ pub fn compare_as_legacy(
     which: &Which,
     cancel: Option<Arc<Cancel>>,
 ) -> Result<Compared> {
-    let table = &ws
-        .config
-        .comparisons
-        .get(name)
-        .ok_or_else(|| Error::Usage(format!("no comparison `{name}` in assay.toml")))?
-        .table;
-    let as_legacy = AsLegacy::new(file, which, name, table);
+    let as_legacy = AsLegacy::of(ws, file, which, name)?;
     let reshape: Option<&dyn Reshape> = match as_legacy.is_empty() {
         true => None,
         false => Some(&as_legacy),
@@ -129,13 +139,7 @@ pub fn causes_left(
     which: &Which,
     top: usize,
 ) -> Result<Vec<Cause>> {
-    let table = &ws
-        .config
-        .comparisons
-        .get(name)
-        .ok_or_else(|| Error::Usage(format!("no comparison `{name}` in assay.toml")))?
-        .table;
-    let as_legacy = AsLegacy::new(file, which, name, table);
+    let as_legacy = AsLegacy::of(ws, file, which, name)?;
     let (spec, agreeing) = configured::prepare_as(ws, store, name, &as_legacy)?;
     let m = spec.measure(None)?;
     let opts = Options {
