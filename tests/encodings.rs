@@ -48,3 +48,46 @@ fn windows_1252_keys_match_their_utf8_twins() {
         assert_eq!(r["measures"][0]["delta"].as_f64(), Some(0.0), "{r:#}");
     }
 }
+
+/// A configured export in Windows-1252: one company's files re-written with a header only
+/// cp1252 spells (`Montant €`, renamed to the measure), read with `encoding = "cp1252"`;
+/// the compare's numbers are the UTF-8 files' and `_source` names the files themselves.
+#[test]
+fn a_configured_windows_1252_export_gives_the_same_numbers() {
+    let (_dir, ws) = built_demo("2000", "5");
+    let compare = ["compare", "revenue", "--format", "json"];
+    let out = assay(&ws, &compare);
+    let before: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for f in glob::glob(&ws.join("legacy/lumen/*.csv").to_string_lossy()).unwrap() {
+        let f = f.unwrap();
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(text.is_ascii(), "the demo writes ASCII");
+        let bytes = text
+            .replacen("net_amount", "Montant \u{20ac}", 1)
+            .chars()
+            .map(|c| if c == '\u{20ac}' { 0x80 } else { c as u8 })
+            .collect::<Vec<u8>>();
+        std::fs::write(&f, bytes).unwrap();
+    }
+    let path = ws.join("assay.toml");
+    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let lumen = &mut doc["legacy"]["sales"]["overrides"]["lumen"];
+    lumen["encoding"] = toml_edit::value("cp1252");
+    let mut rename = toml_edit::InlineTable::new();
+    rename.insert("Montant \u{20ac}", "net_amount".into());
+    lumen["rename"] = toml_edit::value(rename);
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let out = assay(&ws, &compare);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let after: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        before["revenue"]["rows"], after["revenue"]["rows"],
+        "{after:#}"
+    );
+    assert_eq!(before["revenue"]["measures"], after["revenue"]["measures"]);
+    let sources = sql_csv(
+        &ws,
+        "SELECT DISTINCT _source FROM legacy.sales WHERE _company = 'lumen' ORDER BY 1",
+    );
+    assert!(sources.contains("legacy/lumen/sales_2023.csv"), "{sources}");
+}
