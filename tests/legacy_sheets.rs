@@ -209,3 +209,43 @@ fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
     assert_eq!(legacy["sheet"], 2, "{r:#}");
     assert_eq!(legacy["range"], "A2:B5", "{r:#}");
 }
+
+/// `assay demo --legacy-format xlsx`: the same demo with its legacy exports as workbooks
+/// (one per company and year, typed cells, the old BI tool's headers renamed by the config)
+/// compares exactly as the CSV one.
+#[test]
+fn the_demo_written_as_workbooks_compares_as_the_csv_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for format in ["csv", "xlsx"] {
+        let args = [
+            "demo",
+            format,
+            "--rows",
+            "3000",
+            "--seed",
+            "11",
+            "--legacy-format",
+            format,
+        ];
+        let out = assay(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let ws = dir.path().join(format);
+        for args in [&["extract", "--all"][..], &["build"][..]] {
+            let out = assay(&ws, args);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        }
+        reports.push(json(&ws, &["compare", "revenue", "--format", "json"]));
+    }
+    let workbooks = glob::glob(
+        &dir.path()
+            .join("xlsx/legacy/*/sales_*.xlsx")
+            .to_string_lossy(),
+    )
+    .unwrap()
+    .count();
+    assert!(workbooks >= 8, "one per company and year: {workbooks}");
+    let (csv, xlsx) = (&reports[0]["revenue"], &reports[1]["revenue"]);
+    assert_eq!(csv["rows"], xlsx["rows"], "{xlsx:#}");
+    assert_eq!(csv["measures"], xlsx["measures"], "{xlsx:#}");
+}

@@ -37,6 +37,16 @@ pub struct DemoArgs {
     /// databases <name>_bronze, <name>_silver, <name>_gold.
     #[arg(long, default_value = "assay_demo")]
     pub clickhouse_database: String,
+    /// How the legacy exports are written: CSV files (each company its own dialect), or
+    /// workbooks (one per company and year, a sheet named after the company).
+    #[arg(long, value_enum, default_value_t = DemoLegacy::Csv)]
+    pub legacy_format: DemoLegacy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoLegacy {
+    Csv,
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,6 +74,10 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         rows: args.rows,
         companies: args.companies,
         force: args.force,
+        legacy_format: match args.legacy_format {
+            DemoLegacy::Csv => demo::LegacyFormat::Csv,
+            DemoLegacy::Xlsx => demo::LegacyFormat::Xlsx,
+        },
         clickhouse: (args.warehouse == DemoWarehouse::Clickhouse).then(|| {
             (
                 args.clickhouse_url.clone(),

@@ -6,6 +6,7 @@
 mod clickhouse_models;
 mod companies;
 mod generate;
+pub mod sheets;
 mod workspace_files;
 mod writers;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub use companies::{roster, ExportStyle, Profile, COMPANIES};
 pub use generate::{CompanyStream, Invoice, InvoiceType, LegacyFate};
+pub use sheets::LegacyFormat;
 use writers::{YearFiles, ORDER_HEADER};
 
 use crate::error::{Error, IoContext, Result};
@@ -38,6 +40,8 @@ pub struct DemoOptions {
     pub clickhouse: Option<(String, String)>,
     /// Companies in the group: the eight of the demo, then plain stores.
     pub companies: usize,
+    /// How the legacy exports are written: CSV files, or workbooks.
+    pub legacy_format: LegacyFormat,
 }
 
 impl Default for DemoOptions {
@@ -48,6 +52,7 @@ impl Default for DemoOptions {
             force: false,
             clickhouse: None,
             companies: COMPANIES.len(),
+            legacy_format: LegacyFormat::Csv,
         }
     }
 }
@@ -139,7 +144,13 @@ fn write_workspace(
     let companies = roster(opts.companies);
     write_text(
         &root.join("assay.toml"),
-        &workspace_files::config_toml(opts.seed, opts.rows, opts.clickhouse.as_ref(), &companies),
+        &workspace_files::config_toml(
+            opts.seed,
+            opts.rows,
+            opts.clickhouse.as_ref(),
+            &companies,
+            opts.legacy_format,
+        ),
     )?;
     let models = match opts.clickhouse {
         Some(_) => clickhouse_models::MODELS,
@@ -230,6 +241,9 @@ fn write_workspace(
     }
     finish_source_db(&db)?;
     drop(db);
+    if opts.legacy_format == LegacyFormat::Xlsx {
+        sheets::legacy_as_workbooks(root, &companies)?;
+    }
     progress(opts.rows, opts.rows);
 
     summary.legacy_net = legacy_cents as f64 / 100.0;

@@ -1,6 +1,7 @@
 //! The text files of a demo workspace: its `assay.toml` and the SQL models.
 
 use super::companies::{ExportStyle, Profile};
+use super::sheets::LegacyFormat;
 
 /// The demo's `assay.toml`. Written by hand (not serialised) so it reads like a config a
 /// person keeps, with comments saying why each unusual line is there.
@@ -9,6 +10,7 @@ pub fn config_toml(
     rows: u64,
     clickhouse: Option<&(String, String)>,
     companies: &[Profile],
+    legacy: LegacyFormat,
 ) -> String {
     let warehouse = match clickhouse {
         Some((url, database)) => format!(
@@ -84,7 +86,21 @@ source = "erp_db"
 query = "SELECT * EXCLUDE (company_id) FROM stock WHERE company_id = {company}"
 keys = ["branch", "product_id", "snapshot_date"]
 
-[legacy.sales]
+"#,
+    );
+    if legacy == LegacyFormat::Xlsx {
+        t.push_str(
+            r#"[legacy.sales]                 # one workbook per company and year
+files = "legacy/{company}/sales_*.xlsx"
+
+[legacy.sales.format]
+sheet = "{company}"            # each workbook's sheet is named after its company
+
+"#,
+        );
+    } else {
+        t.push_str(
+            r#"[legacy.sales]
 files = "legacy/{company}/sales_*.csv"
 
 [legacy.sales.format]
@@ -94,10 +110,11 @@ date_format = "%Y-%m-%d"
 encoding = "utf-8"
 
 "#,
-    );
+        );
+    }
     for c in companies {
         match c.export {
-            ExportStyle::European => t.push_str(&format!(
+            ExportStyle::European if legacy == LegacyFormat::Csv => t.push_str(&format!(
                 "[legacy.sales.overrides.{}]   # exported from a French spreadsheet\ndelimiter = \";\"\ndecimal = \",\"\ndate_format = \"%d/%m/%Y\"\n\n",
                 c.id
             )),
