@@ -91,3 +91,23 @@ fn a_configured_windows_1252_export_gives_the_same_numbers() {
     );
     assert!(sources.contains("legacy/lumen/sales_2023.csv"), "{sources}");
 }
+
+/// Old Mac exports end lines with a bare CR: read and checked as any other file.
+#[test]
+fn lines_ended_by_a_bare_cr_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.csv"),
+        "customer,amount\rAcme,10.10\rBeta,0.30\rGamma,317.13\r",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("new.csv"),
+        "customer,amount\nAcme,10.10\nBeta,0.30\nGamma,317.14\n",
+    )
+    .unwrap();
+    let r = compare(dir.path(), &[]);
+    assert_eq!(r["rows"]["legacy_rows"], 3, "{r:#}");
+    assert_eq!(r["rows"]["matched"], 2, "{r:#}");
+    assert_eq!(r["rows"]["changed"], 1, "{r:#}");
+}
