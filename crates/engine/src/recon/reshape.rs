@@ -23,7 +23,4 @@ pub trait Reshape {
         columns: &[(String, String)],
         keys: &[String],
     ) -> Result<String>;
-
-    /// What the change is, for people: `rules exclude-cancelled, fix-tax`.
-    fn describe(&self) -> String;
 }

@@ -118,6 +118,22 @@ pub(crate) fn step(prev: &str, rule: &Rule, model: &Model, target: Target) -> Re
     })
 }
 
+/// The new side in the warehouse after each of `rules`: `[0]` is `SELECT * FROM {from}`,
+/// `[i]` has the first `i` rules applied (ClickHouse SQL, as the export writes it).
+pub(crate) fn warehouse_steps(from: &str, rules: &[&Rule], model: &Model) -> Result<Vec<String>> {
+    let mut sqls = vec![format!("SELECT * FROM {from}")];
+    for rule in rules {
+        let next = step(
+            sqls.last().expect("the first"),
+            rule,
+            model,
+            Target::ClickHouse,
+        )?;
+        sqls.push(next);
+    }
+    Ok(sqls)
+}
+
 fn comment(text: &str) -> String {
     text.lines().map(|l| format!("--   {l}\n")).collect()
 }

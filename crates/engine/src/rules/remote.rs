@@ -4,7 +4,7 @@
 
 use duckdb::Connection;
 
-use super::export::{condition, step, Model, Target};
+use super::export::{condition, warehouse_steps, Model, Target};
 use super::file::{Rule, RulesFile};
 use super::waterfall::{
     chosen, disjoint, steps, totals, AcceptedStep, NewSide, Parts, Waterfall, Which,
@@ -108,16 +108,7 @@ pub fn waterfall(
         columns: &w.columns,
         keys: &keys,
     };
-    let mut sqls = vec![format!("SELECT * FROM {}", w.from)];
-    for rule in &rules {
-        let next = step(
-            sqls.last().expect("the first"),
-            rule,
-            &model,
-            Target::ClickHouse,
-        )?;
-        sqls.push(next);
-    }
+    let sqls = warehouse_steps(&w.from, &rules, &model)?;
     let (_, legacy) = totals(conn, &spec.legacy, &m.name, m.legacy, m.scale)?;
     let mut side = Warehoused {
         ch,
