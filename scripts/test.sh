@@ -54,9 +54,24 @@ start_clickhouse() {
   return 1
 }
 
+install_dbt() {
+  # tests/dbt.rs builds the demo's models with real dbt (dbt-core + dbt-duckdb from PyPI).
+  # Pinned: dbt-core 1.11+ fetches a parser binary from outside the package registry when
+  # installed, and duckdb stays on the DuckDB release assay links (1.5), so the cache file
+  # dbt writes is one both read.
+  local venv="$HOME/.cache/assay-dbt"
+  if [ ! -x "$venv/bin/dbt" ]; then
+    echo "== installing dbt-core and dbt-duckdb into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "dbt-core>=1.10,<1.11" "dbt-duckdb>=1.9,<1.11" "duckdb>=1.5,<1.6"
+  fi
+  export ASSAY_DBT_BIN="$venv/bin"
+}
+
 start_services
 install_tools
 start_clickhouse
+install_dbt
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

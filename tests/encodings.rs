@@ -111,3 +111,49 @@ fn lines_ended_by_a_bare_cr_are_read() {
     assert_eq!(r["rows"]["matched"], 2, "{r:#}");
     assert_eq!(r["rows"]["changed"], 1, "{r:#}");
 }
+
+/// UTF-16 text with its byte-order mark (Excel's "Unicode text", many Windows tools), in
+/// either byte order: read as its UTF-8 twin, and checked record by record like it.
+#[test]
+fn utf16_text_is_read_and_checked_like_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "customer;amount\nCafé “Nord”;12,50\n€uro Ltd;3,00\nO’Brien;7,25\n";
+    std::fs::write(
+        dir.path().join("new.csv"),
+        "customer,amount\nCafé “Nord”,12.50\n€uro Ltd,3.00\nO’Brien,7.25\n",
+    )
+    .unwrap();
+    let utf16 = |text: &str, big_endian: bool| -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in text.encode_utf16() {
+            out.extend_from_slice(&if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    };
+    for big_endian in [false, true] {
+        std::fs::write(dir.path().join("old.csv"), utf16(body, big_endian)).unwrap();
+        let r = compare(dir.path(), &[]);
+        assert_eq!(r["rows"]["matched"], 3, "{r:#}");
+        assert_eq!(r["sides"][0]["encoding"], "utf-16", "{r:#}");
+        assert_eq!(r["measures"][0]["delta"].as_f64(), Some(0.0), "{r:#}");
+    }
+    // A record with a field too many is named by its line, as in a UTF-8 file.
+    let broken = body.replace("€uro Ltd;3,00", "€uro Ltd;3,00;x");
+    std::fs::write(dir.path().join("old.csv"), utf16(&broken, false)).unwrap();
+    let out = assay(
+        dir.path(),
+        &[
+            "compare", "--legacy", "old.csv", "--new", "new.csv", "--key", "customer",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("line 3"), "{}", text(&out));
+}

@@ -8,42 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use duckdb::{AccessMode, Config, Connection};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-
-/// The cache's typed legacy rows of `company`, as text, with their column names.
-fn legacy_rows(ws: &Path, company: &str) -> (Vec<String>, Vec<Vec<Option<String>>>) {
-    let config = Config::default().access_mode(AccessMode::ReadOnly).unwrap();
-    let conn = Connection::open_with_flags(ws.join(".assay/cache.duckdb"), config).unwrap();
-    let table = format!("legacy.\"sales__{company}\"");
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT column_name FROM (DESCRIBE {table}) WHERE column_name NOT IN ('_company', '_source')"
-        ))
-        .unwrap();
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    let select: Vec<String> = names
-        .iter()
-        .map(|n| format!("CAST(\"{n}\" AS VARCHAR)"))
-        .collect();
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {} FROM {table} ORDER BY ALL",
-            select.join(", ")
-        ))
-        .unwrap();
-    let width = names.len();
-    let rows = stmt
-        .query_map([], |r| (0..width).map(|i| r.get(i)).collect())
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    (names, rows)
-}
 
 /// One workbook for `company`: a title in A1, the header in row 3, typed cells below.
 fn write_workbook(path: &Path, company: &str, names: &[String], rows: &[Vec<Option<String>>]) {

@@ -1,6 +1,6 @@
-//! Extraction from the real PostgreSQL and MariaDB servers of this machine (127.0.0.1,
-//! started by scripts/test.sh): declared types survive, NULL and '' stay apart, awkward
-//! text round-trips, and an unreachable server is a clear error.
+//! Extraction from the real PostgreSQL, MariaDB and ClickHouse servers of this machine
+//! (127.0.0.1, started by scripts/test.sh): declared types survive, NULL and '' stay apart,
+//! awkward text round-trips, and an unreachable or slow server is a clear error.
 
 mod common;
 
@@ -9,6 +9,8 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
+use assay_engine::config::Warehouse;
+use assay_engine::warehouse::ClickHouse;
 use mysql::prelude::Queryable;
 
 fn csv(ws: &Path, sql: &str) -> String {
@@ -93,6 +95,115 @@ fn mariadb_rows_arrive_typed_and_exact() {
     let ws = workspace("mysql", 3306, "test", "root", &table);
     check_loaded(ws.path());
     my.query_drop(format!("DROP TABLE {table}")).unwrap();
+}
+
+/// A ClickHouse database of its own for one test, and a workspace reading `table` in it.
+fn clickhouse_workspace(db: &str, table: &str, extra: &str) -> tempfile::TempDir {
+    let ws = workspace("clickhouse", 8123, db, "default", table);
+    let path = ws.path().join("assay.toml");
+    let cfg = std::fs::read_to_string(&path).unwrap().replace(
+        "host = \"127.0.0.1\"\nport = 8123\n",
+        &format!("url = \"http://127.0.0.1:8123\"\n{extra}"),
+    );
+    std::fs::write(&path, cfg).unwrap();
+    ws
+}
+
+fn clickhouse_admin() -> ClickHouse {
+    ClickHouse::connect(&Warehouse::clickhouse(
+        "http://127.0.0.1:8123",
+        "default",
+        30,
+    ))
+    .expect("ClickHouse on 127.0.0.1:8123 (scripts/test.sh starts it)")
+}
+
+#[test]
+fn clickhouse_rows_arrive_typed_and_exact() {
+    let db = unique("assay_ch_source");
+    let ch = clickhouse_admin();
+    ch.execute(&format!("CREATE DATABASE {db}")).unwrap();
+    ch.execute(&format!(
+        "CREATE TABLE {db}.sales (company String, id Int32, amount Nullable(Decimal(12, 2)), \
+         sold_on Nullable(Date), note Nullable(String)) ENGINE = MergeTree ORDER BY id"
+    ))
+    .unwrap();
+    ch.execute(&format!(
+        "INSERT INTO {db}.sales VALUES {}",
+        ROWS.replace("DATE '", "'")
+    ))
+    .unwrap();
+    let ws = clickhouse_workspace(&db, "sales", "");
+    check_loaded(ws.path());
+    ch.execute(&format!("DROP DATABASE {db}")).unwrap();
+}
+
+#[test]
+fn a_clickhouse_source_names_its_settings_and_kills_a_slow_query() {
+    let ws = clickhouse_workspace("default", "t", "");
+    let path = ws.path().join("assay.toml");
+    let cfg = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, cfg.replace(":8123", ":8999")).unwrap();
+    let out = assay(ws.path(), &["extract", "--all"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("cannot reach ClickHouse at http://127.0.0.1:8999 (sources.db.url)"),
+        "{}",
+        text(&out)
+    );
+
+    let ws = clickhouse_workspace("no_such_db_here", "t", "");
+    let out = assay(ws.path(), &["extract", "--all"]);
+    assert!(
+        text(&out).contains("sources.db.database: ClickHouse at http://127.0.0.1:8123 has no database `no_such_db_here`"),
+        "{}",
+        text(&out)
+    );
+
+    // A query that would run for minutes: stopped at timeout_secs and killed on the server.
+    let marker = unique("slow_marker");
+    let ws = clickhouse_workspace("default", "t", "timeout_secs = 2\n");
+    let path = ws.path().join("assay.toml");
+    let cfg = std::fs::read_to_string(&path).unwrap();
+    let slow = format!(
+        "SELECT 1 AS id, '{marker}' AS note, sum(cityHash64(number)) AS amount, {{company}} AS company \
+         FROM numbers(100000000000) WHERE company != ''"
+    );
+    let cfg = cfg
+        .lines()
+        .map(|l| {
+            if l.starts_with("query = ") {
+                format!("query = {:?}", slow)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, cfg).unwrap();
+    let started = std::time::Instant::now();
+    let out = assay(ws.path(), &["extract", "--all"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("sources.db.timeout_secs"),
+        "{}",
+        text(&out)
+    );
+    let ch = clickhouse_admin();
+    let running = |ch: &ClickHouse| {
+        ch.query_number(&format!(
+            "SELECT count() FROM system.processes WHERE query LIKE '%{marker}%' \
+             AND query NOT LIKE '%system.processes%'"
+        ))
+        .unwrap()
+        .0
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while running(&ch) > 0 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(running(&ch), 0, "the slow query still runs on the server");
 }
 
 #[test]

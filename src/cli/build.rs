@@ -18,8 +18,8 @@ pub struct BuildArgs {
 }
 
 pub fn run(ws: &Workspace, args: BuildArgs) -> Result<i32> {
-    let outcomes = if ws.config.layers.build_command.is_some() {
-        vec![build::run_external(ws)?]
+    let outcomes = if ws.config.layers.external() {
+        build::run_external(ws)?
     } else {
         models(ws, &args)?
     };

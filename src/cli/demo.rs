@@ -37,16 +37,23 @@ pub struct DemoArgs {
     /// databases <name>_bronze, <name>_silver, <name>_gold.
     #[arg(long, default_value = "assay_demo")]
     pub clickhouse_database: String,
-    /// How the legacy exports are written: CSV files (each company its own dialect), or
-    /// workbooks (one per company and year, a sheet named after the company).
+    /// How the legacy exports are written: CSV files (each company its own dialect),
+    /// workbooks (one per company and year, a sheet named after the company), or Qlik QVD
+    /// files (one per company and year; dates and amounts as dual values).
     #[arg(long, value_enum, default_value_t = DemoLegacy::Csv)]
     pub legacy_format: DemoLegacy,
+    /// Silver and gold as a dbt project in DIR/dbt (dbt-duckdb, building into the cache):
+    /// `assay build` runs `dbt build` there and reads its manifest and run results. Needs
+    /// dbt-core and dbt-duckdb on PATH.
+    #[arg(long)]
+    pub dbt: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DemoLegacy {
     Csv,
     Xlsx,
+    Qvd,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,6 +76,12 @@ fn create_database(url: &str, database: &str) -> Result<()> {
 }
 
 pub fn run(args: DemoArgs) -> Result<i32> {
+    if args.dbt && args.warehouse == DemoWarehouse::Clickhouse {
+        return Err(crate::error::Error::Usage(
+            "--dbt builds with dbt-duckdb into the cache; it does not go with --warehouse clickhouse"
+                .into(),
+        ));
+    }
     let opts = DemoOptions {
         seed: args.seed,
         rows: args.rows,
@@ -77,7 +90,9 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         legacy_format: match args.legacy_format {
             DemoLegacy::Csv => demo::LegacyFormat::Csv,
             DemoLegacy::Xlsx => demo::LegacyFormat::Xlsx,
+            DemoLegacy::Qvd => demo::LegacyFormat::Qvd,
         },
+        dbt: args.dbt,
         clickhouse: (args.warehouse == DemoWarehouse::Clickhouse).then(|| {
             (
                 args.clickhouse_url.clone(),

@@ -7,6 +7,7 @@ mod demo;
 mod explain;
 mod extract;
 mod freshness;
+mod models;
 mod progress;
 mod report_text;
 mod rules;
@@ -56,6 +57,9 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Build the silver and gold models in dependency order (or run layers.build_command).
     Build(build::BuildArgs),
+    /// Every model (SQL files, or the dbt project's manifest) in build order: what it reads,
+    /// its last build, its tests.
+    Models(models::ModelsArgs),
     /// Freshness of every company × entity × layer from the catalog (exit 0 fresh, 1 warn,
     /// 2 error): made for cron over SSH.
     Freshness(freshness::FreshnessArgs),
@@ -132,6 +136,7 @@ impl Command {
         let format = match self {
             Command::Extract(a) => a.format,
             Command::Build(a) => a.format,
+            Command::Models(a) => a.format,
             Command::Freshness(a) => a.format,
             Command::Status(a) => a.format,
             Command::Test(a) => a.format,
@@ -175,6 +180,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
+        Some(Command::Models(args)) => models::run(&workspace(dir.clone())?, args),
         Some(Command::Freshness(args)) => freshness::run(&workspace(dir.clone())?, args),
         Some(Command::Status(args)) => status::run(&workspace(dir.clone())?, args),
         Some(Command::Test(args)) => test::run(&workspace(dir.clone())?, args),

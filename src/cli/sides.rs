@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{CsvHints, SheetRef, Workspace};
+use crate::config::{CsvHints, DualAs, FixedColumn, SheetRef, Workspace};
 use crate::error::{Error, Result};
 use crate::recon::report::{SideFormat, Spec};
 use crate::recon::{adhoc, Rules};
@@ -72,6 +72,15 @@ pub struct FormatArgs {
     /// Ad hoc spreadsheet: rows of legacy header (2 flattens a merged group header).
     #[arg(long, value_name = "N")]
     pub legacy_header_rows: Option<u32>,
+    /// Ad hoc fixed-width text: the legacy columns, `name:width` (after the column before)
+    /// or `name:start-end` (1-based characters), comma-separated; `--legacy-header-rows`
+    /// lines above the data are skipped.
+    #[arg(long, value_name = "SPEC", value_parser = parse_fixed_width)]
+    pub legacy_fixed_width: Option<Layout>,
+    /// Ad hoc Qlik QVD: read a dual value (a number with its shown text) as its number
+    /// (default; date fields as ISO dates) or as its text.
+    #[arg(long, value_name = "AS", value_parser = ["number", "text"])]
+    pub legacy_dual: Option<String>,
     /// Ad hoc spreadsheet: the new side's sheet, by name or 1-based number.
     #[arg(long, value_name = "NAME|N")]
     pub new_sheet: Option<String>,
@@ -122,8 +131,26 @@ impl FormatArgs {
             } else {
                 None
             },
+            fixed_width: self
+                .legacy_fixed_width
+                .clone()
+                .filter(|_| legacy)
+                .map(|l| l.0),
+            dual: match self.legacy_dual.as_deref().filter(|_| legacy) {
+                Some("text") => Some(DualAs::Text),
+                Some(_) => Some(DualAs::Number),
+                None => None,
+            },
         }
     }
+}
+
+/// A fixed-width layout as one flag value (clap would take a bare Vec for many values).
+#[derive(Debug, Clone)]
+pub struct Layout(Vec<FixedColumn>);
+
+fn parse_fixed_width(text: &str) -> std::result::Result<Layout, String> {
+    crate::config::fixed::parse_spec(text).map(Layout)
 }
 
 fn parse_offset(text: &str) -> std::result::Result<String, String> {

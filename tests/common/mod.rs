@@ -111,3 +111,39 @@ pub fn fail_an_extraction(ws: &std::path::Path, company: &str) {
     let out = assay(ws, &["extract", "--company", company, "--entity", "orders"]);
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// The cache's typed legacy rows of `company`, as text, with their column names.
+pub fn legacy_rows(ws: &Path, company: &str) -> (Vec<String>, Vec<Vec<Option<String>>>) {
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .unwrap();
+    let conn = duckdb::Connection::open_with_flags(ws.join(".assay/cache.duckdb"), config).unwrap();
+    let table = format!("legacy.\"sales__{company}\"");
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT column_name FROM (DESCRIBE {table}) WHERE column_name NOT IN ('_company', '_source')"
+        ))
+        .unwrap();
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let select: Vec<String> = names
+        .iter()
+        .map(|n| format!("CAST(\"{n}\" AS VARCHAR)"))
+        .collect();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {} FROM {table} ORDER BY ALL",
+            select.join(", ")
+        ))
+        .unwrap();
+    let width = names.len();
+    let rows = stmt
+        .query_map([], |r| (0..width).map(|i| r.get(i)).collect())
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    (names, rows)
+}

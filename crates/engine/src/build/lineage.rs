@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use duckdb::Connection;
 
-use super::models::{discover, order, Model};
+use super::models::{of_workspace, order, Model};
 use crate::config::Workspace;
 use crate::error::Result;
 
@@ -22,7 +22,7 @@ pub struct ModelSummary {
 
 /// Every model in build order (what it reads first), with its lineage and numbers.
 pub fn summaries(ws: &Workspace, conn: &Connection) -> Result<Vec<ModelSummary>> {
-    let models = discover(&ws.models_dir())?;
+    let models = of_workspace(ws)?;
     let mut read_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for m in &models {
         for r in &m.reads {
@@ -58,6 +58,50 @@ pub fn summaries(ws: &Workspace, conn: &Connection) -> Result<Vec<ModelSummary>>
             read_by: read_by.remove(&name).unwrap_or_default(),
             built: run.and_then(|(_, at)| at),
             rows,
+            model,
+        });
+    }
+    Ok(out)
+}
+
+/// One line of `assay models`: a model, what it reads and what reads it, how its last build
+/// went, and the latest verdict of each test on its whole table (dbt's tests, and assay's
+/// tests not cut by company).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ModelRow {
+    pub model: String,
+    pub file: String,
+    pub reads: Vec<String>,
+    pub read_by: Vec<String>,
+    /// `ok`, `failed`…: the latest build run of the model, if any.
+    pub last_build: Option<String>,
+    pub last_error: Option<String>,
+    /// Rows of the last successful build, summed over companies.
+    pub rows: Option<i64>,
+    pub built_utc: Option<chrono::NaiveDateTime>,
+    pub tests: Vec<crate::checks::record::TestResult>,
+}
+
+/// Every model (build order) with its last build and tests.
+pub fn rows(ws: &Workspace, store: &crate::store::Store) -> Result<Vec<ModelRow>> {
+    let mut out = Vec::new();
+    for s in summaries(ws, store.conn())? {
+        let model = s.model.qualified();
+        let filter = crate::store::RunFilter {
+            entity: Some(model.clone()),
+            kind: Some("build".into()),
+            ..Default::default()
+        };
+        let last = store.runs_of(&filter, 1)?.into_iter().next();
+        out.push(ModelRow {
+            file: s.model.path.display().to_string(),
+            reads: s.model.reads.iter().cloned().collect(),
+            read_by: s.read_by,
+            last_build: last.as_ref().map(|r| r.status.as_str().to_string()),
+            last_error: last.and_then(|r| r.error),
+            rows: (!s.rows.is_empty()).then(|| s.rows.iter().map(|(_, n)| n).sum()),
+            built_utc: s.built,
+            tests: crate::checks::record::latest_on(store.conn(), "*", &model)?,
             model,
         });
     }

@@ -75,9 +75,9 @@ pub fn run(
     selection: &[String],
     sink: &dyn Fn(&ModelOutcome),
 ) -> Result<Vec<ModelOutcome>> {
-    if ws.config.layers.build_command.is_some() {
+    if ws.config.layers.external() {
         return Err(Error::Usage(
-            "layers.build_command is set: use build::run_external".into(),
+            "layers.build_command or dbt_project is set: use build::run_external".into(),
         ));
     }
     let all = models::discover(&ws.models_dir())?;
@@ -222,6 +222,14 @@ fn record_company_rows(
 fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Result<i64> {
     store.transaction(|conn| {
         conn.execute_batch(&format!("CREATE OR REPLACE TABLE {target} AS {body}\n"))?;
+        record_built(conn, target, run_id)
+    })
+}
+
+/// A table just built in the cache (by assay or by dbt), recorded with its run: rows,
+/// columns and rows per company; the run is marked ok.
+pub(crate) fn record_built(conn: &duckdb::Connection, target: &str, run_id: i64) -> Result<i64> {
+    {
         let rows: i64 =
             conn.query_row(&format!("SELECT count(*) FROM {target}"), [], |r| r.get(0))?;
         let columns: Vec<(String, String)> = {
@@ -241,13 +249,19 @@ fn build_in_cache(store: &Store, target: &str, body: &str, run_id: i64) -> Resul
             None => Vec::new(),
         };
         crate::store::record_run_columns(conn, run_id, columns_of(&columns))?;
-        record_company_rows(conn, run_id, rows, &per_company, crate::drift::company_column(&columns).is_some())?;
+        record_company_rows(
+            conn,
+            run_id,
+            rows,
+            &per_company,
+            crate::drift::company_column(&columns).is_some(),
+        )?;
         conn.execute(
             "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ? WHERE id = ?",
             params![rows, crate::store::utc_now(), run_id],
         )?;
         Ok(rows)
-    })
+    }
 }
 
 /// The model (ClickHouse SQL, layer names pointed at this warehouse's databases) built into
@@ -326,25 +340,29 @@ fn clickhouse_company_rows(
     Ok(Some(rows))
 }
 
-/// Run the configured external builder (e.g. `dbt build`) in the workspace folder.
-/// Run `layers.build_command` (e.g. `dbt build`) in the workspace folder. The cache is
-/// closed while it runs: a builder writing to the same DuckDB file needs its lock.
-pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
-    let command = ws
-        .config
-        .layers
-        .build_command
-        .as_deref()
-        .ok_or_else(|| Error::Usage("layers.build_command is not set".into()))?;
+/// Run `layers.build_command` (e.g. `dbt build`) in the workspace folder, or in the dbt
+/// project (`dbt build` when no command is given). The cache is closed while it runs: a
+/// builder writing to the same DuckDB file needs its lock. A dbt build is then recorded
+/// model by model and test by test; the command's own outcome comes last.
+pub fn run_external(ws: &Workspace) -> Result<Vec<ModelOutcome>> {
+    let dbt = crate::dbt::project(ws);
+    let command = match (&ws.config.layers.build_command, &dbt) {
+        (Some(c), _) => c.as_str(),
+        (None, Some(_)) => "dbt build",
+        (None, None) => return Err(Error::Usage("layers.build_command is not set".into())),
+    };
+    let dir = dbt.clone().unwrap_or_else(|| ws.root.clone());
     let started = Instant::now();
     let started_at = crate::store::utc_now();
+    // File times are coarser than the clock on some file systems: a second of slack.
+    let since = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
     // The cache is closed while the builder runs, so the run is written when it is over: a
     // row left `running` meanwhile would be taken for a dead process's when the cache reopens.
     Store::open(&ws.cache_path())?;
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
-        .current_dir(&ws.root)
+        .current_dir(&dir)
         .env("ASSAY_CACHE", ws.cache_path())
         .output()
         .map_err(|e| {
@@ -370,6 +388,16 @@ pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
     let ok = output.status.success();
     let error = (!ok).then(|| format!("`{command}` exited with {}:\n{tail}", output.status));
     let store = Store::open(&ws.cache_path())?;
+    let recorded = dbt
+        .as_ref()
+        .map(|_| crate::dbt::record(ws, &store, started_at, since));
+    let mut outcomes = match recorded {
+        None => Vec::new(),
+        Some(Ok(models)) => models,
+        // dbt that did not get as far as running anything: its log says why, below.
+        Some(Err(_)) if !ok => Vec::new(),
+        Some(Err(e)) => return Err(e),
+    };
     let run_id = store.begin_run_at("build", None, Some("external"), started_at)?;
     store.finish_run(
         run_id,
@@ -377,7 +405,7 @@ pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
         None,
         error.as_deref(),
     )?;
-    Ok(ModelOutcome {
+    outcomes.push(ModelOutcome {
         model: "external".into(),
         file: command.into(),
         status: if ok {
@@ -388,5 +416,6 @@ pub fn run_external(ws: &Workspace) -> Result<ModelOutcome> {
         rows: None,
         seconds,
         error,
-    })
+    });
+    Ok(outcomes)
 }

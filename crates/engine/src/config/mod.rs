@@ -1,6 +1,7 @@
 //! `assay.toml`: types, discovery, validation with key paths and line numbers.
 
 mod duration;
+pub mod fixed;
 mod load;
 mod locate;
 mod model;
@@ -10,6 +11,7 @@ mod validate_tests;
 mod zone;
 
 pub use duration::Duration;
+pub use fixed::{DualAs, FixedColumn};
 pub use load::{check, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
 pub use tables::{table_problem, LAYERS};

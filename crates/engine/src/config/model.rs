@@ -206,6 +206,18 @@ pub struct Layers {
     pub models: String,
     /// An external build command (e.g. `dbt build`) run instead of the SQL models.
     pub build_command: Option<String>,
+    /// A dbt project folder, relative to the workspace: the build command (`dbt build` when
+    /// not given) runs there, and its `target/manifest.json` and `run_results.json` say
+    /// which models exist, what they read, and how each model and test did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbt_project: Option<String>,
+}
+
+impl Layers {
+    /// Whether silver and gold are built by a command rather than assay's SQL models.
+    pub fn external(&self) -> bool {
+        self.build_command.is_some() || self.dbt_project.is_some()
+    }
 }
 
 impl Default for Layers {
@@ -213,6 +225,7 @@ impl Default for Layers {
         Layers {
             models: default_models(),
             build_command: None,
+            dbt_project: None,
         }
     }
 }
@@ -388,6 +401,13 @@ pub struct CsvHints {
     /// `tax` gives the columns `Amount net` and `Amount tax`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_rows: Option<u32>,
+    /// Fixed-width text: the columns, left to right. `header_rows` lines above the data are
+    /// skipped (none when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_width: Option<Vec<super::FixedColumn>>,
+    /// Qlik QVD: a dual value read as its number (the default) or its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dual: Option<super::DualAs>,
 }
 
 /// A sheet of a workbook, by 1-based number or by name.
@@ -424,6 +444,8 @@ impl LegacyExport {
             hints.sheet = o.sheet.clone().or(hints.sheet);
             hints.range = o.range.clone().or(hints.range);
             hints.header_rows = o.header_rows.or(hints.header_rows);
+            hints.fixed_width = o.fixed_width.clone().or(hints.fixed_width);
+            hints.dual = o.dual.or(hints.dual);
         }
         hints
     }

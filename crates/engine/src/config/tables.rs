@@ -22,7 +22,7 @@ pub fn table_problem(c: &Config, root: &Path, table: &str) -> Option<String> {
             (!c.entities.contains_key(name)).then(|| unknown("entity", name, c.entities.keys()))
         }
         "silver" | "gold" => {
-            if c.layers.build_command.is_some() {
+            if c.layers.external() {
                 return None; // an external builder decides which tables exist
             }
             let model = root

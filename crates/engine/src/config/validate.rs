@@ -332,6 +332,21 @@ fn legacy(c: &Config, f: &mut Findings) {
                     );
                 }
             }
+            for problem in h
+                .fixed_width
+                .as_deref()
+                .map(super::fixed::problems)
+                .unwrap_or_default()
+            {
+                push(f, format!("{prefix}.fixed_width"), problem);
+            }
+            if h.fixed_width.is_some() && (h.delimiter.is_some() || h.sheet.is_some()) {
+                push(
+                    f,
+                    format!("{prefix}.fixed_width"),
+                    "a fixed-width file has no `delimiter` or `sheet`; give one kind of layout",
+                );
+            }
             if let Some(fmt) = &h.date_format {
                 if !fmt.contains('%') {
                     push(

@@ -5,7 +5,9 @@
 
 mod clickhouse_models;
 mod companies;
+mod dbt_project;
 mod generate;
+mod qvd;
 pub mod sheets;
 mod workspace_files;
 mod writers;
@@ -42,6 +44,9 @@ pub struct DemoOptions {
     pub companies: usize,
     /// How the legacy exports are written: CSV files, or workbooks.
     pub legacy_format: LegacyFormat,
+    /// Silver and gold as a dbt project (dbt-duckdb, building into the cache) instead of
+    /// assay's SQL models.
+    pub dbt: bool,
 }
 
 impl Default for DemoOptions {
@@ -53,6 +58,7 @@ impl Default for DemoOptions {
             clickhouse: None,
             companies: COMPANIES.len(),
             legacy_format: LegacyFormat::Csv,
+            dbt: false,
         }
     }
 }
@@ -144,20 +150,18 @@ fn write_workspace(
     let companies = roster(opts.companies);
     write_text(
         &root.join("assay.toml"),
-        &workspace_files::config_toml(
-            opts.seed,
-            opts.rows,
-            opts.clickhouse.as_ref(),
-            &companies,
-            opts.legacy_format,
-        ),
+        &workspace_files::config_toml(opts, &companies),
     )?;
     let models = match opts.clickhouse {
         Some(_) => clickhouse_models::MODELS,
         None => workspace_files::MODELS,
     };
-    for (path, sql) in models {
-        write_text(&root.join("models").join(path), sql)?;
+    if opts.dbt {
+        dbt_project::write(root, &models)?;
+    } else {
+        for (path, sql) in models {
+            write_text(&root.join("models").join(path), sql)?;
+        }
     }
     std::fs::create_dir_all(root.join("sources")).io_context(|| "cannot create sources/".into())?;
     let db_path = root.join("sources/erp.duckdb");
@@ -241,8 +245,10 @@ fn write_workspace(
     }
     finish_source_db(&db)?;
     drop(db);
-    if opts.legacy_format == LegacyFormat::Xlsx {
-        sheets::legacy_as_workbooks(root, &companies)?;
+    match opts.legacy_format {
+        LegacyFormat::Csv => {}
+        LegacyFormat::Xlsx => sheets::legacy_as_workbooks(root, &companies)?,
+        LegacyFormat::Qvd => qvd::legacy_as_qvd(root, &companies)?,
     }
     progress(opts.rows, opts.rows);
 

@@ -21,6 +21,7 @@ pub enum LegacyFormat {
     #[default]
     Csv,
     Xlsx,
+    Qvd,
 }
 
 /// The format a company's CSV export was written in (what its config override says).
@@ -38,6 +39,22 @@ fn csv_hints(profile: &Profile) -> CsvHints {
 
 /// Each company's `legacy/<id>/sales_<year>.csv` as `sales_<year>.xlsx`.
 pub fn legacy_as_workbooks(root: &Path, companies: &[Profile]) -> Result<()> {
+    each_export(root, companies, "xlsx", &mut |conn, file, book, profile| {
+        debug_assert!(is_workbook(book));
+        write_book(conn, file, book, profile)
+    })
+}
+
+/// What writes one export's copy: (cache, the CSV, the copy to write, its company).
+pub(super) type WriteCopy<'a> = dyn FnMut(&Connection, &Path, &Path, &Profile) -> Result<()> + 'a;
+
+/// Each company's CSV exports replaced by a copy with the extension `ext`.
+pub(super) fn each_export(
+    root: &Path,
+    companies: &[Profile],
+    ext: &str,
+    write: &mut WriteCopy<'_>,
+) -> Result<()> {
     let conn = Connection::open_in_memory()?;
     for profile in companies {
         let dir = root.join("legacy").join(profile.id.as_ref());
@@ -46,9 +63,7 @@ pub fn legacy_as_workbooks(root: &Path, companies: &[Profile]) -> Result<()> {
             .map_err(|e| Error::Runtime(format!("{}: {e}", pattern.display())))?;
         for file in files {
             let file = file.map_err(|e| Error::Runtime(e.to_string()))?;
-            let book = file.with_extension("xlsx");
-            debug_assert!(is_workbook(&book));
-            write_book(&conn, &file, &book, profile)?;
+            write(&conn, &file, &file.with_extension(ext), profile)?;
             std::fs::remove_file(&file)
                 .io_context(|| format!("cannot remove {}", file.display()))?;
         }
@@ -56,7 +71,11 @@ pub fn legacy_as_workbooks(root: &Path, companies: &[Profile]) -> Result<()> {
     Ok(())
 }
 
-fn write_book(conn: &Connection, csv: &Path, book: &Path, profile: &Profile) -> Result<()> {
+/// One CSV export's columns (name, DuckDB type) and its values as text, read with its
+/// company's format (so they are the values the CSV import reads).
+pub(super) type Export = (Vec<(String, String)>, Vec<Vec<Option<String>>>);
+
+pub(super) fn read_export(conn: &Connection, csv: &Path, profile: &Profile) -> Result<Export> {
     let mut options = vec!["header = true".to_string()];
     options.extend(csv_options(&csv_hints(profile)));
     let relation = format!(
@@ -78,6 +97,11 @@ fn write_book(conn: &Connection, csv: &Path, book: &Path, profile: &Profile) -> 
     let rows: Vec<Vec<Option<String>>> = stmt
         .query_map([], |r| (0..width).map(|i| r.get(i)).collect())?
         .collect::<std::result::Result<_, _>>()?;
+    Ok((columns, rows))
+}
+
+fn write_book(conn: &Connection, csv: &Path, book: &Path, profile: &Profile) -> Result<()> {
+    let (columns, rows) = read_export(conn, csv, profile)?;
     let failed = |e: rust_xlsxwriter::XlsxError| {
         Error::Runtime(format!("cannot write {}: {e}", book.display()))
     };

@@ -5,14 +5,16 @@ use super::sheets::LegacyFormat;
 
 /// The demo's `assay.toml`. Written by hand (not serialised) so it reads like a config a
 /// person keeps, with comments saying why each unusual line is there.
-pub fn config_toml(
-    seed: u64,
-    rows: u64,
-    clickhouse: Option<&(String, String)>,
-    companies: &[Profile],
-    legacy: LegacyFormat,
-) -> String {
-    let warehouse = match clickhouse {
+pub fn config_toml(opts: &super::DemoOptions, companies: &[Profile]) -> String {
+    let (seed, rows, legacy) = (opts.seed, opts.rows, opts.legacy_format);
+    let layers = match opts.dbt {
+        true => {
+            "# dbt builds silver and gold: `assay build` runs `dbt build` in dbt/ and reads\n\
+                 # its manifest and run results.\ndbt_project = \"dbt\""
+        }
+        false => "models = \"models\"",
+    };
+    let warehouse = match opts.clickhouse.as_ref() {
         Some((url, database)) => format!(
             "# bronze, silver and gold live in ClickHouse (databases {database}_bronze, …);\n\
              # the cache keeps the catalog and the legacy imports.\n\
@@ -35,7 +37,7 @@ retention = 3
 {warehouse}
 
 [layers]
-models = "models"
+{layers}
 
 [freshness]
 warn_after = "26h"
@@ -88,7 +90,17 @@ keys = ["branch", "product_id", "snapshot_date"]
 
 "#,
     );
-    if legacy == LegacyFormat::Xlsx {
+    if legacy == LegacyFormat::Qvd {
+        t.push_str(
+            r#"[legacy.sales]                 # the retired Qlik app's QVD files, one per company and year
+files = "legacy/{company}/sales_*.qvd"
+
+[legacy.sales.format]
+dual = "number"                # a dual value (a date, an amount shown as 1.234,50) read as its number
+
+"#,
+        );
+    } else if legacy == LegacyFormat::Xlsx {
         t.push_str(
             r#"[legacy.sales]                 # one workbook per company and year
 files = "legacy/{company}/sales_*.xlsx"

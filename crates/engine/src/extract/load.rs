@@ -163,7 +163,7 @@ impl Runner<'_> {
                 let q = server_query(self.ws, source_name, query);
                 let path = fetch_server(self.ws, job, &q, run_id, started, self.cancel, self.sink)?;
                 let piece = (
-                    source::csv_relation(&path, &job.source_columns),
+                    source::csv_relation(&path, &job.source_columns, q.source.kind),
                     job.plan.describe(),
                     1,
                 );

@@ -73,23 +73,27 @@ pub struct Row {
     pub last_attempt: Option<Attempt>,
 }
 
-/// The thresholds for one company and entity: company override, then entity, then workspace.
+/// An entity's thresholds: its company override, the entity's, then dbt's freshness
+/// settings for the source `bronze.<entity>` (`dbt`: from the manifest), then `[freshness]`.
 pub fn thresholds(
     ws: &Workspace,
     entity: &str,
     company: &str,
+    dbt: Option<(Option<u64>, Option<u64>)>,
 ) -> (Option<Duration>, Option<Duration>) {
     let global = &ws.config.freshness;
-    let Some(e) = ws.config.entities.get(entity) else {
-        return (global.warn_after, global.error_after);
-    };
-    let o = e.overrides.get(company);
+    let (dbt_warn, dbt_error) = dbt.unwrap_or_default();
+    let seconds = |s: Option<u64>| s.map(|seconds| Duration { seconds });
+    let e = ws.config.entities.get(entity);
+    let o = e.and_then(|e| e.overrides.get(company));
     (
         o.and_then(|o| o.warn_after)
-            .or(e.warn_after)
+            .or(e.and_then(|e| e.warn_after))
+            .or(seconds(dbt_warn))
             .or(global.warn_after),
         o.and_then(|o| o.error_after)
-            .or(e.error_after)
+            .or(e.and_then(|e| e.error_after))
+            .or(seconds(dbt_error))
             .or(global.error_after),
     )
 }
@@ -239,15 +243,18 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
         f.volume_runs.unwrap_or(alerts::VOLUME_RUNS),
         f.volume_threshold.unwrap_or(alerts::VOLUME_THRESHOLD),
     )?;
-    let models = if ws.config.layers.build_command.is_none() {
-        models::discover(&ws.models_dir())?
-    } else {
-        Vec::new()
+    let models = models::of_workspace(ws)?;
+    let dbt = match crate::dbt::project(ws) {
+        Some(p) => crate::dbt::built(&p)?,
+        None => None,
     };
     let mut out = Vec::new();
     for company in ws.config.companies.keys() {
         for entity in ws.config.entities.keys() {
-            let (warn, error) = thresholds(ws, entity, company);
+            let source_rule = dbt
+                .as_ref()
+                .and_then(|m| m.freshness(&format!("bronze.{entity}")));
+            let (warn, error) = thresholds(ws, entity, company, source_rule);
             let history = loads.get(&(entity.clone(), company.clone()));
             let latest = history.and_then(|h| h.last()).copied();
             let bronze = row(
@@ -405,6 +412,33 @@ mod tests {
         assert_eq!(judge(3 * 3600, h("2h"), h("1d")), Status::Warn);
         assert_eq!(judge(2 * 86_400, h("2h"), h("1d")), Status::Error);
         assert_eq!(judge(10 * 86_400, None, None), Status::Ok);
+    }
+
+    #[test]
+    fn dbt_source_freshness_comes_before_the_workspace_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("assay.toml"),
+            "[freshness]\nwarn_after = \"1d\"\nerror_after = \"7d\"\n",
+        )
+        .unwrap();
+        let ws = Workspace::load(dir.path()).unwrap();
+        let secs = |t: (Option<Duration>, Option<Duration>)| {
+            (t.0.map(|d| d.seconds), t.1.map(|d| d.seconds))
+        };
+        assert_eq!(
+            secs(thresholds(&ws, "invoices", "acme", None)),
+            (Some(86_400), Some(604_800))
+        );
+        assert_eq!(
+            secs(thresholds(
+                &ws,
+                "invoices",
+                "acme",
+                Some((Some(3_600), None))
+            )),
+            (Some(3_600), Some(604_800))
+        );
     }
 
     /// A failed extraction was invisible: the previous version being current, age alone

@@ -2,8 +2,11 @@
 //! `legacy."<export>__<company>"`, the view `legacy."<export>"` over all of them, and a
 //! fingerprint of the files so an unchanged export is not read again.
 
+pub mod convert;
 mod dates;
 pub mod figures;
+mod fixed;
+mod qvd;
 pub mod sniff;
 mod structure;
 pub mod transcode;
@@ -196,12 +199,14 @@ pub fn import(
         ident(&table_name(export, company))
     );
     let context = |e: Error| Error::Runtime(format!("legacy.{export} for {company}: {e}"));
-    // Workbooks: the sheet of each written as CSV first, then read as any export.
-    let sheets = workbook::as_csv(&files, &hints, company).map_err(context)?;
-    let (read, hints) = match &sheets {
-        Some(s) => (s.files.clone(), workbook::csv_hints(&hints)),
+    // Workbooks, QVD and fixed-width files: written as CSV first, then read as any export.
+    let copies = convert::as_csv(&files, &hints, company).map_err(context)?;
+    let (read, hints) = match &copies {
+        Some((c, read_as)) => (c.files.clone(), read_as.clone()),
         None => (files.clone(), hints),
     };
+    // What the structure check names: a transcoded copy has its original's lines.
+    let shown = read.clone();
     // Windows-1252 text, which DuckDB does not read: UTF-8 copies are read instead.
     let utf8 = transcode::to_utf8(&read, &hints).map_err(context)?;
     let (read, hints) = match utf8 {
@@ -215,12 +220,9 @@ pub fn import(
         .as_deref()
         .unwrap_or("utf-8")
         .to_ascii_lowercase();
-    for f in &read {
-        if encoding == "utf-16" {
-            structure::utf16_expected(f).map_err(context)?;
-        } else {
-            structure::check(f, delimiter, encoding == "utf-8").map_err(context)?;
-        }
+    // UTF-16 was transcoded above, so every file here is checked record by record.
+    for (f, name) in read.iter().zip(&shown) {
+        structure::check(f, name, delimiter, encoding == "utf-8").map_err(context)?;
     }
     let described = figures::describe(conn, &csv_relation(&read, &hints, None))
         .map_err(|e| Error::Runtime(format!("legacy.{export} for {company}: {e}")))?;
@@ -272,7 +274,8 @@ pub fn import(
 }
 
 /// The `_source` of an imported row: the file read, or the one its copy was made from (a
-/// workbook's sheet, a transcoded text); `read[i]` was made from `files[i]`.
+/// workbook's sheet, a QVD, a fixed-width or transcoded text); `read[i]` was made from
+/// `files[i]`.
 fn source_of(read: &[PathBuf], files: &[PathBuf]) -> String {
     if read == files {
         return "filename".into();

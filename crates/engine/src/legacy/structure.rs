@@ -8,10 +8,11 @@ use std::path::Path;
 use super::figures::{Shape, Watch};
 use crate::error::{Error, Result};
 
-/// Check `path` with `delimiter` (a single byte; UTF-8 and Latin-1 files). With `utf8`, a
-/// byte sequence that is not UTF-8 is refused with its line (the file wants `encoding`).
-pub fn check(path: &Path, delimiter: u8, utf8: bool) -> Result<u64> {
-    Ok(check_watching(path, delimiter, utf8, &[], b'.')?.0)
+/// Check `path` with `delimiter` (a single byte; UTF-8 and Latin-1 files), naming it
+/// `shown` in messages (the file a transcoded copy was made from: same lines). With `utf8`,
+/// a byte sequence that is not UTF-8 is refused with its line (the file wants `encoding`).
+pub fn check(path: &Path, shown: &Path, delimiter: u8, utf8: bool) -> Result<u64> {
+    Ok(check_watching(path, shown, delimiter, utf8, &[], b'.')?.0)
 }
 
 /// `check`, gathering on the way the shapes of the figures of the columns `figures` (named
@@ -19,12 +20,13 @@ pub fn check(path: &Path, delimiter: u8, utf8: bool) -> Result<u64> {
 /// decimal mark `mark`: (records, a shape per column).
 pub fn check_watching(
     path: &Path,
+    shown: &Path,
     delimiter: u8,
     utf8: bool,
     figures: &[String],
     mark: u8,
 ) -> Result<(u64, Vec<Shape>)> {
-    let shown = path.display();
+    let shown = shown.display();
     let file = std::fs::File::open(path)
         .map_err(|e| Error::Runtime(format!("cannot read {shown}: {e}")))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);

@@ -1,18 +1,20 @@
-//! Text in an encoding DuckDB's CSV reader does not know: Windows-1252, what Excel on Windows
-//! writes as "CSV" (latin-1 but for `€`, `’`, `“ ”`, `–` and friends in 0x80–0x9F, which
-//! latin-1 reads as control characters). Such files are transcoded to UTF-8 with encoding_rs
-//! into temporary files, a chunk at a time, and read as any UTF-8 export.
+//! Text the structure check and DuckDB's CSV reader do not take as it is: Windows-1252, what
+//! Excel on Windows writes as "CSV" (latin-1 but for `€`, `’`, `“ ”`, `–` and friends in
+//! 0x80–0x9F, which latin-1 reads as control characters), and UTF-16 (what Excel's "Unicode
+//! text" and many Windows tools write), which DuckDB reads but the record-by-record check
+//! cannot. Such files are transcoded to UTF-8 with encoding_rs into temporary files, a chunk
+//! at a time, and read (and checked) as any UTF-8 export.
 
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use encoding_rs::{CoderResult, Encoding, WINDOWS_1252};
+use encoding_rs::{CoderResult, Encoding, UTF_16LE, WINDOWS_1252};
 
 use crate::config::CsvHints;
 use crate::error::{IoContext, Result};
 
 /// The encodings transcoded here, as `encoding` names them.
-pub const TRANSCODED: [&str; 2] = ["cp1252", "windows-1252"];
+pub const TRANSCODED: [&str; 3] = ["cp1252", "windows-1252", "utf-16"];
 
 /// UTF-8 copies of files, kept while `dir` lives.
 pub struct Transcoded {
@@ -23,7 +25,12 @@ pub struct Transcoded {
 /// The encoding `hints` name when it is one DuckDB cannot read itself.
 pub fn needed(hints: &CsvHints) -> Option<&'static Encoding> {
     let name = hints.encoding.as_deref()?.to_ascii_lowercase();
-    TRANSCODED.contains(&name.as_str()).then_some(WINDOWS_1252)
+    match name.as_str() {
+        // The byte-order mark, when there is one, says which end comes first.
+        "utf-16" => Some(UTF_16LE),
+        n if TRANSCODED.contains(&n) => Some(WINDOWS_1252),
+        _ => None,
+    }
 }
 
 /// `files` as UTF-8 copies when `hints` name an encoding DuckDB cannot read (None
@@ -32,6 +39,12 @@ pub fn to_utf8(files: &[PathBuf], hints: &CsvHints) -> Result<Option<(Transcoded
     let Some(encoding) = needed(hints) else {
         return Ok(None);
     };
+    if encoding == UTF_16LE {
+        // A UTF-8 file said to be UTF-16 would read as garbage: refused, named.
+        for f in files {
+            super::structure::utf16_expected(f)?;
+        }
+    }
     let dir = tempfile::tempdir().io_context(|| "cannot make a temporary folder".into())?;
     let mut out = Vec::new();
     for (i, f) in files.iter().enumerate() {

@@ -8,7 +8,7 @@
 //! sheet and cell.
 
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 
@@ -284,43 +284,6 @@ fn merged_regions(book: &mut Sheets<std::io::BufReader<std::fs::File>>, sheet: &
         .into_iter()
         .map(|d| (d.start, d.end))
         .collect()
-}
-
-/// Workbooks written as CSV (the sheet `hints` pick of each, for `company`), kept while
-/// `dir` lives; `files[i]` was written from `from[i]`.
-pub struct AsCsv {
-    pub dir: tempfile::TempDir,
-    pub files: Vec<PathBuf>,
-    pub from: Vec<PathBuf>,
-}
-
-/// `files` written as CSV when they are workbooks (None when none is); a mix of workbooks
-/// and other files is refused, since one read cannot take both.
-pub fn as_csv(files: &[PathBuf], hints: &CsvHints, company: &str) -> Result<Option<AsCsv>> {
-    let books = files.iter().filter(|f| is_workbook(f)).count();
-    if books == 0 {
-        return Ok(None);
-    }
-    if books < files.len() {
-        return Err(Error::Usage(format!(
-            "{} of {} files are workbooks (xlsx, xls, ods…): one export must be all \
-             workbooks or all text files",
-            books,
-            files.len()
-        )));
-    }
-    let dir = tempfile::tempdir().io_context(|| "cannot make a temporary folder".into())?;
-    let mut out = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let csv = dir.path().join(format!("sheet_{i}.csv"));
-        to_csv(f, hints, company, &csv)?;
-        out.push(csv);
-    }
-    Ok(Some(AsCsv {
-        dir,
-        files: out,
-        from: files.to_vec(),
-    }))
 }
 
 #[cfg(test)]

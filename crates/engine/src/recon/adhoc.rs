@@ -20,6 +20,7 @@ fn is_files(side: &str) -> bool {
         || lower.ends_with(".csv")
         || lower.ends_with(".parquet")
         || lower.ends_with(".json")
+        || [".qvd", ".txt", ".dat"].iter().any(|e| lower.ends_with(e))
         || crate::legacy::workbook::is_workbook(Path::new(&lower))
 }
 
@@ -64,16 +65,12 @@ pub fn side(
     if files.is_empty() {
         return Err(Error::Usage(format!("no file matches {pattern}")));
     }
-    // Workbooks: the sheet of each written as CSV (kept until the side is read), then read
-    // as any CSV export.
-    let sheets = crate::legacy::workbook::as_csv(&files, given, "")?;
-    let picked = (given.sheet.clone(), given.range.clone(), given.header_rows);
-    let as_csv;
-    let (files, given) = match &sheets {
-        Some(s) => {
-            as_csv = crate::legacy::workbook::csv_hints(given);
-            (s.files.clone(), &as_csv)
-        }
+    // Workbooks, QVD and fixed-width files: written as CSV (kept until the side is read),
+    // then read as any CSV export.
+    let copies = crate::legacy::convert::as_csv(&files, given, "")?;
+    let original = given;
+    let (files, given) = match &copies {
+        Some((c, read_as)) => (c.files.clone(), read_as),
         None => (files, given),
     };
     let list = literal_list(&files);
@@ -100,6 +97,8 @@ pub fn side(
     // Windows-1252 (given or sniffed), which DuckDB does not read: UTF-8 copies are read.
     let first = crate::legacy::sniff::complete(&files[0], given)?;
     let utf8 = crate::legacy::transcode::to_utf8(&files, &first)?;
+    // What the structure check names: a transcoded copy has its original's lines.
+    let shown = files.clone();
     let utf8_hints;
     let (files, given) = match &utf8 {
         Some((copies, read_as)) => {
@@ -113,9 +112,21 @@ pub fn side(
     let mut options = vec!["header = true".to_string(), "union_by_name = true".into()];
     options.extend(crate::legacy::csv_options(&format));
     let sniffed = format!("read_csv([{list}], {})", options.join(", "));
-    let floats = figures::describe(conn, &sniffed)
-        .map(|described| figures::floats(&described))
-        .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
+    let floats = match figures::describe(conn, &sniffed) {
+        Ok(described) => figures::floats(&described),
+        Err(e) => {
+            // DuckDB's sniffer names no line; the structure check does, if the file is malformed.
+            let utf8 = format
+                .encoding
+                .as_deref()
+                .is_none_or(|e| e.eq_ignore_ascii_case("utf-8"));
+            let delimiter = crate::legacy::delimiter_byte(&format)?;
+            for (f, name) in files.iter().zip(&shown) {
+                crate::legacy::check_structure(f, name, delimiter, utf8)?;
+            }
+            return Err(Error::Runtime(format!("reading {spec}: {e}")));
+        }
+    };
     let mark = format.decimal.as_deref().unwrap_or(".");
     let read_as = |types: Option<String>| {
         let mut options = options.clone();
@@ -137,16 +148,12 @@ pub fn side(
         // The ALTERs changed the figures' types.
         Relation::describe(conn, &relation.sql)
     };
-    let relation = match structure_checker(files, &format, &floats)? {
-        Some(checker) => {
-            let guessed = figures::guess(conn, &text, &figure_names, mark)
-                .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
-            let typed = |types: &[Option<String>]| read_as(figures::types_option(&floats, types));
-            read_checked(conn, (spec, role), (&typed, &slow), &guessed, checker)?
-        }
-        // UTF-16, which the check cannot read.
-        None => slow()?,
-    };
+    // UTF-16 and cp1252 were transcoded above: every side is checked record by record.
+    let checker = structure_checker(files.into_iter().zip(shown).collect(), &format, &floats)?;
+    let guessed = figures::guess(conn, &text, &figure_names, mark)
+        .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
+    let typed = |types: &[Option<String>]| read_as(figures::types_option(&floats, types));
+    let relation = read_checked(conn, (spec, role), (&typed, &slow), &guessed, checker)?;
     // The encoding the files are in, not the one of the copies read.
     let format = match utf8 {
         Some(_) => CsvHints {
@@ -157,14 +164,9 @@ pub fn side(
     };
     Ok(Side {
         relation,
-        format: Some(match sheets {
-            // What was read, as the user gave it: the sheet and cells, not the CSV made of them.
-            Some(_) => CsvHints {
-                sheet: picked.0,
-                range: picked.1,
-                header_rows: picked.2,
-                ..format
-            },
+        format: Some(match copies {
+            // What was read, as the user gave it: the sheet, cells or layout, not the copy's CSV.
+            Some(_) => crate::legacy::convert::as_given(original, format),
             None => format,
         }),
     })
@@ -240,21 +242,18 @@ fn renamed(sql: String, rename: &std::collections::BTreeMap<String, String>) -> 
 /// The strict structure check, run beside DuckDB's read with the side's delimiter and
 /// encoding; it also measures the figures of the columns `figures` (their shapes, merged
 /// over the files). A malformed file fails the side with the checker's message (file and
-/// line). None for a UTF-16 side, which the check cannot read.
+/// line).
 fn structure_checker(
-    files: Vec<std::path::PathBuf>,
+    files: Vec<(std::path::PathBuf, std::path::PathBuf)>,
     format: &CsvHints,
     figures: &[String],
-) -> Result<Option<Checker>> {
+) -> Result<Checker> {
     let delimiter = crate::legacy::delimiter_byte(format)?;
     let encoding = format
         .encoding
         .as_deref()
         .unwrap_or("utf-8")
         .to_ascii_lowercase();
-    if encoding == "utf-16" {
-        return Ok(None);
-    }
     let utf8 = encoding == "utf-8";
     let mark = format
         .decimal
@@ -262,18 +261,18 @@ fn structure_checker(
         .and_then(|m| m.bytes().next())
         .unwrap_or(b'.');
     let figures = figures.to_vec();
-    Ok(Some(std::thread::spawn(move || {
+    Ok(std::thread::spawn(move || {
         crate::trace::stage("CSV structure check", || {
             let mut shapes = vec![figures::Shape::default(); figures.len()];
-            for f in &files {
-                let (_, found) = check_watching(f, delimiter, utf8, &figures, mark)?;
+            for (f, shown) in &files {
+                let (_, found) = check_watching(f, shown, delimiter, utf8, &figures, mark)?;
                 for (shape, more) in shapes.iter_mut().zip(found) {
                     *shape = shape.merge(more);
                 }
             }
             Ok(shapes)
         })
-    })))
+    }))
 }
 
 type Checker = std::thread::JoinHandle<Result<Vec<figures::Shape>>>;

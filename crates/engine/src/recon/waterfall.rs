@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::relation::Relation;
 use super::scope::members;
-use crate::build::models::{discover, upstream};
+use crate::build::models::{of_workspace, upstream};
 use crate::config::Workspace;
 use crate::decimal::Exact;
 use crate::error::{Error, Result};
@@ -61,7 +61,7 @@ pub fn waterfall(
         .first()
         .cloned()
         .ok_or_else(|| Error::Usage(format!("comparisons.{name} has no measures")))?;
-    let models = discover(&ws.models_dir())?;
+    let models = of_workspace(ws)?;
     let known: BTreeMap<String, TableInfo> = tables(conn, warehouse)?
         .into_iter()
         .map(|t| (t.label(), t))

@@ -1,7 +1,9 @@
 //! Database servers as sources. Rows stream from the server into a CSV file in the cache
-//! folder (PostgreSQL's own `COPY … TO STDOUT`, MySQL's text protocol), and DuckDB loads
-//! that file with the column types the server declared, so nothing is re-guessed.
+//! folder (PostgreSQL's own `COPY … TO STDOUT`, MySQL's text protocol, ClickHouse's
+//! CSVWithNames over HTTP), and DuckDB loads that file with the column types the server
+//! declared, so nothing is re-guessed.
 
+mod clickhouse;
 mod guard;
 mod mysql;
 mod postgres;
@@ -71,10 +73,10 @@ fn env_value(source: &str, key: &str, var: Option<&str>) -> Result<Option<String
     })
 }
 
-/// PostgreSQL and MySQL only: the kinds with a driver here.
+/// PostgreSQL, MySQL and ClickHouse: the kinds with a driver here.
 fn check_server(q: &ServerQuery) -> Result<()> {
     match q.source.kind {
-        SourceKind::Postgres | SourceKind::Mysql => Ok(()),
+        SourceKind::Postgres | SourceKind::Mysql | SourceKind::Clickhouse => Ok(()),
         other => Err(Error::Usage(format!(
             "sources.{}: {} is not a server source",
             q.source_name,
@@ -94,6 +96,7 @@ pub fn describe(q: &ServerQuery, cancelled: &dyn Fn() -> bool) -> Result<Vec<Col
         &mut |_| {},
         move |link| match owned.source.kind {
             SourceKind::Postgres => postgres::describe(&owned, link),
+            SourceKind::Clickhouse => clickhouse::describe(&owned, link),
             _ => mysql::describe(&owned, link),
         },
     )
@@ -111,14 +114,16 @@ pub fn fetch_csv(
     guarded(&q.limits(), cancelled, on_rows, move |link| {
         match owned.source.kind {
             SourceKind::Postgres => postgres::fetch_csv(&owned, &path, link),
+            SourceKind::Clickhouse => clickhouse::fetch_csv(&owned, &path, link),
             _ => mysql::fetch_csv(&owned, &path, link),
         }
     })
 }
 
-/// The DuckDB relation reading a fetched CSV with the declared types. An unquoted empty
-/// field is NULL, a quoted one the empty string, as both servers write them.
-pub fn csv_relation(path: &Path, columns: &[ColumnDef]) -> String {
+/// The DuckDB relation reading a CSV fetched from a `kind` server with the declared types.
+/// PostgreSQL and MySQL write NULL as an unquoted empty field (a quoted one is the empty
+/// string); ClickHouse writes an unquoted `\N` and quotes every string, so "\N" is text.
+pub fn csv_relation(path: &Path, columns: &[ColumnDef], kind: SourceKind) -> String {
     let types = columns
         .iter()
         .map(|c| format!("{}: {}", literal(&c.name), literal(&c.type_)))
@@ -126,8 +131,12 @@ pub fn csv_relation(path: &Path, columns: &[ColumnDef]) -> String {
         .join(", ");
     format!(
         "read_csv({}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', \
-         allow_quoted_nulls = false, columns = {{{types}}})",
-        literal(&path.to_string_lossy())
+         allow_quoted_nulls = false{nulls}, columns = {{{types}}})",
+        literal(&path.to_string_lossy()),
+        nulls = match kind {
+            SourceKind::Clickhouse => ", nullstr = '\\N'",
+            _ => "",
+        }
     )
 }
 

@@ -6,14 +6,15 @@
 //! query carries its own `query_id`, so that work being cancelled (Esc in the workbench, or a
 //! newer request) abandons the answer at once and asks the server to KILL the query.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use polars::prelude::{Column, DataFrame};
+use polars::prelude::DataFrame;
 
+use super::tsv::{parse_tsv, tsv_header};
 use crate::cancel::Cancel;
 use crate::config::Warehouse;
 use crate::dialect::Dialect;
@@ -35,6 +36,9 @@ pub struct ClickHouse {
     database: String,
     user: String,
     timeout: Duration,
+    /// The settings messages point at: `warehouse`, or `sources.NAME` when a ClickHouse
+    /// server is read as an extraction source.
+    setting: String,
     /// Shared by every session of one connection (see `session`).
     runtime: Arc<tokio::runtime::Runtime>,
     /// The work this client's queries belong to, if it can be cancelled.
@@ -103,14 +107,19 @@ impl ClickHouse {
     /// Connect with the `[warehouse]` settings and check the server answers, the login works
     /// and the database exists; each failure names the setting to look at.
     pub fn connect(settings: &Warehouse) -> Result<ClickHouse> {
+        Self::connect_as(settings, "warehouse")
+    }
+
+    /// The same, for settings found under `setting` (`sources.NAME`), which messages name.
+    pub fn connect_as(settings: &Warehouse, setting: &str) -> Result<ClickHouse> {
         let url = match (&settings.url_env, &settings.url) {
             (Some(var), _) => std::env::var(var).map_err(|_| {
                 Error::Usage(format!(
-                    "warehouse.url_env names `{var}`, which is not set in the environment"
+                    "{setting}.url_env names `{var}`, which is not set in the environment"
                 ))
             })?,
             (None, Some(url)) => url.clone(),
-            (None, None) => return Err(Error::Usage("warehouse.url is not set".into())),
+            (None, None) => return Err(Error::Usage(format!("{setting}.url is not set"))),
         };
         let (url, url_user, url_password) = split_credentials(&url);
         let database = settings
@@ -125,7 +134,7 @@ impl ClickHouse {
         let password = match &settings.password_env {
             Some(var) => Some(std::env::var(var).map_err(|_| {
                 Error::Usage(format!(
-                    "warehouse.password_env names `{var}`, which is not set in the environment"
+                    "{setting}.password_env names `{var}`, which is not set in the environment"
                 ))
             })?),
             None => url_password,
@@ -152,6 +161,7 @@ impl ClickHouse {
             database,
             user,
             timeout,
+            setting: setting.to_string(),
             runtime: Arc::new(runtime),
             cancel: Mutex::new(None),
         };
@@ -171,8 +181,8 @@ impl ClickHouse {
             .unwrap_or_default();
         if found != "1" {
             return Err(Error::Usage(format!(
-                "warehouse.database: ClickHouse at {} has no database `{}`",
-                self.url, self.database
+                "{}.database: ClickHouse at {} has no database `{}`",
+                self.setting, self.url, self.database
             )));
         }
         Ok(())
@@ -184,19 +194,21 @@ impl ClickHouse {
         let short: String = sql.chars().take(120).collect();
         match e {
             clickhouse::error::Error::Network(_) => Error::Runtime(format!(
-                "cannot reach ClickHouse at {} (warehouse.url): {text}",
-                self.url
+                "cannot reach ClickHouse at {} ({}.url): {text}",
+                self.url, self.setting
             )),
             clickhouse::error::Error::TimedOut => Error::Runtime(format!(
-                "ClickHouse did not answer within {}s (warehouse.timeout_secs): {short}",
-                self.timeout.as_secs()
+                "ClickHouse did not answer within {}s ({}.timeout_secs): {short}",
+                self.timeout.as_secs(),
+                self.setting
             )),
             _ => match server_code(&text) {
                 Some(192 | 193 | 516) => Error::Usage(format!(
-                    "ClickHouse refused the login of `{}` (warehouse.user, warehouse.password_env): {text}",
-                    self.user
+                    "ClickHouse refused the login of `{}` ({s}.user, {s}.password_env): {text}",
+                    self.user,
+                    s = self.setting
                 )),
-                Some(81) => Error::Usage(format!("warehouse.database: {text}")),
+                Some(81) => Error::Usage(format!("{}.database: {text}", self.setting)),
                 code => Error::Server {
                     code,
                     message: format!("ClickHouse: {text} (in: {short})"),
@@ -214,6 +226,7 @@ impl ClickHouse {
             database: self.database.clone(),
             user: self.user.clone(),
             timeout: self.timeout,
+            setting: self.setting.clone(),
             runtime: Arc::clone(&self.runtime),
             cancel: Mutex::new(None),
         }
@@ -341,8 +354,17 @@ impl ClickHouse {
 
     /// The columns of `table` (`db.table`, unquoted) as (name, ClickHouse type), in order.
     pub fn describe(&self, table: &str) -> Result<Vec<(String, String)>> {
-        let (frame, _) =
-            self.query_readonly(&format!("DESCRIBE TABLE {}", CH.dotted_table(table)))?;
+        self.described(&format!("DESCRIBE TABLE {}", CH.dotted_table(table)))
+    }
+
+    /// The columns a SELECT would return, without running it (DESCRIBE of a subquery, which
+    /// 18.16 answers from the plan, where `LIMIT 0` would still aggregate everything).
+    pub fn describe_select(&self, select: &str) -> Result<Vec<(String, String)>> {
+        self.described(&format!("DESCRIBE TABLE ({select})"))
+    }
+
+    fn described(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        let (frame, _) = self.query_readonly(sql)?;
         Ok(crate::frame::to_cells(&frame)
             .into_iter()
             .filter_map(|row| Some((row.first()?.clone()?, row.get(1)?.clone()?)))
@@ -360,9 +382,44 @@ impl ClickHouse {
     /// A read-only query's result in `format` (e.g. CSVWithNames) written to `file`, for
     /// DuckDB to read; the bytes received.
     pub fn fetch_to_file(&self, sql: &str, format: &str, file: &Path) -> Result<u64> {
-        let (body, received) = self.fetch_raw(sql, format, true)?;
-        std::fs::write(file, &body)
-            .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", file.display())))?;
+        self.stream_to_file(sql, format, file, &mut |_| {})
+    }
+
+    /// The same, written as it arrives (an extraction may be larger than memory), each
+    /// piece shown to `on_piece` (to count rows) once written.
+    pub fn stream_to_file(
+        &self,
+        sql: &str,
+        format: &str,
+        file: &Path,
+        on_piece: &mut dyn FnMut(&[u8]),
+    ) -> Result<u64> {
+        let cannot =
+            |e: std::io::Error| Error::Runtime(format!("cannot write {}: {e}", file.display()));
+        let mut out =
+            std::io::BufWriter::with_capacity(CHUNK, std::fs::File::create(file).map_err(cannot)?);
+        let id = next_query_id();
+        let query = self
+            .tagged(&id)
+            .query_raw(sql)
+            .with_setting("readonly", "2");
+        let format = format.to_string();
+        let mut failed: Option<std::io::Error> = None;
+        let received = self.run(sql, &id, async {
+            let mut cursor = query.fetch_bytes(format)?;
+            while let Some(piece) = cursor.next().await? {
+                if let Err(e) = out.write_all(&piece) {
+                    failed = Some(e);
+                    break;
+                }
+                on_piece(&piece);
+            }
+            Ok(cursor.received_bytes())
+        })?;
+        if let Some(e) = failed {
+            return Err(cannot(e));
+        }
+        out.flush().map_err(cannot)?;
         Ok(received)
     }
 
@@ -426,111 +483,6 @@ impl ClickHouse {
     }
 }
 
-/// TSV escapes: \t \n \\ and \N for NULL.
-fn unescape(field: &str) -> Option<String> {
-    if field == "\\N" {
-        return None;
-    }
-    if !field.contains('\\') {
-        return Some(field.to_string());
-    }
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    Some(out)
-}
-
-fn is_number(ch_type: &str) -> Option<bool> {
-    let t = ch_type
-        .trim_start_matches("Nullable(")
-        .trim_end_matches(')');
-    if t.starts_with("Int") || t.starts_with("UInt") {
-        Some(true)
-    } else if t.starts_with("Float") || t.starts_with("Decimal") {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// The names and types lines at the head of a TSVWithNamesAndTypes answer.
-fn tsv_header<'a>(lines: &mut impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<String>) {
-    let mut line = || -> Vec<String> {
-        lines
-            .next()
-            .filter(|l| !l.is_empty())
-            .map(|l| l.split('\t').filter_map(unescape).collect())
-            .unwrap_or_default()
-    };
-    let names = line();
-    let types = line();
-    (names, types)
-}
-
-/// TSVWithNamesAndTypes → a frame: integers as i64, floats and decimals as f64, the rest
-/// as text; `\N` is NULL.
-pub fn parse_tsv(text: &str) -> Result<DataFrame> {
-    let mut lines = text.split('\n');
-    let (names, types) = tsv_header(&mut lines);
-    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
-    for (n, line) in lines.enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() != names.len() {
-            return Err(Error::Runtime(format!(
-                "ClickHouse answer, row {}: {} fields, {} columns",
-                n + 1,
-                fields.len(),
-                names.len()
-            )));
-        }
-        for (c, f) in fields.into_iter().enumerate() {
-            cells[c].push(unescape(f));
-        }
-    }
-    let columns: Vec<Column> = names
-        .iter()
-        .zip(cells)
-        .enumerate()
-        .map(|(i, (name, values))| {
-            let ty = types.get(i).map(String::as_str).unwrap_or("String");
-            match is_number(ty) {
-                Some(true) => Column::new(
-                    name.as_str().into(),
-                    values
-                        .iter()
-                        .map(|v| v.as_deref().and_then(|s| s.parse::<i64>().ok()))
-                        .collect::<Vec<_>>(),
-                ),
-                Some(false) => Column::new(
-                    name.as_str().into(),
-                    values
-                        .iter()
-                        .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()))
-                        .collect::<Vec<_>>(),
-                ),
-                None => Column::new(name.as_str().into(), values),
-            }
-        })
-        .collect();
-    crate::frame::from_columns(columns)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,24 +518,6 @@ mod tests {
         assert_eq!(
             (url.as_str(), user, password),
             ("http://127.0.0.1:8123", None, None)
-        );
-    }
-
-    #[test]
-    fn parses_names_types_nulls_and_escapes() {
-        let df =
-            parse_tsv("n\ts\tx\nUInt64\tNullable(String)\tFloat64\n1\ta\\tb\t1.5\n2\t\\N\t\\N\n")
-                .unwrap();
-        let rows = crate::frame::to_text_rows(&df);
-        assert_eq!(rows[0], vec!["n", "s", "x"]);
-        assert_eq!(rows[1], vec!["1", "a\tb", "1.5"]);
-        assert_eq!(rows[2], vec!["2", "", ""]);
-        assert!(parse_tsv("a\tb\nInt8\tInt8\n1\n").is_err());
-        assert_eq!(CH.dotted_table("bronze.sales`x"), "`bronze`.`sales\\`x`");
-        assert_eq!(
-            CH.ident("Amt. EUR"),
-            "`Amt. EUR`",
-            "a dot is part of a column's name"
         );
     }
 }

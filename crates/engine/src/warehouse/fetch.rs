@@ -33,6 +33,9 @@ pub fn duck_type(ch_type: &str) -> String {
         "UInt64" => "UBIGINT".into(),
         "Float32" => "FLOAT".into(),
         "Float64" => "DOUBLE".into(),
+        "Int128" => "HUGEINT".into(),
+        "UInt128" => "UHUGEINT".into(),
+        "Bool" => "BOOLEAN".into(),
         "Date" | "Date32" => "DATE".into(),
         _ if t.starts_with("DateTime") => "TIMESTAMP".into(),
         _ if t.starts_with("Decimal32(") => decimal(9, &t[10..]),
@@ -121,6 +124,8 @@ mod tests {
         assert_eq!(duck_type("Decimal64(4)"), "DECIMAL(18,4)");
         assert_eq!(duck_type("LowCardinality(Nullable(String))"), "VARCHAR");
         assert_eq!(duck_type("LowCardinality(Nullable(Int64))"), "BIGINT");
+        assert_eq!(duck_type("Nullable(Int128)"), "HUGEINT");
+        assert_eq!(duck_type("Bool"), "BOOLEAN");
         assert_eq!(duck_type("DateTime('Europe/Paris')"), "TIMESTAMP");
         assert_eq!(duck_type("Nullable(Date)"), "DATE");
         assert_eq!(duck_type("UInt8"), "UTINYINT");

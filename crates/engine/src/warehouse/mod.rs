@@ -5,8 +5,10 @@ pub mod bronze;
 pub mod browse;
 pub mod clickhouse;
 pub mod fetch;
+mod tsv;
 
 pub use self::clickhouse::{ClickHouse, Wire};
+pub use self::tsv::parse_tsv;
 
 use std::sync::Mutex;
 
