@@ -5,8 +5,8 @@ mod cli;
 
 // The engine's and the workbench's modules under the names the CLI uses for them.
 use assay_engine::{
-    build, checks, config, console, demo, error, extract, frame, freshness, legacy, recon, rules,
-    sql, store, trace, warehouse,
+    build, checks, config, console, demo, error, extract, frame, freshness, init, legacy, recon,
+    rules, sql, store, trace, warehouse,
 };
 use assay_workbench as workbench;
 

@@ -143,4 +143,8 @@ fn the_demo_built_by_dbt_compares_as_the_native_build() {
         "{fct:#}"
     );
     assert!(failed[0]["failing"].as_i64().unwrap() > 0, "{fct:#}");
+    // The health view counts it: every company's tests cell says FAIL, naming the test.
+    let out = assay_dbt(&ws, &["status", "--all"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stdout(&out).contains("FAIL"), "{}", text(&out));
 }

@@ -7,6 +7,7 @@ mod demo;
 mod explain;
 mod extract;
 mod freshness;
+mod init;
 mod models;
 mod progress;
 mod report_text;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Write a demo workspace: 8 companies, source data, legacy exports and models with a
     /// planted gap between legacy and gold.
     Demo(demo::DemoArgs),
+    /// Propose an assay.toml for a folder of legacy exports (and the cache beside them):
+    /// companies, formats, header renames, the comparison; each choice says why.
+    Init(init::InitArgs),
     /// Extract company data from the sources into versioned bronze tables.
     Extract(extract::ExtractArgs),
     /// Build the silver and gold models in dependency order (or run layers.build_command).
@@ -178,6 +182,7 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Tui(args)) => tui::run(workspace(dir)?, args),
         Some(Command::Screenshots(args)) => tui::screenshots(workspace(dir)?, args),
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Init(args)) => init::run(args),
         Some(Command::Extract(args)) => extract::run(&workspace(dir.clone())?, args),
         Some(Command::Build(args)) => build::run(&workspace(dir.clone())?, args),
         Some(Command::Models(args)) => models::run(&workspace(dir.clone())?, args),

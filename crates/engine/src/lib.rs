@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod frame;
 pub mod freshness;
+pub mod init;
 pub mod legacy;
 pub mod recon;
 pub mod rules;

@@ -25,6 +25,11 @@ pub fn table_problem(c: &Config, root: &Path, table: &str) -> Option<String> {
             if c.layers.external() {
                 return None; // an external builder decides which tables exist
             }
+            if !root.join(&c.layers.models).is_dir() {
+                // No models folder at all: the layers were built by another tool (the cache
+                // a workspace was made beside by `assay init`); nothing to check them by.
+                return None;
+            }
             let model = root
                 .join(&c.layers.models)
                 .join(schema)

@@ -1,0 +1,179 @@
+//! What the imported legacy rows say about the comparison: the table they match best, the
+//! columns that are a key (unique per company, checked on every row), the measures
+//! (decimal columns), the dimensions (few distinct values), and whether text differs only in
+//! case and spacing between the two sides.
+
+use duckdb::Connection;
+
+use super::columns::match_names;
+use crate::error::Result;
+use crate::sql::ident;
+
+/// A column of a relation: name and DuckDB type.
+pub type Col = (String, String);
+
+pub fn columns(conn: &Connection, relation: &str) -> Result<Vec<Col>> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn number(conn: &Connection, sql: &str) -> Result<i64> {
+    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+}
+
+/// The silver and gold tables of the attached cache `wh`, gold first.
+pub fn layer_tables(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables \
+         WHERE table_catalog = 'wh' AND table_schema IN ('gold', 'silver') \
+         ORDER BY table_schema = 'silver', table_name",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A table and the columns matched to it: (legacy column, table column).
+pub type Matched = (String, Vec<(String, String)>);
+
+/// The table whose columns match most of `legacy`'s (ties: gold, then by name).
+pub fn best_table(conn: &Connection, legacy: &[Col], tables: &[String]) -> Result<Option<Matched>> {
+    let names: Vec<String> = legacy.iter().map(|c| c.0.clone()).collect();
+    let mut best: Option<Matched> = None;
+    for t in tables {
+        let cols: Vec<String> = columns(conn, &wh(t))?.into_iter().map(|c| c.0).collect();
+        let matched: Vec<(String, String)> = match_names(&names, &cols)
+            .into_iter()
+            .map(|(a, b, _)| (a, b))
+            .collect();
+        if best.as_ref().is_none_or(|b| matched.len() > b.1.len()) {
+            best = Some((t.clone(), matched));
+        }
+    }
+    Ok(best.filter(|b| !b.1.is_empty()))
+}
+
+/// `schema.table` in the attached cache.
+pub fn wh(table: &str) -> String {
+    let (s, t) = table.split_once('.').unwrap_or(("main", table));
+    format!("wh.{}.{}", ident(s), ident(t))
+}
+
+/// Columns unique within each company of `relation` (checked on every row), best first:
+/// text before numbers, names saying `id`/`number` first. Pairs when no column is.
+pub fn keys(conn: &Connection, relation: &str, candidates: &[Col]) -> Result<Option<Vec<String>>> {
+    let total = number(conn, &format!("SELECT count(*) FROM {relation}"))?;
+    let unique =
+        |cols: &[&str]| -> Result<bool> {
+            let list: Vec<String> = cols.iter().map(|c| ident(c)).collect();
+            let n =
+                number(
+                    conn,
+                    &format!(
+                "SELECT count(*) FROM (SELECT DISTINCT _company, {} FROM {relation} WHERE {})",
+                list.join(", "),
+                list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ")
+            ),
+                )?;
+            Ok(n == total)
+        };
+    let mut ranked: Vec<&Col> = candidates
+        .iter()
+        .filter(|(_, t)| !t.starts_with("DOUBLE") && !t.starts_with("FLOAT"))
+        .collect();
+    let says_id = |n: &str| {
+        super::columns::words(n)
+            .iter()
+            .any(|w| ["id", "no", "nr", "number", "key", "code"].contains(&w.as_str()))
+    };
+    ranked.sort_by_key(|(n, t)| (!says_id(n), t != "VARCHAR"));
+    for (n, _) in &ranked {
+        if unique(&[n])? {
+            return Ok(Some(vec![n.clone()]));
+        }
+    }
+    let first: Vec<&str> = ranked.iter().take(6).map(|(n, _)| n.as_str()).collect();
+    for (i, a) in first.iter().enumerate() {
+        for b in &first[i + 1..] {
+            if unique(&[a, b])? {
+                return Ok(Some(vec![a.to_string(), b.to_string()]));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Money-like columns: exact decimals (or doubles) that are not keys.
+pub fn measures(candidates: &[Col], keys: &[String]) -> Vec<String> {
+    candidates
+        .iter()
+        .filter(|(n, t)| !keys.contains(n) && (t.starts_with("DECIMAL") || t == "DOUBLE"))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// Text columns with few distinct values (at most 50, and at most a fifth of the rows), with
+/// their count of values.
+pub fn dimensions(
+    conn: &Connection,
+    relation: &str,
+    candidates: &[Col],
+    keys: &[String],
+) -> Result<Vec<(String, i64)>> {
+    let total = number(conn, &format!("SELECT count(*) FROM {relation}"))?;
+    let mut out = Vec::new();
+    for (n, t) in candidates {
+        if keys.contains(n) || t != "VARCHAR" {
+            continue;
+        }
+        let distinct = number(
+            conn,
+            &format!("SELECT count(DISTINCT {}) FROM {relation}", ident(n)),
+        )?;
+        if distinct <= 50 && distinct * 5 <= total {
+            out.push((n.clone(), distinct));
+        }
+    }
+    Ok(out)
+}
+
+/// Of the rows both sides have (joined on the keys, per company where the table has a
+/// company column), how many differ in some text column only by case or spacing; with the
+/// columns where they do.
+pub fn text_only_in_form(
+    conn: &Connection,
+    (legacy, table): (&str, &str),
+    keys: &[(String, String)],
+    text: &[(String, String)],
+    company: Option<&str>,
+) -> Result<(i64, Vec<String>)> {
+    let mut on: Vec<String> = keys
+        .iter()
+        .map(|(l, n)| format!("l.{} = n.{}", ident(l), ident(n)))
+        .collect();
+    if let Some(c) = company {
+        on.push(format!("l._company = CAST(n.{} AS VARCHAR)", ident(c)));
+    }
+    let form = |l: &str, n: &str| {
+        format!(
+            "(l.{l} IS DISTINCT FROM n.{n} AND lower(trim(l.{l})) = lower(trim(n.{n})))",
+            l = ident(l),
+            n = ident(n)
+        )
+    };
+    let mut columns = Vec::new();
+    let mut rows = 0;
+    for (l, n) in text {
+        let sql = format!(
+            "SELECT count(*) FROM {legacy} AS l JOIN {table} AS n ON {} WHERE {}",
+            on.join(" AND "),
+            form(l, n)
+        );
+        let found = number(conn, &sql)?;
+        if found > 0 {
+            columns.push(l.clone());
+            rows = rows.max(found);
+        }
+    }
+    Ok((rows, columns))
+}
