@@ -68,6 +68,23 @@ fn the_demo_built_by_dbt_compares_as_the_native_build() {
     assert_eq!(native["measures"], dbt["measures"], "{dbt:#}");
     let ws = dir.path().join("dbt");
     assert!(!ws.join("models").exists(), "dbt owns the models");
+    // Explain reads the dbt-built gold as it reads the native one.
+    let explained: Vec<serde_json::Value> = ["native", "dbt"]
+        .iter()
+        .map(|n| {
+            json(
+                &dir.path().join(n),
+                &["explain", "revenue", "--format", "json"],
+            )
+        })
+        .collect();
+    for key in ["total", "remaining"] {
+        assert_eq!(explained[0][key], explained[1][key], "{key}");
+        assert!(
+            explained[0][key].is_number() || explained[0][key].is_string(),
+            "{key}"
+        );
+    }
 
     // The manifest's lineage, each model's build and each dbt test, as assay records them.
     let models = json(&ws, &["models", "--format", "json"]);
