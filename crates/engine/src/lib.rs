@@ -9,7 +9,6 @@ pub mod cancel;
 pub mod checks;
 pub mod config;
 pub mod console;
-pub mod dbt;
 pub mod decimal;
 pub mod demo;
 pub mod dialect;

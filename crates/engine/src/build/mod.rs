@@ -1,5 +1,6 @@
 //! Building silver and gold: the SQL models in dependency order, or an external command.
 
+pub mod dbt;
 pub mod lineage;
 pub mod models;
 pub(crate) mod statement;
@@ -345,7 +346,7 @@ fn clickhouse_company_rows(
 /// builder writing to the same DuckDB file needs its lock. A dbt build is then recorded
 /// model by model and test by test; the command's own outcome comes last.
 pub fn run_external(ws: &Workspace) -> Result<Vec<ModelOutcome>> {
-    let dbt = crate::dbt::project(ws);
+    let dbt = dbt::project(ws);
     let command = match (&ws.config.layers.build_command, &dbt) {
         (Some(c), _) => c.as_str(),
         (None, Some(_)) => "dbt build",
@@ -390,7 +391,7 @@ pub fn run_external(ws: &Workspace) -> Result<Vec<ModelOutcome>> {
     let store = Store::open(&ws.cache_path())?;
     let recorded = dbt
         .as_ref()
-        .map(|_| crate::dbt::record(ws, &store, started_at, since));
+        .map(|_| dbt::record(ws, &store, started_at, since));
     let mut outcomes = match recorded {
         None => Vec::new(),
         Some(Ok(models)) => models,

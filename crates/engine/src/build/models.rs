@@ -27,8 +27,8 @@ impl Model {
 /// A workspace's models: its dbt project's (from the manifest), its SQL files', or none
 /// when another build command decides what exists.
 pub fn of_workspace(ws: &crate::config::Workspace) -> Result<Vec<Model>> {
-    match crate::dbt::project(ws) {
-        Some(project) => crate::dbt::models(&project),
+    match super::dbt::project(ws) {
+        Some(project) => super::dbt::models(&project),
         None if ws.config.layers.build_command.is_some() => Ok(Vec::new()),
         None => discover(&ws.models_dir()),
     }

@@ -244,8 +244,8 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
         f.volume_threshold.unwrap_or(alerts::VOLUME_THRESHOLD),
     )?;
     let models = models::of_workspace(ws)?;
-    let dbt = match crate::dbt::project(ws) {
-        Some(p) => crate::dbt::built(&p)?,
+    let dbt = match crate::build::dbt::project(ws) {
+        Some(p) => crate::build::dbt::built(&p)?,
         None => None,
     };
     let mut out = Vec::new();

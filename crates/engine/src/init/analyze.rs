@@ -41,9 +41,17 @@ pub fn best_table(conn: &Connection, legacy: &[Col], tables: &[String]) -> Resul
     let names: Vec<String> = legacy.iter().map(|c| c.0.clone()).collect();
     let mut best: Option<Matched> = None;
     for t in tables {
-        let cols: Vec<String> = columns(conn, &wh(t))?.into_iter().map(|c| c.0).collect();
+        let typed = columns(conn, &wh(t))?;
+        let cols: Vec<String> = typed.iter().map(|c| c.0.clone()).collect();
+        let type_of = |cols: &[Col], n: &str| {
+            cols.iter()
+                .find(|c| c.0 == n)
+                .map(|c| c.1.clone())
+                .unwrap_or_default()
+        };
         let matched: Vec<(String, String)> = match_names(&names, &cols)
             .into_iter()
+            .filter(|(a, b, _)| compatible(&type_of(legacy, a), &type_of(&typed, b)))
             .map(|(a, b, _)| (a, b))
             .collect();
         if best.as_ref().is_none_or(|b| matched.len() > b.1.len()) {
@@ -51,6 +59,25 @@ pub fn best_table(conn: &Connection, legacy: &[Col], tables: &[String]) -> Resul
         }
     }
     Ok(best.filter(|b| !b.1.is_empty()))
+}
+
+/// What kind of value a DuckDB type holds: numbers, points in time, or anything (text).
+fn kind(ty: &str) -> u8 {
+    let t = ty.to_ascii_uppercase();
+    if t.starts_with("DATE") || t.starts_with("TIMESTAMP") || t.starts_with("TIME") {
+        1
+    } else if t == "VARCHAR" || t.is_empty() {
+        0
+    } else {
+        2
+    }
+}
+
+/// Whether a legacy column may be the table's column by type: text goes with anything (a
+/// legacy export's text may hold dates or codes), numbers do not go with dates.
+fn compatible(legacy: &str, table: &str) -> bool {
+    let (a, b) = (kind(legacy), kind(table));
+    a == 0 || b == 0 || a == b
 }
 
 /// `schema.table` in the attached cache.
@@ -176,4 +203,18 @@ pub fn text_only_in_form(
         }
     }
     Ok((rows, columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_do_not_match_but_text_matches_both() {
+        assert!(compatible("DECIMAL(12,2)", "BIGINT"));
+        assert!(compatible("VARCHAR", "DATE"));
+        assert!(compatible("DATE", "TIMESTAMP"));
+        assert!(!compatible("DATE", "DECIMAL(14,2)"));
+        assert!(!compatible("INTEGER", "DATE"));
+    }
 }
