@@ -10,12 +10,6 @@ use std::path::Path;
 use common::*;
 use qvd::{QvdSymbol, QvdTableBuilder};
 
-fn json(ws: &Path, args: &[&str]) -> serde_json::Value {
-    let out = assay(ws, args);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-}
-
 const COMPANIES: [&str; 8] = [
     "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
 ];
@@ -80,7 +74,7 @@ fn use_fixed_width(ws: &Path, layout: &[(String, usize)]) {
 fn fixed_width_files_give_the_numbers_of_the_csv_exports() {
     let (_dir, ws) = built_demo("3000", "7");
     let compare = ["compare", "revenue", "--format", "json"];
-    let from_csv = json(&ws, &compare);
+    let from_csv = json_of(&ws, &compare);
     let exports: Vec<_> = COMPANIES.iter().map(|c| legacy_rows(&ws, c)).collect();
     let names = exports[0].0.clone();
     // One layout for every company: each column as wide as its longest value, plus two.
@@ -113,7 +107,7 @@ fn fixed_width_files_give_the_numbers_of_the_csv_exports() {
     }
     let layout: Vec<(String, usize)> = names.iter().cloned().zip(widths.clone()).collect();
     use_fixed_width(&ws, &layout);
-    let from_text = json(&ws, &compare);
+    let from_text = json_of(&ws, &compare);
     let (a, b) = (&from_csv["revenue"], &from_text["revenue"]);
     assert_eq!(a["rows"], b["rows"], "{b:#}");
     assert_eq!(a["measures"], b["measures"], "{b:#}");
@@ -162,7 +156,7 @@ fn an_ad_hoc_fixed_width_file_is_compared_with_its_layout_in_the_report() {
         "id,name,amount\n1,Café €,10.10\n2,Zoë,0.31\n3,Naïve,317.13\n",
     )
     .unwrap();
-    let out = assay(
+    let r = &adhoc_report(
         dir.path(),
         &[
             "compare",
@@ -184,9 +178,6 @@ fn an_ad_hoc_fixed_width_file_is_compared_with_its_layout_in_the_report() {
             "json",
         ],
     );
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let r = report.as_object().unwrap().values().next().unwrap();
     assert_eq!(r["rows"]["matched"], 2, "{r:#}");
     assert_eq!(r["rows"]["changed"], 1, "{r:#}");
     let legacy = &r["sides"][0];
@@ -241,10 +232,7 @@ fn an_ad_hoc_qvd_reads_duals_as_numbers_or_as_their_text() {
             "json",
         ]
     };
-    let out = assay(dir.path(), &args("number"));
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let r = report.as_object().unwrap().values().next().unwrap();
+    let r = &adhoc_report(dir.path(), &args("number"));
     assert_eq!(r["rows"]["matched"], 2, "{r:#}");
     assert_eq!(
         r["rows"]["changed"], 1,
@@ -284,38 +272,7 @@ fn an_ad_hoc_qvd_reads_duals_as_numbers_or_as_their_text() {
 #[test]
 fn the_demo_written_as_qvd_compares_as_the_csv_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reports = Vec::new();
-    for format in ["csv", "qvd"] {
-        let args = [
-            "demo",
-            format,
-            "--rows",
-            "3000",
-            "--seed",
-            "11",
-            "--legacy-format",
-            format,
-        ];
-        let out = assay(dir.path(), &args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let ws = dir.path().join(format);
-        for args in [&["extract", "--all"][..], &["build"][..]] {
-            let out = assay(&ws, args);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        }
-        reports.push(json(&ws, &["compare", "revenue", "--format", "json"]));
-    }
-    let files = glob::glob(
-        &dir.path()
-            .join("qvd/legacy/*/sales_*.qvd")
-            .to_string_lossy(),
-    )
-    .unwrap()
-    .count();
-    assert!(files >= 8, "one per company and year: {files}");
-    let (csv, qvd) = (&reports[0]["revenue"], &reports[1]["revenue"]);
-    assert_eq!(csv["rows"], qvd["rows"], "{qvd:#}");
-    assert_eq!(csv["measures"], qvd["measures"], "{qvd:#}");
+    demo_format_matches_csv(dir.path(), "qvd");
     // Read as their text, the dual amounts are what Qlik showed (`2.308,33`): no number to
     // total, and the compare says which file and value.
     let ws = dir.path().join("qvd");

@@ -52,12 +52,6 @@ fn chrono_like(text: &str) -> Option<(u16, u8, u8)> {
     }
 }
 
-fn json(ws: &Path, args: &[&str]) -> serde_json::Value {
-    let out = assay(ws, args);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-}
-
 /// Point `[legacy.sales]` at the workbooks: no CSV hints, each company's own sheet, the
 /// cells from the header row on.
 fn use_workbooks(ws: &Path, range: &str) {
@@ -77,7 +71,7 @@ fn use_workbooks(ws: &Path, range: &str) {
 fn workbooks_give_the_numbers_of_the_csv_exports() {
     let (_dir, ws) = built_demo("3000", "7");
     let compare = ["compare", "revenue", "--format", "json"];
-    let from_csv = json(&ws, &compare);
+    let from_csv = json_of(&ws, &compare);
     std::fs::create_dir_all(ws.join("legacy_xlsx")).unwrap();
     let companies = [
         "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
@@ -92,7 +86,7 @@ fn workbooks_give_the_numbers_of_the_csv_exports() {
     }
     let last_col = (b'A' + widest.0 as u8 - 1) as char;
     use_workbooks(&ws, &format!("A3:{last_col}{}", widest.1 + 3));
-    let from_xlsx = json(&ws, &compare);
+    let from_xlsx = json_of(&ws, &compare);
     let (a, b) = (&from_csv["revenue"], &from_xlsx["revenue"]);
     assert_eq!(a["rows"], b["rows"], "{b:#}");
     assert_eq!(a["measures"], b["measures"], "{b:#}");
@@ -142,7 +136,7 @@ fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
         "id,amount\n1,10.10\n2,0.3\n3,317.13\n",
     )
     .unwrap();
-    let out = assay(
+    let r = &adhoc_report(
         dir.path(),
         &[
             "compare",
@@ -162,9 +156,6 @@ fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
             "json",
         ],
     );
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let r = report.as_object().unwrap().values().next().unwrap();
     assert_eq!(r["rows"]["matched"], 2, "{r:#}");
     assert_eq!(
         r["rows"]["changed"], 1,
@@ -181,36 +172,5 @@ fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
 #[test]
 fn the_demo_written_as_workbooks_compares_as_the_csv_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reports = Vec::new();
-    for format in ["csv", "xlsx"] {
-        let args = [
-            "demo",
-            format,
-            "--rows",
-            "3000",
-            "--seed",
-            "11",
-            "--legacy-format",
-            format,
-        ];
-        let out = assay(dir.path(), &args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let ws = dir.path().join(format);
-        for args in [&["extract", "--all"][..], &["build"][..]] {
-            let out = assay(&ws, args);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        }
-        reports.push(json(&ws, &["compare", "revenue", "--format", "json"]));
-    }
-    let workbooks = glob::glob(
-        &dir.path()
-            .join("xlsx/legacy/*/sales_*.xlsx")
-            .to_string_lossy(),
-    )
-    .unwrap()
-    .count();
-    assert!(workbooks >= 8, "one per company and year: {workbooks}");
-    let (csv, xlsx) = (&reports[0]["revenue"], &reports[1]["revenue"]);
-    assert_eq!(csv["rows"], xlsx["rows"], "{xlsx:#}");
-    assert_eq!(csv["measures"], xlsx["measures"], "{xlsx:#}");
+    demo_format_matches_csv(dir.path(), "xlsx");
 }

@@ -147,3 +147,51 @@ pub fn legacy_rows(ws: &Path, company: &str) -> (Vec<String>, Vec<Vec<Option<Str
         .collect();
     (names, rows)
 }
+
+/// `assay ARGS` in `ws` answering JSON (exit 0 or 1), parsed.
+pub fn json_of(ws: &Path, args: &[&str]) -> serde_json::Value {
+    let out = assay(ws, args);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+}
+
+/// An ad hoc compare's report (the one comparison of its JSON).
+pub fn adhoc_report(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let all = json_of(dir, args);
+    all.as_object().unwrap().values().next().unwrap().clone()
+}
+
+/// `assay demo DIR/NAME --rows 3000 --seed 11 EXTRA…`, extracted and built (with `run`,
+/// which may set the environment), and its `revenue` compare as JSON.
+pub fn demo_revenue(
+    dir: &Path,
+    name: &str,
+    extra: &[&str],
+    run: &dyn Fn(&Path, &[&str]) -> Output,
+) -> serde_json::Value {
+    let mut args = vec!["demo", name, "--rows", "3000", "--seed", "11"];
+    args.extend_from_slice(extra);
+    let out = assay(dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = dir.join(name);
+    for args in [&["extract", "--all"][..], &["build"][..]] {
+        let out = run(&ws, args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let out = run(&ws, &["compare", "revenue", "--format", "json"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let all: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    all["revenue"].clone()
+}
+
+/// The demo written with `--legacy-format FORMAT` (one file per company and year) compares
+/// exactly as the CSV demo of the same seed.
+pub fn demo_format_matches_csv(dir: &Path, format: &str) {
+    let csv = demo_revenue(dir, "csv", &["--legacy-format", "csv"], &assay);
+    let other = demo_revenue(dir, format, &["--legacy-format", format], &assay);
+    let pattern = dir.join(format!("{format}/legacy/*/sales_*.{format}"));
+    let files = glob::glob(&pattern.to_string_lossy()).unwrap().count();
+    assert!(files >= 8, "one per company and year: {files}");
+    assert_eq!(csv["rows"], other["rows"], "{other:#}");
+    assert_eq!(csv["measures"], other["measures"], "{other:#}");
+}

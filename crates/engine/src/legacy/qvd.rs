@@ -11,9 +11,9 @@ use std::path::Path;
 
 use qvd::{QvdStreamReader, QvdSymbol};
 
+use super::workbook::write_record;
 use crate::config::{CsvHints, DualAs};
 use crate::error::{Error, IoContext, Result};
-use crate::source::csv_field;
 
 /// Whether `path` is a QVD file, by its extension.
 pub fn is_qvd(path: &Path) -> bool {
@@ -108,7 +108,7 @@ pub fn to_csv(file: &Path, hints: &CsvHints, out: &Path) -> Result<u64> {
     let cannot = |e: std::io::Error| Error::Runtime(format!("cannot write {}: {e}", out.display()));
     let mut w = BufWriter::new(std::fs::File::create(out).map_err(cannot)?);
     let mut line = Vec::new();
-    record(&mut w, &mut line, names.iter().map(|n| Some(n.as_str()))).map_err(cannot)?;
+    write_record(&mut w, &mut line, names.iter().map(|n| Some(n.as_str()))).map_err(cannot)?;
     let mut written = 0u64;
     while let Some((columns, rows, _)) =
         stream.next_chunk_indices(CHUNK_ROWS).map_err(unreadable)?
@@ -121,28 +121,12 @@ pub fn to_csv(file: &Path, hints: &CsvHints, out: &Path) -> Result<u64> {
                     .and_then(|i| texts.get(i))
                     .map(String::as_str)
             });
-            record(&mut w, &mut line, cells).map_err(cannot)?;
+            write_record(&mut w, &mut line, cells).map_err(cannot)?;
         }
         written += rows as u64;
     }
     w.flush().map_err(cannot)?;
     Ok(written)
-}
-
-fn record<'a>(
-    w: &mut impl Write,
-    line: &mut Vec<u8>,
-    fields: impl Iterator<Item = Option<&'a str>>,
-) -> std::io::Result<()> {
-    line.clear();
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        csv_field(line, f.map(str::as_bytes));
-    }
-    line.push(b'\n');
-    w.write_all(line)
 }
 
 /// The hints the copy is read with: plain CSV, the user's header renames kept.

@@ -258,7 +258,8 @@ pub fn to_csv(file: &Path, hints: &CsvHints, company: &str, out: &Path) -> Resul
     Ok(written)
 }
 
-fn write_record<'a>(
+/// One CSV record (RFC 4180 quoting, NULL as an empty unquoted field) and its line end.
+pub(super) fn write_record<'a>(
     w: &mut impl Write,
     line: &mut Vec<u8>,
     fields: impl Iterator<Item = Option<&'a str>>,
