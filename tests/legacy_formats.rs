@@ -239,6 +239,59 @@ fn an_ad_hoc_qvd_reads_duals_as_numbers_or_as_their_text() {
         "the stored 0.30000000000000004: {r:#}"
     );
     assert_eq!(r["sides"][0]["dual"], "number", "{r:#}");
+    // Named otherwise, it is read as what --legacy-format says; a workbook too, by content.
+    std::fs::copy(dir.path().join("old.qvd"), dir.path().join("old.dat")).unwrap();
+    let named = |file: &'static str, kind: &'static str| {
+        [
+            "compare",
+            "--legacy",
+            file,
+            "--new",
+            "new.csv",
+            "--key",
+            "id",
+            "--measure",
+            "amount",
+            "--legacy-format",
+            kind,
+            "--format",
+            "json",
+        ]
+    };
+    let r = &adhoc_report(dir.path(), &named("old.dat", "qvd"));
+    assert_eq!(
+        (r["rows"]["matched"].as_i64(), r["rows"]["changed"].as_i64()),
+        (Some(2), Some(1)),
+        "{r:#}"
+    );
+    assert_eq!(r["sides"][0]["kind"], "qvd", "{r:#}");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (i, (id, amount)) in [
+        ("id", None),
+        ("1", Some(10.1)),
+        ("2", Some(0.3)),
+        ("3", Some(317.13)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        match amount {
+            None => {
+                sheet.write(0, 0, *id).unwrap();
+                sheet.write(0, 1, "amount").unwrap();
+            }
+            Some(a) => {
+                sheet
+                    .write(i as u32, 0, id.parse::<f64>().unwrap())
+                    .unwrap();
+                sheet.write(i as u32, 1, *a).unwrap();
+            }
+        }
+    }
+    book.save(dir.path().join("book.dat")).unwrap();
+    let r = &adhoc_report(dir.path(), &named("book.dat", "xlsx"));
+    assert_eq!(r["rows"]["matched"], 3, "{r:#}");
     // As text, the amounts are what Qlik showed: `10,10 €` is no number to total.
     let out = assay(dir.path(), &args("text"));
     let said = text(&out);

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{CsvHints, DualAs, FixedColumn, SheetRef, Workspace};
+use crate::config::{CsvHints, DualAs, FixedColumn, LegacyKind, SheetRef, Workspace};
 use crate::error::{Error, Result};
 use crate::recon::report::{SideFormat, Spec};
 use crate::recon::{adhoc, Rules};
@@ -81,6 +81,10 @@ pub struct FormatArgs {
     /// (default; date fields as ISO dates) or as its text.
     #[arg(long, value_name = "AS", value_parser = ["number", "text"])]
     pub legacy_dual: Option<String>,
+    /// Ad hoc: what the legacy files are when their extension does not say (`csv`, `xlsx`
+    /// for any workbook, told apart by content, or `qvd`).
+    #[arg(long, value_name = "KIND", value_enum)]
+    pub legacy_format: Option<LegacyFormatArg>,
     /// Ad hoc spreadsheet: the new side's sheet, by name or 1-based number.
     #[arg(long, value_name = "NAME|N")]
     pub new_sheet: Option<String>,
@@ -136,6 +140,11 @@ impl FormatArgs {
                 .clone()
                 .filter(|_| legacy)
                 .map(|l| l.0),
+            kind: self.legacy_format.filter(|_| legacy).map(|k| match k {
+                LegacyFormatArg::Csv => LegacyKind::Csv,
+                LegacyFormatArg::Xlsx => LegacyKind::Xlsx,
+                LegacyFormatArg::Qvd => LegacyKind::Qvd,
+            }),
             dual: match self.legacy_dual.as_deref().filter(|_| legacy) {
                 Some("text") => Some(DualAs::Text),
                 Some(_) => Some(DualAs::Number),
@@ -143,6 +152,14 @@ impl FormatArgs {
             },
         }
     }
+}
+
+/// `--legacy-format`'s values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LegacyFormatArg {
+    Csv,
+    Xlsx,
+    Qvd,
 }
 
 /// A fixed-width layout as one flag value (clap would take a bare Vec for many values).

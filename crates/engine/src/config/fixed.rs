@@ -124,6 +124,18 @@ pub fn parse_spec(text: &str) -> Result<Vec<FixedColumn>, String> {
     }
 }
 
+/// What a legacy file is, when its extension does not say (`kind`, ad hoc `--legacy-format`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LegacyKind {
+    /// Delimited text (or fixed-width text, with `fixed_width`).
+    Csv,
+    /// A workbook: xlsx, xlsm, xlsb, xls or ods, told apart by content.
+    Xlsx,
+    /// A Qlik QVD file.
+    Qvd,
+}
+
 /// How a QVD dual value (a number stored with the text Qlik showed for it, such as a date or
 /// an amount formatted `1.234,50 €`) is read.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]

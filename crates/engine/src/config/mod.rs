@@ -11,7 +11,7 @@ mod validate_tests;
 mod zone;
 
 pub use duration::Duration;
-pub use fixed::{DualAs, FixedColumn};
+pub use fixed::{DualAs, FixedColumn, LegacyKind};
 pub use load::{check, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
 pub use tables::{table_problem, LAYERS};

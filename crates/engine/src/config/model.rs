@@ -408,6 +408,9 @@ pub struct CsvHints {
     /// Qlik QVD: a dual value read as its number (the default) or its text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dual: Option<super::DualAs>,
+    /// What the files are when their extension does not say (`csv`, `xlsx`, `qvd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<super::LegacyKind>,
 }
 
 /// A sheet of a workbook, by 1-based number or by name.
@@ -446,6 +449,7 @@ impl LegacyExport {
             hints.header_rows = o.header_rows.or(hints.header_rows);
             hints.fixed_width = o.fixed_width.clone().or(hints.fixed_width);
             hints.dual = o.dual.or(hints.dual);
+            hints.kind = o.kind.or(hints.kind);
         }
         hints
     }

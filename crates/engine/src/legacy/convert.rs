@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{fixed, qvd, workbook};
-use crate::config::CsvHints;
+use crate::config::{CsvHints, LegacyKind};
 use crate::error::{Error, IoContext, Result};
 
 /// What a set of files is, when it must be converted.
@@ -19,6 +19,14 @@ enum Kind {
 
 impl Kind {
     fn of(file: &Path, hints: &CsvHints) -> Option<Kind> {
+        match hints.kind {
+            Some(LegacyKind::Xlsx) => return Some(Kind::Workbook),
+            Some(LegacyKind::Qvd) => return Some(Kind::Qvd),
+            Some(LegacyKind::Csv) => {
+                return hints.fixed_width.is_some().then_some(Kind::FixedWidth)
+            }
+            None => {}
+        }
         if workbook::is_workbook(file) {
             Some(Kind::Workbook)
         } else if qvd::is_qvd(file) {
@@ -103,6 +111,7 @@ pub fn as_given(given: &CsvHints, read: CsvHints) -> CsvHints {
         header_rows: given.header_rows,
         fixed_width: given.fixed_width.clone(),
         dual: given.dual,
+        kind: given.kind,
         encoding: given.encoding.clone().or(read.encoding.clone()),
         ..read
     }

@@ -10,7 +10,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
+use calamine::{open_workbook_auto, open_workbook_auto_from_rs, Data, Range, Reader, Sheets};
 
 use crate::config::{CsvHints, SheetRef};
 use crate::error::{Error, IoContext, Result};
@@ -210,14 +210,31 @@ fn cells(range: Range<Data>, hints: &CsvHints, place: &Place) -> Result<(Range<D
 /// Write the sheet `hints` pick of `file` (for `company`) to `out` as CSV with a header;
 /// the data rows written (empty rows are left out).
 pub fn to_csv(file: &Path, hints: &CsvHints, company: &str, out: &Path) -> Result<u64> {
-    let mut book = open_workbook_auto(file)
-        .map_err(|e| Error::Usage(format!("{}: not a readable workbook: {e}", file.display())))?;
+    let unreadable = |e: calamine::Error| {
+        Error::Usage(format!("{}: not a readable workbook: {e}", file.display()))
+    };
+    if is_workbook(file) {
+        let mut book = open_workbook_auto(file).map_err(unreadable)?;
+        return sheet_to_csv(&mut book, file, (hints, company), out);
+    }
+    // Named otherwise (`--legacy-format xlsx` on a `.dat`): the content says which format.
+    let bytes = std::fs::read(file).io_context(|| format!("cannot read {}", file.display()))?;
+    let mut book = open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    sheet_to_csv(&mut book, file, (hints, company), out)
+}
+
+fn sheet_to_csv<RS: std::io::Read + std::io::Seek>(
+    book: &mut Sheets<RS>,
+    file: &Path,
+    (hints, company): (&CsvHints, &str),
+    out: &Path,
+) -> Result<u64> {
     let sheet = pick_sheet(&book.sheet_names(), hints, company, file)?;
     let place = Place {
         file,
         sheet: &sheet,
     };
-    let merged = merged_regions(&mut book, &sheet);
+    let merged = merged_regions(book, &sheet);
     let range = book
         .worksheet_range(&sheet)
         .map_err(|e| Error::Usage(format!("{}, sheet {sheet}: {e}", file.display())))?;
@@ -276,7 +293,10 @@ pub(super) fn write_record<'a>(
 }
 
 /// The merged cells of an xlsx sheet, as 0-based corners (other formats: none known).
-fn merged_regions(book: &mut Sheets<std::io::BufReader<std::fs::File>>, sheet: &str) -> Vec<Cells> {
+fn merged_regions<RS: std::io::Read + std::io::Seek>(
+    book: &mut Sheets<RS>,
+    sheet: &str,
+) -> Vec<Cells> {
     let Sheets::Xlsx(x) = book else {
         return Vec::new();
     };
