@@ -114,3 +114,68 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("no legacy exports"), "{}", text(&out));
 }
+
+/// With the layers in ClickHouse (the real 18.16 server): `--clickhouse-url` and
+/// `--clickhouse-database` point init at them; the chosen table's key and text columns are
+/// brought in to be looked at, and the proposal compares as the demo's own config.
+#[test]
+fn init_finds_the_comparison_in_a_clickhouse_warehouse() {
+    let db = format!("assay_init_{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = assay(
+        dir.path(),
+        &[
+            "demo",
+            "demo",
+            "--rows",
+            "3000",
+            "--seed",
+            "7",
+            "--warehouse",
+            "clickhouse",
+            "--clickhouse-database",
+            &db,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for args in [&["extract", "--all"][..], &["build"][..]] {
+        let out = assay(&demo, args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let theirs = report(&demo, "revenue");
+    let ws = dir.path().join("audit");
+    copy_dir(&demo.join("legacy"), &ws.join("legacy"));
+    let out = assay(
+        &ws,
+        &[
+            "init",
+            "--yes",
+            "--clickhouse-url",
+            "http://127.0.0.1:8123",
+            "--clickhouse-database",
+            &db,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let toml = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
+    assert!(toml.contains("kind = \"clickhouse\""), "{toml}");
+    assert!(toml.contains("table = \"gold.fct_sales\""), "{toml}");
+    let ours = report(&ws, "sales");
+    assert_eq!(theirs["rows"], ours["rows"], "{toml}\n{ours:#}");
+    assert_eq!(theirs["measures"], ours["measures"], "{toml}\n{ours:#}");
+    let admin = assay_engine::warehouse::ClickHouse::connect(
+        &assay_engine::config::Warehouse::clickhouse("http://127.0.0.1:8123", "default", 30),
+    )
+    .unwrap();
+    for d in [
+        db.clone(),
+        format!("{db}_bronze"),
+        format!("{db}_silver"),
+        format!("{db}_gold"),
+    ] {
+        admin
+            .execute(&format!("DROP DATABASE IF EXISTS `{d}`"))
+            .unwrap();
+    }
+}

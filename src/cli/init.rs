@@ -18,6 +18,13 @@ pub struct InitArgs {
     /// The layer table to compare with (`gold.fct_sales`); found by its columns otherwise.
     #[arg(long, value_name = "SCHEMA.TABLE")]
     pub table: Option<String>,
+    /// A ClickHouse warehouse holding the layers (HTTP URL), instead of the cache beside the
+    /// exports.
+    #[arg(long, value_name = "URL", requires = "clickhouse_database")]
+    pub clickhouse_url: Option<String>,
+    /// The warehouse's database (its layers are <name>_silver, <name>_gold).
+    #[arg(long, value_name = "NAME")]
+    pub clickhouse_database: Option<String>,
     /// Take every proposal without asking.
     #[arg(long)]
     pub yes: bool,
@@ -134,13 +141,16 @@ pub fn run(args: InitArgs) -> Result<i32> {
             ".".into()
         }
     });
-    let mut plan = crate::init::propose(
-        &root,
-        &InitOptions {
-            folder,
-            table: args.table,
-        },
-    )?;
+    let warehouse = args.clickhouse_url.as_ref().map(|url| {
+        let database = args.clickhouse_database.as_deref().unwrap_or("default");
+        crate::config::Warehouse::clickhouse(url, database, 300)
+    });
+    let opts = InitOptions {
+        folder,
+        table: args.table,
+        warehouse,
+    };
+    let mut plan = crate::init::propose(&root, &opts)?;
     if !args.yes && std::io::stdin().is_terminal() {
         review(&mut plan)?;
     }

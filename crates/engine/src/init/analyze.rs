@@ -6,8 +6,11 @@
 use duckdb::Connection;
 
 use super::columns::match_names;
+use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::sql::ident;
+use crate::warehouse::fetch::duck_type;
+use crate::warehouse::{browse, ClickHouse};
 
 /// A column of a relation: name and DuckDB type.
 pub type Col = (String, String);
@@ -22,8 +25,79 @@ fn number(conn: &Connection, sql: &str) -> Result<i64> {
     Ok(conn.query_row(sql, [], |r| r.get(0))?)
 }
 
+/// Where the layer tables are: the cache, attached read-only as `wh`, or a ClickHouse
+/// warehouse, whose chosen table is brought into the in-memory store to be looked at.
+#[derive(Clone, Copy)]
+pub enum Layers<'a> {
+    Cache,
+    Warehouse(&'a ClickHouse),
+}
+
+impl Layers<'_> {
+    /// The silver and gold tables (`layer.name`), gold first.
+    pub fn tables(&self, conn: &Connection) -> Result<Vec<String>> {
+        match self {
+            Layers::Cache => layer_tables(conn),
+            Layers::Warehouse(ch) => {
+                let mut found: Vec<(bool, String)> = browse::warehouse_tables(ch)?
+                    .into_iter()
+                    .filter(|t| t.schema == "gold" || t.schema == "silver")
+                    .map(|t| (t.schema == "silver", t.label()))
+                    .collect();
+                found.sort();
+                Ok(found.into_iter().map(|(_, t)| t).collect())
+            }
+        }
+    }
+
+    /// A table's columns with the DuckDB types that hold them.
+    pub fn columns(&self, conn: &Connection, table: &str) -> Result<Vec<Col>> {
+        match self {
+            Layers::Cache => columns(conn, &wh(table)),
+            Layers::Warehouse(ch) => Ok(ch
+                .describe(&warehouse_name(ch, table))?
+                .into_iter()
+                .map(|(n, t)| (n, duck_type(&t)))
+                .collect()),
+        }
+    }
+
+    /// A relation of the in-memory store with the table's `wanted` columns.
+    pub fn relation(&self, conn: &Connection, table: &str, wanted: &[String]) -> Result<String> {
+        match self {
+            Layers::Cache => Ok(wh(table)),
+            Layers::Warehouse(ch) => {
+                let (db, name) = warehouse_name(ch, table)
+                    .split_once('.')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .unwrap_or_default();
+                let list: Vec<String> = wanted
+                    .iter()
+                    .map(|c| Dialect::ClickHouse.ident(c))
+                    .collect();
+                let sql = format!(
+                    "SELECT {} FROM {}",
+                    list.join(", "),
+                    Dialect::ClickHouse.table(&db, &name)
+                );
+                browse::query_into_cache(ch, conn, "init_layer_table", &sql, FETCHED_ROWS)?;
+                Ok(ident("init_layer_table"))
+            }
+        }
+    }
+}
+
+/// At most this many rows of a warehouse table are brought in to be looked at.
+const FETCHED_ROWS: u64 = 5_000_000;
+
+/// `layer.name` as the warehouse's `database.name`.
+fn warehouse_name(ch: &ClickHouse, table: &str) -> String {
+    let (layer, name) = table.split_once('.').unwrap_or(("gold", table));
+    format!("{}.{name}", crate::warehouse::layer_database(ch, layer))
+}
+
 /// The silver and gold tables of the attached cache `wh`, gold first.
-pub fn layer_tables(conn: &Connection) -> Result<Vec<String>> {
+fn layer_tables(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(
         "SELECT table_schema || '.' || table_name FROM information_schema.tables \
          WHERE table_catalog = 'wh' AND table_schema IN ('gold', 'silver') \
@@ -37,11 +111,16 @@ pub fn layer_tables(conn: &Connection) -> Result<Vec<String>> {
 pub type Matched = (String, Vec<(String, String)>);
 
 /// The table whose columns match most of `legacy`'s (ties: gold, then by name).
-pub fn best_table(conn: &Connection, legacy: &[Col], tables: &[String]) -> Result<Option<Matched>> {
+pub fn best_table(
+    conn: &Connection,
+    layers: Layers,
+    legacy: &[Col],
+    tables: &[String],
+) -> Result<Option<Matched>> {
     let names: Vec<String> = legacy.iter().map(|c| c.0.clone()).collect();
     let mut best: Option<Matched> = None;
     for t in tables {
-        let typed = columns(conn, &wh(t))?;
+        let typed = layers.columns(conn, t)?;
         let cols: Vec<String> = typed.iter().map(|c| c.0.clone()).collect();
         let type_of = |cols: &[Col], n: &str| {
             cols.iter()
@@ -81,7 +160,7 @@ fn compatible(legacy: &str, table: &str) -> bool {
 }
 
 /// `schema.table` in the attached cache.
-pub fn wh(table: &str) -> String {
+fn wh(table: &str) -> String {
     let (s, t) = table.split_once('.').unwrap_or(("main", table));
     format!("wh.{}.{}", ident(s), ident(t))
 }

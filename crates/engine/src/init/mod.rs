@@ -56,6 +56,8 @@ pub struct ComparisonPlan {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub workspace: String,
+    /// The ClickHouse warehouse the layers are in, when it is not the cache.
+    pub warehouse: Option<crate::config::Warehouse>,
     pub companies: Choice<Vec<String>>,
     pub exports: Vec<ExportPlan>,
     pub comparisons: Vec<ComparisonPlan>,
@@ -69,6 +71,8 @@ pub struct Plan {
 pub struct InitOptions {
     pub folder: String,
     pub table: Option<String>,
+    /// A ClickHouse warehouse holding the layers, instead of the cache beside the exports.
+    pub warehouse: Option<crate::config::Warehouse>,
 }
 
 /// The proposal for the workspace folder `root`.
@@ -123,22 +127,35 @@ pub fn propose(root: &Path, opts: &InitOptions) -> Result<Plan> {
     let ws = provisional(root, &companies, &exports);
     let mut comparisons = Vec::new();
     let cache = root.join(&ws.config.workspace.cache);
-    if cache.is_file() {
-        store.conn().execute_batch(&format!(
-            "ATTACH {} AS wh (READ_ONLY)",
-            crate::sql::literal(&cache.to_string_lossy())
-        ))?;
-        for e in &exports {
-            match compare_plan(&store, e, opts)? {
-                Ok(c) => comparisons.push(c),
-                Err(note) => notes.push(note),
+    let warehouse = match &opts.warehouse {
+        Some(w) => Some(crate::warehouse::ClickHouse::connect(w)?),
+        None => None,
+    };
+    let layers = match &warehouse {
+        Some(ch) => Some(Layers::Warehouse(ch)),
+        None if cache.is_file() => {
+            store.conn().execute_batch(&format!(
+                "ATTACH {} AS wh (READ_ONLY)",
+                crate::sql::literal(&cache.to_string_lossy())
+            ))?;
+            Some(Layers::Cache)
+        }
+        None => None,
+    };
+    match layers {
+        Some(layers) => {
+            for e in &exports {
+                match compare_plan(&store, layers, e, opts)? {
+                    Ok(c) => comparisons.push(c),
+                    Err(note) => notes.push(note),
+                }
             }
         }
-    } else {
-        notes.push(format!(
-            "no cache at {}: no comparison proposed (extract and build first, or write [comparisons.*] by hand)",
+        None => notes.push(format!(
+            "no cache at {} and no warehouse given: no comparison proposed (extract and build \
+             first, give --clickhouse-url, or write [comparisons.*] by hand)",
             cache.display()
-        ));
+        )),
     }
     let n = companies.len();
     Ok(Plan {
@@ -150,6 +167,7 @@ pub fn propose(root: &Path, opts: &InitOptions) -> Result<Plan> {
             value: companies,
             why: format!("{n} companies: the folder names where the export paths differ"),
         },
+        warehouse: opts.warehouse.clone(),
         exports,
         comparisons,
         notes,
@@ -197,4 +215,5 @@ fn import(ws: &Workspace, store: &Store, export: &ExportPlan) -> Result<()> {
 }
 
 mod plan;
+use analyze::Layers;
 use plan::{compare_plan, formats, rename_headers};

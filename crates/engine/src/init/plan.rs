@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::analyze::{self, wh, Col};
+use super::analyze::{self, Col, Layers};
 use super::columns::match_names;
 use super::families::Family;
 use super::{Choice, ComparisonPlan, ExportPlan, InitOptions};
@@ -145,6 +145,7 @@ pub fn rename_headers(store: &Store, export: &mut ExportPlan) -> Result<bool> {
 /// The comparison of an export with the table it matches best, or why there is none.
 pub fn compare_plan(
     store: &Store,
+    layers: Layers,
     export: &ExportPlan,
     opts: &InitOptions,
 ) -> Result<std::result::Result<ComparisonPlan, String>> {
@@ -156,9 +157,9 @@ pub fn compare_plan(
         .collect();
     let tables = match &opts.table {
         Some(t) => vec![t.clone()],
-        None => analyze::layer_tables(conn)?,
+        None => layers.tables(conn)?,
     };
-    let Some((table, matched)) = analyze::best_table(conn, &legacy, &tables)? else {
+    let Some((table, matched)) = analyze::best_table(conn, layers, &legacy, &tables)? else {
         return Ok(Err(format!(
             "{}: no silver or gold table shares its columns; no comparison proposed",
             export.name
@@ -188,11 +189,18 @@ pub fn compare_plan(
         .filter(|(n, t)| t == "VARCHAR" && !keys.contains(n))
         .filter_map(|(n, _)| Some((n.clone(), to_table(n)?)))
         .collect();
-    let table_cols = analyze::columns(conn, &wh(&table))?;
+    let table_cols = layers.columns(conn, &table)?;
     let company = crate::drift::company_column(&table_cols).map(str::to_string);
+    let wanted: Vec<String> = key_pairs
+        .iter()
+        .chain(&text)
+        .map(|(_, n)| n.clone())
+        .chain(company.clone())
+        .collect();
+    let relation = layers.relation(conn, &table, &wanted)?;
     let (differing, where_) = analyze::text_only_in_form(
         conn,
-        (&view, &wh(&table)),
+        (&view, &relation),
         &key_pairs,
         &text,
         company.as_deref(),

@@ -102,6 +102,23 @@ pub fn to_toml(plan: &Plan) -> String {
         why(&mut out, &format!("Not proposed: {note}"));
     }
     let _ = writeln!(out, "\n[workspace]\nname = {}\n", q(&plan.workspace));
+    if let Some(w) = &plan.warehouse {
+        let _ = writeln!(
+            out,
+            "# bronze, silver and gold are in ClickHouse (given at `assay init`)"
+        );
+        let _ = writeln!(out, "[warehouse]\nkind = \"clickhouse\"");
+        for (key, value) in [
+            ("url", &w.url),
+            ("database", &w.database),
+            ("user", &w.user),
+        ] {
+            if let Some(v) = value {
+                let _ = writeln!(out, "{key} = {}", q(v));
+            }
+        }
+        out.push('\n');
+    }
     why(&mut out, &plan.companies.why);
     for c in &plan.companies.value {
         let _ = writeln!(out, "[companies.{c}]\nname = {}\n", q(c));
