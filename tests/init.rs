@@ -87,7 +87,8 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"\n\nnone\nbranch\n\n")
+        // Two overrides (fjord's renames, lumen's format) are asked about first: both kept.
+        .write_all(b"\n\n\n\nnone\nbranch\n\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -99,6 +100,7 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
     );
     assert!(!asked.contains("measures ="), "{asked}");
     assert!(asked.contains("keys = [\"invoice_id\"]"), "{asked}");
+    assert!(asked.contains("[legacy.sales.overrides.lumen]"), "{asked}");
 
     // An existing config is kept unless --force; a folder with no exports is named.
     let out = assay(&ws, &["init", "--yes"]);
@@ -178,4 +180,32 @@ fn init_finds_the_comparison_in_a_clickhouse_warehouse() {
             .execute(&format!("DROP DATABASE IF EXISTS `{d}`"))
             .unwrap();
     }
+}
+
+/// Workbooks with a sheet named after each company: init proposes `sheet = "{company}"`,
+/// and the comparison gives the workbook demo's own numbers.
+#[test]
+fn init_reads_workbooks_by_their_company_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = demo_revenue(dir.path(), "xlsx", &["--legacy-format", "xlsx"], &assay);
+    let demo = dir.path().join("xlsx");
+    let ws = dir.path().join("audit");
+    copy_dir(&demo.join("legacy"), &ws.join("legacy"));
+    std::fs::create_dir_all(ws.join(".assay")).unwrap();
+    std::fs::copy(
+        demo.join(".assay/cache.duckdb"),
+        ws.join(".assay/cache.duckdb"),
+    )
+    .unwrap();
+    let out = assay(&ws, &["init", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let toml = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
+    assert!(
+        toml.contains("files = \"legacy/{company}/sales_*.xlsx\""),
+        "{toml}"
+    );
+    assert!(toml.contains("sheet = \"{company}\""), "{toml}");
+    let ours = report(&ws, "sales");
+    assert_eq!(theirs["rows"], ours["rows"], "{toml}\n{ours:#}");
+    assert_eq!(theirs["measures"], ours["measures"], "{toml}\n{ours:#}");
 }

@@ -79,7 +79,33 @@ fn names(text: &str) -> Option<Vec<String>> {
     Some(v)
 }
 
+/// Ask whether to keep something that may only be kept or left out (Enter keeps it).
+fn keep(label: &str, why: &str) -> Result<bool> {
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "\n{label}\n  why: {why}");
+    let _ = write!(err, "  keep? [Enter = yes, n = leave it out] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Runtime(format!("reading the answer: {e}")))?;
+    Ok(!matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "n" | "no"
+    ))
+}
+
 fn review(plan: &mut Plan) -> Result<()> {
+    for e in &mut plan.exports {
+        let mut kept = std::collections::BTreeMap::new();
+        for (company, o) in std::mem::take(&mut e.overrides) {
+            if keep(&format!("[legacy.{}.overrides.{company}]", e.name), &o.why)? {
+                kept.insert(company, o);
+            }
+        }
+        e.overrides = kept;
+    }
     for c in &mut plan.comparisons {
         let name = c.name.clone();
         let t = c.table.value.clone();

@@ -19,6 +19,19 @@ fn is_text(path: &std::path::Path) -> bool {
     })
 }
 
+/// A workbook with a sheet named after its company is read by `sheet = "{company}"`
+/// (which is then the same for every company); otherwise its first sheet.
+fn sheet_hints(file: &std::path::Path, company: &str) -> CsvHints {
+    use calamine::Reader;
+    let named = calamine::open_workbook_auto(file)
+        .map(|book| book.sheet_names().iter().any(|s| s == company))
+        .unwrap_or(false);
+    CsvHints {
+        sheet: named.then(|| crate::config::SheetRef::Name("{company}".into())),
+        ..CsvHints::default()
+    }
+}
+
 /// The export of a family, its format sniffed per company: the format most companies share
 /// is the export's, the others are overrides.
 pub fn formats(family: &Family) -> Result<ExportPlan> {
@@ -26,6 +39,7 @@ pub fn formats(family: &Family) -> Result<ExportPlan> {
     for (company, files) in &family.files {
         let hints = match files.first() {
             Some(f) if is_text(f) => crate::legacy::sniff::complete(f, &CsvHints::default())?,
+            Some(f) if crate::legacy::workbook::is_workbook(f) => sheet_hints(f, company),
             _ => CsvHints::default(),
         };
         per_company.insert(company.clone(), hints);

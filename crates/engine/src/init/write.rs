@@ -44,6 +44,9 @@ fn hints(out: &mut String, h: &CsvHints) {
             let _ = writeln!(out, "{key} = {}", q(v));
         }
     }
+    if let Some(crate::config::SheetRef::Name(sheet)) = &h.sheet {
+        let _ = writeln!(out, "sheet = {}", q(sheet));
+    }
     if !h.rename.is_empty() {
         let _ = writeln!(out, "rename = {}", map(&h.rename));
     }
