@@ -21,6 +21,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `DIR/audit`: the demo's `legacy/` folder and its cache (its layers), nothing else.
+fn audit_copy(demo: &Path, dir: &Path) -> std::path::PathBuf {
+    let ws = dir.join("audit");
+    copy_dir(&demo.join("legacy"), &ws.join("legacy"));
+    std::fs::create_dir_all(ws.join(".assay")).unwrap();
+    std::fs::copy(
+        demo.join(".assay/cache.duckdb"),
+        ws.join(".assay/cache.duckdb"),
+    )
+    .unwrap();
+    ws
+}
+
 fn report(ws: &Path, name: &str) -> serde_json::Value {
     let out = assay(ws, &["compare", name, "--format", "json"]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
@@ -33,14 +46,7 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
     let (_demo_dir, demo) = built_demo("3000", "7");
     let theirs = report(&demo, "revenue");
     let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("audit");
-    copy_dir(&demo.join("legacy"), &ws.join("legacy"));
-    std::fs::create_dir_all(ws.join(".assay")).unwrap();
-    std::fs::copy(
-        demo.join(".assay/cache.duckdb"),
-        ws.join(".assay/cache.duckdb"),
-    )
-    .unwrap();
+    let ws = audit_copy(&demo, dir.path());
 
     let out = assay(&ws, &["init", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -189,14 +195,7 @@ fn init_reads_workbooks_by_their_company_sheet() {
     let dir = tempfile::tempdir().unwrap();
     let theirs = demo_revenue(dir.path(), "xlsx", &["--legacy-format", "xlsx"], &assay);
     let demo = dir.path().join("xlsx");
-    let ws = dir.path().join("audit");
-    copy_dir(&demo.join("legacy"), &ws.join("legacy"));
-    std::fs::create_dir_all(ws.join(".assay")).unwrap();
-    std::fs::copy(
-        demo.join(".assay/cache.duckdb"),
-        ws.join(".assay/cache.duckdb"),
-    )
-    .unwrap();
+    let ws = audit_copy(&demo, dir.path());
     let out = assay(&ws, &["init", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let toml = std::fs::read_to_string(ws.join("assay.toml")).unwrap();

@@ -10,10 +10,6 @@ use std::path::Path;
 use common::*;
 use qvd::{QvdSymbol, QvdTableBuilder};
 
-const COMPANIES: [&str; 8] = [
-    "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
-];
-
 /// Each row padded into columns `widths` wide, numbers to the right as reports print them.
 fn fixed_lines(names: &[String], rows: &[Vec<Option<String>>], widths: &[usize]) -> Vec<String> {
     let pad = |v: &str, w: usize| {
@@ -46,8 +42,6 @@ fn fixed_lines(names: &[String], rows: &[Vec<Option<String>>], widths: &[usize])
 /// `[legacy.sales]` reading `legacy_fw/{company}.txt` with `layout`; acme's file is
 /// Windows-1252.
 fn use_fixed_width(ws: &Path, layout: &[(String, usize)]) {
-    let path = ws.join("assay.toml");
-    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     let mut sales = toml_edit::Table::new();
     sales["files"] = toml_edit::value("legacy_fw/{company}.txt");
     let mut format = toml_edit::Table::new();
@@ -66,8 +60,7 @@ fn use_fixed_width(ws: &Path, layout: &[(String, usize)]) {
     let mut overrides = toml_edit::Table::new();
     overrides["acme"] = toml_edit::Item::Table(acme);
     sales["overrides"] = toml_edit::Item::Table(overrides);
-    doc["legacy"]["sales"] = toml_edit::Item::Table(sales);
-    std::fs::write(&path, doc.to_string()).unwrap();
+    replace_legacy_sales(ws, sales);
 }
 
 #[test]
@@ -75,7 +68,7 @@ fn fixed_width_files_give_the_numbers_of_the_csv_exports() {
     let (_dir, ws) = built_demo("3000", "7");
     let compare = ["compare", "revenue", "--format", "json"];
     let from_csv = json_of(&ws, &compare);
-    let exports: Vec<_> = COMPANIES.iter().map(|c| legacy_rows(&ws, c)).collect();
+    let exports: Vec<_> = DEMO_COMPANIES.iter().map(|c| legacy_rows(&ws, c)).collect();
     let names = exports[0].0.clone();
     // One layout for every company: each column as wide as its longest value, plus two.
     let widths: Vec<usize> = (0..names.len())
@@ -91,7 +84,7 @@ fn fixed_width_files_give_the_numbers_of_the_csv_exports() {
         })
         .collect();
     std::fs::create_dir_all(ws.join("legacy_fw")).unwrap();
-    for (company, (n, rows)) in COMPANIES.iter().zip(&exports) {
+    for (company, (n, rows)) in DEMO_COMPANIES.iter().zip(&exports) {
         assert_eq!(n, &names, "{company}");
         let lines = fixed_lines(&names, rows, &widths);
         let (joined, eol) = match *company {

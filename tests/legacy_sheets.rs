@@ -55,16 +55,13 @@ fn chrono_like(text: &str) -> Option<(u16, u8, u8)> {
 /// Point `[legacy.sales]` at the workbooks: no CSV hints, each company's own sheet, the
 /// cells from the header row on.
 fn use_workbooks(ws: &Path, range: &str) {
-    let path = ws.join("assay.toml");
-    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     let mut sales = toml_edit::Table::new();
     sales["files"] = toml_edit::value("legacy_xlsx/{company}.xlsx");
     let mut format = toml_edit::Table::new();
     format["sheet"] = toml_edit::value("{company}");
     format["range"] = toml_edit::value(range);
     sales["format"] = toml_edit::Item::Table(format);
-    doc["legacy"]["sales"] = toml_edit::Item::Table(sales);
-    std::fs::write(&path, doc.to_string()).unwrap();
+    replace_legacy_sales(ws, sales);
 }
 
 #[test]
@@ -73,11 +70,8 @@ fn workbooks_give_the_numbers_of_the_csv_exports() {
     let compare = ["compare", "revenue", "--format", "json"];
     let from_csv = json_of(&ws, &compare);
     std::fs::create_dir_all(ws.join("legacy_xlsx")).unwrap();
-    let companies = [
-        "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
-    ];
     let mut widest = (0, 0);
-    for company in companies {
+    for company in DEMO_COMPANIES {
         let (names, rows) = legacy_rows(&ws, company);
         assert!(!rows.is_empty(), "{company}");
         widest = (widest.0.max(names.len()), widest.1.max(rows.len()));

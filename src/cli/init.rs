@@ -33,6 +33,20 @@ pub struct InitArgs {
     pub force: bool,
 }
 
+/// Show `label` and why, ask `question`, and read the answer (trimmed).
+fn answer(label: &str, why: &str, question: &str) -> Result<String> {
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "\n{label}\n  why: {why}");
+    let _ = write!(err, "  keep? [{question}] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Runtime(format!("reading the answer: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
 /// Ask about one choice: Enter keeps it, `n` drops it (when it may be dropped), other text
 /// replaces it.
 fn ask<T: Clone>(
@@ -41,16 +55,12 @@ fn ask<T: Clone>(
     shown: &str,
     parse: &dyn Fn(&str) -> Option<T>,
 ) -> Result<()> {
-    let mut err = std::io::stderr();
-    let _ = writeln!(err, "\n{label} = {shown}\n  why: {}", choice.why);
-    let _ = write!(err, "  keep? [Enter = yes, or type a replacement] ");
-    let _ = err.flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::Runtime(format!("reading the answer: {e}")))?;
-    let answer = line.trim();
+    let answer = answer(
+        &format!("{label} = {shown}"),
+        &choice.why,
+        "Enter = yes, or type a replacement",
+    )?;
+    let answer = answer.as_str();
     if answer.is_empty() || answer.eq_ignore_ascii_case("y") {
         return Ok(());
     }
@@ -81,19 +91,8 @@ fn names(text: &str) -> Option<Vec<String>> {
 
 /// Ask whether to keep something that may only be kept or left out (Enter keeps it).
 fn keep(label: &str, why: &str) -> Result<bool> {
-    let mut err = std::io::stderr();
-    let _ = writeln!(err, "\n{label}\n  why: {why}");
-    let _ = write!(err, "  keep? [Enter = yes, n = leave it out] ");
-    let _ = err.flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::Runtime(format!("reading the answer: {e}")))?;
-    Ok(!matches!(
-        line.trim().to_ascii_lowercase().as_str(),
-        "n" | "no"
-    ))
+    let said = answer(label, why, "Enter = yes, n = leave it out")?;
+    Ok(!matches!(said.to_ascii_lowercase().as_str(), "n" | "no"))
 }
 
 fn review(plan: &mut Plan) -> Result<()> {

@@ -195,3 +195,17 @@ pub fn demo_format_matches_csv(dir: &Path, format: &str) {
     assert_eq!(csv["rows"], other["rows"], "{other:#}");
     assert_eq!(csv["measures"], other["measures"], "{other:#}");
 }
+
+/// The demo's eight companies.
+pub const DEMO_COMPANIES: [&str; 8] = [
+    "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
+];
+
+/// `[legacy.sales]` of the workspace's assay.toml replaced by `sales` (files, format and
+/// overrides), the rest of the file kept.
+pub fn replace_legacy_sales(ws: &Path, sales: toml_edit::Table) {
+    let path = ws.join("assay.toml");
+    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    doc["legacy"]["sales"] = toml_edit::Item::Table(sales);
+    std::fs::write(&path, doc.to_string()).unwrap();
+}

@@ -243,10 +243,14 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
         f.volume_runs.unwrap_or(alerts::VOLUME_RUNS),
         f.volume_threshold.unwrap_or(alerts::VOLUME_THRESHOLD),
     )?;
-    let models = models::of_workspace(ws)?;
-    let dbt = match crate::build::dbt::project(ws) {
-        Some(p) => crate::build::dbt::built(&p)?,
+    // A dbt project's manifest is read once: its models and its sources' freshness.
+    let manifest = match crate::build::dbt::project(ws) {
+        Some(p) => crate::build::dbt::built(&p)?.map(|m| (p, m)),
         None => None,
+    };
+    let (models, dbt) = match manifest {
+        Some((p, m)) => (m.models(&p), Some(m)),
+        None => (models::of_workspace(ws)?, None),
     };
     let mut out = Vec::new();
     for company in ws.config.companies.keys() {
