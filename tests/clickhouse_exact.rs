@@ -141,6 +141,6 @@ fn a_pushed_down_compare_finds_differences_below_rounding_and_above_1e15() {
     let local: serde_json::Value =
         serde_json::from_slice(&local.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&local)));
     let l = &local["adhoc"];
-    assert_eq!(l["rows"]["changed"], rows["changed"], "{}", l["rows"]);
+    assert_eq!(l["rows"]["changed"], rows["changed"], "{local}");
     assert_eq!(l["measures"][0]["delta"], r["measures"][0]["delta"]);
 }

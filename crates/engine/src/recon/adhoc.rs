@@ -77,7 +77,7 @@ pub fn side(
     let lower = spec.to_ascii_lowercase();
     let plain = |sql: String| -> Result<Side> {
         Ok(Side {
-            relation: materialise(conn, spec, &sql, role)?,
+            relation: materialise(conn, spec, &sql, (role, Kept::Best))?,
             format: None,
         })
     };
@@ -141,7 +141,8 @@ pub fn side(
     // Figures read as text, and each column typed from all of its values: for what the
     // structure check cannot vouch for.
     let slow = || -> Result<Relation> {
-        let relation = materialise(conn, spec, &text, role)?;
+        // In a table: the figures' types are changed in place.
+        let relation = materialise(conn, spec, &text, (role, Kept::Table))?;
         crate::trace::stage(&format!("figures as decimals ({role} side)"), || {
             figures::type_figures(conn, &relation.sql, &figure_names, mark, spec)
         })?;
@@ -185,7 +186,7 @@ fn read_checked(
     guessed: &[Option<String>],
     checker: Checker,
 ) -> Result<Relation> {
-    let read = materialise(conn, spec, &typed(guessed), role);
+    let read = materialise(conn, spec, &typed(guessed), (role, Kept::Best));
     let shapes = checker.join().unwrap_or_else(|_| {
         Err(Error::Runtime(format!(
             "{spec}: the structure check crashed"
@@ -212,7 +213,7 @@ fn read_checked(
     }
     crate::trace::stage(
         &format!("read {role} side again, figures wider than guessed"),
-        || materialise(conn, spec, &typed(&exact), role),
+        || materialise(conn, spec, &typed(&exact), (role, Kept::Best)),
     )
 }
 
@@ -277,21 +278,100 @@ fn structure_checker(
 
 type Checker = std::thread::JoinHandle<Result<Vec<figures::Shape>>>;
 
-/// Read a side into the temporary table `adhoc_<role>`.
-fn materialise(conn: &Connection, spec: &str, sql: &str, role: &str) -> Result<Relation> {
-    let table = ident(&format!("adhoc_{role}"));
-    // A compare never depends on row order, so DuckDB may read in parallel without keeping it.
-    crate::trace::stage(&format!("read {role} side"), || {
+/// Read a side once, for the compare's several passes: into a Parquet scratch file beside
+/// the cache (compact and typed, read from the page cache rather than held in this
+/// process's memory), or, when Parquet would not keep a column's type exactly, into the
+/// temporary table `adhoc_<role>`.
+fn materialise(
+    conn: &Connection,
+    spec: &str,
+    sql: &str,
+    (role, kept): (&str, Kept),
+) -> Result<Relation> {
+    // A compare never depends on row order, so DuckDB may read and write in parallel.
+    let unordered = |statement: String| {
         conn.execute_batch(&format!(
-            "SET preserve_insertion_order = false; \
-             CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}; \
-             RESET preserve_insertion_order;"
+            "SET preserve_insertion_order = false; {statement}; RESET preserve_insertion_order;"
+        ))
+    };
+    // A side DuckDB cannot even describe is read into the table, which names the error.
+    let source = match kept {
+        Kept::Best => Relation::describe(conn, &format!("(SELECT * FROM {sql})")).ok(),
+        Kept::Table => None,
+    };
+    if let Some(copy) = source.and_then(|s| as_parquet(conn, &s, role, &unordered)) {
+        return copy.map_err(|e| Error::Runtime(format!("reading {spec}: {e}")));
+    }
+    let table = ident(&format!("adhoc_{role}"));
+    crate::trace::stage(&format!("read {role} side"), || {
+        unordered(format!(
+            "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {sql}"
         ))
     })
     // A file that cannot be read is a runtime failure (exit 3), as in a configured compare;
     // only a wrong argument is a usage error.
     .map_err(|e| Error::Runtime(format!("reading {spec}: {e}")))?;
     Relation::describe(conn, &format!("temp.main.{table}"))
+}
+
+/// Where a side read once is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// As Parquet when its types allow, else in a temporary table.
+    Best,
+    /// In a temporary table (its columns are altered afterwards).
+    Table,
+}
+
+/// `source` written to a Parquet scratch file and read back, when Parquet keeps every
+/// column's type; None when it would not (or no scratch file can be made), for a
+/// temporary table instead.
+fn as_parquet(
+    conn: &Connection,
+    source: &Relation,
+    role: &str,
+    unordered: &dyn Fn(String) -> duckdb::Result<()>,
+) -> Option<Result<Relation>> {
+    // Types Parquet stores as something else (HUGEINT as DOUBLE, say) stay in memory.
+    const KEPT: [&str; 10] = [
+        "BOOLEAN",
+        "INTEGER",
+        "BIGINT",
+        "DOUBLE",
+        "FLOAT",
+        "DATE",
+        "TIME",
+        "TIMESTAMP",
+        "VARCHAR",
+        "TIMESTAMP WITH TIME ZONE",
+    ];
+    let kept = |t: &str| KEPT.contains(&t) || t.starts_with("DECIMAL(");
+    if !source.columns.iter().all(|(_, t)| kept(t)) {
+        return None;
+    }
+    let scratch =
+        crate::store::scratch::Scratch::new(&crate::store::scratch::dir(conn), role).ok()?;
+    let path = literal(&scratch.path().to_string_lossy());
+    let written = crate::trace::stage(&format!("read {role} side"), || {
+        unordered(format!(
+            "COPY (SELECT * FROM {}) TO {path} (FORMAT parquet, COMPRESSION uncompressed, PARQUET_VERSION v2)",
+            source.sql
+        ))
+    });
+    if let Err(e) = written {
+        return Some(Err(e.into()));
+    }
+    let read = match Relation::describe(conn, &format!("read_parquet({path})")) {
+        Ok(read) => read,
+        Err(e) => return Some(Err(e)),
+    };
+    if read.columns != source.columns {
+        return None;
+    }
+    Some(Ok(Relation {
+        keep: Some(std::sync::Arc::new(scratch)),
+        ..read
+    }))
 }
 
 /// Every `--measure` is a number on both sides of `spec` (under its `--map`ped name on the

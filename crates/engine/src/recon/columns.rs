@@ -86,7 +86,7 @@ impl<'a> KeyedPair<'a> {
 
     /// Column `name` of side `alias` (`a` or `b`) in the type `common` says, if any; a
     /// value that does not convert is NULL (a difference, never an error).
-    fn side_value(alias: &str, name: &str, common: Option<&str>) -> String {
+    pub(crate) fn side_value(alias: &str, name: &str, common: Option<&str>) -> String {
         match common {
             Some(t) => format!("TRY_CAST({alias}.{} AS {t})", ident(name)),
             None => format!("{alias}.{}", ident(name)),
@@ -94,7 +94,7 @@ impl<'a> KeyedPair<'a> {
     }
 
     /// Key `k` on both sides, in their common type.
-    fn key_values(&self, k: &str) -> (String, String) {
+    pub(crate) fn key_values(&self, k: &str) -> (String, String) {
         let bk = self.b_key(k);
         let common = common_type(&Self::type_of(self.a, k), &Self::type_of(self.b, &bk));
         (

@@ -27,7 +27,7 @@ fn is_naive_time(duck_type: &str) -> bool {
 
 /// How a value of `duck_type` is compared: numbers as DOUBLE (for tolerance), the same
 /// types as they are, mixed types as text.
-fn operand(expr: &str, duck_type: &str, other_type: &str, rules: &Rules) -> String {
+pub(crate) fn operand(expr: &str, duck_type: &str, other_type: &str, rules: &Rules) -> String {
     // An instant against a naive timestamp (or text): both as instants, the naive one read
     // at the comparison's UTC offset.
     if is_instant(other_type) && (is_naive_time(duck_type) || is_text(duck_type)) {

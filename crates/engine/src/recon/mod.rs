@@ -11,6 +11,7 @@ pub mod drill_row;
 pub mod equality;
 pub mod explain;
 pub mod groups;
+pub mod narrow;
 pub mod pushdown;
 pub mod relation;
 pub mod remote;

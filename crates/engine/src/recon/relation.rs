@@ -12,6 +12,8 @@ pub struct Relation {
     pub sql: String,
     /// (name, DuckDB type) in order.
     pub columns: Vec<(String, String)>,
+    /// The scratch file `sql` reads, if any: kept while any relation reading it lives.
+    pub keep: Option<std::sync::Arc<crate::store::scratch::Scratch>>,
 }
 
 impl Relation {
@@ -24,6 +26,7 @@ impl Relation {
         Ok(Relation {
             sql: sql.to_string(),
             columns,
+            keep: None,
         })
     }
 
@@ -66,6 +69,7 @@ impl Relation {
                 on.join(" AND ")
             ),
             columns: self.columns.clone(),
+            keep: self.keep.clone(),
         }
     }
 

@@ -6,12 +6,14 @@ use serde::Serialize;
 
 use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow};
 
+use super::columns::KeyedPair;
 use super::groups::AgreeingGroups;
+use super::narrow::{self, Side, SideCounts};
 use super::relation::Relation;
 use super::schema::{changes, key_type_changes, SchemaChange};
 use super::spec::Measure;
 pub use super::spec::Spec;
-use super::summary::summarise;
+use super::summary::{summarise, Summary};
 pub use super::summary::{ColumnClasses, RowClasses, SampleRow, Samples};
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
@@ -138,8 +140,13 @@ impl<'a> SideMeasures<'a> {
     }
 }
 
-/// Row count and the exact sum of each measure, in one scan of a side.
-pub(crate) fn totals(conn: &Connection, side: &SideMeasures) -> Result<(i64, Vec<Exact>)> {
+/// Row count and the exact sum of each measure, in one scan of a side; and in the same
+/// scan the counts `counts` gives (expressions over the side aliased as `alias`).
+pub(crate) fn totals_counting(
+    conn: &Connection,
+    side: &SideMeasures,
+    (alias, counts): (&str, &[String]),
+) -> Result<(i64, Vec<Exact>, Vec<i64>)> {
     let d = Dialect::DuckDb;
     let mut select = vec!["count(*)".to_string()];
     select.extend(
@@ -147,14 +154,24 @@ pub(crate) fn totals(conn: &Connection, side: &SideMeasures) -> Result<(i64, Vec
             .iter()
             .map(|(m, of, scale)| d.exact_sum(&ident(m), *of, *scale)),
     );
-    let (rows, sums): (i64, Vec<Option<String>>) = conn.query_row(
-        &format!("SELECT {} FROM {}", select.join(", "), side.rel.sql),
+    select.extend(counts.iter().cloned());
+    let sums_at = 1..=side.measures.len();
+    let counts_at = side.measures.len() + 1..side.measures.len() + 1 + counts.len();
+    let (rows, sums, counted): (i64, Vec<Option<String>>, Vec<i64>) = conn.query_row(
+        &format!(
+            "SELECT {} FROM {} AS {alias}",
+            select.join(", "),
+            side.rel.sql
+        ),
         [],
         |r| {
-            let sums = (1..=side.measures.len())
+            let sums = sums_at
                 .map(|i| r.get(i))
                 .collect::<Result<Vec<Option<String>>, _>>()?;
-            Ok((r.get(0)?, sums))
+            let counted = counts_at
+                .map(|i| r.get(i))
+                .collect::<Result<Vec<i64>, _>>()?;
+            Ok((r.get(0)?, sums, counted))
         },
     )?;
     let exact = side
@@ -165,7 +182,7 @@ pub(crate) fn totals(conn: &Connection, side: &SideMeasures) -> Result<(i64, Vec
             Numeric::read_sum(text.as_deref(), *scale, &format!("the sum of `{m}`"))
         })
         .collect::<Result<Vec<Exact>>>()?;
-    Ok((rows, exact))
+    Ok((rows, exact, counted))
 }
 
 /// Whether `delta` is within the tolerance: the larger of the absolute allowance and the
@@ -198,31 +215,65 @@ pub fn compare(conn: &Connection, spec: &Spec) -> Result<Report> {
     compare_with(conn, spec, &Beyond::default())
 }
 
-/// The report over the spec's relations, completed by what is known `beyond` them.
-pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<Report> {
-    let mut pair = spec.keyed_pair()?;
-    let values = dimension_values(spec, &mut pair)?;
-    if pair.columns.is_empty() {
-        return Err(Error::Usage(
-            "the two sides share no column to compare".into(),
-        ));
-    }
-    let pairs = spec.measure_pairs()?;
-    let (legacy_rows, legacy_sums) = match &beyond.legacy_totals {
-        Some(t) => t.clone(),
+/// Rows, exact measure sums and (for the narrow join) non-NULL counts of one side.
+type SideScan = (i64, Vec<Exact>, Vec<i64>);
+
+/// Duplicate keys on each side, as `beyond` knows them or counted here.
+fn duplicates(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<(i64, i64)> {
+    let legacy = match beyond.duplicate_keys_legacy {
+        Some(n) => n,
+        None => stage("duplicate keys (legacy)", || {
+            duplicate_keys(conn, &spec.legacy, &spec.keys)
+        })?,
+    };
+    let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    let new = match beyond.duplicate_keys_new {
+        Some(n) => n,
+        None => stage("duplicate keys (new)", || {
+            duplicate_keys(conn, &spec.new, &new_keys)
+        })?,
+    };
+    Ok((legacy, new))
+}
+
+/// Each side's scan (or what `beyond` knows of it); with `narrow`, counting every compared
+/// column's non-NULL values in the same scan.
+fn scan_sides(
+    conn: &Connection,
+    (spec, pair, pairs): (&Spec, &KeyedPair, &[Measure]),
+    beyond: &Beyond,
+    narrow: bool,
+) -> Result<[SideScan; 2]> {
+    let counts = |side| match narrow {
+        true => narrow::non_null_sql(pair, side),
+        false => Vec::new(),
+    };
+    let legacy = match &beyond.legacy_totals {
+        Some((rows, sums)) => (*rows, sums.clone(), Vec::new()),
         None => stage("totals (legacy)", || {
-            totals(conn, &SideMeasures::legacy(spec, &pairs))
+            let side = SideMeasures::legacy(spec, pairs);
+            totals_counting(conn, &side, ("a", &counts(Side::A)))
         })?,
     };
-    let (new_rows, new_sums) = match &beyond.new_totals {
-        Some(t) => t.clone(),
+    let new = match &beyond.new_totals {
+        Some((rows, sums)) => (*rows, sums.clone(), Vec::new()),
         None => stage("totals (new)", || {
-            totals(conn, &SideMeasures::new_side(spec, &pairs))
+            let side = SideMeasures::new_side(spec, pairs);
+            totals_counting(conn, &side, ("b", &counts(Side::B)))
         })?,
     };
-    let measures = pairs
+    Ok([legacy, new])
+}
+
+/// Each measure's totals, delta and verdict.
+fn measure_totals(
+    spec: &Spec,
+    pairs: &[Measure],
+    [legacy, new]: &[SideScan; 2],
+) -> Result<Vec<MeasureTotal>> {
+    pairs
         .iter()
-        .zip(legacy_sums.iter().zip(&new_sums))
+        .zip(legacy.1.iter().zip(&new.1))
         .map(|(m, (&legacy, &new))| {
             let delta = Exact::delta(new, legacy, &format!("`{}`", m.name))?;
             Ok(MeasureTotal {
@@ -235,36 +286,62 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
                 within_tolerance: within(spec, legacy, delta),
             })
         })
-        .collect::<Result<Vec<MeasureTotal>>>()?;
+        .collect()
+}
 
-    let summary = stage("keyed join: classes and samples", || {
-        summarise(conn, &pair, SAMPLE_ROWS)
-    })?;
-    let mut rows = summary.rows;
-    rows.legacy_rows = legacy_rows;
-    rows.new_rows = new_rows;
-    rows.matched += beyond.matched;
-    let mut columns = summary.columns;
-    for c in &mut columns {
+/// Row and column classes and samples: from the narrow join when it applies, else from
+/// the full one; completed by what is known `beyond` the relations.
+fn classes(
+    conn: &Connection,
+    pair: &KeyedPair,
+    [legacy, new]: &[SideScan; 2],
+    (narrow, beyond): (bool, &Beyond),
+) -> Result<Summary> {
+    let mut summary = if narrow {
+        let side = |s: &SideScan| SideCounts {
+            rows: s.0,
+            non_null: s.2.clone(),
+        };
+        narrow::summarise_narrow(conn, pair, (&side(legacy), &side(new)), SAMPLE_ROWS)?
+    } else {
+        stage("keyed join: classes and samples", || {
+            summarise(conn, pair, SAMPLE_ROWS)
+        })?
+    };
+    summary.rows.legacy_rows = legacy.0;
+    summary.rows.new_rows = new.0;
+    summary.rows.matched += beyond.matched;
+    for c in &mut summary.columns {
         c.perfect_match += beyond.matched;
         if let Some((_, a, b)) = beyond.nulls.iter().find(|(n, _, _)| n == &c.name) {
             c.null_in_a += a;
             c.null_in_b += b;
         }
     }
-    rows.duplicate_keys_legacy = match beyond.duplicate_keys_legacy {
-        Some(n) => n,
-        None => stage("duplicate keys (legacy)", || {
-            duplicate_keys(conn, &spec.legacy, &spec.keys)
-        })?,
-    };
-    let new_keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    rows.duplicate_keys_new = match beyond.duplicate_keys_new {
-        Some(n) => n,
-        None => stage("duplicate keys (new)", || {
-            duplicate_keys(conn, &spec.new, &new_keys)
-        })?,
-    };
+    Ok(summary)
+}
+
+/// The report over the spec's relations, completed by what is known `beyond` them.
+pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<Report> {
+    let mut pair = spec.keyed_pair()?;
+    let values = dimension_values(spec, &mut pair)?;
+    if pair.columns.is_empty() {
+        return Err(Error::Usage(
+            "the two sides share no column to compare".into(),
+        ));
+    }
+    let pairs = spec.measure_pairs()?;
+    let duplicates = duplicates(conn, spec, beyond)?;
+    // A pushed-down compare knows its sides' totals from the warehouse, not from the rows
+    // fetched here, so only a compare of whole sides can take the narrow join.
+    let narrow = beyond.legacy_totals.is_none()
+        && beyond.new_totals.is_none()
+        && narrow::applies(&pair.rules, duplicates);
+    let scans = scan_sides(conn, (spec, &pair, &pairs), beyond, narrow)?;
+    let measures = measure_totals(spec, &pairs, &scans)?;
+    let summary = classes(conn, &pair, &scans, (narrow, beyond))?;
+    let mut rows = summary.rows;
+    (rows.duplicate_keys_legacy, rows.duplicate_keys_new) = duplicates;
 
     let breakdown_measures: Vec<(String, usize, Exact, u32)> = measures
         .iter()
@@ -299,7 +376,7 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
         schema_version: SCHEMA_VERSION,
         measures,
         rows,
-        columns,
+        columns: summary.columns,
         schema,
         breakdown,
         nested,

@@ -230,6 +230,7 @@ mod tests {
                 .iter()
                 .map(|(n, t)| (n.to_string(), t.to_string()))
                 .collect(),
+            keep: None,
         }
     }
 

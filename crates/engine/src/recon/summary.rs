@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::columns::KeyedPair;
-use super::equality::is_null;
+use super::equality::{is_null, Rules};
 use crate::error::{Error, Result};
 use crate::sql::ident;
 
@@ -76,6 +76,15 @@ fn side_struct(pair: &KeyedPair, prefix: &str) -> String {
     format!("struct_pack({})", fields.join(", "))
 }
 
+/// SQL counting the values of `expr` (of type `ty`) that are not NULL under the rules.
+pub(crate) fn non_null_count(expr: &str, ty: &str, rules: &Rules) -> String {
+    if rules.null_equals_empty && super::relation::is_text(ty) {
+        format!("count(*) FILTER (WHERE NOT {})", is_null(expr, ty, rules))
+    } else {
+        format!("count({expr})")
+    }
+}
+
 /// Counts per class and per column over the full join, and the keys (as text) of up to
 /// `sample_size` rows of each non-matching class; then the sample rows themselves from a
 /// second join of just those keys. Each column's equality is computed once per row.
@@ -110,17 +119,8 @@ pub fn summarise(conn: &Connection, pair: &KeyedPair, sample_size: usize) -> Res
         "count(*) FILTER (WHERE in_a)".to_string(),
         "count(*) FILTER (WHERE in_b)".to_string(),
     ];
-    let non_null = |side: &str, i: usize, ty: String| {
-        let expr = format!("{side}_{i}");
-        if pair.rules.null_equals_empty && super::relation::is_text(&ty) {
-            format!(
-                "count(*) FILTER (WHERE NOT {})",
-                is_null(&expr, &ty, &pair.rules)
-            )
-        } else {
-            format!("count({expr})")
-        }
-    };
+    let non_null =
+        |side: &str, i: usize, ty: String| non_null_count(&format!("{side}_{i}"), &ty, &pair.rules);
     for i in 0..pair.columns.len() {
         // In the type the pair is compared in (a text column met by a DATE is a DATE).
         let (ta, tb) = pair.pair_types(i);

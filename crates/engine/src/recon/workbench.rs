@@ -467,6 +467,7 @@ impl DrillBase {
         let side = Relation {
             sql: relation.to_string(),
             columns: Vec::new(),
+            keep: None,
         }
         .only_keys(&columns[..self.key_count], &keys);
         let select: Vec<String> = columns.iter().map(|c| ident(c)).collect();

@@ -87,6 +87,7 @@ fn step(prev: &Relation, rule: &Rule, keys: &[String]) -> Result<Relation> {
     Ok(Relation {
         sql,
         columns: prev.columns.clone(),
+        keep: prev.keep.clone(),
     })
 }
 

@@ -97,6 +97,7 @@ pub fn waterfall(
         Relation {
             sql: String::new(),
             columns: typed,
+            keep: None,
         },
     );
     let m = spec.measure(measure)?;

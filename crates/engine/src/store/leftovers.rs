@@ -31,6 +31,14 @@ pub(super) fn recover(store: &Store) -> Result<()> {
                 dir.display()
             ));
         }
+        // The Parquet copies of ad hoc sides a killed compare left.
+        let removed = super::scratch::remove_orphans(&dir.join("tmp"));
+        if removed > 0 {
+            notice::push(format!(
+                "removed {removed} scratch file(s) an interrupted compare left in {}",
+                dir.join("tmp").display()
+            ));
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod catalog;
 mod leftovers;
 pub mod migrate;
 pub mod notice;
+pub mod scratch;
 mod session;
 
 use std::path::{Path, PathBuf};

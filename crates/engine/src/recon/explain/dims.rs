@@ -25,6 +25,8 @@ pub struct Lookup {
     pub sql: String,
     /// (new-side column, lookup column) pairs the match is on.
     pub on: Vec<(String, String)>,
+    /// The scratch file `sql` reads, if any (an ad hoc lookup file), kept while it is used.
+    pub keep: Option<std::sync::Arc<crate::store::scratch::Scratch>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -312,6 +314,7 @@ pub fn lookup(label: &str, rel: &Relation, on: &[String], spec: &Spec) -> Result
         label: label.to_string(),
         sql: rel.sql.clone(),
         on: pairs,
+        keep: rel.keep.clone(),
     })
 }
 
@@ -340,6 +343,7 @@ mod tests {
                 label: "bronze.returns".into(),
                 sql: "\"bronze\".\"returns\"".into(),
                 on: vec![("ticket".into(), "ticket_id".into())],
+                keep: None,
             }),
             ..Dim::value("ticket")
         };

@@ -225,6 +225,7 @@ impl Sides {
                     rel.sql
                 ),
                 columns,
+                keep: rel.keep.clone(),
             }
         };
         Ok(Sides {
