@@ -415,3 +415,54 @@ fn literal_list(files: &[std::path::PathBuf]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_side_is_read_once_into_a_scratch_file_that_goes_with_its_relations() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("cache.duckdb")).unwrap();
+        std::fs::write(
+            dir.path().join("a.csv"),
+            "id,amount,day\n1,2.50,2024-01-02\n2,,2024-01-03\n",
+        )
+        .unwrap();
+        let side = side(&conn, "a.csv", dir.path(), "legacy", &CsvHints::default()).unwrap();
+        let scratch: Vec<_> = std::fs::read_dir(dir.path().join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(scratch.len(), 1, "{scratch:?}");
+        assert!(
+            side.relation.sql.starts_with("read_parquet("),
+            "{}",
+            side.relation.sql
+        );
+        let types: Vec<&str> = side
+            .relation
+            .columns
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(types, ["BIGINT", "DECIMAL(18,2)", "DATE"]);
+        let total: String = conn
+            .query_row(
+                &format!(
+                    "SELECT CAST(sum(amount) AS VARCHAR) FROM {}",
+                    side.relation.sql
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(total, "2.50");
+        // A relation made from it keeps the file; the last one dropped removes it.
+        let kept = side.relation.clone();
+        drop(side);
+        assert!(scratch[0].exists());
+        drop(kept);
+        assert!(!scratch[0].exists());
+    }
+}
