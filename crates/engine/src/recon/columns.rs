@@ -84,6 +84,20 @@ impl<'a> KeyedPair<'a> {
         })
     }
 
+    /// The same pairing (keys, columns, rules, common types) over two other relations with
+    /// the same columns: a subset of each side's rows.
+    pub fn over<'b>(&self, a: &'b Relation, b: &'b Relation) -> KeyedPair<'b> {
+        KeyedPair {
+            a,
+            b,
+            keys: self.keys.clone(),
+            columns: self.columns.clone(),
+            rules: self.rules.clone(),
+            extra_b: Vec::new(),
+            common: self.common.clone(),
+        }
+    }
+
     /// Column `name` of side `alias` (`a` or `b`) in the type `common` says, if any; a
     /// value that does not convert is NULL (a difference, never an error).
     pub(crate) fn side_value(alias: &str, name: &str, common: Option<&str>) -> String {

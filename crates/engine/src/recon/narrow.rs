@@ -274,15 +274,7 @@ fn exact_pass(
             restricted(conn, pair, (Side::B, &keys), nullable)?,
         ))
     })?;
-    let small = KeyedPair {
-        a: &a,
-        b: &b,
-        keys: pair.keys.clone(),
-        columns: pair.columns.clone(),
-        rules: pair.rules.clone(),
-        extra_b: Vec::new(),
-        common: pair.common.clone(),
-    };
+    let small = pair.over(&a, &b);
     let exact = stage("differing rows: column classes and samples", || {
         summarise(conn, &small, sample_size)
     })?;

@@ -218,15 +218,7 @@ fn sample_rows(
         pair.a.only_keys(&pair.keys, keys),
         pair.b.only_keys(&b_keys, keys),
     );
-    let small = KeyedPair {
-        a: &a,
-        b: &b,
-        keys: pair.keys.clone(),
-        columns: pair.columns.clone(),
-        rules: pair.rules.clone(),
-        extra_b: Vec::new(),
-        common: pair.common.clone(),
-    };
+    let small = pair.over(&a, &b);
     let changed = changed_sql(&small);
     let key_fields: Vec<String> = small
         .keys

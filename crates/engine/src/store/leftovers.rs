@@ -45,17 +45,10 @@ pub(super) fn recover(store: &Store) -> Result<()> {
 
 /// Remove the `<prefix>*.csv` files of `dir`; how many went.
 fn remove_staged(dir: &Path, prefix: &str) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            name.starts_with(prefix) && name.ends_with(".csv")
-        })
-        .filter(|e| std::fs::remove_file(e.path()).is_ok())
-        .count()
+    super::scratch::remove_where(dir, |e| {
+        let name = e.file_name().to_string_lossy().to_string();
+        name.starts_with(prefix) && name.ends_with(".csv")
+    })
 }
 
 #[cfg(test)]

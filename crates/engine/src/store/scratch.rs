@@ -65,18 +65,23 @@ pub fn dir(conn: &Connection) -> PathBuf {
 /// its files were dropped); how many went. A process's liveness is read from `/proc`, so
 /// elsewhere only files older than a day are taken.
 pub fn remove_orphans(dir: &Path) -> usize {
+    remove_where(dir, |e| {
+        let name = e.file_name().to_string_lossy().to_string();
+        name.strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| !alive(pid, e))
+    })
+}
+
+/// Remove the files of `dir` that `doomed` picks; how many went.
+pub(super) fn remove_where(dir: &Path, doomed: impl Fn(&std::fs::DirEntry) -> bool) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
     entries
         .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            name.strip_prefix(PREFIX)
-                .and_then(|rest| rest.split('-').next())
-                .and_then(|pid| pid.parse::<u32>().ok())
-                .is_some_and(|pid| !alive(pid, e))
-        })
+        .filter(|e| doomed(e))
         .filter(|e| std::fs::remove_file(e.path()).is_ok())
         .count()
 }
