@@ -201,7 +201,7 @@ pub fn base_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
 /// an in-memory one otherwise.
 pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
     match Workspace::discover(base) {
-        // Ad hoc sides become temporary tables: the workspace's cache is only read.
+        // Ad hoc sides become scratch files or temporary tables: the cache is only read.
         Ok(ws) => super::open_cache(&ws, crate::store::Access::Read, None),
         Err(_) => {
             let store = Store::in_memory()?;
@@ -211,8 +211,8 @@ pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
     }
 }
 
-/// Both sides from the flags alone. File sides are read once into temporary tables, so the
-/// several passes of a compare do not parse the files again.
+/// Both sides from the flags alone. CSV and JSON sides are read once (into Parquet scratch
+/// files, or temporary tables), so the several passes of a compare do not parse them again.
 pub fn adhoc_spec(
     store: &Store,
     args: &SideArgs,

@@ -34,8 +34,8 @@ pub struct Side {
 /// The relation for one side. Files are read relative to `base`; CSV files are read with
 /// the `given` format hints (what is not given is sniffed from the first file) and checked
 /// record by record first, so a malformed file is named with its line. CSV and JSON files
-/// are read once into the temporary table `adhoc_<role>`, so later passes do not parse them
-/// again; Parquet files are read in place.
+/// are read once (`materialise`: a Parquet scratch file, or the temporary table
+/// `adhoc_<role>`), so later passes do not parse them again; Parquet files are read in place.
 pub fn side(
     conn: &Connection,
     spec: &str,
