@@ -110,17 +110,11 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
 
     // An existing config is kept unless --force; a folder with no exports is named.
     let out = assay(&ws, &["init", "--yes"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        text(&out).contains("exists; --force replaces it"),
-        "{}",
-        text(&out)
-    );
+    exited_saying(&out, 2, "exists; --force replaces it");
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = assay(&empty, &["init", "--yes"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("no legacy exports"), "{}", text(&out));
+    exited_saying(&out, 2, "no legacy exports");
 }
 
 /// With the layers in ClickHouse (the real 18.16 server): `--clickhouse-url` and

@@ -129,12 +129,7 @@ fn fixed_width_files_give_the_numbers_of_the_csv_exports() {
     let broken = cfg.replacen("width = ", "start = 3\nwidth = ", 2);
     std::fs::write(&path, broken).unwrap();
     let out = assay(&ws, &["validate"]);
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("legacy.sales.format.fixed_width"),
-        "{}",
-        text(&out)
-    );
+    failed_saying(&out, "legacy.sales.format.fixed_width");
 }
 
 /// Ad hoc: `--legacy old.txt --legacy-fixed-width …` in Windows-1252 with a header line.
@@ -305,12 +300,7 @@ fn an_ad_hoc_qvd_reads_duals_as_numbers_or_as_their_text() {
             "id",
         ],
     );
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("broken.qvd: not a readable QVD file"),
-        "{}",
-        text(&out)
-    );
+    failed_saying(&out, "broken.qvd: not a readable QVD file");
 }
 
 /// `assay demo --legacy-format qvd`: the same demo with its legacy exports as QVD files

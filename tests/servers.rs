@@ -145,11 +145,10 @@ fn a_clickhouse_source_names_its_settings_and_kills_a_slow_query() {
     let cfg = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, cfg.replace(":8123", ":8999")).unwrap();
     let out = assay(ws.path(), &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(
-        text(&out).contains("cannot reach ClickHouse at http://127.0.0.1:8999 (sources.db.url)"),
-        "{}",
-        text(&out)
+    exited_saying(
+        &out,
+        3,
+        "cannot reach ClickHouse at http://127.0.0.1:8999 (sources.db.url)",
     );
 
     let ws = clickhouse_workspace("no_such_db_here", "t", "");
@@ -184,12 +183,7 @@ fn a_clickhouse_source_names_its_settings_and_kills_a_slow_query() {
     let started = std::time::Instant::now();
     let out = assay(ws.path(), &["extract", "--all"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(
-        text(&out).contains("sources.db.timeout_secs"),
-        "{}",
-        text(&out)
-    );
+    exited_saying(&out, 3, "sources.db.timeout_secs");
     let ch = clickhouse_admin();
     let running = |ch: &ClickHouse| {
         ch.query_number(&format!(
@@ -239,13 +233,9 @@ fn a_missing_password_variable_is_named_and_its_value_never_printed() {
     )
     .unwrap();
     let out = assay(ws.path(), &["extract", "--all"]);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(
-        text(&out).contains(
-            "sources.db.password_env: environment variable ASSAY_TEST_UNSET_PASSWORD is not set"
-        ),
-        "{}",
-        text(&out)
+    failed_saying(
+        &out,
+        "sources.db.password_env: environment variable ASSAY_TEST_UNSET_PASSWORD is not set",
     );
     let secret = "s3cr3t-value-never-shown";
     let shown = Command::new(env!("CARGO_BIN_EXE_assay"))

@@ -29,6 +29,18 @@ pub fn text(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
 }
 
+/// Asserts the command ended with exit code `code` and printed `needle`.
+pub fn exited_saying(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "{}", text(o));
+    assert!(text(o).contains(needle), "{}", text(o));
+}
+
+/// Asserts the command failed (any exit code but 0) and printed `needle`.
+pub fn failed_saying(o: &Output, needle: &str) {
+    assert_ne!(o.status.code(), Some(0), "{}", text(o));
+    assert!(text(o).contains(needle), "{}", text(o));
+}
+
 /// The CSV output of `assay sql`, asserting it ran.
 pub fn sql_csv(ws: &Path, sql: &str) -> String {
     let out = assay(ws, &["sql", sql, "--format", "csv"]);

@@ -244,9 +244,12 @@ fn scan_sides(
     beyond: &Beyond,
     narrow: bool,
 ) -> Result<[SideScan; 2]> {
-    let counts = |side| match narrow {
-        true => narrow::non_null_sql(pair, side),
-        false => Vec::new(),
+    let counts = |side| {
+        if narrow {
+            narrow::non_null_sql(pair, side)
+        } else {
+            Vec::new()
+        }
     };
     let legacy = match &beyond.legacy_totals {
         Some((rows, sums)) => (*rows, sums.clone(), Vec::new()),
