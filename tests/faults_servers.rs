@@ -183,3 +183,39 @@ fn a_slow_mariadb_query_is_killed_on_the_server_at_its_timeout() {
         "the query kept running on the server: {rows:?}"
     );
 }
+
+/// Before: a warehouse that takes the connection and never answers held every command for
+/// 65 s (the query timeout, whose default was 60 s while the docs said 300), named by no
+/// connect setting; a password in the URL's query was printed with the error.
+#[test]
+fn a_silent_warehouse_is_given_up_on_at_the_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            keep.lock().unwrap().push(stream); // accepted, never answered
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("assay.toml"),
+        format!(
+            "[warehouse]\nkind = \"clickhouse\"\nurl = \"http://127.0.0.1:{port}/?user=ops&password=s3cret\"\n\
+             database = \"assay\"\nconnect_timeout_secs = 2\n\n[companies.acme]\nname = \"Acme\"\n"
+        ),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = assay(dir.path(), &["sql", "--warehouse", "SELECT 1"]);
+    let took = started.elapsed();
+    exited_saying(
+        &out,
+        3,
+        "did not answer within 2s (warehouse.connect_timeout_secs)",
+    );
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(!text(&out).contains("s3cret"), "{}", text(&out));
+    drop(held);
+}

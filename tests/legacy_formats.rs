@@ -322,7 +322,10 @@ fn the_demo_written_as_qvd_compares_as_the_csv_demo() {
         said.contains("`net_amount` is VARCHAR in legacy.sales"),
         "{said}"
     );
-    assert!(said.contains(".qvd) does not read as a number"), "{said}");
+    assert!(
+        said.contains(".qvd): `2.") && said.contains("is written with a decimal comma"),
+        "{said}"
+    );
     let shown = sql_csv(
         &ws,
         "SELECT count(*) > 0 AS european FROM legacy.sales WHERE net_amount LIKE '%,__'",

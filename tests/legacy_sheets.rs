@@ -109,9 +109,9 @@ fn workbooks_give_the_numbers_of_the_csv_exports() {
 
 /// Ad hoc: `--legacy book.xlsx --legacy-sheet N --legacy-range …` against a CSV, and the
 /// report says which sheet and cells were read.
-#[test]
-fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
-    let dir = tempfile::tempdir().unwrap();
+/// `old.xlsx` (a notes sheet, then a data sheet with a title row over `id,amount`) and
+/// `new.csv` in `dir`; the workbook stores 0.1 + 0.2 as 0.30000000000000004.
+fn ad_hoc_book(dir: &std::path::Path) {
     let mut book = Workbook::new();
     book.add_worksheet().set_name("notes").unwrap();
     let sheet = book.add_worksheet();
@@ -124,32 +124,35 @@ fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
         sheet.write(2 + i as u32, 0, *id).unwrap();
         sheet.write(2 + i as u32, 1, *amount).unwrap();
     }
-    book.save(dir.path().join("old.xlsx")).unwrap();
-    std::fs::write(
-        dir.path().join("new.csv"),
-        "id,amount\n1,10.10\n2,0.3\n3,317.13\n",
-    )
-    .unwrap();
-    let r = &adhoc_report(
-        dir.path(),
-        &[
-            "compare",
-            "--legacy",
-            "old.xlsx",
-            "--new",
-            "new.csv",
-            "--key",
-            "id",
-            "--measure",
-            "amount",
-            "--legacy-sheet",
-            "2",
-            "--legacy-range",
-            "A2:B5",
-            "--format",
-            "json",
-        ],
-    );
+    book.save(dir.join("old.xlsx")).unwrap();
+    std::fs::write(dir.join("new.csv"), "id,amount\n1,10.10\n2,0.3\n3,317.13\n").unwrap();
+}
+
+fn ad_hoc_args(range: &str) -> Vec<&str> {
+    vec![
+        "compare",
+        "--legacy",
+        "old.xlsx",
+        "--new",
+        "new.csv",
+        "--key",
+        "id",
+        "--measure",
+        "amount",
+        "--legacy-sheet",
+        "2",
+        "--legacy-range",
+        range,
+        "--format",
+        "json",
+    ]
+}
+
+#[test]
+fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    ad_hoc_book(dir.path());
+    let r = &adhoc_report(dir.path(), &ad_hoc_args("A2:B5"));
     assert_eq!(r["rows"]["matched"], 2, "{r:#}");
     assert_eq!(
         r["rows"]["changed"], 1,
@@ -158,6 +161,25 @@ fn an_ad_hoc_workbook_is_compared_with_its_sheet_named_in_the_report() {
     let legacy = &r["sides"][0];
     assert_eq!(legacy["sheet"], 2, "{r:#}");
     assert_eq!(legacy["range"], "A2:B5", "{r:#}");
+}
+
+/// Before: a whole-sheet range panicked in calamine ("chunk size must be non-zero") or
+/// aborted allocating 112 GB; a range past the used cells panicked too.
+#[test]
+fn a_whole_sheet_range_reads_the_used_cells_and_an_empty_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    ad_hoc_book(dir.path());
+    let r = &adhoc_report(dir.path(), &ad_hoc_args("A2:XFD1048576"));
+    assert_eq!(r["rows"]["matched"], 2, "{r:#}");
+    assert_eq!(r["rows"]["changed"], 1, "{r:#}");
+    let out = assay(dir.path(), &ad_hoc_args("K1:Z9"));
+    exited_saying(
+        &out,
+        2,
+        "range = \"K1:Z9\" holds no cell with a value (the sheet uses A1:B5)",
+    );
+    let out = assay(dir.path(), &ad_hoc_args("A1:XFE2"));
+    exited_saying(&out, 2, "within A1:XFD1048576");
 }
 
 /// `assay demo --legacy-format xlsx`: the same demo with its legacy exports as workbooks

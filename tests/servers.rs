@@ -219,6 +219,39 @@ fn an_unreachable_server_is_named_and_nothing_is_loaded() {
     );
 }
 
+/// Before: a source given by `url_env` was named `localhost:default port` (the unset
+/// host/port settings) and the server's refusal was only "db error".
+#[test]
+fn a_url_env_source_is_named_by_its_url_with_the_servers_reason() {
+    let ws = workspace("postgres", 5432, "test", "postgres", "nowhere");
+    let path = ws.path().join("assay.toml");
+    let cfg = std::fs::read_to_string(&path).unwrap().replace(
+        "host = \"127.0.0.1\"\nport = 5432\n",
+        "url_env = \"ASSAY_TEST_PG_URL\"\n",
+    );
+    std::fs::write(&path, cfg).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(ws.path())
+        .env(
+            "ASSAY_TEST_PG_URL",
+            "postgres://postgres:s3cret@127.0.0.1:5432/assay_no_such_db",
+        )
+        .args(["extract", "--all"])
+        .output()
+        .unwrap();
+    exited_saying(
+        &out,
+        3,
+        "cannot connect to postgres at 127.0.0.1:5432/assay_no_such_db (sources.db.url_env)",
+    );
+    assert!(
+        text(&out).contains("database \"assay_no_such_db\" does not exist"),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("s3cret"), "{}", text(&out));
+}
+
 #[test]
 fn a_missing_password_variable_is_named_and_its_value_never_printed() {
     let ws = workspace("postgres", 5432, "test", "postgres", "nowhere");

@@ -2,7 +2,7 @@
 //! quiet until a later load raises new ones.
 
 use crate::config::Workspace;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::freshness::alerts::{self, acknowledge};
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +23,26 @@ fn who() -> String {
 }
 
 pub fn run(ws: &Workspace, args: AckArgs) -> Result<i32> {
+    // A name that is not one would acknowledge nothing and say "no alert", as if all were
+    // quiet.
+    if let Some(c) = &args.company {
+        if !ws.config.companies.contains_key(c) {
+            let known: Vec<&str> = ws.config.companies.keys().map(String::as_str).collect();
+            return Err(Error::Usage(format!(
+                "--company {c}: no such company in assay.toml (companies: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(e) = &args.entity {
+        if !ws.config.entities.contains_key(e) {
+            let known: Vec<&str> = ws.config.entities.keys().map(String::as_str).collect();
+            return Err(Error::Usage(format!(
+                "--entity {e}: no such entity in assay.toml (entities: {})",
+                known.join(", ")
+            )));
+        }
+    }
     let store = super::open_cache(ws, crate::store::Access::Write, None)?;
     let f = &ws.config.freshness;
     let current = alerts::alerts(

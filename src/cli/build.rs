@@ -57,7 +57,7 @@ fn after_build(ws: &Workspace) -> Result<i32> {
 
 fn models(ws: &Workspace, args: &BuildArgs) -> Result<Vec<ModelOutcome>> {
     let store = super::open_cache(ws, crate::store::Access::Write, None)?;
-    build::run(ws, &store, &args.select, &|o| {
+    build::run(ws, &store, &args.select, &super::interrupt(), &|o| {
         eprintln!(
             "{:<28} {:<7} {}",
             o.model,

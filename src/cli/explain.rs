@@ -19,8 +19,8 @@ pub struct ExplainArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub sides: SideArgs,
-    /// How many causes to list at most.
-    #[arg(long, default_value_t = 15)]
+    /// How many causes to list at most (1 or more).
+    #[arg(long, default_value_t = 15, value_parser = at_least_one)]
     pub top: usize,
     /// A table (schema.table) or file whose matches may be what legacy selected rows by
     /// (repeatable); with a comparison, added to its `explain.lookups`.
@@ -154,4 +154,13 @@ fn print(e: &Explanation, label: &str, format: Format) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--top 0` would list nothing and say nothing of it.
+fn at_least_one(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }

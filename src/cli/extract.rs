@@ -5,7 +5,7 @@ use polars::prelude::{Column, DataFrame};
 use super::progress::JobProgress;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
-use crate::extract::{self, Cancel, Outcome, Selection};
+use crate::extract::{self, Outcome, Selection};
 use crate::frame::{self, hundredths_column, text_column, Format};
 use crate::store::RunStatus;
 
@@ -39,19 +39,7 @@ pub fn run(ws: &Workspace, args: ExtractArgs) -> Result<i32> {
         companies,
         entities: args.entity,
     };
-    let cancel = Cancel::new();
-    let on_interrupt = cancel.clone();
-    // The first Ctrl-C cancels cleanly; a second one ends the process at once (exit 130):
-    // the catalog recovers the run as failed on the next start, so nothing is lost.
-    let presses = std::sync::atomic::AtomicU32::new(0);
-    let _ = ctrlc::set_handler(move || {
-        if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
-            eprintln!("interrupted again: ending now");
-            std::process::exit(130);
-        }
-        eprintln!("cancelling… (Ctrl-C again to end at once)");
-        on_interrupt.cancel();
-    });
+    let cancel = super::interrupt();
     let store = super::open_cache(ws, crate::store::Access::Write, Some(cancel.clone()))?;
     let progress = JobProgress::new();
     let outcomes = extract::run(ws, &store, &selection, &cancel, &|e| progress.handle(e))?;

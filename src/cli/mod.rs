@@ -116,16 +116,22 @@ pub fn main() -> i32 {
     let json = cli.command.as_ref().is_some_and(Command::wants_json);
     let result = run(cli);
     for notice in crate::store::notice::take() {
-        eprintln!("note: {notice}");
+        eprintln!(
+            "note: {}",
+            crate::frame::printable(&crate::redact::text(&notice), true)
+        );
     }
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // A message can quote a URL (credentials masked) or a value from the data
+            // (control characters shown, not obeyed).
+            let message = crate::frame::printable(&crate::redact::text(&e.to_string()), true);
+            eprintln!("error: {message}");
             if json {
                 // A script reading the JSON gets the failure in it, not an empty stream.
                 let body = serde_json::json!({
-                    "error": {"message": e.to_string(), "exit_code": e.exit_code()}
+                    "error": {"message": message, "exit_code": e.exit_code()}
                 });
                 println!("{body}");
             }
@@ -232,11 +238,50 @@ pub fn open_cache(
     access: crate::store::Access,
     cancel: Option<std::sync::Arc<crate::extract::Cancel>>,
 ) -> Result<crate::store::Store> {
-    let mut wait = crate::store::Wait::for_workspace(ws).notify(|m| eprintln!("note: {m}"));
-    wait.cancel = cancel;
+    let cancel = cancel.unwrap_or_else(interrupt);
+    let wait = crate::store::Wait::for_workspace(ws)
+        .notify(|m| eprintln!("note: {m}"))
+        .cancel(cancel.clone());
     let store = crate::store::Store::open_with(&ws.cache_path(), access, &wait)?;
+    // Ctrl-C interrupts the statement this connection runs: the command ends as cancelled
+    // (exit 3) through its own error path, which records what it was doing.
+    cancel.register(store.interrupt_handle());
     cap_memory(&store)?;
     Ok(store)
+}
+
+/// The process's Ctrl-C: the first press cancels the work (DuckDB statements interrupted,
+/// ClickHouse queries killed, waits ended) so the command records what it was doing and
+/// exits 3; a second press ends the process at once (exit 130), and the next open of the
+/// cache recovers whatever was left `running`.
+pub fn interrupt() -> std::sync::Arc<crate::extract::Cancel> {
+    static CANCEL: std::sync::OnceLock<std::sync::Arc<crate::extract::Cancel>> =
+        std::sync::OnceLock::new();
+    CANCEL
+        .get_or_init(|| {
+            let cancel = crate::cancel::process();
+            let on_interrupt = cancel.clone();
+            let presses = std::sync::atomic::AtomicU32::new(0);
+            let _ = ctrlc::set_handler(move || {
+                if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                    eprintln!("interrupted again: ending now");
+                    std::process::exit(130);
+                }
+                eprintln!("cancelling… (Ctrl-C again to end at once)");
+                on_interrupt.cancel();
+            });
+            cancel
+        })
+        .clone()
+}
+
+/// The `[warehouse]` ClickHouse, when there is one, its queries killed on Ctrl-C.
+pub fn connect_warehouse(ws: &Workspace) -> Result<Option<crate::warehouse::ClickHouse>> {
+    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    if let Some(ch) = &warehouse {
+        ch.watch(Some(interrupt()));
+    }
+    Ok(warehouse)
 }
 
 /// DuckDB's memory as `ASSAY_MEMORY_LIMIT` caps it (DuckDB's own default, 80% of the

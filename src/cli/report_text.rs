@@ -216,12 +216,9 @@ fn wire(r: &Report) -> Result<Section> {
     Ok(("on the wire (ClickHouse)".into(), df))
 }
 
-fn object_text(map: &serde_json::Map<String, serde_json::Value>) -> String {
+fn object_text(map: &crate::recon::summary::Fields) -> String {
     map.iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => format!("{k}={s}"),
-            v => format!("{k}={v}"),
-        })
+        .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -77,10 +77,10 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
     let mut file = RulesFile::load(&path)?;
     match &args.action {
         Some(Action::Accept { rule, note }) => {
-            return decide(&mut file, rule, Status::Accepted, note)
+            return decide(ws, &path, rule, Status::Accepted, note)
         }
         Some(Action::Reject { rule, note }) => {
-            return decide(&mut file, rule, Status::Rejected, note)
+            return decide(ws, &path, rule, Status::Rejected, note)
         }
         Some(Action::Export { dialect }) => return export(ws, name, &file, dialect, args.all),
         Some(Action::AcceptDifference {
@@ -88,47 +88,27 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
             filter,
             note,
         }) => {
-            file.push_accepted(rules::file::Allowance {
-                name: what.clone(),
-                filter: filter.clone(),
-                note: note.clone(),
-                by: rules::user(),
-                at: rules::now(),
-            })?;
+            // Pushed here to read the numbers with it; written under the lock below.
+            file.push_accepted(allowance(what, filter, note))?;
         }
         _ => {}
     }
     let store = super::open_for_compare(ws, name, &[])?;
     if let Some(Action::Suggest { top }) = args.action {
-        let (spec, agreeing) = configured::prepare_with_groups(ws, &store, name, &[])?;
-        let m = spec.measure(args.measure.as_deref())?;
-        let tables = ws.config.comparisons[name].explain.lookups.clone();
-        let opts = Options {
-            top,
-            lookups: configured_lookups(store.conn(), &spec, name, &tables)?,
-            agreeing,
-        };
-        let causes = explain(store.conn(), &spec, &m.name, &opts)?.causes;
-        let done = rules::suggest(&mut file, &causes, &rules::user(), &rules::now());
-        file.save()?;
-        eprintln!(
-            "{}: {} proposed rule(s) added{}",
-            path.display(),
-            done.added.len(),
-            if done.added.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", done.added.join(", "))
-            }
-        );
-        for (predicate, why) in &done.passed_over {
-            eprintln!("not suggested: {predicate}: {why}");
-        }
+        suggest(ws, &store, (name, args.measure.as_deref()), &mut file, top)?;
     }
     let fall = fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?;
-    if let Some(Action::AcceptDifference { name: what, .. }) = &args.action {
-        // Saved once the numbers were read with it: a `where` that does not apply is refused.
-        file.save()?;
+    if let Some(Action::AcceptDifference {
+        name: what,
+        filter,
+        note,
+    }) = &args.action
+    {
+        // Saved once the numbers were read with it: a `where` that does not apply is
+        // refused. Made again on the file as it is now, so another writer's change stays.
+        rules::update(&path, &writers_wait(ws), |f| {
+            f.push_accepted(allowance(what, filter, note))
+        })?;
         eprintln!("{}: difference `{what}` accepted", path.display());
     }
     print(&fall, args.format)?;
@@ -137,6 +117,60 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
     } else {
         0
     })
+}
+
+fn allowance(name: &str, filter: &str, note: &str) -> rules::file::Allowance {
+    rules::file::Allowance {
+        name: name.into(),
+        filter: filter.into(),
+        note: note.into(),
+        by: rules::user(),
+        at: rules::now(),
+    }
+}
+
+/// How a writer of a rules file waits for another: told on stderr, for the workspace's wait.
+fn writers_wait(ws: &Workspace) -> crate::store::Wait {
+    crate::store::Wait::for_workspace(ws).notify(|m| eprintln!("note: {m}"))
+}
+
+/// explain's causes added to the rules file as proposed rules (`rules NAME suggest`); the
+/// in-memory `file` follows, so the waterfall printed next shows them.
+fn suggest(
+    ws: &Workspace,
+    store: &crate::store::Store,
+    (name, measure): (&str, Option<&str>),
+    file: &mut RulesFile,
+    top: usize,
+) -> Result<()> {
+    let (spec, agreeing) = configured::prepare_with_groups(ws, store, name, &[])?;
+    let m = spec.measure(measure)?;
+    let tables = ws.config.comparisons[name].explain.lookups.clone();
+    let opts = Options {
+        top,
+        lookups: configured_lookups(store.conn(), &spec, name, &tables)?,
+        agreeing,
+    };
+    let causes = explain(store.conn(), &spec, &m.name, &opts)?.causes;
+    let (by, at) = (rules::user(), rules::now());
+    let done = rules::update(&file.path, &writers_wait(ws), |f| {
+        Ok(rules::suggest(f, &causes, &by, &at))
+    })?;
+    *file = RulesFile::load(&file.path)?;
+    eprintln!(
+        "{}: {} proposed rule(s) added{}",
+        file.path.display(),
+        done.added.len(),
+        if done.added.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", done.added.join(", "))
+        }
+    );
+    for (predicate, why) in &done.passed_over {
+        eprintln!("not suggested: {predicate}: {why}");
+    }
+    Ok(())
 }
 
 /// The waterfall, wherever the new side lives: the rules applied in the cache, or in the
@@ -148,7 +182,7 @@ fn fall_of(
     file: &RulesFile,
     all: bool,
 ) -> Result<Waterfall> {
-    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    let warehouse = super::connect_warehouse(ws)?;
     let which = Which::of_all(all);
     rules::waterfall_where(
         ws,
@@ -165,7 +199,7 @@ fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool
         .ok_or_else(|| Error::Usage(format!("--dialect {dialect}: duckdb, clickhouse or dbt")))?;
     let comparison = &ws.config.comparisons[name];
     let store = super::open_for_compare(ws, name, &[])?;
-    let (table, columns) = match crate::warehouse::connect(&ws.config.warehouse)? {
+    let (table, columns) = match super::connect_warehouse(ws)? {
         Some(ch) => {
             let w = crate::recon::remote::in_warehouse(ws, &ch, &store, name)?;
             (w.table, w.columns)
@@ -224,7 +258,8 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
             "no comparison `{name}` in assay.toml"
         )));
     }
-    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let path = rules::path_of(&ws.root, name);
+    let file = RulesFile::load(&path)?;
     let store = super::open_for_compare(ws, name, &[])?;
     let fall = fall_of(ws, &store, (name, None), &file, false)?;
     let signed = rules::signed::of(
@@ -234,11 +269,20 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
         &rules::now(),
         &args.note,
     );
-    file.push_signoff(signed.clone())?;
-    file.save()?;
+    rules::update(&path, &writers_wait(ws), |now| {
+        // The numbers were read with the rules as they were; a change since (another
+        // engineer's accept) would sign numbers nobody saw.
+        if rules::signed::digest(now) != signed.digest {
+            return Err(Error::Usage(format!(
+                "{}: the rules changed while the numbers were read; sign off again",
+                path.display()
+            )));
+        }
+        now.push_signoff(signed.clone())
+    })?;
     eprintln!(
         "{}: signed off by {}: gap {}, remaining {}, unexplained {}",
-        file.path.display(),
+        path.display(),
         signed.by,
         signed.gap_before,
         signed.remaining,
@@ -247,10 +291,18 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn decide(file: &mut RulesFile, rule: &str, status: Status, note: &str) -> Result<i32> {
-    file.decide(rule, status, note, &rules::user(), &rules::now())?;
-    file.save()?;
-    eprintln!("{}: `{rule}` {}", file.path.display(), status.as_str());
+fn decide(
+    ws: &Workspace,
+    path: &std::path::Path,
+    rule: &str,
+    status: Status,
+    note: &str,
+) -> Result<i32> {
+    let (by, at) = (rules::user(), rules::now());
+    rules::update(path, &writers_wait(ws), |f| {
+        f.decide(rule, status, note, &by, &at)
+    })?;
+    eprintln!("{}: `{rule}` {}", path.display(), status.as_str());
     Ok(0)
 }
 

@@ -19,7 +19,7 @@ pub struct SideArgs {
     #[arg(long, requires = "legacy")]
     pub new: Option<String>,
     /// Ad hoc: key columns (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', requires = "legacy")]
     pub key: Vec<String>,
     /// Measures to total (ad hoc; for a configured comparison, picks one to explain).
     #[arg(long, value_delimiter = ',')]
@@ -28,13 +28,13 @@ pub struct SideArgs {
     #[arg(long, value_delimiter = ',')]
     pub dimension: Vec<String>,
     /// Ad hoc: a legacy column and its new name, `old=new` (repeatable).
-    #[arg(long = "map", value_parser = parse_mapping, value_name = "OLD=NEW")]
+    #[arg(long = "map", value_parser = parse_mapping, value_name = "OLD=NEW", requires = "legacy")]
     pub map: Vec<(String, String)>,
     /// Ad hoc: absolute tolerance for numbers.
     #[arg(long, default_value_t = 0.0, value_parser = parse_tolerance)]
     pub tolerance: f64,
     /// Ad hoc: the UTC offset of naive timestamps compared with TIMESTAMPTZ ones (+02:00).
-    #[arg(long, value_parser = parse_offset, value_name = "OFFSET")]
+    #[arg(long, value_parser = parse_offset, value_name = "OFFSET", requires = "legacy")]
     pub timezone: Option<String>,
     /// Only these companies (repeatable; configured comparisons).
     #[arg(long = "company", value_name = "ID")]
@@ -53,7 +53,7 @@ pub struct FormatArgs {
     #[arg(long, value_name = "MARK", value_parser = ["." , ","])]
     pub legacy_decimal: Option<String>,
     /// Ad hoc CSV: the legacy files' date format (`%d/%m/%Y`). Sniffed when not given.
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_date_format)]
     pub legacy_date_format: Option<String>,
     /// Ad hoc CSV: the legacy files' encoding. Sniffed when not given (latin-1 for bytes
     /// that are not UTF-8, UTF-16 by its byte-order mark).
@@ -95,7 +95,7 @@ pub struct FormatArgs {
     #[arg(long, value_name = "MARK", value_parser = ["." , ","])]
     pub new_decimal: Option<String>,
     /// Ad hoc CSV: the new files' date format.
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_date_format)]
     pub new_date_format: Option<String>,
     /// Ad hoc CSV: the new files' encoding.
     #[arg(long, value_name = "NAME", value_parser = ["utf-8", "utf-16", "latin-1", "cp1252", "windows-1252"])]
@@ -174,6 +174,15 @@ fn parse_offset(text: &str) -> std::result::Result<String, String> {
     crate::config::offset_minutes(text)
         .map(|_| text.to_string())
         .ok_or_else(|| format!("`{text}` is not UTC or an offset like +02:00"))
+}
+
+/// A strptime format whose every field DuckDB reads.
+fn parse_date_format(text: &str) -> std::result::Result<String, String> {
+    crate::config::date_fields_known(text)
+        .map(|_| text.to_string())
+        .map_err(|field| {
+            format!("`{field}` is not a date field DuckDB reads (%Y %m %d %H %M %S, %b, %y…)")
+        })
 }
 
 fn parse_mapping(text: &str) -> std::result::Result<(String, String), String> {
@@ -255,6 +264,7 @@ pub fn adhoc_spec(
         },
     };
     adhoc::check_measures(
+        conn,
         &spec,
         [
             args.legacy.as_deref().unwrap_or_default(),

@@ -29,7 +29,7 @@ pub struct SqlArgs {
 
 pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
     let warehouse = if args.warehouse {
-        Some(crate::warehouse::connect(&ws.config.warehouse)?.ok_or_else(|| {
+        Some(super::connect_warehouse(ws)?.ok_or_else(|| {
             Error::Usage(
                 "--warehouse asks a ClickHouse warehouse; this workspace's [warehouse] kind is duckdb (the cache is the warehouse: drop --warehouse)".into(),
             )

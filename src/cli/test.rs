@@ -38,7 +38,7 @@ pub fn evaluate_and_record(
 ) -> Result<Vec<Outcome>> {
     let outcomes = {
         let store = super::open_cache(ws, crate::store::Access::Read, None)?;
-        let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+        let warehouse = super::connect_warehouse(ws)?;
         checks::run(ws, store.conn(), warehouse.as_ref(), select, companies)?
     };
     let store = super::open_cache(ws, crate::store::Access::Write, None)?;

@@ -24,7 +24,7 @@ pub fn run(ws: &Workspace, args: ReportArgs) -> Result<i32> {
         )));
     }
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    let warehouse = super::connect_warehouse(ws)?;
     let store = super::open_for_compare(ws, name, &[])?;
     let t = ticket(ws, &store, warehouse.as_ref(), (name, &file), &rules::now())?;
     match args.format.as_str() {

@@ -20,7 +20,7 @@ pub struct WaterfallArgs {
 
 pub fn run(ws: &Workspace, args: WaterfallArgs) -> Result<i32> {
     let store = super::open_for_compare(ws, &args.name, &args.company)?;
-    let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    let warehouse = super::connect_warehouse(ws)?;
     let fall = waterfall(
         ws,
         store.conn(),

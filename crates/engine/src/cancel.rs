@@ -32,3 +32,12 @@ impl Cancel {
         self.flag.load(Ordering::SeqCst)
     }
 }
+
+/// The process's own interruption: the command line's Ctrl-C sets it. A ClickHouse client
+/// watches it until it is given a cancel of its own (a workbench job's), so a query the
+/// engine sends on the command's behalf — a pushed-down compare, explain, a build — is
+/// killed on the server when the user presses Ctrl-C, with no handle passed down to it.
+pub fn process() -> Arc<Cancel> {
+    static PROCESS: std::sync::OnceLock<Arc<Cancel>> = std::sync::OnceLock::new();
+    PROCESS.get_or_init(Cancel::new).clone()
+}

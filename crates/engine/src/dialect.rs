@@ -7,6 +7,9 @@
 use crate::decimal::Numeric;
 use crate::sql;
 
+mod guard;
+pub use guard::check_expression;
+
 /// Which engine a piece of SQL is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -39,6 +42,17 @@ impl NumberForm {
 }
 
 impl Dialect {
+    /// A rule's condition (`where` of a rule or an accepted difference) as this engine's
+    /// SQL: checked to be one expression that reads only tables (`check_expression`), NULL
+    /// counted as false.
+    pub fn rule_condition(self, text: &str) -> Result<String, String> {
+        check_expression(self, text)?;
+        Ok(match self {
+            Dialect::DuckDb => format!("coalesce(({text}), false)"),
+            Dialect::ClickHouse => format!("ifNull(({text}), 0)"),
+        })
+    }
+
     /// A quoted identifier, whole: DuckDB's "double quotes"; ClickHouse's `backticks`
     /// (double quotes also work on current servers, but not on 18.16 in every position). A
     /// dot is part of the name (`Amt. EUR`, a Nested column's `n.x`): a qualified table is

@@ -20,6 +20,7 @@ pub mod freshness;
 pub mod init;
 pub mod legacy;
 pub mod recon;
+pub mod redact;
 pub mod rules;
 pub mod source;
 pub mod sql;

@@ -348,7 +348,7 @@ pub fn execute(
             status,
             note,
         } => {
-            lab::decide(ws, name, rule, *status, note)?;
+            lab::decide(ws, name, rule, *status, note, &wait)?;
             return Ok(Payload::RulesDecided);
         }
         Job::RulesEdit { name, rule, change } => {
@@ -356,7 +356,7 @@ pub fn execute(
             return Ok(Payload::RulesDecided);
         }
         Job::RulesAdopt { name, cause } => {
-            return Ok(Payload::RulesAdopted(lab::adopt(ws, name, cause)?));
+            return Ok(Payload::RulesAdopted(lab::adopt(ws, name, cause, &wait)?));
         }
         _ => {}
     }

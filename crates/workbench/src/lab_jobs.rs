@@ -70,17 +70,20 @@ pub(crate) fn causes(
     rules::causes_left(ws, &store, (name, &file), &which, CAUSES)
 }
 
-/// A decision on a rule, recorded in the rules file with who and when (as the CLI does).
+/// A decision on a rule, recorded in the rules file with who and when (as the CLI does),
+/// under the file's lock so a decision made meanwhile elsewhere stays.
 pub(crate) fn decide(
     ws: &Workspace,
     name: &str,
     rule: &str,
     status: Status,
     note: &str,
+    wait: &Wait,
 ) -> Result<()> {
-    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    file.decide(rule, status, note, &rules::user(), &rules::now())?;
-    file.save()
+    let (by, at) = (rules::user(), rules::now());
+    rules::update(&rules::path_of(&ws.root, name), wait, |file| {
+        file.decide(rule, status, note, &by, &at)
+    })
 }
 
 /// A rule's SQL changed (its `where`, or a `set` expression), after checking that the rule
@@ -93,7 +96,7 @@ pub(crate) fn edit(
     change: &Edit,
     wait: &Wait,
 ) -> Result<()> {
-    let mut file = with_comparison(ws, lane, name, wait, |conn, spec, _, file| {
+    let path = with_comparison(ws, lane, name, wait, |conn, spec, _, file| {
         let edited = file
             .rules
             .iter()
@@ -102,21 +105,20 @@ pub(crate) fn edit(
             .edited(change);
         let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
         rules::apply::apply(conn, &spec.new, &[&edited], &keys)?;
-        RulesFile::load(&file.path)
+        Ok(file.path.clone())
     })?;
-    file.edit(rule, change)?;
-    file.save()
+    rules::update(&path, wait, |file| file.edit(rule, change))
 }
 
 /// A cause added as a proposed rule, as `assay rules NAME suggest` does for each.
-pub(crate) fn adopt(ws: &Workspace, name: &str, cause: &Cause) -> Result<rules::Suggested> {
-    let mut file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    let done = rules::suggest(
-        &mut file,
-        std::slice::from_ref(cause),
-        &rules::user(),
-        &rules::now(),
-    );
-    file.save()?;
-    Ok(done)
+pub(crate) fn adopt(
+    ws: &Workspace,
+    name: &str,
+    cause: &Cause,
+    wait: &Wait,
+) -> Result<rules::Suggested> {
+    let (by, at) = (rules::user(), rules::now());
+    rules::update(&rules::path_of(&ws.root, name), wait, |file| {
+        Ok(rules::suggest(file, std::slice::from_ref(cause), &by, &at))
+    })
 }

@@ -70,10 +70,13 @@ pub fn select(all: &[Model], selection: &[String]) -> Result<Vec<bool>> {
 
 /// Build the selected models. A failing model is reported with its file and the database's
 /// message; models reading it (directly or not) are skipped; the others still build.
+/// `cancel` (Ctrl-C) stops the model being built (its run recorded as cancelled) and the
+/// models after it.
 pub fn run(
     ws: &Workspace,
     store: &Store,
     selection: &[String],
+    cancel: &std::sync::Arc<crate::cancel::Cancel>,
     sink: &dyn Fn(&ModelOutcome),
 ) -> Result<Vec<ModelOutcome>> {
     if ws.config.layers.external() {
@@ -92,9 +95,15 @@ pub fn run(
     let order = models::order(&all)?;
     // A ClickHouse warehouse builds there; the cache keeps the record of every run.
     let warehouse = crate::warehouse::connect(&ws.config.warehouse)?;
+    if let Some(ch) = &warehouse {
+        ch.watch(Some(cancel.clone()));
+    }
     let mut broken: BTreeSet<String> = BTreeSet::new();
     let mut outcomes = Vec::new();
     for i in order.into_iter().filter(|&i| chosen[i]) {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         let model = &all[i];
         let outcome = match model.reads.iter().find(|r| broken.contains(*r)) {
             Some(cause) => ModelOutcome {
@@ -150,6 +159,10 @@ fn build_one(
             seconds,
             error: None,
         },
+        Err(Error::Cancelled) => {
+            store.finish_run(run_id, RunStatus::Cancelled, None, Some("cancelled"))?;
+            return Err(Error::Cancelled);
+        }
         Err(e) => {
             let message = format!("{file}: {e}");
             store.finish_run(run_id, RunStatus::Failed, None, Some(&message))?;

@@ -39,7 +39,7 @@ pub fn record(store: &Store, outcomes: &[Outcome]) -> Result<i64> {
                 o.status.as_str(),
                 o.failing,
                 samples,
-                o.error
+                o.error.as_deref().map(crate::redact::text)
             ])?;
         }
         Ok(id)

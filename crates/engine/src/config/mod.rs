@@ -15,5 +15,5 @@ pub use fixed::{DualAs, FixedColumn, LegacyKind};
 pub use load::{check, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
 pub use tables::{table_problem, LAYERS};
-pub use validate::{infer_format, ENCODINGS};
+pub use validate::{date_fields_known, infer_format, ENCODINGS};
 pub use zone::offset_minutes;

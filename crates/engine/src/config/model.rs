@@ -182,9 +182,17 @@ pub struct Warehouse {
     pub password_env: Option<String>,
     /// Seconds before a warehouse query is abandoned.
     pub timeout_secs: Option<u64>,
+    /// Seconds the server has to answer the first query (connect and log in).
+    pub connect_timeout_secs: Option<u64>,
 }
 
 impl Warehouse {
+    /// A warehouse query's limit when `timeout_secs` is not set (as `config.example.toml`
+    /// documents).
+    pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+    /// The connect-and-login limit when `connect_timeout_secs` is not set.
+    pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+
     /// A ClickHouse server at `url`, database `database`, as the default user (for tools
     /// and tests that reach a server without a workspace).
     pub fn clickhouse(url: &str, database: &str, timeout_secs: u64) -> Warehouse {

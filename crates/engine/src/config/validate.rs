@@ -101,6 +101,14 @@ fn warehouse(c: &Config, f: &mut Findings) {
                 "a clickhouse warehouse needs `database`",
             );
         }
+        for (field, value) in [
+            ("timeout_secs", c.warehouse.timeout_secs),
+            ("connect_timeout_secs", c.warehouse.connect_timeout_secs),
+        ] {
+            if value == Some(0) {
+                push(f, format!("warehouse.{field}"), "must be at least 1 second");
+            }
+        }
     }
 }
 
@@ -354,10 +362,46 @@ fn legacy(c: &Config, f: &mut Findings) {
                         format!("{prefix}.date_format"),
                         format!("`{fmt}` has no strftime fields; write e.g. \"%d/%m/%Y\""),
                     );
+                } else if let Err(field) = date_fields_known(fmt) {
+                    push(
+                        f,
+                        format!("{prefix}.date_format"),
+                        format!(
+                            "`{fmt}`: `{field}` is not a date field DuckDB reads (%Y %m %d %H \
+                             %M %S, %b, %y…)"
+                        ),
+                    );
                 }
             }
         }
     }
+}
+
+/// Whether every `%` field of a strptime format is one DuckDB reads; Err is the first that
+/// is not (`%Q`, a lone `%` at the end).
+pub fn date_fields_known(format: &str) -> std::result::Result<(), String> {
+    const FIELDS: &str = "aAwdbBmyYHIpMSfgzZjUWcxXGVunT%";
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        let mut field = String::from("%");
+        let mut next = chars.next();
+        if next == Some('-') {
+            field.push('-');
+            next = chars.next();
+        }
+        match next {
+            Some(n) if FIELDS.contains(n) => {}
+            Some(n) => {
+                field.push(n);
+                return Err(field);
+            }
+            None => return Err(field),
+        }
+    }
+    Ok(())
 }
 
 /// Every legacy export is a view `legacy.<export>` over tables `legacy.<export>__<company>`;
@@ -483,5 +527,21 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_fields_known;
+
+    /// Before: `date_format = "%Q/%m"` passed validate and failed at import with DuckDB's
+    /// raw error and no setting.
+    #[test]
+    fn unknown_date_fields_are_named() {
+        assert_eq!(date_fields_known("%d/%m/%Y"), Ok(()));
+        assert_eq!(date_fields_known("%-d.%-m.%y %H:%M:%S"), Ok(()));
+        assert_eq!(date_fields_known("100%% %Y"), Ok(()));
+        assert_eq!(date_fields_known("%Q/%m"), Err("%Q".into()));
+        assert_eq!(date_fields_known("%Y-%"), Err("%".into()));
     }
 }

@@ -123,7 +123,12 @@ impl Runner<'_> {
                     let _ = versions::delete_run_rows(books, &job.entity, id);
                     let _ = books.execute(
                         "UPDATE assay.runs SET status = ?, finished = ?, error = ? WHERE id = ?",
-                        params![outcome.status.as_str(), utc_now(), e.to_string(), id],
+                        params![
+                            outcome.status.as_str(),
+                            utc_now(),
+                            crate::redact::text(&e.to_string()),
+                            id
+                        ],
                     );
                 }
             }
@@ -136,7 +141,12 @@ impl Runner<'_> {
         let run_id: i64 = conn.query_row(
             "INSERT INTO assay.runs (kind, company, entity, started, status, source) \
              VALUES ('extract', ?, ?, ?, 'running', ?) RETURNING id",
-            params![job.company, job.entity, utc_now(), job.plan.describe()],
+            params![
+                job.company,
+                job.entity,
+                utc_now(),
+                crate::redact::text(&job.plan.describe())
+            ],
             |r| r.get(0),
         )?;
         (self.sink)(Event::Started {

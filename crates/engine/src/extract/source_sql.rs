@@ -62,6 +62,11 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
                 .format
                 .or_else(|| infer_format(&pattern))
                 .unwrap_or(FileFormat::Csv);
+            if format == FileFormat::Json {
+                for (file, _) in &files {
+                    crate::legacy::json::check(file)?;
+                }
+            }
             Ok(Plan::Files { format, files })
         }
         SourceKind::Duckdb => {

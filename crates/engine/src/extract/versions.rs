@@ -44,6 +44,21 @@ pub fn create_view(conn: &Connection, entity: &str) -> Result<()> {
 /// (the newest retained version per company at or before it). Meant for a transaction that
 /// is rolled back: `assay sql --as-of RUN` reads the past without changing the cache.
 pub fn point_views_as_of(conn: &Connection, run_id: i64) -> Result<usize> {
+    // A run that never was would read as "everything up to now": the current rows, under
+    // a flag that promised the past.
+    let (known, newest): (i64, Option<i64>) = conn.query_row(
+        "SELECT count(*) FILTER (WHERE id = ?), max(id) FROM assay.runs",
+        params![run_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if known == 0 {
+        return Err(crate::error::Error::Usage(format!(
+            "--as-of {run_id}: the cache has no run {run_id} ({}; `assay runs` lists them)",
+            newest.map_or("it has no runs yet".to_string(), |n| format!(
+                "runs go up to {n}"
+            ))
+        )));
+    }
     let entities: Vec<String> = {
         let mut stmt = conn.prepare(
             "SELECT DISTINCT table_name FROM assay.table_versions WHERE layer = ? ORDER BY 1",
@@ -166,4 +181,28 @@ pub fn recover_stale_runs(conn: &Connection) -> Result<Vec<i64>> {
         )?;
     }
     Ok(stale.into_iter().map(|(id, _)| id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Before: `--as-of 999999` pointed every view at "run_id <= 999999", the current rows,
+    /// and the command exited 0.
+    #[test]
+    fn a_run_that_never_was_is_refused() {
+        let store = crate::store::Store::in_memory().unwrap();
+        let conn = store.conn();
+        let e = point_views_as_of(conn, 999_999).unwrap_err().to_string();
+        assert!(
+            e.contains("no run 999999") && e.contains("no runs yet"),
+            "{e}"
+        );
+        let id = store
+            .begin_run("extract", Some("acme"), Some("invoices"))
+            .unwrap();
+        assert_eq!(point_views_as_of(conn, id).unwrap(), 0);
+        let e = point_views_as_of(conn, id + 5).unwrap_err().to_string();
+        assert!(e.contains(&format!("runs go up to {id}")), "{e}");
+    }
 }

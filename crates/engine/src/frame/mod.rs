@@ -275,11 +275,35 @@ fn all_decimal_text(rows: &[Vec<String>], i: usize) -> bool {
 }
 
 fn escape(cell: &str, markdown: bool) -> String {
+    let cell = printable(&cell.replace('\n', " "), false);
     if markdown {
-        cell.replace('|', "\\|").replace('\n', " ")
+        cell.replace('|', "\\|")
     } else {
-        cell.replace('\n', " ")
+        cell
     }
+}
+
+/// `text` as it may reach a terminal: data can hold escape sequences (`ESC ]0;…BEL` sets the
+/// window title, `ESC [2J` clears the screen) and bidirectional overrides that reorder what
+/// is shown. Control characters become their Unicode pictures (`␛`, one column wide, so
+/// tables stay aligned), C1 controls and bidi overrides `�`; line breaks stay when
+/// `keep_lines` (a message), else they become spaces (a cell).
+pub fn printable(text: &str, keep_lines: bool) -> String {
+    let risky =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(risky) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' if keep_lines => '\n',
+            '\n' | '\r' | '\t' => ' ',
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            c if risky(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -324,5 +348,31 @@ mod tests {
         let df = query(&conn, "SELECT 1 AS a, 'x' AS b WHERE false", []).unwrap();
         assert_eq!(df.get_column_names().len(), 2);
         assert_eq!(df.height(), 0);
+    }
+
+    /// Before: `\e]0;pwned\a\e[2J` in a value set the terminal's title and cleared it.
+    #[test]
+    fn escape_sequences_in_data_do_not_reach_the_terminal() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut df = query(
+            &conn,
+            "SELECT chr(27) || ']0;pwned' || chr(7) || chr(27) || '[2J' || chr(8238) || 'x' AS name, 1 AS n",
+            [],
+        )
+        .unwrap();
+        for format in [Format::Table, Format::Md] {
+            let mut out = Vec::new();
+            write(&mut df, format, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+                "{text:?}"
+            );
+            assert!(text.contains("␛]0;pwned␇␛[2J�x"), "{text}");
+        }
+        assert_eq!(printable("a\nb\u{1b}", true), "a\nb␛");
+        assert_eq!(printable("plain", false), "plain");
     }
 }

@@ -245,6 +245,67 @@ pub fn type_figures(
     Ok(())
 }
 
+/// Why the text column `column` of `relation` is not a measure, in the user's terms: no
+/// value at all (a header-only file), or its first value that is not a plain number and
+/// what is wrong with it (a decimal comma, a `+` sign, a NUL byte, NaN, too many digits).
+pub fn why_not_a_number(conn: &Connection, relation: &str, column: &str) -> String {
+    let c = ident(column);
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE nullif(trim({c}::VARCHAR), '') IS NOT NULL), \
+         first({c}::VARCHAR) FILTER (WHERE nullif(trim({c}::VARCHAR), '') IS NOT NULL \
+         AND NOT regexp_full_match(trim({c}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?')) FROM {relation}"
+    );
+    match conn.query_row(&sql, [], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+    }) {
+        Ok((0, _)) => "it holds no value at all (a file with a header and no records reads \
+                       every column as text)"
+            .into(),
+        Ok((_, Some(value))) => not_a_number(&value),
+        _ => "a file writing decimal commas reads as text (give its decimal mark)".into(),
+    }
+}
+
+/// What is wrong with `value` as an amount.
+pub fn not_a_number(value: &str) -> String {
+    let shown: String = crate::frame::printable(value, false)
+        .chars()
+        .take(60)
+        .collect();
+    let v = value.trim();
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    let decimal_comma = {
+        let body = v.trim_start_matches(['-', '+']);
+        body.rsplit_once(',').is_some_and(|(int, frac)| {
+            !frac.is_empty()
+                && frac.chars().all(|c| c.is_ascii_digit())
+                && !int.is_empty()
+                && int
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | ' ' | '\''))
+        })
+    };
+    if v.contains('\0') {
+        format!("`{shown}` holds a NUL byte (the export is damaged there)")
+    } else if decimal_comma {
+        format!(
+            "`{shown}` is written with a decimal comma: give the decimal mark (--legacy-decimal , \
+             or decimal = \",\")"
+        )
+    } else if v.starts_with('+') && v[1..].parse::<f64>().is_ok() {
+        format!("`{shown}` starts with a `+` sign, which is not read as a number: remove it in the export")
+    } else if matches!(
+        v.to_ascii_lowercase().trim_start_matches(['-', '+']),
+        "nan" | "inf" | "infinity"
+    ) {
+        format!("`{shown}` is not an amount (NaN or infinity has no exact value)")
+    } else if digits > 38 && v.parse::<f64>().is_ok() {
+        format!("`{shown}` has {digits} digits, more than the 38 an exact DECIMAL holds")
+    } else {
+        format!("`{shown}` does not read as a number")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +366,24 @@ mod guess_tests {
             types_option(&cols, &[Some("DECIMAL(18, 2)".into())]).unwrap(),
             "types = {'a': 'DECIMAL(18, 2)'}"
         );
+    }
+
+    /// Before: a header-only file, a NUL in a number and `+10.50` were all blamed on
+    /// decimal commas.
+    #[test]
+    fn a_text_measure_says_what_is_wrong_with_it() {
+        assert!(not_a_number("1.234,50").contains("decimal comma"));
+        assert!(not_a_number("12,5").contains("decimal comma"));
+        assert!(not_a_number("+10.50").contains("`+` sign"));
+        assert!(not_a_number("10\u{0}50").contains("NUL byte"));
+        assert!(not_a_number("NaN").contains("NaN or infinity"));
+        let long = "1".repeat(40);
+        assert!(not_a_number(&long).contains("40 digits"));
+        assert!(not_a_number("n/a").contains("does not read as a number"));
+        let conn = Connection::open_in_memory().unwrap();
+        let none = "(SELECT NULL::VARCHAR AS amt WHERE false)";
+        assert!(why_not_a_number(&conn, none, "amt").contains("no value at all"));
+        let some = "(SELECT * FROM (VALUES ('1.50'), ('+2.00')) t(amt))";
+        assert!(why_not_a_number(&conn, some, "amt").contains("`+2.00` starts with"));
     }
 }

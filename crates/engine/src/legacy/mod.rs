@@ -6,6 +6,8 @@ pub mod convert;
 mod dates;
 pub mod figures;
 mod fixed;
+mod header;
+pub mod json;
 mod qvd;
 pub mod sniff;
 mod structure;
@@ -15,7 +17,7 @@ pub mod workbook;
 pub use structure::check as check_structure;
 pub use structure::check_watching;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use duckdb::{params, Connection};
 use serde::Serialize;
@@ -49,22 +51,46 @@ fn files_for(ws: &Workspace, pattern: &str, company: &str) -> Result<Vec<PathBuf
     Ok(files)
 }
 
-/// What the import depends on: every file's path, size and modification time, and the hints.
-fn fingerprint(files: &[PathBuf], hints: &CsvHints) -> String {
-    let mut parts: Vec<String> = files
-        .iter()
-        .map(|f| {
-            let meta = f.metadata().ok();
-            let size = meta.as_ref().map_or(0, |m| m.len());
-            let modified = meta
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{size}:{modified}", f.display())
-        })
-        .collect();
+/// What the import depends on: every file's path, size, modification time and content,
+/// and the hints. The content counts because an export replaced in place can keep its size
+/// and time (`cp -p`, `rsync -a`, an unzip restore the old time), and its new rows would
+/// otherwise never be read.
+fn fingerprint(files: &[PathBuf], hints: &CsvHints) -> Result<String> {
+    let mut parts: Vec<String> = Vec::with_capacity(files.len() + 1);
+    for f in files {
+        let meta = f.metadata().ok();
+        let size = meta.as_ref().map_or(0, |m| m.len());
+        let modified = meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        parts.push(format!(
+            "{}:{size}:{modified}:{:032x}",
+            f.display(),
+            content_hash(f)?
+        ));
+    }
     parts.push(serde_json::to_string(hints).unwrap_or_default());
-    parts.join("|")
+    Ok(parts.join("|"))
+}
+
+/// XXH3-128 of the file's bytes, read in large blocks (GB/s: a fraction of an import).
+fn content_hash(path: &Path) -> Result<u128> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", path.display())))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::Runtime(format!("cannot read {}: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.digest128())
 }
 
 /// The `read_csv(…)` call for these files and hints, with `extra` options.
@@ -140,7 +166,7 @@ fn find(ws: &Workspace, store: &Store, export: &str, company: &str) -> Result<Fo
             ws.path(&def.files.replace("{company}", company)).display()
         )));
     }
-    let print = fingerprint(&files, &hints);
+    let print = fingerprint(&files, &hints)?;
     let conn = store.conn();
     let previous: Option<(String, i64)> = conn
         .query_row(
@@ -264,6 +290,10 @@ pub fn import(
         refresh_view(conn, export)?;
         Ok(rows)
     })?;
+    // Into the main file at once: a process killed later in the compare otherwise leaves
+    // the import only in the write-ahead log, which DuckDB could not always replay (the log
+    // was then moved aside and the import lost with it).
+    store.checkpoint()?;
     Ok(Imported {
         export: export.into(),
         company: company.into(),

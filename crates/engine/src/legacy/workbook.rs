@@ -64,7 +64,8 @@ fn parse_cell(text: &str) -> Option<(u32, u32)> {
             acc.checked_mul(26)?.checked_add(u32::from(b - b'A') + 1)
         })?;
     let row: u32 = digits.parse().ok()?;
-    (row >= 1 && col >= 1).then(|| (row - 1, col - 1))
+    // A worksheet has at most 1,048,576 rows and 16,384 columns (XFD).
+    ((1..=1_048_576).contains(&row) && (1..=16_384).contains(&col)).then(|| (row - 1, col - 1))
 }
 
 /// `A3:F200` as 0-based corners.
@@ -199,12 +200,33 @@ fn cells(range: Range<Data>, hints: &CsvHints, place: &Place) -> Result<(Range<D
     };
     let (a, b) = parse_range(text).ok_or_else(|| {
         Error::Usage(format!(
-            "{}, sheet {}: range = \"{text}\" is not a range like A3:F200",
+            "{}, sheet {}: range = \"{text}\" is not a range like A3:F200 (within A1:XFD1048576)",
             place.file.display(),
             place.sheet
         ))
     })?;
-    Ok((range.range(a, b), a))
+    // Only the cells the sheet uses are read: `A1:XFD1048576` (a whole sheet) would
+    // otherwise be allocated cell by cell (112 GB), and a range past the used cells is
+    // empty, which calamine's row iterator cannot walk.
+    let used = range.start().zip(range.end());
+    let within = used.and_then(|(s, e)| {
+        let from = (a.0.max(s.0), a.1.max(s.1));
+        let to = (b.0.min(e.0), b.1.min(e.1));
+        (from.0 <= to.0 && from.1 <= to.1).then_some((from, to))
+    });
+    let Some((from, to)) = within else {
+        return Err(Error::Usage(format!(
+            "{}, sheet {}: range = \"{text}\" holds no cell with a value (the sheet uses {})",
+            place.file.display(),
+            place.sheet,
+            used.map_or("no cells".to_string(), |(s, e)| format!(
+                "{}:{}",
+                cell_name(s.0, s.1),
+                cell_name(e.0, e.1)
+            ))
+        )));
+    };
+    Ok((range.range(from, to), from))
 }
 
 /// Write the sheet `hints` pick of `file` (for `company`) to `out` as CSV with a header;
@@ -320,6 +342,12 @@ mod tests {
         assert_eq!(parse_range("A3:F200"), Some(((2, 0), (199, 5))));
         assert_eq!(parse_range("F3:A1"), None);
         assert_eq!(parse_range("3:A"), None);
+        assert_eq!(
+            parse_range("A1:XFD1048576"),
+            Some(((0, 0), (1_048_575, 16_383)))
+        );
+        assert_eq!(parse_range("A1:XFE1"), None);
+        assert_eq!(parse_range("A1:A1048577"), None);
     }
 
     #[test]
@@ -352,5 +380,29 @@ mod tests {
             header(&single, &[], (0, 0)),
             ["id", "Amount", "column_3", "note"]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any range text against any used area: never a panic, never more cells than the
+        /// sheet uses (before: a whole-sheet range allocated 112 GB, an empty one panicked).
+        #[test]
+        fn any_range_reads_at_most_the_used_cells(
+            text in "[A-Z$]{0,4}[0-9]{0,8}:[A-Z$]{0,4}[0-9]{0,8}|[A-Z]{1,3}[0-9]{1,7}:XFD1048576",
+            used in (0u32..40, 0u32..12, 0u32..40, 0u32..12),
+        ) {
+            let (r0, c0, h, w) = used;
+            let mut range: Range<Data> = Range::new((r0, c0), (r0 + h, c0 + w));
+            range.set_value((r0, c0), Data::String("x".into()));
+            let hints = CsvHints { range: Some(text.clone()), ..CsvHints::default() };
+            let place = Place { file: Path::new("book.xlsx"), sheet: "s" };
+            if let Ok((picked, origin)) = cells(range, &hints, &place) {
+                let (rows, cols) = picked.get_size();
+                proptest::prop_assert!(rows as u32 <= h + 1 && cols as u32 <= w + 1);
+                proptest::prop_assert!(origin.0 >= r0 && origin.1 >= c0);
+                proptest::prop_assert_eq!(picked.rows().count(), rows);
+            }
+        }
     }
 }

@@ -92,6 +92,9 @@ pub fn side(
         });
     }
     if lower.ends_with(".json") {
+        for f in &files {
+            crate::legacy::json::check(f)?;
+        }
         return plain(format!("read_json_auto([{list}])"));
     }
     // Windows-1252 (given or sniffed), which DuckDB does not read: UTF-8 copies are read.
@@ -377,7 +380,7 @@ fn as_parquet(
 /// Every `--measure` is a number on both sides of `spec` (under its `--map`ped name on the
 /// new side): a text measure is named with its side (`shown`: what the user typed for each)
 /// here, not met as a cast error in generated SQL.
-pub fn check_measures(spec: &Spec, shown: [&str; 2]) -> Result<()> {
+pub fn check_measures(conn: &Connection, spec: &Spec, shown: [&str; 2]) -> Result<()> {
     for measure in &spec.measures {
         let new_name = spec.new_name(measure);
         let sides = [
@@ -399,7 +402,8 @@ pub fn check_measures(spec: &Spec, shown: [&str; 2]) -> Result<()> {
             if !is_numeric(type_) {
                 return Err(Error::Usage(format!(
                     "--measure {measure}: `{name}` is {type_} in {side}, not a number (a measure \
-                     is summed; a file writing decimal commas reads as text)"
+                     is summed): {}",
+                    crate::legacy::figures::why_not_a_number(conn, &relation.sql, name)
                 )));
             }
         }

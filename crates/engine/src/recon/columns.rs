@@ -98,6 +98,40 @@ impl<'a> KeyedPair<'a> {
         }
     }
 
+    /// A date or time compared with text whose values are not all dates (`2023-02-29`, a
+    /// second format, `0000-00-00`): the pair is compared as text instead, so such a value
+    /// differs from what the other side holds. Converted, it was NULL, and matched an empty
+    /// value on the other side without a word.
+    pub fn text_where_dates_fail(&mut self, conn: &Connection) -> Result<()> {
+        for i in 0..self.columns.len() {
+            let Some(common) = self.common[i].clone() else {
+                continue;
+            };
+            let t = common.to_ascii_uppercase();
+            if !(t.starts_with("DATE") || t.starts_with("TIMESTAMP") || t.starts_with("TIME")) {
+                continue;
+            }
+            let (x, y) = self.columns[i].clone();
+            for (rel, name) in [(self.a, &x), (self.b, &y)] {
+                if !super::relation::is_text(&Self::type_of(rel, name)) {
+                    continue;
+                }
+                let c = ident(name);
+                let sql = format!(
+                    "SELECT EXISTS (SELECT 1 FROM {} AS s WHERE nullif(trim(s.{c}), '') IS NOT NULL \
+                     AND TRY_CAST(s.{c} AS {common}) IS NULL)",
+                    rel.sql
+                );
+                let fails: bool = conn.query_row(&sql, [], |r| r.get(0))?;
+                if fails {
+                    self.common[i] = Some("VARCHAR".into());
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Column `name` of side `alias` (`a` or `b`) in the type `common` says, if any; a
     /// value that does not convert is NULL (a difference, never an error).
     pub(crate) fn side_value(alias: &str, name: &str, common: Option<&str>) -> String {

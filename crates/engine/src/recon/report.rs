@@ -327,6 +327,7 @@ fn classes(
 /// The report over the spec's relations, completed by what is known `beyond` them.
 pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<Report> {
     let mut pair = spec.keyed_pair()?;
+    pair.text_where_dates_fail(conn)?;
     let values = dimension_values(spec, &mut pair)?;
     if pair.columns.is_empty() {
         return Err(Error::Usage(

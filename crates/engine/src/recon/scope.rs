@@ -92,12 +92,12 @@ impl Scope<'_> {
         let hint = if is_new {
             String::new()
         } else {
-            format!(
-                "{}; if the export writes decimal commas, set decimal = \",\" under \
-                 [legacy.{}.format] (or the company's override)",
-                self.first_non_number(conn, name).unwrap_or_default(),
-                self.comparison.legacy
-            )
+            self.first_non_number(conn, name).unwrap_or_else(|| {
+                format!(
+                    ": it holds no value at all (are [legacy.{}] files only a header?)",
+                    self.comparison.legacy
+                )
+            })
         };
         Err(Error::Usage(format!(
             "comparisons.{}.measures: `{name}` is {type_} in {side}, not a number \
@@ -111,7 +111,8 @@ impl Scope<'_> {
         let c = ident(column);
         let sql = format!(
             "SELECT {c}::VARCHAR, _company, _source FROM legacy.{t} WHERE _company IN ({list}) \
-             AND {c} IS NOT NULL AND trim({c}::VARCHAR) <> '' AND TRY_CAST({c} AS DOUBLE) IS NULL LIMIT 1",
+             AND {c} IS NOT NULL AND trim({c}::VARCHAR) <> '' \
+             AND NOT regexp_full_match(trim({c}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?') LIMIT 1",
             t = ident(&self.comparison.legacy),
             list = self.company_list()
         );
@@ -119,7 +120,10 @@ impl Scope<'_> {
             .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .ok()?;
         Some(format!(
-            ": `{value}` (company {company}, {file}) does not read as a number"
+            " (company {company}, {file}): {}; a decimal mark is set with decimal = \",\" \
+             under [legacy.{}.format] (or the company's override)",
+            crate::legacy::figures::not_a_number(&value),
+            self.comparison.legacy
         ))
     }
 

@@ -39,10 +39,50 @@ pub struct ColumnClasses {
 /// (also listed in `differs`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SampleRow {
-    pub key: Map<String, Value>,
-    pub legacy: Option<Map<String, Value>>,
-    pub new: Option<Map<String, Value>>,
+    pub key: Fields,
+    pub legacy: Option<Fields>,
+    pub new: Option<Fields>,
     pub differs: Vec<String>,
+}
+
+/// A sample row's values by column name, in name order.
+pub type Fields = std::collections::BTreeMap<String, Cell>;
+
+/// One value of a sample row. A DECIMAL (or a 128-bit integer) keeps the text DuckDB wrote
+/// for it, scale and all (`1.00`, `123456789012345678.91`), and is serialised as a JSON
+/// number of exactly that text: read through a float it printed as `1.0` and
+/// `1.2345678901234568e+17`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Exact(String),
+    Json(Value),
+}
+
+impl Serialize for Cell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Cell::Json(v) => v.serialize(s),
+            Cell::Exact(text) => serde_json::value::RawValue::from_string(text.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
+        }
+    }
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Exact(text) => f.write_str(text),
+            Cell::Json(Value::String(text)) => f.write_str(text),
+            Cell::Json(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// Whether values of `duck_type` lose digits through a float (so travel as text).
+fn exact_type(duck_type: &str) -> bool {
+    let t = duck_type.to_ascii_uppercase();
+    t.starts_with("DECIMAL") || t.starts_with("NUMERIC") || t == "HUGEINT" || t == "UHUGEINT"
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -71,9 +111,31 @@ fn side_struct(pair: &KeyedPair, prefix: &str) -> String {
         .columns
         .iter()
         .enumerate()
-        .map(|(i, (name, _))| format!("{} := {prefix}_{i}", ident(name)))
+        .map(|(i, (name, _))| {
+            let (ta, tb) = pair.pair_types(i);
+            let ty = if prefix == "a" { ta } else { tb };
+            if exact_type(&ty) {
+                format!("{} := CAST({prefix}_{i} AS VARCHAR)", ident(name))
+            } else {
+                format!("{} := {prefix}_{i}", ident(name))
+            }
+        })
         .collect();
     format!("struct_pack({})", fields.join(", "))
+}
+
+/// The columns whose sample values travel as text (see `Cell::Exact`), by legacy name.
+fn exact_columns(pair: &KeyedPair) -> [std::collections::HashSet<String>; 2] {
+    let mut out: [std::collections::HashSet<String>; 2] = Default::default();
+    for (i, (name, _)) in pair.columns.iter().enumerate() {
+        let (ta, tb) = pair.pair_types(i);
+        for (side, ty) in [(0, ta), (1, tb)] {
+            if exact_type(&ty) {
+                out[side].insert(name.clone());
+            }
+        }
+    }
+    out
 }
 
 /// SQL counting the values of `expr` (of type `ty`) that are not NULL under the rules.
@@ -220,10 +282,18 @@ fn sample_rows(
     );
     let small = pair.over(&a, &b);
     let changed = changed_sql(&small);
+    let exact = exact_columns(&small);
     let key_fields: Vec<String> = small
         .keys
         .iter()
-        .map(|k| format!("{} := {}", ident(k), small.key_value(k)))
+        .map(|k| {
+            let value = small.key_value(k);
+            if exact[0].contains(k) || exact[1].contains(k) {
+                format!("{} := CAST({value} AS VARCHAR)", ident(k))
+            } else {
+                format!("{} := {value}", ident(k))
+            }
+        })
         .collect();
     let key = format!("struct_pack({})", key_fields.join(", "));
     let row = format!(
@@ -248,15 +318,34 @@ fn sample_rows(
     Ok(conn.query_row(&sql, [], |r| {
         let text = |i: usize| r.get::<_, Option<String>>(i);
         Ok(Samples {
-            changed: parse_samples(text(0)?, true),
-            only_legacy: parse_samples(text(1)?, false),
-            only_new: parse_samples(text(2)?, false),
+            changed: parse_samples(text(0)?, true, &exact),
+            only_legacy: parse_samples(text(1)?, false, &exact),
+            only_new: parse_samples(text(2)?, false, &exact),
         })
     })?)
 }
 
 /// Rows from the JSON list DuckDB built.
-fn parse_samples(json: Option<String>, changed: bool) -> Vec<SampleRow> {
+fn parse_samples(
+    json: Option<String>,
+    changed: bool,
+    exact: &[std::collections::HashSet<String>; 2],
+) -> Vec<SampleRow> {
+    // A value DuckDB wrote as text for an exact column is that column's exact number.
+    let cells = |m: Map<String, Value>, exact: &dyn Fn(&str) -> bool| -> Fields {
+        m.into_iter()
+            .map(|(k, v)| {
+                let cell = match v {
+                    Value::String(text) if exact(&k) => Cell::Exact(text),
+                    other => Cell::Json(other),
+                };
+                (k, cell)
+            })
+            .collect()
+    };
+    let key_exact = |k: &str| exact[0].contains(k) || exact[1].contains(k);
+    let a_exact = |k: &str| exact[0].contains(k);
+    let b_exact = |k: &str| exact[1].contains(k);
     let Some(Value::Array(items)) = json.and_then(|j| serde_json::from_str(&j).ok()) else {
         return Vec::new();
     };
@@ -270,8 +359,11 @@ fn parse_samples(json: Option<String>, changed: bool) -> Vec<SampleRow> {
                 Some(Value::Object(m)) => m,
                 _ => Map::new(),
             };
-            let key = take(&mut o, "key");
-            let (a, b) = (take(&mut o, "a"), take(&mut o, "b"));
+            let key = cells(take(&mut o, "key"), &key_exact);
+            let (a, b) = (
+                cells(take(&mut o, "a"), &a_exact),
+                cells(take(&mut o, "b"), &b_exact),
+            );
             let differs: Vec<String> = match o.remove("differs") {
                 Some(Value::Array(d)) => d
                     .into_iter()
@@ -281,7 +373,7 @@ fn parse_samples(json: Option<String>, changed: bool) -> Vec<SampleRow> {
             };
             let present = |o: &Map<String, Value>, k: &str| o.get(k) == Some(&Value::Bool(true));
             let (in_a, in_b) = (present(&o, "in_a"), present(&o, "in_b"));
-            let side = |m: Map<String, Value>, present: bool| -> Option<Map<String, Value>> {
+            let side = |m: Fields, present: bool| -> Option<Fields> {
                 if !present {
                     return None;
                 }
@@ -303,4 +395,42 @@ fn parse_samples(json: Option<String>, changed: bool) -> Vec<SampleRow> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recon::Relation;
+
+    /// Before: sample values went through a float: `1.00` printed as `1.0`, and both sides
+    /// of a one-cent difference above 2^53 as `1.2345678901234568e+17`.
+    #[test]
+    fn sample_rows_keep_decimals_exact() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE a AS SELECT * FROM (VALUES (1, 123456789012345678.91::DECIMAL(38,2), 1.00::DECIMAL(12,2), 0.5::DOUBLE)) t(k, big, one, f); \
+             CREATE TABLE b AS SELECT * FROM (VALUES (1, 123456789012345678.92::DECIMAL(38,2), 1.00::DECIMAL(12,2), 0.5::DOUBLE), \
+                                                 (2, 7.10::DECIMAL(38,2), 2.50::DECIMAL(12,2), 1.25::DOUBLE)) t(k, big, one, f);",
+        )
+        .unwrap();
+        let a = Relation::describe(&conn, "a").unwrap();
+        let b = Relation::describe(&conn, "b").unwrap();
+        let pair = KeyedPair::new(&a, &b, &["k".into()], None, &[], &[], Rules::default()).unwrap();
+        let s = summarise(&conn, &pair, 5).unwrap().samples;
+        let changed = &s.changed[0];
+        assert_eq!(
+            changed.legacy.as_ref().unwrap()["big"],
+            Cell::Exact("123456789012345678.91".into())
+        );
+        assert_eq!(
+            changed.new.as_ref().unwrap()["big"].to_string(),
+            "123456789012345678.92"
+        );
+        let only_new = serde_json::to_string(&s.only_new[0]).unwrap();
+        assert!(
+            only_new.contains("\"big\":7.10") && only_new.contains("\"one\":2.50"),
+            "{only_new}"
+        );
+        assert!(only_new.contains("\"f\":1.25"), "{only_new}");
+    }
 }

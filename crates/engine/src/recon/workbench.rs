@@ -177,6 +177,7 @@ impl DrillBase {
         groups: Option<&AgreeingGroups>,
     ) -> Result<DrillBase> {
         let mut pair = spec.keyed_pair()?;
+        pair.text_where_dates_fail(conn)?;
         let values = dimension_values(&spec, &mut pair)?;
         let mi = pair
             .columns

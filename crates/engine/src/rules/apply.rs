@@ -1,12 +1,13 @@
 //! The new side as legacy would have computed it: rules applied one after another, in file
 //! order, each as a query over the one before. Rule text is SQL a person wrote for exactly
-//! this, so it is not escaped; it is confined instead: one expression each (no `;`), always
-//! inside parentheses, and checked by DuckDB before anything is summed, its error named by
-//! the rule.
+//! this, so it is not escaped; it is confined instead: parsed into one expression that reads
+//! only tables (`dialect::check_expression`), always inside parentheses, and checked by
+//! DuckDB before anything is summed, its error named by the rule.
 
 use duckdb::Connection;
 
 use super::file::{Kind, Rule};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::recon::Relation;
 use crate::sql::ident;
@@ -16,26 +17,22 @@ pub struct Applied {
     pub steps: Vec<Relation>,
 }
 
-/// `text` as one parenthesised expression.
+/// `text` as one parenthesised expression of DuckDB's SQL that reads only tables.
 fn expression(rule: &Rule, what: &str, text: &str) -> Result<String> {
-    if text.contains(';') || text.trim().is_empty() {
-        return Err(Error::Usage(format!(
-            "rule `{}`: its {what} must be one SQL expression, without `;`",
-            rule.name
-        )));
-    }
+    crate::dialect::check_expression(Dialect::DuckDb, text)
+        .map_err(|why| Error::Usage(format!("rule `{}`: its {what}: {why}", rule.name)))?;
     Ok(format!("({text})"))
 }
 
-/// The rule's `where` as a condition; NULL counts as false, an empty one as true.
-fn condition(rule: &Rule) -> Result<String> {
-    if rule.filter.trim().is_empty() {
+/// The rule's `where` as a condition; NULL counts as false. Only a dedupe may have none
+/// (every repeated key); any other rule without one is refused, not applied to every row.
+pub(crate) fn condition(rule: &Rule) -> Result<String> {
+    if rule.kind == Kind::Dedupe && rule.filter.trim().is_empty() {
         return Ok("true".into());
     }
-    Ok(format!(
-        "coalesce({}, false)",
-        expression(rule, "where", &rule.filter)?
-    ))
+    Dialect::DuckDb
+        .rule_condition(&rule.filter)
+        .map_err(|why| Error::Usage(format!("rule `{}`: its where: {why}", rule.name)))
 }
 
 /// The relation after `rule`, over `prev`; `keys` number repeated rows for a dedupe.

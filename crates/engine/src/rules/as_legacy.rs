@@ -188,14 +188,17 @@ mod tests {
     fn in_the_warehouse_the_changed_columns_keep_their_types() {
         let mut file =
             RulesFile::load(std::path::Path::new("/nonexistent/rules/rev.toml")).unwrap();
-        file.push(rule("void", Kind::Exclude, "kind = 'VOID'", &[]));
+        file.push(rule("void", Kind::Exclude, "kind = 'VOID'", &[]))
+            .unwrap();
         file.push(rule(
             "tax",
             Kind::Adjust,
             "company = 'lumen'",
             &[("net", "net - tax")],
-        ));
-        file.push(rule("other", Kind::Exclude, "1 = 0", &[]));
+        ))
+        .unwrap();
+        file.push(rule("other", Kind::Exclude, "1 = 0", &[]))
+            .unwrap();
         let which = Which::Named(vec!["tax".into(), "void".into()]);
         let as_legacy = AsLegacy::new(&file, &which, "rev", "gold.sales");
         let columns = vec![

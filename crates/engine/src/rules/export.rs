@@ -57,18 +57,21 @@ fn source(model: &Model, target: Target) -> String {
     }
 }
 
-/// The rule's `where` as a condition in the target (NULL is false; empty is every row).
-pub(crate) fn condition(rule: &Rule, target: Target) -> String {
-    match (rule.filter.trim().is_empty(), target) {
-        (true, _) => "1 = 1".into(),
-        (false, Target::ClickHouse) => format!("ifNull(({}), 0)", rule.filter),
-        (false, _) => format!("coalesce(({}), false)", rule.filter),
+/// The rule's `where` as a condition in the target (NULL is false; a dedupe without one
+/// is every row).
+pub(crate) fn condition(rule: &Rule, target: Target) -> Result<String> {
+    if rule.kind == Kind::Dedupe && rule.filter.trim().is_empty() {
+        return Ok("1 = 1".into());
     }
+    target
+        .dialect()
+        .rule_condition(&rule.filter)
+        .map_err(|why| Error::Usage(format!("rule `{}`: its where: {why}", rule.name)))
 }
 
 pub(crate) fn step(prev: &str, rule: &Rule, model: &Model, target: Target) -> Result<String> {
     let d = target.dialect();
-    let cond = condition(rule, target);
+    let cond = condition(rule, target)?;
     Ok(match rule.kind {
         Kind::Exclude => format!("SELECT * FROM (\n{prev}\n) AS r WHERE NOT {cond}"),
         Kind::Dedupe => {
@@ -123,6 +126,7 @@ pub(crate) fn step(prev: &str, rule: &Rule, model: &Model, target: Target) -> Re
 pub(crate) fn warehouse_steps(from: &str, rules: &[&Rule], model: &Model) -> Result<Vec<String>> {
     let mut sqls = vec![format!("SELECT * FROM {from}")];
     for rule in rules {
+        check_rule_sql(rule, Target::ClickHouse)?;
         let next = step(
             sqls.last().expect("the first"),
             rule,
@@ -134,8 +138,76 @@ pub(crate) fn warehouse_steps(from: &str, rules: &[&Rule], model: &Model) -> Res
     Ok(sqls)
 }
 
-fn comment(text: &str) -> String {
-    text.lines().map(|l| format!("--   {l}\n")).collect()
+/// Characters that end a `--` comment in some SQL reader (DuckDB's and ClickHouse's end it
+/// at CR as well as LF; editors and other tools at the Unicode line breaks).
+fn ends_a_line(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// `text` made safe inside one `--` comment of `target`: no character that could end the
+/// comment early (shown as `\n`, `\r`, `\u{…}`), no other control character, and for a
+/// dbt model no Jinja delimiter (dbt renders Jinja inside comments too).
+fn inert(text: &str, target: Target) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if ends_a_line(c) || c.is_control() => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    if target == Target::Dbt {
+        for (from, to) in [
+            ("{{", "{ {"),
+            ("}}", "} }"),
+            ("{%", "{ %"),
+            ("%}", "% }"),
+            ("{#", "{ #"),
+            ("#}", "# }"),
+        ] {
+            while out.contains(from) {
+                out = out.replace(from, to);
+            }
+        }
+    }
+    out
+}
+
+/// A note as comment lines: each of its lines one `--` line, each made inert.
+fn comment(text: &str, target: Target) -> String {
+    text.split(ends_a_line)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("--   {}\n", inert(l, target)))
+        .collect()
+}
+
+/// The rule's SQL as the target will read it: one expression of the target's dialect, and
+/// for dbt nothing Jinja would run.
+fn check_rule_sql(rule: &Rule, target: Target) -> Result<()> {
+    let texts = std::iter::once(("where".to_string(), rule.filter.as_str()))
+        .filter(|(_, t)| !(rule.kind == Kind::Dedupe && t.trim().is_empty()))
+        .chain(
+            rule.set
+                .iter()
+                .map(|(c, e)| (format!("set.{c}"), e.as_str())),
+        );
+    for (what, text) in texts {
+        crate::dialect::check_expression(target.dialect(), text)
+            .map_err(|why| Error::Usage(format!("rule `{}`: its {what}: {why}", rule.name)))?;
+        if target == Target::Dbt && ["{{", "{%", "{#"].iter().any(|j| text.contains(j)) {
+            return Err(Error::Usage(format!(
+                "rule `{}`: its {what} holds a Jinja delimiter, which dbt would run",
+                rule.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The SELECT (with a comment per rule) that applies `rules` to the model.
@@ -147,25 +219,27 @@ pub fn export(rules: &[&Rule], model: &Model, target: Target) -> Result<String> 
             Target::ClickHouse => "ClickHouse",
             Target::Dbt => "dbt model",
         },
-        model.comparison,
-        model.table
+        inert(model.comparison, target),
+        inert(model.table, target)
     );
     if target == Target::ClickHouse {
         head.push_str("-- The rules' own SQL is as written: it must be valid ClickHouse SQL.\n");
     }
     let mut sql = format!("SELECT * FROM {}", source(model, target));
     for rule in rules {
+        check_rule_sql(rule, target)?;
+        let who = if rule.by.is_empty() {
+            "no author".to_string()
+        } else {
+            format!("{}, {}", rule.by, rule.at)
+        };
         head.push_str(&format!(
             "-- {} ({}): {}\n",
-            rule.name,
+            inert(&rule.name, target),
             rule.kind.as_str(),
-            if rule.by.is_empty() {
-                "no author".to_string()
-            } else {
-                format!("{}, {}", rule.by, rule.at)
-            }
+            inert(&who, target)
         ));
-        head.push_str(&comment(&rule.note));
+        head.push_str(&comment(&rule.note, target));
         sql = step(&sql, rule, model, target)?;
     }
     Ok(format!("{head}{sql}\n"))
@@ -224,10 +298,57 @@ mod tests {
             ch.contains("LIMIT 1 BY `id`") && ch.contains("FROM `gold`.`sales`"),
             "{ch}"
         );
-        let wrong = rule(Kind::Adjust, "", &[("nope", "1")]);
+        let wrong = rule(Kind::Adjust, "id > 0", &[("nope", "1")]);
+        // An adjust with no `where` would change every row: refused, not applied.
+        let everything = rule(Kind::Adjust, "", &[("amount", "1")]);
+        assert!(export(&[&everything], &model, Target::DuckDb)
+            .unwrap_err()
+            .to_string()
+            .contains("it is empty"));
         assert!(export(&[&wrong], &model, Target::DuckDb)
             .unwrap_err()
             .to_string()
             .contains("set.nope"));
+    }
+
+    /// Every field a person or the environment writes (name, author, date, note, the
+    /// comparison) stays inside its comment in every dialect: before, a newline in `by`
+    /// (`ASSAY_USER`) put `DROP TABLE gold.fct_sales;` on a line of its own.
+    #[test]
+    fn hostile_text_stays_in_its_comments() {
+        let columns = vec![("id".to_string(), "BIGINT".to_string())];
+        let keys = vec!["id".to_string()];
+        let evil = "x\nDROP TABLE gold.fct_sales;\rDROP TABLE a;\u{2028}DROP TABLE b; {{ run_query('DROP TABLE c') }}\u{1b}]0;pwned\u{7}";
+        let model = Model {
+            comparison: evil,
+            table: "gold.sales",
+            columns: &columns,
+            keys: &keys,
+        };
+        let mut r = rule(Kind::Exclude, "id = 3", &[]);
+        (r.name, r.by, r.at, r.note) = (evil.into(), evil.into(), evil.into(), evil.into());
+        for target in [Target::DuckDb, Target::ClickHouse, Target::Dbt] {
+            let sql = export(&[&r], &model, target).unwrap();
+            for line in sql.split(|c: char| ends_a_line(c)) {
+                assert!(
+                    line.is_empty() || line.starts_with("--") || !line.contains("DROP"),
+                    "{target:?}: a live line: {line:?}\n{sql}"
+                );
+            }
+            assert!(!sql.chars().any(|c| c.is_control() && c != '\n'), "{sql:?}");
+            if target == Target::Dbt {
+                assert!(!sql.contains("{{ run_query"), "{sql}");
+            }
+        }
+        let jinja = rule(Kind::Exclude, "id = '{{ run_query(1) }}'", &[]);
+        let e = export(&[&jinja], &model, Target::Dbt)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Jinja"), "{e}");
+        let escape = rule(Kind::Exclude, "1=1) OR (1=1", &[]);
+        for target in [Target::DuckDb, Target::ClickHouse, Target::Dbt] {
+            let e = export(&[&escape], &model, target).unwrap_err().to_string();
+            assert!(e.contains("follows a complete expression"), "{e}");
+        }
     }
 }

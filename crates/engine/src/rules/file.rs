@@ -143,6 +143,14 @@ impl RulesFile {
         let doc: DocumentMut = text
             .parse()
             .map_err(|e: toml_edit::TomlError| Error::Usage(format!("{}: {e}", path.display())))?;
+        let problems = super::lint::problems(&text);
+        if !problems.is_empty() {
+            return Err(Error::Usage(format!(
+                "{}:\n  {}",
+                path.display(),
+                problems.join("\n  ")
+            )));
+        }
         let mut rules = Vec::new();
         if let Some(item) = doc.get("rule") {
             let tables = item.as_array_of_tables().ok_or_else(|| {
@@ -202,6 +210,7 @@ impl RulesFile {
                 a.name
             )));
         }
+        checked(&a.name, "where", &a.filter)?;
         let mut t = Table::new();
         t["name"] = value(&a.name);
         t["where"] = value(&a.filter);
@@ -223,8 +232,14 @@ impl RulesFile {
         Ok(())
     }
 
-    /// Appends a rule (a new `[[rule]]` table at the end).
-    pub fn push(&mut self, rule: Rule) {
+    /// Appends a rule (a new `[[rule]]` table at the end), its SQL checked first.
+    pub fn push(&mut self, rule: Rule) -> Result<()> {
+        if !(rule.kind == Kind::Dedupe && rule.filter.trim().is_empty()) {
+            checked(&rule.name, "where", &rule.filter)?;
+        }
+        for (column, expr) in &rule.set {
+            checked(&rule.name, &format!("set.{column}"), expr)?;
+        }
         let tables = self
             .doc
             .entry("rule")
@@ -233,6 +248,7 @@ impl RulesFile {
             .expect("checked when loaded");
         tables.push(write_rule(&rule));
         self.rules.push(rule);
+        Ok(())
     }
 
     /// The index of the rule named `name`, and its table in the document.
@@ -279,6 +295,10 @@ impl RulesFile {
 
     /// Changes the SQL of the rule named `name`.
     pub fn edit(&mut self, name: &str, edit: &Edit) -> Result<()> {
+        match edit {
+            Edit::Where(filter) => checked(name, "where", filter)?,
+            Edit::Set { column, expr } => checked(name, &format!("set.{column}"), expr)?,
+        }
         let path = self.path.display().to_string();
         let (i, t) = self.rule_mut(name)?;
         match edit {
@@ -298,17 +318,18 @@ impl RulesFile {
         Ok(())
     }
 
-    /// Writes the file whole and in one step (a temporary file renamed over it), so a kill
-    /// never leaves half a file.
-    pub fn save(&self) -> Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-        let tmp = self.path.with_extension("toml.partial");
-        std::fs::write(&tmp, self.doc.to_string())
-            .and_then(|_| std::fs::rename(&tmp, &self.path))
-            .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", self.path.display())))
+    /// Writes the file whole and in one step (a temporary file of its own, flushed, renamed
+    /// over it), so a kill never leaves half a file. A read-modify-write goes through
+    /// `save::update`, which holds the file's lock around both.
+    pub(super) fn save(&self) -> Result<()> {
+        super::save::write_whole(&self.path, &self.doc.to_string())
     }
+}
+
+/// One SQL expression (a rule's `where` or `set`), or a usage error naming the rule.
+fn checked(name: &str, what: &str, text: &str) -> Result<()> {
+    super::lint::check_any(text)
+        .map_err(|why| Error::Usage(format!("rule `{name}`: its {what}: {why}")))
 }
 
 fn read_allowances(doc: &DocumentMut) -> std::result::Result<Vec<Allowance>, String> {
@@ -449,7 +470,8 @@ mod tests {
             note: String::new(),
             by: "ana".into(),
             at: "2026-11-30T10:01:00Z".into(),
-        });
+        })
+        .unwrap();
         f.save().unwrap();
         let written = std::fs::read_to_string(&path).unwrap();
         assert!(

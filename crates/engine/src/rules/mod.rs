@@ -6,7 +6,9 @@ pub mod apply;
 pub mod as_legacy;
 pub mod export;
 pub mod file;
+mod lint;
 pub mod remote;
+pub mod save;
 pub mod signed;
 pub mod signoff;
 pub mod ticket;
@@ -14,6 +16,7 @@ pub mod waterfall;
 
 pub use as_legacy::{causes_left, compare_as_legacy, waterfall_where, AsLegacy};
 pub use file::{path_of, Kind, Rule, RulesFile, Status};
+pub use save::update;
 pub use waterfall::{taking_part, waterfall, waterfall_of, Step, Waterfall, Which};
 
 use crate::recon::explain::{Cause, RuleKind};
@@ -127,7 +130,7 @@ pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Su
             continue;
         }
         let name = name_for(kind, cause, &file.rules);
-        file.push(Rule {
+        let pushed = file.push(Rule {
             name: name.clone(),
             kind,
             filter: rule.predicate.clone(),
@@ -137,7 +140,12 @@ pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Su
             by: by.to_string(),
             at: at.to_string(),
         });
-        out.added.push(name);
+        match pushed {
+            Ok(()) => out.added.push(name),
+            Err(e) => out
+                .passed_over
+                .push((rule.predicate.clone(), e.to_string())),
+        }
     }
     out
 }

@@ -64,7 +64,7 @@ impl NewSide for Warehoused<'_> {
     }
 
     fn selected(&mut self, applied: usize, rule: &Rule) -> Result<i64> {
-        let cond = condition(rule, Target::ClickHouse);
+        let cond = condition(rule, Target::ClickHouse)?;
         let cells = self.ask(applied, &format!("toString(countIf({cond})) AS n"))?;
         cells
             .first()

@@ -95,24 +95,19 @@ impl Which {
 /// Each accepted difference with its condition in `dialect` (NULL false), narrowed to the
 /// rows no accepted difference above it covers.
 pub fn disjoint(file: &RulesFile, dialect: Dialect) -> Result<Vec<(&Allowance, String)>> {
-    let null_false = |f: &str| match dialect {
-        Dialect::DuckDb => format!("coalesce(({f}), false)"),
-        Dialect::ClickHouse => format!("ifNull(({f}), 0)"),
+    let null_false = |a: &Allowance| {
+        dialect
+            .rule_condition(&a.filter)
+            .map_err(|why| Error::Usage(format!("accepted `{}`: its where: {why}", a.name)))
     };
     let mut earlier: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for a in &file.accepted {
-        if a.filter.contains(';') {
-            return Err(Error::Usage(format!(
-                "accepted `{}`: `where` must be one SQL expression, without `;`",
-                a.name
-            )));
-        }
-        let mut cond = null_false(&a.filter);
+        let mut cond = null_false(a)?;
         for b in &earlier {
             cond.push_str(&format!(" AND NOT {b}"));
         }
-        earlier.push(null_false(&a.filter));
+        earlier.push(null_false(a)?);
         out.push((a, cond));
     }
     Ok(out)
@@ -177,11 +172,7 @@ pub(crate) fn totals(
 
 /// Rows of `rel` a rule's `where` selects.
 fn selected(conn: &Connection, rel: &Relation, rule: &Rule) -> Result<i64> {
-    let filter = if rule.filter.trim().is_empty() {
-        "true".to_string()
-    } else {
-        format!("coalesce(({}), false)", rule.filter)
-    };
+    let filter = super::apply::condition(rule)?;
     Ok(conn.query_row(
         &format!("SELECT count(*) FILTER (WHERE {filter}) FROM {}", rel.sql),
         [],

@@ -22,6 +22,7 @@ fn connect<T>(q: &ServerQuery, link: &Link<T>) -> Result<ClickHouse> {
         user: q.source.user.clone(),
         password_env: q.source.password_env.clone(),
         timeout_secs: Some(q.source.timeout().as_secs()),
+        connect_timeout_secs: Some(q.source.connect_timeout().as_secs()),
     };
     let ch = ClickHouse::connect_as(&settings, &format!("sources.{}", q.source_name))?;
     let cancel = Cancel::new();

@@ -26,22 +26,26 @@ fn connect<T>(q: &ServerQuery, link: &Link<T>) -> Result<Client> {
 }
 
 fn login(q: &ServerQuery) -> Result<Client> {
-    let fail = |e: postgres::Error| {
+    let fail = |place: String, e: postgres::Error| {
         Error::Runtime(format!(
-            "sources.{}: cannot connect to postgres at {}: {e}",
+            "sources.{}: cannot connect to postgres at {place}: {}",
             q.source_name,
-            q.place()
+            reason(&e)
         ))
     };
     if let Some(url) = q.url()? {
         // The URL may hold a password: it is parsed, never echoed.
-        let config: Config = url.parse().map_err(|_| {
+        let mut config: Config = url.parse().map_err(|_| {
             Error::Usage(format!(
                 "sources.{}.url_env: not a valid postgres URL",
                 q.source_name
             ))
         })?;
-        return config.connect(NoTls).map_err(fail);
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(q.source.connect_timeout());
+        }
+        let place = format!("{} (sources.{}.url_env)", url_place(&config), q.source_name);
+        return config.connect(NoTls).map_err(|e| fail(place, e));
     }
     let mut config = Config::new();
     config
@@ -53,7 +57,40 @@ fn login(q: &ServerQuery) -> Result<Client> {
     if let Some(p) = q.password()? {
         config.password(p);
     }
-    config.connect(NoTls).map_err(fail)
+    config.connect(NoTls).map_err(|e| fail(q.place(), e))
+}
+
+/// Where a URL points, without its credentials: `host:port/database`.
+fn url_place(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{host}:{port}/{}",
+        config.get_dbname().unwrap_or("(the user's database)")
+    )
+}
+
+/// The server's own words for a failure (`password authentication failed for user "x"`),
+/// or the client's with its cause (`error connecting to server: Connection refused`): the
+/// client's Display says only "db error" for the first.
+fn reason(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_string();
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 fn query_error(q: &ServerQuery, e: &postgres::Error) -> Error {
@@ -69,9 +106,7 @@ fn query_error(q: &ServerQuery, e: &postgres::Error) -> Error {
             name = q.source_name
         ));
     }
-    let detail = e
-        .as_db_error()
-        .map_or_else(|| e.to_string(), |d| d.message().to_string());
+    let detail = reason(e);
     Error::Runtime(format!(
         "sources.{}: query failed on postgres: {detail}",
         q.source_name

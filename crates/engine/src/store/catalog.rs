@@ -117,7 +117,13 @@ impl Store {
     ) -> Result<()> {
         self.conn().execute(
             "UPDATE assay.runs SET finished = ?, status = ?, rows = ?, error = ? WHERE id = ?",
-            params![utc_now(), status.as_str(), rows, error, id],
+            params![
+                utc_now(),
+                status.as_str(),
+                rows,
+                error.map(crate::redact::text),
+                id
+            ],
         )?;
         Ok(())
     }

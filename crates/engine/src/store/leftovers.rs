@@ -10,6 +10,7 @@ use super::{notice, utc_now, Store};
 use crate::error::Result;
 
 pub(super) fn recover(store: &Store) -> Result<()> {
+    scrub_credentials(store)?;
     let stale = store.conn().execute(
         "UPDATE assay.runs SET status = 'failed', finished = ?, \
          error = 'interrupted: the process ended before the run finished' \
@@ -49,6 +50,33 @@ fn remove_staged(dir: &Path, prefix: &str) -> usize {
         let name = e.file_name().to_string_lossy().to_string();
         name.starts_with(prefix) && name.ends_with(".csv")
     })
+}
+
+/// Credentials a URL carried into a run's error or source (records written before URLs
+/// were masked, or by a path that did not mask them) masked in place.
+fn scrub_credentials(store: &Store) -> Result<()> {
+    for (table, column) in [
+        ("runs", "error"),
+        ("runs", "source"),
+        ("test_results", "error"),
+    ] {
+        let mut found = store.conn().prepare(&format!(
+            "SELECT DISTINCT {column} FROM assay.{table} WHERE {column} LIKE '%://%'"
+        ))?;
+        let texts: Vec<String> = found
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        for text in texts {
+            let masked = crate::redact::text(&text);
+            if masked != text {
+                store.conn().execute(
+                    &format!("UPDATE assay.{table} SET {column} = ? WHERE {column} = ?"),
+                    params![masked, text],
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

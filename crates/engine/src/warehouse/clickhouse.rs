@@ -36,6 +36,9 @@ pub struct ClickHouse {
     database: String,
     user: String,
     timeout: Duration,
+    /// The setting `timeout` comes from: `timeout_secs`, or `connect_timeout_secs` while
+    /// the connection is checked.
+    timeout_setting: &'static str,
     /// The settings messages point at: `warehouse`, or `sources.NAME` when a ClickHouse
     /// server is read as an extraction source.
     setting: String,
@@ -50,9 +53,11 @@ const CHUNK: usize = 1 << 20;
 /// How often a query in flight looks whether its work was cancelled.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
-/// The URL without `user:password@` (kept apart, so the URL shown in messages never carries
-/// a secret), and the user and password it held, percent-decoded. A URL that does not parse
-/// is left as it is (connecting then names `warehouse.url`).
+/// The URL without its credentials (kept apart, so the URL shown in messages never carries
+/// a secret): `user:password@`, and the `user` and `password` query parameters ClickHouse's
+/// HTTP interface also takes them in; with the user and password it held, percent-decoded
+/// (the userinfo's before the parameters'). A URL that does not parse is left as it is
+/// (connecting then names `warehouse.url`).
 pub fn split_credentials(text: &str) -> (String, Option<String>, Option<String>) {
     let Ok(mut url) = url::Url::parse(text) else {
         return (text.to_string(), None, None);
@@ -62,16 +67,36 @@ pub fn split_credentials(text: &str) -> (String, Option<String>, Option<String>)
             .decode_utf8_lossy()
             .to_string()
     };
-    let user = (!url.username().is_empty()).then(|| decode(url.username()));
-    let password = url.password().map(decode);
+    let mut user = (!url.username().is_empty()).then(|| decode(url.username()));
+    let mut password = url.password().map(decode);
+    let mut kept = Vec::new();
+    let mut took = false;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "user" => user = user.or(Some(v.into_owned())),
+            "password" => password = password.or(Some(v.into_owned())),
+            _ => {
+                kept.push((k.into_owned(), v.into_owned()));
+                continue;
+            }
+        }
+        took = true;
+    }
     if user.is_none() && password.is_none() {
         return (text.to_string(), None, None);
     }
     let _ = url.set_username("");
     let _ = url.set_password(None);
+    if took {
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
     let mut bare = url.to_string();
     // The parser writes a root path the user did not: show the URL as it was written.
-    if url.path() == "/" && bare.ends_with('/') && !text.ends_with('/') {
+    if url.path() == "/" && bare.ends_with('/') && !text.ends_with('/') && !text.contains("/?") {
         bare.pop();
     }
     (bare, user, password)
@@ -139,7 +164,18 @@ impl ClickHouse {
             })?),
             None => url_password,
         };
-        let timeout = Duration::from_secs(settings.timeout_secs.unwrap_or(60));
+        let timeout = Duration::from_secs(
+            settings
+                .timeout_secs
+                .unwrap_or(crate::config::Warehouse::DEFAULT_TIMEOUT_SECS),
+        );
+        // A server that takes the connection and never answers (or an address that drops
+        // it) is given up on after the connect timeout, not after a query's.
+        let connect_timeout = Duration::from_secs(
+            settings
+                .connect_timeout_secs
+                .unwrap_or(crate::config::Warehouse::DEFAULT_CONNECT_TIMEOUT_SECS),
+        );
         let mut client = clickhouse::Client::default()
             .with_url(&url)
             .with_user(&user)
@@ -160,14 +196,20 @@ impl ClickHouse {
             url,
             database,
             user,
-            timeout,
+            timeout: connect_timeout.min(timeout),
+            timeout_setting: "connect_timeout_secs",
             setting: setting.to_string(),
             runtime: Arc::new(runtime),
-            cancel: Mutex::new(None),
+            cancel: Mutex::new(Some(crate::cancel::process())),
         };
         ch.check()?;
         let client = ch.client.clone().with_database(&ch.database);
-        Ok(ClickHouse { client, ..ch })
+        Ok(ClickHouse {
+            client,
+            timeout,
+            timeout_setting: "timeout_secs",
+            ..ch
+        })
     }
 
     fn check(&self) -> Result<()> {
@@ -182,7 +224,9 @@ impl ClickHouse {
         if found != "1" {
             return Err(Error::Usage(format!(
                 "{}.database: ClickHouse at {} has no database `{}`",
-                self.setting, self.url, self.database
+                self.setting,
+                crate::redact::url(&self.url),
+                self.database
             )));
         }
         Ok(())
@@ -194,13 +238,17 @@ impl ClickHouse {
         let short: String = sql.chars().take(120).collect();
         match e {
             clickhouse::error::Error::Network(_) => Error::Runtime(format!(
-                "cannot reach ClickHouse at {} ({}.url): {text}",
-                self.url, self.setting
+                "cannot reach ClickHouse at {} ({}.url): {}",
+                crate::redact::url(&self.url),
+                self.setting,
+                crate::redact::text(&text)
             )),
             clickhouse::error::Error::TimedOut => Error::Runtime(format!(
-                "ClickHouse did not answer within {}s ({}.timeout_secs): {short}",
+                "ClickHouse at {} did not answer within {}s ({}.{}): {short}",
+                crate::redact::url(&self.url),
                 self.timeout.as_secs(),
-                self.setting
+                self.setting,
+                self.timeout_setting
             )),
             _ => match server_code(&text) {
                 Some(192 | 193 | 516) => Error::Usage(format!(
@@ -226,9 +274,10 @@ impl ClickHouse {
             database: self.database.clone(),
             user: self.user.clone(),
             timeout: self.timeout,
+            timeout_setting: self.timeout_setting,
             setting: self.setting.clone(),
             runtime: Arc::clone(&self.runtime),
-            cancel: Mutex::new(None),
+            cancel: Mutex::new(Some(crate::cancel::process())),
         }
     }
 
@@ -518,6 +567,18 @@ mod tests {
         assert_eq!(
             (url.as_str(), user, password),
             ("http://127.0.0.1:8123", None, None)
+        );
+        // ClickHouse's documented HTTP form: before, the password stayed in the URL that
+        // errors print and run records keep.
+        let (url, user, password) =
+            split_credentials("http://ch.internal:8123?user=ops&password=s3cret&x=1");
+        assert_eq!(url, "http://ch.internal:8123/?x=1");
+        assert_eq!(user.as_deref(), Some("ops"));
+        assert_eq!(password.as_deref(), Some("s3cret"));
+        let (url, _, password) = split_credentials("http://ch.internal:8123/?password=p");
+        assert_eq!(
+            (url.as_str(), password.as_deref()),
+            ("http://ch.internal:8123/", Some("p"))
         );
     }
 }

@@ -67,6 +67,7 @@ pub fn explain(
     let mut dims = dimensions(conn, spec, opts)?;
     let sides = Sides::numbered(conn, spec, &m)?;
     let mut pair = sides.pair(spec)?;
+    pair.text_where_dates_fail(conn)?;
     let classed = Classed::new(&mut pair, spec, &m, &mut dims)?;
     let mut cube = cube::read(conn, dims, &classed.sql, m.scale)?;
     let rows_not_fetched = match &opts.agreeing {
