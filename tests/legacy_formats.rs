@@ -323,7 +323,7 @@ fn the_demo_written_as_qvd_compares_as_the_csv_demo() {
         "{said}"
     );
     assert!(
-        said.contains(".qvd): `2.") && said.contains("is written with a decimal comma"),
+        said.contains(".qvd): `") && said.contains("is written with a decimal comma"),
         "{said}"
     );
     let shown = sql_csv(

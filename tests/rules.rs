@@ -281,7 +281,13 @@ status = "accepted"
     .unwrap();
     let out = assay(&ws, &["rules", "revenue"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("without `;`"), "{}", text(&out));
+    // Refused when the file is read, by the parser, with its line.
+    assert!(
+        stderr(&out).contains("revenue.toml:")
+            && stderr(&out).contains("`where`: not one SQL expression: `;`"),
+        "{}",
+        text(&out)
+    );
 
     std::fs::write(&file, "[[rule]]\nname = \"x\"\nkind = \"drop\"\n").unwrap();
     let out = assay(&ws, &["rules", "revenue"]);

@@ -191,3 +191,43 @@ fn dates_that_are_not_dates_differ_instead_of_reading_as_empty() {
         .collect();
     assert_eq!(changed, ["\"0000-00-00\"", "\"2023-02-29\""], "{r:#}");
 }
+
+/// Before: an amount of `NaN`, or of more than 38 digits, turned the column into floats
+/// (float noise in every sum, NaN totals) or failed as DuckDB's raw cast error with no file.
+#[test]
+fn amounts_no_number_type_holds_are_named_with_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("new.csv"), "id,amt\n1,2.50\n2,3.00\n").unwrap();
+    let long = format!("1{}.00", "0".repeat(39));
+    for (value, says) in [
+        ("NaN", "`NaN` is not an amount"),
+        (long.as_str(), "42 digits, more than the 38"),
+    ] {
+        std::fs::write(
+            dir.path().join("old.csv"),
+            format!("id,amt\n1,2.50\n2,{value}\n"),
+        )
+        .unwrap();
+        let out = ad_hoc(dir.path(), "old.csv", "new.csv", &["--measure", "amt"]);
+        exited_saying(&out, 2, says);
+        assert!(text(&out).contains("old.csv"), "{}", text(&out));
+    }
+    let (_tmp, ws) = built_demo("500", "5");
+    let file = glob::glob(&format!("{}/legacy/acme/sales_*.csv", ws.display()))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let original = std::fs::read_to_string(&file).unwrap();
+    let header: Vec<&str> = original.lines().next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == "net_amount").unwrap();
+    let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+    let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    fields[at] = "NaN".into();
+    lines[1] = fields.join(",");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let out = assay(&ws, &["compare", "revenue", "--company", "acme"]);
+    exited_saying(&out, 2, "`NaN` is not an amount");
+    let name = file.file_name().unwrap().to_string_lossy().to_string();
+    assert!(text(&out).contains(&name), "{}", text(&out));
+}

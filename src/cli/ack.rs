@@ -35,11 +35,16 @@ pub fn run(ws: &Workspace, args: AckArgs) -> Result<i32> {
         }
     }
     if let Some(e) = &args.entity {
-        if !ws.config.entities.contains_key(e) {
-            let known: Vec<&str> = ws.config.entities.keys().map(String::as_str).collect();
+        // Alerts are raised on extracted entities and on built models (`silver.orders`).
+        let models = crate::build::models::of_workspace(ws).unwrap_or_default();
+        let known = ws.config.entities.contains_key(e)
+            || models.iter().any(|m| m.qualified() == *e || m.name == *e);
+        if !known {
+            let mut names: Vec<String> = ws.config.entities.keys().cloned().collect();
+            names.extend(models.iter().map(|m| m.qualified()));
             return Err(Error::Usage(format!(
-                "--entity {e}: no such entity in assay.toml (entities: {})",
-                known.join(", ")
+                "--entity {e}: no such entity or model in this workspace (there are: {})",
+                names.join(", ")
             )));
         }
     }

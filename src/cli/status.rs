@@ -53,7 +53,14 @@ pub fn run(ws: &Workspace, args: StatusArgs) -> Result<i32> {
             .and_then(|_| out.flush())
             .map_err(|e| Error::Runtime(format!("writing output: {e}")))?;
         drop(out);
-        std::thread::sleep(std::time::Duration::from_secs(every.max(1)));
+        // Ctrl-C is how a watch is left: it ends at once with the last screen's code.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(every.max(1));
+        while std::time::Instant::now() < until {
+            if super::interrupt().is_cancelled() {
+                return Ok(m.exit_code());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 }
 

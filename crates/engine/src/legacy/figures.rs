@@ -38,6 +38,8 @@ pub struct Shape {
     plain: bool,
     whole_digits: u32,
     places: u32,
+    /// A value is NaN or an infinity: no amount, so no number type.
+    exotic: bool,
     /// The column was found where its values were measured (a header naming it), so the
     /// shape speaks for all of them.
     pub seen: bool,
@@ -50,6 +52,7 @@ impl Default for Shape {
             plain: true,
             whole_digits: 0,
             places: 0,
+            exotic: false,
             seen: false,
         }
     }
@@ -69,6 +72,13 @@ impl Shape {
         }
         if v.iter().any(|b| matches!(b, b'e' | b'E' | b'n' | b'N')) {
             self.plain = false;
+            let word = v.strip_prefix(b"-").or(v.strip_prefix(b"+")).unwrap_or(v);
+            if [&b"nan"[..], b"inf", b"infinity"]
+                .iter()
+                .any(|w| word.eq_ignore_ascii_case(w))
+            {
+                self.exotic = true;
+            }
         }
         let (whole, places) = match v.iter().position(|&b| b == mark) {
             Some(at) => (at, v.len() - at - 1),
@@ -84,18 +94,23 @@ impl Shape {
             plain: self.plain && other.plain,
             whole_digits: self.whole_digits.max(other.whole_digits),
             places: self.places.max(other.places),
+            exotic: self.exotic || other.exotic,
             seen: self.seen || other.seen,
         }
     }
 
-    /// The exact type for the column, or None when a float it must stay.
+    /// The exact type for the column; `VARCHAR` where no number type holds its values
+    /// as written (NaN, an infinity, more than 38 digits: read as a float they became
+    /// float noise, and a measure of them now names the value and its file); None when a
+    /// float it must stay (an exponent).
     pub fn decimal(self) -> Option<String> {
         let width = self.whole_digits.max(1) + self.places;
         match (self.plain, width) {
+            _ if self.exotic => Some(TEXT.into()),
             (false, _) => None,
             (true, 0..=18) => Some(format!("DECIMAL(18, {})", self.places)),
             (true, 19..=38) => Some(format!("DECIMAL(38, {})", self.places)),
-            _ => None,
+            (true, _) => Some(TEXT.into()),
         }
     }
 }
@@ -135,6 +150,9 @@ impl Watch {
     }
 }
 
+/// The type `Shape::decimal` gives figures that no number type holds as written.
+pub const TEXT: &str = "VARCHAR";
+
 /// How many rows of a file the types of its figures are guessed from (`guess`).
 const GUESS_ROWS: u32 = 100_000;
 
@@ -161,6 +179,9 @@ fn shapes(conn: &Connection, from: &str, columns: &[String], mark: &str) -> Resu
         select.push(format!(
             "coalesce(max(CASE WHEN {at} > 0 THEN length({v}) - {at} ELSE 0 END), 0)"
         ));
+        select.push(format!(
+            "coalesce(bool_or(lower(ltrim({v}, '+-')) IN ('nan', 'inf', 'infinity')), false)"
+        ));
     }
     Ok(conn.query_row(
         &format!("SELECT {} FROM {from}", select.join(", ")),
@@ -169,9 +190,10 @@ fn shapes(conn: &Connection, from: &str, columns: &[String], mark: &str) -> Resu
             (0..columns.len())
                 .map(|i| {
                     Ok(Shape {
-                        plain: r.get(3 * i)?,
-                        whole_digits: r.get::<_, i64>(3 * i + 1)? as u32,
-                        places: r.get::<_, i64>(3 * i + 2)? as u32,
+                        plain: r.get(4 * i)?,
+                        whole_digits: r.get::<_, i64>(4 * i + 1)? as u32,
+                        places: r.get::<_, i64>(4 * i + 2)? as u32,
+                        exotic: r.get(4 * i + 3)?,
                         seen: true,
                     })
                 })
@@ -236,6 +258,9 @@ pub fn type_figures(
             literal(mark)
         );
         let ty = shape.decimal().unwrap_or_else(|| "DOUBLE".into());
+        if ty == TEXT {
+            continue; // read as text already; a measure of it says which value
+        }
         conn.execute_batch(&format!(
             "ALTER TABLE {table} ALTER {col} SET DATA TYPE {ty} USING CAST({text} AS {ty})",
             col = ident(c)
@@ -248,12 +273,18 @@ pub fn type_figures(
 /// Why the text column `column` of `relation` is not a measure, in the user's terms: no
 /// value at all (a header-only file), or its first value that is not a plain number and
 /// what is wrong with it (a decimal comma, a `+` sign, a NUL byte, NaN, too many digits).
-pub fn why_not_a_number(conn: &Connection, relation: &str, column: &str) -> String {
+pub fn why_not_a_number(
+    conn: &Connection,
+    relation: &str,
+    column: &str,
+    decimal_setting: &str,
+) -> String {
     let c = ident(column);
     let sql = format!(
         "SELECT count(*) FILTER (WHERE nullif(trim({c}::VARCHAR), '') IS NOT NULL), \
          first({c}::VARCHAR) FILTER (WHERE nullif(trim({c}::VARCHAR), '') IS NOT NULL \
-         AND NOT regexp_full_match(trim({c}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?')) FROM {relation}"
+         AND (NOT regexp_full_match(trim({c}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?') \
+         OR length(regexp_replace({c}::VARCHAR, '[^0-9]', '', 'g')) > 38)) FROM {relation}"
     );
     match conn.query_row(&sql, [], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
@@ -261,13 +292,17 @@ pub fn why_not_a_number(conn: &Connection, relation: &str, column: &str) -> Stri
         Ok((0, _)) => "it holds no value at all (a file with a header and no records reads \
                        every column as text)"
             .into(),
-        Ok((_, Some(value))) => not_a_number(&value),
-        _ => "a file writing decimal commas reads as text (give its decimal mark)".into(),
+        Ok((_, Some(value))) => not_a_number(&value, decimal_setting),
+        _ => format!(
+            "its values were not read as numbers (if they use a decimal comma, give the \
+             decimal mark: {decimal_setting})"
+        ),
     }
 }
 
-/// What is wrong with `value` as an amount.
-pub fn not_a_number(value: &str) -> String {
+/// What is wrong with `value` as an amount; `decimal_setting` says how the decimal mark is
+/// given where the value comes from (`--legacy-decimal ,`, or the export's setting).
+pub fn not_a_number(value: &str, decimal_setting: &str) -> String {
     let shown: String = crate::frame::printable(value, false)
         .chars()
         .take(60)
@@ -289,8 +324,7 @@ pub fn not_a_number(value: &str) -> String {
         format!("`{shown}` holds a NUL byte (the export is damaged there)")
     } else if decimal_comma {
         format!(
-            "`{shown}` is written with a decimal comma: give the decimal mark (--legacy-decimal , \
-             or decimal = \",\")"
+            "`{shown}` is written with a decimal comma: give the decimal mark ({decimal_setting})"
         )
     } else if v.starts_with('+') && v[1..].parse::<f64>().is_ok() {
         format!("`{shown}` starts with a `+` sign, which is not read as a number: remove it in the export")
@@ -372,18 +406,19 @@ mod guess_tests {
     /// decimal commas.
     #[test]
     fn a_text_measure_says_what_is_wrong_with_it() {
-        assert!(not_a_number("1.234,50").contains("decimal comma"));
-        assert!(not_a_number("12,5").contains("decimal comma"));
-        assert!(not_a_number("+10.50").contains("`+` sign"));
-        assert!(not_a_number("10\u{0}50").contains("NUL byte"));
-        assert!(not_a_number("NaN").contains("NaN or infinity"));
+        let not_a_number_ = |v: &str| not_a_number(v, "--legacy-decimal ,");
+        assert!(not_a_number_("1.234,50").contains("decimal comma"));
+        assert!(not_a_number_("12,5").contains("decimal comma"));
+        assert!(not_a_number_("+10.50").contains("`+` sign"));
+        assert!(not_a_number_("10\u{0}50").contains("NUL byte"));
+        assert!(not_a_number_("NaN").contains("NaN or infinity"));
         let long = "1".repeat(40);
-        assert!(not_a_number(&long).contains("40 digits"));
-        assert!(not_a_number("n/a").contains("does not read as a number"));
+        assert!(not_a_number_(&long).contains("40 digits"));
+        assert!(not_a_number_("n/a").contains("does not read as a number"));
         let conn = Connection::open_in_memory().unwrap();
         let none = "(SELECT NULL::VARCHAR AS amt WHERE false)";
-        assert!(why_not_a_number(&conn, none, "amt").contains("no value at all"));
+        assert!(why_not_a_number(&conn, none, "amt", "x").contains("no value at all"));
         let some = "(SELECT * FROM (VALUES ('1.50'), ('+2.00')) t(amt))";
-        assert!(why_not_a_number(&conn, some, "amt").contains("`+2.00` starts with"));
+        assert!(why_not_a_number(&conn, some, "amt", "x").contains("`+2.00` starts with"));
     }
 }

@@ -403,7 +403,12 @@ pub fn check_measures(conn: &Connection, spec: &Spec, shown: [&str; 2]) -> Resul
                 return Err(Error::Usage(format!(
                     "--measure {measure}: `{name}` is {type_} in {side}, not a number (a measure \
                      is summed): {}",
-                    crate::legacy::figures::why_not_a_number(conn, &relation.sql, name)
+                    crate::legacy::figures::why_not_a_number(
+                        conn,
+                        &relation.sql,
+                        name,
+                        "--legacy-decimal , or --new-decimal ,"
+                    )
                 )));
             }
         }

@@ -119,11 +119,13 @@ impl Scope<'_> {
         let (value, company, file): (String, String, String) = conn
             .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .ok()?;
-        Some(format!(
-            " (company {company}, {file}): {}; a decimal mark is set with decimal = \",\" \
-             under [legacy.{}.format] (or the company's override)",
-            crate::legacy::figures::not_a_number(&value),
+        let setting = format!(
+            "decimal = \",\" under [legacy.{}.format], or the company's override",
             self.comparison.legacy
+        );
+        Some(format!(
+            " (company {company}, {file}): {}",
+            crate::legacy::figures::not_a_number(&value, &setting)
         ))
     }
 

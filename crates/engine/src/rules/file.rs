@@ -318,11 +318,10 @@ impl RulesFile {
         Ok(())
     }
 
-    /// Writes the file whole and in one step (a temporary file of its own, flushed, renamed
-    /// over it), so a kill never leaves half a file. A read-modify-write goes through
-    /// `save::update`, which holds the file's lock around both.
-    pub(super) fn save(&self) -> Result<()> {
-        super::save::write_whole(&self.path, &self.doc.to_string())
+    /// The file's text as it is to be written (`save::update` writes it, whole and under
+    /// the file's lock).
+    pub(super) fn text(&self) -> String {
+        self.doc.to_string()
     }
 }
 
@@ -472,7 +471,7 @@ mod tests {
             at: "2026-11-30T10:01:00Z".into(),
         })
         .unwrap();
-        f.save().unwrap();
+        std::fs::write(&f.path, f.text()).unwrap();
         let written = std::fs::read_to_string(&path).unwrap();
         assert!(
             written.starts_with("# Agreed with finance, 2026-11.\n"),
@@ -507,7 +506,7 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no set.nope"));
-        f.save().unwrap();
+        std::fs::write(&f.path, f.text()).unwrap();
         let edited = std::fs::read_to_string(&path).unwrap();
         assert!(
             edited.contains("set = { net_amount = \"net_amount - 2 * tax_amount\" }"),

@@ -27,7 +27,7 @@ pub fn update<T>(
     remove_partials(path);
     let mut file = RulesFile::load(path)?;
     let out = change(&mut file)?;
-    file.save()?;
+    write_whole(path, &file.text())?;
     Ok(out)
 }
 
@@ -104,7 +104,7 @@ fn remove_partials(path: &Path) {
 /// Writes `text` as the file at `path` whole: a temporary file of its own in the same
 /// folder, flushed to disk, renamed over the file, and the folder flushed so the rename
 /// survives a crash too.
-pub(super) fn write_whole(path: &Path, text: &str) -> Result<()> {
+fn write_whole(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let fail =
         |e: &dyn std::fmt::Display| Error::Runtime(format!("cannot write {}: {e}", path.display()));

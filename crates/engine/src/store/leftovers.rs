@@ -60,6 +60,16 @@ fn scrub_credentials(store: &Store) -> Result<()> {
         ("runs", "source"),
         ("test_results", "error"),
     ] {
+        // An older catalog being opened at its own version may not have the column yet.
+        let present: bool = store.conn().query_row(
+            "SELECT count(*) > 0 FROM duckdb_columns() WHERE schema_name = 'assay' \
+             AND table_name = ? AND column_name = ?",
+            params![table, column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            continue;
+        }
         let mut found = store.conn().prepare(&format!(
             "SELECT DISTINCT {column} FROM assay.{table} WHERE {column} LIKE '%://%'"
         ))?;
