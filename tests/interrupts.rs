@@ -71,7 +71,9 @@ fn a_closed_pipe_ends_assay_quietly() {
     std::fs::write(dir.path().join("b.csv"), "id,amt\n1,2.50\n2,3.10\n").unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
         .current_dir(dir.path())
-        .args(["compare", "--legacy", "a.csv", "--new", "b.csv", "--key", "id"])
+        .args([
+            "compare", "--legacy", "a.csv", "--new", "b.csv", "--key", "id",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
