@@ -10,14 +10,18 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-/// A demo workspace's files (config, sources, legacy), not extracted: `rules accept`,
-/// `reject` and `validate` need no cache.
 fn demo() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = assay(tmp.path(), &["demo", "ws", "--rows", "500", "--seed", "5"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = tmp.path().join("ws");
-    (tmp, ws)
+    demo_files("500")
+}
+
+/// No temporary file of a save is left in `rules/`.
+fn no_partial_files(ws: &Path) {
+    let partial: Vec<_> = std::fs::read_dir(ws.join("rules"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(partial.is_empty(), "{partial:?}");
 }
 
 fn proposed(ws: &Path, n: usize) -> PathBuf {
@@ -82,12 +86,7 @@ fn decisions_made_at_once_all_land() {
             );
         }
     }
-    let partial: Vec<_> = std::fs::read_dir(ws.join("rules"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("partial"))
-        .collect();
-    assert!(partial.is_empty(), "{partial:?}");
+    no_partial_files(&ws);
 }
 
 /// Before: `[[rules]]` (for `[[rule]]`) and a misspelt key were ignored, so the rules in
@@ -226,10 +225,5 @@ fn writers_killed_mid_save_never_break_the_file() {
     }
     let out = assay(&ws, &["rules", "revenue", "reject", "r1", "--note", "no"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let partial: Vec<_> = std::fs::read_dir(ws.join("rules"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("partial"))
-        .collect();
-    assert!(partial.is_empty(), "{partial:?}");
+    no_partial_files(&ws);
 }

@@ -11,11 +11,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 fn demo() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = assay(tmp.path(), &["demo", "ws", "--rows", "500", "--seed", "5"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = tmp.path().join("ws");
-    (tmp, ws)
+    demo_files("500")
 }
 
 /// Waits until the child has printed nothing for a moment is not observable; the statement

@@ -10,11 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 fn demo() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = assay(tmp.path(), &["demo", "ws", "--rows", "500", "--seed", "5"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ws = tmp.path().join("ws");
-    (tmp, ws)
+    demo_files("500")
 }
 
 fn ad_hoc(dir: &Path, legacy: &str, new: &str, extra: &[&str]) -> std::process::Output {

@@ -96,6 +96,16 @@ pub fn interrupt(child: &Child) {
     assert!(sent.success());
 }
 
+/// A demo workspace's files (config, sources, legacy exports, models), seed 5, neither
+/// extracted nor built: for what needs no cache (rules decisions, validate, messages).
+pub fn demo_files(rows: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay(dir.path(), &["demo", "ws", "--rows", rows, "--seed", "5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ws = dir.path().join("ws");
+    (dir, ws)
+}
+
 /// A demo workspace of `rows` invoices (seeded), extracted and built, in a folder of its
 /// own: (the folder, kept alive by the caller; the workspace inside it).
 pub fn built_demo(rows: &str, seed: &str) -> (tempfile::TempDir, std::path::PathBuf) {

@@ -91,30 +91,21 @@ fn sql_problems(
         }
     }
     let Some(set) = t.get("set") else { return };
-    let pairs: Vec<(String, Option<String>, usize)> = match (set.as_inline_table(), set.as_table())
-    {
-        (Some(i), _) => i
+    let values: Vec<(&str, &toml_edit::Value)> = match (set.as_inline_table(), set.as_table()) {
+        (Some(i), _) => i.iter().collect(),
+        (None, Some(t)) => t
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    v.as_str().map(str::to_string),
-                    line(v.span()),
-                )
-            })
-            .collect(),
-        (None, Some(i)) => i
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    v.as_str().map(str::to_string),
-                    line(v.span()),
-                )
-            })
+            .filter_map(|(k, v)| v.as_value().map(|v| (k, v)))
             .collect(),
         _ => return,
     };
+    let pairs = values.into_iter().map(|(k, v)| {
+        (
+            k.to_string(),
+            v.as_str().map(str::to_string),
+            line(v.span()),
+        )
+    });
     for (column, text, at) in pairs {
         if let Err(why) = check_any(text.as_deref().unwrap_or_default()) {
             out.push(format!("line {at}: [[{table}]] set.{column}: {why}"));
