@@ -217,13 +217,21 @@ fn amounts_no_number_type_holds_are_named_with_their_file() {
     let original = std::fs::read_to_string(&file).unwrap();
     let header: Vec<&str> = original.lines().next().unwrap().split(',').collect();
     let at = header.iter().position(|h| *h == "net_amount").unwrap();
-    let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
-    let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
-    fields[at] = "NaN".into();
-    lines[1] = fields.join(",");
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let out = assay(&ws, &["compare", "revenue", "--company", "acme"]);
-    exited_saying(&out, 2, "`NaN` is not an amount");
-    let name = file.file_name().unwrap().to_string_lossy().to_string();
-    assert!(text(&out).contains(&name), "{}", text(&out));
+    let forty = "1".repeat(40);
+    // The second: found by the fault campaign, a configured export's 40-digit amount was
+    // said to be "no value at all".
+    for (value, says) in [
+        ("NaN", "`NaN` is not an amount"),
+        (forty.as_str(), "has 40 digits, more than the 38"),
+    ] {
+        let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+        let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+        fields[at] = value.into();
+        lines[1] = fields.join(",");
+        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        let out = assay(&ws, &["compare", "revenue", "--company", "acme"]);
+        exited_saying(&out, 2, says);
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        assert!(text(&out).contains(&name), "{}", text(&out));
+    }
 }

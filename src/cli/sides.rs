@@ -214,6 +214,8 @@ pub fn adhoc_store(base: &std::path::Path) -> Result<Store> {
         Ok(ws) => super::open_cache(&ws, crate::store::Access::Read, None),
         Err(_) => {
             let store = Store::in_memory()?;
+            // Ctrl-C interrupts its statements as it does the workspace cache's.
+            super::interrupt().register(store.interrupt_handle());
             super::cap_memory(&store)?;
             Ok(store)
         }

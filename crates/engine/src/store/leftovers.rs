@@ -113,4 +113,42 @@ mod tests {
         assert!(!dir.path().join("clickhouse-invoices-7.csv").exists());
         assert!(dir.path().join("keep.csv").exists());
     }
+
+    /// Before: a ClickHouse password in a URL's query reached the run records (`runs`,
+    /// `freshness --problems`) and stayed there.
+    #[test]
+    fn credentials_in_old_run_records_are_masked_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.duckdb");
+        {
+            let store = Store::open(&path).unwrap();
+            let id = store
+                .begin_run("extract", Some("acme"), Some("sales"))
+                .unwrap();
+            store
+                .conn()
+                .execute(
+                    "UPDATE assay.runs SET status = 'failed', error = ?, source = ? WHERE id = ?",
+                    params![
+                        "cannot reach ClickHouse at http://h:8123/?user=ops&password=s3cret",
+                        "db: http://ops:s3cret@h:8123",
+                        id
+                    ],
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let (error, source): (String, String) = store
+            .conn()
+            .query_row("SELECT error, source FROM assay.runs", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert!(
+            !error.contains("s3cret") && !source.contains("s3cret"),
+            "{error} {source}"
+        );
+        assert!(error.ends_with("password=***"), "{error}");
+        assert_eq!(source, "db: http://ops:***@h:8123");
+    }
 }
