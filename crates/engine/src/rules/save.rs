@@ -113,11 +113,19 @@ fn write_whole(path: &Path, text: &str) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // The file keeps its mode, and a new one gets what `std::fs::write` would give (0666
+    // less the umask): a temporary file is made 0600, which would hide a shared rules file
+    // from the other people and from cron.
+    let kept = std::fs::metadata(path).map(|m| m.permissions()).ok();
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".partial")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(dir)
         .map_err(|e| fail(&e))?;
+    if let Some(mode) = kept {
+        tmp.as_file().set_permissions(mode).map_err(|e| fail(&e))?;
+    }
     tmp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
     tmp.as_file().sync_all().map_err(|e| fail(&e))?;
     tmp.persist(path).map_err(|e| fail(&e.error))?;
@@ -175,6 +183,27 @@ mod tests {
             .filter(|n| n.ends_with(".partial"))
             .collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// Found driving the workbench: the first version wrote the rules file 0600 (a
+    /// temporary file's mode), hiding it from the other people sharing the workspace.
+    #[test]
+    fn the_file_keeps_its_mode_and_a_new_one_is_not_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rev.toml");
+        let wait = Wait::quiet(Duration::from_secs(1));
+        update(&path, &wait, |f| f.push(rule("a"))).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_ne!(
+            mode(&path) & 0o044,
+            0,
+            "readable by others: {:o}",
+            mode(&path)
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o664)).unwrap();
+        update(&path, &wait, |f| f.push(rule("b"))).unwrap();
+        assert_eq!(mode(&path), 0o664);
     }
 
     #[test]
