@@ -259,4 +259,27 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     let file = std::fs::read_to_string(ws.path().join("rules/revenue.toml")).unwrap();
     assert_eq!(file.matches("status = \"proposed\"").count(), 2, "{file}");
     assert!(file.contains("exclude-invoice_type-intercompany"), "{file}");
+    // Rejecting the ticked rule under the cursor takes it out of the what-if (before, it
+    // stayed ticked and went on closing the gap on screen).
+    live.press("8");
+    assert!(live.wait_until(PATIENCE, |app| app.rules.what.is_some()));
+    live.press("R n o enter");
+    let rejected = live.wait_until(PATIENCE, |app| {
+        app.rules.what.as_ref().is_some_and(|w| {
+            w.rules
+                .iter()
+                .any(|r| r.status == assay_engine::rules::Status::Rejected)
+                && w.fall.steps.len() == 1
+        })
+    });
+    let screen = live.text();
+    assert!(rejected, "{screen}");
+    assert!(screen.contains("what-if: 1 of 2 rules"), "{screen}");
+    let turned_down = live.app.rules.what.as_ref().unwrap().rules.iter();
+    let turned_down = turned_down
+        .filter(|r| r.status == assay_engine::rules::Status::Rejected)
+        .map(|r| r.name.clone())
+        .next()
+        .unwrap();
+    assert!(screen.contains(&format!("[ ] {turned_down}")), "{screen}");
 }

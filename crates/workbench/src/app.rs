@@ -486,7 +486,9 @@ impl App {
             }
             (Job::RulesDecide { rule, status, .. }, Payload::RulesDecided) => {
                 self.set_info(format!("{rule}: {} (in the rules file)", status.as_str()));
-                self.rules.decided(&self.compare)
+                let mut jobs = self.rules.decided_on(&self.compare, rule, *status);
+                jobs.extend(self.follow_what_if(true));
+                jobs
             }
             (Job::Rules { .. } | Job::RulesCauses { .. }, payload) => {
                 let mut jobs = self.rules.on_payload(&job, payload);

@@ -193,6 +193,24 @@ impl RulesScreen {
         self.jobs_for(compare, true)
     }
 
+    /// After `rule` was accepted or rejected: the what-if follows the decision (a rejected
+    /// rule leaves it, an accepted one joins it), then is asked again. A rejected rule left
+    /// ticked went on closing the gap on screen after it was turned down.
+    pub fn decided_on(&mut self, compare: &CompareScreen, rule: &str, status: Status) -> Vec<Job> {
+        if let Some(applied) = &mut self.applied {
+            match status {
+                Status::Rejected => {
+                    applied.remove(rule);
+                }
+                Status::Accepted => {
+                    applied.insert(rule.to_string());
+                }
+                Status::Proposed => {}
+            }
+        }
+        self.decided(compare)
+    }
+
     /// The rule under the cursor in or out of the what-if; the numbers are asked again
     /// (the lane keeps only the latest ask, so fast toggles do not queue up).
     fn toggle(&mut self) -> Vec<Job> {
