@@ -322,3 +322,27 @@ fn a_demo_group_of_many_companies_fits_one_status_screen() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--companies 3"), "{}", text(&out));
 }
+
+/// Before: piped into a log or a cron mail, a problem's reason was cut at 80 columns as on
+/// a screen, and what went wrong was lost after the first words.
+#[test]
+fn piped_status_keeps_the_whole_reason() {
+    let (_dir, ws) = built_demo("500", "5");
+    let file = glob::glob(&format!("{}/sources/files/acme/orders_*.csv", ws.display()))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    std::fs::write(&file, "order_id,order_date\n1,2024-01-01\n").unwrap();
+    let out = assay(&ws, &["extract", "--company", "acme", "--entity", "orders"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let out = assay(&ws, &["status"]);
+    let shown = stdout(&out);
+    let line = shown
+        .lines()
+        .find(|l| l.starts_with("acme bronze.orders: FAIL"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(line.chars().count() > 80, "{line}");
+    assert!(!line.ends_with('…'), "{line}");
+    assert!(line.contains("expected column `amount` is missing"), "{line}");
+}

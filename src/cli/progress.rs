@@ -93,6 +93,8 @@ impl Drop for Stages {
 pub struct JobProgress {
     multi: Option<indicatif::MultiProgress>,
     bars: std::sync::Mutex<std::collections::BTreeMap<(String, String), ProgressBar>>,
+    /// The outcome table (stdout) lands on the same screen as these lines (stderr).
+    table_beside: bool,
 }
 
 impl JobProgress {
@@ -101,6 +103,7 @@ impl JobProgress {
             multi: std::io::stderr()
                 .is_terminal()
                 .then(indicatif::MultiProgress::new),
+            table_beside: std::io::stderr().is_terminal() && std::io::stdout().is_terminal(),
             bars: Default::default(),
         }
     }
@@ -155,18 +158,7 @@ impl JobProgress {
                 }
             }
             Event::Finished { outcome } => {
-                let line = match &outcome.error {
-                    None => format!(
-                        "{}/{}: {} rows in {:.1}s",
-                        outcome.company, outcome.entity, outcome.rows, outcome.seconds
-                    ),
-                    Some(e) => format!(
-                        "{}/{}: {}: {e}",
-                        outcome.company,
-                        outcome.entity,
-                        outcome.status.as_str()
-                    ),
-                };
+                let line = finished_line(&outcome, self.table_beside);
                 let bar = self
                     .bars
                     .lock()
@@ -185,5 +177,51 @@ impl JobProgress {
                 }
             }
         }
+    }
+}
+
+/// The line a finished run leaves on stderr. When the outcome table goes to the same
+/// screen (`table_beside`), a failure's reason is left to the table: printed in both, a
+/// 250-character error filled the screen twice.
+fn finished_line(outcome: &crate::extract::Outcome, table_beside: bool) -> String {
+    let place = format!("{}/{}", outcome.company, outcome.entity);
+    match &outcome.error {
+        None => format!("{place}: {} rows in {:.1}s", outcome.rows, outcome.seconds),
+        Some(_) if table_beside => {
+            format!(
+                "{place}: {} (the reason is in the table)",
+                outcome.status.as_str()
+            )
+        }
+        Some(e) => format!("{place}: {}: {e}", outcome.status.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RunStatus;
+
+    /// Before: a failed run's error was printed on stderr and again in the table on the
+    /// same screen.
+    #[test]
+    fn a_failure_is_told_once_on_one_screen() {
+        let outcome = crate::extract::Outcome {
+            company: "acme".into(),
+            entity: "orders".into(),
+            status: RunStatus::Failed,
+            run_id: Some(3),
+            rows: 0,
+            seconds: 0.1,
+            error: Some("schema drift in orders for acme: ".to_string() + &"x".repeat(200)),
+            drift_failure: true,
+        };
+        let beside = finished_line(&outcome, true);
+        assert_eq!(beside, "acme/orders: failed (the reason is in the table)");
+        let apart = finished_line(&outcome, false);
+        assert!(
+            apart.contains("schema drift") && apart.len() > 200,
+            "{apart}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! `assay status`: every company's health on one screen (80 columns, no colour needed),
 //! problems first; the same as JSON for scripts; exit code = the worst state.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::config::Workspace;
 use crate::error::{Error, Result};
@@ -40,7 +40,10 @@ pub fn run(ws: &Workspace, args: StatusArgs) -> Result<i32> {
             Format::Json => serde_json::to_string_pretty(&m).expect("plain data") + "\n",
             _ => {
                 let stamp = crate::store::utc_now().format("%Y-%m-%d %H:%M").to_string();
-                render(&m, args.all, &stamp)
+                // On a screen the reasons fit its 80 columns; piped (cron mails, logs)
+                // they are whole: cut there, the reason was lost.
+                let on_screen = args.watch.is_some() || std::io::stdout().is_terminal();
+                render(&m, args.all, &stamp, on_screen.then_some(80))
             }
         };
         let Some(every) = args.watch else {
@@ -73,7 +76,8 @@ fn current(ws: &Workspace) -> Result<Matrix> {
 
 /// The matrix as lines of at most 80 characters: a summary, the grid, what did not fit,
 /// then one line per problem with its reason.
-pub fn render(m: &Matrix, all: bool, now: &str) -> String {
+/// The reasons are cut to `reason_width` (None: whole, for a pipe or a log).
+pub fn render(m: &Matrix, all: bool, now: &str, reason_width: Option<usize>) -> String {
     let counts: Vec<String> = m.counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let mut out = format!(
         "{} companies: {} · {} UTC\n",
@@ -96,7 +100,7 @@ pub fn render(m: &Matrix, all: bool, now: &str) -> String {
         };
         out.push_str(&format!("{note}{hint}\n"));
     }
-    for line in reasons(m, grid.rows.len(), 80) {
+    for line in reasons(m, grid.rows.len(), reason_width) {
         out.push_str(&line);
         out.push('\n');
     }

@@ -92,15 +92,19 @@ pub fn grid(m: &Matrix, width: usize, max_rows: Option<usize>) -> GridText {
 }
 
 /// One line per problem cell among the first `listed` companies: where, and why, cut to
-/// `width`.
-pub fn reasons(m: &Matrix, listed: usize, width: usize) -> Vec<String> {
+/// `width` (a terminal's screen), or whole (None: piped into a log or a mail).
+pub fn reasons(m: &Matrix, listed: usize, width: Option<usize>) -> Vec<String> {
     let mut out = Vec::new();
     for c in m.companies.iter().take(listed) {
         for (column, cell) in m.columns.iter().zip(&c.cells) {
             let Some(cell) = cell else { continue };
             if let Some(reason) = &cell.reason {
                 let line = format!("{} {}: {} — {reason}", c.company, column, cell.text);
-                out.push(fit(&line.replace('\n', " "), width).trim_end().to_string());
+                let line = line.replace('\n', " ");
+                out.push(match width {
+                    Some(w) => fit(&line, w).trim_end().to_string(),
+                    None => line,
+                });
             }
         }
     }
