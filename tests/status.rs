@@ -344,5 +344,8 @@ fn piped_status_keeps_the_whole_reason() {
         .unwrap_or_else(|| panic!("{shown}"));
     assert!(line.chars().count() > 80, "{line}");
     assert!(!line.ends_with('…'), "{line}");
-    assert!(line.contains("expected column `amount` is missing"), "{line}");
+    assert!(
+        line.contains("expected column `amount` is missing"),
+        "{line}"
+    );
 }

@@ -402,7 +402,11 @@ fn the_rules_screen_at_80x24() {
     assert!(refused.contains("does not apply"), "{refused}");
     let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
     assert!(!file.contains("no_such_column"), "{file}");
-    h.press("enter");
+    // The refused text is back in the prompt to be put right (before: thrown away).
+    assert!(
+        refused.contains("no_such_column = 1") && h.app.rules.prompt_open(),
+        "{refused}"
+    );
     h.press("home ctrl-k");
     h.type_text("invoice_type = 'INTERCOMPANY' AND company <> 'nobody'");
     h.press("enter");

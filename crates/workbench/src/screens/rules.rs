@@ -172,6 +172,17 @@ impl RulesScreen {
         }
     }
 
+    /// A refused edit's text back in its prompt, to be put right rather than typed again.
+    fn reopen(&mut self, rule: &str, change: &Edit) {
+        let (ask, text) = match change {
+            Edit::Where(text) => (Ask::Where, text.clone()),
+            Edit::Set { column, expr } => (Ask::Set(column.clone()), expr.clone()),
+        };
+        let mut t = TextArea::new(vec![text]);
+        t.move_cursor(tui_textarea::CursorMove::End);
+        self.prompt = Some((ask, rule.to_string(), t));
+    }
+
     pub fn prompt_open(&self) -> bool {
         self.prompt.is_some()
     }
@@ -230,10 +241,13 @@ impl RulesScreen {
 
     pub fn job_failed(&mut self, job: &Job, error: &str) {
         match job {
-            Job::Rules { .. }
-            | Job::RulesEdit { .. }
-            | Job::RulesDecide { .. }
-            | Job::RulesAdopt { .. } => self.error = Some(error.to_string()),
+            Job::RulesEdit { rule, change, .. } => {
+                self.error = Some(error.to_string());
+                self.reopen(rule, change);
+            }
+            Job::Rules { .. } | Job::RulesDecide { .. } | Job::RulesAdopt { .. } => {
+                self.error = Some(error.to_string())
+            }
             Job::RulesCauses { .. } => self.set_causes(Err(error.to_string())),
             _ => {}
         }
