@@ -26,7 +26,15 @@ fn status_puts_the_failed_company_first_on_one_screen() {
     let screen = stdout(&out);
     let lines: Vec<&str> = screen.lines().collect();
     assert!(lines.len() <= 24, "one screen: {screen}");
-    assert!(lines.iter().all(|l| l.chars().count() <= 80), "{screen}");
+    // The grid fits 80 columns; piped (as here), a problem's reason is whole
+    // (`piped_status_keeps_the_whole_reason`), on a terminal it is cut to fit.
+    assert!(
+        lines
+            .iter()
+            .filter(|l| !l.contains(" — "))
+            .all(|l| l.chars().count() <= 80),
+        "{screen}"
+    );
     assert!(
         lines[0].starts_with("8 companies: 1 failed, 7 ok"),
         "{screen}"
