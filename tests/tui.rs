@@ -268,6 +268,34 @@ fn sql_console_runs_pages_and_reports_errors() {
     assert!(h.app.quit);
 }
 
+/// Before: in the SQL editor q, Tab, digits and Esc did nothing a user could see (q and
+/// digits are text there), while the footer still offered `Tab screens` and `q quit`.
+#[test]
+fn the_sql_editor_names_the_way_out() {
+    let mut h = harness(80, 24);
+    h.press("5");
+    h.type_text("q1");
+    let screen = h.text();
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.starts_with("Esc leave the editor"), "{footer}");
+    assert!(!footer.contains("q quit"), "{footer}");
+    assert_eq!(h.app.sql.editor.lines().join(""), "q1");
+    h.press("esc");
+    assert!(!h.app.sql.editing);
+    assert!(
+        h.app.status.as_ref().unwrap().0.contains("left the editor"),
+        "{:?}",
+        h.app.status
+    );
+    let footer = h.text().lines().last().unwrap().to_string();
+    assert!(!footer.contains("leave the editor"), "{footer}");
+    h.press("1");
+    assert_eq!(h.app.screen, assay_workbench::app::Screen::Sources);
+    h.press("5 ctrl-o");
+    assert!(h.app.sql.editing, "Ctrl-O edits again");
+    assert_eq!(h.app.sql.editor.lines().join(""), "q1", "the text is kept");
+}
+
 #[test]
 fn help_overlay_comes_from_the_keymap() {
     let mut h = harness(100, 30);

@@ -190,6 +190,16 @@ impl App {
                 self.sql.type_key(key);
                 return Vec::new();
             }
+            // Esc with nothing running leaves the editor: the way out its footer names
+            // (q, Tab and digits are text there).
+            let running = self.busy.iter().any(|(lane, _)| *lane == Lane::Sql);
+            if key.code == KeyCode::Esc && !running {
+                self.sql.editing = false;
+                self.set_info(
+                    "left the editor: digits and Tab switch screens, q quits, Ctrl-O edits again",
+                );
+                return Vec::new();
+            }
         }
         let prompt: Option<&mut dyn Prompt> = match self.screen {
             Screen::Layers if self.layers.prompt_open() => Some(&mut self.layers),

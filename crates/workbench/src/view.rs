@@ -122,10 +122,19 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let help = ("?", "help");
     let screen_keys = app.keymap.entries(app.screen.context());
-    let entries = screen_keys
-        .iter()
-        .map(|(k, d)| (k.as_str(), *d))
-        .chain([("Tab", "screens"), ("q", "quit")]);
+    // In the SQL editor q, Tab and digits are text: the footer names the way out instead.
+    let editing = app.screen == Screen::Sql && app.sql.wants_text();
+    let last: &[(&str, &str)] = if editing {
+        &[("Esc", "leave the editor")]
+    } else {
+        &[("Tab", "screens"), ("q", "quit")]
+    };
+    let entries = last.iter().copied().filter(|_| editing).chain(
+        screen_keys
+            .iter()
+            .map(|(k, d)| (k.as_str(), *d))
+            .chain(last.iter().copied().filter(|_| !editing)),
+    );
     let width = |(k, d): (&str, &str)| k.chars().count() + d.chars().count() + 3;
     let mut left = (area.width as usize).saturating_sub(width(help));
     let mut spans = Vec::new();
