@@ -255,24 +255,20 @@ pub fn open_cache(
 /// exits 3; a second press ends the process at once (exit 130), and the next open of the
 /// cache recovers whatever was left `running`.
 pub fn interrupt() -> std::sync::Arc<crate::extract::Cancel> {
-    static CANCEL: std::sync::OnceLock<std::sync::Arc<crate::extract::Cancel>> =
-        std::sync::OnceLock::new();
-    CANCEL
-        .get_or_init(|| {
-            let cancel = crate::cancel::process();
-            let on_interrupt = cancel.clone();
-            let presses = std::sync::atomic::AtomicU32::new(0);
-            let _ = ctrlc::set_handler(move || {
-                if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
-                    eprintln!("interrupted again: ending now");
-                    std::process::exit(130);
-                }
-                eprintln!("cancelling… (Ctrl-C again to end at once)");
-                on_interrupt.cancel();
-            });
-            cancel
-        })
-        .clone()
+    static HANDLER: std::sync::Once = std::sync::Once::new();
+    HANDLER.call_once(|| {
+        let on_interrupt = crate::cancel::process();
+        let presses = std::sync::atomic::AtomicU32::new(0);
+        let _ = ctrlc::set_handler(move || {
+            if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                eprintln!("interrupted again: ending now");
+                std::process::exit(130);
+            }
+            eprintln!("cancelling… (Ctrl-C again to end at once)");
+            on_interrupt.cancel();
+        });
+    });
+    crate::cancel::process()
 }
 
 /// The `[warehouse]` ClickHouse, when there is one, its queries killed on Ctrl-C.

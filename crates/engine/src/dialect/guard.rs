@@ -79,6 +79,14 @@ pub fn check_expression(dialect: Dialect, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// One expression in some engine's SQL, for text whose engine is not known yet (a rules
+/// file is read before anyone says where it will run); the engine's own dialect checks it
+/// again when the SQL is written for it. DuckDB's reason is given when neither parses.
+pub fn check_expression_in_any(text: &str) -> Result<(), String> {
+    check_expression(Dialect::DuckDb, text)
+        .or_else(|duck| check_expression(Dialect::ClickHouse, text).map_err(|_| duck))
+}
+
 fn parse(dialect: Dialect, text: &str) -> Result<Expr, String> {
     let (duck, house) = (DuckDbDialect {}, ClickHouseDialect {});
     let spoken: &dyn sqlparser::dialect::Dialect = match dialect {

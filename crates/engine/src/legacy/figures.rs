@@ -273,6 +273,16 @@ pub fn type_figures(
 /// Why the text column `column` of `relation` is not a measure, in the user's terms: no
 /// value at all (a header-only file), or its first value that is not a plain number and
 /// what is wrong with it (a decimal comma, a `+` sign, a NUL byte, NaN, too many digits).
+/// SQL true for a filled value of `expr` that is not a plain number a DECIMAL holds (a
+/// sign, digits, a point and digits, at most 38 digits): what `not_a_number` explains.
+pub fn not_plain_number_sql(expr: &str) -> String {
+    format!(
+        "(nullif(trim({expr}::VARCHAR), '') IS NOT NULL \
+         AND (NOT regexp_full_match(trim({expr}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?') \
+         OR length(regexp_replace({expr}::VARCHAR, '[^0-9]', '', 'g')) > 38))"
+    )
+}
+
 pub fn why_not_a_number(
     conn: &Connection,
     relation: &str,
@@ -282,9 +292,8 @@ pub fn why_not_a_number(
     let c = ident(column);
     let sql = format!(
         "SELECT count(*) FILTER (WHERE nullif(trim({c}::VARCHAR), '') IS NOT NULL), \
-         first({c}::VARCHAR) FILTER (WHERE nullif(trim({c}::VARCHAR), '') IS NOT NULL \
-         AND (NOT regexp_full_match(trim({c}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?') \
-         OR length(regexp_replace({c}::VARCHAR, '[^0-9]', '', 'g')) > 38)) FROM {relation}"
+         first({c}::VARCHAR) FILTER (WHERE {odd}) FROM {relation}",
+        odd = not_plain_number_sql(&c)
     );
     match conn.query_row(&sql, [], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))

@@ -111,9 +111,8 @@ impl Scope<'_> {
         let c = ident(column);
         let sql = format!(
             "SELECT {c}::VARCHAR, _company, _source FROM legacy.{t} WHERE _company IN ({list}) \
-             AND {c} IS NOT NULL AND trim({c}::VARCHAR) <> '' \
-             AND (NOT regexp_full_match(trim({c}::VARCHAR), '-?[0-9]+(\\.[0-9]+)?') \
-             OR length(regexp_replace({c}::VARCHAR, '[^0-9]', '', 'g')) > 38) LIMIT 1",
+             AND {odd} LIMIT 1",
+            odd = crate::legacy::figures::not_plain_number_sql(&c),
             t = ident(&self.comparison.legacy),
             list = self.company_list()
         );

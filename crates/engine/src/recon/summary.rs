@@ -106,15 +106,17 @@ fn changed_sql(pair: &KeyedPair) -> String {
 }
 
 /// `struct_pack("col" := a_0, …)` over one side's columns, named as the legacy side names them.
-fn side_struct(pair: &KeyedPair, prefix: &str) -> String {
+fn side_struct(
+    pair: &KeyedPair,
+    prefix: &str,
+    exact: &std::collections::HashSet<String>,
+) -> String {
     let fields: Vec<String> = pair
         .columns
         .iter()
         .enumerate()
         .map(|(i, (name, _))| {
-            let (ta, tb) = pair.pair_types(i);
-            let ty = if prefix == "a" { ta } else { tb };
-            if exact_type(&ty) {
+            if exact.contains(name) {
                 format!("{} := CAST({prefix}_{i} AS VARCHAR)", ident(name))
             } else {
                 format!("{} := {prefix}_{i}", ident(name))
@@ -298,8 +300,8 @@ fn sample_rows(
     let key = format!("struct_pack({})", key_fields.join(", "));
     let row = format!(
         "struct_pack(key := {key}, in_a := in_a, in_b := in_b, a := {a}, b := {b}, differs := {d})",
-        a = side_struct(&small, "a"),
-        b = side_struct(&small, "b"),
+        a = side_struct(&small, "a", &exact[0]),
+        b = side_struct(&small, "b", &exact[1]),
         d = small.differing_columns_sql()
     );
     let select: Vec<String> = [

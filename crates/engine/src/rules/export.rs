@@ -187,19 +187,21 @@ fn comment(text: &str, target: Target) -> String {
         .collect()
 }
 
-/// The rule's SQL as the target will read it: one expression of the target's dialect, and
+/// The rule's SQL as the target will read it: its `set` expressions one expression each of
+/// the target's dialect (its `where` is checked where it is written, by `condition`), and
 /// for dbt nothing Jinja would run.
 fn check_rule_sql(rule: &Rule, target: Target) -> Result<()> {
-    let texts = std::iter::once(("where".to_string(), rule.filter.as_str()))
-        .filter(|(_, t)| !(rule.kind == Kind::Dedupe && t.trim().is_empty()))
-        .chain(
-            rule.set
-                .iter()
-                .map(|(c, e)| (format!("set.{c}"), e.as_str())),
-        );
+    for (column, expr) in &rule.set {
+        crate::dialect::check_expression(target.dialect(), expr).map_err(|why| {
+            Error::Usage(format!("rule `{}`: its set.{column}: {why}", rule.name))
+        })?;
+    }
+    let texts = std::iter::once(("where".to_string(), rule.filter.as_str())).chain(
+        rule.set
+            .iter()
+            .map(|(c, e)| (format!("set.{c}"), e.as_str())),
+    );
     for (what, text) in texts {
-        crate::dialect::check_expression(target.dialect(), text)
-            .map_err(|why| Error::Usage(format!("rule `{}`: its {what}: {why}", rule.name)))?;
         if target == Target::Dbt && ["{{", "{%", "{#"].iter().any(|j| text.contains(j)) {
             return Err(Error::Usage(format!(
                 "rule `{}`: its {what} holds a Jinja delimiter, which dbt would run",

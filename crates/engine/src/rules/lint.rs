@@ -5,7 +5,7 @@
 
 use toml_edit::{Document, Item, Table};
 
-use crate::dialect::{check_expression, Dialect};
+pub use crate::dialect::check_expression_in_any as check_any;
 
 const RULE_KEYS: &[&str] = &["name", "kind", "where", "set", "status", "note", "by", "at"];
 const ACCEPTED_KEYS: &[&str] = &["name", "where", "note", "by", "at"];
@@ -111,13 +111,6 @@ fn sql_problems(
             out.push(format!("line {at}: [[{table}]] set.{column}: {why}"));
         }
     }
-}
-
-/// One expression in either engine's SQL: a rules file does not say which engine will run
-/// it; the engine's own dialect checks it again when the SQL is written for it.
-pub fn check_any(text: &str) -> Result<(), String> {
-    check_expression(Dialect::DuckDb, text)
-        .or_else(|duck| check_expression(Dialect::ClickHouse, text).map_err(|_| duck))
 }
 
 #[cfg(test)]
