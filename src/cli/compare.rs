@@ -54,7 +54,11 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
         .map(|name| {
             let store = super::open_for_compare(ws, &name, &args.sides.company)?;
             let _spinner = super::progress::stages(&format!("comparing {name}"));
-            let report = configured::run(ws, &store, &name, &args.sides.company)?;
+            let mut report = configured::run(ws, &store, &name, &args.sides.company)?;
+            let policy = crate::build::lineage::personal(ws, store.conn())?;
+            report
+                .samples
+                .mask(&policy.of_comparison(&ws.config.comparisons[&name]));
             Ok((name, report))
         })
         .collect()

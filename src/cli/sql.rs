@@ -25,6 +25,10 @@ pub struct SqlArgs {
     /// Rows of a warehouse query's answer brought back at most (0: all).
     #[arg(long, default_value_t = console::WAREHOUSE_ROWS, value_name = "N")]
     pub max_rows: u64,
+    /// Show columns marked `pii` as they are, not masked; recorded in the catalog (who,
+    /// when, the query).
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
@@ -41,7 +45,12 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
     // views are re-pointed in a transaction) needs it alone.
     let reads = args.as_of.is_none()
         && console::Statement::parse(&args.query).is_ok_and(|s| s.kind != console::Kind::Other);
-    let access = if reads { Access::Read } else { Access::Write };
+    // A reveal is recorded in the catalog, so it writes.
+    let access = if reads && !args.reveal {
+        Access::Read
+    } else {
+        Access::Write
+    };
     let store = super::open_cache(ws, access, None)?;
     let conn = store.conn();
     let cap = if args.max_rows == 0 {
@@ -60,8 +69,14 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
             result
         }
     };
+    let dialect = match &warehouse {
+        Some(_) => crate::warehouse::dialect(&ws.config.warehouse),
+        None => crate::dialect::Dialect::DuckDb,
+    };
+    let shown = shown(ws, &store, dialect, &args)?;
     match answer.map_err(|e| e.context("query failed"))? {
-        Printed::Frame(mut df, capped) => {
+        Printed::Frame(df, capped) => {
+            let mut df = shown.frame(df)?;
             if capped {
                 eprintln!(
                     "note: the first {} rows of the answer (--max-rows; 0 for all)",
@@ -75,6 +90,23 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// How the answer's columns may be shown: personal ones masked, unless `--reveal` asked
+/// (and the reveal was recorded).
+fn shown(
+    ws: &Workspace,
+    store: &Store,
+    dialect: crate::dialect::Dialect,
+    args: &SqlArgs,
+) -> Result<crate::pii::Shown> {
+    let policy = crate::build::lineage::personal(ws, store.conn())?;
+    if args.reveal && !policy.is_empty() {
+        let who = crate::rules::user();
+        crate::pii::reveal::record(store.conn(), &who, "assay sql", &args.query)?;
+        eprintln!("note: personal columns shown as they are (recorded for {who})");
+    }
+    Ok(policy.revealed(args.reveal).of_query(dialect, &args.query))
 }
 
 enum Printed {

@@ -39,7 +39,14 @@ pub fn evaluate_and_record(
     let outcomes = {
         let store = super::open_cache(ws, crate::store::Access::Read, None)?;
         let warehouse = super::connect_warehouse(ws)?;
-        checks::run(ws, store.conn(), warehouse.as_ref(), select, companies)?
+        let policy = crate::build::lineage::personal(ws, store.conn())?;
+        checks::run(
+            ws,
+            (store.conn(), warehouse.as_ref()),
+            &policy,
+            select,
+            companies,
+        )?
     };
     let store = super::open_cache(ws, crate::store::Access::Write, None)?;
     checks::record::record(&store, &outcomes)?;

@@ -34,7 +34,10 @@ pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
         })?;
     let path = root.join(CONFIG_FILE);
     let text = crate::config::read_text(&path)?;
-    let (config, issues) = check(&path, &text, &root);
+    let (config, mut issues) = check(&path, &text, &root);
+    if let Some(c) = &config {
+        issues.extend(cache_issues(&path, &text, &root, c));
+    }
     if args.format != Format::Table {
         let mut df = issues_frame(&issues)?;
         frame::write(&mut df, args.format, &mut std::io::stdout())?;
@@ -56,6 +59,33 @@ pub fn run(dir: Option<PathBuf>, args: ValidateArgs) -> Result<i32> {
         eprintln!("{} problem(s) in {}", issues.len(), path.display());
     }
     Ok(if issues.is_empty() { 0 } else { 2 })
+}
+
+/// Columns marked `pii` that the cache's tables do not have (nothing before the cache
+/// exists, or when nothing is marked).
+fn cache_issues(
+    path: &std::path::Path,
+    text: &str,
+    root: &std::path::Path,
+    c: &crate::config::Config,
+) -> Vec<ConfigIssue> {
+    let cache = root.join(&c.workspace.cache);
+    let marked = crate::config::pii_lists(c)
+        .iter()
+        .any(|(_, _, cols)| !cols.is_empty());
+    if !marked || !cache.is_file() {
+        return Vec::new();
+    }
+    let wait = crate::store::Wait::quiet(std::time::Duration::from_secs(10));
+    let found = crate::store::Store::open_with(&cache, crate::store::Access::Read, &wait)
+        .and_then(|store| crate::pii::unknown_columns(c, store.conn()));
+    match found {
+        Ok(findings) => crate::config::issues_at(path, text, findings),
+        Err(e) => {
+            eprintln!("note: personal columns not checked against the cache: {e}");
+            Vec::new()
+        }
+    }
 }
 
 fn issues_frame(issues: &[ConfigIssue]) -> Result<DataFrame> {

@@ -19,6 +19,7 @@ pub mod frame;
 pub mod freshness;
 pub mod init;
 pub mod legacy;
+pub mod pii;
 pub mod recon;
 pub mod redact;
 pub mod rules;

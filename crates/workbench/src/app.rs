@@ -89,6 +89,10 @@ pub struct App {
     pub quit: bool,
     /// Quit was pressed once where it asks first (the SQL editor holds a statement).
     quit_armed: bool,
+    /// Reveal was pressed once: the second press shows personal data (and records it).
+    reveal_armed: bool,
+    /// Personal data is shown as it is (a recorded reveal), not masked.
+    pub revealed: bool,
     pub sources: SourcesScreen,
     pub layers: LayersScreen,
     pub compare: CompareScreen,
@@ -134,6 +138,8 @@ impl App {
             )
             .with_history_file(ws.cache_path().with_file_name("sql_history")),
             quit_armed: false,
+            reveal_armed: false,
+            revealed: false,
             models: ModelsScreen::default(),
             waterfall: WaterfallScreen::default(),
             rules: RulesScreen::default(),
@@ -224,7 +230,23 @@ impl App {
         };
         self.status = None;
         let armed = std::mem::take(&mut self.quit_armed);
+        let reveal_armed = std::mem::take(&mut self.reveal_armed);
         match action {
+            Action::Reveal if self.revealed => vec![Command::Run(Job::Reveal {
+                on: false,
+                screen: self.screen.title().to_string(),
+            })],
+            Action::Reveal if !reveal_armed => {
+                self.reveal_armed = true;
+                self.set_info(
+                    "show personal data as it is? P again shows it (recorded: who, when, screen)",
+                );
+                Vec::new()
+            }
+            Action::Reveal => vec![Command::Run(Job::Reveal {
+                on: true,
+                screen: self.screen.title().to_string(),
+            })],
             // Ctrl-C in the SQL editor asks first: it is also what a user presses by habit.
             Action::Quit if !armed && self.screen == Screen::Sql && self.sql.has_text() => {
                 self.quit_armed = true;
@@ -472,6 +494,7 @@ impl App {
                 self.waterfall.on_payload(&job, payload);
                 Vec::new()
             }
+            (Job::Reveal { .. }, Payload::Revealed(on)) => self.revealed_now(on),
             (Job::RulesAdopt { .. }, Payload::RulesAdopted(done)) => {
                 match (done.added.first(), done.passed_over.first()) {
                     (Some(rule), _) => {
@@ -508,6 +531,30 @@ impl App {
             _ => Vec::new(),
         };
         jobs.into_iter().map(Command::Run).collect()
+    }
+
+    /// Personal data was shown or masked again: what the screens hold was fetched the other
+    /// way, so it is fetched again (the SQL console's answer is dropped: a statement is
+    /// not run twice behind the user's back).
+    fn revealed_now(&mut self, on: bool) -> Vec<Job> {
+        self.revealed = on;
+        self.set_info(match on {
+            true => "personal data shown as it is (recorded); P masks it again",
+            false => "personal data masked again",
+        });
+        if self.sql.grid.take().is_some() {
+            self.sql.message = Some("run the query again (F5) to see its answer".into());
+        }
+        let mut jobs = Vec::new();
+        if self.layers.grid.is_some() {
+            jobs.extend(self.layers.on_action(Action::Refresh, &mut Vec::new()));
+        }
+        self.compare.outdated = true;
+        self.drill.rows = None;
+        if matches!(self.screen, Screen::Compare | Screen::Drill) {
+            jobs.extend(self.compare.open_first());
+        }
+        jobs
     }
 
     /// Compare and Drill follow the lab's what-if: when its rules change (or, `force`d,

@@ -43,8 +43,10 @@ impl Harness {
     pub fn open_deferred(root: &Path, width: u16, height: u16, theme: Theme) -> Result<Harness> {
         let ws = Workspace::load(root)?;
         let mut lanes = BTreeMap::new();
+        let personal = crate::jobs::masking::Personal::new();
         for lane in LANES {
-            lanes.insert(lane, LaneState::new(Session::new(&ws.cache_path())?));
+            let session = Session::new(&ws.cache_path())?;
+            lanes.insert(lane, LaneState::new(session, personal.clone()));
         }
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;

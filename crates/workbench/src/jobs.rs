@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Event, Selection};
 use crate::freshness;
 use crate::lab_jobs as lab;
+use crate::pii::Shown;
 use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::report::Report;
 use crate::recon::waterfall::Waterfall;
@@ -22,6 +23,9 @@ use crate::recon::{configured, ClassFilter, RowClass};
 use crate::rules::{RulesFile, Which};
 use crate::store::{utc_now, Access, Session, Store, Wait};
 use crate::warehouse::ClickHouse;
+use masking::Personal;
+
+pub mod masking;
 
 /// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -126,6 +130,12 @@ pub enum Job {
         name: String,
         cause: Box<Cause>,
     },
+    /// Personal data shown as it is (recorded, with the screen it was asked on), or
+    /// masked again.
+    Reveal {
+        on: bool,
+        screen: String,
+    },
 }
 
 impl Job {
@@ -143,7 +153,8 @@ impl Job {
             | Job::RulesCauses { .. }
             | Job::RulesDecide { .. }
             | Job::RulesEdit { .. }
-            | Job::RulesAdopt { .. } => Lane::Browse,
+            | Job::RulesAdopt { .. }
+            | Job::Reveal { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
             Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
                 Lane::Compare
@@ -164,7 +175,9 @@ impl Job {
     /// What the job needs of the cache while it runs.
     pub fn access(&self) -> Access {
         match self {
-            Job::Extract(_) | Job::Sql { write: true, .. } => Access::Write,
+            Job::Extract(_) | Job::Sql { write: true, .. } | Job::Reveal { on: true, .. } => {
+                Access::Write
+            }
             _ => Access::Read,
         }
     }
@@ -203,6 +216,8 @@ impl Job {
             Job::RulesDecide { rule, .. } => format!("recording the decision on {rule}"),
             Job::RulesAdopt { .. } => "adding a proposed rule".into(),
             Job::RulesEdit { rule, .. } => format!("checking {rule}"),
+            Job::Reveal { on: true, .. } => "showing personal data".into(),
+            Job::Reveal { on: false, .. } => "masking personal data".into(),
         }
     }
 }
@@ -270,6 +285,8 @@ pub enum Payload {
     RulesDecided,
     /// The rule added (none: the file had it, or it would touch agreeing rows).
     RulesAdopted(crate::rules::Suggested),
+    /// Personal data is now shown as it is (true) or masked (false).
+    Revealed(bool),
 }
 
 /// What a lane keeps between its jobs. The cache is attached to its session only while a
@@ -280,14 +297,23 @@ pub struct LaneState {
     /// The workspace's ClickHouse warehouse (a session of the shared connection), taken on
     /// first use in a ClickHouse workspace.
     pub warehouse: Option<ClickHouse>,
+    /// Personal data: the workbench's policy and reveal, shared by its lanes.
+    pub personal: Arc<Personal>,
+    /// What the SQL console's last answer may show (its later pages are masked alike).
+    pub sql_shown: Shown,
+    /// What the open comparison's rows may show.
+    pub compare_shown: Shown,
 }
 
 impl LaneState {
-    pub fn new(session: Session) -> LaneState {
+    pub fn new(session: Session, personal: Arc<Personal>) -> LaneState {
         LaneState {
             session,
             drill: None,
             warehouse: None,
+            personal,
+            sql_shown: Shown::nothing(),
+            compare_shown: Shown::nothing(),
         }
     }
 }
@@ -298,8 +324,20 @@ const DRILL_TABLE: &str = "workbench_drill";
 
 /// Run `job` on `lane`: one engine call per job, with the cache attached for what the job
 /// needs (waiting as `wait` says when another process holds it). `events` receives
-/// extraction progress as it happens.
+/// extraction progress as it happens. What comes back is masked as the screens may show it.
 pub fn execute(
+    ws: &Workspace,
+    lane: &mut LaneState,
+    job: &Job,
+    cancel: &Arc<Cancel>,
+    wait: &Wait,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<Payload> {
+    let payload = answer(ws, lane, job, cancel, wait, events)?;
+    masking::mask(ws, lane, job, payload, wait)
+}
+
+fn answer(
     ws: &Workspace,
     lane: &mut LaneState,
     job: &Job,
@@ -358,6 +396,7 @@ pub fn execute(
         Job::RulesAdopt { name, cause } => {
             return Ok(Payload::RulesAdopted(lab::adopt(ws, name, cause, &wait)?));
         }
+        Job::Reveal { on, screen } => return masking::reveal(lane, *on, screen, &wait),
         _ => {}
     }
     let store = lane.session.lease(job.access(), &wait)?;
@@ -393,7 +432,8 @@ pub fn execute(
         | Job::RulesCauses { .. }
         | Job::RulesDecide { .. }
         | Job::RulesEdit { .. }
-        | Job::RulesAdopt { .. } => {
+        | Job::RulesAdopt { .. }
+        | Job::Reveal { .. } => {
             unreachable!("answered above")
         }
         Job::Models => Ok(Payload::Models(crate::build::lineage::summaries(

@@ -95,6 +95,7 @@ pub enum Action {
     HistoryNext,
     Focus,
     Writable,
+    Reveal,
 }
 
 /// (action, context, default keys, name in keymap files, description).
@@ -125,6 +126,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Theme, Context::Global, &["T"], "theme", "next theme"),
     (Action::CopyCell, Context::Global, &["y"], "copy_cell", "copy cell (OSC52)"),
     (Action::CopyRow, Context::Global, &["Y"], "copy_row", "copy row (OSC52)"),
+    (Action::Reveal, Context::Global, &["P"], "reveal", "personal data: show (asks; recorded) / mask"),
     (Action::Open, Context::Sources, &["enter"], "history", "history"),
     (Action::Back, Context::Sources, &["backspace"], "close_history", "back"),
     (Action::ExtractOne, Context::Sources, &["e"], "extract_one", "extract this entity"),

@@ -35,8 +35,8 @@ use tokio::sync::mpsc;
 // The engine's modules under the names this crate has always used for them.
 use assay_engine::warehouse::browse;
 use assay_engine::{
-    build, config, console, decimal, error, extract, frame, freshness, recon, rules, store,
-    warehouse,
+    build, config, console, decimal, dialect, error, extract, frame, freshness, pii, recon, rules,
+    store, warehouse,
 };
 
 use crate::config::Workspace;

@@ -88,6 +88,10 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &mut App) {
 
 fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
+    // While personal data is shown unmasked, every screen says so first (P masks it).
+    if app.revealed {
+        spans.push(Span::styled("UNMASKED ", app.theme.style(Role::Error)));
+    }
     if !app.busy.is_empty() {
         let what: Vec<&str> = app.busy.iter().map(|(_, w)| w.as_str()).collect();
         spans.push(Span::styled(
@@ -111,7 +115,8 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     // On Compare and Drill, with nothing else to say: what the rules lab's what-if leaves,
     // said as such (the screens themselves show the comparison as it is).
     let compared = matches!(app.screen, Screen::Compare | Screen::Drill);
-    if let (true, true, Some(note)) = (compared, spans.is_empty(), app.rules.what_if_note()) {
+    let quiet = spans.len() == usize::from(app.revealed);
+    if let (true, true, Some(note)) = (compared, quiet, app.rules.what_if_note()) {
         spans.push(Span::styled(note, app.theme.style(Role::Dim)));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

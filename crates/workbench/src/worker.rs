@@ -44,6 +44,7 @@ impl Worker {
         tx: UnboundedSender<Msg>,
     ) -> Result<Worker> {
         let mut slots = BTreeMap::new();
+        let personal = crate::jobs::masking::Personal::new();
         for lane in LANES {
             let session = Session::new(&ws.cache_path())?;
             if let Some(limit) = memory_limit {
@@ -53,7 +54,7 @@ impl Worker {
                 lane,
                 Slot {
                     interrupt: session.interrupt_handle(),
-                    state: Arc::new(Mutex::new(LaneState::new(session))),
+                    state: Arc::new(Mutex::new(LaneState::new(session, personal.clone()))),
                     cancel: Cancel::new(),
                     running: None,
                     pending: Vec::new(),

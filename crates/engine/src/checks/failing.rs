@@ -103,6 +103,26 @@ pub fn failing_sql(test: &DataTest, target: &Target) -> Result<String> {
                 .collect();
             grouped(&select.join(", "), &conditions, " HAVING count(*) > 1")
         }
+        TestKind::PiiAbsent => {
+            // Only the listed columns the table has (the caller leaves out the dropped ones);
+            // none left: nothing can fail.
+            let shown: Vec<String> = cols
+                .iter()
+                .map(|c| {
+                    let text = d.text(c);
+                    format!(
+                        "({} AND NOT {})",
+                        d.is_not_null(c),
+                        crate::pii::mask::looks_masked_sql(d, &text)
+                    )
+                })
+                .collect();
+            conditions.push(match shown.is_empty() {
+                true => "1 = 0".to_string(),
+                false => format!("({})", shown.join(" OR ")),
+            });
+            rows(&company, &from, &conditions)
+        }
         TestKind::RowCount => format!(
             "SELECT {company}, count(*) AS {} FROM {from}{} GROUP BY {}",
             d.ident("rows"),

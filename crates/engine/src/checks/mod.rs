@@ -84,10 +84,11 @@ pub fn exit_code(outcomes: &[Outcome]) -> i32 {
 
 /// Run the tests named in `select` (all when empty; a name or a table) for `companies`
 /// (all when empty).
+/// Failing rows are printed and kept in the catalog: `policy` masks their personal values.
 pub fn run(
     ws: &Workspace,
-    conn: &Connection,
-    warehouse: Option<&ClickHouse>,
+    (conn, warehouse): (&Connection, Option<&ClickHouse>),
+    policy: &crate::pii::Policy,
     select: &[String],
     companies: &[String],
 ) -> Result<Vec<Outcome>> {
@@ -124,6 +125,7 @@ pub fn run(
             conn,
             warehouse,
             known: &known,
+            shown: policy.of_table(&test.table),
         };
         match one.evaluate(&companies) {
             Ok(outcomes) => out.extend(outcomes),
@@ -144,6 +146,8 @@ struct One<'a> {
     conn: &'a Connection,
     warehouse: Option<&'a ClickHouse>,
     known: &'a BTreeMap<String, TableInfo>,
+    /// How the tested table's values may be shown (its samples).
+    shown: crate::pii::Shown,
 }
 
 impl One<'_> {
@@ -196,7 +200,25 @@ impl One<'_> {
             to: to_sql.as_deref(),
             company: company.as_deref(),
         };
-        let sql = failing_sql(self.test, &target)?;
+        // pii_absent: a listed column the table no longer has is what the test hopes for.
+        let present;
+        let test = match self.test.kind {
+            TestKind::PiiAbsent => {
+                present = DataTest {
+                    columns: self
+                        .test
+                        .columns
+                        .iter()
+                        .filter(|c| columns.iter().any(|n| n.eq_ignore_ascii_case(c)))
+                        .cloned()
+                        .collect(),
+                    ..self.test.clone()
+                };
+                &present
+            }
+            _ => self.test,
+        };
+        let sql = failing_sql(test, &target)?;
         let context = |e: Error| e.context(format!("tests.{}", self.name));
         let counts = self.counts(browser, table.dialect, &sql).map_err(context)?;
         let wanted: Vec<String> = match company {
@@ -225,8 +247,9 @@ impl One<'_> {
             .iter()
             .map(|n| n.to_string())
             .collect();
+        let dropped_is_fine = self.test.kind == TestKind::PiiAbsent;
         for c in &self.test.columns {
-            if !names.iter().any(|n| n == c) {
+            if !dropped_is_fine && !names.iter().any(|n| n == c) {
                 return Err(Error::Usage(format!(
                     "tests.{}.columns: `{c}` is not a column of {} (it has: {})",
                     self.name,
@@ -303,7 +326,19 @@ impl One<'_> {
             .map(|n| n.to_string())
             .filter(|n| n != COMPANY)
             .collect();
-        Ok(to_cells(&frame)
+        // A unique test's columns come back as c0, c1…: masked as the columns they are.
+        let real: Vec<String> = std::iter::once(COMPANY.to_string())
+            .chain(names.iter().map(|n| {
+                n.strip_prefix('c')
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .filter(|_| self.test.kind == TestKind::Unique)
+                    .and_then(|i| self.test.columns.get(i).cloned())
+                    .unwrap_or_else(|| n.clone())
+            }))
+            .collect();
+        let mut cells = to_cells(&frame);
+        self.shown.cells(&real, &mut cells);
+        Ok(cells
             .into_iter()
             .map(|row| names.iter().cloned().zip(row.into_iter().skip(1)).collect())
             .collect())

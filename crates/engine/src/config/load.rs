@@ -115,21 +115,29 @@ pub fn check(file: &Path, text: &str, root: &Path) -> (Option<Config>, Vec<Confi
         }
     }
     if let Some(c) = &config {
-        for (key, message) in validate(c, root) {
+        issues.extend(issues_at(file, text, validate(c, root)));
+    }
+    // Reading order: the file from top to bottom; problems with no line last.
+    issues.sort_by_key(|i| (i.line == 0, i.line, i.column));
+    (config, issues)
+}
+
+/// Findings (dotted key path, message) as issues of `file`, each at its key's line.
+pub fn issues_at(file: &Path, text: &str, findings: Vec<(String, String)>) -> Vec<ConfigIssue> {
+    findings
+        .into_iter()
+        .map(|(key, message)| {
             let parts: Vec<&str> = key.split('.').collect();
             let (line, column) = locate(text, &parts).unwrap_or((0, 0));
-            issues.push(ConfigIssue {
+            ConfigIssue {
                 file: file.to_path_buf(),
                 key,
                 line,
                 column,
                 message,
-            });
-        }
-    }
-    // Reading order: the file from top to bottom; problems with no line last.
-    issues.sort_by_key(|i| (i.line == 0, i.line, i.column));
-    (config, issues)
+            }
+        })
+        .collect()
 }
 
 fn issue_from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigIssue {

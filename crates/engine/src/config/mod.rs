@@ -7,13 +7,15 @@ mod locate;
 mod model;
 mod tables;
 mod validate;
+mod validate_pii;
 mod validate_tests;
 mod zone;
 
 pub use duration::Duration;
 pub use fixed::{DualAs, FixedColumn, LegacyKind};
-pub use load::{check, read_text, Workspace, CONFIG_FILE};
+pub use load::{check, issues_at, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
 pub use tables::{table_problem, LAYERS};
 pub use validate::{date_fields_known, infer_format, ENCODINGS};
+pub use validate_pii::lists as pii_lists;
 pub use zone::offset_minutes;

@@ -33,6 +33,28 @@ pub struct Config {
     pub tests: BTreeMap<String, DataTest>,
     #[serde(default)]
     pub checks: Checks,
+    /// Settings of the silver and gold models, by `layer.name` (`silver.customers`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, ModelSettings>,
+}
+
+/// What the workspace says of one model beyond its SQL.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSettings {
+    /// Columns holding personal data (see `[workspace] pii_mask`).
+    #[serde(default)]
+    pub pii: Vec<String>,
+}
+
+/// How personal data is shown: a stable hash, the first letter of each part, or nothing.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PiiMask {
+    Hash,
+    #[default]
+    Partial,
+    Redact,
 }
 
 /// When data tests run on their own.
@@ -60,6 +82,8 @@ pub enum TestKind {
     Expression,
     /// Each company has between `min` and `max` rows.
     RowCount,
+    /// The personal-data `columns` are gone from the table, or hold only masked values.
+    PiiAbsent,
 }
 
 impl TestKind {
@@ -71,6 +95,7 @@ impl TestKind {
             TestKind::AcceptedValues => "accepted_values",
             TestKind::Expression => "expression",
             TestKind::RowCount => "row_count",
+            TestKind::PiiAbsent => "pii_absent",
         }
     }
 }
@@ -129,6 +154,9 @@ pub struct WorkspaceSettings {
     /// a build) before giving up.
     #[serde(default = "default_cache_wait")]
     pub cache_wait: Duration,
+    /// How columns marked `pii` are shown on screens, in outputs and reports.
+    #[serde(default)]
+    pub pii_mask: PiiMask,
 }
 
 impl Default for WorkspaceSettings {
@@ -139,6 +167,7 @@ impl Default for WorkspaceSettings {
             parallelism: default_parallelism(),
             retention: default_retention(),
             cache_wait: default_cache_wait(),
+            pii_mask: PiiMask::default(),
         }
     }
 }
@@ -371,6 +400,9 @@ pub struct Entity {
     /// Per-company differences.
     #[serde(default)]
     pub overrides: BTreeMap<String, EntityOverride>,
+    /// Bronze columns holding personal data (named as in bronze, after `rename`).
+    #[serde(default)]
+    pub pii: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -440,6 +472,9 @@ pub struct LegacyExport {
     /// Per-company differences in how the files are written.
     #[serde(default)]
     pub overrides: BTreeMap<String, CsvHints>,
+    /// Columns holding personal data (named as assay reads them, after `rename`).
+    #[serde(default)]
+    pub pii: Vec<String>,
 }
 
 impl LegacyExport {

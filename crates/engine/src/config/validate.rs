@@ -23,6 +23,7 @@ pub fn validate(c: &Config, root: &Path) -> Findings {
     legacy_names(c, &mut f);
     comparisons(c, root, &mut f);
     super::validate_tests::tests(c, root, &mut f);
+    super::validate_pii::pii(c, root, &mut f);
     f
 }
 

@@ -14,7 +14,9 @@ SELECT
     replaceRegexpAll(ifNull(branch, ''), '^\\s+|\\s+$', '')                 AS branch,
     replaceRegexpAll(ifNull(customer_id, ''), '^\\s+|\\s+$', '')            AS customer_id,
     upper(replaceRegexpAll(ifNull(invoice_type, ''), '^\\s+|\\s+$', ''))    AS invoice_type,
-    toDateTime(posted_at)                                                   AS posted_at
+    toDateTime(posted_at)                                                   AS posted_at,
+    -- The name is kept for the invoice print; the e-mail stays in bronze.
+    replaceRegexpAll(ifNull(customer_name, ''), '^\\s+|\\s+$', '')          AS customer_name
 FROM bronze.invoices
 "#,
     ),

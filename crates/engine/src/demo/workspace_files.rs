@@ -67,6 +67,7 @@ path = "sources/erp.duckdb"
 source = "erp_files"
 files = "{company}/invoices_*.csv"
 keys = ["invoice_id"]
+pii = ["customer_name", "customer_email"]   # personal data: masked wherever it is shown
 
 [entities.invoices.overrides.nordwind]
 rename = { customerId = "customer_id" }   # Nordwind's ERP spells it customerId
@@ -165,7 +166,10 @@ SELECT
     trim(branch)                      AS branch,
     trim(customer_id)                 AS customer_id,
     upper(trim(invoice_type))         AS invoice_type,
-    CAST(posted_at AS TIMESTAMP)      AS posted_at
+    CAST(posted_at AS TIMESTAMP)      AS posted_at,
+    -- The name is kept for the invoice print; the e-mail stays in bronze (silver keeps
+    -- no contact data).
+    trim(customer_name)               AS customer_name
 FROM bronze.invoices
 "#,
     ),

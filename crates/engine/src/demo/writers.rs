@@ -81,12 +81,15 @@ pub fn invoice_header(profile: &Profile) -> String {
     } else {
         "customer_id"
     };
-    format!("invoice_id,invoice_date,branch,{customer},invoice_type,posted_at\n")
+    format!(
+        "invoice_id,invoice_date,branch,{customer},invoice_type,posted_at,customer_name,customer_email\n"
+    )
 }
 
 pub fn invoice_row(inv: &Invoice) -> String {
+    let (name, email) = person(&inv.customer);
     format!(
-        "{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{name},{email}",
         inv.id,
         inv.date.format("%Y-%m-%d"),
         inv.branch,
@@ -94,6 +97,52 @@ pub fn invoice_row(inv: &Invoice) -> String {
         inv.kind.as_str(),
         inv.posted_at.format("%Y-%m-%d %H:%M:%S")
     )
+}
+
+const FIRST_NAMES: [&str; 20] = [
+    "Anna", "Bruno", "Chloe", "David", "Elena", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Klara",
+    "Lukas", "Marta", "Nils", "Olga", "Pavel", "Rosa", "Simon", "Tara", "Viktor",
+];
+const LAST_NAMES: [&str; 20] = [
+    "Albers",
+    "Brandt",
+    "Costa",
+    "Dumont",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Horvat",
+    "Iversen",
+    "Jansen",
+    "Keller",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Olsen",
+    "Petrov",
+    "Quint",
+    "Richter",
+    "Schulz",
+    "Varga",
+];
+
+/// A customer's name and e-mail address (personal data, marked `pii` in the demo's
+/// config), the same for the same customer id in every company's files.
+pub fn person(customer: &str) -> (String, String) {
+    let Some(n) = customer
+        .strip_prefix('C')
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        // An intercompany customer is a company of the group, not a person.
+        return (format!("Group company {customer}"), String::new());
+    };
+    let (first, last) = (FIRST_NAMES[n % 20], LAST_NAMES[(n / 20) % 20]);
+    let email = format!(
+        "{}.{}{n}@mail.example",
+        first.to_lowercase(),
+        last.to_lowercase()
+    );
+    (format!("{first} {last}"), email)
 }
 
 /// The first bytes of a legacy export: byte-order mark (if any) and header.
@@ -165,6 +214,20 @@ pub fn order_row(order_id: &str, inv: &Invoice, days_before: i64, status: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_are_stable_and_csv_safe() {
+        assert_eq!(
+            person("C00042"),
+            (
+                "Chloe Costa".to_string(),
+                "chloe.costa42@mail.example".to_string()
+            )
+        );
+        let (name, email) = person("C00399");
+        assert!(!name.contains(',') && !email.contains(','));
+        assert_eq!(person("IC-NW").1, "");
+    }
 
     #[test]
     fn money_formats_cents() {

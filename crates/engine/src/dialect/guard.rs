@@ -87,6 +87,14 @@ pub fn check_expression_in_any(text: &str) -> Result<(), String> {
         .or_else(|duck| check_expression(Dialect::ClickHouse, text).map_err(|_| duck))
 }
 
+/// `text` parsed as statements of `dialect`'s SQL (None: it does not parse).
+pub fn statements(dialect: Dialect, text: &str) -> Option<Vec<sqlparser::ast::Statement>> {
+    match dialect {
+        Dialect::DuckDb => Parser::parse_sql(&DuckDbDialect {}, text).ok(),
+        Dialect::ClickHouse => Parser::parse_sql(&ClickHouseDialect {}, text).ok(),
+    }
+}
+
 fn parse(dialect: Dialect, text: &str) -> Result<Expr, String> {
     let (duck, house) = (DuckDbDialect {}, ClickHouseDialect {});
     let spoken: &dyn sqlparser::dialect::Dialect = match dialect {

@@ -108,7 +108,7 @@ pub fn from_columns(columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new(columns).map_err(polars_error)
 }
 
-fn polars_error(e: PolarsError) -> Error {
+pub(crate) fn polars_error(e: PolarsError) -> Error {
     Error::Runtime(format!("frame: {e}"))
 }
 

@@ -20,6 +20,7 @@ pub mod reshape;
 pub mod rows;
 pub mod schema;
 pub mod scope;
+pub mod side_row;
 pub mod spec;
 pub mod summary;
 pub mod waterfall;

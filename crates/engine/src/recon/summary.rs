@@ -92,6 +92,30 @@ pub struct Samples {
     pub only_new: Vec<SampleRow>,
 }
 
+impl Samples {
+    /// Every value of a personal column as `shown` shows it (keys hashed); NULL stays NULL.
+    pub fn mask(&mut self, shown: &crate::pii::Shown) {
+        if shown.is_nothing() {
+            return;
+        }
+        let fields = |fields: &mut Fields| {
+            for (name, cell) in fields.iter_mut().filter(|(n, _)| shown.masks(n)) {
+                if *cell != Cell::Json(Value::Null) {
+                    *cell = Cell::Json(Value::String(shown.cell(name, &cell.to_string())));
+                }
+            }
+        };
+        let rows = [&mut self.changed, &mut self.only_legacy, &mut self.only_new];
+        for row in rows.into_iter().flatten() {
+            fields(&mut row.key);
+            row.legacy
+                .iter_mut()
+                .chain(row.new.iter_mut())
+                .for_each(fields);
+        }
+    }
+}
+
 pub struct Summary {
     /// Counts over the join; `legacy_rows`/`new_rows` and duplicates are filled by the caller
     /// from the sides themselves (a fan-out join would inflate them).

@@ -46,15 +46,7 @@ pub struct DrillBase {
     pub agreeing: Option<AgreeingGroups>,
 }
 
-/// A row of the side-by-side view: both sides' cells as text (None: the side has no row).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SideRow {
-    pub class: RowClass,
-    pub key: Vec<String>,
-    pub differs: Vec<String>,
-    pub legacy: Option<Vec<String>>,
-    pub new: Option<Vec<String>>,
-}
+pub use super::side_row::SideRow;
 
 /// A comparison opened for the workbench: the report, and its classified join to drill.
 pub struct Opened {

@@ -82,10 +82,19 @@ pub fn ticket(
         waterfall: fall,
         rows_after_rules: after.report.rows,
         remainder_causes: causes,
-        samples: after.report.samples,
+        samples: masked(ws, store, comparison, after.report.samples)?,
         signoffs: file.signoffs.clone(),
         rules: views(file),
     })
+}
+
+/// The samples as a report may show them: personal values masked (a report is passed on).
+fn masked(ws: &Workspace, store: &Store, name: &str, mut samples: Samples) -> Result<Samples> {
+    let policy = crate::build::lineage::personal(ws, store.conn())?;
+    if let Some(c) = ws.config.comparisons.get(name) {
+        samples.mask(&policy.of_comparison(c));
+    }
+    Ok(samples)
 }
 
 /// Every rule of the file, whatever its status.

@@ -95,6 +95,20 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (company, entity, run_id)
     );
     "#,
+    // v7: each time someone chose to see personal data unmasked, and the salt that keys
+    // the hashes personal values are shown as (random per workspace, so a table of hashed
+    // e-mail addresses cannot undo them).
+    r#"
+    CREATE TABLE assay.reveals (
+        revealed_at TIMESTAMP NOT NULL,
+        revealed_by VARCHAR NOT NULL,
+        place VARCHAR NOT NULL,
+        what VARCHAR NOT NULL
+    );
+    INSERT INTO assay.meta
+        SELECT 'pii_salt', md5(CAST(gen_random_uuid() AS VARCHAR))
+        WHERE NOT EXISTS (SELECT 1 FROM assay.meta WHERE key = 'pii_salt');
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -1,0 +1,206 @@
+//! What the workbench shows of personal data. Every payload that carries values is masked
+//! on the worker, before any screen has it, so no grid, row detail, side-by-side view or
+//! copy (`y`, `Y`) can show what it never received. A reveal (asked twice, recorded in the
+//! catalog) lifts the masks for the whole workbench until it is turned off.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::{Job, Lane, LaneState, Payload};
+use crate::config::Workspace;
+use crate::error::Result;
+use crate::pii::{Policy, Shown};
+use crate::store::{Access, Wait};
+
+/// What every lane of one workbench shares about personal data.
+#[derive(Default)]
+pub struct Personal {
+    /// The workspace's policy, read once (its salt comes from the catalog).
+    policy: Mutex<Option<Policy>>,
+    revealed: AtomicBool,
+}
+
+impl Personal {
+    pub fn new() -> Arc<Personal> {
+        Arc::new(Personal::default())
+    }
+
+    pub fn revealed(&self) -> bool {
+        self.revealed.load(Ordering::SeqCst)
+    }
+}
+
+/// The policy in force on `lane` (masks lifted while revealed).
+fn policy(ws: &Workspace, lane: &LaneState, wait: &Wait) -> Result<Policy> {
+    let mut held = lane
+        .personal
+        .policy
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let policy = match held.as_ref() {
+        Some(p) => p.clone(),
+        None => {
+            let store = lane.session.lease(Access::Read, wait)?;
+            let p = crate::build::lineage::personal(ws, store.conn())?;
+            *held = Some(p.clone());
+            p
+        }
+    };
+    Ok(policy.revealed(lane.personal.revealed()))
+}
+
+/// Show personal data as it is (`on`), recorded with who and the screen; or mask it again.
+pub fn reveal(lane: &LaneState, on: bool, screen: &str, wait: &Wait) -> Result<Payload> {
+    if on {
+        let store = lane.session.lease(Access::Write, wait)?;
+        let who = crate::rules::user();
+        crate::pii::reveal::record(store.conn(), &who, "workbench", screen)?;
+    }
+    lane.personal.revealed.store(on, Ordering::SeqCst);
+    Ok(Payload::Revealed(on))
+}
+
+/// `payload` as the screens may have it.
+pub fn mask(
+    ws: &Workspace,
+    lane: &mut LaneState,
+    job: &Job,
+    payload: Payload,
+    wait: &Wait,
+) -> Result<Payload> {
+    if !carries_values(&payload) {
+        return Ok(payload);
+    }
+    let policy = policy(ws, lane, wait)?;
+    Ok(match (job, payload) {
+        (Job::Open { relation, .. }, Payload::Opened { total, page }) => Payload::Opened {
+            total,
+            page: policy.of_relation(&relation.sql).frame(page)?,
+        },
+        (
+            Job::Page {
+                lane: at, relation, ..
+            },
+            Payload::Page { offset, page },
+        ) => {
+            let shown = match at {
+                Lane::Sql => lane.sql_shown.clone(),
+                _ => policy.of_relation(&relation.sql),
+            };
+            Payload::Page {
+                offset,
+                page: shown.frame(page)?,
+            }
+        }
+        (Job::Profile { relation, column }, Payload::Profile { summary, top }) => {
+            let shown = policy.of_relation(&relation.sql);
+            let top = match (top, column) {
+                (Some(t), Some(c)) => Some(shown.for_column(c, "value").frame(t)?),
+                (t, _) => t,
+            };
+            Payload::Profile {
+                summary: shown.per_column_rows(summary, "column", &["min", "max"])?,
+                top,
+            }
+        }
+        (Job::Sql { text, .. }, Payload::SqlRows { total, page }) => {
+            // The console asks the warehouse when there is one, the cache otherwise.
+            let dialect = match lane.warehouse {
+                Some(_) => crate::warehouse::dialect(&ws.config.warehouse),
+                None => crate::dialect::Dialect::DuckDb,
+            };
+            lane.sql_shown = policy.of_query(dialect, text);
+            Payload::SqlRows {
+                total,
+                page: lane.sql_shown.frame(page)?,
+            }
+        }
+        (
+            Job::PrepareCompare { name, .. },
+            Payload::Compared {
+                mut report,
+                dimensions,
+                measure,
+                rows,
+                mut by_period,
+            },
+        ) => {
+            lane.compare_shown = match ws.config.comparisons.get(name) {
+                Some(c) => policy.of_comparison(c),
+                None => Shown::nothing(),
+            };
+            report.samples.mask(&lane.compare_shown);
+            if let Some(period) = dimensions.iter().find(|d| lane.compare_shown.masks(d)) {
+                for row in &mut by_period {
+                    row.value = row
+                        .value
+                        .as_deref()
+                        .map(|v| lane.compare_shown.cell(period, v));
+                }
+            }
+            Payload::Compared {
+                report,
+                dimensions,
+                measure,
+                rows,
+                by_period,
+            }
+        }
+        (
+            Job::Rows { .. },
+            Payload::Rows {
+                offset,
+                mut rows,
+                total,
+                unlisted,
+                columns,
+                keys,
+                measures,
+            },
+        ) => {
+            for row in &mut rows {
+                row.mask(&columns, &lane.compare_shown);
+            }
+            Payload::Rows {
+                offset,
+                rows,
+                total,
+                unlisted,
+                columns,
+                keys,
+                measures,
+            }
+        }
+        (Job::Drill { by, .. }, Payload::Drilled { mut rows, classes }) => {
+            let dimension = lane
+                .drill
+                .as_ref()
+                .and_then(|d| d.dimensions.get(*by).cloned())
+                .unwrap_or_default();
+            if lane.compare_shown.masks(&dimension) {
+                for row in &mut rows {
+                    row.value = row
+                        .value
+                        .as_deref()
+                        .map(|v| lane.compare_shown.cell(&dimension, v));
+                }
+            }
+            Payload::Drilled { rows, classes }
+        }
+        (_, payload) => payload,
+    })
+}
+
+/// Payloads holding a relation's or a comparison's values.
+fn carries_values(payload: &Payload) -> bool {
+    matches!(
+        payload,
+        Payload::Opened { .. }
+            | Payload::Page { .. }
+            | Payload::Profile { .. }
+            | Payload::SqlRows { .. }
+            | Payload::Compared { .. }
+            | Payload::Rows { .. }
+            | Payload::Drilled { .. }
+    )
+}
