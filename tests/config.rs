@@ -55,6 +55,8 @@ fn the_example_mentions_every_key() {
             format!("{key} ="),
             format!("\"{key}\" ="),
             format!(".{key}]"),
+            // A key with a dot in it (a model's `layer.name`) is quoted.
+            format!(".\"{key}\"]"),
             format!("[{key}]"),
             format!("[{key}."),
             format!(".{key}."),

@@ -209,6 +209,27 @@ fn compare_numbers_are_the_same_with_masks_and_samples_are_masked() {
         assert!(!samples.contains(&format!("\"{id}\"")), "{id} in {samples}");
     }
     assert!(samples.contains("C***"), "{samples}");
+    // Every differing row written out: the ids masked in the file DuckDB writes, with the
+    // very mask the screen shows (`C***`), the row count that of the report.
+    let file = ws.join("rows.csv");
+    let out = assay(
+        &ws,
+        &["compare", "revenue", "--rows-out", file.to_str().unwrap()],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let written = std::fs::read_to_string(&file).unwrap();
+    for id in &ids {
+        assert!(
+            !written.contains(&format!(",{id},")),
+            "{id} in the rows file"
+        );
+    }
+    assert!(written.contains(",C***,"), "{written}");
+    let r = &masked["revenue"]["rows"];
+    let differing = r["changed"].as_i64().unwrap()
+        + r["only_legacy"].as_i64().unwrap()
+        + r["only_new"].as_i64().unwrap();
+    assert_eq!(written.lines().count() as i64 - 1, differing, "{written}");
     // The report passed to finance shows them masked too.
     for format in ["md", "html", "json"] {
         let out = run_ok(&ws, &["report", "revenue", "--format", format]);

@@ -3,8 +3,8 @@
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::frame::Format;
-use crate::recon::configured;
 use crate::recon::report::{compare, Report};
+use crate::recon::{configured, rows_out};
 
 use super::report_text;
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
@@ -21,6 +21,10 @@ pub struct CompareArgs {
     pub min_share: f64,
     #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
+    /// Write every changed and one-sided row (class, keys, both sides' values, the columns
+    /// that differ) to FILE (.parquet or .csv); one comparison at a time.
+    #[arg(long, value_name = "FILE")]
+    pub rows_out: Option<std::path::PathBuf>,
 }
 
 pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
@@ -30,6 +34,10 @@ pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
         let (spec, formats) = adhoc_spec(&store, &args.sides, &base)?;
         let mut report = compare(store.conn(), &spec)?;
         report.sides = formats;
+        if let Some(path) = &args.rows_out {
+            let shown = crate::pii::Shown::nothing();
+            rows_out(path, rows_out::write(store.conn(), &spec, path, &shown))?;
+        }
         vec![("adhoc".to_string(), report)]
     } else {
         configured_reports(&super::workspace(dir)?, &args)?
@@ -49,19 +57,51 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
             "the workspace defines no [comparisons.*]".into(),
         ));
     }
+    if let Some(path) = &args.rows_out {
+        if names.len() > 1 {
+            return Err(Error::Usage(format!(
+                "--rows-out {} takes one comparison: name it (comparisons: {})",
+                path.display(),
+                names.join(", ")
+            )));
+        }
+        rows_out::RowsFormat::of(path)?;
+    }
     names
         .into_iter()
         .map(|name| {
             let store = super::open_for_compare(ws, &name, &args.sides.company)?;
             let _spinner = super::progress::stages(&format!("comparing {name}"));
-            let mut report = configured::run(ws, &store, &name, &args.sides.company)?;
+            let compared =
+                configured::prepare_and_compare(ws, &store, &name, &args.sides.company, None)?;
+            let mut report = compared.report;
             let policy = crate::build::lineage::personal(ws, store.conn())?;
-            report
-                .samples
-                .mask(&policy.of_comparison(&ws.config.comparisons[&name]));
+            let shown = policy.of_comparison(&ws.config.comparisons[&name]);
+            report.samples.mask(&shown);
+            if let Some(path) = &args.rows_out {
+                if compared.agreeing_groups.is_some() {
+                    return Err(Error::Usage(format!(
+                        "--rows-out {}: {name} was compared in the ClickHouse warehouse, \
+                         which sends only the slices whose sums differ; the rows of the others \
+                         are not here to write",
+                        path.display()
+                    )));
+                }
+                rows_out(
+                    path,
+                    rows_out::write(store.conn(), &compared.spec, path, &shown),
+                )?;
+            }
             Ok((name, report))
         })
         .collect()
+}
+
+/// Say where the rows went (on stderr: stdout carries the report).
+fn rows_out(path: &std::path::Path, written: Result<u64>) -> Result<()> {
+    let n = written?;
+    eprintln!("note: {n} rows that differ written to {}", path.display());
+    Ok(())
 }
 
 fn output(reports: &[(String, Report)], args: &CompareArgs) -> Result<()> {

@@ -14,18 +14,19 @@ use crate::error::{Error, Result};
 use crate::extract::{self, Cancel, Event, Selection};
 use crate::freshness;
 use crate::lab_jobs as lab;
-use crate::pii::Shown;
 use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::report::Report;
 use crate::recon::waterfall::Waterfall;
 use crate::recon::workbench::{self as drill, DrillBase, DrillRow, SideRow};
 use crate::recon::{configured, ClassFilter, RowClass};
 use crate::rules::{RulesFile, Which};
-use crate::store::{utc_now, Access, Session, Store, Wait};
+use crate::store::{utc_now, Access, Store, Wait};
 use crate::warehouse::ClickHouse;
-use masking::Personal;
 
+mod lane;
 pub mod masking;
+
+pub use lane::LaneState;
 
 /// Each lane has its own connection; jobs on one lane run one at a time, latest-wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -287,35 +288,6 @@ pub enum Payload {
     RulesAdopted(crate::rules::Suggested),
     /// Personal data is now shown as it is (true) or masked (false).
     Revealed(bool),
-}
-
-/// What a lane keeps between its jobs. The cache is attached to its session only while a
-/// job runs, so an idle workbench holds nothing other processes wait for.
-pub struct LaneState {
-    pub session: Session,
-    pub drill: Option<DrillBase>,
-    /// The workspace's ClickHouse warehouse (a session of the shared connection), taken on
-    /// first use in a ClickHouse workspace.
-    pub warehouse: Option<ClickHouse>,
-    /// Personal data: the workbench's policy and reveal, shared by its lanes.
-    pub personal: Arc<Personal>,
-    /// What the SQL console's last answer may show (its later pages are masked alike).
-    pub sql_shown: Shown,
-    /// What the open comparison's rows may show.
-    pub compare_shown: Shown,
-}
-
-impl LaneState {
-    pub fn new(session: Session, personal: Arc<Personal>) -> LaneState {
-        LaneState {
-            session,
-            drill: None,
-            warehouse: None,
-            personal,
-            sql_shown: Shown::nothing(),
-            compare_shown: Shown::nothing(),
-        }
-    }
 }
 
 /// The name of the SQL console's result view (on the SQL lane's connection).

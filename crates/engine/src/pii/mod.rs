@@ -35,7 +35,7 @@ pub struct Policy {
     /// Every personal column name of the workspace (lower case).
     all: BTreeSet<String>,
     how: PiiMask,
-    salt: u64,
+    salt: String,
     /// Someone asked to see the real values (and it was recorded).
     revealed: bool,
 }
@@ -43,7 +43,11 @@ pub struct Policy {
 impl Policy {
     /// The marks of `config`, carried down the models' lineage: each model's `layer.name`
     /// and the `layer.table`s it reads (`build::lineage::personal` gives the workspace's).
-    pub fn declared(config: &Config, lineage: &[(String, BTreeSet<String>)], salt: u64) -> Policy {
+    pub fn declared(
+        config: &Config,
+        lineage: &[(String, BTreeSet<String>)],
+        salt: String,
+    ) -> Policy {
         let lower = |cols: &[String]| -> BTreeSet<String> {
             cols.iter().map(|c| c.to_lowercase()).collect()
         };
@@ -126,7 +130,7 @@ impl Policy {
             contains: BTreeSet::new(),
             keys: BTreeSet::new(),
             how: self.how,
-            salt: self.salt,
+            salt: self.salt.clone(),
         }
     }
 
@@ -196,20 +200,18 @@ fn label_of(sql: &str) -> Option<String> {
     Some(format!("{layer}.{table}"))
 }
 
-/// The workspace's salt for hashes (0 where the catalog has none: an old cache read-only).
-pub fn salt(conn: &Connection) -> Result<u64> {
-    let text: Option<String> = match conn.query_row(
+/// The workspace's salt for hashes (empty where the catalog has none: an old cache read
+/// before its migration).
+pub fn salt(conn: &Connection) -> Result<String> {
+    match conn.query_row(
         "SELECT value FROM assay.meta WHERE key = ?",
         [SALT_KEY],
         |r| r.get(0),
     ) {
-        Ok(v) => Some(v),
-        Err(duckdb::Error::QueryReturnedNoRows) => None,
-        Err(e) => return Err(e.into()),
-    };
-    Ok(text
-        .and_then(|t| u64::from_str_radix(t.get(..16)?, 16).ok())
-        .unwrap_or(0))
+        Ok(v) => Ok(v),
+        Err(duckdb::Error::QueryReturnedNoRows) => Ok(String::new()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Which columns of one relation are masked, and how.
@@ -222,7 +224,7 @@ pub struct Shown {
     /// Masked columns that are keys: always shown hashed, so rows still line up.
     keys: BTreeSet<String>,
     how: PiiMask,
-    salt: u64,
+    salt: String,
 }
 
 impl Shown {
@@ -252,10 +254,25 @@ impl Shown {
             return value.to_string();
         }
         if self.keys.contains(&column.to_lowercase()) {
-            mask::hashed(value, self.salt)
+            mask::mask_key(value, &self.salt)
         } else {
-            mask::mask(value, self.how, self.salt)
+            mask::mask(value, self.how, &self.salt)
         }
+    }
+
+    /// DuckDB SQL for the text `expr` of `column` as it may be shown (where DuckDB writes
+    /// a file itself): `cell` in SQL.
+    pub fn sql(&self, column: &str, expr: &str) -> String {
+        if !self.masks(column) {
+            return expr.to_string();
+        }
+        let key = self.keys.contains(&column.to_lowercase());
+        mask::duckdb_sql(
+            &format!("CAST({expr} AS VARCHAR)"),
+            self.how,
+            &self.salt,
+            key,
+        )
     }
 
     /// The frame with its personal columns as masked text (NULL stays NULL).
@@ -336,7 +353,7 @@ impl Shown {
                     value if *personal => Some(mask::mask(
                         &crate::frame::cell_text(&value),
                         self.how,
-                        self.salt,
+                        &self.salt,
                     )),
                     value => Some(crate::frame::cell_text(&value)),
                 })

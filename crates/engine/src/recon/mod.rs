@@ -18,6 +18,7 @@ pub mod remote;
 pub mod report;
 pub mod reshape;
 pub mod rows;
+pub mod rows_out;
 pub mod schema;
 pub mod scope;
 pub mod side_row;
