@@ -60,7 +60,7 @@ fn parse_size(text: &str) -> std::result::Result<(u16, u16), String> {
 }
 
 /// The scripted visits: (file name, keys pressed from the previous state, caption).
-pub const VISITS: [(&str, &str, &str); 12] = [
+pub const VISITS: [(&str, &str, &str); 13] = [
     (
         "sources",
         "",
@@ -75,6 +75,11 @@ pub const VISITS: [(&str, &str, &str); 12] = [
         "layers",
         "backspace 2 G enter i",
         "Layers: a gold table in the paged grid, with its profile",
+    ),
+    (
+        "layers-pii",
+        "backspace g j enter l l l l l l l",
+        "Layers: the customers' names and e-mails (marked pii) masked, in the grid and its profile",
     ),
     (
         "compare",

@@ -108,6 +108,23 @@ pub fn rows(ws: &Workspace, store: &crate::store::Store) -> Result<Vec<ModelRow>
     Ok(out)
 }
 
+/// The workspace's personal-data policy: the config's `pii` marks carried down the models'
+/// lineage (SQL files or the dbt manifest; none readable: the marks as declared), its
+/// hash salt from the catalog on `conn`.
+pub fn personal(ws: &Workspace, conn: &Connection) -> Result<crate::pii::Policy> {
+    let lineage: Vec<(String, std::collections::BTreeSet<String>)> =
+        super::models::of_workspace(ws)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.qualified(), m.reads))
+            .collect();
+    Ok(crate::pii::Policy::declared(
+        &ws.config,
+        &lineage,
+        crate::pii::salt(conn)?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,21 +167,4 @@ mod tests {
         assert!(all[0].built.is_some());
         assert!(all[1].rows.is_empty() && all[1].built.is_none());
     }
-}
-
-/// The workspace's personal-data policy: the config's `pii` marks carried down the models'
-/// lineage (SQL files or the dbt manifest; none readable: the marks as declared), its
-/// hash salt from the catalog on `conn`.
-pub fn personal(ws: &Workspace, conn: &Connection) -> Result<crate::pii::Policy> {
-    let lineage: Vec<(String, std::collections::BTreeSet<String>)> =
-        super::models::of_workspace(ws)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| (m.qualified(), m.reads))
-            .collect();
-    Ok(crate::pii::Policy::declared(
-        &ws.config,
-        &lineage,
-        crate::pii::salt(conn)?,
-    ))
 }
