@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{Job, Lane, LaneState, Payload};
+use polars::prelude::DataFrame;
+
 use crate::config::Workspace;
 use crate::error::Result;
 use crate::pii::{Policy, Shown};
@@ -60,135 +62,77 @@ pub fn reveal(lane: &LaneState, on: bool, screen: &str, wait: &Wait) -> Result<P
     Ok(Payload::Revealed(on))
 }
 
-/// `payload` as the screens may have it.
+/// `payload` as the screens may have it (masked in place).
 pub fn mask(
     ws: &Workspace,
     lane: &mut LaneState,
     job: &Job,
-    payload: Payload,
+    mut payload: Payload,
     wait: &Wait,
 ) -> Result<Payload> {
     if !carries_values(&payload) {
         return Ok(payload);
     }
     let policy = policy(ws, lane, wait)?;
-    Ok(match (job, payload) {
-        (Job::Open { relation, .. }, Payload::Opened { total, page }) => Payload::Opened {
-            total,
-            page: policy.of_relation(&relation.sql).frame(page)?,
-        },
+    let frame = |shown: &Shown, page: &mut DataFrame| -> Result<()> {
+        *page = shown.frame(std::mem::take(page))?;
+        Ok(())
+    };
+    match (job, &mut payload) {
+        (Job::Open { relation, .. }, Payload::Opened { page, .. }) => {
+            frame(&policy.of_relation(&relation.sql), page)?
+        }
         (
             Job::Page {
                 lane: at, relation, ..
             },
-            Payload::Page { offset, page },
-        ) => {
-            let shown = match at {
-                Lane::Sql => lane.sql_shown.clone(),
-                _ => policy.of_relation(&relation.sql),
-            };
-            Payload::Page {
-                offset,
-                page: shown.frame(page)?,
-            }
-        }
+            Payload::Page { page, .. },
+        ) => match at {
+            Lane::Sql => frame(&lane.sql_shown, page)?,
+            _ => frame(&policy.of_relation(&relation.sql), page)?,
+        },
         (Job::Profile { relation, column }, Payload::Profile { summary, top }) => {
             let shown = policy.of_relation(&relation.sql);
-            let top = match (top, column) {
-                (Some(t), Some(c)) => Some(shown.for_column(c, "value").frame(t)?),
-                (t, _) => t,
-            };
-            Payload::Profile {
-                summary: shown.per_column_rows(summary, "column", &["min", "max"])?,
-                top,
+            if let (Some(t), Some(c)) = (top.as_mut(), column) {
+                frame(&shown.for_column(c, "value"), t)?;
             }
+            *summary = shown.per_column_rows(std::mem::take(summary), "column", &["min", "max"])?;
         }
-        (Job::Sql { text, .. }, Payload::SqlRows { total, page }) => {
+        (Job::Sql { text, .. }, Payload::SqlRows { page, .. }) => {
             // The console asks the warehouse when there is one, the cache otherwise.
             let dialect = match lane.warehouse {
                 Some(_) => crate::warehouse::dialect(&ws.config.warehouse),
                 None => crate::dialect::Dialect::DuckDb,
             };
             lane.sql_shown = policy.of_query(dialect, text);
-            Payload::SqlRows {
-                total,
-                page: lane.sql_shown.frame(page)?,
-            }
+            frame(&lane.sql_shown, page)?;
         }
-        (
-            Job::PrepareCompare { name, .. },
-            Payload::Compared {
-                mut report,
-                dimensions,
-                measure,
-                rows,
-                mut by_period,
-            },
-        ) => {
+        (Job::PrepareCompare { name, .. }, Payload::Compared { report, .. }) => {
             lane.compare_shown = match ws.config.comparisons.get(name) {
                 Some(c) => policy.of_comparison(c),
                 None => Shown::nothing(),
             };
             report.samples.mask(&lane.compare_shown);
-            if let Some(period) = dimensions.iter().find(|d| lane.compare_shown.masks(d)) {
-                for row in &mut by_period {
-                    row.value = row
-                        .value
-                        .as_deref()
-                        .map(|v| lane.compare_shown.cell(period, v));
-                }
-            }
-            Payload::Compared {
-                report,
-                dimensions,
-                measure,
-                rows,
-                by_period,
+        }
+        (Job::Rows { .. }, Payload::Rows { rows, columns, .. }) => {
+            for row in rows.iter_mut() {
+                row.mask(columns, &lane.compare_shown);
             }
         }
-        (
-            Job::Rows { .. },
-            Payload::Rows {
-                offset,
-                mut rows,
-                total,
-                unlisted,
-                columns,
-                keys,
-                measures,
-            },
-        ) => {
-            for row in &mut rows {
-                row.mask(&columns, &lane.compare_shown);
-            }
-            Payload::Rows {
-                offset,
-                rows,
-                total,
-                unlisted,
-                columns,
-                keys,
-                measures,
-            }
-        }
-        (Job::Drill { by, .. }, Payload::Drilled { mut rows, classes }) => {
+        (Job::Drill { by, .. }, Payload::Drilled { rows, .. }) => {
             let dimension = lane
                 .drill
                 .as_ref()
                 .and_then(|d| d.dimensions.get(*by).cloned())
                 .unwrap_or_default();
-            if lane.compare_shown.masks(&dimension) {
-                for row in &mut rows {
-                    row.value = row
-                        .value
-                        .as_deref()
-                        .map(|v| lane.compare_shown.cell(&dimension, v));
-                }
+            let shown = &lane.compare_shown;
+            for row in rows.iter_mut().filter(|_| shown.masks(&dimension)) {
+                row.value = row.value.as_deref().map(|v| shown.cell(&dimension, v));
             }
-            Payload::Drilled { rows, classes }
         }
-        (_, payload) => payload,
-    })
+        _ => {}
+    }
+    Ok(payload)
 }
 
 /// Payloads holding a relation's or a comparison's values.
