@@ -98,6 +98,21 @@ fn cli_outputs_show_no_personal_value() {
             seen.push((format!("sql {format}: {sql}"), out));
         }
     }
+    // A failed CAST quotes the value it could not convert.
+    let cast = assay(
+        ws,
+        &[
+            "sql",
+            "SELECT CAST(customer_name AS INTEGER) FROM bronze.invoices",
+        ],
+    );
+    assert_eq!(cast.status.code(), Some(3), "{}", text(&cast));
+    assert!(
+        text(&cast).contains("Could not convert string '"),
+        "{}",
+        text(&cast)
+    );
+    seen.push(("a failed cast".into(), text(&cast)));
     seen.push(("test".into(), run_ok(ws, &["test"])));
     seen.push((
         "test json".into(),
@@ -302,6 +317,15 @@ fn the_workbench_shows_and_copies_only_masks_until_a_recorded_reveal() {
     live.press("f5");
     assert!(live.settle(PATIENCE), "{}", live.text());
     screens.push(live.text());
+    // A failed CAST in the console: its error quotes the value.
+    live.app
+        .sql
+        .set_text("SELECT CAST(customer_name AS INTEGER) FROM bronze.invoices");
+    live.press("f5");
+    assert!(live.settle(PATIENCE), "{}", live.text());
+    let failed = format!("{:?}", live.app.status);
+    assert!(failed.contains("Could not convert string"), "{failed}");
+    screens.push(failed);
     screens.extend(live.copied.iter().cloned());
     for s in &screens {
         let found = leaked(ws, s);

@@ -58,6 +58,7 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
     } else {
         args.max_rows
     };
+    let policy = crate::build::lineage::personal(ws, store.conn())?;
     let answer = match args.as_of {
         None => answer(&store, warehouse.as_ref(), &args.query, cap),
         Some(run) => {
@@ -73,7 +74,15 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
         Some(_) => crate::warehouse::dialect(&ws.config.warehouse),
         None => crate::dialect::Dialect::DuckDb,
     };
-    let shown = shown(ws, &store, dialect, &args)?;
+    let shown = shown(policy.clone(), &store, dialect, &args)?;
+    // An error may quote a value (a failed CAST): personal data stays masked there too.
+    let answer = answer.map_err(|e| {
+        let text = e.to_string();
+        match shown_error(&policy, &text, args.reveal) {
+            Some(quiet) => Error::Runtime(quiet),
+            None => e,
+        }
+    });
     match answer.map_err(|e| e.context("query failed"))? {
         Printed::Frame(df, capped) => {
             let mut df = shown.frame(df)?;
@@ -95,18 +104,23 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
 /// How the answer's columns may be shown: personal ones masked, unless `--reveal` asked
 /// (and the reveal was recorded).
 fn shown(
-    ws: &Workspace,
+    policy: crate::pii::Policy,
     store: &Store,
     dialect: crate::dialect::Dialect,
     args: &SqlArgs,
 ) -> Result<crate::pii::Shown> {
-    let policy = crate::build::lineage::personal(ws, store.conn())?;
     if args.reveal && !policy.is_empty() {
         let who = crate::rules::user();
         crate::pii::reveal::record(store.conn(), &who, "assay sql", &args.query)?;
         eprintln!("note: personal columns shown as they are (recorded for {who})");
     }
     Ok(policy.revealed(args.reveal).of_query(dialect, &args.query))
+}
+
+/// The error's text with quoted values masked, when masking changed it.
+fn shown_error(policy: &crate::pii::Policy, text: &str, reveal: bool) -> Option<String> {
+    let quiet = policy.clone().revealed(reveal).quiet(text);
+    (quiet != text).then_some(quiet)
 }
 
 enum Printed {

@@ -305,7 +305,8 @@ pub fn execute(
     wait: &Wait,
     events: &(dyn Fn(Event) + Sync),
 ) -> Result<Payload> {
-    let payload = answer(ws, lane, job, cancel, wait, events)?;
+    let payload = answer(ws, lane, job, cancel, wait, events)
+        .map_err(|e| masking::quiet(ws, lane, e, wait))?;
     masking::mask(ws, lane, job, payload, wait)
 }
 

@@ -10,6 +10,7 @@
 mod known;
 pub mod mask;
 mod query;
+mod quoted;
 pub mod reveal;
 
 pub use known::unknown_columns;
@@ -113,6 +114,16 @@ impl Policy {
     /// Whether any column of the workspace is personal.
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
+    }
+
+    /// `message` with the data values an engine quotes in a conversion error (`Could not
+    /// convert string 'Jane Doe' to INT32`, `Could not parse string "x" …`) masked: the
+    /// column is not named there, so while anything is marked, every such value is.
+    pub fn quiet(&self, message: &str) -> String {
+        if self.is_empty() || self.revealed {
+            return message.to_string();
+        }
+        quoted::mask_values(message, |v| mask::mask(v, self.how, &self.salt))
     }
 
     /// `layer.table` → its personal columns, for `validate` and the docs.

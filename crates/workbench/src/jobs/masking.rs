@@ -10,7 +10,7 @@ use super::{Job, Lane, LaneState, Payload};
 use polars::prelude::DataFrame;
 
 use crate::config::Workspace;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pii::{Policy, Shown};
 use crate::store::{Access, Wait};
 
@@ -133,6 +133,19 @@ pub fn mask(
         _ => {}
     }
     Ok(payload)
+}
+
+/// `error` with the values it quotes masked (a failed CAST in the console names the value).
+pub fn quiet(ws: &Workspace, lane: &LaneState, error: Error, wait: &Wait) -> Error {
+    let text = error.to_string();
+    let Ok(policy) = policy(ws, lane, wait) else {
+        return error;
+    };
+    let quiet = policy.quiet(&text);
+    match quiet == text {
+        true => error,
+        false => Error::Runtime(quiet),
+    }
 }
 
 /// Payloads holding a relation's or a comparison's values.
