@@ -353,3 +353,29 @@ fn the_workbench_shows_and_copies_only_masks_until_a_recorded_reveal() {
     let log = sql_csv(ws, "SELECT place, what FROM assay.reveals");
     assert!(log.contains("workbench"), "{log}");
 }
+
+#[test]
+fn explain_never_offers_a_personal_column_as_a_cause() {
+    let (_dir, ws) = built_demo("3000", "15");
+    let config = ws.join("assay.toml");
+    // invoice_type no longer configured: explain finds it by itself (few values).
+    let toml = std::fs::read_to_string(&config).unwrap().replace(
+        "dimensions = [\"branch\", \"invoice_type\", \"month\"]",
+        "dimensions = [\"branch\", \"month\"]",
+    );
+    std::fs::write(&config, &toml).unwrap();
+    let found = run_ok(&ws, &["explain", "revenue"]);
+    assert!(found.contains("INTERCOMPANY"), "{found}");
+    let marked = toml.replacen(
+        "[legacy.sales]\n",
+        "[legacy.sales]\npii = [\"invoice_type\"]\n",
+        1,
+    );
+    std::fs::write(&config, marked).unwrap();
+    for format in ["table", "json"] {
+        let out = run_ok(&ws, &["explain", "revenue", "--format", format]);
+        for value in ["INTERCOMPANY", "CANCELLED"] {
+            assert!(!out.contains(value), "{format} names {value}:\n{out}");
+        }
+    }
+}

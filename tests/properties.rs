@@ -105,7 +105,7 @@ proptest! {
         prop_assert_eq!(got, reference_classes(&joined, tol).to_vec());
 
         // Row classes, duplicate keys and totals.
-        let spec = Spec { legacy: ra.clone(), new: rb.clone(), keys: keys.clone(), map: vec![], measures: vec!["v".into()], dimensions: vec![], skip: vec![], rules, dimension_candidates: None };
+        let spec = Spec { legacy: ra.clone(), new: rb.clone(), keys: keys.clone(), map: vec![], measures: vec!["v".into()], dimensions: vec![], skip: vec![], rules, dimension_candidates: None, personal: vec![] };
         let report = compare(&conn, &spec).unwrap();
         let pairs = joined.iter().filter(|(x, y)| x.is_some() && y.is_some());
         let matched = pairs.clone().filter(|(x, y)| equal(x.unwrap().1, y.unwrap().1, tol)).count() as i64;

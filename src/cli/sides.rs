@@ -259,6 +259,7 @@ pub fn adhoc_spec(
         dimensions: args.dimension.clone(),
         skip: Vec::new(),
         dimension_candidates: None,
+        personal: Vec::new(),
         rules: Rules {
             absolute: args.tolerance,
             timezone: args.timezone.clone(),

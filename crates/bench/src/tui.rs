@@ -169,6 +169,7 @@ pub fn tui_bench(
         ],
         skip: Vec::new(),
         dimension_candidates: None,
+        personal: Vec::new(),
         rules: Rules::default(),
     };
     let start = Instant::now();

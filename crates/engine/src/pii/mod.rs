@@ -250,6 +250,11 @@ impl Shown {
         self
     }
 
+    /// The masked columns (lower case).
+    pub fn columns(&self) -> Vec<String> {
+        self.columns.iter().cloned().collect()
+    }
+
     pub fn is_nothing(&self) -> bool {
         self.columns.is_empty() && self.contains.is_empty()
     }

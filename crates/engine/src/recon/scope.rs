@@ -20,6 +20,8 @@ pub struct Scope<'a> {
     pub comparison: &'a Comparison,
     pub companies: Vec<String>,
     pub legacy: Relation,
+    /// The comparison's personal columns (either side's names).
+    pub personal: Vec<String>,
 }
 
 impl Scope<'_> {
@@ -158,6 +160,7 @@ impl Scope<'_> {
             dimensions,
             skip: cmp.skip.clone(),
             dimension_candidates: None,
+            personal: self.personal.clone(),
             rules: Rules {
                 absolute: cmp.tolerance.absolute,
                 relative: cmp.tolerance.relative,
@@ -266,10 +269,14 @@ pub fn scope<'a>(
             table = ident(&cmp.legacy)
         ),
     )?;
+    let personal = crate::build::lineage::personal(ws, store.conn())?
+        .of_comparison(cmp)
+        .columns();
     Ok(Scope {
         name: name.to_string(),
         comparison: cmp,
         companies,
         legacy,
+        personal,
     })
 }

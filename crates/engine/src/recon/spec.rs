@@ -44,6 +44,9 @@ pub struct Spec {
     /// Explain's extra dimensions when they were counted where the new side lives; None:
     /// explain counts them on `new`.
     pub dimension_candidates: Option<Candidates>,
+    /// Columns holding personal data (`pii`): never a dimension explain finds by itself,
+    /// whose values would be named in its causes.
+    pub personal: Vec<String>,
 }
 
 /// New-side columns explain groups by: those with few distinct values, and date columns

@@ -499,6 +499,7 @@ mod tests {
             skip: vec![],
             rules: Rules::default(),
             dimension_candidates: None,
+            personal: vec![],
         };
         DrillBase::build_with_groups(conn, spec, "amount", "drill_test", groups).unwrap()
     }

@@ -275,7 +275,8 @@ pub fn of_candidates(spec: &Spec, found: &Candidates) -> Vec<Dim> {
             .iter()
             .any(|k| spec.new_name(k).eq_ignore_ascii_case(c))
     };
-    let values = found.values.iter().map(|n| Dim {
+    let personal = |c: &str| spec.personal.iter().any(|p| p.eq_ignore_ascii_case(c));
+    let values = found.values.iter().filter(|n| !personal(n)).map(|n| Dim {
         scope_only: is_key(n),
         ..Dim::value(n)
     });
