@@ -200,3 +200,37 @@ fn the_first_screen_shows_every_company_and_the_failure_first() {
     }
     drop(dir);
 }
+
+/// A pairing session on a shared screen: the customers' names and e-mails in bronze are
+/// masked in the real terminal; `P` asks, a second `P` shows them with `UNMASKED` on the
+/// status line, and `P` masks them again.
+#[test]
+fn personal_data_is_masked_on_the_real_screen_until_revealed() {
+    let (_dir, ws) = built_demo("2000", "16");
+    let pane = Pane::open(&ws);
+    let patience = Duration::from_secs(60);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("companies"));
+    assert!(ok, "{screen}");
+    pane.keys(&["2"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("bronze.invoices"));
+    assert!(ok, "{screen}");
+    pane.keys(&["j", "Enter"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("row 1 of"));
+    assert!(ok, "{screen}");
+    pane.keys(&["l", "l", "l", "l", "l", "l", "l"]);
+    let (ok, masked) = pane.wait(patience, |t| t.contains("@m***.example"));
+    assert!(ok, "e-mails masked:\n{masked}");
+    assert!(!masked.contains("@mail.example"), "{masked}");
+    pane.keys(&["P"]);
+    let (ok, screen) = pane.wait(patience, |t| t.contains("P again shows it"));
+    assert!(ok, "P asks first:\n{screen}");
+    assert!(!screen.contains("@mail.example"), "{screen}");
+    pane.keys(&["P"]);
+    let (ok, shown) = pane.wait(patience, |t| t.contains("UNMASKED") && t.contains("@mail."));
+    assert!(ok, "the second P shows them:\n{shown}");
+    pane.keys(&["P"]);
+    let (ok, screen) = pane.wait(patience, |t| {
+        t.contains("masked again") && !t.contains("@mail.") && !t.contains("UNMASKED")
+    });
+    assert!(ok, "P masks again:\n{screen}");
+}
