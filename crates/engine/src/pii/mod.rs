@@ -307,7 +307,9 @@ impl Shown {
                 let column = out
                     .column(name)
                     .map_err(polars_error)?
-                    .as_materialized_series();
+                    .as_materialized_series()
+                    // Frames read in batches have several chunks; polars iterates one.
+                    .rechunk();
                 column
                     .iter()
                     .map(|v| match v {
@@ -362,6 +364,7 @@ impl Shown {
             let Ok(column) = out.column(v) else { continue };
             let masked: Vec<Option<String>> = column
                 .as_materialized_series()
+                .rechunk()
                 .iter()
                 .zip(&names)
                 .map(|(value, personal)| match value {

@@ -111,3 +111,31 @@ fn frames_and_keys_are_masked_nulls_kept() {
     );
     assert_eq!(shown.cell("client", "ACME"), mask::hashed("ACME", "42"));
 }
+
+#[test]
+fn frames_read_in_batches_are_masked_whole() {
+    // Several chunks, as a query's batches arrive (polars iterates only one chunk).
+    let part = |names: [&str; 2]| {
+        DataFrame::new(vec![Column::new("customer_name".into(), names)]).unwrap()
+    };
+    let mut df = part(["Jane Doe", "John Roe"]);
+    df.vstack_mut(&part(["Ann Lee", "Bo Yu"])).unwrap();
+    assert!(df.first_col_n_chunks() > 1);
+    let p = policy(PiiMask::Redact);
+    let shown = p.of_table("silver.invoices");
+    let cells = crate::frame::to_cells(&shown.frame(df.clone()).unwrap());
+    assert_eq!(cells.len(), 4);
+    assert!(
+        cells.iter().all(|r| r[0].as_deref() == Some("***")),
+        "{cells:?}"
+    );
+    let profile = DataFrame::new(vec![
+        Column::new("column".into(), ["customer_name"]),
+        Column::new("min".into(), ["Ann Lee"]),
+    ])
+    .unwrap();
+    let mut two = profile.clone();
+    two.vstack_mut(&profile).unwrap();
+    let out = shown.per_column_rows(two, "column", &["min"]).unwrap();
+    assert!(!format!("{out}").contains("Ann Lee"), "{out}");
+}
