@@ -1,10 +1,11 @@
 //! `assay compare [NAME]` or `assay compare --legacy … --new … --key …`
 
 use crate::config::Workspace;
+use crate::config::{Gate, Tolerance};
 use crate::error::{Error, Result};
 use crate::frame::Format;
 use crate::recon::report::{compare, Report};
-use crate::recon::{configured, rows_out};
+use crate::recon::{configured, gate, rows_out};
 
 use super::report_text;
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
@@ -25,10 +26,22 @@ pub struct CompareArgs {
     /// that differ) to FILE (.parquet or .csv); one comparison at a time.
     #[arg(long, value_name = "FILE")]
     pub rows_out: Option<std::path::PathBuf>,
+    /// Exit 1 when any of these classes differ (comma-separated): measures, rows, columns,
+    /// schema; the comparison's `fail_on` when absent (measures).
+    #[arg(long, value_delimiter = ',', value_parser = Gate::parse, value_name = "CLASSES")]
+    pub fail_on: Vec<Gate>,
+}
+
+/// What one report is gated on: the classes, the tolerance of the rows gate, the columns
+/// left out on purpose (not schema changes).
+struct Gated {
+    fail_on: Vec<Gate>,
+    tolerance: Tolerance,
+    skip: Vec<String>,
 }
 
 pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
-    let reports = if args.sides.is_adhoc() {
+    let (reports, gates) = if args.sides.is_adhoc() {
         let base = base_dir(dir)?;
         let store = adhoc_store(&base)?;
         let (spec, formats) = adhoc_spec(&store, &args.sides, &base)?;
@@ -38,13 +51,56 @@ pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
             let shown = crate::pii::Shown::nothing();
             rows_out(path, rows_out::write(store.conn(), &spec, path, &shown))?;
         }
-        vec![("adhoc".to_string(), report)]
+        let gated = Gated {
+            fail_on: args.fail_on.clone(),
+            tolerance: Tolerance {
+                absolute: args.sides.tolerance,
+                ..Tolerance::default()
+            },
+            skip: Vec::new(),
+        };
+        (vec![("adhoc".to_string(), report)], vec![gated])
     } else {
-        configured_reports(&super::workspace(dir)?, &args)?
+        let ws = super::workspace(dir)?;
+        let reports = configured_reports(&ws, &args)?;
+        let gates = reports
+            .iter()
+            .map(|(name, _)| {
+                let c = &ws.config.comparisons[name];
+                Gated {
+                    fail_on: match args.fail_on.is_empty() {
+                        true => c.fail_on.clone(),
+                        false => args.fail_on.clone(),
+                    },
+                    tolerance: c.tolerance.clone(),
+                    skip: c.skip.clone(),
+                }
+            })
+            .collect();
+        (reports, gates)
     };
-    let code = i32::from(reports.iter().any(|(_, r)| !r.within_tolerance()));
     output(&reports, &args)?;
-    Ok(code)
+    Ok(i32::from(failed_gates(&reports, &gates)))
+}
+
+/// Whether a report fails what it is gated on; each failure said on stderr, except the
+/// default gate's (the report itself shows a measure beyond its tolerance).
+fn failed_gates(reports: &[(String, Report)], gates: &[Gated]) -> bool {
+    let mut failed = false;
+    for ((name, report), g) in reports.iter().zip(gates) {
+        let fail_on = match g.fail_on.is_empty() {
+            true => vec![Gate::Measures],
+            false => g.fail_on.clone(),
+        };
+        let why = gate::failures(report, &fail_on, &g.tolerance, &g.skip);
+        if fail_on != [Gate::Measures] {
+            for w in &why {
+                eprintln!("{name} fails on {w}");
+            }
+        }
+        failed |= !why.is_empty();
+    }
+    failed
 }
 
 fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String, Report)>> {

@@ -2,6 +2,7 @@
 
 mod duration;
 pub mod fixed;
+mod gate;
 mod load;
 mod locate;
 mod model;
@@ -13,6 +14,7 @@ mod zone;
 
 pub use duration::Duration;
 pub use fixed::{DualAs, FixedColumn, LegacyKind};
+pub use gate::Gate;
 pub use load::{check, issues_at, read_text, Workspace, CONFIG_FILE};
 pub use model::*;
 pub use tables::{table_problem, LAYERS};

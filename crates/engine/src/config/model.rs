@@ -506,6 +506,12 @@ pub struct Tolerance {
     /// Fraction, e.g. 0.001 = 0.1 %.
     #[serde(default)]
     pub relative: f64,
+    /// Rows on one side only (or with a repeated key) a `rows` gate lets pass: a count...
+    #[serde(default)]
+    pub rows: u64,
+    /// ...or a fraction of the legacy rows, whichever allows more.
+    #[serde(default)]
+    pub rows_relative: f64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -546,6 +552,10 @@ pub struct Comparison {
     /// How `assay explain` looks for the gap's causes.
     #[serde(default)]
     pub explain: ExplainSettings,
+    /// What makes `assay compare` exit 1 (CI gates): `measures` (the default), `rows`,
+    /// `columns`, `schema`.
+    #[serde(default = "super::gate::default_fail_on")]
+    pub fail_on: Vec<super::gate::Gate>,
 }
 
 /// `[comparisons.NAME.explain]`.

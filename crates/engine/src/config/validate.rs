@@ -470,6 +470,7 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
         for (which, value) in [
             ("absolute", cmp.tolerance.absolute),
             ("relative", cmp.tolerance.relative),
+            ("rows_relative", cmp.tolerance.rows_relative),
         ] {
             if !value.is_finite() {
                 push(

@@ -10,6 +10,7 @@ pub mod configured;
 pub mod drill_row;
 pub mod equality;
 pub mod explain;
+pub mod gate;
 pub mod groups;
 pub mod narrow;
 pub mod pushdown;

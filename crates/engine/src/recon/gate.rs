@@ -1,0 +1,75 @@
+//! When a compare fails a CI gate (exit 1): the classes of difference a comparison is
+//! gated on (`fail_on`, `compare --fail-on`), each weighed against its tolerance. Totals
+//! that agree do not pass a gate on rows when invoices are missing.
+
+use super::report::Report;
+use crate::config::{Gate, Tolerance};
+
+/// Why `report` fails the gates (none: it passes). `skip`: columns left out of the compare
+/// on purpose, which a schema gate does not count either.
+pub fn failures(
+    report: &Report,
+    gates: &[Gate],
+    tolerance: &Tolerance,
+    skip: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for gate in gates {
+        let failure = match gate {
+            Gate::Measures => measures(report),
+            Gate::Rows => rows(report, tolerance),
+            Gate::Columns => columns(report),
+            Gate::Schema => schema(report, skip),
+        };
+        out.extend(failure.map(|why| format!("{}: {why}", gate.as_str())));
+    }
+    out
+}
+
+fn measures(report: &Report) -> Option<String> {
+    let out: Vec<String> = report
+        .measures
+        .iter()
+        .filter(|m| !m.within_tolerance)
+        .map(|m| format!("{} differs by {}", m.name, m.delta.grouped()))
+        .collect();
+    (!out.is_empty()).then(|| format!("{} (beyond the tolerance)", out.join(", ")))
+}
+
+/// Rows on one side only, or whose key repeats, beyond `tolerance.rows` (a count) or
+/// `tolerance.rows_relative` (a fraction of the legacy rows), whichever allows more.
+fn rows(report: &Report, tolerance: &Tolerance) -> Option<String> {
+    let r = &report.rows;
+    let odd = r.only_legacy + r.only_new + r.duplicate_keys_legacy + r.duplicate_keys_new;
+    let allowed = (tolerance.rows as f64).max(tolerance.rows_relative * r.legacy_rows as f64);
+    (odd as f64 > allowed).then(|| {
+        format!(
+            "{} only in legacy, {} only in new, {} + {} repeated keys (tolerance {} rows)",
+            r.only_legacy,
+            r.only_new,
+            r.duplicate_keys_legacy,
+            r.duplicate_keys_new,
+            allowed.floor()
+        )
+    })
+}
+
+fn columns(report: &Report) -> Option<String> {
+    let out: Vec<String> = report
+        .columns
+        .iter()
+        .filter(|c| c.conflicting_values > 0)
+        .map(|c| format!("{} ({} rows)", c.name, c.conflicting_values))
+        .collect();
+    (!out.is_empty()).then(|| format!("values differ in {}", out.join(", ")))
+}
+
+fn schema(report: &Report, skip: &[String]) -> Option<String> {
+    let out: Vec<String> = report
+        .schema
+        .iter()
+        .filter(|s| !skip.iter().any(|k| k.eq_ignore_ascii_case(&s.column)))
+        .map(|s| format!("{} {}", s.column, s.change))
+        .collect();
+    (!out.is_empty()).then(|| out.join(", "))
+}
