@@ -107,10 +107,6 @@ impl Policy {
         self
     }
 
-    pub fn is_revealed(&self) -> bool {
-        self.revealed
-    }
-
     /// Whether any column of the workspace is personal.
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
@@ -126,7 +122,7 @@ impl Policy {
         quoted::mask_values(message, |v| mask::mask(v, self.how, &self.salt))
     }
 
-    /// `layer.table` → its personal columns, for `validate` and the docs.
+    /// `layer.table` → its personal columns, declared and inherited.
     pub fn tables(&self) -> &BTreeMap<String, BTreeSet<String>> {
         &self.tables
     }
