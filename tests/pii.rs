@@ -379,3 +379,30 @@ fn explain_never_offers_a_personal_column_as_a_cause() {
         }
     }
 }
+
+#[test]
+fn a_failed_build_records_and_shows_the_value_it_quotes_masked() {
+    let (_dir, ws) = built_demo("1500", "17");
+    std::fs::write(
+        ws.join("models/gold/bad_cast.sql"),
+        "SELECT CAST(customer_name AS INTEGER) AS n FROM silver.invoices\n",
+    )
+    .unwrap();
+    let out = assay(&ws, &["build", "--select", "gold.bad_cast"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("Could not convert string '"),
+        "{}",
+        text(&out)
+    );
+    let runs = run_ok(&ws, &["runs", "--kind", "build", "--limit", "3"]);
+    let status = assay(&ws, &["status", "--all"]);
+    for (what, shown) in [
+        ("build", text(&out)),
+        ("runs", runs),
+        ("status", text(&status)),
+    ] {
+        let found = leaked(&ws, &shown);
+        assert!(found.is_empty(), "{what} shows {found:?}:\n{shown}");
+    }
+}

@@ -98,6 +98,8 @@ pub fn run(
     if let Some(ch) = &warehouse {
         ch.watch(Some(cancel.clone()));
     }
+    // A failed model's error may quote a value (a failed CAST): recorded and shown masked.
+    let policy = lineage::personal(ws, store.conn())?;
     let mut broken: BTreeSet<String> = BTreeSet::new();
     let mut outcomes = Vec::new();
     for i in order.into_iter().filter(|&i| chosen[i]) {
@@ -114,7 +116,7 @@ pub fn run(
                 seconds: 0.0,
                 error: Some(format!("skipped: it reads {cause}, which failed")),
             },
-            None => build_one(store, warehouse.as_ref(), model)?,
+            None => build_one(store, warehouse.as_ref(), model, &policy)?,
         };
         if outcome.status != BuildStatus::Ok {
             broken.insert(model.qualified());
@@ -129,6 +131,7 @@ fn build_one(
     store: &Store,
     warehouse: Option<&crate::warehouse::ClickHouse>,
     model: &Model,
+    policy: &crate::pii::Policy,
 ) -> Result<ModelOutcome> {
     let started = Instant::now();
     let run_id = store.begin_run("build", None, Some(&model.qualified()))?;
@@ -164,7 +167,7 @@ fn build_one(
             return Err(Error::Cancelled);
         }
         Err(e) => {
-            let message = format!("{file}: {e}");
+            let message = policy.quiet(&format!("{file}: {e}"));
             store.finish_run(run_id, RunStatus::Failed, None, Some(&message))?;
             ModelOutcome {
                 model: model.qualified(),
