@@ -131,7 +131,7 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
             let compared =
                 configured::prepare_and_compare(ws, &store, &name, &args.sides.company, None)?;
             let mut report = compared.report;
-            let policy = crate::build::lineage::personal(ws, store.conn())?;
+            let policy = crate::build::lineage::personal(ws, &store)?;
             let shown = policy.of_comparison(&ws.config.comparisons[&name]);
             report.samples.mask(&shown);
             if let Some(path) = &args.rows_out {

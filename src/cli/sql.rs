@@ -58,7 +58,7 @@ pub fn run(ws: &Workspace, args: SqlArgs) -> Result<i32> {
     } else {
         args.max_rows
     };
-    let policy = crate::build::lineage::personal(ws, store.conn())?;
+    let policy = crate::build::lineage::personal(ws, &store)?;
     let answer = match args.as_of {
         None => answer(&store, warehouse.as_ref(), &args.query, cap),
         Some(run) => {

@@ -39,7 +39,7 @@ pub fn evaluate_and_record(
     let outcomes = {
         let store = super::open_cache(ws, crate::store::Access::Read, None)?;
         let warehouse = super::connect_warehouse(ws)?;
-        let policy = crate::build::lineage::personal(ws, store.conn())?;
+        let policy = crate::build::lineage::personal(ws, &store)?;
         checks::run(
             ws,
             (store.conn(), warehouse.as_ref()),

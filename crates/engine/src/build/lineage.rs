@@ -110,19 +110,16 @@ pub fn rows(ws: &Workspace, store: &crate::store::Store) -> Result<Vec<ModelRow>
 
 /// The workspace's personal-data policy: the config's `pii` marks carried down the models'
 /// lineage (SQL files or the dbt manifest; none readable: the marks as declared), its
-/// hash salt from the catalog on `conn`.
-pub fn personal(ws: &Workspace, conn: &Connection) -> Result<crate::pii::Policy> {
+/// hash salt from the store's catalog.
+pub fn personal(ws: &Workspace, store: &crate::store::Store) -> Result<crate::pii::Policy> {
     let lineage: Vec<(String, std::collections::BTreeSet<String>)> =
         super::models::of_workspace(ws)
             .unwrap_or_default()
             .into_iter()
             .map(|m| (m.qualified(), m.reads))
             .collect();
-    Ok(crate::pii::Policy::declared(
-        &ws.config,
-        &lineage,
-        crate::pii::salt(conn)?,
-    ))
+    let salt = store.meta(crate::pii::SALT_KEY)?.unwrap_or_default();
+    Ok(crate::pii::Policy::declared(&ws.config, &lineage, salt))
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub fn run(
         ch.watch(Some(cancel.clone()));
     }
     // A failed model's error may quote a value (a failed CAST): recorded and shown masked.
-    let policy = lineage::personal(ws, store.conn())?;
+    let policy = lineage::personal(ws, store)?;
     let mut broken: BTreeSet<String> = BTreeSet::new();
     let mut outcomes = Vec::new();
     for i in order.into_iter().filter(|&i| chosen[i]) {

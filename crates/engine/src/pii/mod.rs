@@ -14,10 +14,10 @@ mod quoted;
 pub mod reveal;
 
 pub use known::unknown_columns;
+pub use quoted::quotes_a_value;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use duckdb::Connection;
 use polars::prelude::{AnyValue, Column, DataFrame};
 
 use crate::config::{Comparison, Config, PiiMask};
@@ -25,7 +25,8 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::frame::polars_error;
 
-/// The key of the workspace's hash salt in `assay.meta` (made by the catalog's migration).
+/// The key of the workspace's hash salt in `assay.meta` (made by the catalog's migration;
+/// a cache read before its migration has none, and hashes with an empty salt).
 pub const SALT_KEY: &str = "pii_salt";
 
 /// The workspace's personal columns and how they are shown.
@@ -205,20 +206,6 @@ fn label_of(sql: &str) -> Option<String> {
         .into_iter()
         .find(|l| schema == l || schema.ends_with(&format!("_{l}")))?;
     Some(format!("{layer}.{table}"))
-}
-
-/// The workspace's salt for hashes (empty where the catalog has none: an old cache read
-/// before its migration).
-pub fn salt(conn: &Connection) -> Result<String> {
-    match conn.query_row(
-        "SELECT value FROM assay.meta WHERE key = ?",
-        [SALT_KEY],
-        |r| r.get(0),
-    ) {
-        Ok(v) => Ok(v),
-        Err(duckdb::Error::QueryReturnedNoRows) => Ok(String::new()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Which columns of one relation are masked, and how.

@@ -31,6 +31,11 @@ pub fn mask_values(message: &str, mask: impl Fn(&str) -> String) -> String {
     out
 }
 
+/// Whether `message` quotes a value `mask_values` would mask.
+pub fn quotes_a_value(message: &str) -> bool {
+    mask_values(message, |_| String::new()) != message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +60,7 @@ mod tests {
         );
         assert_eq!(mask_values("string 'unclosed", m), "string 'unclosed");
         assert_eq!(mask_values("", m), "");
+        assert!(quotes_a_value("Could not convert string 'x' to INT32"));
+        assert!(!quotes_a_value("cache busy: held by assay extract"));
     }
 }

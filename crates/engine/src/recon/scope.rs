@@ -269,7 +269,7 @@ pub fn scope<'a>(
             table = ident(&cmp.legacy)
         ),
     )?;
-    let personal = crate::build::lineage::personal(ws, store.conn())?
+    let personal = crate::build::lineage::personal(ws, store)?
         .of_comparison(cmp)
         .columns();
     Ok(Scope {

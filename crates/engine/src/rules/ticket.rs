@@ -90,7 +90,7 @@ pub fn ticket(
 
 /// The samples as a report may show them: personal values masked (a report is passed on).
 fn masked(ws: &Workspace, store: &Store, name: &str, mut samples: Samples) -> Result<Samples> {
-    let policy = crate::build::lineage::personal(ws, store.conn())?;
+    let policy = crate::build::lineage::personal(ws, store)?;
     if let Some(c) = ws.config.comparisons.get(name) {
         samples.mask(&policy.of_comparison(c));
     }

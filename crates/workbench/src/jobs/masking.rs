@@ -43,7 +43,7 @@ fn policy(ws: &Workspace, lane: &LaneState, wait: &Wait) -> Result<Policy> {
         Some(p) => p.clone(),
         None => {
             let store = lane.session.lease(Access::Read, wait)?;
-            let p = crate::build::lineage::personal(ws, store.conn())?;
+            let p = crate::build::lineage::personal(ws, &store)?;
             *held = Some(p.clone());
             p
         }
@@ -138,6 +138,11 @@ pub fn mask(
 /// `error` with the values it quotes masked (a failed CAST in the console names the value).
 pub fn quiet(ws: &Workspace, lane: &LaneState, error: Error, wait: &Wait) -> Error {
     let text = error.to_string();
+    // Most errors quote no value; those need no policy (which may wait for the cache,
+    // whose being busy may be the very error).
+    if !crate::pii::quotes_a_value(&text) {
+        return error;
+    }
     let Ok(policy) = policy(ws, lane, wait) else {
         return error;
     };
