@@ -26,6 +26,13 @@ install_tools() {
   if ! command -v tmux >/dev/null 2>&1; then
     (apt-get update -qq && apt-get install -y -qq tmux) >/dev/null 2>&1 || echo "warning: could not install tmux"
   fi
+  # tests/report_browser.rs renders the HTML report in headless Chromium and reads the
+  # printed page's text back with pdftotext (poppler-utils).
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+    echo "== installing chromium and poppler-utils"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null 2>&1 \
+      || echo "warning: could not install chromium and poppler-utils"
+  fi
 }
 
 clickhouse_up() {

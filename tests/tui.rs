@@ -453,3 +453,30 @@ fn the_rules_screen_at_80x24() {
         "{compare}"
     );
 }
+
+/// Before: at 120×40 Drill kept to 80 columns beside a causes panel a third of the width,
+/// which cut every cause's predicate. Now the causes sit below, as wide as the screen, and
+/// the step's values get the room.
+#[test]
+fn drill_uses_a_wide_screen() {
+    let mut h = harness(120, 40);
+    h.press("3 4");
+    let screen = h.text();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("likely causes of"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        title.starts_with('┌'),
+        "below the step, full width: {title}"
+    );
+    let causes = match &h.app.drill.causes {
+        Some(Ok(c)) if !c.is_empty() => c,
+        other => panic!("{other:?}"),
+    };
+    let first = &causes[0].predicate;
+    assert!(
+        screen.lines().any(|l| l.contains(first.as_str())),
+        "`{first}` whole on screen:\n{screen}"
+    );
+}

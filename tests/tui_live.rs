@@ -283,3 +283,53 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
         .unwrap();
     assert!(screen.contains(&format!("[ ] {turned_down}")), "{screen}");
 }
+
+/// Before: drilled into one company, the causes panel still ranked the whole comparison's
+/// gap (its shares were of the whole). Now the causes follow the step: ranked within the
+/// company through the real worker, and the panel says whose they are.
+#[test]
+fn drill_causes_follow_the_step_on_screen() {
+    let mut live = Live::open(workspace(), 80, 24, Theme::built_in("mono")).unwrap();
+    live.settle(PATIENCE);
+    live.press("3");
+    let ready = live.wait_until(PATIENCE, |app| {
+        app.compare.report.is_some() && app.drill.causes.is_some() && app.busy.is_empty()
+    });
+    assert!(ready, "{}", live.text());
+    live.press("4");
+    let company = live.app.drill.stack[0].rows[0].clone();
+    live.press("enter");
+    let scoped = live.wait_until(PATIENCE, |app| {
+        !app.drill.causes_path.is_empty()
+            && matches!(app.drill.causes, Some(Ok(_)))
+            && app.busy.is_empty()
+    });
+    assert!(scoped, "{}", live.text());
+    let screen = live.text();
+    let name = company.value.clone().unwrap();
+    assert!(
+        screen.contains(&format!("within company={name}")),
+        "{screen}"
+    );
+    // A cause's share is of the gap it was ranked in: the company's, not the whole's.
+    let Some(Ok(causes)) = &live.app.drill.causes else {
+        unreachable!()
+    };
+    let top = causes
+        .iter()
+        .find(|c| c.share.abs() > 0.05)
+        .expect("a cause");
+    let ranked_in = top.delta.to_f64() / top.share;
+    assert!(
+        (ranked_in - company.delta.to_f64()).abs() < 1.0,
+        "ranked in {ranked_in}, the company's gap is {}",
+        company.delta
+    );
+    // Back at the top, the whole comparison's causes again.
+    live.press("backspace");
+    let whole = live.wait_until(PATIENCE, |app| {
+        app.drill.causes_path.is_empty() && matches!(app.drill.causes, Some(Ok(_)))
+    });
+    assert!(whole, "{}", live.text());
+    assert!(!live.text().contains("within company="), "{}", live.text());
+}

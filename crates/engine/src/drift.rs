@@ -181,6 +181,18 @@ pub fn detect(expected: &[ColumnDef], actual: &[ColumnDef]) -> Vec<Drift> {
             None => true,
         }
     });
+    // One column gone and one new of a compatible type, however unlike their names
+    // (`net_amount` → `amount_net`): most likely the same column renamed.
+    if let ([m], [a]) = (missing.as_slice(), added.as_slice()) {
+        if compatible(&m.type_, &a.type_) || compatible(&a.type_, &m.type_) {
+            drift.push(Drift::Renamed {
+                was: m.name.clone(),
+                now: a.name.clone(),
+            });
+            missing.clear();
+            added.clear();
+        }
+    }
     drift.extend(missing.into_iter().map(|m| Drift::Missing { name: m.name }));
     for e in expected {
         if let Some(a) = find(actual, &e.name) {

@@ -22,6 +22,7 @@ pub mod legacy;
 pub mod pii;
 pub mod recon;
 pub mod redact;
+pub mod report;
 pub mod rules;
 pub mod source;
 pub mod sql;

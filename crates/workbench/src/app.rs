@@ -103,6 +103,8 @@ pub struct App {
     pub rules: RulesScreen,
     /// Where each tab was drawn: (first column, past the last, screen), for clicks.
     pub tab_hits: Vec<(u16, u16, Screen)>,
+    /// The memory cap and the extractions run at once, said in the help.
+    pub limits: crate::limits::Limits,
 }
 
 impl App {
@@ -144,6 +146,10 @@ impl App {
             waterfall: WaterfallScreen::default(),
             rules: RulesScreen::default(),
             tab_hits: Vec::new(),
+            limits: crate::limits::Limits::new(
+                crate::DEFAULT_MEMORY_LIMIT,
+                ws.config.workspace.parallelism,
+            ),
         }
     }
 
@@ -469,7 +475,7 @@ impl App {
                 },
                 payload,
             ) => self.sql.on_payload(&job, payload, &mut self.status),
-            (Job::PrepareCompare { .. } | Job::Rows { .. } | Job::Explain, payload) => {
+            (Job::PrepareCompare { .. } | Job::Rows { .. } | Job::Explain { .. }, payload) => {
                 let mut jobs = self.compare.on_payload(&job, payload.clone());
                 match payload {
                     // An answer for a comparison no longer asked for is dropped by Compare.
@@ -479,7 +485,7 @@ impl App {
                         // The compare imported the legacy export: Layers lists it now.
                         jobs.push(Job::Tables);
                     }
-                    Payload::Causes(causes) => self.drill.causes = Some(Ok(causes)),
+                    Payload::Causes(causes) => self.drill.on_causes(&job, causes),
                     rows @ Payload::Rows { .. } => self.drill.on_rows(&job, rows),
                     _ => {}
                 }

@@ -75,7 +75,10 @@ pub enum Job {
         company: Option<String>,
         what_if: Vec<String>,
     },
-    Explain,
+    /// The causes of the gap within a drill path (empty: the whole comparison's).
+    Explain {
+        path: Vec<(usize, Option<String>)>,
+    },
     Drill {
         path: Vec<(usize, Option<String>)>,
         by: usize,
@@ -157,9 +160,10 @@ impl Job {
             | Job::RulesAdopt { .. }
             | Job::Reveal { .. } => Lane::Browse,
             Job::Extract(_) => Lane::Extract,
-            Job::PrepareCompare { .. } | Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
-                Lane::Compare
-            }
+            Job::PrepareCompare { .. }
+            | Job::Explain { .. }
+            | Job::Drill { .. }
+            | Job::Rows { .. } => Lane::Compare,
             Job::Sql { .. } => Lane::Sql,
         }
     }
@@ -192,6 +196,7 @@ impl Job {
                 | Job::Profile { .. }
                 | Job::Rows { .. }
                 | Job::Drill { .. }
+                | Job::Explain { .. }
                 | Job::RulesCauses { .. }
         )
     }
@@ -206,7 +211,7 @@ impl Job {
             Job::Profile { relation, .. } => format!("profiling {relation}"),
             Job::Extract(_) => "extracting".into(),
             Job::PrepareCompare { name, .. } => format!("comparing {name}"),
-            Job::Explain => "ranking causes".into(),
+            Job::Explain { .. } => "ranking causes".into(),
             Job::Drill { .. } => "drilling".into(),
             Job::Rows { .. } => "fetching rows".into(),
             Job::Sql { .. } => "running query".into(),
@@ -413,7 +418,7 @@ fn answer(
             ws,
             store.conn(),
         )?)),
-        Job::Explain | Job::Drill { .. } | Job::Rows { .. } => {
+        Job::Explain { .. } | Job::Drill { .. } | Job::Rows { .. } => {
             drill_job(store, lane.drill.as_ref(), job)
         }
         Job::Sql { text, limit, write } => {
@@ -521,14 +526,16 @@ fn drill_job(store: &Store, drilled: Option<&DrillBase>, job: &Job) -> Result<Pa
     let base = drilled.ok_or_else(|| Error::Usage("no comparison is open".into()))?;
     let conn = store.conn();
     match job {
-        Job::Explain => {
+        Job::Explain { path } => {
+            // Within a step, the groups a pushed-down compare left are outside the cut.
             let opts = Options {
                 top: 12,
                 lookups: base.lookups.clone(),
-                agreeing: base.agreeing.clone(),
+                agreeing: base.agreeing.clone().filter(|_| path.is_empty()),
             };
+            let spec = base.scoped_spec(path);
             Ok(Payload::Causes(
-                explain(conn, &base.spec, &base.measure, &opts)?.causes,
+                explain(conn, &spec, &base.measure, &opts)?.causes,
             ))
         }
         Job::Drill { path, by } => Ok(Payload::Drilled {

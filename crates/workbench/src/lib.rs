@@ -9,6 +9,7 @@ pub mod hit;
 pub mod jobs;
 pub mod keymap;
 mod lab_jobs;
+pub mod limits;
 pub mod live;
 pub mod mouse;
 pub mod rows_view;
@@ -167,6 +168,7 @@ async fn event_loop(
     let ws = Arc::new(ws);
     let mut worker = Worker::new(ws.clone(), Some(limit), tx)?;
     let mut app = App::new(&ws, keymap, theme);
+    app.limits = limits::Limits::new(limit, ws.config.workspace.parallelism);
     let mut ticker = tokio::time::interval(Duration::from_millis(120));
     // Sources shows ages: a redraw each second keeps them true, and a stale catalog read
     // is asked for again.

@@ -172,6 +172,11 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         "/ search · j/k PgUp/PgDn scroll · Esc closes · keys: .assay/keymap.toml".into()
     };
     let mut lines = vec![Line::from(Span::styled(head, theme.style(Role::Dim)))];
+    if query.is_empty() {
+        for limit in app.limits.lines() {
+            lines.push(Line::from(Span::styled(limit, theme.style(Role::Dim))));
+        }
+    }
     let others = [
         Context::Sources,
         Context::Layers,

@@ -23,7 +23,9 @@ pub(super) fn run_jobs(
     cancel: &Cancel,
     sink: &(dyn Fn(Event) + Sync),
 ) -> Result<Vec<Outcome>> {
-    let parallelism = (ws.config.workspace.parallelism.max(1) as usize).min(jobs.len().max(1));
+    let configured = ws.config.workspace.parallelism;
+    let cap = crate::store::memory::memory_limit(store.conn())?;
+    let parallelism = super::budget::parallel_within(configured, cap).min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<_>>());
     let outcomes = Mutex::new(Vec::new());
     let runner = Runner {
@@ -33,6 +35,7 @@ pub(super) fn run_jobs(
         cancel,
         switch_lock: Mutex::new(()),
         sink,
+        memory: (cap, parallelism, configured),
     };
     std::thread::scope(|scope| -> Result<()> {
         let mut workers = Vec::new();
@@ -83,6 +86,9 @@ struct Runner<'a> {
     /// between concurrent catalog updates.
     switch_lock: Mutex<()>,
     sink: &'a (dyn Fn(Event) + Sync),
+    /// DuckDB's cap, the loads run at once, and the parallelism configured: named when a
+    /// load runs out of memory.
+    memory: (Option<u64>, usize, u32),
 }
 
 impl Runner<'_> {
@@ -116,7 +122,9 @@ impl Runner<'_> {
                 } else {
                     RunStatus::Failed
                 };
-                outcome.error = Some(e.to_string());
+                let (cap, parallel, configured) = self.memory;
+                let message = super::budget::explained(e.to_string(), cap, parallel, configured);
+                outcome.error = Some(message.clone());
                 if let Some(id) = run_id {
                     // The rows of a failed run are invisible (never current); removing them
                     // keeps retries from piling up copies.
@@ -126,7 +134,7 @@ impl Runner<'_> {
                         params![
                             outcome.status.as_str(),
                             utc_now(),
-                            crate::redact::text(&e.to_string()),
+                            crate::redact::text(&message),
                             id
                         ],
                     );
@@ -186,7 +194,7 @@ impl Runner<'_> {
         let total: u64 = pieces.iter().map(|p| p.2).sum::<u64>().max(1);
         let (mut done, mut rows) = (0u64, 0i64);
         let loaded_at = utc_now();
-        for (relation, source, weight) in pieces {
+        for (i, (relation, source, weight)) in pieces.into_iter().enumerate() {
             if self.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
@@ -195,7 +203,7 @@ impl Runner<'_> {
                  TIMESTAMP {at} AS _loaded_at, {source} AS _source FROM {relation}",
                 cat = ident(self.catalog),
                 data = versions::data_table(&job.entity),
-                list = job.select_list,
+                list = job.piece_lists.get(i).unwrap_or(&job.select_list),
                 company = literal(&job.company),
                 at = literal(&loaded_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
                 source = literal(&source),

@@ -1,6 +1,8 @@
 //! The generic extractor: ONE definition per entity, run for any company, into versioned
 //! bronze tables with load metadata (`_company`, `_run_id`, `_loaded_at`, `_source`).
 
+pub mod budget;
+mod files;
 mod load;
 mod source_sql;
 pub mod versions;
@@ -73,6 +75,9 @@ struct Job {
     entity: String,
     plan: Plan,
     select_list: String,
+    /// Each file's own select list, when a plan reads several (a file may name a column
+    /// as a rename maps it); empty: `select_list` for every piece.
+    piece_lists: Vec<String>,
     /// As the source names them, and as bronze does (renames applied).
     source_columns: Vec<ColumnDef>,
     columns: Vec<ColumnDef>,
@@ -210,6 +215,7 @@ fn prepare(
             true,
         ));
     }
+    let piece_lists = files::piece_lists(conn, catalog, &plan, &renames, &columns)?;
     ensure_table(conn, entity, &columns).map_err(runtime)?;
     let select_list = source_columns
         .iter()
@@ -222,6 +228,7 @@ fn prepare(
         entity: entity.into(),
         plan,
         select_list,
+        piece_lists,
         source_columns,
         columns,
     })
@@ -289,6 +296,16 @@ fn describe(conn: &Connection, catalog: &str, plan: &Plan) -> Result<Vec<ColumnD
         .into_iter()
         .next()
         .ok_or_else(|| Error::Runtime("nothing to read".into()))?;
+    describe_piece(conn, catalog, plan, (&relation, &source))
+}
+
+/// The columns of one piece of a plan (a file, a DuckDB query), as the source names them.
+fn describe_piece(
+    conn: &Connection,
+    catalog: &str,
+    plan: &Plan,
+    (relation, source): (&str, &str),
+) -> Result<Vec<ColumnDef>> {
     in_source_catalog(conn, catalog, plan, || {
         let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
         let rows = stmt.query_map([], |r| {
@@ -302,7 +319,7 @@ fn describe(conn: &Connection, catalog: &str, plan: &Plan) -> Result<Vec<ColumnD
     })
     .map_err(|e| {
         // Errors raised above already name the source.
-        if e.to_string().contains(&source) {
+        if e.to_string().contains(source) {
             e
         } else {
             e.context(format!("reading {source}"))

@@ -7,6 +7,7 @@ pub mod as_legacy;
 pub mod export;
 pub mod file;
 mod lint;
+mod remainder;
 pub mod remote;
 pub mod save;
 pub mod signed;

@@ -9,8 +9,8 @@ use super::as_legacy::{compare_as_legacy, waterfall_where};
 use super::file::{Kind, RulesFile, Status};
 use super::signoff::Signoff;
 use super::waterfall::{waterfall_of, Waterfall, Which};
-use crate::config::Workspace;
-use crate::error::Result;
+use crate::config::{Tolerance, Workspace};
+use crate::error::{Error, Result};
 use crate::recon::explain::{explain, Cause, Options};
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
@@ -36,6 +36,25 @@ pub struct RuleView {
     pub at: String,
 }
 
+/// A difference accepted rather than fixed, as the rules file holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedView {
+    pub name: String,
+    #[serde(rename = "where")]
+    pub filter: String,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// The first and last value of the comparison's period dimension on the legacy side.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Period {
+    pub dimension: String,
+    pub first: String,
+    pub last: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Ticket {
     pub schema_version: u32,
@@ -43,12 +62,19 @@ pub struct Ticket {
     pub measure: String,
     pub rules_file: String,
     pub generated_at: String,
+    /// The companies compared; empty: all.
+    pub companies: Vec<String>,
+    pub period: Option<Period>,
+    /// What the unexplained gap is allowed to be.
+    pub tolerance: Tolerance,
     /// With the accepted rules (the numbers signed off on).
     pub waterfall: Waterfall,
     /// Every rule of the file, whatever its status.
     pub rules: Vec<RuleView>,
+    pub accepted: Vec<AcceptedView>,
     /// The keyed compare after the accepted rules.
     pub rows_after_rules: RowClasses,
+    /// The causes of what neither the accepted rules nor the accepted differences explain.
     pub remainder_causes: Vec<Cause>,
     pub samples: Samples,
     pub signoffs: Vec<Signoff>,
@@ -72,8 +98,28 @@ pub fn ticket(
         agreeing: after.agreeing_groups.clone(),
         ..Options::default()
     };
-    let causes = explain(store.conn(), &after.spec, &fall.measure, &opts)?.causes;
+    let left = super::remainder::without_accepted(&after.spec, file)?;
+    let causes = explain(store.conn(), &left, &fall.measure, &opts)?.causes;
+    let c = ws
+        .config
+        .comparisons
+        .get(comparison)
+        .ok_or_else(|| Error::Usage(format!("no comparison `{comparison}` in assay.toml")))?;
     Ok(Ticket {
+        companies: c.companies.clone(),
+        period: super::remainder::period(store.conn(), &after.spec, c.period_dimension())?,
+        tolerance: c.tolerance.clone(),
+        accepted: file
+            .accepted
+            .iter()
+            .map(|a| AcceptedView {
+                name: a.name.clone(),
+                filter: a.filter.clone(),
+                note: a.note.clone(),
+                by: a.by.clone(),
+                at: a.at.clone(),
+            })
+            .collect(),
         schema_version: TICKET_VERSION,
         comparison: comparison.to_string(),
         measure: fall.measure.clone(),

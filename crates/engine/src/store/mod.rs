@@ -4,6 +4,7 @@
 pub mod access;
 mod catalog;
 mod leftovers;
+pub mod memory;
 pub mod migrate;
 pub mod notice;
 pub mod scratch;
@@ -17,31 +18,8 @@ use duckdb::{AccessMode, Config, Connection, InterruptHandle};
 use crate::error::{Error, IoContext, Result};
 pub use access::{Access, Wait};
 pub use catalog::{record_run_columns, utc_now, Run, RunFilter, RunStatus};
+pub use memory::set_memory_limit;
 pub use session::{Lease, Session};
-
-/// Cap DuckDB's memory (for the whole database, whichever connection sets it): past it,
-/// joins, sorts and temporary tables spill to disk. `limit` is a size like `512MB`, as
-/// `ASSAY_MEMORY_LIMIT` gives it.
-pub fn set_memory_limit(conn: &Connection, limit: &str) -> Result<()> {
-    let (number, unit) = limit.split_at(
-        limit
-            .find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(limit.len()),
-    );
-    let units = ["B", "KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"];
-    if number
-        .trim()
-        .parse::<f64>()
-        .map_or(true, |n| !n.is_finite() || n <= 0.0)
-        || !units.contains(&unit.trim().to_ascii_uppercase().as_str())
-    {
-        return Err(Error::Usage(format!(
-            "ASSAY_MEMORY_LIMIT=`{limit}` is not a size like 512MB or 2GB"
-        )));
-    }
-    conn.execute_batch(&format!("SET memory_limit = '{}'", limit.trim()))?;
-    Ok(())
-}
 
 /// How long an open waits for another process's work on the cache when no workspace says.
 pub const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(120);

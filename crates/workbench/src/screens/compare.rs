@@ -188,7 +188,7 @@ impl CompareScreen {
                 self.joined_rows = rows;
                 self.by_period = by_period;
                 self.rows = RowsView::new(Vec::new(), ClassFilter::CYCLE[self.class]);
-                vec![self.rows.first_job(), Job::Explain]
+                vec![self.rows.first_job(), Job::Explain { path: Vec::new() }]
             }
             (Job::Rows { .. }, payload) => {
                 self.rows.accept(job, payload);

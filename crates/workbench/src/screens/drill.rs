@@ -37,9 +37,13 @@ pub struct DrillScreen {
     pub rows: Option<RowsView>,
     /// Explain's ranked causes: None while they are being ranked, the reason if that failed.
     pub causes: Option<Result<Vec<Cause>, String>>,
+    /// The path the causes are of (empty: the whole comparison), and the gap there: the
+    /// causes follow the step on screen.
+    pub causes_path: Vec<(usize, Option<String>)>,
+    pub(super) causes_gap: Exact,
     /// The cause selected (`c`), which `a` adopts as a proposed rule; why it could not be.
-    cause: usize,
-    adopt_error: Option<String>,
+    pub(super) cause: usize,
+    pub(super) adopt_error: Option<String>,
     total_delta: Exact,
     /// The rules lab's what-if the comparison is seen through (none: as it is).
     what_if: Vec<String>,
@@ -59,6 +63,7 @@ impl DrillScreen {
         self.stack.clear();
         self.rows = None;
         self.causes = None;
+        self.causes_path = Vec::new();
         self.cause = 0;
         self.adopt_error = None;
         self.total_delta = compare
@@ -66,6 +71,7 @@ impl DrillScreen {
             .as_ref()
             .and_then(|r| r.measures.first())
             .map_or(Exact::ZERO, |m| m.delta);
+        self.causes_gap = self.total_delta;
         if self.dimensions.is_empty() {
             let mut view = RowsView::new(Vec::new(), ClassFilter::Differences);
             let job = view.first_job();
@@ -84,7 +90,48 @@ impl DrillScreen {
             cursor: 0,
             loading: true,
         });
-        vec![Job::Drill { path, by }]
+        let mut jobs = vec![Job::Drill { path, by }];
+        jobs.extend(self.follow());
+        jobs
+    }
+
+    /// The path on screen (the rows' below the last dimension, else the top step's) and
+    /// its gap: the value opened to get there, the whole gap at the top.
+    fn shown_path(&self) -> (Vec<(usize, Option<String>)>, Exact) {
+        let depth = self.stack.len();
+        let opened = |i: usize| {
+            self.stack
+                .get(i)
+                .and_then(|s| s.rows.get(s.cursor))
+                .map(|r| r.delta)
+        };
+        let (path, gap) = match (&self.rows, depth) {
+            (Some(rows), d) if d > 0 => (rows.path.clone(), opened(d - 1)),
+            (_, d) if d > 1 => (self.stack[d - 1].path.clone(), opened(d - 2)),
+            _ => (Vec::new(), None),
+        };
+        (path, gap.unwrap_or(self.total_delta))
+    }
+
+    /// Ask for the causes of the path on screen when they are another path's.
+    fn follow(&mut self) -> Option<Job> {
+        let (path, gap) = self.shown_path();
+        if path == self.causes_path {
+            return None;
+        }
+        self.causes = None;
+        self.cause = 0;
+        self.adopt_error = None;
+        self.causes_gap = gap;
+        self.causes_path = path.clone();
+        Some(Job::Explain { path })
+    }
+
+    /// Explain answered: kept when it is the path still on screen.
+    pub fn on_causes(&mut self, job: &Job, causes: Vec<Cause>) {
+        if matches!(job, Job::Explain { path } if *path == self.causes_path) {
+            self.causes = Some(Ok(causes));
+        }
     }
 
     /// Dimensions not yet on the path of the top step.
@@ -110,7 +157,7 @@ impl DrillScreen {
             return match action {
                 Action::Back if !self.stack.is_empty() && !rows.detail_open() => {
                     self.rows = None;
-                    Vec::new()
+                    self.follow().into_iter().collect()
                 }
                 a => rows.on_action(a, commands).into_iter().collect(),
             };
@@ -146,12 +193,13 @@ impl DrillScreen {
                         let mut view = RowsView::new(path, ClassFilter::Differences);
                         let job = view.first_job();
                         self.rows = Some(view);
-                        vec![job]
+                        std::iter::once(job).chain(self.follow()).collect()
                     }
                 };
             }
             Action::Back if depth > 1 => {
                 self.stack.pop();
+                return self.follow().into_iter().collect();
             }
             Action::CopyCell | Action::CopyRow => {
                 if let Some(r) = step.rows.get(step.cursor) {
@@ -206,7 +254,7 @@ impl DrillScreen {
 
     /// A job of this screen failed: say so where its answer would have been.
     pub fn job_failed(&mut self, job: &Job, error: &str) {
-        if matches!(job, Job::Explain) {
+        if matches!(job, Job::Explain { path } if *path == self.causes_path) {
             self.causes = Some(Err(error.to_string()));
         }
     }
@@ -255,9 +303,13 @@ impl DrillScreen {
             );
             return;
         }
-        let wide = area.width >= 110;
+        // Beside the step only when both keep room: at 120 columns a third is too narrow
+        // for a cause's predicate, and the step would stay 80 wide.
+        let wide = area.width >= 160;
         let causes_size = if wide {
             area.width / 3
+        } else if area.height >= 36 {
+            (area.height / 3).min(12)
         } else {
             (area.height / 3).min(9)
         };
@@ -341,111 +393,6 @@ impl DrillScreen {
         );
         f.render_widget(Paragraph::new(lines), inner);
     }
-
-    /// `c` and `a` on the causes panel, whatever else the screen shows.
-    fn on_cause_action(&mut self, action: Action, compare: &CompareScreen) -> Option<Vec<Job>> {
-        let causes = match &self.causes {
-            Some(Ok(c)) => c.as_slice(),
-            _ => &[],
-        };
-        match action {
-            Action::NextCause => {
-                self.cause = (self.cause + 1) % causes.len().max(1);
-                Some(Vec::new())
-            }
-            Action::Adopt => {
-                let name = compare.name().unwrap_or_default();
-                match super::rules::adopt(name, causes.get(self.cause)) {
-                    Ok(job) => {
-                        self.adopt_error = None;
-                        Some(vec![job])
-                    }
-                    Err(why) => {
-                        self.adopt_error = Some(why);
-                        Some(Vec::new())
-                    }
-                }
-            }
-            _ => None,
-        }
-    }
-
-    fn render_causes(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let block = Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" likely causes of {} ", signed_money(self.total_delta)),
-            theme.style(Role::Title),
-        ));
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        let causes = match &self.causes {
-            Some(Ok(causes)) if !causes.is_empty() => causes,
-            state => {
-                let (text, role) = match state {
-                    None => ("ranking causes…".to_string(), Role::Dim),
-                    Some(Err(e)) => (format!("could not rank causes: {e}"), Role::Error),
-                    Some(Ok(_)) => (
-                        "no causes: nothing concentrates the gap in a dimension".to_string(),
-                        Role::Dim,
-                    ),
-                };
-                f.render_widget(
-                    Paragraph::new(Span::styled(text, theme.style(role)))
-                        .wrap(ratatui::widgets::Wrap { trim: true }),
-                    inner,
-                );
-                return;
-            }
-        };
-        let width = inner.width as usize;
-        let mut lines: Vec<Line> = self
-            .adopt_error
-            .iter()
-            .map(|e| Line::from(Span::styled(e.clone(), theme.style(Role::Error))))
-            .collect();
-        let room = (inner.height as usize).saturating_sub(lines.len());
-        // The selected cause stays in view.
-        let top = self.cause.saturating_sub(room.saturating_sub(1));
-        lines.extend(
-            causes
-                .iter()
-                .enumerate()
-                .skip(top)
-                .take(room)
-                .map(|(i, c)| {
-                    let (mark, role) = match i == self.cause {
-                        true => ("▶", Role::Selected),
-                        false => (" ", Role::Text),
-                    };
-                    Line::from(vec![
-                        Span::styled(
-                            format!("{mark}{:>6} ", percent(c.share)),
-                            theme.style(Role::Warn),
-                        ),
-                        Span::styled(
-                            pad(&cause_line(c), width.saturating_sub(8)),
-                            theme.style(role),
-                        ),
-                    ])
-                }),
-        );
-        f.render_widget(Paragraph::new(lines), inner);
-    }
-}
-
-/// A cause as its candidate rule: `exclude "kind" = 'VOID'`, `adjust … : amount = …`, or
-/// the spread class's sentence.
-fn cause_line(c: &Cause) -> String {
-    match &c.rule {
-        _ if c.spread => c.headline(),
-        Some(rule) => {
-            let kind = rule.kind.as_str();
-            match &rule.expression {
-                Some(e) => format!("{kind} {} : {e}", c.predicate),
-                None => format!("{kind} {} ({})", c.predicate, c.row_class),
-            }
-        }
-        None => format!("{} ({})", c.predicate, c.row_class),
-    }
 }
 
 /// The columns of a drill step that fit its width: the value, Δ and share always; then
@@ -461,7 +408,11 @@ impl StepColumns {
     const MONEY: usize = 15;
 
     fn fit(width: usize) -> StepColumns {
-        let value = 16.min(width / 4).max(6);
+        // Long values (branch names, invoice types) get room on a wide screen.
+        let value = match width {
+            w if w >= 110 => (w / 5).min(30),
+            w => 16.min(w / 4).max(6),
+        };
         let mut left = width.saturating_sub(value + Self::MONEY + 8 + 2);
         let rows = left >= 9 + 8;
         if rows {
@@ -539,42 +490,5 @@ impl StepColumns {
             theme.style(bar_role),
         ));
         Line::from(spans)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ratatui::backend::TestBackend;
-    use ratatui::Terminal;
-
-    fn causes_panel(causes: Option<Result<Vec<Cause>, String>>) -> String {
-        let screen = DrillScreen {
-            causes,
-            ..DrillScreen::default()
-        };
-        let mut terminal = Terminal::new(TestBackend::new(60, 6)).unwrap();
-        let theme = Theme::built_in("mono");
-        terminal
-            .draw(|f| screen.render_causes(f, f.area(), &theme))
-            .unwrap();
-        crate::harness::buffer_text(terminal.backend().buffer())
-    }
-
-    /// The panel says what it is waiting for, that nothing was found, or why it failed;
-    /// an empty answer is not drawn as still ranking.
-    #[test]
-    fn the_causes_panel_tells_waiting_from_none_from_failed() {
-        assert!(causes_panel(None).contains("ranking causes…"));
-        let none = causes_panel(Some(Ok(Vec::new())));
-        assert!(
-            none.contains("no causes") && !none.contains("ranking"),
-            "{none}"
-        );
-        let failed = causes_panel(Some(Err("database: boom".into())));
-        assert!(
-            failed.contains("could not rank causes: database: boom"),
-            "{failed}"
-        );
     }
 }

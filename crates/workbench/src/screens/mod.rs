@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod drill;
+mod drill_causes;
 pub mod history;
 pub mod layers;
 pub mod models;

@@ -6,6 +6,8 @@
 //! rows (no keys, `n` rows each, `grouped`), so amounts and counts stay whole while pages
 //! list the rows the cache holds.
 
+mod scoped;
+
 use std::sync::Arc;
 
 use duckdb::types::Value;

@@ -1,0 +1,67 @@
+//! A plan that reads several files (a company's monthly exports): each file is described,
+//! not only the first, so a column renamed in one of them is named with the rename line
+//! that maps it instead of failing the load with DuckDB's binder error; each file then gets
+//! its own select list.
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+
+use super::source_sql::Plan;
+use super::{describe_piece, pieces};
+use crate::drift::{self, ColumnDef, Drift};
+use crate::sql::ident;
+
+/// Each piece's select list onto `columns` (bronze's names, from the first piece), or
+/// (the message, caused by drift) when a piece lacks one of them under any name `renames`
+/// maps. Empty for a plan of one piece.
+pub(super) fn piece_lists(
+    conn: &Connection,
+    catalog: &str,
+    plan: &Plan,
+    renames: &BTreeMap<String, String>,
+    columns: &[ColumnDef],
+) -> Result<Vec<String>, (String, bool)> {
+    let pieces = pieces(plan);
+    if pieces.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let first = pieces[0].1.clone();
+    let mut lists = Vec::new();
+    for (relation, source, _) in &pieces {
+        let own = describe_piece(conn, catalog, plan, (relation, source))
+            .map_err(|e| (e.to_string(), false))?;
+        let named = |c: &ColumnDef| renames.get(&c.name).unwrap_or(&c.name).clone();
+        let renamed: Vec<ColumnDef> = own
+            .iter()
+            .map(|c| ColumnDef::new(&named(c), &c.type_))
+            .collect();
+        // Types may differ from file to file (a column empty in one month); names may not.
+        let differ: Vec<String> = drift::detect(columns, &renamed)
+            .into_iter()
+            .filter(|d| matches!(d, Drift::Renamed { .. } | Drift::Missing { .. }))
+            .map(|d| d.to_string())
+            .collect();
+        if !differ.is_empty() {
+            return Err((
+                format!(
+                    "{source} does not have the columns of {first}: {}",
+                    differ.join("; ")
+                ),
+                true,
+            ));
+        }
+        let list: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let theirs = own
+                    .iter()
+                    .find(|o| named(o) == c.name)
+                    .map_or(c.name.as_str(), |o| o.name.as_str());
+                format!("{} AS {}", ident(theirs), ident(&c.name))
+            })
+            .collect();
+        lists.push(list.join(", "));
+    }
+    Ok(lists)
+}

@@ -1,0 +1,92 @@
+//! What is left to explain once the accepted rules and the accepted differences are taken
+//! out, for the ticket: an accepted difference is a decision, not an open cause, so its rows
+//! leave both sides before explain ranks what remains.
+
+use duckdb::Connection;
+
+use super::file::RulesFile;
+use super::ticket::Period;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::recon::report::Spec;
+use crate::recon::Relation;
+use crate::sql::ident;
+
+/// `spec` without the rows the accepted differences cover: on the new side the rows their
+/// conditions select (NULL counts as false), on the legacy side the rows of the same keys.
+pub fn without_accepted(spec: &Spec, file: &RulesFile) -> Result<Spec> {
+    if file.accepted.is_empty() {
+        return Ok(spec.clone());
+    }
+    let duck = Dialect::DuckDb;
+    let conditions = file
+        .accepted
+        .iter()
+        .map(|a| {
+            duck.rule_condition(&a.filter)
+                .map_err(|why| Error::Usage(format!("accepted `{}`: its where: {why}", a.name)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let covered = conditions.join(" OR ");
+    let same_keys = spec
+        .keys
+        .iter()
+        .map(|k| {
+            format!(
+                "n.{} IS NOT DISTINCT FROM l.{}",
+                ident(&spec.new_name(k)),
+                ident(k)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let mut left = spec.clone();
+    left.new = narrowed(
+        &spec.new,
+        format!(
+            "(SELECT * FROM {} WHERE NOT coalesce({covered}, false))",
+            spec.new.sql
+        ),
+    );
+    left.legacy = narrowed(
+        &spec.legacy,
+        format!(
+            "(SELECT l.* FROM {} AS l WHERE NOT EXISTS (SELECT 1 FROM {} AS n WHERE ({covered}) AND {same_keys}))",
+            spec.legacy.sql, spec.new.sql
+        ),
+    );
+    Ok(left)
+}
+
+fn narrowed(rel: &Relation, sql: String) -> Relation {
+    Relation {
+        sql,
+        columns: rel.columns.clone(),
+        keep: rel.keep.clone(),
+    }
+}
+
+/// The first and last value of the period dimension `dimension` on the legacy side (as the
+/// legacy export states the period it covers); None without one or without rows.
+pub fn period(conn: &Connection, spec: &Spec, dimension: Option<&str>) -> Result<Option<Period>> {
+    let Some(dimension) = dimension else {
+        return Ok(None);
+    };
+    let Some((column, _)) = spec.legacy.find(dimension) else {
+        return Ok(None);
+    };
+    let c = ident(column);
+    let (first, last): (Option<String>, Option<String>) = conn.query_row(
+        &format!(
+            "SELECT CAST(min({c}) AS VARCHAR), CAST(max({c}) AS VARCHAR) FROM {}",
+            spec.legacy.sql
+        ),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(first.zip(last).map(|(first, last)| Period {
+        dimension: dimension.to_string(),
+        first,
+        last,
+    }))
+}
