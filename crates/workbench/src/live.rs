@@ -34,6 +34,17 @@ pub struct Live {
 impl Live {
     /// Open the workbench on the workspace at `root` and start its first jobs.
     pub fn open(root: &Path, width: u16, height: u16, theme: Theme) -> Result<Live> {
+        Self::open_capped(root, (width, height), theme, None)
+    }
+
+    /// As `open`, with DuckDB's memory capped at `limit` as the workbench caps it
+    /// (`ASSAY_MEMORY_LIMIT`, 256MB by default).
+    pub fn open_capped(
+        root: &Path,
+        (width, height): (u16, u16),
+        theme: Theme,
+        limit: Option<&str>,
+    ) -> Result<Live> {
         let ws = Arc::new(Workspace::load(root)?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -43,12 +54,16 @@ impl Live {
         let (tx, rx) = mpsc::unbounded_channel();
         let worker = {
             let _inside = runtime.enter();
-            Worker::new(ws.clone(), None, tx)?
+            Worker::new(ws.clone(), limit, tx)?
         };
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;
+        let mut app = App::new(&ws, Keymap::default(), theme);
+        if let Some(limit) = limit {
+            app.limits = crate::limits::Limits::new(limit, ws.config.workspace.parallelism);
+        }
         let mut live = Live {
-            app: App::new(&ws, Keymap::default(), theme),
+            app,
             worker,
             rx,
             terminal,

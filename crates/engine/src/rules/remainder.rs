@@ -66,20 +66,28 @@ fn narrowed(rel: &Relation, sql: String) -> Relation {
     }
 }
 
-/// The first and last value of the period dimension `dimension` on the legacy side (as the
-/// legacy export states the period it covers); None without one or without rows.
+/// The first and last value of the period dimension `dimension`: on the legacy side (the
+/// period the legacy export states it covers), else on the new side where only it has the
+/// column (a month the model derives); None without one or without rows.
 pub fn period(conn: &Connection, spec: &Spec, dimension: Option<&str>) -> Result<Option<Period>> {
     let Some(dimension) = dimension else {
         return Ok(None);
     };
-    let Some((column, _)) = spec.legacy.find(dimension) else {
+    let side = match spec.legacy.find(dimension) {
+        Some((column, _)) => Some((column.clone(), &spec.legacy)),
+        None => spec
+            .new
+            .find(&spec.new_name(dimension))
+            .map(|(column, _)| (column.clone(), &spec.new)),
+    };
+    let Some((column, rel)) = side else {
         return Ok(None);
     };
-    let c = ident(column);
+    let c = ident(&column);
     let (first, last): (Option<String>, Option<String>) = conn.query_row(
         &format!(
             "SELECT CAST(min({c}) AS VARCHAR), CAST(max({c}) AS VARCHAR) FROM {}",
-            spec.legacy.sql
+            rel.sql
         ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),

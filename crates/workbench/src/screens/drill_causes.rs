@@ -17,22 +17,17 @@ use crate::text::{percent, signed_money};
 use crate::theme::{Role, Theme};
 
 impl DrillScreen {
-    /// ` likely causes of +1,234.50 ` at the top; ` … within company=acme ` below it.
+    /// ` likely causes of +1,234.50 ` at the top; ` … within acme › CANCELLED ` below it
+    /// (the values of the path; the breadcrumb above names their dimensions).
     fn causes_title(&self) -> String {
         let gap = signed_money(self.causes_gap);
         if self.causes_path.is_empty() {
             return format!(" likely causes of {gap} ");
         }
-        let scope: Vec<String> = self
+        let scope: Vec<&str> = self
             .causes_path
             .iter()
-            .map(|(d, v)| {
-                format!(
-                    "{}={}",
-                    self.dimensions.get(*d).map_or("?", String::as_str),
-                    v.as_deref().unwrap_or("NULL")
-                )
-            })
+            .map(|(_, v)| v.as_deref().unwrap_or("NULL"))
             .collect();
         format!(" likely causes of {gap} within {} ", scope.join(" › "))
     }
@@ -189,7 +184,7 @@ mod tests {
         screen.causes_path = vec![(0, Some("acme".into())), (1, None)];
         assert_eq!(
             screen.causes_title(),
-            " likely causes of +1,234.5 within company=acme › branch=NULL "
+            " likely causes of +1,234.5 within acme › NULL "
         );
     }
 }
