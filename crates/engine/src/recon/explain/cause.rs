@@ -101,13 +101,21 @@ impl Cause {
     pub fn headline(&self) -> String {
         if self.spread {
             format!(
-                "{} rows {}, spread evenly (no column concentrates them)",
-                self.rows,
+                "{} {}, spread evenly (no column concentrates them)",
+                row_count(self.rows),
                 class_words(self.row_class)
             )
         } else {
             self.predicate.clone()
         }
+    }
+}
+
+/// "1 row", "3 rows".
+fn row_count(n: i64) -> String {
+    match n {
+        1 => "1 row".into(),
+        n => format!("{n} rows"),
     }
 }
 
@@ -147,13 +155,13 @@ pub fn build(
         let description = if spread {
             let over: Vec<String> = cube.dims.iter().map(|d| d.label()).collect();
             format!(
-                "{} rows {}, spread evenly over {}: the rule is not in these columns",
-                p.rows,
+                "{} {}, spread evenly over {}: the rule is not in these columns",
+                row_count(p.rows),
                 class_words(p.class),
                 over.join(", ")
             )
         } else {
-            format!("{} rows {} where {predicate}", p.rows, class_words(p.class))
+            format!("{} {} where {predicate}", row_count(p.rows), class_words(p.class))
         };
         let description = match &pattern {
             Some(pat) => format!("{description}; {}", pat.text),
