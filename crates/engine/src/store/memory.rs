@@ -26,7 +26,7 @@ pub fn bytes(text: &str) -> Option<u64> {
         "TIB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
         _ => return None,
     };
-    (n.is_finite() && n > 0.0).then(|| (n * factor) as u64)
+    (n.is_finite() && n > 0.0).then_some((n * factor) as u64)
 }
 
 /// Cap DuckDB's memory (for the whole database, whichever connection sets it): past it,
