@@ -362,7 +362,7 @@ fn extracting_everything_stays_inside_the_memory_cap() {
     let help = live.text();
     assert!(
         help.contains("memory: 256MB for the cache's work (ASSAY_MEMORY_LIMIT)")
-            && help.contains("extraction: 2 at once of [workspace] parallelism = 4"),
+            && help.contains("extraction: 2 at once (parallelism 4, fewer to fit the memory)"),
         "{help}"
     );
 }

@@ -30,10 +30,10 @@ impl Limits {
         [
             format!("memory: {cap} for the cache's work (ASSAY_MEMORY_LIMIT)"),
             format!(
-                "extraction: {at_once} at once of [workspace] parallelism = {}{}",
+                "extraction: {at_once} at once (parallelism {}{})",
                 self.parallelism,
                 if at_once < self.parallelism.max(1) as usize {
-                    " (fewer, to fit the memory)"
+                    ", fewer to fit the memory"
                 } else {
                     ""
                 }
@@ -55,12 +55,9 @@ mod tests {
         );
         assert_eq!(
             extraction,
-            "extraction: 2 at once of [workspace] parallelism = 4 (fewer, to fit the memory)"
+            "extraction: 2 at once (parallelism 4, fewer to fit the memory)"
         );
         let [_, extraction] = Limits::new("8GB", 4).lines();
-        assert_eq!(
-            extraction,
-            "extraction: 4 at once of [workspace] parallelism = 4"
-        );
+        assert_eq!(extraction, "extraction: 4 at once (parallelism 4)");
     }
 }

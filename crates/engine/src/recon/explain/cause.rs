@@ -161,7 +161,11 @@ pub fn build(
                 over.join(", ")
             )
         } else {
-            format!("{} {} where {predicate}", row_count(p.rows), class_words(p.class))
+            format!(
+                "{} {} where {predicate}",
+                row_count(p.rows),
+                class_words(p.class)
+            )
         };
         let description = match &pattern {
             Some(pat) => format!("{description}; {}", pat.text),
