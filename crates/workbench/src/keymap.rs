@@ -153,7 +153,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Back, Context::Drill, &["backspace"], "drill_out", "back up"),
     (Action::NextDimension, Context::Drill, &["d"], "next_dimension", "next dimension"),
     (Action::Mark, Context::Drill, &["V"], "mark_drill_rows", "mark rows (Y copies)"),
-    (Action::NextCause, Context::Drill, &["c"], "next_cause", "select the next likely cause"),
+    (Action::NextCause, Context::Drill, &["c"], "next_cause", "select the next likely cause (then Enter: its rows)"),
     (Action::Adopt, Context::Drill, &["a"], "adopt_drill_cause", "adopt the selected cause as a proposed rule"),
     (Action::RunQuery, Context::Sql, &["f5", "ctrl-r"], "run_query", "run query"),
     (Action::HistoryPrev, Context::Sql, &["ctrl-p"], "history_prev", "previous query"),

@@ -27,7 +27,7 @@ pub(super) fn piece_lists(
         return Ok(Vec::new());
     }
     let first = pieces[0].1.clone();
-    let mut lists = Vec::new();
+    let mut lists: Vec<String> = Vec::new();
     for (relation, source, _) in &pieces {
         let own = describe_piece(conn, catalog, plan, (relation, source))
             .map_err(|e| (e.to_string(), false))?;
@@ -36,6 +36,17 @@ pub(super) fn piece_lists(
             .iter()
             .map(|c| ColumnDef::new(&named(c), &c.type_))
             .collect();
+        // Not one column in common: the file's structure, not its names, is wrong (a
+        // malformed line read as a header). The load reads it as the first file and its
+        // error names the file and the line.
+        if !lists.is_empty()
+            && !renamed
+                .iter()
+                .any(|c| columns.iter().any(|e| e.name == c.name))
+        {
+            lists.push(lists[0].clone());
+            continue;
+        }
         // Types may differ from file to file (a column empty in one month); names may not.
         let differ: Vec<String> = drift::detect(columns, &renamed)
             .into_iter()

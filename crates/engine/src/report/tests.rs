@@ -18,6 +18,7 @@ fn cause(predicate: &str, rows: i64, delta: &str, share: f64) -> Cause {
     Cause {
         dimension: "month".into(),
         value: "2024-12".into(),
+        terms: vec![("month".into(), Some("2024-12".into()))],
         row_class: RowClass::OnlyNew,
         predicate: predicate.into(),
         delta: money(delta),

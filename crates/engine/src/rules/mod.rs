@@ -162,6 +162,7 @@ mod tests {
         Cause {
             dimension: "invoice_type".into(),
             value: "VOID".into(),
+            terms: vec![("invoice_type".into(), Some("VOID".into()))],
             row_class: RowClass::OnlyNew,
             predicate: predicate.into(),
             delta: Exact::ZERO,

@@ -5,12 +5,20 @@
 use duckdb::Connection;
 
 use super::file::RulesFile;
-use super::ticket::Period;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::recon::report::Spec;
 use crate::recon::Relation;
 use crate::sql::ident;
+use serde::Serialize;
+
+/// The first and last value of the comparison's period dimension.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Period {
+    pub dimension: String,
+    pub first: String,
+    pub last: String,
+}
 
 /// `spec` without the rows the accepted differences cover: on the new side the rows their
 /// conditions select (NULL counts as false), on the legacy side the rows of the same keys.

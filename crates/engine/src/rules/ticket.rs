@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::as_legacy::{compare_as_legacy, waterfall_where};
 use super::file::{Kind, RulesFile, Status};
+pub use super::remainder::Period;
 use super::signoff::Signoff;
 use super::waterfall::{waterfall_of, Waterfall, Which};
 use crate::config::{Tolerance, Workspace};
@@ -45,14 +46,6 @@ pub struct AcceptedView {
     pub note: String,
     pub by: String,
     pub at: String,
-}
-
-/// The first and last value of the comparison's period dimension on the legacy side.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Period {
-    pub dimension: String,
-    pub first: String,
-    pub last: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

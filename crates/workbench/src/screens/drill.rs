@@ -44,6 +44,9 @@ pub struct DrillScreen {
     /// The cause selected (`c`), which `a` adopts as a proposed rule; why it could not be.
     pub(super) cause: usize,
     pub(super) adopt_error: Option<String>,
+    /// `c` was the last key: Enter goes to the selected cause's rows, not into the step's
+    /// value (a step key hands Enter back to the step).
+    pub(super) cause_focus: bool,
     total_delta: Exact,
     /// The rules lab's what-if the comparison is seen through (none: as it is).
     what_if: Vec<String>,
@@ -81,7 +84,7 @@ impl DrillScreen {
         self.push(Vec::new(), 0)
     }
 
-    fn push(&mut self, path: Vec<(usize, Option<String>)>, by: usize) -> Vec<Job> {
+    pub(super) fn push(&mut self, path: Vec<(usize, Option<String>)>, by: usize) -> Vec<Job> {
         self.stack.push(Step {
             path: path.clone(),
             by,
@@ -114,7 +117,7 @@ impl DrillScreen {
     }
 
     /// Ask for the causes of the path on screen when they are another path's.
-    fn follow(&mut self) -> Option<Job> {
+    pub(super) fn follow(&mut self) -> Option<Job> {
         let (path, gap) = self.shown_path();
         if path == self.causes_path {
             return None;
@@ -135,7 +138,7 @@ impl DrillScreen {
     }
 
     /// Dimensions not yet on the path of the top step.
-    fn unused(&self, path: &[(usize, Option<String>)]) -> Vec<usize> {
+    pub(super) fn unused(&self, path: &[(usize, Option<String>)]) -> Vec<usize> {
         (0..self.dimensions.len())
             .filter(|d| !path.iter().any(|(p, _)| p == d))
             .collect()
@@ -152,6 +155,9 @@ impl DrillScreen {
         }
         if let Some(jobs) = self.on_cause_action(action, compare) {
             return jobs;
+        }
+        if std::mem::take(&mut self.cause_focus) && matches!(action, Action::Open) {
+            return self.to_cause();
         }
         if let Some(rows) = &mut self.rows {
             return match action {

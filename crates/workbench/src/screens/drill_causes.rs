@@ -32,6 +32,50 @@ impl DrillScreen {
         format!(" likely causes of {gap} within {} ", scope.join(" › "))
     }
 
+    /// Enter after `c`: the selected cause's rows, as a step of their own under the top
+    /// (Backspace goes back there) — by the next dimension, or the rows when none is left.
+    pub(super) fn to_cause(&mut self) -> Vec<Job> {
+        let Some(Ok(causes)) = &self.causes else {
+            return Vec::new();
+        };
+        let Some(cause) = causes.get(self.cause) else {
+            return Vec::new();
+        };
+        let mut path = self.causes_path.clone();
+        for (column, value) in &cause.terms {
+            match self
+                .dimensions
+                .iter()
+                .position(|d| d.eq_ignore_ascii_case(column))
+            {
+                Some(d) if !path.iter().any(|(p, _)| *p == d) => path.push((d, value.clone())),
+                Some(_) => {}
+                None => {
+                    self.adopt_error = Some(format!(
+                        "`{column}` is not a dimension of the comparison: no step to go to (a adopts the cause as a rule)"
+                    ));
+                    return Vec::new();
+                }
+            }
+        }
+        if cause.terms.is_empty() {
+            self.adopt_error = Some("a spread cause has no rows of its own to go to".into());
+            return Vec::new();
+        }
+        self.rows = None;
+        self.stack.truncate(1);
+        match self.unused(&path).first() {
+            Some(&by) => self.push(path, by),
+            None => {
+                let mut view =
+                    crate::rows_view::RowsView::new(path, crate::recon::ClassFilter::Differences);
+                let job = view.first_job();
+                self.rows = Some(view);
+                std::iter::once(job).chain(self.follow()).collect()
+            }
+        }
+    }
+
     /// `c` and `a` on the causes panel, whatever else the screen shows.
     pub(super) fn on_cause_action(
         &mut self,
@@ -45,6 +89,7 @@ impl DrillScreen {
         match action {
             Action::NextCause => {
                 self.cause = (self.cause + 1) % causes.len().max(1);
+                self.cause_focus = true;
                 Some(Vec::new())
             }
             Action::Adopt => {

@@ -47,6 +47,9 @@ pub struct RulesScreen {
     causes: Option<Vec<Cause>>,
     /// The cause selected (`c`), which `a` adopts.
     cause: usize,
+    /// The selected cause while its ranking is asked again: selected again in the new
+    /// ranking if it is still there (its place in the list may change).
+    kept: Option<(String, crate::recon::RowClass)>,
     /// A decision being written: the status, the rule, the note typed so far.
     prompt: Option<(Ask, String, TextArea<'static>)>,
 }
@@ -66,6 +69,7 @@ impl RulesScreen {
             self.cursor = 0;
             self.causes = None;
             self.cause = 0;
+            self.kept = None;
         }
         self.asked = Some(name.clone());
         self.error = None;
@@ -131,19 +135,29 @@ impl RulesScreen {
 
     /// The comparison is being opened again through the what-if: its causes follow.
     fn causes_asked(&mut self) {
+        if let Some(c) = self.causes.as_ref().and_then(|c| c.get(self.cause)) {
+            self.kept = Some((c.predicate.clone(), c.row_class));
+        }
         self.causes = None;
         self.cause = 0;
     }
 
     fn set_causes(&mut self, causes: Result<Vec<Cause>, String>) {
+        let kept = self.kept.take();
+        self.cause = 0;
         match causes {
-            Ok(c) => self.causes = Some(c),
+            Ok(c) => {
+                if let Some((predicate, class)) = kept {
+                    let same = |x: &Cause| x.predicate == predicate && x.row_class == class;
+                    self.cause = c.iter().position(same).unwrap_or(0);
+                }
+                self.causes = Some(c)
+            }
             Err(e) => {
                 self.causes = Some(Vec::new());
                 self.error = Some(format!("could not rank what is left: {e}"));
             }
         }
-        self.cause = 0;
     }
 
     fn ask_note(&mut self, status: Status) {

@@ -63,6 +63,11 @@ pub struct Cause {
     /// `invoice_type`, or `invoice_type, branch` for a combination; empty when spread.
     pub dimension: String,
     pub value: String,
+    /// The same, typed: each column the cause is in and its value (None: NULL), for a
+    /// driver to go to the cause's rows (the joined labels cannot be split back when a
+    /// value holds a comma).
+    #[serde(skip)]
+    pub terms: Vec<(String, Option<String>)>,
     pub row_class: RowClass,
     /// A predicate on the new side selecting these rows (empty for a spread cause).
     pub predicate: String,
@@ -173,6 +178,11 @@ pub fn build(
         };
         out.push(Cause {
             rule: rule(cube, p, &predicate, pattern.as_ref()),
+            terms: p
+                .terms
+                .iter()
+                .map(|&(d, v)| (cube.dims[d].label(), cube.value(d, v).map(str::to_string)))
+                .collect(),
             dimension,
             value,
             row_class: p.class,
@@ -229,6 +239,11 @@ pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exac
         format!(", all where {predicate}")
     };
     Cause {
+        terms: change
+            .terms
+            .iter()
+            .map(|(d, v)| (cube.dims[*d].label(), v.clone()))
+            .collect(),
         dimension: join(&|(d, _)| cube.dims[*d].label()),
         value: join(&|(_, v)| v.clone().unwrap_or_else(|| "NULL".into())),
         row_class: RowClass::Changed,
