@@ -13,16 +13,7 @@ use common::*;
 /// difference, and a sign-off.
 fn decided_demo() -> (tempfile::TempDir, PathBuf) {
     let (tmp, ws) = built_demo("20000", "5");
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .current_dir(&ws)
-            .env("ASSAY_USER", "ana")
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        stdout(&out)
-    };
+    let run = |args: &[&str]| run_as(&ws, "ana", args);
     run(&["rules", "revenue", "suggest"]);
     for (rule, note) in [
         ("exclude-invoice_type-cancelled", "never counted"),

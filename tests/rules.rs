@@ -307,16 +307,7 @@ status = "accepted"
 #[test]
 fn the_report_is_the_ticket_a_reviewer_signs() {
     let (_tmp, ws) = demo();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
-            .current_dir(&ws)
-            .env("ASSAY_USER", "ana")
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        stdout(&out)
-    };
+    let run = |args: &[&str]| run_as(&ws, "ana", args);
     run(&["rules", "revenue", "suggest"]);
     run(&[
         "rules",

@@ -16,6 +16,19 @@ pub fn assay(dir: &Path, args: &[&str]) -> Output {
         .expect("run assay")
 }
 
+/// Run `assay ARGS` in `dir` as `user` (who decisions are recorded by); it must succeed.
+/// Its standard output.
+pub fn run_as(dir: &Path, user: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(dir)
+        .env("ASSAY_USER", user)
+        .args(args)
+        .output()
+        .expect("run assay");
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    stdout(&out)
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }

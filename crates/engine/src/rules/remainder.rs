@@ -5,8 +5,9 @@
 use duckdb::Connection;
 
 use super::file::RulesFile;
+use super::waterfall::{disjoint, same_keys};
 use crate::dialect::Dialect;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::recon::report::Spec;
 use crate::recon::Relation;
 use crate::sql::ident;
@@ -26,28 +27,13 @@ pub fn without_accepted(spec: &Spec, file: &RulesFile) -> Result<Spec> {
     if file.accepted.is_empty() {
         return Ok(spec.clone());
     }
-    let duck = Dialect::DuckDb;
-    let conditions = file
-        .accepted
-        .iter()
-        .map(|a| {
-            duck.rule_condition(&a.filter)
-                .map_err(|why| Error::Usage(format!("accepted `{}`: its where: {why}", a.name)))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let covered = conditions.join(" OR ");
-    let same_keys = spec
-        .keys
-        .iter()
-        .map(|k| {
-            format!(
-                "n.{} IS NOT DISTINCT FROM l.{}",
-                ident(&spec.new_name(k)),
-                ident(k)
-            )
-        })
+    // Each narrowed to the rows no difference above it covers: together, every row one covers.
+    let covered = disjoint(file, Dialect::DuckDb)?
+        .into_iter()
+        .map(|(_, condition)| condition)
         .collect::<Vec<_>>()
-        .join(" AND ");
+        .join(" OR ");
+    let same_keys = same_keys(spec);
     let mut left = spec.clone();
     left.new = narrowed(
         &spec.new,

@@ -332,6 +332,21 @@ impl Parts<'_> {
     }
 }
 
+/// A new-side row `n` and a legacy row `l` of the same keys (NULL keys meet NULL keys).
+pub(super) fn same_keys(spec: &Spec) -> String {
+    spec.keys
+        .iter()
+        .map(|k| {
+            format!(
+                "n.{} IS NOT DISTINCT FROM l.{}",
+                ident(&spec.new_name(k)),
+                ident(k)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 /// Each accepted difference's rows and delta over the new side after the rules (`last`),
 /// with legacy's rows of the same keys; rows an earlier one covers are not counted again.
 fn allowed(
@@ -342,18 +357,7 @@ fn allowed(
     file: &RulesFile,
 ) -> Result<Vec<AcceptedStep>> {
     let duck = Dialect::DuckDb;
-    let same_keys = spec
-        .keys
-        .iter()
-        .map(|k| {
-            format!(
-                "n.{} IS NOT DISTINCT FROM l.{}",
-                ident(&spec.new_name(k)),
-                ident(k)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ");
+    let same_keys = same_keys(spec);
     let mut out = Vec::new();
     for (a, cond) in disjoint(file, duck)? {
         let sql = format!(
