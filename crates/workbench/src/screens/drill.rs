@@ -157,7 +157,7 @@ impl DrillScreen {
             return jobs;
         }
         if std::mem::take(&mut self.cause_focus) && matches!(action, Action::Open) {
-            return self.to_cause();
+            return self.go_to_cause();
         }
         if let Some(rows) = &mut self.rows {
             return match action {

@@ -34,7 +34,7 @@ impl DrillScreen {
 
     /// Enter after `c`: the selected cause's rows, as a step of their own under the top
     /// (Backspace goes back there) — by the next dimension, or the rows when none is left.
-    pub(super) fn to_cause(&mut self) -> Vec<Job> {
+    pub(super) fn go_to_cause(&mut self) -> Vec<Job> {
         let Some(Ok(causes)) = &self.causes else {
             return Vec::new();
         };
