@@ -557,3 +557,20 @@ fn the_selected_cause_stays_selected_after_a_toggle() {
     h.press("space");
     assert!(chosen(&mut h).contains("2024-12-01"), "{}", h.text());
 }
+
+/// Before: Compare's rows came only by class and key; `s` now lists the rows that move the
+/// measure most first (and back), and the frame says so.
+#[test]
+fn compare_rows_sort_by_the_largest_delta() {
+    let mut h = harness(100, 30);
+    h.press("3");
+    let first_by_key = h.app.compare.rows.current().unwrap().key.clone();
+    h.press("s");
+    let screen = h.text();
+    assert!(screen.contains("· by |Δ|"), "{screen}");
+    // Another first row (the engine's test holds the order itself to |new − legacy|).
+    assert_ne!(h.app.compare.rows.current().unwrap().key, first_by_key);
+    h.press("s");
+    assert_eq!(h.app.compare.rows.current().unwrap().key, first_by_key);
+    assert!(!h.text().contains("· by |Δ|"));
+}

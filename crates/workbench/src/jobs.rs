@@ -86,6 +86,7 @@ pub enum Job {
     Rows {
         path: Vec<(usize, Option<String>)>,
         class: ClassFilter,
+        order: crate::recon::RowOrder,
         offset: u64,
         limit: u64,
     },
@@ -545,10 +546,11 @@ fn drill_job(store: &Store, drilled: Option<&DrillBase>, job: &Job) -> Result<Pa
         Job::Rows {
             path,
             class,
+            order,
             offset,
             limit,
         } => {
-            let page = base.rows_in(conn, path, *class, *offset, *limit)?;
+            let page = base.rows_in(conn, path, (*class, *order), *offset, *limit)?;
             Ok(Payload::Rows {
                 offset: *offset,
                 rows: page.rows,

@@ -95,3 +95,29 @@ mod tests {
         assert!(!ClassFilter::Only(RowClass::Changed).admits(RowClass::OnlyNew));
     }
 }
+
+/// The order a page of rows lists them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowOrder {
+    /// Changed rows first, then the one-sided ones, then the rest, each by key.
+    #[default]
+    ClassThenKey,
+    /// The rows that move the measure most first: |new − legacy| descending, then by key.
+    LargestDelta,
+}
+
+impl RowOrder {
+    pub fn toggled(self) -> RowOrder {
+        match self {
+            RowOrder::ClassThenKey => RowOrder::LargestDelta,
+            RowOrder::LargestDelta => RowOrder::ClassThenKey,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RowOrder::ClassThenKey => "by class, key",
+            RowOrder::LargestDelta => "by |Δ|",
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub mod summary;
 pub mod waterfall;
 pub mod workbench;
 
-pub use class::{ClassFilter, RowClass};
+pub use class::{ClassFilter, RowClass, RowOrder};
 pub use columns::KeyedPair;
 pub use equality::Rules;
 pub use relation::Relation;

@@ -141,7 +141,9 @@ impl CompareScreen {
             Action::Refresh => self.open_first(),
             Action::RowClass if self.is_ready() => {
                 self.class = (self.class + 1) % ClassFilter::CYCLE.len();
+                let order = self.rows.order;
                 self.rows = RowsView::new(Vec::new(), ClassFilter::CYCLE[self.class]);
+                self.rows.order = order;
                 vec![self.rows.first_job()]
             }
             a => self.rows.on_action(a, commands).into_iter().collect(),
@@ -187,7 +189,9 @@ impl CompareScreen {
                 self.measure = measure;
                 self.joined_rows = rows;
                 self.by_period = by_period;
+                let order = self.rows.order;
                 self.rows = RowsView::new(Vec::new(), ClassFilter::CYCLE[self.class]);
+                self.rows.order = order;
                 vec![self.rows.first_job(), Job::Explain { path: Vec::new() }]
             }
             (Job::Rows { .. }, payload) => {

@@ -14,7 +14,7 @@ use duckdb::types::Value;
 use duckdb::Connection;
 
 use super::breakdown::dimension_values;
-use super::class::{ClassFilter, RowClass};
+use super::class::{ClassFilter, RowClass, RowOrder};
 use super::configured;
 pub use super::drill_row::DrillRow;
 use super::groups::AgreeingGroups;
@@ -361,7 +361,7 @@ impl DrillBase {
         &self,
         conn: &Connection,
         path: &Path,
-        class: ClassFilter,
+        (class, order): (ClassFilter, RowOrder),
         offset: u64,
         limit: u64,
     ) -> Result<RowsPage> {
@@ -384,27 +384,31 @@ impl DrillBase {
             (None, None)
         };
         Ok(RowsPage {
-            rows: self.rows_page(conn, path, class, offset, limit)?,
+            rows: self.rows_page(conn, path, (class, order), offset, limit)?,
             listed,
             unlisted,
         })
     }
 
-    /// Rows `offset..offset+limit` within `path` and `class`, with both sides' values:
-    /// changed rows first (what differs within a record is the first thing to read), then
-    /// the one-sided ones, then the rest, each by key.
+    /// Rows `offset..offset+limit` within `path` and `class`, with both sides' values, in
+    /// `order`: by default changed rows first (what differs within a record is the first
+    /// thing to read), then the one-sided ones, then the rest, each by key.
     pub fn rows_page(
         &self,
         conn: &Connection,
         path: &Path,
-        class: ClassFilter,
+        (class, order): (ClassFilter, RowOrder),
         offset: u64,
         limit: u64,
     ) -> Result<Vec<SideRow>> {
         let keys: Vec<String> = (0..self.key_count).map(|j| format!("k{j}")).collect();
+        let first = match order {
+            RowOrder::ClassThenKey => "CASE class WHEN 'changed' THEN 0 WHEN 'only_legacy' THEN 1 WHEN 'only_new' THEN 2 ELSE 3 END",
+            RowOrder::LargestDelta => "abs(nb - la) DESC",
+        };
         let sql = format!(
             "SELECT {k}, class, differs FROM {t}{w} \
-             ORDER BY CASE class WHEN 'changed' THEN 0 WHEN 'only_legacy' THEN 1 WHEN 'only_new' THEN 2 ELSE 3 END, {k} \
+             ORDER BY {first}, {k} \
              LIMIT {limit} OFFSET {offset}",
             k = keys.join(", "),
             t = self.table,
@@ -473,122 +477,4 @@ impl DrillBase {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::recon::{Relation, Rules};
-
-    fn base(conn: &Connection) -> DrillBase {
-        base_with(conn, None)
-    }
-
-    fn x(text: &str) -> Exact {
-        Exact::parse(text).unwrap()
-    }
-
-    fn base_with(conn: &Connection, groups: Option<&AgreeingGroups>) -> DrillBase {
-        conn.execute_batch(
-            "CREATE TABLE l AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, 10.0 AS amount FROM range(8) r(i) WHERE (i // 2) % 2 = 0;\
-             CREATE TABLE n AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, CASE WHEN i = 0 THEN 12.0 ELSE 10.0 END AS amount FROM range(8) r(i);",
-        )
-        .unwrap();
-        let spec = Spec {
-            legacy: Relation::describe(conn, "l").unwrap(),
-            new: Relation::describe(conn, "n").unwrap(),
-            keys: vec!["id".into()],
-            map: vec![],
-            measures: vec!["amount".into()],
-            dimensions: vec!["kind".into(), "branch".into()],
-            skip: vec![],
-            rules: Rules::default(),
-            dimension_candidates: None,
-            personal: vec![],
-        };
-        DrillBase::build_with_groups(conn, spec, "amount", "drill_test", groups).unwrap()
-    }
-
-    #[test]
-    fn group_rows_count_in_amounts_and_classes_but_not_in_pages() {
-        let conn = Connection::open_in_memory().unwrap();
-        // 5 equal rows of SALE/N worth 100 and 2 of a branch the fetched rows lack.
-        let b = base_with(
-            &conn,
-            Some(&AgreeingGroups {
-                sql: "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 5), ('SALE', 'E', 30.0, 2), ('VOID', 'S', 0.0, 0)) \
-                 AS g(v0, v1, m0, n)"
-                    .into(),
-                dimensions: 2,
-                measures: 1,
-            }),
-        );
-        assert!(b.has_groups);
-        assert_eq!((b.total_delta, b.rows), (x("42"), 15));
-        let top = b.drill(&conn, &[], 0).unwrap();
-        let sale = top
-            .iter()
-            .find(|r| r.value.as_deref() == Some("SALE"))
-            .unwrap();
-        // 4 fetched SALE rows (legacy 40, new 42) plus the groups' 7 rows worth 130.
-        assert_eq!((sale.legacy, sale.new, sale.rows), (x("170"), x("172"), 11));
-        assert_eq!(
-            sale.delta.to_string(),
-            "2.0",
-            "exact, at the amounts' scale"
-        );
-        let path = [(0usize, Some("SALE".to_string()))];
-        let by_branch = b.drill(&conn, &path, 1).unwrap();
-        let east = by_branch
-            .iter()
-            .find(|r| r.value.as_deref() == Some("E"))
-            .unwrap();
-        assert_eq!((east.delta, east.rows, east.share), (x("0"), 2, Some(0.0)));
-        let matched = |counts: Vec<(RowClass, i64)>| counts[3].1;
-        assert_eq!(matched(b.class_counts(&conn, &path).unwrap()), 3 + 7);
-        assert_eq!(matched(b.listed_counts(&conn, &path).unwrap()), 3);
-        let page = b
-            .rows_page(&conn, &path, ClassFilter::Only(RowClass::Matched), 0, 100)
-            .unwrap();
-        assert_eq!(page.len(), 3);
-        assert!(page.iter().all(|r| r.legacy.is_some() && r.new.is_some()));
-        assert_eq!(
-            b.rows_page(&conn, &[], ClassFilter::All, 0, 100)
-                .unwrap()
-                .len(),
-            8
-        );
-    }
-
-    #[test]
-    fn drills_by_path_and_pages_rows_side_by_side() {
-        let conn = Connection::open_in_memory().unwrap();
-        let b = base(&conn);
-        // legacy: ids 0,1,4,5 (SALE) at 10; new: all 8, id 0 at 12 → delta 2 + 4 voids × 10.
-        assert_eq!(b.total_delta, x("42"));
-        let top = b.drill(&conn, &[], 0).unwrap();
-        assert_eq!(top[0].value.as_deref(), Some("VOID"));
-        assert_eq!((top[0].delta, top[0].rows), (x("40"), 4));
-        let path = [(0usize, Some("SALE".to_string()))];
-        let by_branch = b.drill(&conn, &path, 1).unwrap();
-        assert_eq!(by_branch[0].value.as_deref(), Some("N"));
-        assert_eq!(by_branch[0].delta, x("2"));
-        let counts = b.class_counts(&conn, &path).unwrap();
-        assert_eq!(counts[0], (RowClass::Changed, 1));
-        let rows = b
-            .rows_page(&conn, &path, ClassFilter::Only(RowClass::Changed), 0, 10)
-            .unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].key, vec!["0"]);
-        assert_eq!(rows[0].differs, vec!["amount"]);
-        assert_eq!(rows[0].legacy.as_ref().unwrap()[3], "10.0");
-        assert_eq!(rows[0].new.as_ref().unwrap()[3], "12.0");
-        let voids = b
-            .rows_page(&conn, &[(0, Some("VOID".into()))], ClassFilter::All, 1, 2)
-            .unwrap();
-        assert_eq!(
-            voids.iter().map(|r| r.key[0].as_str()).collect::<Vec<_>>(),
-            vec!["3", "6"]
-        );
-        assert!(voids
-            .iter()
-            .all(|r| r.legacy.is_none() && r.new.is_some() && r.class == RowClass::OnlyNew));
-    }
-}
+mod tests;

@@ -7,7 +7,7 @@
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::command::Command;
@@ -17,7 +17,9 @@ use super::keymap::Action;
 use super::text::{count, exact_delta, grouped_number, right};
 use super::theme::{Role, Theme};
 use crate::recon::workbench::SideRow;
-use crate::recon::{ClassFilter, RowClass};
+use crate::recon::{ClassFilter, RowClass, RowOrder};
+
+mod detail;
 
 const PAGE: u64 = 100;
 
@@ -37,6 +39,8 @@ enum Shown {
 pub struct RowsView {
     pub path: Vec<(usize, Option<String>)>,
     pub class: ClassFilter,
+    /// By class and key, or the largest |Δ| first (`s`).
+    pub order: RowOrder,
     pub total: i64,
     /// Rows of this view known only as group sums (the agreeing slices of a pushed-down
     /// compare): counted, not listed.
@@ -67,6 +71,7 @@ impl RowsView {
         RowsView {
             path,
             class,
+            order: RowOrder::default(),
             total: 0,
             unlisted: 0,
             offset: 0,
@@ -95,6 +100,7 @@ impl RowsView {
         Job::Rows {
             path: self.path.clone(),
             class: self.class,
+            order: self.order,
             offset,
             limit: PAGE,
         }
@@ -103,7 +109,9 @@ impl RowsView {
     /// Rows for this view (same path and class) replace the cached page.
     pub fn accept(&mut self, job: &Job, payload: Payload) -> bool {
         let (
-            Job::Rows { path, class, .. },
+            Job::Rows {
+                path, class, order, ..
+            },
             Payload::Rows {
                 offset,
                 rows,
@@ -117,7 +125,7 @@ impl RowsView {
         else {
             return false;
         };
-        if *path != self.path || *class != self.class {
+        if *path != self.path || *class != self.class || *order != self.order {
             return false;
         }
         self.offset = offset;
@@ -171,6 +179,13 @@ impl RowsView {
             Action::Open if self.current().is_some() => {
                 self.detail = Some(0);
                 return None;
+            }
+            Action::Sort => {
+                // Another order is another list: from its first row.
+                self.order = self.order.toggled();
+                self.rows.clear();
+                (self.cursor, self.top, self.mark) = (0, 0, None);
+                return Some(self.first_job());
             }
             Action::Mark => {
                 self.mark = match self.mark {
@@ -385,9 +400,13 @@ impl RowsView {
     }
 
     pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, title: &str) {
-        let mut block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(format!(" {title} "), theme.style(Role::Title)));
+        let mut block = Block::default().borders(Borders::ALL).title(Span::styled(
+            match self.order {
+                RowOrder::ClassThenKey => format!(" {title} "),
+                order => format!(" {title} · {} ", order.label()),
+            },
+            theme.style(Role::Title),
+        ));
         if self.unlisted > 0 {
             block = block.title_bottom(Span::styled(
                 format!(
@@ -530,59 +549,5 @@ impl RowsView {
             spans.push(Span::styled(" ", base));
         }
         Line::from(spans)
-    }
-
-    /// Every column of both sides of the current row, differences marked.
-    fn render_detail(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let Some(row) = self.current() else {
-            self.detail = None;
-            return;
-        };
-        let name_w = self
-            .columns
-            .iter()
-            .map(|c| c.0.chars().count())
-            .max()
-            .unwrap_or(4)
-            .min(24);
-        let value_w = (area.width.saturating_sub(name_w as u16 + 8) / 2) as usize;
-        let mut lines = vec![Line::from(vec![
-            Span::styled(
-                format!("  {} ", pad("column", name_w)),
-                theme.style(Role::Header),
-            ),
-            Span::styled(pad("legacy", value_w), theme.style(Role::Legacy)),
-            Span::raw(" "),
-            Span::styled(pad("new", value_w), theme.style(Role::New)),
-        ])];
-        for (c, (name, _)) in self.columns.iter().enumerate() {
-            let differs = self.differs(row, c);
-            let value = |legacy| Self::side(row, legacy, c).unwrap_or("·").to_string();
-            let role = if differs { Role::Changed } else { Role::Text };
-            lines.push(Line::from(vec![
-                Span::styled(if differs { "≠ " } else { "  " }, theme.style(role)),
-                Span::styled(format!("{} ", pad(name, name_w)), theme.style(Role::Header)),
-                Span::styled(pad(&value(true), value_w), theme.style(role)),
-                Span::raw(" "),
-                Span::styled(pad(&value(false), value_w), theme.style(role)),
-            ]));
-        }
-        let keys = row.key.join(", ");
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(
-                format!(" {} · {} ", keys, row.class),
-                theme.style(Role::Title),
-            ))
-            .title_bottom(Span::styled(" Enter/Esc close ", theme.style(Role::Dim)));
-        let inner_height = area.height.saturating_sub(3) as usize;
-        let most = lines.len().saturating_sub(inner_height);
-        let line = self.detail.unwrap_or(0).min(most);
-        self.detail = Some(line);
-        let body: Vec<Line> = std::iter::once(lines[0].clone())
-            .chain(lines.into_iter().skip(1 + line))
-            .collect();
-        f.render_widget(Clear, area);
-        f.render_widget(Paragraph::new(body).block(block), area);
     }
 }

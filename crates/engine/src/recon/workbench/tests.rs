@@ -1,0 +1,155 @@
+use super::*;
+use crate::recon::{Relation, Rules};
+
+fn base(conn: &Connection) -> DrillBase {
+    base_with(conn, None)
+}
+
+fn listing(class: ClassFilter) -> (ClassFilter, RowOrder) {
+    (class, RowOrder::default())
+}
+
+fn x(text: &str) -> Exact {
+    Exact::parse(text).unwrap()
+}
+
+fn base_with(conn: &Connection, groups: Option<&AgreeingGroups>) -> DrillBase {
+    conn.execute_batch(
+        "CREATE TABLE l AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, 10.0 AS amount FROM range(8) r(i) WHERE (i // 2) % 2 = 0;\
+         CREATE TABLE n AS SELECT i AS id, ['N','S'][i % 2 + 1] AS branch, ['SALE','VOID'][(i // 2) % 2 + 1] AS kind, CASE WHEN i = 0 THEN 12.0 ELSE 10.0 END AS amount FROM range(8) r(i);",
+    )
+    .unwrap();
+    let spec = Spec {
+        legacy: Relation::describe(conn, "l").unwrap(),
+        new: Relation::describe(conn, "n").unwrap(),
+        keys: vec!["id".into()],
+        map: vec![],
+        measures: vec!["amount".into()],
+        dimensions: vec!["kind".into(), "branch".into()],
+        skip: vec![],
+        rules: Rules::default(),
+        dimension_candidates: None,
+        personal: vec![],
+    };
+    DrillBase::build_with_groups(conn, spec, "amount", "drill_test", groups).unwrap()
+}
+
+#[test]
+fn group_rows_count_in_amounts_and_classes_but_not_in_pages() {
+    let conn = Connection::open_in_memory().unwrap();
+    // 5 equal rows of SALE/N worth 100 and 2 of a branch the fetched rows lack.
+    let b = base_with(
+        &conn,
+        Some(&AgreeingGroups {
+            sql: "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 5), ('SALE', 'E', 30.0, 2), ('VOID', 'S', 0.0, 0)) \
+             AS g(v0, v1, m0, n)"
+                .into(),
+            dimensions: 2,
+            measures: 1,
+        }),
+    );
+    assert!(b.has_groups);
+    assert_eq!((b.total_delta, b.rows), (x("42"), 15));
+    let top = b.drill(&conn, &[], 0).unwrap();
+    let sale = top
+        .iter()
+        .find(|r| r.value.as_deref() == Some("SALE"))
+        .unwrap();
+    // 4 fetched SALE rows (legacy 40, new 42) plus the groups' 7 rows worth 130.
+    assert_eq!((sale.legacy, sale.new, sale.rows), (x("170"), x("172"), 11));
+    assert_eq!(
+        sale.delta.to_string(),
+        "2.0",
+        "exact, at the amounts' scale"
+    );
+    let path = [(0usize, Some("SALE".to_string()))];
+    let by_branch = b.drill(&conn, &path, 1).unwrap();
+    let east = by_branch
+        .iter()
+        .find(|r| r.value.as_deref() == Some("E"))
+        .unwrap();
+    assert_eq!((east.delta, east.rows, east.share), (x("0"), 2, Some(0.0)));
+    let matched = |counts: Vec<(RowClass, i64)>| counts[3].1;
+    assert_eq!(matched(b.class_counts(&conn, &path).unwrap()), 3 + 7);
+    assert_eq!(matched(b.listed_counts(&conn, &path).unwrap()), 3);
+    let page = b
+        .rows_page(
+            &conn,
+            &path,
+            listing(ClassFilter::Only(RowClass::Matched)),
+            0,
+            100,
+        )
+        .unwrap();
+    assert_eq!(page.len(), 3);
+    assert!(page.iter().all(|r| r.legacy.is_some() && r.new.is_some()));
+    assert_eq!(
+        b.rows_page(&conn, &[], listing(ClassFilter::All), 0, 100)
+            .unwrap()
+            .len(),
+        8
+    );
+}
+
+#[test]
+fn drills_by_path_and_pages_rows_side_by_side() {
+    let conn = Connection::open_in_memory().unwrap();
+    let b = base(&conn);
+    // legacy: ids 0,1,4,5 (SALE) at 10; new: all 8, id 0 at 12 → delta 2 + 4 voids × 10.
+    assert_eq!(b.total_delta, x("42"));
+    let top = b.drill(&conn, &[], 0).unwrap();
+    assert_eq!(top[0].value.as_deref(), Some("VOID"));
+    assert_eq!((top[0].delta, top[0].rows), (x("40"), 4));
+    let path = [(0usize, Some("SALE".to_string()))];
+    let by_branch = b.drill(&conn, &path, 1).unwrap();
+    assert_eq!(by_branch[0].value.as_deref(), Some("N"));
+    assert_eq!(by_branch[0].delta, x("2"));
+    let counts = b.class_counts(&conn, &path).unwrap();
+    assert_eq!(counts[0], (RowClass::Changed, 1));
+    let rows = b
+        .rows_page(
+            &conn,
+            &path,
+            listing(ClassFilter::Only(RowClass::Changed)),
+            0,
+            10,
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].key, vec!["0"]);
+    assert_eq!(rows[0].differs, vec!["amount"]);
+    assert_eq!(rows[0].legacy.as_ref().unwrap()[3], "10.0");
+    assert_eq!(rows[0].new.as_ref().unwrap()[3], "12.0");
+    let voids = b
+        .rows_page(
+            &conn,
+            &[(0, Some("VOID".into()))],
+            listing(ClassFilter::All),
+            1,
+            2,
+        )
+        .unwrap();
+    assert_eq!(
+        voids.iter().map(|r| r.key[0].as_str()).collect::<Vec<_>>(),
+        vec!["3", "6"]
+    );
+    assert!(voids
+        .iter()
+        .all(|r| r.legacy.is_none() && r.new.is_some() && r.class == RowClass::OnlyNew));
+}
+
+/// Sorted by |Δ|, the rows that move the measure most come first, whatever their class.
+#[test]
+fn pages_sort_by_the_largest_delta() {
+    let conn = Connection::open_in_memory().unwrap();
+    let b = base(&conn);
+    let keys = |order| -> Vec<String> {
+        b.rows_page(&conn, &[], (ClassFilter::Differences, order), 0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.key[0].clone())
+            .collect()
+    };
+    assert_eq!(keys(RowOrder::ClassThenKey), vec!["0", "2", "3", "6", "7"]);
+    assert_eq!(keys(RowOrder::LargestDelta), vec!["2", "3", "6", "7", "0"]);
+}
