@@ -287,12 +287,23 @@ impl SourcesScreen {
                 None => "nothing loaded yet",
             }
         );
-        let block = Block::default()
+        let widths = [9usize, 13, 22, 8, 7, 6];
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, theme.style(Role::Title)));
+        // At 80 columns the note column holds a word ("failed"): the selected row's whole
+        // note goes on the frame, where it has the width of the screen.
+        let room = (table_area.width as usize).saturating_sub(widths.iter().sum::<usize>() + 8);
+        if let Some(r) = self.rows.get(self.cursor) {
+            if r.note.chars().count() > room {
+                block = block.title_bottom(Span::styled(
+                    format!(" {}: {} ", r.company, r.note),
+                    theme.style(Role::Dim),
+                ));
+            }
+        }
         let inner = block.inner(table_area);
         f.render_widget(block, table_area);
-        let widths = [9usize, 13, 22, 8, 7, 6];
         let header = ["company", "entity", "table", "rows", "age", "status"];
         let mut lines = vec![Line::from(
             header
