@@ -14,23 +14,27 @@ use crate::sql::ident;
 
 /// Each piece's select list onto `columns` (bronze's names, from the first piece), or
 /// (the message, caused by drift) when a piece lacks one of them under any name `renames`
-/// maps. Empty for a plan of one piece.
+/// maps. Empty for a plan of one piece. `first` is the first piece's columns as already
+/// described (it is not read again).
 pub(super) fn piece_lists(
     conn: &Connection,
     catalog: &str,
     plan: &Plan,
     renames: &BTreeMap<String, String>,
-    columns: &[ColumnDef],
+    (first, columns): (&[ColumnDef], &[ColumnDef]),
 ) -> Result<Vec<String>, (String, bool)> {
     let pieces = pieces(plan);
     if pieces.len() < 2 {
         return Ok(Vec::new());
     }
-    let first = pieces[0].1.clone();
+    let first_file = pieces[0].1.clone();
     let mut lists: Vec<String> = Vec::new();
-    for (relation, source, _) in &pieces {
-        let own = describe_piece(conn, catalog, plan, (relation, source))
-            .map_err(|e| (e.to_string(), false))?;
+    for (i, (relation, source, _)) in pieces.iter().enumerate() {
+        let own = match i {
+            0 => first.to_vec(),
+            _ => describe_piece(conn, catalog, plan, (relation, source))
+                .map_err(|e| (e.to_string(), false))?,
+        };
         let named = |c: &ColumnDef| renames.get(&c.name).unwrap_or(&c.name).clone();
         let renamed: Vec<ColumnDef> = own
             .iter()
@@ -56,7 +60,7 @@ pub(super) fn piece_lists(
         if !differ.is_empty() {
             return Err((
                 format!(
-                    "{source} does not have the columns of {first}: {}",
+                    "{source} does not have the columns of {first_file}: {}",
                     differ.join("; ")
                 ),
                 true,

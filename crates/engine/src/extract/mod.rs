@@ -215,7 +215,8 @@ fn prepare(
             true,
         ));
     }
-    let piece_lists = files::piece_lists(conn, catalog, &plan, &renames, &columns)?;
+    let piece_lists =
+        files::piece_lists(conn, catalog, &plan, &renames, (&source_columns, &columns))?;
     ensure_table(conn, entity, &columns).map_err(runtime)?;
     let select_list = source_columns
         .iter()
