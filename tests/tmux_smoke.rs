@@ -3,85 +3,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::pane::Pane;
 use common::*;
-
-struct Pane {
-    name: String,
-}
-
-impl Pane {
-    fn open(ws: &Path) -> Pane {
-        let found = Command::new("tmux").arg("-V").output();
-        assert!(
-            found.is_ok_and(|o| o.status.success()),
-            "this test drives the workbench in tmux; install tmux (scripts/test.sh does)"
-        );
-        let name = unique("assay_smoke");
-        let command = format!(
-            "cd '{}' && NO_COLOR=1 ASSAY_MOUSE=off '{}'",
-            ws.display(),
-            env!("CARGO_BIN_EXE_assay")
-        );
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "80",
-                "-y",
-                "24",
-                &command,
-            ])
-            .env_remove("TMUX")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Pane { name }
-    }
-
-    fn text(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.name.as_str()];
-        args.extend(keys);
-        assert!(Command::new("tmux").args(&args).status().unwrap().success());
-    }
-
-    /// Wait until the pane shows what `ok` looks for; the pane's text either way.
-    fn wait(&self, within: Duration, ok: impl Fn(&str) -> bool) -> (bool, String) {
-        let started = Instant::now();
-        loop {
-            let text = self.text();
-            if ok(&text) {
-                return (true, text);
-            }
-            if started.elapsed() > within {
-                return (false, text);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
 
 fn demo() -> tempfile::TempDir {
     built_demo("20000", "11").0

@@ -254,3 +254,53 @@ fn the_waterfall_finds_the_gap_at_gold() {
     assert!(screen.lines().any(|l| l.contains('◀')), "{screen}");
     insta::assert_snapshot!("waterfall_160x45", screen);
 }
+
+/// Before: one row among thousands could be reached only by paging. `/` and a key go to
+/// the first row (in the list's order) whose key holds it.
+#[test]
+fn slash_goes_to_a_key_on_compare() {
+    let mut h = harness(80, 24);
+    h.press("3 G");
+    let far = h
+        .app
+        .compare
+        .rows
+        .current()
+        .expect("a last row")
+        .key
+        .clone();
+    assert!(h.app.compare.rows.cursor > 50, "a row far down the list");
+    let invoice = far.last().unwrap().clone();
+    h.press("g /");
+    assert!(h.text().contains("go to key:"), "{}", h.text());
+    h.type_text(&invoice);
+    h.press("enter");
+    let now = h
+        .app
+        .compare
+        .rows
+        .current()
+        .expect("the row found")
+        .key
+        .clone();
+    assert_eq!(now.last(), Some(&invoice));
+    assert!(h.text().contains(&invoice), "{}", h.text());
+    // A key no row has is said, and the cursor stays.
+    let at = h.app.compare.rows.cursor;
+    h.press("/");
+    h.type_text("no-such-key");
+    h.press("enter");
+    let said = h.app.status.clone().unwrap_or_default().0;
+    assert!(
+        said.contains("no row of this list has a key holding `no-such-key`"),
+        "{said}"
+    );
+    assert_eq!(h.app.compare.rows.cursor, at);
+    // Esc closes the prompt without going anywhere.
+    h.press("/");
+    h.type_text("1");
+    h.press("esc");
+    assert!(!h.app.compare.rows.find_open());
+    assert_eq!(h.app.compare.rows.cursor, at);
+    // Drill's rows: tests/tui_adhoc.rs (a step of the demo has one or two rows).
+}

@@ -149,5 +149,5 @@ pub fn run(args: DemoArgs) -> Result<i32> {
     if code != 0 {
         return Ok(code);
     }
-    super::tui::run(ws, super::tui::TuiArgs::default())
+    super::tui::run(ws, super::tui::TuiArgs::default(), None)
 }

@@ -169,7 +169,7 @@ fn run(cli: Cli) -> Result<i32> {
         None => match workspace(dir) {
             // In a script (no terminal) there is nothing to open: show the commands instead.
             Ok(ws) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-                tui::run(ws, tui::TuiArgs::default())
+                tui::run(ws, tui::TuiArgs::default(), None)
             }
             Ok(_) => {
                 Cli::command()
@@ -185,7 +185,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Err(e) => Err(e),
         },
-        Some(Command::Tui(args)) => tui::run(workspace(dir)?, args),
+        Some(Command::Tui(args)) => tui::open(dir, args),
         Some(Command::Screenshots(args)) => tui::screenshots(workspace(dir)?, args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Init(args)) => init::run(args),

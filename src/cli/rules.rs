@@ -83,50 +83,44 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
             return decide(ws, &path, rule, Status::Rejected, note)
         }
         Some(Action::Export { dialect }) => return export(ws, name, &file, dialect, args.all),
+        _ => {}
+    }
+    let store = super::open_for_compare(ws, name, &[])?;
+    let fall = match &args.action {
         Some(Action::AcceptDifference {
             name: what,
             filter,
             note,
         }) => {
-            // Pushed here to read the numbers with it; written under the lock below.
-            file.push_accepted(allowance(what, filter, note))?;
+            let warehouse = super::connect_warehouse(ws)?;
+            let difference = rules::decision::Difference {
+                name: Some(what.clone()),
+                filter: filter.clone(),
+                note: note.clone(),
+            };
+            let (saved, fall) = rules::decision::accept_difference(
+                ws,
+                (&store, warehouse.as_ref()),
+                (name, args.measure.as_deref()),
+                &Which::of_all(args.all),
+                &difference,
+                &writers_wait(ws),
+            )?;
+            eprintln!("{}: difference `{saved}` accepted", path.display());
+            fall
         }
-        _ => {}
-    }
-    let store = super::open_for_compare(ws, name, &[])?;
-    if let Some(Action::Suggest { top }) = args.action {
-        suggest(ws, &store, (name, args.measure.as_deref()), &mut file, top)?;
-    }
-    let fall = fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?;
-    if let Some(Action::AcceptDifference {
-        name: what,
-        filter,
-        note,
-    }) = &args.action
-    {
-        // Saved once the numbers were read with it: a `where` that does not apply is
-        // refused. Made again on the file as it is now, so another writer's change stays.
-        rules::update(&path, &writers_wait(ws), |f| {
-            f.push_accepted(allowance(what, filter, note))
-        })?;
-        eprintln!("{}: difference `{what}` accepted", path.display());
-    }
+        Some(Action::Suggest { top }) => {
+            suggest(ws, &store, (name, args.measure.as_deref()), &mut file, *top)?;
+            fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?
+        }
+        _ => fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?,
+    };
     print(&fall, args.format)?;
     Ok(if args.check && !fall.within_tolerance {
         1
     } else {
         0
     })
-}
-
-fn allowance(name: &str, filter: &str, note: &str) -> rules::file::Allowance {
-    rules::file::Allowance {
-        name: name.into(),
-        filter: filter.into(),
-        note: note.into(),
-        by: rules::user(),
-        at: rules::now(),
-    }
 }
 
 /// How a writer of a rules file waits for another: told on stderr, for the workspace's wait.
@@ -258,31 +252,18 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
             "no comparison `{name}` in assay.toml"
         )));
     }
-    let path = rules::path_of(&ws.root, name);
-    let file = RulesFile::load(&path)?;
     let store = super::open_for_compare(ws, name, &[])?;
-    let fall = fall_of(ws, &store, (name, None), &file, false)?;
-    let signed = rules::signed::of(
-        &fall.numbers(),
-        &file,
-        &rules::user(),
-        &rules::now(),
+    let warehouse = super::connect_warehouse(ws)?;
+    let signed = rules::decision::sign_off(
+        ws,
+        (&store, warehouse.as_ref()),
+        name,
         &args.note,
-    );
-    rules::update(&path, &writers_wait(ws), |now| {
-        // The numbers were read with the rules as they were; a change since (another
-        // engineer's accept) would sign numbers nobody saw.
-        if rules::signed::digest(now) != signed.digest {
-            return Err(Error::Usage(format!(
-                "{}: the rules changed while the numbers were read; sign off again",
-                path.display()
-            )));
-        }
-        now.push_signoff(signed.clone())
-    })?;
+        &writers_wait(ws),
+    )?;
     eprintln!(
         "{}: signed off by {}: gap {}, remaining {}, unexplained {}",
-        path.display(),
+        rules::path_of(&ws.root, name).display(),
         signed.by,
         signed.gap_before,
         signed.remaining,

@@ -9,7 +9,7 @@ use crate::recon::report::{SideFormat, Spec};
 use crate::recon::{adhoc, Rules};
 use crate::store::Store;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct SideArgs {
     /// Ad hoc, no config needed: the legacy side, a file or glob (CSV, Parquet, JSON) or a
     /// table of the workspace (schema.table).
@@ -107,7 +107,7 @@ pub struct FormatArgs {
 
 impl FormatArgs {
     /// The hints given for one side (`legacy` or the new one).
-    fn hints(&self, legacy: bool) -> CsvHints {
+    pub fn hints(&self, legacy: bool) -> CsvHints {
         let pick =
             |l: &Option<String>, n: &Option<String>| if legacy { l.clone() } else { n.clone() };
         let renames = if legacy {

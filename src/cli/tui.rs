@@ -17,9 +17,68 @@ pub struct TuiArgs {
     /// Also `ASSAY_MOUSE=off`.
     #[arg(long)]
     pub no_mouse: bool,
+    /// Two sides opened ad hoc, with no config: `--legacy FILE --new FILE --key K` (and
+    /// every ad hoc flag of `compare`) open Compare, Drill, causes and Rules on them.
+    #[command(flatten)]
+    pub sides: super::sides::SideArgs,
 }
 
-pub fn run(ws: Workspace, args: TuiArgs) -> Result<i32> {
+/// `assay tui`: on the workspace `dir` is in, or on two sides given ad hoc.
+pub fn open(dir: Option<PathBuf>, args: TuiArgs) -> Result<i32> {
+    if !args.sides.is_adhoc() {
+        return run(super::workspace(dir)?, args, None);
+    }
+    let s = &args.sides;
+    if !s.company.is_empty() {
+        return Err(crate::error::Error::Usage(
+            "--company: two sides opened ad hoc are compared whole".into(),
+        ));
+    }
+    let sides = crate::init::adhoc::Sides {
+        legacy: s.legacy.clone().unwrap_or_default(),
+        new: s.new.clone().unwrap_or_default(),
+        base: super::sides::base_dir(dir)?,
+        keys: s.key.clone(),
+        measures: s.measure.clone(),
+        dimensions: s.dimension.clone(),
+        map: s.map.clone(),
+        tolerance: s.tolerance,
+        timezone: s.timezone.clone(),
+        legacy_format: s.formats.hints(true),
+        new_format: s.formats.hints(false),
+    };
+    eprintln!("reading {} ⇄ {} …", sides.legacy, sides.new);
+    let (ws, table) = crate::init::adhoc::open(&sides, &adhoc_home()?)?;
+    let note = format!(
+        "ad hoc: {} ⇄ {} (new side loaded as {table}; rules and sign-offs kept in {})",
+        sides.legacy,
+        sides.new,
+        ws.root.display()
+    );
+    run(ws, args, Some(note))
+}
+
+/// Where ad hoc workspaces live: `$ASSAY_ADHOC_HOME`, else the user's cache folder.
+fn adhoc_home() -> Result<PathBuf> {
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(home) = env("ASSAY_ADHOC_HOME") {
+        return Ok(home);
+    }
+    let cache = env("XDG_CACHE_HOME")
+        .or_else(|| env("HOME").map(|h| h.join(".cache")))
+        .ok_or_else(|| {
+            crate::error::Error::Usage(
+                "no folder for ad hoc workspaces: set ASSAY_ADHOC_HOME (or HOME)".into(),
+            )
+        })?;
+    Ok(cache.join("assay").join("adhoc"))
+}
+
+pub fn run(ws: Workspace, args: TuiArgs, compare_first: Option<String>) -> Result<i32> {
     let mouse_off = std::env::var("ASSAY_MOUSE").is_ok_and(|v| {
         matches!(
             v.to_ascii_lowercase().as_str(),
@@ -31,6 +90,7 @@ pub fn run(ws: Workspace, args: TuiArgs) -> Result<i32> {
         Options {
             theme: args.theme,
             mouse: !(args.no_mouse || mouse_off),
+            compare_first,
         },
     )
 }

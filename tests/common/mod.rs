@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod json_schema;
+pub mod pane;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

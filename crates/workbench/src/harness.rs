@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 
 use super::app::{App, Command, Msg};
-use super::jobs::{execute, Lane, LaneState, LANES};
+use super::jobs::{execute, Lane, LaneState, Progress, LANES};
 use super::keymap::{Key, Keymap};
 use super::theme::Theme;
 use super::view;
@@ -149,9 +149,12 @@ impl Harness {
                         let cancel = Cancel::new();
                         let collected = std::sync::Mutex::new(&mut events);
                         let wait = Wait::for_workspace(&self.ws);
-                        let result = execute(&self.ws, lane, &job, &cancel, &wait, &|e| {
-                            collected.lock().expect("events").push(e)
-                        });
+                        let extract = |e| collected.lock().expect("events").push(e);
+                        let progress = Progress {
+                            extract: &extract,
+                            busy: &|_| {},
+                        };
+                        let result = execute(&self.ws, lane, &job, &cancel, &wait, &progress);
                         for e in events {
                             next.extend(self.app.update(Msg::Extract(e)));
                         }

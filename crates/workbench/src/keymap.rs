@@ -96,6 +96,11 @@ pub enum Action {
     Focus,
     Writable,
     Reveal,
+    Build,
+    Tests,
+    AcceptDifference,
+    SignOff,
+    FindKey,
 }
 
 /// (action, context, default keys, name in keymap files, description).
@@ -127,6 +132,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::CopyCell, Context::Global, &["y"], "copy_cell", "copy cell (OSC52)"),
     (Action::CopyRow, Context::Global, &["Y"], "copy_row", "copy row (OSC52)"),
     (Action::Reveal, Context::Global, &["P"], "reveal", "personal data: show (asks; recorded) / mask"),
+    (Action::Build, Context::Global, &["b"], "build", "build the models (then the data tests, with after_build)"),
+    (Action::Tests, Context::Global, &["t"], "tests", "run the data tests (recorded)"),
     (Action::Open, Context::Sources, &["enter"], "history", "history"),
     (Action::Back, Context::Sources, &["backspace"], "close_history", "back"),
     (Action::ExtractOne, Context::Sources, &["e"], "extract_one", "extract this entity"),
@@ -150,11 +157,13 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Back, Context::Compare, &["backspace"], "close_detail", "close the row detail"),
     (Action::Mark, Context::Compare, &["V"], "mark_compare_rows", "mark rows (Y copies)"),
     (Action::Sort, Context::Compare, &["s"], "sort_rows", "rows by class, key ⇄ largest |Δ| first"),
+    (Action::FindKey, Context::Compare, &["/"], "find_key", "go to a key (the first row whose key holds it)"),
     (Action::Open, Context::Drill, &["enter"], "drill_in", "drill into value"),
     (Action::Back, Context::Drill, &["backspace"], "drill_out", "back up"),
     (Action::NextDimension, Context::Drill, &["d"], "next_dimension", "next dimension"),
     (Action::Mark, Context::Drill, &["V"], "mark_drill_rows", "mark rows (Y copies)"),
     (Action::Sort, Context::Drill, &["s"], "sort_drill_rows", "rows by class, key ⇄ largest |Δ| first"),
+    (Action::FindKey, Context::Drill, &["/"], "find_drill_key", "go to a key in the step's rows"),
     (Action::NextCause, Context::Drill, &["c"], "next_cause", "select the next likely cause (then Enter: its rows)"),
     (Action::Adopt, Context::Drill, &["a"], "adopt_drill_cause", "adopt the selected cause as a proposed rule"),
     (Action::RunQuery, Context::Sql, &["f5", "ctrl-r"], "run_query", "run query"),
@@ -170,6 +179,8 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::EditSet, Context::Rules, &["S"], "edit_set", "edit the rule's set expression (checked first)"),
     (Action::NextCause, Context::Rules, &["c"], "next_left_cause", "select the next cause of what is left"),
     (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt the selected cause as a proposed rule"),
+    (Action::AcceptDifference, Context::Rules, &["D"], "accept_difference", "accept a difference: the selected cause's rows or a where (with a note)"),
+    (Action::SignOff, Context::Rules, &["O"], "sign_off", "sign off the accepted numbers (with a note)"),
 ];
 
 /// How keys are written in keymap files, for messages.

@@ -8,10 +8,10 @@ pub mod harness;
 pub mod hit;
 pub mod jobs;
 pub mod keymap;
-mod lab_jobs;
 pub mod limits;
 pub mod live;
 pub mod mouse;
+pub mod prompt;
 pub mod rows_view;
 pub mod screens;
 pub mod svg;
@@ -36,8 +36,8 @@ use tokio::sync::mpsc;
 // The engine's modules under the names this crate has always used for them.
 use assay_engine::warehouse::browse;
 use assay_engine::{
-    build, config, console, decimal, dialect, error, extract, frame, freshness, pii, recon, rules,
-    store, warehouse,
+    build, checks, config, console, decimal, dialect, error, extract, frame, freshness, pii, recon,
+    rules, store, warehouse,
 };
 
 use crate::config::Workspace;
@@ -54,6 +54,8 @@ pub struct Options {
     pub theme: Option<String>,
     /// Take the mouse (clicks, wheel); off leaves it to the terminal's text selection.
     pub mouse: bool,
+    /// Open on Compare, with this said on the status line (two sides opened ad hoc).
+    pub compare_first: Option<String>,
 }
 
 /// Restores the terminal however the workbench ends: return, error or panic.
@@ -122,7 +124,7 @@ pub fn run(ws: Workspace, options: Options) -> Result<i32> {
         .enable_all()
         .build()
         .map_err(|e| Error::Runtime(format!("runtime: {e}")))?;
-    runtime.block_on(event_loop(ws, &limit, keymap, theme, options.mouse))
+    runtime.block_on(event_loop(ws, &limit, (keymap, theme), options))
 }
 
 /// Refuse, before the screen is taken, a cache this assay cannot open (a newer schema, not
@@ -139,11 +141,10 @@ fn check_cache(ws: &Workspace) -> Result<()> {
 async fn event_loop(
     ws: Workspace,
     limit: &str,
-    keymap: Keymap,
-    theme: Theme,
-    mouse: bool,
+    (keymap, theme): (Keymap, Theme),
+    options: Options,
 ) -> Result<i32> {
-    let _guard = TerminalGuard::enter(mouse)?;
+    let _guard = TerminalGuard::enter(options.mouse)?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(term_error)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -173,7 +174,11 @@ async fn event_loop(
     // Sources shows ages: a redraw each second keeps them true, and a stale catalog read
     // is asked for again.
     let mut clock = tokio::time::interval(Duration::from_secs(1));
-    let start = app.start();
+    let mut start = app.start();
+    if let Some(note) = options.compare_first {
+        start.extend(app.go(Screen::Compare));
+        app.set_info(note);
+    }
     perform(&mut app, &mut worker, start);
     loop {
         terminal

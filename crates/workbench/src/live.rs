@@ -27,6 +27,8 @@ pub struct Live {
     terminal: Terminal<TestBackend>,
     /// Everything copied (OSC52) so far.
     pub copied: Vec<String>,
+    /// Every line the lanes said while busy (a build's models as they end), in order.
+    pub said: Vec<String>,
     // Dropped last: the lanes' blocking tasks run on it.
     runtime: tokio::runtime::Runtime,
 }
@@ -68,6 +70,7 @@ impl Live {
             rx,
             terminal,
             copied: Vec::new(),
+            said: Vec::new(),
             runtime,
         };
         let start = live.app.start();
@@ -117,6 +120,9 @@ impl Live {
             .block_on(async { tokio::time::timeout(wait, self.rx.recv()).await });
         match next {
             Ok(Some(msg)) => {
+                if let Msg::Busy(_, Some(line)) = &msg {
+                    self.said.push(line.clone());
+                }
                 let commands = {
                     let _inside = self.runtime.enter();
                     crate::deliver(&mut self.app, &mut self.worker, msg)

@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::app::Msg;
 #[cfg(test)]
 use super::jobs::Payload;
-use super::jobs::{execute, Job, Lane, LaneState, LANES};
+use super::jobs::{execute, Job, Lane, LaneState, Progress, LANES};
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::extract::Cancel;
@@ -126,7 +126,15 @@ impl Worker {
                     let wait = Wait::for_workspace(&ws).notify(move |m| {
                         let _ = busy_tx.send(Msg::Busy(lane, Some(m.to_string())));
                     });
-                    execute(&ws, &mut lane_state, &job, &cancel, &wait, &sink)
+                    let progress_tx = tx.clone();
+                    let busy = move |m: String| {
+                        let _ = progress_tx.send(Msg::Busy(lane, Some(m)));
+                    };
+                    let progress = Progress {
+                        extract: &sink,
+                        busy: &busy,
+                    };
+                    execute(&ws, &mut lane_state, &job, &cancel, &wait, &progress)
                 }
                 Err(_) => Err(Error::Runtime("an earlier job on this lane crashed".into())),
             };

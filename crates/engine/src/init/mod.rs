@@ -7,6 +7,7 @@
 //! on every row), measures, dimensions, and text normalisation when values differ only in
 //! case or spacing. Every choice carries why it was made, written above it as a comment.
 
+pub mod adhoc;
 mod analyze;
 mod columns;
 mod families;

@@ -13,7 +13,7 @@ use crate::legacy::figures;
 use crate::sql::{ident, literal, qualified};
 
 /// True when `side` names files rather than a `schema.table`.
-fn is_files(side: &str) -> bool {
+pub fn is_files(side: &str) -> bool {
     let lower = side.to_ascii_lowercase();
     side.contains('/')
         || side.contains('*')

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod as_legacy;
+pub mod decision;
 pub mod export;
 pub mod file;
 mod lint;

@@ -20,6 +20,7 @@ use crate::recon::workbench::SideRow;
 use crate::recon::{ClassFilter, RowClass, RowOrder};
 
 mod detail;
+mod find;
 
 const PAGE: u64 = 100;
 
@@ -64,6 +65,8 @@ pub struct RowsView {
     waiting: Option<u64>,
     /// Where the rows were drawn (for clicks).
     hit: crate::hit::HitCell,
+    /// The key being typed after `/` (the prompt is open while this is Some).
+    find: Option<String>,
 }
 
 impl RowsView {
@@ -88,6 +91,7 @@ impl RowsView {
             detail: None,
             waiting: None,
             hit: Default::default(),
+            find: None,
         }
     }
 
@@ -186,6 +190,10 @@ impl RowsView {
                 self.rows.clear();
                 (self.cursor, self.top, self.mark) = (0, 0, None);
                 return Some(self.first_job());
+            }
+            Action::FindKey => {
+                self.open_find();
+                return None;
             }
             Action::Mark => {
                 self.mark = match self.mark {
@@ -415,6 +423,9 @@ impl RowsView {
                 ),
                 theme.style(Role::Dim),
             ));
+        }
+        if let Some(title) = self.find_title() {
+            block = block.title_bottom(Span::styled(title, theme.style(Role::Selected)));
         }
         let inner = block.inner(area);
         f.render_widget(block, area);

@@ -47,6 +47,11 @@ impl WaterfallScreen {
         }]
     }
 
+    /// The layers were rebuilt: the next visit counts again.
+    pub fn outdated(&mut self) {
+        self.asked = None;
+    }
+
     pub fn on_action(&mut self, action: Action, compare: &CompareScreen) -> Vec<Job> {
         let lines = self.fall.as_ref().map_or(0, |f| f.steps.len());
         match action {

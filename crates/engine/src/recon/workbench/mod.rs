@@ -6,6 +6,7 @@
 //! rows (no keys, `n` rows each, `grouped`), so amounts and counts stay whole while pages
 //! list the rows the cache holds.
 
+mod find;
 mod scoped;
 
 use std::sync::Arc;
@@ -402,10 +403,7 @@ impl DrillBase {
         limit: u64,
     ) -> Result<Vec<SideRow>> {
         let keys: Vec<String> = (0..self.key_count).map(|j| format!("k{j}")).collect();
-        let first = match order {
-            RowOrder::ClassThenKey => "CASE class WHEN 'changed' THEN 0 WHEN 'only_legacy' THEN 1 WHEN 'only_new' THEN 2 ELSE 3 END",
-            RowOrder::LargestDelta => "abs(nb - la) DESC",
-        };
+        let first = first_order(order);
         let sql = format!(
             "SELECT {k}, class, differs FROM {t}{w} \
              ORDER BY {first}, {k} \
@@ -473,6 +471,14 @@ impl DrillBase {
         let sql = format!("SELECT {} FROM {}", select.join(", "), side.sql);
         let df = frame::query(conn, &sql, [])?;
         Ok(frame::to_text_rows(&df).into_iter().skip(1).collect())
+    }
+}
+
+/// What a list of rows is ordered by first (then by key).
+fn first_order(order: RowOrder) -> &'static str {
+    match order {
+        RowOrder::ClassThenKey => "CASE class WHEN 'changed' THEN 0 WHEN 'only_legacy' THEN 1 WHEN 'only_new' THEN 2 ELSE 3 END",
+        RowOrder::LargestDelta => "abs(nb - la) DESC",
     }
 }
 

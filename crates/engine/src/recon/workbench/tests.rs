@@ -153,3 +153,35 @@ fn pages_sort_by_the_largest_delta() {
     assert_eq!(keys(RowOrder::ClassThenKey), vec!["0", "2", "3", "6", "7"]);
     assert_eq!(keys(RowOrder::LargestDelta), vec!["2", "3", "6", "7", "0"]);
 }
+
+/// The place `position_of` gives is where `rows_page` lists the row, in either order; an
+/// exact key wins over one that only contains the text; a key not in the list is None.
+#[test]
+fn a_key_is_found_where_the_page_lists_it() {
+    let conn = Connection::open_in_memory().unwrap();
+    let b = base(&conn);
+    for order in [RowOrder::ClassThenKey, RowOrder::LargestDelta] {
+        let listing = (ClassFilter::All, order);
+        let all = b.rows_page(&conn, &[], listing, 0, 100).unwrap();
+        for (i, row) in all.iter().enumerate() {
+            let at = b.position_of(&conn, &[], listing, &row.key[0]).unwrap();
+            assert_eq!(at, Some(i as u64), "{order:?} {:?}", row.key);
+        }
+    }
+    let differences = listing(ClassFilter::Differences);
+    let shown = b.rows_page(&conn, &[], differences, 0, 100).unwrap();
+    let matched = (0..8)
+        .map(|i| i.to_string())
+        .find(|k| !shown.iter().any(|r| &r.key[0] == k))
+        .unwrap();
+    assert_eq!(
+        b.position_of(&conn, &[], differences, &matched).unwrap(),
+        None
+    );
+    assert_eq!(
+        b.position_of(&conn, &[], differences, "'; DROP TABLE n; --")
+            .unwrap(),
+        None,
+        "the text is a value, not SQL"
+    );
+}

@@ -1,5 +1,5 @@
 //! The rules lab's work: a what-if's numbers and causes over a comparison in the cache, and
-//! decisions and adopted causes written to the rules file. `jobs` wraps them as payloads.
+//! decisions, adopted causes, accepted differences and sign-offs written to the rules file.
 
 use duckdb::Connection;
 
@@ -11,9 +11,34 @@ use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::rules::file::Edit;
 use crate::rules::ticket::{views, WhatIf};
-use crate::rules::{self, RulesFile, Status, Which};
+use crate::rules::{self, decision, RulesFile, Status, Which};
 use crate::store::{Session, Wait};
 use crate::warehouse::ClickHouse;
+
+/// A comparison's current numbers signed off with `note`.
+pub(super) fn sign_off(
+    ws: &Workspace,
+    (session, warehouse): Lane,
+    name: &str,
+    note: &str,
+    wait: &Wait,
+) -> Result<rules::signoff::Signoff> {
+    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+    decision::sign_off(ws, (&*store, warehouse), name, note, wait)
+}
+
+/// A difference accepted on comparison `name`, with the accepted rules' numbers.
+pub(super) fn accept_difference(
+    ws: &Workspace,
+    (session, warehouse): Lane,
+    name: &str,
+    difference: &decision::Difference,
+    wait: &Wait,
+) -> Result<(String, rules::Waterfall)> {
+    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+    let sides = (&*store, warehouse);
+    decision::accept_difference(ws, sides, (name, None), &Which::Accepted, difference, wait)
+}
 
 /// Causes of what is left the Rules screen lists (as many as Drill's panel).
 const CAUSES: usize = 12;

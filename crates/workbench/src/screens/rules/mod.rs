@@ -4,34 +4,20 @@
 
 use std::collections::BTreeSet;
 
-use crossterm::event::KeyEvent;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
-use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::compare::CompareScreen;
-use crate::grid::pad;
 use crate::jobs::{Job, Payload};
 use crate::keymap::Action;
 use crate::recon::explain::Cause;
-use crate::rules::file::Edit;
 use crate::rules::ticket::WhatIf;
 use crate::rules::Status;
-use crate::text::{count, percent, right, signed_money};
-use crate::theme::{Role, Theme};
+use crate::text::signed_money;
 
-/// What the prompt asks for.
-#[derive(Debug, Clone, PartialEq)]
-enum Ask {
-    /// A note for accepting or rejecting the rule.
-    Note(Status),
-    /// The rule's `where`, edited.
-    Where,
-    /// The expression of the rule's `set.<column>`, edited.
-    Set(String),
-}
+mod prompt;
+mod render;
+
+use prompt::Ask;
 
 #[derive(Default)]
 pub struct RulesScreen {
@@ -50,8 +36,11 @@ pub struct RulesScreen {
     /// The selected cause while its ranking is asked again: selected again in the new
     /// ranking if it is still there (its place in the list may change).
     kept: Option<(String, crate::recon::RowClass)>,
-    /// A decision being written: the status, the rule, the note typed so far.
+    /// A decision being written: what is asked, the rule, the text typed so far.
     prompt: Option<(Ask, String, TextArea<'static>)>,
+    /// The layers were rebuilt since the numbers came: the next visit asks again (the
+    /// what-if's rules kept).
+    stale: bool,
 }
 
 impl RulesScreen {
@@ -60,9 +49,10 @@ impl RulesScreen {
         let Some(name) = compare.name().map(String::from) else {
             return Vec::new();
         };
-        if !again && self.asked.as_deref() == Some(name.as_str()) {
+        if !again && !self.stale && self.asked.as_deref() == Some(name.as_str()) {
             return Vec::new();
         }
+        self.stale = false;
         if self.asked.as_deref() != Some(name.as_str()) {
             self.applied = None;
             self.what = None;
@@ -101,6 +91,8 @@ impl RulesScreen {
             }
             Action::Open => self.edit_where(),
             Action::EditSet => self.edit_set(),
+            Action::AcceptDifference => self.ask_difference(),
+            Action::SignOff => self.ask_signoff(),
             _ => {}
         }
         Vec::new()
@@ -186,17 +178,6 @@ impl RulesScreen {
         }
     }
 
-    /// A refused edit's text back in its prompt, to be put right rather than typed again.
-    fn reopen(&mut self, rule: &str, change: &Edit) {
-        let (ask, text) = match change {
-            Edit::Where(text) => (Ask::Where, text.clone()),
-            Edit::Set { column, expr } => (Ask::Set(column.clone()), expr.clone()),
-        };
-        let mut t = TextArea::new(vec![text]);
-        t.move_cursor(tui_textarea::CursorMove::End);
-        self.prompt = Some((ask, rule.to_string(), t));
-    }
-
     pub fn prompt_open(&self) -> bool {
         self.prompt.is_some()
     }
@@ -211,6 +192,11 @@ impl RulesScreen {
             signed_money(fall.remaining),
             signed_money(fall.unexplained)
         ))
+    }
+
+    /// The layers were rebuilt: the next visit counts again.
+    pub fn outdated(&mut self) {
+        self.stale = true;
     }
 
     /// After a decision: the same what-if asked again (the statuses changed, not it).
@@ -259,9 +245,14 @@ impl RulesScreen {
                 self.error = Some(error.to_string());
                 self.reopen(rule, change);
             }
-            Job::Rules { .. } | Job::RulesDecide { .. } | Job::RulesAdopt { .. } => {
-                self.error = Some(error.to_string())
+            Job::AcceptDifference { difference, .. } => {
+                self.error = Some(error.to_string());
+                self.reopen_difference(&difference.filter);
             }
+            Job::Rules { .. }
+            | Job::RulesDecide { .. }
+            | Job::RulesAdopt { .. }
+            | Job::SignOff { .. } => self.error = Some(error.to_string()),
             Job::RulesCauses { .. } => self.set_causes(Err(error.to_string())),
             _ => {}
         }
@@ -305,201 +296,6 @@ impl RulesScreen {
             applied,
         }]
     }
-
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let Some(what) = &self.what else {
-            let (text, role) = match (&self.error, &self.asked) {
-                (Some(e), _) => (
-                    format!("could not apply the rules: {e} (r: again)"),
-                    Role::Error,
-                ),
-                (None, Some(name)) => (format!("applying {name}'s rules…"), Role::Dim),
-                (None, None) => ("Open a comparison on Compare (3) first.".into(), Role::Dim),
-            };
-            f.render_widget(
-                Paragraph::new(Span::styled(text, theme.style(role)))
-                    .wrap(ratatui::widgets::Wrap { trim: true }),
-                area,
-            );
-            return;
-        };
-        let prompt = if self.prompt.is_some() { 3 } else { 0 };
-        let [list, ask, rest] = Layout::vertical([
-            Constraint::Min(5),
-            Constraint::Length(prompt),
-            Constraint::Length(7),
-        ])
-        .areas(area);
-        self.render_list(f, list, what, theme);
-        if let Some((asked, rule, t)) = &mut self.prompt {
-            let title = match asked {
-                Ask::Note(Status::Accepted) => {
-                    format!(" accept {rule}: a note · Enter records · Esc ")
-                }
-                Ask::Note(_) => format!(" reject {rule}: a note · Enter records · Esc "),
-                Ask::Where => format!(" {rule}: where (SQL) · Enter checks and saves · Esc "),
-                Ask::Set(column) => format!(" {rule}: set {column} = (SQL) · Enter checks · Esc "),
-            };
-            t.set_block(Block::default().borders(Borders::ALL).title(title));
-            f.render_widget(&*t, ask);
-        }
-        let causes = (self.causes.as_deref(), self.cause);
-        render_remainder(f, rest, what, (self.error.as_deref(), causes), theme);
-    }
-
-    fn render_list(&self, f: &mut Frame, area: Rect, what: &WhatIf, theme: &Theme) {
-        let fall = &what.fall;
-        let applied = self.applied.clone().unwrap_or_default();
-        let block = Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(
-                " {} · {}: gap {} · what-if: {} of {} rules ",
-                fall.comparison,
-                fall.measure,
-                signed_money(fall.gap_before),
-                applied.len(),
-                what.rules.len()
-            ),
-            theme.style(Role::Title),
-        ));
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        let width = inner.width as usize;
-        if what.rules.is_empty() {
-            let text =
-                "No rules yet: `assay rules NAME suggest` proposes them from explain's causes.";
-            f.render_widget(
-                Paragraph::new(Span::styled(text, theme.style(Role::Dim))),
-                inner,
-            );
-            return;
-        }
-        // The gap after each rule only when there is room: the name matters more.
-        let wide = width >= 100;
-        let money = 13;
-        // Each rule's share of the gap as a bar: the waterfall at a glance.
-        let bar_w = 8;
-        let fixed = 4 + 8 + 9 + money + bar_w + if wide { money } else { 0 };
-        let name_w = width.saturating_sub(fixed).max(10);
-        let column = |a: &str, b: &str| if wide { right(b, money) } else { String::new() } + &right(a, money);
-        let mut lines = vec![Line::from(Span::styled(
-            format!(
-                "    {}{:<8}{:<9}{}{}",
-                pad("rule", name_w),
-                "kind",
-                "status",
-                column("effect", "gap after"),
-                right("share", bar_w)
-            ),
-            theme.style(Role::Dim),
-        ))];
-        let top = self
-            .cursor
-            .saturating_sub((inner.height as usize).saturating_sub(2));
-        for (i, r) in what.rules.iter().enumerate().skip(top) {
-            let on = applied.contains(&r.name);
-            let step = fall.steps.iter().find(|s| s.rule == r.name);
-            let (effect, after) = step.map_or((String::new(), String::new()), |s| {
-                (signed_money(s.delta), signed_money(s.gap_after))
-            });
-            let bar = step.map_or(String::new(), |s| {
-                bar_of(s.delta.to_f64() / fall.gap_before.to_f64(), bar_w - 1)
-            });
-            let text = format!(
-                "{} {} {}{:<8}{:<9}{} {}",
-                if i == self.cursor { "▶" } else { " " },
-                if on { "[x]" } else { "[ ]" },
-                pad(&r.name, name_w.saturating_sub(2)),
-                r.kind.as_str(),
-                r.status.as_str(),
-                column(&effect, &after),
-                bar
-            );
-            let role = if i == self.cursor {
-                Role::Selected
-            } else if on {
-                Role::Text
-            } else {
-                Role::Dim
-            };
-            lines.push(Line::from(Span::styled(
-                pad(&text, width),
-                theme.style(role),
-            )));
-        }
-        f.render_widget(Paragraph::new(lines), inner);
-    }
-}
-
-/// What the what-if leaves: accepted differences, the unexplained part, its top causes.
-fn render_remainder(
-    f: &mut Frame,
-    area: Rect,
-    what: &WhatIf,
-    (error, (causes, selected)): (Option<&str>, (Option<&[Cause]>, usize)),
-    theme: &Theme,
-) {
-    let fall = &what.fall;
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        format!(" left: {} ", signed_money(fall.remaining)),
-        theme.style(Role::Title),
-    ));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let width = inner.width as usize;
-    let accepted: i64 = fall.accepted.iter().map(|a| a.rows).sum();
-    let verdict = if fall.within_tolerance {
-        ("within tolerance", Role::Ok)
-    } else {
-        ("out of tolerance", Role::Warn)
-    };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(
-            format!(
-                "unexplained {} · {} accepted difference(s), {} rows · ",
-                signed_money(fall.unexplained),
-                fall.accepted.len(),
-                count(accepted)
-            ),
-            theme.style(Role::Text),
-        ),
-        Span::styled(verdict.0, theme.style(verdict.1)),
-    ])];
-    if let Some(e) = error {
-        // Wrapped in full: the reason is what the user needs to fix the rule.
-        lines.push(Line::from(Span::styled(
-            format!("last change failed: {e}"),
-            theme.style(Role::Error),
-        )));
-    }
-    let Some(causes) = causes else {
-        lines.push(Line::from(Span::styled(
-            "ranking what is left…",
-            theme.style(Role::Dim),
-        )));
-        f.render_widget(Paragraph::new(lines), inner);
-        return;
-    };
-    for (i, c) in causes.iter().enumerate() {
-        let (mark, role) = match i == selected {
-            true => ("▶", Role::Selected),
-            false => (" ", Role::Text),
-        };
-        let share = format!("{mark}{:>6} ", percent(c.share));
-        lines.push(Line::from(vec![
-            Span::styled(share, theme.style(Role::Warn)),
-            Span::styled(
-                pad(
-                    &format!("{} ({})", c.headline(), c.row_class),
-                    width.saturating_sub(8),
-                ),
-                theme.style(role),
-            ),
-        ]));
-    }
-    f.render_widget(
-        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-        inner,
-    );
 }
 
 /// The job that adds `cause` to comparison `name`'s rules file as a proposed rule, or why not.
@@ -514,65 +310,5 @@ pub fn adopt(name: &str, cause: Option<&Cause>) -> Result<Job, String> {
             name: name.to_string(),
             cause: Box::new(c.clone()),
         }),
-    }
-}
-
-/// `share` of the gap (0..1, clamped) as a bar of `width` cells, eighths included.
-fn bar_of(share: f64, width: usize) -> String {
-    const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
-    if !share.is_finite() {
-        return String::new();
-    }
-    let eighths = (share.abs().min(1.0) * (width * 8) as f64).round() as usize;
-    format!("{}{}", "█".repeat(eighths / 8), PARTS[eighths % 8])
-}
-
-impl super::Prompt for RulesScreen {
-    fn close_prompt(&mut self) {
-        self.prompt = None;
-    }
-
-    fn type_key(&mut self, key: KeyEvent) {
-        if let Some((_, _, t)) = &mut self.prompt {
-            t.input(key);
-        }
-    }
-
-    /// The decision with its note, or the edited `where`, to be written to the rules file.
-    fn submit_prompt(&mut self) -> Option<Job> {
-        let (ask, rule, text) = self.prompt.take()?;
-        let text = text.lines().join(" ").trim().to_string();
-        let name = self.asked.clone()?;
-        Some(match ask {
-            Ask::Note(status) => Job::RulesDecide {
-                name,
-                rule,
-                status,
-                note: text,
-            },
-            Ask::Where => Job::RulesEdit {
-                name,
-                rule,
-                change: Edit::Where(text),
-            },
-            Ask::Set(column) => Job::RulesEdit {
-                name,
-                rule,
-                change: Edit::Set { column, expr: text },
-            },
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bar_of;
-
-    #[test]
-    fn a_share_is_a_bar_in_eighths() {
-        assert_eq!(bar_of(0.5, 8), "████");
-        assert_eq!(bar_of(1.7, 2), "██", "clamped to the width");
-        assert_eq!(bar_of(-0.0625, 2), "▏", "a negative effect by its size");
-        assert_eq!(bar_of(f64::NAN, 8), "");
     }
 }
