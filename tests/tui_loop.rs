@@ -89,9 +89,17 @@ fn a_difference_is_accepted_and_the_numbers_signed_off_from_the_rules_screen() {
     h.press("enter");
     let said = status(&h);
     assert!(
-        said.starts_with("difference difference-month-2024-12-01 accepted:")
-            && said.contains("within tolerance"),
+        said.starts_with("accepted difference-month-2024-12-01: ")
+            && said.ends_with("; within tolerance")
+            && said.chars().count() <= 80,
         "{said}"
+    );
+    // Before: the accepted December postings stayed the first cause of what is left, at
+    // 100 %. A decision taken is not an open cause.
+    let causes = h.app.rules.causes().expect("the causes of what is left");
+    assert!(
+        !causes.iter().any(|c| c.predicate.contains("2024-12-01")),
+        "{causes:?}"
     );
     let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
     assert!(
@@ -114,13 +122,25 @@ fn a_difference_is_accepted_and_the_numbers_signed_off_from_the_rules_screen() {
     assert!(screen.contains(": current"), "{screen}");
     let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
     assert!(file.contains("note = \"agreed with finance\""), "{file}");
-    // The shell agrees: the report reads the same sign-off as current.
-    let out = assay(&ws, &["report", "revenue", "--format", "md"]);
-    assert!(
-        stdout(&out).contains("current") && stdout(&out).contains("agreed with finance"),
-        "{}",
-        text(&out)
+    // W writes the report finance reads, from the same screen: the sign-off is current.
+    h.press("W");
+    assert_eq!(
+        status(&h),
+        "report written: reports/revenue.html, reports/revenue.md"
     );
+    let html = std::fs::read_to_string(ws.join("reports/revenue.html")).unwrap();
+    assert!(html.contains("agreed with finance"), "{html}");
+    assert!(html.contains("difference-month-2024-12-01"), "{html}");
+    // The shell agrees: `assay report` prints the same document.
+    let out = assay(&ws, &["report", "revenue", "--format", "md"]);
+    let md = std::fs::read_to_string(ws.join("reports/revenue.md")).unwrap();
+    let strip_time = |t: &str| {
+        t.lines()
+            .filter(|l| !l.contains("Generated") && !l.contains("generated"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip_time(&stdout(&out)), strip_time(&md));
 }
 
 #[test]

@@ -49,11 +49,17 @@ pub fn open(dir: Option<PathBuf>, args: TuiArgs) -> Result<i32> {
     };
     eprintln!("reading {} ⇄ {} …", sides.legacy, sides.new);
     let (ws, table) = crate::init::adhoc::open(&sides, &adhoc_home()?)?;
+    // The folder is what the user needs to find the rules again: home written as `~`.
+    let root = ws.root.display().to_string();
+    let root = match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && root.starts_with(&home) => {
+            format!("~{}", &root[home.len()..])
+        }
+        _ => root,
+    };
     let note = format!(
-        "ad hoc: {} ⇄ {} (new side loaded as {table}; rules and sign-offs kept in {})",
-        sides.legacy,
-        sides.new,
-        ws.root.display()
+        "ad hoc: {} ⇄ {} · rules kept in {root} · new side: {table}",
+        sides.legacy, sides.new
     );
     run(ws, args, Some(note))
 }

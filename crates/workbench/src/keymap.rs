@@ -101,6 +101,7 @@ pub enum Action {
     AcceptDifference,
     SignOff,
     FindKey,
+    Report,
 }
 
 /// (action, context, default keys, name in keymap files, description).
@@ -181,6 +182,7 @@ const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
     (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt the selected cause as a proposed rule"),
     (Action::AcceptDifference, Context::Rules, &["D"], "accept_difference", "accept a difference: the selected cause's rows or a where (with a note)"),
     (Action::SignOff, Context::Rules, &["O"], "sign_off", "sign off the accepted numbers (with a note)"),
+    (Action::Report, Context::Rules, &["W"], "write_report", "write the report: reports/NAME.html and .md"),
 ];
 
 /// How keys are written in keymap files, for messages.

@@ -37,7 +37,7 @@ use tokio::sync::mpsc;
 use assay_engine::warehouse::browse;
 use assay_engine::{
     build, checks, config, console, decimal, dialect, error, extract, frame, freshness, pii, recon,
-    rules, store, warehouse,
+    report, rules, store, warehouse,
 };
 
 use crate::config::Workspace;

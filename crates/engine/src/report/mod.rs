@@ -9,6 +9,9 @@ mod markdown;
 mod tests;
 mod text;
 
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
 use crate::rules::ticket::Ticket;
 
 pub use markdown::tolerance;
@@ -43,4 +46,18 @@ pub fn render(t: &Ticket, format: Format) -> String {
             s
         }
     }
+}
+
+/// The ticket of comparison `name` written as `reports/NAME.md` and `reports/NAME.html` in
+/// the workspace at `root`, each whole or not at all (a reader never sees half a report);
+/// the paths written.
+pub fn write_files(root: &Path, name: &str, t: &Ticket) -> Result<Vec<PathBuf>> {
+    let dir = root.join("reports");
+    let mut written = Vec::new();
+    for (format, ext) in [(Format::Html, "html"), (Format::Markdown, "md")] {
+        let path = dir.join(format!("{name}.{ext}"));
+        crate::rules::save::write_whole(&path, &render(t, format))?;
+        written.push(path);
+    }
+    Ok(written)
 }

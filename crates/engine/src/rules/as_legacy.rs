@@ -125,7 +125,9 @@ pub fn compare_as_legacy(
 
 /// The top causes of what the rules `which` picks leave, ranked over the comparison made
 /// through them (in the warehouse: the slices that still differ, the rest as groups) without
-/// the report: seconds where the full compare takes several times that.
+/// the report: seconds where the full compare takes several times that. The accepted
+/// differences' rows are left out, as the report leaves them out: a decision taken is not
+/// an open cause.
 pub fn causes_left(
     ws: &Workspace,
     store: &Store,
@@ -141,7 +143,8 @@ pub fn causes_left(
         agreeing,
         ..Options::default()
     };
-    Ok(explain(store.conn(), &spec, &m.name, &opts)?.causes)
+    let left = super::remainder::without_accepted(&spec, file)?;
+    Ok(explain(store.conn(), &left, &m.name, &opts)?.causes)
 }
 
 /// The waterfall of the rules `which` picks, applied where the new side lives: in the

@@ -104,7 +104,7 @@ fn remove_partials(path: &Path) {
 /// Writes `text` as the file at `path` whole: a temporary file of its own in the same
 /// folder, flushed to disk, renamed over the file, and the folder flushed so the rename
 /// survives a crash too.
-fn write_whole(path: &Path, text: &str) -> Result<()> {
+pub fn write_whole(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let fail =
         |e: &dyn std::fmt::Display| Error::Runtime(format!("cannot write {}: {e}", path.display()));

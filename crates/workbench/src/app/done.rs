@@ -105,6 +105,7 @@ impl App {
                 self.difference_accepted(&name, &fall)
             }
             (Job::SignOff { .. }, Payload::SignedOff(signed)) => self.signed_off(&signed),
+            (Job::Report { .. }, Payload::Reported(paths)) => self.reported(&paths),
             (Job::Rules { .. } | Job::RulesCauses { .. }, payload) => {
                 let mut jobs = self.rules.on_payload(job, payload);
                 jobs.extend(self.follow_what_if(false));

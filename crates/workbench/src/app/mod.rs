@@ -110,6 +110,8 @@ pub struct App {
     pub limits: crate::limits::Limits,
     /// `[checks] after_build` with tests configured: a build from the workbench runs them.
     tests_after_build: bool,
+    /// The workspace's folder (files the workbench writes are named relative to it).
+    root: std::path::PathBuf,
 }
 
 impl App {
@@ -156,6 +158,7 @@ impl App {
                 ws.config.workspace.parallelism,
             ),
             tests_after_build: ws.config.checks.after_build && !ws.config.tests.is_empty(),
+            root: ws.root.clone(),
         }
     }
 

@@ -62,6 +62,10 @@ impl App {
     /// The data tests ran and were recorded: counted by status, the first that did not
     /// pass named; Sources' tests column follows.
     pub(super) fn tested(&mut self, outcomes: &[Outcome]) -> Vec<Job> {
+        if outcomes.is_empty() {
+            self.set_info("no data tests to run: they are [tests.NAME] tables in assay.toml");
+            return Vec::new();
+        }
         let of = |s: TestStatus| outcomes.iter().filter(|o| o.status == s).count();
         let passed = of(TestStatus::Pass);
         let mut text = format!(
@@ -97,26 +101,44 @@ impl App {
     pub(super) fn difference_accepted(&mut self, name: &str, fall: &Waterfall) -> Vec<Job> {
         let step = fall.accepted.iter().find(|a| a.name == name);
         let (rows, delta) = step.map_or((0, crate::decimal::Exact::ZERO), |a| (a.rows, a.delta));
+        // Short enough for 80 columns: the panel below lists it with its amount.
         self.set_info(format!(
-            "difference {name} accepted: {} row(s), {}; unexplained now {} ({})",
+            "accepted {name}: {} rows, {}; {}",
             count(rows),
             signed_money(delta),
-            signed_money(fall.unexplained),
             if fall.within_tolerance {
                 "within tolerance"
             } else {
-                "out of tolerance"
+                "still out of tolerance"
             }
         ));
         self.rules.decided(&self.compare)
     }
 
     pub(super) fn signed_off(&mut self, signed: &Signoff) -> Vec<Job> {
+        // The signed numbers are on the Rules screen; the line says who and what is left.
+        let unexplained = crate::decimal::Exact::parse(&signed.unexplained)
+            .map_or_else(|| signed.unexplained.clone(), signed_money);
         self.set_info(format!(
-            "signed off by {}: gap {}, remaining {}, unexplained {}",
-            signed.by, signed.gap_before, signed.remaining, signed.unexplained
+            "signed off by {}: unexplained {unexplained}",
+            signed.by
         ));
         self.rules.decided(&self.compare)
+    }
+
+    /// The report's files, named relative to the workspace where they are inside it.
+    pub(super) fn reported(&mut self, paths: &[std::path::PathBuf]) -> Vec<Job> {
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&self.root)
+                    .unwrap_or(p)
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        self.set_info(format!("report written: {}", names.join(", ")));
+        Vec::new()
     }
 
     /// The layers were rebuilt: every screen showing numbers from them counts again, now

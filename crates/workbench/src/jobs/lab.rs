@@ -27,6 +27,19 @@ pub(super) fn sign_off(
     decision::sign_off(ws, (&*store, warehouse), name, note, wait)
 }
 
+/// Comparison `name`'s report written to the workspace's `reports/` folder.
+pub(super) fn report(
+    ws: &Workspace,
+    (session, warehouse): Lane,
+    name: &str,
+    wait: &Wait,
+) -> Result<Vec<std::path::PathBuf>> {
+    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
+    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let t = rules::ticket::ticket(ws, &store, warehouse, (name, &file), &rules::now())?;
+    crate::report::write_files(&ws.root, name, &t)
+}
+
 /// A difference accepted on comparison `name`, with the accepted rules' numbers.
 pub(super) fn accept_difference(
     ws: &Workspace,

@@ -170,6 +170,11 @@ pub enum Job {
         name: String,
         note: String,
     },
+    /// A comparison's report written to the workspace's `reports/` (HTML and Markdown),
+    /// as `assay report` prints it.
+    Report {
+        name: String,
+    },
 }
 
 impl Job {
@@ -190,6 +195,7 @@ impl Job {
             | Job::RulesAdopt { .. }
             | Job::AcceptDifference { .. }
             | Job::SignOff { .. }
+            | Job::Report { .. }
             | Job::Reveal { .. } => Lane::Browse,
             Job::Extract(_) | Job::Build | Job::Tests => Lane::Write,
             Job::PrepareCompare { .. }
@@ -219,6 +225,7 @@ impl Job {
                 | Job::RulesEdit { .. }
                 | Job::AcceptDifference { .. }
                 | Job::SignOff { .. }
+                | Job::Report { .. }
                 | Job::Tests
                 | Job::Tables
                 | Job::Open { .. }
@@ -285,6 +292,7 @@ impl Job {
                 format!("accepting the rows where {}", difference.filter)
             }
             Job::SignOff { name, .. } => format!("signing off {name}"),
+            Job::Report { name } => format!("writing {name}'s report"),
         }
     }
 }

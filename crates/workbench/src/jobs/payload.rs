@@ -92,6 +92,8 @@ pub enum Payload {
         fall: Box<crate::rules::Waterfall>,
     },
     SignedOff(Box<Signoff>),
+    /// The report's files, written.
+    Reported(Vec<std::path::PathBuf>),
 }
 
 impl Payload {
@@ -123,6 +125,7 @@ impl Payload {
             Payload::Tested(..) => "tested",
             Payload::DifferenceAccepted { .. } => "difference accepted",
             Payload::SignedOff(..) => "signed off",
+            Payload::Reported(..) => "reported",
         }
     }
 }

@@ -75,6 +75,12 @@ pub(super) fn answer(
                 fall: Box::new(fall),
             })
         }
+        Job::Report { name } => Ok(Payload::Reported(lab::report(
+            ws,
+            lab_lane(lane),
+            name,
+            wait,
+        )?)),
         Job::SignOff { name, note } => {
             let signed = lab::sign_off(ws, lab_lane(lane), name, note, wait)?;
             Ok(Payload::SignedOff(Box::new(signed)))

@@ -93,6 +93,13 @@ impl RulesScreen {
             Action::EditSet => self.edit_set(),
             Action::AcceptDifference => self.ask_difference(),
             Action::SignOff => self.ask_signoff(),
+            Action::Report => {
+                return self
+                    .asked
+                    .iter()
+                    .map(|name| Job::Report { name: name.clone() })
+                    .collect()
+            }
             _ => {}
         }
         Vec::new()
@@ -252,7 +259,8 @@ impl RulesScreen {
             Job::Rules { .. }
             | Job::RulesDecide { .. }
             | Job::RulesAdopt { .. }
-            | Job::SignOff { .. } => self.error = Some(error.to_string()),
+            | Job::SignOff { .. }
+            | Job::Report { .. } => self.error = Some(error.to_string()),
             Job::RulesCauses { .. } => self.set_causes(Err(error.to_string())),
             _ => {}
         }

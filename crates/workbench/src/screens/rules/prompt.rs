@@ -42,9 +42,9 @@ impl Ask {
             Ask::DifferenceNote(filter) => {
                 format!(" accept the rows where {filter}: why, as they are · Enter records · Esc ")
             }
-            Ask::SignOff => format!(
-                " sign off {comparison} (the accepted rules): what was agreed, with whom · Enter · Esc "
-            ),
+            Ask::SignOff => {
+                format!(" sign off {comparison}: what was agreed, with whom · Enter signs · Esc ")
+            }
         }
     }
 }

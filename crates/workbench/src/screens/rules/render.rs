@@ -32,10 +32,16 @@ impl RulesScreen {
             return;
         };
         let prompt = if self.prompt.is_some() { 3 } else { 0 };
+        // What is left gets half of a tall screen: its causes are the next rules to find.
+        let left = if area.height >= 30 {
+            area.height / 2
+        } else {
+            8
+        };
         let [list, ask, rest] = Layout::vertical([
             Constraint::Min(5),
             Constraint::Length(prompt),
-            Constraint::Length(8),
+            Constraint::Length(left),
         ])
         .areas(area);
         self.render_list(f, list, what, theme);
@@ -108,10 +114,11 @@ impl RulesScreen {
         f.render_widget(block, area);
         let width = inner.width as usize;
         if what.rules.is_empty() {
-            let text =
-                "No rules yet: `assay rules NAME suggest` proposes them from explain's causes.";
+            let text = "No rules yet: c selects a cause below, a adopts it as a proposed rule \
+                        (`assay rules NAME suggest` adopts them all).";
             f.render_widget(
-                Paragraph::new(Span::styled(text, theme.style(Role::Dim))),
+                Paragraph::new(Span::styled(text, theme.style(Role::Dim)))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
                 inner,
             );
             return;
