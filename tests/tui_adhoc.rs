@@ -75,30 +75,16 @@ fn two_files_open_in_compare_drill_and_rules_with_no_config() {
     h.press("enter enter");
     let rows = h.app.drill.rows.as_ref().expect("a step's rows");
     assert!(rows.total > 2, "{}", h.text());
+    let drill_key = |h: &Harness| {
+        let rows = h.app.drill.rows.as_ref().expect("a step's rows");
+        rows.current().expect("a row").key.clone()
+    };
     h.press("G");
-    let last = h
-        .app
-        .drill
-        .rows
-        .as_ref()
-        .unwrap()
-        .current()
-        .unwrap()
-        .key
-        .clone();
+    let last = drill_key(&h);
     h.press("g /");
     h.type_text(last.last().unwrap());
     h.press("enter");
-    let found = h
-        .app
-        .drill
-        .rows
-        .as_ref()
-        .unwrap()
-        .current()
-        .unwrap()
-        .key
-        .clone();
+    let found = drill_key(&h);
     assert_eq!(found, last, "{}", h.text());
     h.press("backspace backspace backspace");
     h.press("8");
@@ -122,44 +108,48 @@ fn sides_the_workbench_cannot_open_ad_hoc_are_named() {
     let dir = tempfile::tempdir().unwrap();
     two_files(dir.path());
     let home = dir.path().join("adhoc");
-    let home_s = home.to_string_lossy().to_string();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("ASSAY_ADHOC_HOME", &home_s)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        (out.status.code(), text(&out))
-    };
     std::fs::write(
         dir.path().join("both.csv"),
         "invoice,company,amount\n1,acme,2.00\n",
     )
     .unwrap();
-    let (code, said) = run(&[
-        "tui",
-        "--legacy",
-        "legacy.csv",
-        "--new",
-        "both.csv",
-        "--key",
-        "invoice",
-    ]);
-    assert_eq!(code, Some(2), "{said}");
-    assert!(
-        said.contains("--new both.csv: it has a `company` column"),
-        "{said}"
+    // (legacy, new, keys, what the message says)
+    let cases = [
+        (
+            "legacy.csv",
+            "both.csv",
+            "invoice",
+            "--new both.csv: it has a `company` column",
+        ),
+        ("gone.csv", "new.csv", "invoice", "no file matches"),
+        (
+            "old.parquet",
+            "new.csv",
+            "invoice",
+            "--legacy old.parquet: the workbench takes",
+        ),
+    ];
+    for (legacy, new, key, says) in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["tui", "--legacy", legacy, "--new", new, "--key", key])
+            .current_dir(dir.path())
+            .env("ASSAY_ADHOC_HOME", &home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains(says), "{says}: {}", text(&out));
+    }
+    let out = assay(
+        dir.path(),
+        &["tui", "--legacy", "legacy.csv", "--new", "new.csv"],
     );
-    let (code, said) = run(&[
-        "tui", "--legacy", "gone.csv", "--new", "new.csv", "--key", "invoice",
-    ]);
-    assert_eq!(code, Some(2), "{said}");
-    assert!(said.contains("no file matches"), "{said}");
-    let (code, said) = run(&["tui", "--legacy", "legacy.csv", "--new", "new.csv"]);
-    assert_eq!(code, Some(2), "{said}");
-    assert!(said.contains("--key"), "clap asks for the key: {said}");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--key"),
+        "clap asks for the key: {}",
+        text(&out)
+    );
 }
 
 /// The real binary at 80×24 without colour: `assay tui --legacy … --new …` opens on

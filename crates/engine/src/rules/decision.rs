@@ -105,33 +105,9 @@ pub fn sign_off(
 /// A name for an accepted difference from its condition, unused in `file`:
 /// `"branch" = 'north'` → `difference-branch-north`.
 pub fn difference_name(filter: &str, file: &RulesFile) -> String {
-    let words: String = filter
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let words: Vec<&str> = words.split('-').filter(|w| !w.is_empty()).collect();
-    let base: String = format!("difference-{}", words.join("-"))
-        .chars()
-        .take(60)
-        .collect();
-    let base = base.trim_end_matches('-').to_string();
-    let taken = |n: &str| {
+    super::free_name("difference", filter, |n| {
         file.rules.iter().any(|r| r.name == n) || file.accepted.iter().any(|a| a.name == n)
-    };
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while taken(&candidate) {
-        candidate = format!("{base}-{n}");
-        n += 1;
-    }
-    candidate
+    })
 }
 
 #[cfg(test)]

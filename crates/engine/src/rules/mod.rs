@@ -56,7 +56,15 @@ fn kind_of(k: RuleKind) -> Option<Kind> {
 
 /// A rule name from a cause: `exclude-invoice_type-cancelled`.
 fn name_for(kind: Kind, cause: &Cause, taken: &[Rule]) -> String {
-    let words: String = format!("{} {}", cause.dimension, cause.value)
+    let words = format!("{} {}", cause.dimension, cause.value);
+    free_name(kind.as_str(), &words, |n| taken.iter().any(|r| r.name == n))
+}
+
+/// A name for a rule or an accepted difference: `prefix` and the words of `text`
+/// (`exclude-invoice_type-cancelled`), at most 60 characters, then `-2`, `-3`… until
+/// `taken` says it is free.
+pub(crate) fn free_name(prefix: &str, text: &str, taken: impl Fn(&str) -> bool) -> String {
+    let slug: String = text
         .to_lowercase()
         .chars()
         .map(|c| {
@@ -67,12 +75,16 @@ fn name_for(kind: Kind, cause: &Cause, taken: &[Rule]) -> String {
             }
         })
         .collect();
-    let words: Vec<&str> = words.split('-').filter(|w| !w.is_empty()).collect();
-    let base = format!("{}-{}", kind.as_str(), words.join("-"));
+    let words: Vec<&str> = slug.split('-').filter(|w| !w.is_empty()).collect();
+    let base: String = match words.is_empty() {
+        true => prefix.to_string(),
+        false => format!("{prefix}-{}", words.join("-")),
+    };
     let base: String = base.chars().take(60).collect();
+    let base = base.trim_end_matches('-').to_string();
     let mut name = base.clone();
     let mut n = 2;
-    while taken.iter().any(|r| r.name == name) {
+    while taken(&name) {
         name = format!("{base}-{n}");
         n += 1;
     }
