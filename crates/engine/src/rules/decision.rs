@@ -105,9 +105,7 @@ pub fn sign_off(
 /// A name for an accepted difference from its condition, unused in `file`:
 /// `"branch" = 'north'` → `difference-branch-north`.
 pub fn difference_name(filter: &str, file: &RulesFile) -> String {
-    super::free_name("difference", filter, |n| {
-        file.rules.iter().any(|r| r.name == n) || file.accepted.iter().any(|a| a.name == n)
-    })
+    super::free_name("difference", filter, |n| file.name_taken(n))
 }
 
 #[cfg(test)]

@@ -200,10 +200,13 @@ impl RulesFile {
     }
 
     /// Records an accepted difference (a new `[[accepted]]` table at the end).
+    /// Whether a rule or an accepted difference has `name` (they share names).
+    pub fn name_taken(&self, name: &str) -> bool {
+        self.rules.iter().any(|r| r.name == name) || self.accepted.iter().any(|a| a.name == name)
+    }
+
     pub fn push_accepted(&mut self, a: Allowance) -> Result<()> {
-        if self.rules.iter().any(|r| r.name == a.name)
-            || self.accepted.iter().any(|x| x.name == a.name)
-        {
+        if self.name_taken(&a.name) {
             return Err(Error::Usage(format!(
                 "{}: `{}` is taken",
                 self.path.display(),

@@ -55,9 +55,10 @@ fn kind_of(k: RuleKind) -> Option<Kind> {
 }
 
 /// A rule name from a cause: `exclude-invoice_type-cancelled`.
-fn name_for(kind: Kind, cause: &Cause, taken: &[Rule]) -> String {
+/// Free among the file's rules and its accepted differences alike (they share names).
+fn name_for(kind: Kind, cause: &Cause, file: &RulesFile) -> String {
     let words = format!("{} {}", cause.dimension, cause.value);
-    free_name(kind.as_str(), &words, |n| taken.iter().any(|r| r.name == n))
+    free_name(kind.as_str(), &words, |n| file.name_taken(n))
 }
 
 /// A name for a rule or an accepted difference: `prefix` and the words of `text`
@@ -143,7 +144,7 @@ pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Su
             out.known.push(r.name.clone());
             continue;
         }
-        let name = name_for(kind, cause, &file.rules);
+        let name = name_for(kind, cause, file);
         let pushed = file.push(Rule {
             name: name.clone(),
             kind,
