@@ -103,11 +103,7 @@ fn folder_name(sides: &Sides, legacy: &str) -> String {
         false => sides.base.join(&sides.new).to_string_lossy().to_string(),
     };
     let text = format!("{legacy}\u{0}{new}\u{0}{}", sides.keys.join(","));
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let h = crate::rules::signed::fnv1a(&text);
     format!("{}-{h:016x}", table_name(&sides.legacy))
 }
 

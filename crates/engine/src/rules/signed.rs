@@ -34,12 +34,18 @@ pub fn digest(file: &RulesFile) -> String {
     for a in &file.accepted {
         text.push_str(&format!("{}|{}\n", a.name, a.filter));
     }
+    format!("{:016x}", fnv1a(&text))
+}
+
+/// FNV-1a over `text`: a stable fingerprint (the same in every process and version, which
+/// std's hasher does not promise), for digests written to files and names of folders.
+pub(crate) fn fnv1a(text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
 }
 
 /// The numbers a sign-off is about.
