@@ -6,6 +6,9 @@ mod common;
 
 use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
+use assay_workbench::screens::{
+    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, sql::SqlScreen,
+};
 use common::*;
 use duckdb::Connection;
 
@@ -656,8 +659,8 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     // Compare, shown again, follows the what-if: made again through the rule, in the
     // warehouse.
     h.press("3");
-    let through = h.app.compare.report.as_ref().unwrap().measures[0].delta;
-    assert_eq!(h.app.compare.what_if.len(), 1);
+    let through = h.app.comparison().report.as_ref().unwrap().measures[0].delta;
+    assert_eq!(h.app.comparison().what_if.len(), 1);
     let after_first = assay_engine::decimal::Exact::parse(&first["gap_after"].to_string()).unwrap();
     assert_eq!(through, after_first, "Compare's gap is the what-if's");
     drop(h);
@@ -792,11 +795,11 @@ fn drilling_gives_the_duckdb_numbers(ch: &std::path::Path, dk: &std::path::Path)
     let walk = |ws: &std::path::Path| -> Walked {
         let mut h = Harness::open(ws, 100, 30, Theme::built_in("mono")).unwrap();
         h.press("3");
-        assert!(h.app.compare.report.is_some(), "{}", h.text());
+        assert!(h.app.comparison().report.is_some(), "{}", h.text());
         h.press("4");
-        let top = bars(&h.app.drill.stack[0].rows);
+        let top = bars(&h.app.get::<DrillScreen>().stack[0].rows);
         h.press("enter d");
-        let step = h.app.drill.stack.last().unwrap();
+        let step = h.app.get::<DrillScreen>().stack.last().unwrap();
         let (inner, classes) = (bars(&step.rows), step.classes.clone());
         (top, inner, classes)
     };
@@ -811,9 +814,9 @@ fn drilling_gives_the_duckdb_numbers(ch: &std::path::Path, dk: &std::path::Path)
     h.press("3 v v v v");
     let screen = h.text();
     assert!(screen.contains("from the warehouse:"), "{screen}");
-    let rows = &h.app.compare.rows;
+    let rows = &h.app.get::<CompareScreen>().rows;
     assert_eq!(rows.class.label(), "matched", "{screen}");
-    let matched = h.app.compare.report.as_ref().unwrap().rows.matched;
+    let matched = h.app.comparison().report.as_ref().unwrap().rows.matched;
     assert!(rows.unlisted > 0 && rows.total > 0, "{screen}");
     assert_eq!(rows.total + rows.unlisted, matched);
     assert!(
@@ -830,7 +833,13 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
     use assay_workbench::theme::Theme;
     let mut h = Harness::open(ws, 100, 30, Theme::built_in("dark")).unwrap();
     h.press("2");
-    let labels: Vec<String> = h.app.layers.tables.iter().map(|t| t.label()).collect();
+    let labels: Vec<String> = h
+        .app
+        .get::<LayersScreen>()
+        .tables
+        .iter()
+        .map(|t| t.label())
+        .collect();
     for want in [
         "legacy.sales",
         "bronze.invoices",
@@ -844,7 +853,7 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
     }
     let at = labels.iter().position(|l| l == "gold.fct_sales").unwrap();
     assert_eq!(
-        h.app.layers.tables[at].warehouse.as_deref(),
+        h.app.get::<LayersScreen>().tables[at].warehouse.as_deref(),
         Some(format!("{db}_gold").as_str())
     );
     h.press("g");
@@ -854,18 +863,18 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
     h.press("enter");
     let grid = h
         .app
-        .layers
+        .get::<LayersScreen>()
         .grid
         .as_ref()
         .expect("the ClickHouse table opened");
     assert_eq!(grid.total, fct_rows);
     h.press("G");
-    let grid = h.app.layers.grid.as_ref().unwrap();
+    let grid = h.app.get::<LayersScreen>().grid.as_ref().unwrap();
     assert!(grid.row(grid.cursor).is_some(), "the last page came");
     h.press("/");
     h.type_text("invoice_type = 'CANCELLED'");
     h.press("enter");
-    let grid = h.app.layers.grid.as_ref().unwrap();
+    let grid = h.app.get::<LayersScreen>().grid.as_ref().unwrap();
     assert!(grid.total > 0 && grid.total < fct_rows, "{}", grid.total);
     h.press("i");
     assert!(h.text().contains("nulls%"), "{}", h.text());
@@ -875,7 +884,12 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
         "SELECT invoice_type, count() AS n FROM {db}_gold.fct_sales GROUP BY invoice_type"
     ));
     h.press("f5");
-    let grid = h.app.sql.grid.as_ref().expect("a ClickHouse result");
+    let grid = h
+        .app
+        .get::<SqlScreen>()
+        .grid
+        .as_ref()
+        .expect("a ClickHouse result");
     assert_eq!(grid.total, 4);
     assert!(
         h.text().contains("SQL on ClickHouse (read-only)"),
@@ -884,14 +898,20 @@ fn browsing_a_clickhouse_workspace(ws: &std::path::Path, db: &str, fct_rows: i64
     );
     // Focus stayed in the editor after the run.
     for _ in 0..500 {
-        if h.app.sql.editor.lines().join("\n").is_empty() {
+        if h.app
+            .get::<SqlScreen>()
+            .editor
+            .lines()
+            .join("\n")
+            .is_empty()
+        {
             break;
         }
         h.press("backspace");
     }
     h.type_text(&format!("DROP TABLE {db}_gold.fct_sales"));
     h.press("f5");
-    let (message, is_error) = h.app.status.clone().unwrap();
+    let (message, is_error) = h.app.shared.status.clone().unwrap();
     assert!(
         is_error && message.to_lowercase().contains("readonly"),
         "{message}"

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use assay_workbench::live::Live;
+use assay_workbench::screens::{layers::LayersScreen, sql::SqlScreen};
 use assay_workbench::theme::Theme;
 use common::*;
 
@@ -295,12 +296,12 @@ fn the_workbench_shows_and_copies_only_masks_until_a_recorded_reveal() {
     assert!(live.settle(PATIENCE), "{}", live.text());
     let at = live
         .app
-        .layers
+        .get::<LayersScreen>()
         .tables
         .iter()
         .position(|t| t.label() == "bronze.invoices")
         .expect("bronze.invoices listed");
-    live.app.layers.cursor = at;
+    live.app.get_mut::<LayersScreen>().cursor = at;
     live.press("enter");
     assert!(live.settle(PATIENCE), "{}", live.text());
     let mut screens = vec![live.text()];
@@ -312,18 +313,18 @@ fn the_workbench_shows_and_copies_only_masks_until_a_recorded_reveal() {
     }
     live.press("5");
     live.app
-        .sql
+        .get_mut::<SqlScreen>()
         .set_text("SELECT customer_name AS n, customer_email FROM bronze.invoices");
     live.press("f5");
     assert!(live.settle(PATIENCE), "{}", live.text());
     screens.push(live.text());
     // A failed CAST in the console: its error quotes the value.
     live.app
-        .sql
+        .get_mut::<SqlScreen>()
         .set_text("SELECT CAST(customer_name AS INTEGER) FROM bronze.invoices");
     live.press("f5");
     assert!(live.settle(PATIENCE), "{}", live.text());
-    let failed = format!("{:?}", live.app.status);
+    let failed = format!("{:?}", live.app.shared.status);
     assert!(failed.contains("Could not convert string"), "{failed}");
     screens.push(failed);
     screens.extend(live.copied.iter().cloned());

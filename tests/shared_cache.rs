@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use assay_engine::store::{Access, Store, Wait};
 use assay_workbench::live::Live;
+use assay_workbench::screens::{drill::DrillScreen, sources::SourcesScreen};
 use assay_workbench::theme::Theme;
 use common::*;
 
@@ -40,7 +41,7 @@ fn freshness_and_a_second_workbench_run_while_a_workbench_is_open() {
     first.settle(PATIENCE);
     first.press("3");
     assert!(
-        first.wait_until(PATIENCE, |app| app.compare.report.is_some()
+        first.wait_until(PATIENCE, |app| app.comparison().report.is_some()
             && app.busy.is_empty()),
         "{}",
         first.text()
@@ -53,13 +54,13 @@ fn freshness_and_a_second_workbench_run_while_a_workbench_is_open() {
     let mut second = Live::open(&ws, 80, 24, Theme::built_in("mono")).unwrap();
     second.settle(PATIENCE);
     assert!(
-        !second.app.sources.rows.is_empty(),
+        !second.app.get::<SourcesScreen>().rows.is_empty(),
         "the second workbench reads the catalog: {}",
         second.text()
     );
     second.press("3");
     assert!(
-        second.wait_until(PATIENCE, |app| app.compare.report.is_some()),
+        second.wait_until(PATIENCE, |app| app.comparison().report.is_some()),
         "{}",
         second.text()
     );
@@ -67,9 +68,9 @@ fn freshness_and_a_second_workbench_run_while_a_workbench_is_open() {
     // still there to drill into.
     first.press("4");
     let loaded = |app: &assay_workbench::app::App, depth: usize| {
-        app.drill.stack.len() == depth
+        app.get::<DrillScreen>().stack.len() == depth
             && app
-                .drill
+                .get::<DrillScreen>()
                 .stack
                 .iter()
                 .all(|s| !s.loading && !s.rows.is_empty())
@@ -82,9 +83,9 @@ fn freshness_and_a_second_workbench_run_while_a_workbench_is_open() {
     first.press("enter");
     assert!(
         first.wait_until(PATIENCE, |app| {
-            app.drill.stack.len() == 2
+            app.get::<DrillScreen>().stack.len() == 2
                 && app
-                    .drill
+                    .get::<DrillScreen>()
                     .stack
                     .iter()
                     .all(|s| !s.loading && !s.rows.is_empty())

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use assay_workbench::harness::Harness;
+use assay_workbench::screens::{
+    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, rules::RulesScreen,
+    sources::SourcesScreen, sql::SqlScreen,
+};
 use assay_workbench::theme::Theme;
 use common::*;
 use ratatui::style::Color;
@@ -70,7 +74,7 @@ fn sources_screen_at_80x24() {
     insta::assert_snapshot!("sources", screen);
     // The cursor moves through the rows; the footer lists the screen's keys.
     h.press("j j");
-    assert_eq!(h.app.sources.cursor, 2);
+    assert_eq!(h.app.get::<SourcesScreen>().cursor, 2);
     assert!(h.text().contains("e extract this entity"));
 }
 
@@ -85,20 +89,20 @@ fn without_digits(screen: &str) -> String {
 #[test]
 fn a_row_opens_its_history_at_80x24() {
     let mut h = harness(80, 24);
-    let row = h.app.sources.rows[0].clone();
+    let row = h.app.get::<SourcesScreen>().rows[0].clone();
     h.press("enter");
     let screen = h.text();
     assert!(
         screen.contains(&format!("history · {} {}", row.company, row.table)),
         "{screen}"
     );
-    let history = h.app.sources.history().expect("a history");
+    let history = h.app.get::<SourcesScreen>().history().expect("a history");
     assert!(!history.runs.is_empty(), "{history:?}");
     assert!(screen.contains("started (UTC)"), "{screen}");
     assert!(screen.contains("volume latest"), "{screen}");
     insta::assert_snapshot!("sources_history", without_digits(&screen));
     h.press("backspace");
-    assert!(h.app.sources.history().is_none());
+    assert!(h.app.get::<SourcesScreen>().history().is_none());
     assert!(h.text().contains("note"), "the list is back");
 }
 
@@ -111,7 +115,7 @@ fn layers_grid_sorts_filters_hides_and_pins() {
     // gold.fct_sales is the last gold table but one; open it.
     let at = h
         .app
-        .layers
+        .get::<LayersScreen>()
         .tables
         .iter()
         .position(|t| t.label() == "gold.fct_sales")
@@ -121,7 +125,12 @@ fn layers_grid_sorts_filters_hides_and_pins() {
         h.press("j");
     }
     h.press("enter");
-    let grid = h.app.layers.grid.as_ref().expect("the table opened");
+    let grid = h
+        .app
+        .get::<LayersScreen>()
+        .grid
+        .as_ref()
+        .expect("the table opened");
     assert_eq!(grid.title, "gold.fct_sales");
     let total = grid.total;
     assert!(total > 1000);
@@ -129,30 +138,33 @@ fn layers_grid_sorts_filters_hides_and_pins() {
     // Sort by the cursor column (invoice_id; descending on the second press). Unsorted,
     // the order is whatever the build wrote, so the snapshot is taken sorted.
     h.press("l s s");
-    let grid = h.app.layers.grid.as_ref().unwrap();
+    let grid = h.app.get::<LayersScreen>().grid.as_ref().unwrap();
     assert_eq!(grid.view.sort, Some(("invoice_id".to_string(), true)));
     insta::assert_snapshot!("layers_grid", h.text());
     // Filter to the value under the cursor: fewer rows, and the filter shows.
     h.press("=");
-    let filtered = h.app.layers.grid.as_ref().unwrap().total;
+    let filtered = h.app.get::<LayersScreen>().grid.as_ref().unwrap().total;
     assert!(filtered < total && filtered > 0, "{filtered} of {total}");
     assert!(h.text().contains("where CAST("));
     h.press("\\");
-    assert_eq!(h.app.layers.grid.as_ref().unwrap().total, total);
+    assert_eq!(
+        h.app.get::<LayersScreen>().grid.as_ref().unwrap().total,
+        total
+    );
     // A typed filter that is not SQL is an error message, not a crash.
     h.press("/");
     h.type_text("no_such_column > 1");
     h.press("enter");
-    let (message, is_error) = h.app.status.clone().unwrap();
+    let (message, is_error) = h.app.shared.status.clone().unwrap();
     assert!(is_error && message.contains("no_such_column"), "{message}");
     // Scroll far: pages are fetched as needed, never the whole table.
     h.press("G");
-    let grid = h.app.layers.grid.as_ref().unwrap();
+    let grid = h.app.get::<LayersScreen>().grid.as_ref().unwrap();
     assert_eq!(grid.cursor, total as u64 - 1);
     assert!(grid.row(grid.cursor).is_some(), "the last page arrived");
     // Hide and pin columns; copy a cell.
     h.press("g x l p y");
-    let grid = h.app.layers.grid.as_ref().unwrap();
+    let grid = h.app.get::<LayersScreen>().grid.as_ref().unwrap();
     assert_eq!(grid.hidden.len(), 1);
     assert!(grid.pinned > 0);
     assert_eq!(h.copied.len(), 1);
@@ -174,33 +186,36 @@ fn layers_grid_sorts_filters_hides_and_pins() {
 fn compare_and_drill_walk_down_the_gap() {
     let mut h = harness(100, 30);
     h.press("3");
-    let report = h.app.compare.report.as_ref().expect("compared");
+    let report = h.app.comparison().report.as_ref().expect("compared");
     assert!(report.measures[0].delta > assay_engine::decimal::Exact::ZERO);
     insta::assert_snapshot!("compare", h.text());
     // Row class filter: only rows the new side has.
     h.press("v v v");
-    assert_eq!(h.app.compare.rows.class.label(), "only_new");
+    assert_eq!(h.app.get::<CompareScreen>().rows.class.label(), "only_new");
     let screen = h.text();
     assert!(screen.contains("only_new ·"), "{screen}");
     assert!(screen.lines().any(|l| l.contains("│+ ")), "{screen}");
 
     // Drill: company first (the comparison covers eight), then by the next dimension.
     h.press("4");
-    let top = &h.app.drill.stack[0];
-    assert_eq!(h.app.drill.dimensions[top.by], "company");
+    let top = &h.app.get::<DrillScreen>().stack[0];
+    assert_eq!(h.app.get::<DrillScreen>().dimensions[top.by], "company");
     assert!(top.rows.len() == 8, "{:?}", top.rows);
     insta::assert_snapshot!("drill_top", h.text());
     h.press("enter");
-    assert_eq!(h.app.drill.stack.len(), 2);
+    assert_eq!(h.app.get::<DrillScreen>().stack.len(), 2);
     let screen = h.text();
     assert!(screen.contains("all companies › company="), "{screen}");
     assert!(screen.contains("by branch"), "{screen}");
     // d picks another dimension for this step.
     h.press("d");
-    let step = h.app.drill.stack.last().unwrap();
-    assert_eq!(h.app.drill.dimensions[step.by], "invoice_type");
+    let step = h.app.get::<DrillScreen>().stack.last().unwrap();
+    assert_eq!(
+        h.app.get::<DrillScreen>().dimensions[step.by],
+        "invoice_type"
+    );
     // The parts add up to the step above.
-    let parent = &h.app.drill.stack[0].rows[0];
+    let parent = &h.app.get::<DrillScreen>().stack[0].rows[0];
     // Exactly: the amounts are decimals.
     let sum = step
         .rows
@@ -211,12 +226,12 @@ fn compare_and_drill_walk_down_the_gap() {
     assert_eq!(sum, parent.delta, "{sum} vs {}", parent.delta);
     // Down to the rows, then back up.
     h.press("enter enter enter");
-    assert!(h.app.drill.rows.is_some());
+    assert!(h.app.get::<DrillScreen>().rows.is_some());
     insta::assert_snapshot!("drill_rows", h.text());
     h.press("backspace backspace");
-    assert_eq!(h.app.drill.stack.len(), 3);
+    assert_eq!(h.app.get::<DrillScreen>().stack.len(), 3);
     assert!(
-        matches!(&h.app.drill.causes, Some(Ok(c)) if !c.is_empty()),
+        matches!(&h.app.get::<DrillScreen>().causes, Some(Ok(c)) if !c.is_empty()),
         "explain's causes are in the panel"
     );
 }
@@ -227,46 +242,65 @@ fn sql_console_runs_pages_and_reports_errors() {
     h.press("5");
     h.type_text("SELECT * FROM range(100000) t(i)");
     h.press("f5");
-    let grid = h.app.sql.grid.as_ref().expect("a result");
+    let grid = h.app.get::<SqlScreen>().grid.as_ref().expect("a result");
     assert_eq!(grid.total, 100_000);
     // Focus stays in the editor: typing goes there, not to the grid's keys (T is the
     // theme key, q quits).
-    assert!(h.app.sql.editing);
+    assert!(h.app.get::<SqlScreen>().editing);
     let theme = h.app.theme.name.clone();
     h.type_text("Tq");
     assert_eq!(h.app.theme.name, theme);
     assert!(!h.app.quit);
-    assert!(h.app.sql.editor.lines().join("").ends_with("Tq"));
+    assert!(h
+        .app
+        .get::<SqlScreen>()
+        .editor
+        .lines()
+        .join("")
+        .ends_with("Tq"));
     h.press("backspace backspace ctrl-o G");
-    let grid = h.app.sql.grid.as_ref().unwrap();
+    let grid = h.app.get::<SqlScreen>().grid.as_ref().unwrap();
     assert_eq!(grid.row(grid.cursor).unwrap()[0].as_deref(), Some("99999"));
     insta::assert_snapshot!("sql", h.text());
     // Back to the editor, a broken query: the error shows, nothing crashes.
     h.press("ctrl-o ctrl-p");
-    assert!(h.app.sql.editor.lines().join(" ").contains("range(100000)"));
+    assert!(h
+        .app
+        .get::<SqlScreen>()
+        .editor
+        .lines()
+        .join(" ")
+        .contains("range(100000)"));
     h.press("ctrl-o");
     h.press("ctrl-o");
-    let mut editor_text = h.app.sql.editor.lines().join("\n");
+    let mut editor_text = h.app.get::<SqlScreen>().editor.lines().join("\n");
     while !editor_text.is_empty() {
         h.press("backspace");
-        editor_text = h.app.sql.editor.lines().join("\n");
+        editor_text = h.app.get::<SqlScreen>().editor.lines().join("\n");
     }
     h.type_text("SELECT nope FROM gold.fct_sales");
     h.press("f5");
-    let (message, is_error) = h.app.status.clone().unwrap();
+    let (message, is_error) = h.app.shared.status.clone().unwrap();
     assert!(is_error && message.contains("nope"), "{message}");
     // Read-only until asked: a write is refused and says how to write.
-    while !h.app.sql.editor.lines().join("").is_empty() {
+    while !h.app.get::<SqlScreen>().editor.lines().join("").is_empty() {
         h.press("backspace");
     }
     h.type_text("DELETE FROM gold.fct_sales");
     h.press("f5");
-    let (message, is_error) = h.app.status.clone().unwrap();
+    let (message, is_error) = h.app.shared.status.clone().unwrap();
     assert!(is_error && message.contains("read-only"), "{message}");
     // Ctrl-C with a statement in the editor asks first.
     h.press("ctrl-c");
     assert!(!h.app.quit, "one Ctrl-C in the editor does not quit");
-    assert!(h.app.status.as_ref().unwrap().0.contains("Ctrl-C again"));
+    assert!(h
+        .app
+        .shared
+        .status
+        .as_ref()
+        .unwrap()
+        .0
+        .contains("Ctrl-C again"));
     h.press("ctrl-c");
     assert!(h.app.quit);
 }
@@ -282,21 +316,31 @@ fn the_sql_editor_names_the_way_out() {
     let footer = screen.lines().last().unwrap();
     assert!(footer.starts_with("Esc leave the editor"), "{footer}");
     assert!(!footer.contains("q quit"), "{footer}");
-    assert_eq!(h.app.sql.editor.lines().join(""), "q1");
+    assert_eq!(h.app.get::<SqlScreen>().editor.lines().join(""), "q1");
     h.press("esc");
-    assert!(!h.app.sql.editing);
+    assert!(!h.app.get::<SqlScreen>().editing);
     assert!(
-        h.app.status.as_ref().unwrap().0.contains("left the editor"),
+        h.app
+            .shared
+            .status
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("left the editor"),
         "{:?}",
-        h.app.status
+        h.app.shared.status
     );
     let footer = h.text().lines().last().unwrap().to_string();
     assert!(!footer.contains("leave the editor"), "{footer}");
     h.press("1");
-    assert_eq!(h.app.screen, assay_workbench::app::Screen::Sources);
+    assert_eq!(h.app.title(), "Sources");
     h.press("5 ctrl-o");
-    assert!(h.app.sql.editing, "Ctrl-O edits again");
-    assert_eq!(h.app.sql.editor.lines().join(""), "q1", "the text is kept");
+    assert!(h.app.get::<SqlScreen>().editing, "Ctrl-O edits again");
+    assert_eq!(
+        h.app.get::<SqlScreen>().editor.lines().join(""),
+        "q1",
+        "the text is kept"
+    );
 }
 
 #[test]
@@ -320,14 +364,9 @@ fn help_scrolls_to_every_section_at_80x24() {
         h.press("pagedown");
     }
     assert!(h.app.help, "scrolling keeps the help open");
-    for ctx in [
-        Context::Global,
-        Context::Sources,
-        Context::Layers,
-        Context::Compare,
-        Context::Drill,
-        Context::Sql,
-    ] {
+    let screens = h.app.keymap.screens().to_vec();
+    assert_eq!(screens.len(), 8, "{screens:?}");
+    for ctx in std::iter::once(Context::Global).chain(screens) {
         assert!(seen.contains(ctx.title()), "no {} section", ctx.title());
         for (keys, what) in h.app.keymap.entries(ctx) {
             let on_one_line = seen.lines().any(|l| l.contains(&format!("{keys}  {what}")));
@@ -435,7 +474,7 @@ fn the_rules_screen_at_80x24() {
     assert!(!file.contains("no_such_column"), "{file}");
     // The refused text is back in the prompt to be put right (before: thrown away).
     assert!(
-        refused.contains("no_such_column = 1") && h.app.rules.prompt_open(),
+        refused.contains("no_such_column = 1") && h.app.get::<RulesScreen>().prompt_open(),
         "{refused}"
     );
     h.press("home ctrl-k");
@@ -473,7 +512,7 @@ fn drill_uses_a_wide_screen() {
         title.starts_with('┌'),
         "below the step, full width: {title}"
     );
-    let causes = match &h.app.drill.causes {
+    let causes = match &h.app.get::<DrillScreen>().causes {
         Some(Ok(c)) if !c.is_empty() => c,
         other => panic!("{other:?}"),
     };
@@ -491,7 +530,7 @@ fn drill_uses_a_wide_screen() {
 fn enter_on_a_cause_goes_to_its_rows() {
     let mut h = harness(100, 30);
     h.press("3 4");
-    let causes = match &h.app.drill.causes {
+    let causes = match &h.app.get::<DrillScreen>().causes {
         Some(Ok(c)) => c.clone(),
         other => panic!("{other:?}"),
     };
@@ -505,8 +544,8 @@ fn enter_on_a_cause_goes_to_its_rows() {
         h.press("c");
     }
     h.press("enter");
-    let step = h.app.drill.stack.last().unwrap();
-    let dims = &h.app.drill.dimensions;
+    let step = h.app.get::<DrillScreen>().stack.last().unwrap();
+    let dims = &h.app.get::<DrillScreen>().dimensions;
     let path: Vec<(String, Option<String>)> = step
         .path
         .iter()
@@ -524,7 +563,7 @@ fn enter_on_a_cause_goes_to_its_rows() {
         h.text()
     );
     h.press("backspace");
-    assert_eq!(h.app.drill.stack.len(), 1);
+    assert_eq!(h.app.get::<DrillScreen>().stack.len(), 1);
 }
 
 /// Before: after a toggle re-ranked what is left, the selection jumped back to the first
@@ -537,7 +576,7 @@ fn the_selected_cause_stays_selected_after_a_toggle() {
     let mut h = Harness::open(&ws, 80, 24, Theme::built_in("mono")).unwrap();
     h.press("3 8");
     let chosen = |h: &mut Harness| {
-        let causes = format!("{:?}", h.app.rules.causes().expect("ranked"));
+        let causes = format!("{:?}", h.app.get::<RulesScreen>().causes().expect("ranked"));
         h.text()
             .lines()
             .find(|l| l.contains('▶') && !l.contains("[x]") && !l.contains("[ ]"))
@@ -547,7 +586,7 @@ fn the_selected_cause_stays_selected_after_a_toggle() {
     // The December cut-off: select it, then take a rule out of the what-if.
     let december = h
         .app
-        .rules
+        .get::<RulesScreen>()
         .causes()
         .unwrap()
         .iter()
@@ -567,14 +606,27 @@ fn the_selected_cause_stays_selected_after_a_toggle() {
 fn compare_rows_sort_by_the_largest_delta() {
     let mut h = harness(100, 30);
     h.press("3");
-    let first_by_key = h.app.compare.rows.current().unwrap().key.clone();
+    let first_by_key = h
+        .app
+        .get::<CompareScreen>()
+        .rows
+        .current()
+        .unwrap()
+        .key
+        .clone();
     h.press("s");
     let screen = h.text();
     assert!(screen.contains("· by |Δ|"), "{screen}");
     // Another first row (the engine's test holds the order itself to |new − legacy|).
-    assert_ne!(h.app.compare.rows.current().unwrap().key, first_by_key);
+    assert_ne!(
+        h.app.get::<CompareScreen>().rows.current().unwrap().key,
+        first_by_key
+    );
     h.press("s");
-    assert_eq!(h.app.compare.rows.current().unwrap().key, first_by_key);
+    assert_eq!(
+        h.app.get::<CompareScreen>().rows.current().unwrap().key,
+        first_by_key
+    );
     assert!(!h.text().contains("· by |Δ|"));
 }
 

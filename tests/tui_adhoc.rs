@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use assay_engine::init::adhoc::{self, Sides};
 use assay_workbench::harness::Harness;
+use assay_workbench::screens::drill::DrillScreen;
 use assay_workbench::theme::Theme;
 use common::pane::Pane;
 use common::*;
@@ -73,10 +74,20 @@ fn two_files_open_in_compare_drill_and_rules_with_no_config() {
     // Down the largest gaps to a step's rows (the voided invoices of one region): `/`
     // goes to a key there too.
     h.press("enter enter");
-    let rows = h.app.drill.rows.as_ref().expect("a step's rows");
+    let rows = h
+        .app
+        .get::<DrillScreen>()
+        .rows
+        .as_ref()
+        .expect("a step's rows");
     assert!(rows.total > 2, "{}", h.text());
     let drill_key = |h: &Harness| {
-        let rows = h.app.drill.rows.as_ref().expect("a step's rows");
+        let rows = h
+            .app
+            .get::<DrillScreen>()
+            .rows
+            .as_ref()
+            .expect("a step's rows");
         rows.current().expect("a row").key.clone()
     };
     h.press("G");
@@ -92,7 +103,7 @@ fn two_files_open_in_compare_drill_and_rules_with_no_config() {
     assert!(rules.contains("No rules yet"), "{rules}");
     // The loop works here too: the voided invoices' cause becomes a proposed rule.
     h.press("a");
-    let said = h.app.status.clone().unwrap_or_default().0;
+    let said = h.app.shared.status.clone().unwrap_or_default().0;
     assert!(said.contains("proposed"), "{said}");
     let file = std::fs::read_to_string(ws.root.join("rules/adhoc.toml")).unwrap();
     assert!(file.contains("VOID"), "{file}");

@@ -9,6 +9,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use assay_workbench::live::Live;
+use assay_workbench::screens::{
+    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, rules::RulesScreen,
+    sources::SourcesScreen,
+};
 use assay_workbench::theme::Theme;
 use common::*;
 
@@ -48,24 +52,24 @@ fn opening_a_comparison_fills_rows_causes_and_the_drill() {
     let mut live = Live::open(workspace(), 80, 24, Theme::built_in("mono")).unwrap();
     live.settle(PATIENCE);
     live.press("3");
-    let compared = live.wait_until(PATIENCE, |app| app.compare.report.is_some());
+    let compared = live.wait_until(PATIENCE, |app| app.comparison().report.is_some());
     assert!(compared, "{}", live.text());
     let all_done = live.wait_until(PATIENCE, |app| {
-        app.drill.causes.is_some() && app.busy.is_empty()
+        app.get::<DrillScreen>().causes.is_some() && app.busy.is_empty()
     });
     assert!(all_done, "{}", live.text());
     let screen = live.text();
-    assert!(live.app.compare.rows.total > 0, "{screen}");
+    assert!(live.app.get::<CompareScreen>().rows.total > 0, "{screen}");
     assert!(
-        live.app.compare.rows.current().is_some(),
+        live.app.get::<CompareScreen>().rows.current().is_some(),
         "the differences list rows: {screen}"
     );
     assert!(!screen.contains("cancelled"), "{screen}");
     assert!(
-        matches!(&live.app.drill.causes, Some(Ok(c)) if !c.is_empty()),
+        matches!(&live.app.get::<DrillScreen>().causes, Some(Ok(c)) if !c.is_empty()),
         "{:?}",
         live.app
-            .drill
+            .get::<DrillScreen>()
             .causes
             .as_ref()
             .map(|c| c.as_ref().map(Vec::len))
@@ -79,7 +83,7 @@ fn opening_a_comparison_fills_rows_causes_and_the_drill() {
     );
     // Each cause is shown as its candidate legacy rule.
     assert!(drill.contains("exclude \"invoice_type\""), "{drill}");
-    assert!(!live.app.drill.stack.is_empty(), "{drill}");
+    assert!(!live.app.get::<DrillScreen>().stack.is_empty(), "{drill}");
 }
 
 /// Keys faster than the jobs: paging through row classes while the comparison opens never
@@ -89,13 +93,25 @@ fn row_classes_switched_quickly_still_arrive() {
     let mut live = Live::open(workspace(), 80, 24, Theme::built_in("mono")).unwrap();
     live.settle(PATIENCE);
     live.press("3");
-    assert!(live.wait_until(PATIENCE, |app| app.compare.report.is_some()));
+    assert!(live.wait_until(PATIENCE, |app| app.comparison().report.is_some()));
     live.press("v v v");
     assert!(live.settle(PATIENCE), "{}", live.text());
-    let screen = format!("{}{:?} {:?}", live.text(), live.app.status, live.app.busy);
-    assert_eq!(live.app.compare.rows.class.label(), "only_new", "{screen}");
-    assert!(live.app.compare.rows.total > 0, "{screen}");
-    assert!(live.app.compare.rows.current().is_some(), "{screen}");
+    let screen = format!(
+        "{}{:?} {:?}",
+        live.text(),
+        live.app.shared.status,
+        live.app.busy
+    );
+    assert_eq!(
+        live.app.get::<CompareScreen>().rows.class.label(),
+        "only_new",
+        "{screen}"
+    );
+    assert!(live.app.get::<CompareScreen>().rows.total > 0, "{screen}");
+    assert!(
+        live.app.get::<CompareScreen>().rows.current().is_some(),
+        "{screen}"
+    );
 }
 
 /// After an extraction both the catalog and the table list are read again (the second
@@ -106,11 +122,15 @@ fn sources_and_layers_follow_what_the_work_changed() {
     let ws = fresh_workspace();
     let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
     assert!(live.settle(PATIENCE));
-    let legacy_listed =
-        |app: &assay_workbench::app::App| app.layers.tables.iter().any(|t| t.schema == "legacy");
+    let legacy_listed = |app: &assay_workbench::app::App| {
+        app.get::<LayersScreen>()
+            .tables
+            .iter()
+            .any(|t| t.schema == "legacy")
+    };
     assert!(!legacy_listed(&live.app), "nothing imported yet");
     let loaded = |app: &assay_workbench::app::App| -> Vec<String> {
-        app.sources
+        app.get::<SourcesScreen>()
             .rows
             .iter()
             .filter(|r| r.layer == "bronze")
@@ -129,8 +149,12 @@ fn sources_and_layers_follow_what_the_work_changed() {
     );
     live.press("3");
     assert!(live.settle(PATIENCE), "{}", live.text());
-    assert!(live.app.compare.report.is_some(), "{}", live.text());
-    assert!(legacy_listed(&live.app), "{:?}", live.app.layers.tables);
+    assert!(live.app.comparison().report.is_some(), "{}", live.text());
+    assert!(
+        legacy_listed(&live.app),
+        "{:?}",
+        live.app.get::<LayersScreen>().tables
+    );
 }
 
 /// The broken-file case from the health screen: the failed row comes first, Enter opens
@@ -142,7 +166,7 @@ fn a_failed_row_opens_its_history_and_extracts_again_from_there() {
     fail_an_extraction(ws.path(), "lumen");
     let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
     assert!(live.settle(PATIENCE));
-    let first = &live.app.sources.rows[0];
+    let first = &live.app.get::<SourcesScreen>().rows[0];
     assert_eq!(
         (first.company.as_str(), first.table.as_str()),
         ("lumen", "bronze.orders"),
@@ -152,13 +176,24 @@ fn a_failed_row_opens_its_history_and_extracts_again_from_there() {
     assert!(live.settle(PATIENCE), "{}", live.text());
     let screen = live.text();
     assert!(screen.contains("history · lumen bronze.orders"), "{screen}");
-    let runs = live.app.sources.history().expect("a history").runs.clone();
+    let runs = live
+        .app
+        .get::<SourcesScreen>()
+        .history()
+        .expect("a history")
+        .runs
+        .clone();
     assert_eq!(runs[0].status.as_str(), "failed", "{runs:?}");
     assert!(runs[0].error.is_some(), "{runs:?}");
     assert!(screen.contains("failed"), "{screen}");
     live.press("e");
     assert!(live.settle(PATIENCE), "{}", live.text());
-    let again = &live.app.sources.history().expect("still open").runs;
+    let again = &live
+        .app
+        .get::<SourcesScreen>()
+        .history()
+        .expect("still open")
+        .runs;
     assert_eq!(again.len(), runs.len() + 1, "{again:?}");
     assert_eq!(
         again[0].status.as_str(),
@@ -166,7 +201,7 @@ fn a_failed_row_opens_its_history_and_extracts_again_from_there() {
         "the file is still broken"
     );
     live.press("backspace");
-    assert!(live.app.sources.history().is_none());
+    assert!(live.app.get::<SourcesScreen>().history().is_none());
     assert!(live.text().contains("company"), "{}", live.text());
 }
 
@@ -189,8 +224,8 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     let mut live = Live::open(ws.path(), 80, 24, Theme::built_in("mono")).unwrap();
     live.settle(PATIENCE);
     live.press("4");
-    assert!(live.wait_until(PATIENCE, |app| app.drill.causes.is_some()));
-    let gap = live.app.compare.report.as_ref().unwrap().measures[0].delta;
+    assert!(live.wait_until(PATIENCE, |app| app.get::<DrillScreen>().causes.is_some()));
+    let gap = live.app.comparison().report.as_ref().unwrap().measures[0].delta;
     live.press("a");
     assert!(
         live.wait_until(PATIENCE, rules_in_file(1)),
@@ -205,24 +240,39 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     );
     live.press("8");
     let listed = live.wait_until(PATIENCE, |app| {
-        app.rules.what.as_ref().is_some_and(|w| w.rules.len() == 2)
+        app.get::<RulesScreen>()
+            .what
+            .as_ref()
+            .is_some_and(|w| w.rules.len() == 2)
     });
     assert!(listed, "{}", live.text());
-    assert!(live.app.rules.what.as_ref().unwrap().fall.steps.is_empty());
+    assert!(live
+        .app
+        .get::<RulesScreen>()
+        .what
+        .as_ref()
+        .unwrap()
+        .fall
+        .steps
+        .is_empty());
     live.press("space down space");
     let both = live.wait_until(PATIENCE, |app| {
         // The numbers first, then (on the compare lane) the causes of what they leave.
         let numbers = app
-            .rules
+            .get::<RulesScreen>()
             .what
             .as_ref()
             .is_some_and(|w| w.fall.steps.len() == 2);
-        numbers && app.rules.causes().is_some_and(|c| !c.is_empty())
+        numbers
+            && app
+                .get::<RulesScreen>()
+                .causes()
+                .is_some_and(|c| !c.is_empty())
     });
     let screen = live.text();
     assert!(both, "{screen}");
-    let what = live.app.rules.what.as_ref().unwrap();
-    let top = &live.app.rules.causes().unwrap()[0];
+    let what = live.app.get::<RulesScreen>().what.as_ref().unwrap();
+    let top = &live.app.get::<RulesScreen>().causes().unwrap()[0];
     assert!(top.predicate.contains("'2024-12-01'"), "{screen}");
     assert!(screen.contains("what-if: 2 of 2 rules"), "{screen}");
     assert!(
@@ -233,16 +283,16 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     // Compare, shown again, is made again through the two rules: what they leave, said so.
     live.press("3");
     let made = live.wait_until(PATIENCE, |app| {
-        app.compare.is_ready() && app.compare.what_if.len() == 2
+        app.comparison().is_ready() && app.comparison().what_if.len() == 2
     });
     assert!(made, "{}", live.text());
-    let left = live.app.compare.report.as_ref().unwrap().measures[0].delta;
+    let left = live.app.comparison().report.as_ref().unwrap().measures[0].delta;
     assert_eq!(left, remaining, "Compare's gap is the what-if's");
     assert_ne!(left, gap);
     let compare = live.text();
     assert!(compare.contains("what-if: 2 rules applied"), "{compare}");
     live.press("4");
-    assert!(live.wait_until(PATIENCE, |app| app.drill.causes.is_some()));
+    assert!(live.wait_until(PATIENCE, |app| app.get::<DrillScreen>().causes.is_some()));
     let drill = live.text();
     assert!(drill.contains("what-if: 2 rules applied"), "{drill}");
     assert!(drill.contains("▶"), "the selected cause is marked: {drill}");
@@ -250,7 +300,8 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     // not adopt them and says why.
     live.press("a");
     let refused = live.wait_until(PATIENCE, |app| {
-        app.status
+        app.shared
+            .status
             .as_ref()
             .is_some_and(|(t, _)| t.contains("not adopted: \"month\""))
     });
@@ -262,10 +313,10 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     // Rejecting the ticked rule under the cursor takes it out of the what-if (before, it
     // stayed ticked and went on closing the gap on screen).
     live.press("8");
-    assert!(live.wait_until(PATIENCE, |app| app.rules.what.is_some()));
+    assert!(live.wait_until(PATIENCE, |app| app.get::<RulesScreen>().what.is_some()));
     live.press("R n o enter");
     let rejected = live.wait_until(PATIENCE, |app| {
-        app.rules.what.as_ref().is_some_and(|w| {
+        app.get::<RulesScreen>().what.as_ref().is_some_and(|w| {
             w.rules
                 .iter()
                 .any(|r| r.status == assay_engine::rules::Status::Rejected)
@@ -275,7 +326,14 @@ fn toggling_the_demos_two_rules_leaves_the_december_postings() {
     let screen = live.text();
     assert!(rejected, "{screen}");
     assert!(screen.contains("what-if: 1 of 2 rules"), "{screen}");
-    let turned_down = live.app.rules.what.as_ref().unwrap().rules.iter();
+    let turned_down = live
+        .app
+        .get::<RulesScreen>()
+        .what
+        .as_ref()
+        .unwrap()
+        .rules
+        .iter();
     let turned_down = turned_down
         .filter(|r| r.status == assay_engine::rules::Status::Rejected)
         .map(|r| r.name.clone())
@@ -293,15 +351,17 @@ fn drill_causes_follow_the_step_on_screen() {
     live.settle(PATIENCE);
     live.press("3");
     let ready = live.wait_until(PATIENCE, |app| {
-        app.compare.report.is_some() && app.drill.causes.is_some() && app.busy.is_empty()
+        app.comparison().report.is_some()
+            && app.get::<DrillScreen>().causes.is_some()
+            && app.busy.is_empty()
     });
     assert!(ready, "{}", live.text());
     live.press("4");
-    let company = live.app.drill.stack[0].rows[0].clone();
+    let company = live.app.get::<DrillScreen>().stack[0].rows[0].clone();
     live.press("enter");
     let scoped = live.wait_until(PATIENCE, |app| {
-        !app.drill.causes_path.is_empty()
-            && matches!(app.drill.causes, Some(Ok(_)))
+        !app.get::<DrillScreen>().causes_path.is_empty()
+            && matches!(app.get::<DrillScreen>().causes, Some(Ok(_)))
             && app.busy.is_empty()
     });
     assert!(scoped, "{}", live.text());
@@ -309,7 +369,7 @@ fn drill_causes_follow_the_step_on_screen() {
     let name = company.value.clone().unwrap();
     assert!(screen.contains(&format!("within {name} ")), "{screen}");
     // A cause's share is of the gap it was ranked in: the company's, not the whole's.
-    let Some(Ok(causes)) = &live.app.drill.causes else {
+    let Some(Ok(causes)) = &live.app.get::<DrillScreen>().causes else {
         unreachable!()
     };
     let top = causes
@@ -325,7 +385,8 @@ fn drill_causes_follow_the_step_on_screen() {
     // Back at the top, the whole comparison's causes again.
     live.press("backspace");
     let whole = live.wait_until(PATIENCE, |app| {
-        app.drill.causes_path.is_empty() && matches!(app.drill.causes, Some(Ok(_)))
+        app.get::<DrillScreen>().causes_path.is_empty()
+            && matches!(app.get::<DrillScreen>().causes, Some(Ok(_)))
     });
     assert!(whole, "{}", live.text());
     assert!(!live.text().contains(" within "), "{}", live.text());
@@ -350,7 +411,7 @@ fn extracting_everything_stays_inside_the_memory_cap() {
     live.settle(PATIENCE);
     live.press("A");
     let done = live.wait_until(Duration::from_secs(300), |app| {
-        !app.sources.running && app.busy.is_empty()
+        !app.get::<SourcesScreen>().running && app.busy.is_empty()
     });
     assert!(done, "{}", live.text());
     let runs = sql_csv(

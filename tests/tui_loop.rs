@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use assay_workbench::harness::Harness;
 use assay_workbench::live::Live;
+use assay_workbench::screens::rules::RulesScreen;
 use assay_workbench::theme::Theme;
 use common::*;
 
@@ -16,7 +17,12 @@ fn harness(ws: &std::path::Path) -> Harness {
 }
 
 fn status(h: &Harness) -> String {
-    h.app.status.clone().map(|(s, _)| s).unwrap_or_default()
+    h.app
+        .shared
+        .status
+        .clone()
+        .map(|(s, _)| s)
+        .unwrap_or_default()
 }
 
 /// The demo's two rules accepted from the shell: what is left is the December cut-off.
@@ -73,7 +79,7 @@ fn a_difference_is_accepted_and_the_numbers_signed_off_from_the_rules_screen() {
     h.press("enter");
     let refused = h.text();
     assert!(
-        h.app.rules.prompt_open() && refused.contains("no_such_column = 1"),
+        h.app.get::<RulesScreen>().prompt_open() && refused.contains("no_such_column = 1"),
         "{refused}"
     );
     assert!(status(&h).contains("no_such_column"), "{}", status(&h));
@@ -81,7 +87,7 @@ fn a_difference_is_accepted_and_the_numbers_signed_off_from_the_rules_screen() {
     assert!(!file.contains("[[accepted]]"), "{file}");
     // An empty condition is not sent at all.
     h.press("home ctrl-k enter");
-    assert!(h.app.rules.prompt_open());
+    assert!(h.app.get::<RulesScreen>().prompt_open());
     assert!(h.text().contains("needs a where condition"), "{}", h.text());
     h.type_text("\"month\" = '2024-12-01'");
     h.press("enter");
@@ -96,7 +102,11 @@ fn a_difference_is_accepted_and_the_numbers_signed_off_from_the_rules_screen() {
     );
     // Before: the accepted December postings stayed the first cause of what is left, at
     // 100 %. A decision taken is not an open cause.
-    let causes = h.app.rules.causes().expect("the causes of what is left");
+    let causes = h
+        .app
+        .get::<RulesScreen>()
+        .causes()
+        .expect("the causes of what is left");
     assert!(
         !causes.iter().any(|c| c.predicate.contains("2024-12-01")),
         "{causes:?}"
@@ -185,7 +195,12 @@ fn the_models_build_and_the_data_tests_run_from_any_screen() {
         said.contains("not built") && said.contains("broken"),
         "{said}"
     );
-    assert!(h.app.status.as_ref().is_some_and(|(_, error)| *error));
+    assert!(h
+        .app
+        .shared
+        .status
+        .as_ref()
+        .is_some_and(|(_, error)| *error));
 }
 
 /// Through the real worker: the build runs on its lane and says each model as it ends,
@@ -197,11 +212,12 @@ fn a_build_says_each_model_as_it_ends() {
     let patience = Duration::from_secs(120);
     live.settle(patience);
     live.press("3");
-    assert!(live.wait_until(patience, |app| app.compare.report.is_some()));
+    assert!(live.wait_until(patience, |app| app.comparison().report.is_some()));
     live.settle(patience);
     live.press("b");
     let built = live.wait_until(patience, |app| {
-        app.status
+        app.shared
+            .status
             .as_ref()
             .is_some_and(|(s, _)| s.starts_with("build: "))
     });
@@ -215,7 +231,7 @@ fn a_build_says_each_model_as_it_ends() {
     );
     assert!(live.settle(patience), "{}", live.text());
     assert!(
-        live.app.compare.report.is_some() && !live.app.compare.outdated,
+        live.app.comparison().report.is_some() && !live.app.comparison().outdated,
         "Compare counted again: {}",
         live.text()
     );

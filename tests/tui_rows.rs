@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use assay_workbench::harness::Harness;
+use assay_workbench::screens::{
+    compare::CompareScreen, drill::DrillScreen, models::ModelsScreen, sources::SourcesScreen,
+    waterfall::WaterfallScreen,
+};
 use assay_workbench::theme::Theme;
 use common::*;
 
@@ -31,7 +35,7 @@ fn harness(width: u16, height: u16) -> Harness {
 fn a_changed_row_shows_its_key_and_measure_at_80x24() {
     let mut h = harness(80, 24);
     h.press("3 v");
-    assert_eq!(h.app.compare.rows.class.label(), "changed");
+    assert_eq!(h.app.get::<CompareScreen>().rows.class.label(), "changed");
     let screen = h.text();
     let header = screen
         .lines()
@@ -45,7 +49,13 @@ fn a_changed_row_shows_its_key_and_measure_at_80x24() {
     assert!(at("invoice_id") < at("L net_amount"));
     assert!(at("L net_amount") < at("N net_amount"));
     assert!(at("N net_amount") < at("Δ net_amount"));
-    let row = h.app.compare.rows.current().expect("a changed row").clone();
+    let row = h
+        .app
+        .get::<CompareScreen>()
+        .rows
+        .current()
+        .expect("a changed row")
+        .clone();
     let line = screen
         .lines()
         .find(|l| l.contains(&row.key[0]) && l.contains("~ "))
@@ -66,11 +76,18 @@ fn a_changed_row_shows_its_key_and_measure_at_80x24() {
 fn y_copies_the_cell_and_v_marks_rows() {
     let mut h = harness(80, 24);
     h.press("3 v");
-    let key = h.app.compare.rows.current().unwrap().key[0].clone();
+    let key = h.app.get::<CompareScreen>().rows.current().unwrap().key[0].clone();
     h.press("y");
     assert_eq!(h.copied.last().unwrap(), &key, "the key cell, not the row");
     // Past the keys (company, invoice_id) the measure's legacy value comes first.
-    let keys = h.app.compare.rows.current().unwrap().key.len();
+    let keys = h
+        .app
+        .get::<CompareScreen>()
+        .rows
+        .current()
+        .unwrap()
+        .key
+        .len();
     for _ in 0..keys {
         h.press("l");
     }
@@ -93,9 +110,9 @@ fn y_copies_the_cell_and_v_marks_rows() {
 fn enter_opens_the_row_detail() {
     let mut h = harness(100, 30);
     h.press("3 v enter");
-    assert!(h.app.compare.rows.detail_open());
+    assert!(h.app.get::<CompareScreen>().rows.detail_open());
     let screen = h.text();
-    let row = h.app.compare.rows.current().unwrap().clone();
+    let row = h.app.get::<CompareScreen>().rows.current().unwrap().clone();
     assert!(
         screen.contains(&format!(" {} · changed ", row.key.join(", "))),
         "{screen}"
@@ -111,9 +128,9 @@ fn enter_opens_the_row_detail() {
     assert!(screen.contains("customer_id"), "every column: {screen}");
     insta::assert_snapshot!("compare_row_detail", screen);
     h.press("esc");
-    assert!(!h.app.compare.rows.detail_open());
+    assert!(!h.app.get::<CompareScreen>().rows.detail_open());
     assert_ne!(
-        h.app.status.as_ref().map(|s| s.0.as_str()),
+        h.app.shared.status.as_ref().map(|s| s.0.as_str()),
         Some("cancelled")
     );
 }
@@ -123,13 +140,13 @@ fn enter_opens_the_row_detail() {
 fn the_drill_breadcrumb_names_the_company() {
     let mut h = harness(100, 30);
     h.press("3 c");
-    assert_eq!(h.app.compare.company().as_deref(), Some("acme"));
+    assert_eq!(h.app.comparison().company().as_deref(), Some("acme"));
     h.press("4");
     let screen = h.text();
     assert!(screen.contains(" acme › by "), "{screen}");
     assert!(!screen.contains(" all › "), "{screen}");
     // Values whose sides agree sink below the ones that carry the gap.
-    let step = h.app.drill.stack.last().unwrap();
+    let step = h.app.get::<DrillScreen>().stack.last().unwrap();
     let zero = |d: assay_engine::decimal::Exact| d.is_zero();
     let first_zero = step.rows.iter().position(|r| zero(r.delta));
     if let Some(at) = first_zero {
@@ -176,18 +193,18 @@ fn the_mouse_clicks_tabs_and_rows_and_scrolls() {
         .app
         .tab_hits
         .iter()
-        .find(|(_, _, s)| *s == assay_workbench::app::Screen::Layers)
+        .find(|(_, _, s)| h.app.screens[*s].keys().title == "Layers")
         .unwrap();
     h.click(from + 1, 0);
-    assert_eq!(h.app.screen, assay_workbench::app::Screen::Layers);
+    assert_eq!(h.app.title(), "Layers");
     h.press("1");
-    assert_eq!(h.app.sources.cursor, 0);
+    assert_eq!(h.app.get::<SourcesScreen>().cursor, 0);
     h.wheel_down(10, 10);
-    assert_eq!(h.app.sources.cursor, 3, "three rows a notch");
+    assert_eq!(h.app.get::<SourcesScreen>().cursor, 3, "three rows a notch");
     // The fifth row of Sources' table: below the health grid (eight companies, its header
     // and borders: 11 lines), the border, the header, then rows.
     h.click(10, 1 + 11 + 1 + 1 + 4);
-    assert_eq!(h.app.sources.cursor, 4);
+    assert_eq!(h.app.get::<SourcesScreen>().cursor, 4);
 }
 
 /// Models: each with what it reads, what reads it and its SQL.
@@ -197,7 +214,7 @@ fn the_models_screen_walks_the_lineage() {
     h.press("6");
     let names: Vec<String> = h
         .app
-        .models
+        .get::<ModelsScreen>()
         .models
         .iter()
         .map(|m| m.model.qualified())
@@ -210,7 +227,7 @@ fn the_models_screen_walks_the_lineage() {
         names.iter().position(|n| n == "silver.invoices").unwrap() < fct,
         "build order"
     );
-    while h.app.models.cursor < fct {
+    while h.app.get::<ModelsScreen>().cursor < fct {
         h.press("j");
     }
     let screen = h.text();
@@ -237,7 +254,12 @@ fn the_models_screen_walks_the_lineage() {
 fn the_waterfall_finds_the_gap_at_gold() {
     let mut h = harness(160, 45);
     h.press("3 7");
-    let fall = h.app.waterfall.fall.clone().expect("counted");
+    let fall = h
+        .app
+        .get::<WaterfallScreen>()
+        .fall
+        .clone()
+        .expect("counted");
     let acme: Vec<_> = fall.steps.iter().filter(|s| s.company == "acme").collect();
     let layers: Vec<&str> = acme.iter().map(|s| s.layer.as_str()).collect();
     for want in ["extract", "bronze", "silver", "gold", "legacy"] {
@@ -263,13 +285,16 @@ fn slash_goes_to_a_key_on_compare() {
     h.press("3 G");
     let far = h
         .app
-        .compare
+        .get::<CompareScreen>()
         .rows
         .current()
         .expect("a last row")
         .key
         .clone();
-    assert!(h.app.compare.rows.cursor > 50, "a row far down the list");
+    assert!(
+        h.app.get::<CompareScreen>().rows.cursor > 50,
+        "a row far down the list"
+    );
     let invoice = far.last().unwrap().clone();
     h.press("g /");
     assert!(h.text().contains("go to key:"), "{}", h.text());
@@ -277,7 +302,7 @@ fn slash_goes_to_a_key_on_compare() {
     h.press("enter");
     let now = h
         .app
-        .compare
+        .get::<CompareScreen>()
         .rows
         .current()
         .expect("the row found")
@@ -286,21 +311,21 @@ fn slash_goes_to_a_key_on_compare() {
     assert_eq!(now.last(), Some(&invoice));
     assert!(h.text().contains(&invoice), "{}", h.text());
     // A key no row has is said, and the cursor stays.
-    let at = h.app.compare.rows.cursor;
+    let at = h.app.get::<CompareScreen>().rows.cursor;
     h.press("/");
     h.type_text("no-such-key");
     h.press("enter");
-    let said = h.app.status.clone().unwrap_or_default().0;
+    let said = h.app.shared.status.clone().unwrap_or_default().0;
     assert!(
         said.contains("no row of this list has a key holding `no-such-key`"),
         "{said}"
     );
-    assert_eq!(h.app.compare.rows.cursor, at);
+    assert_eq!(h.app.get::<CompareScreen>().rows.cursor, at);
     // Esc closes the prompt without going anywhere.
     h.press("/");
     h.type_text("1");
     h.press("esc");
-    assert!(!h.app.compare.rows.find_open());
-    assert_eq!(h.app.compare.rows.cursor, at);
+    assert!(!h.app.get::<CompareScreen>().rows.find_open());
+    assert_eq!(h.app.get::<CompareScreen>().rows.cursor, at);
     // Drill's rows: tests/tui_adhoc.rs (a step of the demo has one or two rows).
 }

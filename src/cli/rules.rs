@@ -344,7 +344,7 @@ fn print(fall: &Waterfall, format: Format) -> Result<()> {
             let how = if s.changed.is_empty() {
                 "current".to_string()
             } else {
-                format!("STALE: {}", s.changed.join("; "))
+                format!("STALE: {}", rules::signed::Change::list(&s.changed, "; "))
             };
             println!(
                 "signed off by {} at {} ({}): {how}",

@@ -279,13 +279,16 @@ fn table_bench(h: &mut Harness, n: i64) -> Result<TableBench> {
     h.press("2");
     let at = h
         .app
-        .layers
+        .get::<assay_workbench::screens::layers::LayersScreen>()
         .tables
         .iter()
         .position(|t| t.label() == label)
         .ok_or_else(|| Error::Runtime(format!("{label} is not in the catalog")))?;
-    h.app.layers.cursor = at;
-    h.app.layers.grid = None;
+    let layers = h
+        .app
+        .get_mut::<assay_workbench::screens::layers::LayersScreen>();
+    layers.cursor = at;
+    layers.grid = None;
     let start = Instant::now();
     h.press("enter");
     h.render();

@@ -12,7 +12,7 @@ use ratatui::Terminal;
 
 use super::app::{App, Command, Msg};
 use super::jobs::{execute, Lane, LaneState, Progress, LANES};
-use super::keymap::{Key, Keymap};
+use super::keymap::Key;
 use super::theme::Theme;
 use super::view;
 use crate::config::Workspace;
@@ -50,7 +50,7 @@ impl Harness {
         }
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;
-        let app = App::new(&ws, Keymap::default(), theme);
+        let app = App::new(&ws, crate::screens::keymap(), theme);
         let mut h = Harness {
             app,
             ws,

@@ -9,35 +9,37 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::error::{Error, Result};
 
-/// Where a binding applies.
+/// Where a binding applies: everywhere, or on one screen (named by its title, which the
+/// help shows over its keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Context {
     Global,
-    Sources,
-    Layers,
-    Compare,
-    Drill,
-    Sql,
-    Models,
-    Waterfall,
-    Rules,
+    Screen(&'static str),
 }
 
 impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
-            Context::Sources => "Sources",
-            Context::Layers => "Layers",
-            Context::Compare => "Compare",
-            Context::Drill => "Drill",
-            Context::Sql => "SQL",
-            Context::Models => "Models",
-            Context::Waterfall => "Waterfall",
-            Context::Rules => "Rules",
+            Context::Screen(title) => title,
         }
     }
 }
+
+/// A screen's part of the keymap, as its own file declares it: its title, the go-to
+/// action's name and description, and its bindings.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenKeys {
+    pub title: &'static str,
+    /// The go-to action's name in keymap files (`sources`).
+    pub name: &'static str,
+    /// What the go-to action says in the help (`rules lab: what-if`).
+    pub about: &'static str,
+    pub keys: &'static [KeyDef],
+}
+
+/// A default binding: action, keys, name in keymap files, description.
+pub type KeyDef = (Action, &'static [&'static str], &'static str, &'static str);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -45,14 +47,8 @@ pub enum Action {
     Help,
     NextScreen,
     PrevScreen,
-    Sources,
-    Layers,
-    Compare,
-    Drill,
-    Sql,
-    Models,
-    Waterfall,
-    Rules,
+    /// Show the screen at this place in the registry (`1` is the first).
+    Go(usize),
     Toggle,
     AcceptRule,
     RejectRule,
@@ -104,85 +100,29 @@ pub enum Action {
     Report,
 }
 
-/// (action, context, default keys, name in keymap files, description).
+/// The bindings that apply on every screen; each screen's own are in its file.
 #[rustfmt::skip]
-const DEFAULTS: &[(Action, Context, &[&str], &str, &str)] = &[
-    (Action::Quit, Context::Global, &["q", "ctrl-c"], "quit", "quit"),
-    (Action::Help, Context::Global, &["?", "f1"], "help", "help"),
-    (Action::NextScreen, Context::Global, &["tab"], "next_screen", "next screen"),
-    (Action::PrevScreen, Context::Global, &["backtab"], "prev_screen", "previous screen"),
-    (Action::Sources, Context::Global, &["1"], "sources", "sources"),
-    (Action::Layers, Context::Global, &["2"], "layers", "layers"),
-    (Action::Compare, Context::Global, &["3"], "compare", "compare"),
-    (Action::Drill, Context::Global, &["4"], "drill", "drill"),
-    (Action::Sql, Context::Global, &["5"], "sql", "SQL console"),
-    (Action::Models, Context::Global, &["6"], "models", "models: SQL and lineage"),
-    (Action::Waterfall, Context::Global, &["7"], "waterfall", "layer waterfall"),
-    (Action::Rules, Context::Global, &["8"], "rules", "rules lab: what-if"),
-    (Action::Up, Context::Global, &["up", "k"], "up", "up"),
-    (Action::Down, Context::Global, &["down", "j"], "down", "down"),
-    (Action::Left, Context::Global, &["left", "h"], "left", "left"),
-    (Action::Right, Context::Global, &["right", "l"], "right", "right"),
-    (Action::PageUp, Context::Global, &["pageup", "ctrl-b"], "page_up", "page up"),
-    (Action::PageDown, Context::Global, &["pagedown", "ctrl-f"], "page_down", "page down"),
-    (Action::Top, Context::Global, &["home", "g"], "top", "first row"),
-    (Action::Bottom, Context::Global, &["end", "G"], "bottom", "last row"),
-    (Action::Cancel, Context::Global, &["esc"], "cancel", "cancel the running job"),
-    (Action::Refresh, Context::Global, &["r"], "refresh", "reload"),
-    (Action::Theme, Context::Global, &["T"], "theme", "next theme"),
-    (Action::CopyCell, Context::Global, &["y"], "copy_cell", "copy cell (OSC52)"),
-    (Action::CopyRow, Context::Global, &["Y"], "copy_row", "copy row (OSC52)"),
-    (Action::Reveal, Context::Global, &["P"], "reveal", "personal data: show (asks; recorded) / mask"),
-    (Action::Build, Context::Global, &["b"], "build", "build the models (then the data tests, with after_build)"),
-    (Action::Tests, Context::Global, &["t"], "tests", "run the data tests (recorded)"),
-    (Action::Open, Context::Sources, &["enter"], "history", "history"),
-    (Action::Back, Context::Sources, &["backspace"], "close_history", "back"),
-    (Action::ExtractOne, Context::Sources, &["e"], "extract_one", "extract this entity"),
-    (Action::ExtractCompany, Context::Sources, &["E"], "extract_company", "extract the company"),
-    (Action::ExtractAll, Context::Sources, &["A"], "extract_all", "extract everything"),
-    (Action::Open, Context::Layers, &["enter"], "open", "open table"),
-    (Action::Back, Context::Layers, &["backspace"], "back", "back to the list"),
-    (Action::Sort, Context::Layers, &["s"], "sort", "sort by column"),
-    (Action::Filter, Context::Layers, &["/"], "filter", "filter (SQL)"),
-    (Action::FilterByCell, Context::Layers, &["="], "filter_by_cell", "filter = cell"),
-    (Action::ClearFilter, Context::Layers, &["\\"], "clear_filter", "clear filter"),
-    (Action::HideColumn, Context::Layers, &["x"], "hide_column", "hide column"),
-    (Action::ShowColumns, Context::Layers, &["X"], "show_columns", "show all columns"),
-    (Action::PinColumn, Context::Layers, &["p"], "pin_column", "pin columns to here"),
-    (Action::Profile, Context::Layers, &["i"], "profile", "profile"),
-    (Action::Mark, Context::Layers, &["V"], "mark", "mark rows (Y copies)"),
-    (Action::NextComparison, Context::Compare, &["]"], "next_comparison", "next comparison"),
-    (Action::NextCompany, Context::Compare, &["c"], "next_company", "next company"),
-    (Action::RowClass, Context::Compare, &["v"], "row_class", "row class filter"),
-    (Action::Open, Context::Compare, &["enter"], "row_detail", "row detail: every column"),
-    (Action::Back, Context::Compare, &["backspace"], "close_detail", "close the row detail"),
-    (Action::Mark, Context::Compare, &["V"], "mark_compare_rows", "mark rows (Y copies)"),
-    (Action::Sort, Context::Compare, &["s"], "sort_rows", "rows by class, key ⇄ largest |Δ| first"),
-    (Action::FindKey, Context::Compare, &["/"], "find_key", "go to a key (the first row whose key holds it)"),
-    (Action::Open, Context::Drill, &["enter"], "drill_in", "drill into value"),
-    (Action::Back, Context::Drill, &["backspace"], "drill_out", "back up"),
-    (Action::NextDimension, Context::Drill, &["d"], "next_dimension", "next dimension"),
-    (Action::Mark, Context::Drill, &["V"], "mark_drill_rows", "mark rows (Y copies)"),
-    (Action::Sort, Context::Drill, &["s"], "sort_drill_rows", "rows by class, key ⇄ largest |Δ| first"),
-    (Action::FindKey, Context::Drill, &["/"], "find_drill_key", "go to a key in the step's rows"),
-    (Action::NextCause, Context::Drill, &["c"], "next_cause", "select the next likely cause (then Enter: its rows)"),
-    (Action::Adopt, Context::Drill, &["a"], "adopt_drill_cause", "adopt the selected cause as a proposed rule"),
-    (Action::RunQuery, Context::Sql, &["f5", "ctrl-r"], "run_query", "run query"),
-    (Action::HistoryPrev, Context::Sql, &["ctrl-p"], "history_prev", "previous query"),
-    (Action::HistoryNext, Context::Sql, &["ctrl-n"], "history_next", "next query"),
-    (Action::Focus, Context::Sql, &["ctrl-o"], "focus", "editor ⇄ results"),
-    (Action::Writable, Context::Sql, &["ctrl-w"], "writable", "read-only ⇄ writable"),
-    (Action::Mark, Context::Sql, &["V"], "mark_results", "mark rows (Y copies)"),
-    (Action::Toggle, Context::Rules, &["space"], "toggle_rule", "rule in/out of the what-if"),
-    (Action::AcceptRule, Context::Rules, &["A"], "accept_rule", "accept the rule (with a note)"),
-    (Action::RejectRule, Context::Rules, &["R"], "reject_rule", "reject the rule (with a note)"),
-    (Action::Open, Context::Rules, &["enter"], "edit_rule", "edit the rule's where (checked first)"),
-    (Action::EditSet, Context::Rules, &["S"], "edit_set", "edit the rule's set expression (checked first)"),
-    (Action::NextCause, Context::Rules, &["c"], "next_left_cause", "select the next cause of what is left"),
-    (Action::Adopt, Context::Rules, &["a"], "adopt_cause", "adopt the selected cause as a proposed rule"),
-    (Action::AcceptDifference, Context::Rules, &["D"], "accept_difference", "accept a difference: the selected cause's rows or a where (with a note)"),
-    (Action::SignOff, Context::Rules, &["O"], "sign_off", "sign off the accepted numbers (with a note)"),
-    (Action::Report, Context::Rules, &["W"], "write_report", "write the report: reports/NAME.html and .md"),
+const GLOBAL: &[KeyDef] = &[
+    (Action::Quit, &["q", "ctrl-c"], "quit", "quit"),
+    (Action::Help, &["?", "f1"], "help", "help"),
+    (Action::NextScreen, &["tab"], "next_screen", "next screen"),
+    (Action::PrevScreen, &["backtab"], "prev_screen", "previous screen"),
+    (Action::Up, &["up", "k"], "up", "up"),
+    (Action::Down, &["down", "j"], "down", "down"),
+    (Action::Left, &["left", "h"], "left", "left"),
+    (Action::Right, &["right", "l"], "right", "right"),
+    (Action::PageUp, &["pageup", "ctrl-b"], "page_up", "page up"),
+    (Action::PageDown, &["pagedown", "ctrl-f"], "page_down", "page down"),
+    (Action::Top, &["home", "g"], "top", "first row"),
+    (Action::Bottom, &["end", "G"], "bottom", "last row"),
+    (Action::Cancel, &["esc"], "cancel", "cancel the running job"),
+    (Action::Refresh, &["r"], "refresh", "reload"),
+    (Action::Theme, &["T"], "theme", "next theme"),
+    (Action::CopyCell, &["y"], "copy_cell", "copy cell (OSC52)"),
+    (Action::CopyRow, &["Y"], "copy_row", "copy row (OSC52)"),
+    (Action::Reveal, &["P"], "reveal", "personal data: show (asks; recorded) / mask"),
+    (Action::Build, &["b"], "build", "build the models (then the data tests, with after_build)"),
+    (Action::Tests, &["t"], "tests", "run the data tests (recorded)"),
 ];
 
 /// How keys are written in keymap files, for messages.
@@ -280,28 +220,54 @@ pub struct Binding {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     pub bindings: Vec<Binding>,
+    /// Each screen's context, in the registry's order (a screen may have no keys).
+    screens: Vec<Context>,
 }
 
-impl Default for Keymap {
-    fn default() -> Self {
-        Keymap {
-            bindings: DEFAULTS
-                .iter()
-                .map(|(action, context, keys, name, description)| Binding {
-                    action: *action,
-                    context: *context,
-                    keys: keys.iter().filter_map(|k| Key::parse(k)).collect(),
-                    name,
-                    description,
-                })
-                .collect(),
-        }
-    }
+/// Bindings from the table: keys parsed (the table's keys are checked by a test).
+fn bind(context: Context, defs: &[KeyDef]) -> impl Iterator<Item = Binding> + '_ {
+    defs.iter()
+        .map(move |(action, keys, name, description)| Binding {
+            action: *action,
+            context,
+            keys: keys.iter().filter_map(|k| Key::parse(k)).collect(),
+            name,
+            description,
+        })
 }
 
 impl Keymap {
-    /// The defaults with the keys of the actions named in `text` (a keymap file) replaced.
-    pub fn from_toml(text: &str, file: &Path) -> Result<Keymap> {
+    /// The default keys: the global ones, a go-to key per screen (`1` for the first), then
+    /// each screen's own, in the order of `screens` (the registry's).
+    pub fn new(screens: &[ScreenKeys]) -> Keymap {
+        let (switch, rest) = GLOBAL.split_at(4);
+        let mut bindings: Vec<Binding> = bind(Context::Global, switch).collect();
+        for (i, s) in screens.iter().enumerate() {
+            let digit = char::from_digit(i as u32 + 1, 10).filter(|_| i < 9);
+            bindings.push(Binding {
+                action: Action::Go(i),
+                context: Context::Global,
+                keys: digit
+                    .map(|d| Key {
+                        code: KeyCode::Char(d),
+                        ctrl: false,
+                    })
+                    .into_iter()
+                    .collect(),
+                name: s.name,
+                description: s.about,
+            });
+        }
+        bindings.extend(bind(Context::Global, rest));
+        for s in screens {
+            bindings.extend(bind(Context::Screen(s.title), s.keys));
+        }
+        let screens = screens.iter().map(|s| Context::Screen(s.title)).collect();
+        Keymap { bindings, screens }
+    }
+
+    /// These keys with those of the actions named in `text` (a keymap file) replaced.
+    pub fn with_file(self, text: &str, file: &Path) -> Result<Keymap> {
         let table: BTreeMap<String, Vec<String>> = toml::from_str(text).map_err(|e| {
             Error::Usage(format!(
                 "{}: {} (expected `action = [\"key\", …]` lines)",
@@ -309,7 +275,7 @@ impl Keymap {
                 e.message()
             ))
         })?;
-        let mut map = Keymap::default();
+        let mut map = self;
         for (name, keys) in table {
             let parsed: Vec<Key> = keys
                 .iter()
@@ -340,13 +306,13 @@ impl Keymap {
     }
 
     /// `$ASSAY_KEYMAP`, or `keymap.toml` in the workspace's `.assay/`, or the defaults.
-    pub fn load(workspace_root: &Path) -> Result<Keymap> {
+    pub fn load(self, workspace_root: &Path) -> Result<Keymap> {
         let path = std::env::var_os("ASSAY_KEYMAP")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| workspace_root.join(".assay/keymap.toml"));
         match std::fs::read_to_string(&path) {
-            Ok(text) => Keymap::from_toml(&text, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
+            Ok(text) => self.with_file(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(self),
             Err(e) => Err(Error::Runtime(format!("{}: {e}", path.display()))),
         }
     }
@@ -360,6 +326,11 @@ impl Keymap {
                 .map(|b| b.action)
         };
         hit(screen).or_else(|| hit(Context::Global))
+    }
+
+    /// Every screen's context, in the registry's order.
+    pub fn screens(&self) -> &[Context] {
+        &self.screens
     }
 
     /// "k1/k2 description" for the footer and help, in table order.
@@ -397,52 +368,77 @@ mod tests {
         KeyEvent::new(code, m)
     }
 
+    /// Two screens as a registry declares them: one with its own Enter, one without.
+    const SCREENS: [ScreenKeys; 2] = [
+        ScreenKeys {
+            title: "Drill",
+            name: "drill",
+            about: "drill",
+            keys: &[(Action::Open, &["enter"], "drill_in", "drill into value")],
+        },
+        ScreenKeys {
+            title: "Models",
+            name: "models",
+            about: "models",
+            keys: &[],
+        },
+    ];
+    const DRILL: Context = Context::Screen("Drill");
+    const MODELS: Context = Context::Screen("Models");
+
     #[test]
     fn screen_bindings_win_and_globals_apply_everywhere() {
-        let map = Keymap::default();
+        let map = Keymap::new(&SCREENS);
         let enter = key(KeyCode::Enter, false);
-        assert_eq!(map.action(Context::Drill, &enter), Some(Action::Open));
-        assert_eq!(map.action(Context::Models, &enter), None);
+        assert_eq!(map.action(DRILL, &enter), Some(Action::Open));
+        assert_eq!(map.action(MODELS, &enter), None);
         assert_eq!(
-            map.action(Context::Sql, &key(KeyCode::Char('c'), true)),
+            map.action(MODELS, &key(KeyCode::Char('c'), true)),
             Some(Action::Quit)
         );
         assert_eq!(
-            map.action(Context::Compare, &key(KeyCode::Char('j'), false)),
+            map.action(DRILL, &key(KeyCode::Char('j'), false)),
             Some(Action::Down)
         );
+        // Each screen has a go-to key, its place in the registry.
+        assert_eq!(
+            map.action(DRILL, &key(KeyCode::Char('2'), false)),
+            Some(Action::Go(1))
+        );
+        assert_eq!(map.screens(), [DRILL, MODELS]);
     }
 
     #[test]
     fn a_keymap_file_replaces_keys_and_names_its_mistakes() {
         let file = Path::new("keymap.toml");
-        let map =
-            Keymap::from_toml("quit = [\"ctrl-q\"]\ndown = [\"n\", \"down\"]\n", file).unwrap();
+        let text = "quit = [\"ctrl-q\"]\ndown = [\"n\", \"down\"]\nmodels = [\"m\"]\n";
+        let map = Keymap::new(&SCREENS).with_file(text, file).unwrap();
+        assert_eq!(map.action(MODELS, &key(KeyCode::Char('q'), false)), None);
         assert_eq!(
-            map.action(Context::Layers, &key(KeyCode::Char('q'), false)),
-            None
-        );
-        assert_eq!(
-            map.action(Context::Layers, &key(KeyCode::Char('q'), true)),
+            map.action(MODELS, &key(KeyCode::Char('q'), true)),
             Some(Action::Quit)
         );
         assert_eq!(
-            map.action(Context::Layers, &key(KeyCode::Char('n'), false)),
+            map.action(MODELS, &key(KeyCode::Char('n'), false)),
             Some(Action::Down)
         );
-        let err = Keymap::from_toml("qiut = [\"q\"]\n", file)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("unknown action `qiut`"), "{err}");
-        let err = Keymap::from_toml("quit = [\"ctrl-\"]\n", file)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("unknown key `ctrl-`"), "{err}");
+        assert_eq!(
+            map.action(DRILL, &key(KeyCode::Char('m'), false)),
+            Some(Action::Go(1))
+        );
+        let err = |text: &str| {
+            Keymap::new(&SCREENS)
+                .with_file(text, file)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("qiut = [\"q\"]\n").contains("unknown action `qiut`"));
+        assert!(err("quit = [\"ctrl-\"]\n").contains("unknown key `ctrl-`"));
     }
 
     #[test]
-    fn every_default_key_parses() {
-        for (_, _, keys, name, _) in DEFAULTS {
+    fn every_global_key_parses() {
+        for (_, keys, name, _) in GLOBAL {
             for k in *keys {
                 assert!(Key::parse(k).is_some(), "{name}: {k}");
             }

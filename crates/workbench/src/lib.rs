@@ -43,7 +43,7 @@ use assay_engine::{
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::store::Store;
-use app::{App, Command, Msg, Screen};
+use app::{App, Command, Msg};
 use keymap::Keymap;
 use theme::Theme;
 use worker::Worker;
@@ -111,7 +111,7 @@ pub fn run(ws: Workspace, options: Options) -> Result<i32> {
             "the workbench needs a terminal; in scripts use the commands (compare, explain, freshness, sql)".into(),
         ));
     }
-    let keymap = Keymap::load(&ws.root)?;
+    let keymap = screens::keymap().load(&ws.root)?;
     let theme_name = options
         .theme
         .clone()
@@ -176,7 +176,7 @@ async fn event_loop(
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut start = app.start();
     if let Some(note) = options.compare_first {
-        start.extend(app.go(Screen::Compare));
+        start.extend(app.go_to("compare"));
         app.set_info(note);
     }
     perform(&mut app, &mut worker, start);
@@ -209,9 +209,9 @@ async fn event_loop(
             _ = ticker.tick(), if !app.busy.is_empty() => {
                 app.spinner += 1;
             }
-            _ = clock.tick(), if app.screen == Screen::Sources => {
-                let again = app.sources.ask_again().map(Command::Run);
-                perform(&mut app, &mut worker, again.into_iter().collect());
+            _ = clock.tick() => {
+                let again = app.screens[app.screen].tick().into_iter().map(Command::Run);
+                perform(&mut app, &mut worker, again.collect());
             }
         }
     }

@@ -15,7 +15,6 @@ use crate::app::{App, Command, Msg};
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::harness::{buffer_text, key_events};
-use crate::keymap::Keymap;
 use crate::theme::Theme;
 use crate::view;
 use crate::worker::Worker;
@@ -60,7 +59,7 @@ impl Live {
         };
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| Error::Runtime(format!("test terminal: {e}")))?;
-        let mut app = App::new(&ws, Keymap::default(), theme);
+        let mut app = App::new(&ws, crate::screens::keymap(), theme);
         if let Some(limit) = limit {
             app.limits = crate::limits::Limits::new(limit, ws.config.workspace.parallelism);
         }

@@ -3,8 +3,7 @@
 //! (`hit::ListHit`) so a click maps to the row under it. `--no-mouse` (or `ASSAY_MOUSE=off`)
 //! leaves the mouse to the terminal, for selecting text.
 
-use super::app::{App, Command, Screen};
-use super::hit::row_at;
+use super::app::{App, Command};
 use super::keymap::Action;
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
@@ -40,7 +39,7 @@ impl App {
         }
     }
 
-    fn tab_at(&self, x: u16, y: u16) -> Option<Screen> {
+    fn tab_at(&self, x: u16, y: u16) -> Option<usize> {
         self.tab_hits
             .iter()
             .find(|(from, to, _)| y == 0 && x >= *from && x < *to)
@@ -49,35 +48,7 @@ impl App {
 
     /// A click on a list's row selects it (rows of a comparison may fetch their page).
     fn click(&mut self, x: u16, y: u16) -> Vec<Command> {
-        let jobs = match self.screen {
-            Screen::Sources => {
-                if let Some(i) =
-                    row_at(&self.sources.hit, x, y).filter(|i| *i < self.sources.rows.len())
-                {
-                    self.sources.cursor = i;
-                }
-                Vec::new()
-            }
-            Screen::Layers => {
-                if let Some(i) =
-                    row_at(&self.layers.hit, x, y).filter(|i| *i < self.layers.tables.len())
-                {
-                    self.layers.cursor = i;
-                }
-                Vec::new()
-            }
-            Screen::Compare => self.compare.rows.click(x, y).into_iter().collect(),
-            Screen::Drill => self.drill.click(x, y),
-            Screen::Models => {
-                if let Some(i) =
-                    row_at(&self.models.hit, x, y).filter(|i| *i < self.models.models.len())
-                {
-                    self.models.cursor = i;
-                }
-                Vec::new()
-            }
-            Screen::Sql | Screen::Waterfall | Screen::Rules => Vec::new(),
-        };
+        let jobs = self.screens[self.screen].click(x, y);
         jobs.into_iter().map(Command::Run).collect()
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::app::{App, Screen, SCREENS};
+use super::app::App;
 use super::keymap::Context;
 use super::theme::Role;
 
@@ -40,16 +40,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     .areas(f.area());
     draw_tabs(f, tabs, app);
     let theme = app.theme.clone();
-    match app.screen {
-        Screen::Sources => app.sources.render(f, body, &theme),
-        Screen::Layers => app.layers.render(f, body, &theme),
-        Screen::Compare => app.compare.render(f, body, &theme),
-        Screen::Drill => app.drill.render(f, body, &theme, &app.compare),
-        Screen::Sql => app.sql.render(f, body, &theme),
-        Screen::Models => app.models.render(f, body, &theme),
-        Screen::Waterfall => app.waterfall.render(f, body, &theme),
-        Screen::Rules => app.rules.render(f, body, &theme),
-    }
+    app.screens[app.screen].render(f, body, &theme, &app.shared);
     draw_status(f, status, app);
     draw_footer(f, footer, app);
     if app.help {
@@ -59,10 +50,11 @@ pub fn draw(f: &mut Frame, app: &mut App) {
 
 fn draw_tabs(f: &mut Frame, area: Rect, app: &mut App) {
     let title = format!(" assay · {} ", app.workspace);
-    let tabs: usize = SCREENS
+    let titles: Vec<&str> = app.screens.iter().map(|s| s.keys().title).collect();
+    let tabs: usize = titles
         .iter()
         .enumerate()
-        .map(|(i, s)| format!(" {} {} ", i + 1, s.title()).chars().count())
+        .map(|(i, t)| format!(" {} {t} ", i + 1).chars().count())
         .sum();
     // The tabs are what a click or a number key reaches: the title gives way to them.
     let mut spans = Vec::new();
@@ -71,15 +63,15 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &mut App) {
     }
     let mut x = area.x + spans.iter().map(|s| s.width() as u16).sum::<u16>();
     app.tab_hits.clear();
-    for (i, s) in SCREENS.iter().enumerate() {
-        let style = if *s == app.screen {
+    for (i, title) in titles.iter().enumerate() {
+        let style = if i == app.screen {
             app.theme.style(Role::TabActive)
         } else {
             app.theme.style(Role::Dim)
         };
-        let tab = format!(" {} {} ", i + 1, s.title());
+        let tab = format!(" {} {title} ", i + 1);
         let width = tab.chars().count() as u16;
-        app.tab_hits.push((x, x + width, *s));
+        app.tab_hits.push((x, x + width, i));
         x += width;
         spans.push(Span::styled(tab, style));
     }
@@ -103,7 +95,7 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             app.theme.style(Role::Warn),
         ));
     }
-    if let Some((text, error)) = &app.status {
+    if let Some((text, error)) = app.status() {
         let role = if *error { Role::Error } else { Role::Text };
         let text = if *error {
             format!("error: {text}")
@@ -112,11 +104,11 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(text, app.theme.style(role)));
     }
-    // On Compare and Drill, with nothing else to say: what the rules lab's what-if leaves,
-    // said as such (the screens themselves show the comparison as it is).
-    let compared = matches!(app.screen, Screen::Compare | Screen::Drill);
+    // With nothing else to say, the screen's note (on Compare and Drill: what the rules
+    // lab's what-if leaves, said as such, as the screens show the comparison as it is).
     let quiet = spans.len() == usize::from(app.revealed);
-    if let (true, true, Some(note)) = (compared, quiet, app.rules.what_if_note()) {
+    let note = app.screens[app.screen].note(&app.shared);
+    if let (true, Some(note)) = (quiet, note) {
         spans.push(Span::styled(note, app.theme.style(Role::Dim)));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -126,9 +118,9 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let help = ("?", "help");
-    let screen_keys = app.keymap.entries(app.screen.context());
-    // In the SQL editor q, Tab and digits are text: the footer names the way out instead.
-    let editing = app.screen == Screen::Sql && app.sql.wants_text();
+    let screen_keys = app.keymap.entries(app.context());
+    // In a text editor q, Tab and digits are text: the footer names the way out instead.
+    let editing = app.editing();
     let last: &[(&str, &str)] = if editing {
         &[("Esc", "leave the editor")]
     } else {
@@ -177,19 +169,11 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
             lines.push(Line::from(Span::styled(limit, theme.style(Role::Dim))));
         }
     }
-    let others = [
-        Context::Sources,
-        Context::Layers,
-        Context::Compare,
-        Context::Drill,
-        Context::Sql,
-        Context::Models,
-        Context::Waterfall,
-        Context::Rules,
-    ];
-    let order = [app.screen.context(), Context::Global]
+    let shown = app.context();
+    let others = app.keymap.screens().iter().copied();
+    let order = [shown, Context::Global]
         .into_iter()
-        .chain(others.into_iter().filter(|c| *c != app.screen.context()));
+        .chain(others.filter(|c| *c != shown));
     for ctx in order {
         let entries: Vec<(String, &str)> = app
             .keymap

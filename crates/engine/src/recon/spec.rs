@@ -49,11 +49,12 @@ pub struct Spec {
     pub personal: Vec<String>,
 }
 
-/// New-side columns explain groups by: those with few distinct values, and date columns
-/// with few distinct months.
+/// New-side columns explain groups by: those with few distinct values (integer codes
+/// apart: their values are named as numbers), and date columns with few distinct months.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Candidates {
     pub values: Vec<String>,
+    pub codes: Vec<String>,
     pub months: Vec<String>,
 }
 

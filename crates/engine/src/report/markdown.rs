@@ -123,7 +123,10 @@ fn signoff_state(t: &Ticket) -> String {
     match &t.waterfall.signoff {
         None => "none yet".into(),
         Some(st) if st.changed.is_empty() => "current".into(),
-        Some(st) => format!("**stale**: {}", plain(&st.changed.join("; "))),
+        Some(st) => format!(
+            "**stale**: {}",
+            plain(&crate::rules::signed::Change::list(&st.changed, "; "))
+        ),
     }
 }
 
@@ -305,7 +308,10 @@ fn signoffs(t: &Ticket) -> String {
     for (i, so) in t.signoffs.iter().enumerate() {
         let state = match (&t.waterfall.signoff, i + 1 == t.signoffs.len()) {
             (Some(st), true) if st.changed.is_empty() => "current".to_string(),
-            (Some(st), true) => format!("**stale**: {}", plain(&st.changed.join("; "))),
+            (Some(st), true) => format!(
+                "**stale**: {}",
+                plain(&crate::rules::signed::Change::list(&st.changed, "; "))
+            ),
             _ => "superseded".into(),
         };
         s.push_str(&format!(

@@ -82,7 +82,11 @@ fn ticket() -> Ticket {
         signoff: Some(SignoffState {
             signoff: signoff("ok"),
             state: "stale",
-            changed: vec!["remaining 0.00 → 1200.50".into()],
+            changed: vec![crate::rules::signed::Change::Amount {
+                what: "remaining",
+                was: "0.00".into(),
+                now: money("1200.50"),
+            }],
         }),
     };
     Ticket {
@@ -191,7 +195,7 @@ fn the_header_states_period_tolerance_and_sign_off() {
         "{md}"
     );
     assert!(
-        md.contains("- Sign-off: **stale**: remaining 0.00 → 1200.50"),
+        md.contains("- Sign-off: **stale**: remaining 0.00 → 1,200.50"),
         "{md}"
     );
     assert!(

@@ -13,8 +13,53 @@ pub struct SignoffState {
     pub signoff: Signoff,
     /// `current`, or `stale` when a number or the rules changed since.
     pub state: &'static str,
-    /// What changed: `remaining 109128.29 → 120.00`, `the rules`.
-    pub changed: Vec<String>,
+    /// What changed since: amounts, the rules.
+    pub changed: Vec<Change>,
+}
+
+/// One thing that moved since a sign-off. Shown to people grouped (`remaining 109,128.29 →
+/// 120.00`); serialised ungrouped for machines (`remaining 109128.29 → 120.00`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// An amount as signed (the file's text) and as it is now.
+    Amount {
+        what: &'static str,
+        was: String,
+        now: Exact,
+    },
+    /// The rules or accepted differences signed.
+    Rules,
+}
+
+impl Change {
+    /// The change with its amounts as `amount` writes them.
+    fn text(&self, amount: fn(Exact) -> String) -> String {
+        match self {
+            Change::Amount { what, was, now } => {
+                let was = Exact::parse(was).map_or_else(|| was.clone(), amount);
+                format!("{what} {was} → {}", amount(*now))
+            }
+            Change::Rules => "the rules".into(),
+        }
+    }
+
+    /// Every change, grouped, joined by `sep` (for a line on screen or in a report).
+    pub fn list(changes: &[Change], sep: &str) -> String {
+        let texts: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        texts.join(sep)
+    }
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Exact::grouped))
+    }
+}
+
+impl Serialize for Change {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text(|e| e.to_string()))
+    }
 }
 
 /// A fingerprint of the rules and accepted differences (not notes' wording alone: every
@@ -79,11 +124,15 @@ pub fn state(file: &RulesFile, fall: &Numbers) -> Option<SignoffState> {
         ("unexplained", &last.unexplained, fall.unexplained),
     ] {
         if !same(was, now) {
-            changed.push(format!("{what} {was} → {now}"));
+            changed.push(Change::Amount {
+                what,
+                was: was.clone(),
+                now,
+            });
         }
     }
     if last.digest != digest(file) {
-        changed.push("the rules".into());
+        changed.push(Change::Rules);
     }
     Some(SignoffState {
         state: if changed.is_empty() {
@@ -94,4 +143,36 @@ pub fn state(file: &RulesFile, fall: &Numbers) -> Option<SignoffState> {
         signoff: last,
         changed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// People read grouped amounts (a stale sign-off's line on screen, in the report);
+    /// machines get them as the file has them.
+    #[test]
+    fn a_change_reads_grouped_and_serialises_exact() {
+        let changes = vec![
+            Change::Amount {
+                what: "remaining",
+                was: "109128.29".into(),
+                now: Exact::parse("-1234567.50").unwrap(),
+            },
+            Change::Rules,
+        ];
+        assert_eq!(
+            Change::list(&changes, "; "),
+            "remaining 109,128.29 → -1,234,567.50; the rules"
+        );
+        let json = serde_json::to_string(&changes).unwrap();
+        assert_eq!(json, r#"["remaining 109128.29 → -1234567.50","the rules"]"#);
+        // A signed amount the file holds as something else is shown as it is.
+        let odd = Change::Amount {
+            what: "gap",
+            was: "n/a".into(),
+            now: Exact::parse("2.00").unwrap(),
+        };
+        assert_eq!(odd.to_string(), "gap n/a → 2.00");
+    }
 }

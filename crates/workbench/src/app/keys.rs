@@ -3,10 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Command, Screen, SCREENS};
-use crate::jobs::{Job, Lane};
+use super::{App, Command};
+use crate::jobs::Job;
 use crate::keymap::Action;
-use crate::screens::Prompt;
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -14,38 +13,11 @@ impl App {
             self.help_key(key);
             return Vec::new();
         }
-        let context = self.screen.context();
-        // In the SQL editor every plain key is text; only Ctrl-keys, F-keys and Esc act.
-        if self.screen == Screen::Sql && self.sql.wants_text() {
-            let command_key = key
-                .modifiers
-                .contains(crossterm::event::KeyModifiers::CONTROL)
-                || matches!(key.code, KeyCode::F(_) | KeyCode::Esc);
-            let passthrough = !command_key;
-            if passthrough {
-                self.sql.type_key(key);
-                return Vec::new();
-            }
-            // Esc with nothing running leaves the editor: the way out its footer names
-            // (q, Tab and digits are text there).
-            let running = self.busy.iter().any(|(lane, _)| *lane == Lane::Sql);
-            if key.code == KeyCode::Esc && !running {
-                self.sql.editing = false;
-                self.set_info(
-                    "left the editor: digits and Tab switch screens, q quits, Ctrl-O edits again",
-                );
-                return Vec::new();
-            }
+        let context = self.context();
+        if let Some(done) = self.text_key(key) {
+            return done;
         }
-        let drill_rows = self.drill.rows.as_mut().filter(|r| r.find_open());
-        let prompt: Option<&mut dyn Prompt> = match self.screen {
-            Screen::Layers if self.layers.prompt_open() => Some(&mut self.layers),
-            Screen::Rules if self.rules.prompt_open() => Some(&mut self.rules),
-            Screen::Compare if self.compare.rows.find_open() => Some(&mut self.compare.rows),
-            Screen::Drill => drill_rows.map(|r| r as &mut dyn Prompt),
-            _ => None,
-        };
-        if let Some(p) = prompt {
+        if let Some(p) = self.screens[self.screen].prompt() {
             return match key.code {
                 KeyCode::Esc => {
                     p.close_prompt();
@@ -61,13 +33,13 @@ impl App {
         let Some(action) = self.keymap.action(context, &key) else {
             return Vec::new();
         };
-        self.status = None;
+        self.shared.status = None;
         let armed = std::mem::take(&mut self.quit_armed);
         let reveal_armed = std::mem::take(&mut self.reveal_armed);
         match action {
             Action::Reveal if self.revealed => vec![Command::Run(Job::Reveal {
                 on: false,
-                screen: self.screen.title().to_string(),
+                screen: self.title().to_string(),
             })],
             Action::Reveal if !reveal_armed => {
                 self.reveal_armed = true;
@@ -78,12 +50,13 @@ impl App {
             }
             Action::Reveal => vec![Command::Run(Job::Reveal {
                 on: true,
-                screen: self.screen.title().to_string(),
+                screen: self.title().to_string(),
             })],
-            // Ctrl-C in the SQL editor asks first: it is also what a user presses by habit.
-            Action::Quit if !armed && self.screen == Screen::Sql && self.sql.has_text() => {
+            // Ctrl-C over unsaved work asks first: it is also what a user presses by habit.
+            Action::Quit if !armed && self.screens[self.screen].unsaved().is_some() => {
                 self.quit_armed = true;
-                self.set_info("quit? Ctrl-C again quits (your queries are kept in the history)");
+                let ask = self.screens[self.screen].unsaved().unwrap_or_default();
+                self.set_info(ask);
                 Vec::new()
             }
             Action::Quit => {
@@ -109,23 +82,15 @@ impl App {
                 Vec::new()
             }
             Action::NextScreen | Action::PrevScreen => {
-                let at = SCREENS.iter().position(|s| *s == self.screen).unwrap_or(0);
-                let n = SCREENS.len();
+                let n = self.screens.len();
                 let next = if action == Action::NextScreen {
-                    (at + 1) % n
+                    (self.screen + 1) % n
                 } else {
-                    (at + n - 1) % n
+                    (self.screen + n - 1) % n
                 };
-                self.go(SCREENS[next])
+                self.go(next)
             }
-            Action::Sources => self.go(Screen::Sources),
-            Action::Layers => self.go(Screen::Layers),
-            Action::Compare => self.go(Screen::Compare),
-            Action::Drill => self.go(Screen::Drill),
-            Action::Sql => self.go(Screen::Sql),
-            Action::Models => self.go(Screen::Models),
-            Action::Waterfall => self.go(Screen::Waterfall),
-            Action::Rules => self.go(Screen::Rules),
+            Action::Go(screen) => self.go(screen),
             Action::Build => vec![Command::Run(Job::Build)],
             Action::Tests => vec![Command::Run(Job::Tests)],
             action => self.screen_action(action),
@@ -173,17 +138,34 @@ impl App {
 
     /// Close the row detail of the current screen, if one is open.
     fn close_detail(&mut self) -> bool {
-        let rows = match self.screen {
-            Screen::Compare => Some(&mut self.compare.rows),
-            Screen::Drill => self.drill.rows.as_mut(),
-            _ => None,
-        };
-        match rows {
+        match self.screens[self.screen].rows() {
             Some(r) if r.detail_open() => {
                 r.detail = None;
                 true
             }
             _ => false,
         }
+    }
+
+    /// A key for the screen's text editor, while it has the focus: every plain key is
+    /// text; only Ctrl-keys, F-keys and Esc act (Esc with nothing running leaves it: the
+    /// way out its footer names, as q, Tab and digits are text there).
+    fn text_key(&mut self, key: KeyEvent) -> Option<Vec<Command>> {
+        let busy = &self.busy;
+        let editor = self.screens[self.screen].text()?;
+        let command_key = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
+            || matches!(key.code, KeyCode::F(_) | KeyCode::Esc);
+        if !command_key {
+            editor.type_key(key);
+            return Some(Vec::new());
+        }
+        if key.code != KeyCode::Esc {
+            return None;
+        }
+        let said = editor.leave(busy)?;
+        self.set_info(said);
+        Some(Vec::new())
     }
 }

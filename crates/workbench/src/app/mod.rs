@@ -1,60 +1,17 @@
 //! The workbench's state and its update function: a key or a finished job in, commands out
 //! (jobs to run, a cancel, text to copy). No terminal I/O here, so tests drive it directly.
 
+use std::any::Any;
+
 use crossterm::event::KeyEvent;
 
 use super::jobs::{Job, Lane, Payload};
 use super::keymap::{Action, Context, Keymap};
-use super::screens::{
-    compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, models::ModelsScreen,
-    rules::RulesScreen, sources::SourcesScreen, sql::SqlScreen, waterfall::WaterfallScreen,
-};
+use super::screens::{Comparison, Entry, Screen, Shared, SCREENS};
 use super::theme::Theme;
 use crate::config::Workspace;
 use crate::error::Error;
 use crate::extract::Event;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Sources,
-    Layers,
-    Compare,
-    Drill,
-    Sql,
-    Models,
-    Waterfall,
-    Rules,
-}
-
-pub const SCREENS: [Screen; 8] = [
-    Screen::Sources,
-    Screen::Layers,
-    Screen::Compare,
-    Screen::Drill,
-    Screen::Sql,
-    Screen::Models,
-    Screen::Waterfall,
-    Screen::Rules,
-];
-
-impl Screen {
-    pub fn context(self) -> Context {
-        match self {
-            Screen::Sources => Context::Sources,
-            Screen::Layers => Context::Layers,
-            Screen::Compare => Context::Compare,
-            Screen::Drill => Context::Drill,
-            Screen::Sql => Context::Sql,
-            Screen::Models => Context::Models,
-            Screen::Waterfall => Context::Waterfall,
-            Screen::Rules => Context::Rules,
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        self.context().title()
-    }
-}
 
 pub use crate::command::Command;
 
@@ -74,7 +31,11 @@ pub enum Msg {
 
 pub struct App {
     pub workspace: String,
-    pub screen: Screen,
+    /// The screens, in the registry's order, and the one shown (its place there).
+    pub screens: Vec<Box<dyn Screen>>,
+    pub screen: usize,
+    /// What the screens share: the comparison they follow, the status line.
+    pub shared: Shared,
     pub keymap: Keymap,
     pub theme: Theme,
     pub help: bool,
@@ -84,8 +45,6 @@ pub struct App {
     pub help_query: String,
     /// Keys go to the help's search while it is being typed.
     pub help_typing: bool,
-    /// The last message for the status line: (text, is_error).
-    pub status: Option<(String, bool)>,
     /// What each busy lane is doing.
     pub busy: Vec<(Lane, String)>,
     pub spinner: usize,
@@ -96,26 +55,21 @@ pub struct App {
     reveal_armed: bool,
     /// Personal data is shown as it is (a recorded reveal), not masked.
     pub revealed: bool,
-    pub sources: SourcesScreen,
-    pub layers: LayersScreen,
-    pub compare: CompareScreen,
-    pub drill: DrillScreen,
-    pub sql: SqlScreen,
-    pub models: ModelsScreen,
-    pub waterfall: WaterfallScreen,
-    pub rules: RulesScreen,
     /// Where each tab was drawn: (first column, past the last, screen), for clicks.
-    pub tab_hits: Vec<(u16, u16, Screen)>,
+    pub tab_hits: Vec<(u16, u16, usize)>,
     /// The memory cap and the extractions run at once, said in the help.
     pub limits: crate::limits::Limits,
     /// `[checks] after_build` with tests configured: a build from the workbench runs them.
     tests_after_build: bool,
-    /// The workspace's folder (files the workbench writes are named relative to it).
-    root: std::path::PathBuf,
 }
 
 impl App {
     pub fn new(ws: &Workspace, keymap: Keymap, theme: Theme) -> App {
+        App::with_screens(ws, keymap, theme, &SCREENS)
+    }
+
+    /// The workbench with `screens` (the registry's, or a test's with one more).
+    pub fn with_screens(ws: &Workspace, keymap: Keymap, theme: Theme, screens: &[Entry]) -> App {
         let name = match ws.config.workspace.name.as_str() {
             "" => ws
                 .root
@@ -126,39 +80,27 @@ impl App {
         };
         App {
             workspace: name,
-            screen: Screen::Sources,
+            screens: screens.iter().map(|e| (e.make)(ws)).collect(),
+            screen: 0,
+            shared: Shared::new(ws),
             keymap,
             theme,
             help: false,
             help_scroll: 0,
             help_query: String::new(),
             help_typing: false,
-            status: None,
             busy: Vec::new(),
             spinner: 0,
             quit: false,
-            sources: SourcesScreen::new(ws),
-            layers: LayersScreen::default(),
-            compare: CompareScreen::new(ws),
-            drill: DrillScreen::default(),
-            sql: SqlScreen::new(
-                crate::warehouse::dialect(&ws.config.warehouse)
-                    == assay_engine::dialect::Dialect::ClickHouse,
-            )
-            .with_history_file(ws.cache_path().with_file_name("sql_history")),
             quit_armed: false,
             reveal_armed: false,
             revealed: false,
-            models: ModelsScreen::default(),
-            waterfall: WaterfallScreen::default(),
-            rules: RulesScreen::default(),
             tab_hits: Vec::new(),
             limits: crate::limits::Limits::new(
                 crate::DEFAULT_MEMORY_LIMIT,
                 ws.config.workspace.parallelism,
             ),
             tests_after_build: ws.config.checks.after_build && !ws.config.tests.is_empty(),
-            root: ws.root.clone(),
         }
     }
 
@@ -173,7 +115,7 @@ impl App {
             Msg::Mouse(event) => self.on_mouse(event),
             Msg::Done(job, result) => self.on_done(job, result),
             Msg::Extract(event) => {
-                self.sources.on_event(&event);
+                self.screens.iter_mut().for_each(|s| s.on_extract(&event));
                 Vec::new()
             }
             Msg::Busy(lane, what) => {
@@ -187,50 +129,72 @@ impl App {
     }
 
     pub fn set_error(&mut self, text: impl Into<String>) {
-        self.status = Some((text.into(), true));
+        self.shared.set_error(text);
     }
 
     pub fn set_info(&mut self, text: impl Into<String>) {
-        self.status = Some((text.into(), false));
+        self.shared.set_info(text);
+    }
+
+    /// The status line's message: (text, is_error).
+    pub fn status(&self) -> Option<&(String, bool)> {
+        self.shared.status.as_ref()
+    }
+
+    /// The comparison the screens follow.
+    pub fn comparison(&self) -> &Comparison {
+        &self.shared.comparison
+    }
+
+    /// The screen of type `T` (every screen is in the registry once).
+    pub fn get<T: Screen>(&self) -> &T {
+        self.screens
+            .iter()
+            .find_map(|s| (s.as_ref() as &dyn Any).downcast_ref::<T>())
+            .expect("a screen of the registry")
+    }
+
+    pub fn get_mut<T: Screen>(&mut self) -> &mut T {
+        self.screens
+            .iter_mut()
+            .find_map(|s| (s.as_mut() as &mut dyn Any).downcast_mut::<T>())
+            .expect("a screen of the registry")
+    }
+
+    /// The title of the screen shown (its tab's).
+    pub fn title(&self) -> &'static str {
+        self.screens[self.screen].keys().title
+    }
+
+    /// A text editor of the screen shown has the keys.
+    pub fn editing(&self) -> bool {
+        self.screens[self.screen].typing()
+    }
+
+    /// The keymap's context of the screen shown.
+    pub fn context(&self) -> Context {
+        Context::Screen(self.title())
+    }
+
+    /// Switch to the screen whose go-to action is `name` (`compare`), if there is one.
+    pub fn go_to(&mut self, name: &str) -> Vec<Command> {
+        match self.screens.iter().position(|s| s.keys().name == name) {
+            Some(at) => self.go(at),
+            None => Vec::new(),
+        }
     }
 
     /// Switch screens; a screen that has nothing yet asks for its data.
-    pub fn go(&mut self, screen: Screen) -> Vec<Command> {
-        self.screen = screen;
-        let jobs = match screen {
-            Screen::Compare | Screen::Drill if !self.compare.started() || self.compare.outdated => {
-                self.compare.open_first()
-            }
-            Screen::Drill if self.drill.is_empty() && self.compare.is_ready() => {
-                self.drill.reset(&self.compare)
-            }
-            Screen::Models => self.models.first_jobs(),
-            Screen::Waterfall => self.waterfall.jobs_for(&self.compare, false),
-            Screen::Rules => self.rules.jobs_for(&self.compare, false),
-            _ => Vec::new(),
-        };
+    pub fn go(&mut self, screen: usize) -> Vec<Command> {
+        self.screen = screen.min(self.screens.len() - 1);
+        let jobs = self.screens[self.screen].shown(&mut self.shared);
         jobs.into_iter().map(Command::Run).collect()
     }
 
     pub(crate) fn screen_action(&mut self, action: Action) -> Vec<Command> {
         let mut commands = Vec::new();
-        let jobs = match self.screen {
-            Screen::Sources => self.sources.on_action(action),
-            Screen::Layers => self.layers.on_action(action, &mut commands),
-            Screen::Compare => self.compare.on_action(action, &mut commands),
-            Screen::Drill => self.drill.on_action(action, &self.compare, &mut commands),
-            Screen::Sql => self.sql.on_action(action, &mut commands),
-            Screen::Models => self.models.on_action(action),
-            Screen::Waterfall => self.waterfall.on_action(action, &self.compare),
-            Screen::Rules => {
-                let mut jobs = self.rules.on_action(action, &self.compare);
-                jobs.extend(self.follow_what_if(false));
-                jobs
-            }
-        };
-        if self.screen == Screen::Drill && action == Action::Refresh {
-            return self.go(Screen::Drill);
-        }
+        let shown = &mut self.screens[self.screen];
+        let jobs = shown.on_action(action, &mut self.shared, &mut commands);
         commands.extend(jobs.into_iter().map(Command::Run));
         for c in &commands {
             if let Command::Copy(text) = c {

@@ -1,14 +1,12 @@
-//! What the loop's writes come back with: extraction runs, a build, the data tests, an
-//! accepted difference and a sign-off, each said on the status line, and the screens whose
-//! numbers they change asked again.
+//! What the loop's writes come back with: extraction runs, a build, the data tests, each
+//! said on the status line, and the screens whose numbers they change asked again. (The
+//! rules lab's writes are said by the Rules screen.)
 
-use super::{App, Screen};
+use super::App;
 use crate::build::{BuildStatus, ModelOutcome};
 use crate::checks::{Outcome, TestStatus};
 use crate::jobs::Job;
-use crate::rules::signoff::Signoff;
-use crate::rules::Waterfall;
-use crate::text::{count, signed_money};
+use crate::text::count;
 
 impl App {
     pub(super) fn extracted(&mut self, outcomes: &[crate::extract::Outcome]) -> Vec<Job> {
@@ -21,10 +19,8 @@ impl App {
             Some(first) => self.set_error(format!("{msg}: {first}")),
             None => self.set_info(msg),
         }
-        self.sources.finished();
-        let mut jobs = vec![Job::Freshness, Job::Tables];
-        jobs.extend(self.sources.history_again());
-        jobs
+        // Sources ends its progress and reads the history shown again.
+        vec![Job::Freshness, Job::Tables]
     }
 
     /// A build ended: what it did, the layers' screens asked again, and the data tests
@@ -52,7 +48,7 @@ impl App {
             )),
         }
         let mut jobs = vec![Job::Freshness, Job::Tables, Job::Models];
-        jobs.extend(self.layers_changed());
+        self.layers_changed();
         if bad.is_empty() && self.tests_after_build {
             jobs.push(Job::Tests);
         }
@@ -98,61 +94,11 @@ impl App {
         vec![Job::Freshness]
     }
 
-    pub(super) fn difference_accepted(&mut self, name: &str, fall: &Waterfall) -> Vec<Job> {
-        let step = fall.accepted.iter().find(|a| a.name == name);
-        let (rows, delta) = step.map_or((0, crate::decimal::Exact::ZERO), |a| (a.rows, a.delta));
-        // Short enough for 80 columns: the panel below lists it with its amount.
-        self.set_info(format!(
-            "accepted {name}: {} rows, {}; {}",
-            count(rows),
-            signed_money(delta),
-            if fall.within_tolerance {
-                "within tolerance"
-            } else {
-                "still out of tolerance"
-            }
-        ));
-        self.rules.decided(&self.compare)
-    }
-
-    pub(super) fn signed_off(&mut self, signed: &Signoff) -> Vec<Job> {
-        // The signed numbers are on the Rules screen; the line says who and what is left.
-        let unexplained = crate::decimal::Exact::parse(&signed.unexplained)
-            .map_or_else(|| signed.unexplained.clone(), signed_money);
-        self.set_info(format!(
-            "signed off by {}: unexplained {unexplained}",
-            signed.by
-        ));
-        self.rules.decided(&self.compare)
-    }
-
-    /// The report's files, named relative to the workspace where they are inside it.
-    pub(super) fn reported(&mut self, paths: &[std::path::PathBuf]) -> Vec<Job> {
-        let names: Vec<String> = paths
-            .iter()
-            .map(|p| {
-                p.strip_prefix(&self.root)
-                    .unwrap_or(p)
-                    .display()
-                    .to_string()
-            })
-            .collect();
-        self.set_info(format!("report written: {}", names.join(", ")));
-        Vec::new()
-    }
-
     /// The layers were rebuilt: every screen showing numbers from them counts again, now
-    /// if it is shown, on its next visit otherwise.
-    fn layers_changed(&mut self) -> Vec<Job> {
-        self.compare.outdated = true;
-        self.drill.rows = None;
-        self.waterfall.outdated();
-        self.rules.outdated();
-        match self.screen {
-            Screen::Compare | Screen::Drill => self.compare.open_first(),
-            Screen::Waterfall => self.waterfall.jobs_for(&self.compare, true),
-            Screen::Rules => self.rules.jobs_for(&self.compare, true),
-            _ => Vec::new(),
-        }
+    /// if it is shown (it follows once the answer is handed round), on its next visit
+    /// otherwise.
+    fn layers_changed(&mut self) {
+        self.shared.comparison.outdated = true;
+        self.screens.iter_mut().for_each(|s| s.layers_changed());
     }
 }

@@ -97,6 +97,42 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// Whether this is the kind of answer `job` gives: the one table of which job answers
+    /// with what, every job named (a new kind of job must be placed here). The app checks
+    /// each answer against it before the screens see it.
+    pub fn answers(&self, job: &super::Job) -> bool {
+        use super::Job;
+        match job {
+            Job::Freshness => matches!(self, Payload::Freshness { .. }),
+            Job::History(_) => matches!(self, Payload::History(_)),
+            Job::Tables => matches!(self, Payload::Tables(_)),
+            Job::Open { .. } => matches!(self, Payload::Opened { .. }),
+            Job::Page { .. } => matches!(self, Payload::Page { .. }),
+            Job::Profile { .. } => matches!(self, Payload::Profile { .. }),
+            Job::Extract(_) => matches!(self, Payload::Extracted(_)),
+            Job::PrepareCompare { .. } => matches!(self, Payload::Compared { .. }),
+            Job::Explain { .. } => matches!(self, Payload::Causes(_)),
+            Job::Drill { .. } => matches!(self, Payload::Drilled { .. }),
+            Job::Rows { .. } => matches!(self, Payload::Rows { .. }),
+            Job::FindRow { .. } => matches!(self, Payload::Found(_)),
+            Job::Sql { .. } => matches!(self, Payload::SqlRows { .. } | Payload::SqlDone { .. }),
+            Job::Models => matches!(self, Payload::Models(_)),
+            Job::Waterfall { .. } => matches!(self, Payload::Waterfall(_)),
+            Job::Rules { .. } => matches!(self, Payload::Rules(_)),
+            Job::RulesCauses { .. } => matches!(self, Payload::RulesCauses(_)),
+            Job::RulesDecide { .. } | Job::RulesEdit { .. } => {
+                matches!(self, Payload::RulesDecided)
+            }
+            Job::RulesAdopt { .. } => matches!(self, Payload::RulesAdopted(_)),
+            Job::Reveal { .. } => matches!(self, Payload::Revealed(_)),
+            Job::Build => matches!(self, Payload::Built(_)),
+            Job::Tests => matches!(self, Payload::Tested(_)),
+            Job::AcceptDifference { .. } => matches!(self, Payload::DifferenceAccepted { .. }),
+            Job::SignOff { .. } => matches!(self, Payload::SignedOff(_)),
+            Job::Report { .. } => matches!(self, Payload::Reported(_)),
+        }
+    }
+
     /// What kind of answer this is, for a message about one that fits no job.
     pub fn kind(&self) -> &'static str {
         match self {

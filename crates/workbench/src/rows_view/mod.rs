@@ -111,7 +111,7 @@ impl RowsView {
     }
 
     /// Rows for this view (same path and class) replace the cached page.
-    pub fn accept(&mut self, job: &Job, payload: Payload) -> bool {
+    pub fn accept(&mut self, job: &Job, payload: &Payload) -> bool {
         let (
             Job::Rows {
                 path, class, order, ..
@@ -132,18 +132,18 @@ impl RowsView {
         if *path != self.path || *class != self.class || *order != self.order {
             return false;
         }
-        self.offset = offset;
-        self.rows = rows;
+        self.offset = *offset;
+        self.rows = rows.clone();
         if let Some(total) = total {
-            self.total = total;
+            self.total = *total;
         }
         if let Some(unlisted) = unlisted {
-            self.unlisted = unlisted;
+            self.unlisted = *unlisted;
         }
-        self.columns = columns;
-        self.keys = keys;
-        self.measures = measures;
-        if self.waiting == Some(offset) {
+        self.columns = columns.clone();
+        self.keys = *keys;
+        self.measures = measures.clone();
+        if self.waiting == Some(*offset) {
             self.waiting = None;
         }
         true

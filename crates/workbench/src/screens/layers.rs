@@ -9,13 +9,37 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
+use super::{Entry, Screen, Shared};
 use crate::browse::{Table, TableInfo, View};
 use crate::command::Command;
 use crate::frame::to_text_rows;
 use crate::grid::{pad, Grid, PAGE};
 use crate::jobs::{Job, Lane, Payload};
-use crate::keymap::Action;
+use crate::keymap::{Action, ScreenKeys};
 use crate::theme::{Role, Theme};
+
+#[rustfmt::skip]
+pub const ENTRY: Entry = Entry {
+    keys: ScreenKeys {
+        title: "Layers",
+        name: "layers",
+        about: "layers",
+        keys: &[
+        (Action::Open, &["enter"], "open", "open table"),
+        (Action::Back, &["backspace"], "back", "back to the list"),
+        (Action::Sort, &["s"], "sort", "sort by column"),
+        (Action::Filter, &["/"], "filter", "filter (SQL)"),
+        (Action::FilterByCell, &["="], "filter_by_cell", "filter = cell"),
+        (Action::ClearFilter, &["\\"], "clear_filter", "clear filter"),
+        (Action::HideColumn, &["x"], "hide_column", "hide column"),
+        (Action::ShowColumns, &["X"], "show_columns", "show all columns"),
+        (Action::PinColumn, &["p"], "pin_column", "pin columns to here"),
+        (Action::Profile, &["i"], "profile", "profile"),
+        (Action::Mark, &["V"], "mark", "mark rows (Y copies)"),
+        ],
+    },
+    make: |_| Box::<LayersScreen>::default(),
+};
 
 #[derive(Default)]
 pub struct LayersScreen {
@@ -59,7 +83,7 @@ impl LayersScreen {
         }
     }
 
-    pub fn on_action(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
+    fn act(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
         if self.grid.is_none() || action == Action::Open {
             return self.on_list_action(action);
         }
@@ -153,13 +177,7 @@ impl LayersScreen {
         })
     }
 
-    pub fn job_failed(&mut self, job: &Job) {
-        if matches!(job, Job::Open { .. }) {
-            self.opening = None;
-        }
-    }
-
-    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+    fn on_payload(&mut self, job: &Job, payload: &Payload) -> Vec<Job> {
         match (job, payload) {
             (Job::Open { relation, view, .. }, Payload::Opened { total, page }) => {
                 let Some((r, title, v)) = self.opening.clone() else {
@@ -171,7 +189,7 @@ impl LayersScreen {
                 self.opening = None;
                 let keep = self.grid.take();
                 let mut grid =
-                    Grid::new(Lane::Browse, relation, &title, view.clone(), total, &page);
+                    Grid::new(Lane::Browse, relation, &title, view.clone(), *total, page);
                 if let Some(old) = keep.filter(|o| o.relation == *relation) {
                     // Same table, new sort or filter: keep the column state.
                     grid.col = old.col.min(grid.columns.len().saturating_sub(1));
@@ -182,22 +200,30 @@ impl LayersScreen {
                 self.grid = Some(grid);
                 self.profile_job().into_iter().collect()
             }
-            (Job::Page { view, offset, .. }, Payload::Page { page, .. }) => {
+            (
+                Job::Page {
+                    lane: Lane::Browse,
+                    view,
+                    offset,
+                    ..
+                },
+                Payload::Page { page, .. },
+            ) => {
                 if let Some(g) = &mut self.grid {
-                    g.accept_page(view, *offset, &page);
+                    g.accept_page(view, *offset, page);
                     return g.need_page().into_iter().collect();
                 }
                 Vec::new()
             }
             (Job::Profile { .. }, Payload::Profile { summary, top }) => {
-                self.profile = Some((summary, top));
+                self.profile = Some((summary.clone(), top.clone()));
                 Vec::new()
             }
             _ => Vec::new(),
         }
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let list_width = if self.grid.is_some() {
             22
         } else {
@@ -346,6 +372,61 @@ fn frame_lines(
         .collect()
 }
 
+impl Screen for LayersScreen {
+    fn keys(&self) -> ScreenKeys {
+        ENTRY.keys
+    }
+
+    fn on_action(&mut self, action: Action, _: &mut Shared, out: &mut Vec<Command>) -> Vec<Job> {
+        self.act(action, out)
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, _: &Shared) {
+        self.draw(f, area, theme)
+    }
+
+    /// The catalog, a table's pages and profile; a comparison may have imported a legacy
+    /// export, so the catalog is read again after one.
+    fn on_answer(&mut self, job: &Job, payload: &Payload, _: &mut Shared) -> Vec<Job> {
+        match payload {
+            Payload::Tables(tables) => {
+                self.set_tables(tables.clone());
+                Vec::new()
+            }
+            Payload::Compared { .. } => vec![Job::Tables],
+            _ => self.on_payload(job, payload),
+        }
+    }
+
+    fn job_failed(&mut self, job: &Job, _error: &str) {
+        if matches!(job, Job::Open { .. }) {
+            self.opening = None;
+        }
+    }
+
+    fn click(&mut self, x: u16, y: u16) -> Vec<Job> {
+        if let Some(i) = crate::hit::row_at(&self.hit, x, y).filter(|i| *i < self.tables.len()) {
+            self.cursor = i;
+        }
+        Vec::new()
+    }
+
+    fn prompt(&mut self) -> Option<&mut dyn super::Prompt> {
+        match self.prompt_open() {
+            true => Some(self),
+            false => None,
+        }
+    }
+
+    /// The table open is read again the other way.
+    fn revealed(&mut self) -> Vec<Job> {
+        match self.grid.is_some() {
+            true => self.act(Action::Refresh, &mut Vec::new()),
+            false => Vec::new(),
+        }
+    }
+}
+
 impl super::Prompt for LayersScreen {
     fn close_prompt(&mut self) {
         self.prompt = None;
@@ -389,11 +470,11 @@ mod tests {
         screen.cursor = 5;
         screen.set_tables(vec![table("a"), table("b")]);
         assert_eq!(screen.cursor, 1);
-        let jobs = screen.on_action(Action::Open, &mut Vec::new());
+        let jobs = screen.act(Action::Open, &mut Vec::new());
         assert!(
             matches!(jobs.as_slice(), [Job::Open { relation, .. }] if relation.sql.contains("\"b\""))
         );
         screen.set_tables(Vec::new());
-        assert!(screen.on_action(Action::Open, &mut Vec::new()).is_empty());
+        assert!(screen.act(Action::Open, &mut Vec::new()).is_empty());
     }
 }

@@ -7,12 +7,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
+use super::{Entry, Screen, Shared};
 use crate::build::lineage::ModelSummary;
+use crate::command::Command;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
-use crate::keymap::Action;
+use crate::keymap::{Action, ScreenKeys};
 use crate::text::count;
 use crate::theme::{Role, Theme};
+
+pub const ENTRY: Entry = Entry {
+    keys: ScreenKeys {
+        title: "Models",
+        name: "models",
+        about: "models: SQL and lineage",
+        keys: &[],
+    },
+    make: |_| Box::<ModelsScreen>::default(),
+};
 
 #[derive(Default)]
 pub struct ModelsScreen {
@@ -27,7 +39,7 @@ pub struct ModelsScreen {
 
 impl ModelsScreen {
     /// The models, asked for once when the screen first shows (and on `r`).
-    pub fn first_jobs(&mut self) -> Vec<Job> {
+    fn first_jobs(&mut self) -> Vec<Job> {
         if self.asked {
             return Vec::new();
         }
@@ -35,7 +47,7 @@ impl ModelsScreen {
         vec![Job::Models]
     }
 
-    pub fn on_action(&mut self, action: Action) -> Vec<Job> {
+    fn act(&mut self, action: Action) -> Vec<Job> {
         let n = self.models.len();
         match action {
             Action::Up => self.select(self.cursor.saturating_sub(1)),
@@ -60,14 +72,7 @@ impl ModelsScreen {
         self.cursor = at;
     }
 
-    pub fn on_payload(&mut self, payload: Payload) {
-        if let Payload::Models(models) = payload {
-            self.cursor = self.cursor.min(models.len().saturating_sub(1));
-            self.models = models;
-        }
-    }
-
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         if self.models.is_empty() {
             let text = if self.asked {
                 "no models: put SELECTs in models/silver and models/gold (or they are being read)"
@@ -257,6 +262,39 @@ fn highlight(line: &str, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(comment.to_string(), theme.style(Role::Dim)));
     }
     Line::from(spans)
+}
+
+impl Screen for ModelsScreen {
+    fn keys(&self) -> ScreenKeys {
+        ENTRY.keys
+    }
+
+    fn on_action(&mut self, action: Action, _: &mut Shared, _: &mut Vec<Command>) -> Vec<Job> {
+        self.act(action)
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, _: &Shared) {
+        self.draw(f, area, theme)
+    }
+
+    fn shown(&mut self, _: &mut Shared) -> Vec<Job> {
+        self.first_jobs()
+    }
+
+    fn on_answer(&mut self, _job: &Job, payload: &Payload, _: &mut Shared) -> Vec<Job> {
+        if let Payload::Models(models) = payload {
+            self.cursor = self.cursor.min(models.len().saturating_sub(1));
+            self.models = models.clone();
+        }
+        Vec::new()
+    }
+
+    fn click(&mut self, x: u16, y: u16) -> Vec<Job> {
+        if let Some(i) = crate::hit::row_at(&self.hit, x, y).filter(|i| *i < self.models.len()) {
+            self.cursor = i;
+        }
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

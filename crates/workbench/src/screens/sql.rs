@@ -10,12 +10,36 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
+use super::{Entry, Screen, Shared, TextEntry};
 use crate::browse::View;
 use crate::command::Command;
 use crate::grid::{Grid, PAGE};
 use crate::jobs::{Job, Lane, Payload, SQL_RESULT};
-use crate::keymap::Action;
+use crate::keymap::{Action, ScreenKeys};
 use crate::theme::{Role, Theme};
+
+#[rustfmt::skip]
+pub const ENTRY: Entry = Entry {
+    keys: ScreenKeys {
+        title: "SQL",
+        name: "sql",
+        about: "SQL console",
+        keys: &[
+        (Action::RunQuery, &["f5", "ctrl-r"], "run_query", "run query"),
+        (Action::HistoryPrev, &["ctrl-p"], "history_prev", "previous query"),
+        (Action::HistoryNext, &["ctrl-n"], "history_next", "next query"),
+        (Action::Focus, &["ctrl-o"], "focus", "editor ⇄ results"),
+        (Action::Writable, &["ctrl-w"], "writable", "read-only ⇄ writable"),
+        (Action::Mark, &["V"], "mark_results", "mark rows (Y copies)"),
+        ],
+    },
+    make: |ws| {
+        let warehouse = crate::warehouse::dialect(&ws.config.warehouse);
+        let history = ws.cache_path().with_file_name("sql_history");
+        let on_warehouse = warehouse == assay_engine::dialect::Dialect::ClickHouse;
+        Box::new(SqlScreen::new(on_warehouse).with_history_file(history))
+    },
+};
 
 pub struct SqlScreen {
     pub editor: TextArea<'static>,
@@ -127,17 +151,13 @@ impl SqlScreen {
         self.editing
     }
 
-    pub fn type_key(&mut self, key: KeyEvent) {
-        self.editor.input(key);
-    }
-
     pub fn set_text(&mut self, text: &str) {
         self.editor = TextArea::new(text.lines().map(String::from).collect());
         self.editor.move_cursor(tui_textarea::CursorMove::Bottom);
         self.editor.move_cursor(tui_textarea::CursorMove::End);
     }
 
-    pub fn on_action(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
+    fn act(&mut self, action: Action, commands: &mut Vec<Command>) -> Vec<Job> {
         match action {
             Action::RunQuery => {
                 let text = self.editor.lines().join("\n");
@@ -182,43 +202,39 @@ impl SqlScreen {
         Vec::new()
     }
 
-    pub fn job_failed(&mut self, job: &Job) {
-        if matches!(job, Job::Sql { .. }) {
-            self.message = None;
-        }
-    }
-
-    pub fn on_payload(
-        &mut self,
-        job: &Job,
-        payload: Payload,
-        status: &mut Option<(String, bool)>,
-    ) -> Vec<Job> {
-        match payload {
-            Payload::SqlRows { total, page } => {
+    fn on_payload(&mut self, job: &Job, payload: &Payload, shared: &mut Shared) -> Vec<Job> {
+        match (job, payload) {
+            (Job::Sql { .. }, Payload::SqlRows { total, page }) => {
                 self.message = None;
-                let title = format!("result: {}", crate::text::rows(total));
+                let title = format!("result: {}", crate::text::rows(*total));
                 self.grid = Some(Grid::new(
                     Lane::Sql,
                     &crate::browse::Table::cache(SQL_RESULT),
                     &title,
                     View::default(),
-                    total,
-                    &page,
+                    *total,
+                    page,
                 ));
                 // Focus stays in the editor: typing must not land on the grid's keys.
-                *status = Some((
-                    format!("{} (Ctrl-O: to the results)", crate::text::rows(total)),
-                    false,
+                shared.set_info(format!(
+                    "{} (Ctrl-O: to the results)",
+                    crate::text::rows(*total)
                 ));
             }
-            Payload::SqlDone { message } => {
+            (Job::Sql { .. }, Payload::SqlDone { message }) => {
                 self.message = None;
-                *status = Some((message, false));
+                shared.set_info(message.clone());
             }
-            Payload::Page { offset, page } => {
-                if let (Some(g), Job::Page { view, .. }) = (&mut self.grid, job) {
-                    g.accept_page(view, offset, &page);
+            (
+                Job::Page {
+                    lane: Lane::Sql,
+                    view,
+                    ..
+                },
+                Payload::Page { offset, page },
+            ) => {
+                if let Some(g) = &mut self.grid {
+                    g.accept_page(view, *offset, page);
                     return g.need_page().into_iter().collect();
                 }
             }
@@ -227,7 +243,7 @@ impl SqlScreen {
         Vec::new()
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let editor_height = if self.editing { 8 } else { 5 }.min(area.height / 2);
         let [editor, results] =
             Layout::vertical([Constraint::Length(editor_height), Constraint::Min(3)]).areas(area);
@@ -271,6 +287,70 @@ impl SqlScreen {
     }
 }
 
+impl Screen for SqlScreen {
+    fn keys(&self) -> ScreenKeys {
+        ENTRY.keys
+    }
+
+    fn on_action(&mut self, action: Action, _: &mut Shared, out: &mut Vec<Command>) -> Vec<Job> {
+        self.act(action, out)
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, _: &Shared) {
+        self.draw(f, area, theme)
+    }
+
+    fn on_answer(&mut self, job: &Job, payload: &Payload, shared: &mut Shared) -> Vec<Job> {
+        self.on_payload(job, payload, shared)
+    }
+
+    fn job_failed(&mut self, job: &Job, _error: &str) {
+        if matches!(job, Job::Sql { .. }) {
+            self.message = None;
+        }
+    }
+
+    fn text(&mut self) -> Option<&mut dyn TextEntry> {
+        match self.editing {
+            true => Some(self),
+            false => None,
+        }
+    }
+
+    fn typing(&self) -> bool {
+        self.editing
+    }
+
+    fn unsaved(&self) -> Option<&'static str> {
+        self.has_text()
+            .then_some("quit? Ctrl-C again quits (your queries are kept in the history)")
+    }
+
+    /// A result fetched the other way is dropped, not run again: a statement is never run
+    /// twice behind the user's back.
+    fn revealed(&mut self) -> Vec<Job> {
+        if self.grid.take().is_some() {
+            self.message = Some("run the query again (F5) to see its answer".into());
+        }
+        Vec::new()
+    }
+}
+
+/// In the editor every plain key is text; Esc leaves it when no statement runs.
+impl TextEntry for SqlScreen {
+    fn type_key(&mut self, key: KeyEvent) {
+        self.editor.input(key);
+    }
+
+    fn leave(&mut self, busy: &[(Lane, String)]) -> Option<&'static str> {
+        if busy.iter().any(|(lane, _)| *lane == Lane::Sql) {
+            return None;
+        }
+        self.editing = false;
+        Some("left the editor: digits and Tab switch screens, q quits, Ctrl-O edits again")
+    }
+}
+
 impl Default for SqlScreen {
     fn default() -> Self {
         SqlScreen::new(false)
@@ -291,7 +371,7 @@ mod tests {
         let statements = ["SELECT 1", "SELECT 'a\\b'\nFROM t", "SELECT 1"];
         for text in statements {
             first.set_text(text);
-            first.on_action(Action::RunQuery, &mut Vec::new());
+            first.act(Action::RunQuery, &mut Vec::new());
         }
         let second = SqlScreen::new(false).with_history_file(file);
         assert_eq!(
@@ -304,13 +384,13 @@ mod tests {
     fn the_console_asks_read_only_until_told() {
         let mut screen = SqlScreen::new(false);
         screen.set_text("DELETE FROM t");
-        let jobs = screen.on_action(Action::RunQuery, &mut Vec::new());
+        let jobs = screen.act(Action::RunQuery, &mut Vec::new());
         assert!(matches!(jobs.as_slice(), [Job::Sql { write: false, .. }]));
-        screen.on_action(Action::Writable, &mut Vec::new());
-        let jobs = screen.on_action(Action::RunQuery, &mut Vec::new());
+        screen.act(Action::Writable, &mut Vec::new());
+        let jobs = screen.act(Action::RunQuery, &mut Vec::new());
         assert!(matches!(jobs.as_slice(), [Job::Sql { write: true, .. }]));
         let mut warehouse = SqlScreen::new(true);
-        warehouse.on_action(Action::Writable, &mut Vec::new());
+        warehouse.act(Action::Writable, &mut Vec::new());
         assert!(!warehouse.writable, "ClickHouse is asked read-only");
     }
 }

@@ -8,14 +8,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::compare::CompareScreen;
+use super::{Comparison, Entry, Screen, Shared};
+use crate::command::Command;
 use crate::decimal::Exact;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
-use crate::keymap::Action;
+use crate::keymap::{Action, ScreenKeys};
 use crate::recon::waterfall::{Step, Waterfall};
 use crate::text::{count, right};
 use crate::theme::{Role, Theme};
+
+pub const ENTRY: Entry = Entry {
+    keys: ScreenKeys {
+        title: "Waterfall",
+        name: "waterfall",
+        about: "layer waterfall",
+        keys: &[],
+    },
+    make: |_| Box::<WaterfallScreen>::default(),
+};
 
 #[derive(Default)]
 pub struct WaterfallScreen {
@@ -29,7 +40,7 @@ pub struct WaterfallScreen {
 
 impl WaterfallScreen {
     /// Ask for the waterfall of what Compare shows, unless it is already here or asked.
-    pub fn jobs_for(&mut self, compare: &CompareScreen, again: bool) -> Vec<Job> {
+    fn jobs_for(&mut self, compare: &Comparison, again: bool) -> Vec<Job> {
         let Some(name) = compare.name().map(String::from) else {
             return Vec::new();
         };
@@ -47,12 +58,7 @@ impl WaterfallScreen {
         }]
     }
 
-    /// The layers were rebuilt: the next visit counts again.
-    pub fn outdated(&mut self) {
-        self.asked = None;
-    }
-
-    pub fn on_action(&mut self, action: Action, compare: &CompareScreen) -> Vec<Job> {
+    fn act(&mut self, action: Action, compare: &Comparison) -> Vec<Job> {
         let lines = self.fall.as_ref().map_or(0, |f| f.steps.len());
         match action {
             Action::Up => self.top = self.top.saturating_sub(1),
@@ -66,23 +72,7 @@ impl WaterfallScreen {
         Vec::new()
     }
 
-    /// A failed count says why where the waterfall would be (r asks again).
-    pub fn job_failed(&mut self, job: &Job, error: &str) {
-        if matches!(job, Job::Waterfall { .. }) {
-            self.error = Some(error.to_string());
-        }
-    }
-
-    pub fn on_payload(&mut self, job: &Job, payload: Payload) {
-        let (Job::Waterfall { name, company }, Payload::Waterfall(fall)) = (job, payload) else {
-            return;
-        };
-        if self.asked.as_ref() == Some(&(name.clone(), company.clone())) {
-            self.fall = Some(*fall);
-        }
-    }
-
-    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let Some(fall) = &self.fall else {
             let (text, role) = match (&self.error, &self.asked) {
                 (Some(e), _) => (
@@ -145,6 +135,54 @@ fn first_differences(steps: &[Step]) -> Vec<usize> {
         }
     }
     marked
+}
+
+impl Screen for WaterfallScreen {
+    fn keys(&self) -> ScreenKeys {
+        ENTRY.keys
+    }
+
+    fn on_action(&mut self, action: Action, shared: &mut Shared, _: &mut Vec<Command>) -> Vec<Job> {
+        self.act(action, &shared.comparison)
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, _: &Shared) {
+        self.draw(f, area, theme)
+    }
+
+    /// The waterfall of what Compare shows, unless it is here already.
+    fn shown(&mut self, shared: &mut Shared) -> Vec<Job> {
+        self.jobs_for(&shared.comparison, false)
+    }
+
+    /// Counted again after a rebuild (nothing asked: `layers_changed` forgot the last ask).
+    fn follow(&mut self, shared: &mut Shared) -> Vec<Job> {
+        match self.asked.is_none() {
+            true => self.jobs_for(&shared.comparison, false),
+            false => Vec::new(),
+        }
+    }
+
+    fn on_answer(&mut self, job: &Job, payload: &Payload, _: &mut Shared) -> Vec<Job> {
+        if let (Job::Waterfall { name, company }, Payload::Waterfall(fall)) = (job, payload) {
+            if self.asked.as_ref() == Some(&(name.clone(), company.clone())) {
+                self.fall = Some((**fall).clone());
+            }
+        }
+        Vec::new()
+    }
+
+    /// A failed count says why where the waterfall would be (r asks again).
+    fn job_failed(&mut self, job: &Job, error: &str) {
+        if matches!(job, Job::Waterfall { .. }) {
+            self.error = Some(error.to_string());
+        }
+    }
+
+    /// The layers were rebuilt: counted again now if shown, else on the next visit.
+    fn layers_changed(&mut self) {
+        self.asked = None;
+    }
 }
 
 /// The waterfall's columns that fit: company, table, rows, measure and Δ legacy always;

@@ -49,6 +49,8 @@ pub struct Dim {
     /// A key column (a configured comparison's company): it scopes a cause, so it is used
     /// only beside another dimension.
     pub scope_only: bool,
+    /// An integer code column (a region or store id): its values are named as numbers.
+    pub code: bool,
 }
 
 impl Dim {
@@ -57,6 +59,7 @@ impl Dim {
             column: column.to_string(),
             kind: DimKind::Value,
             scope_only: false,
+            code: false,
         }
     }
 
@@ -75,6 +78,11 @@ impl Dim {
         let col = ident(&self.column);
         match (&self.kind, value) {
             (DimKind::Value | DimKind::Month, None) => format!("{col} IS NULL"),
+            // A code is compared as the number it is: `"region_id" = 3` reads right and
+            // needs no text-to-number cast on either engine.
+            (DimKind::Value, Some(v)) if self.code && v.parse::<i128>().is_ok() => {
+                format!("{col} = {v}")
+            }
             (DimKind::Value, Some(v)) => format!("{col} = {}", literal(v)),
             (DimKind::Month, Some(v)) => match month_range(v) {
                 Some((from, to)) => {
@@ -179,8 +187,8 @@ fn month_range(month: &str) -> Option<(String, String)> {
     Some((format!("{y:04}-{m:02}-01"), format!("{ny:04}-{nm:02}-01")))
 }
 
-/// Whether a new-side column may serve as a dimension: text, a date or a flag, and not a
-/// measure or assay's own (`_…`).
+/// Whether a new-side column may serve as a dimension: text, a date, a flag or an integer
+/// code, and not a measure, a key or assay's own (`_…`).
 pub fn may_explain(spec: &Spec, name: &str, ty: &str) -> bool {
     let skip = spec.measures.iter().any(|k| k.eq_ignore_ascii_case(name))
         || spec
@@ -188,8 +196,33 @@ pub fn may_explain(spec: &Spec, name: &str, ty: &str) -> bool {
             .iter()
             .any(|k| k.eq_ignore_ascii_case(name) && !is_scope(spec, k))
         || name.starts_with('_');
-    let kind_ok = is_text(ty) || is_date(ty) || ty.eq_ignore_ascii_case("BOOLEAN");
+    let kind_ok =
+        is_text(ty) || is_date(ty) || ty.eq_ignore_ascii_case("BOOLEAN") || is_integer(ty);
     kind_ok && !skip
+}
+
+/// An integer type, as DuckDB or ClickHouse names it (`INTEGER`, `UBIGINT`,
+/// `Nullable(UInt16)`): a column of ids or codes when it has few distinct values.
+pub(crate) fn is_integer(ty: &str) -> bool {
+    let t = ty.trim();
+    let t = t
+        .strip_prefix("Nullable(")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(t)
+        .to_ascii_uppercase();
+    let base = t.trim_start_matches('U');
+    matches!(
+        base,
+        "TINYINT"
+            | "SMALLINT"
+            | "INTEGER"
+            | "BIGINT"
+            | "HUGEINT"
+            | "INT"
+            | "INT2"
+            | "INT4"
+            | "INT8"
+    ) || (base.starts_with("INT") && base[3..].parse::<u16>().is_ok())
 }
 
 fn is_text(ty: &str) -> bool {
@@ -240,8 +273,10 @@ pub fn candidate_counts(spec: &Spec, dialect: Dialect) -> (Vec<&(String, String)
 /// The candidates among `cols` by their (values, months) counts.
 pub fn choose(cols: &[&(String, String)], counts: &[(i64, i64)]) -> Candidates {
     let mut found = Candidates::default();
-    for ((name, _), (values, months)) in cols.iter().zip(counts) {
-        if few_enough(*values) {
+    for ((name, ty), (values, months)) in cols.iter().zip(counts) {
+        if few_enough(*values) && is_integer(ty) {
+            found.codes.push(name.clone());
+        } else if few_enough(*values) {
             found.values.push(name.clone());
         } else if few_enough(*months) {
             found.months.push(name.clone());
@@ -280,11 +315,16 @@ pub fn of_candidates(spec: &Spec, found: &Candidates) -> Vec<Dim> {
         scope_only: is_key(n),
         ..Dim::value(n)
     });
+    let codes = found.codes.iter().filter(|n| !personal(n)).map(|n| Dim {
+        scope_only: is_key(n),
+        code: true,
+        ..Dim::value(n)
+    });
     let months = found.months.iter().map(|n| Dim {
         kind: DimKind::Month,
         ..Dim::value(n)
     });
-    values.chain(months).collect()
+    values.chain(codes).chain(months).collect()
 }
 
 /// A lookup of `rel` (named `label` in messages) matched on the `on` columns, which both
@@ -335,6 +375,46 @@ mod tests {
         );
         assert_eq!(d.label(), "month(day)");
         assert_eq!(d.predicate(None), "\"day\" IS NULL");
+    }
+
+    /// An integer code column with few values is a dimension, named by number; a count
+    /// with many values, a measure and a key are not.
+    #[test]
+    fn integer_codes_are_dimensions_named_as_numbers() {
+        for ty in [
+            "INTEGER",
+            "UTINYINT",
+            "BIGINT",
+            "Nullable(UInt16)",
+            "Int32",
+            "HUGEINT",
+        ] {
+            assert!(is_integer(ty), "{ty}");
+        }
+        for ty in ["VARCHAR", "DECIMAL(18,2)", "DOUBLE", "INTERVAL", "DATE"] {
+            assert!(!is_integer(ty), "{ty}");
+        }
+        let cols = [
+            ("region_id".to_string(), "INTEGER".to_string()),
+            ("branch".to_string(), "VARCHAR".to_string()),
+            ("quantity".to_string(), "BIGINT".to_string()),
+        ];
+        let refs: Vec<&(String, String)> = cols.iter().collect();
+        let found = choose(&refs, &[(12, 0), (8, 0), (5_000, 0)]);
+        assert_eq!(found.codes, vec!["region_id"]);
+        assert_eq!(found.values, vec!["branch"]);
+        let code = Dim {
+            code: true,
+            ..Dim::value("region_id")
+        };
+        assert_eq!(code.predicate(Some("3")), "\"region_id\" = 3");
+        assert_eq!(code.predicate(Some("-12")), "\"region_id\" = -12");
+        assert_eq!(code.predicate(None), "\"region_id\" IS NULL");
+        // Text read off a code column that is not a number stays quoted, never pasted.
+        assert_eq!(
+            code.predicate(Some("3 OR 1=1")),
+            "\"region_id\" = '3 OR 1=1'"
+        );
     }
 
     #[test]

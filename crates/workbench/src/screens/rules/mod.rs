@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use tui_textarea::TextArea;
 
-use super::compare::CompareScreen;
+use super::Comparison;
 use crate::jobs::{Job, Payload};
 use crate::keymap::Action;
 use crate::recon::explain::Cause;
@@ -16,6 +16,9 @@ use crate::text::signed_money;
 
 mod prompt;
 mod render;
+mod screen;
+
+pub use screen::ENTRY;
 
 use prompt::Ask;
 
@@ -36,6 +39,8 @@ pub struct RulesScreen {
     /// The selected cause while its ranking is asked again: selected again in the new
     /// ranking if it is still there (its place in the list may change).
     kept: Option<(String, crate::recon::RowClass)>,
+    /// The workspace's folder: the report's files are named relative to it.
+    root: std::path::PathBuf,
     /// A decision being written: what is asked, the rule, the text typed so far.
     prompt: Option<(Ask, String, TextArea<'static>)>,
     /// The layers were rebuilt since the numbers came: the next visit asks again (the
@@ -45,7 +50,7 @@ pub struct RulesScreen {
 
 impl RulesScreen {
     /// Ask for the comparison Compare shows, unless it is already here or asked.
-    pub fn jobs_for(&mut self, compare: &CompareScreen, again: bool) -> Vec<Job> {
+    pub fn jobs_for(&mut self, compare: &Comparison, again: bool) -> Vec<Job> {
         let Some(name) = compare.name().map(String::from) else {
             return Vec::new();
         };
@@ -73,7 +78,7 @@ impl RulesScreen {
         }
     }
 
-    pub fn on_action(&mut self, action: Action, compare: &CompareScreen) -> Vec<Job> {
+    fn act(&mut self, action: Action, compare: &Comparison) -> Vec<Job> {
         let n = self.what.as_ref().map_or(0, |w| w.rules.len());
         match action {
             Action::Up => self.cursor = self.cursor.saturating_sub(1),
@@ -201,20 +206,15 @@ impl RulesScreen {
         ))
     }
 
-    /// The layers were rebuilt: the next visit counts again.
-    pub fn outdated(&mut self) {
-        self.stale = true;
-    }
-
     /// After a decision: the same what-if asked again (the statuses changed, not it).
-    pub fn decided(&mut self, compare: &CompareScreen) -> Vec<Job> {
+    pub fn decided(&mut self, compare: &Comparison) -> Vec<Job> {
         self.jobs_for(compare, true)
     }
 
     /// After `rule` was accepted or rejected: the what-if follows the decision (a rejected
     /// rule leaves it, an accepted one joins it), then is asked again. A rejected rule left
     /// ticked went on closing the gap on screen after it was turned down.
-    pub fn decided_on(&mut self, compare: &CompareScreen, rule: &str, status: Status) -> Vec<Job> {
+    pub fn decided_on(&mut self, compare: &Comparison, rule: &str, status: Status) -> Vec<Job> {
         if let Some(applied) = &mut self.applied {
             match status {
                 Status::Rejected => {
@@ -246,7 +246,7 @@ impl RulesScreen {
         vec![self.job(name)]
     }
 
-    pub fn job_failed(&mut self, job: &Job, error: &str) {
+    fn failed(&mut self, job: &Job, error: &str) {
         match job {
             Job::RulesEdit { rule, change, .. } => {
                 self.error = Some(error.to_string());
@@ -267,14 +267,14 @@ impl RulesScreen {
     }
 
     /// A what-if's numbers (then its causes are asked) or its causes.
-    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+    fn on_payload(&mut self, job: &Job, payload: &Payload) -> Vec<Job> {
         match (job, payload) {
             (Job::Rules { name, applied }, Payload::Rules(what)) => {
-                self.on_numbers(name, applied.as_deref(), *what)
+                self.on_numbers(name, applied.as_deref(), (**what).clone())
             }
             (Job::RulesCauses { name, applied }, Payload::RulesCauses(causes)) => {
                 if self.what_if_of(Some(name)).as_ref() == Some(applied) {
-                    self.set_causes(Ok(causes));
+                    self.set_causes(Ok(causes.clone()));
                 }
                 Vec::new()
             }

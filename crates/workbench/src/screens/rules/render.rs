@@ -14,7 +14,7 @@ use crate::text::{count, percent, right, signed_money};
 use crate::theme::{Role, Theme};
 
 impl RulesScreen {
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let Some(what) = &self.what else {
             let (text, role) = match (&self.error, &self.asked) {
                 (Some(e), _) => (
@@ -88,7 +88,10 @@ impl RulesScreen {
                     ),
                     (true, "current") => (format!("{who}: current"), Role::Ok),
                     (true, state) => (
-                        format!("{who}: {state} ({})", s.changed.join(", ")),
+                        format!(
+                            "{who}: {state} ({})",
+                            crate::rules::signed::Change::list(&s.changed, ", ")
+                        ),
                         Role::Warn,
                     ),
                 }

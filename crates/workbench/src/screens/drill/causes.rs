@@ -7,12 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::compare::CompareScreen;
-use super::drill::DrillScreen;
+use super::DrillScreen;
 use crate::grid::pad;
 use crate::jobs::Job;
 use crate::keymap::Action;
 use crate::recon::explain::Cause;
+use crate::screens::Comparison;
 use crate::text::{percent, signed_money};
 use crate::theme::{Role, Theme};
 
@@ -80,7 +80,7 @@ impl DrillScreen {
     pub(super) fn on_cause_action(
         &mut self,
         action: Action,
-        compare: &CompareScreen,
+        compare: &Comparison,
     ) -> Option<Vec<Job>> {
         let causes = match &self.causes {
             Some(Ok(c)) => c.as_slice(),
@@ -94,7 +94,7 @@ impl DrillScreen {
             }
             Action::Adopt => {
                 let name = compare.name().unwrap_or_default();
-                match super::rules::adopt(name, causes.get(self.cause)) {
+                match crate::screens::rules::adopt(name, causes.get(self.cause)) {
                     Ok(job) => {
                         self.adopt_error = None;
                         Some(vec![job])

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::compare::{what_if_label, CompareScreen};
+use super::compare::what_if_label;
+use super::Comparison;
 use crate::command::Command;
 use crate::grid::pad;
 use crate::jobs::{Job, Payload};
@@ -19,6 +20,11 @@ use crate::rows_view::RowsView;
 use crate::text::{count, percent, signed_money};
 use crate::theme::{Role, Theme};
 use assay_engine::decimal::Exact;
+
+mod causes;
+mod screen;
+
+pub use screen::ENTRY;
 
 pub struct Step {
     pub path: Vec<(usize, Option<String>)>,
@@ -60,7 +66,7 @@ impl DrillScreen {
     }
 
     /// Start over at the top of a freshly prepared comparison.
-    pub fn reset(&mut self, compare: &CompareScreen) -> Vec<Job> {
+    pub fn reset(&mut self, compare: &Comparison) -> Vec<Job> {
         self.dimensions = compare.dimensions.clone();
         self.what_if = compare.what_if.clone();
         self.stack.clear();
@@ -131,9 +137,9 @@ impl DrillScreen {
     }
 
     /// Explain answered: kept when it is the path still on screen.
-    pub fn on_causes(&mut self, job: &Job, causes: Vec<Cause>) {
+    pub(super) fn on_causes(&mut self, job: &Job, causes: &[Cause]) {
         if matches!(job, Job::Explain { path } if *path == self.causes_path) {
-            self.causes = Some(Ok(causes));
+            self.causes = Some(Ok(causes.to_vec()));
         }
     }
 
@@ -144,10 +150,10 @@ impl DrillScreen {
             .collect()
     }
 
-    pub fn on_action(
+    pub(super) fn act(
         &mut self,
         action: Action,
-        compare: &CompareScreen,
+        compare: &Comparison,
         commands: &mut Vec<Command>,
     ) -> Vec<Job> {
         if !compare.is_ready() {
@@ -223,9 +229,9 @@ impl DrillScreen {
         Vec::new()
     }
 
-    pub fn on_payload(&mut self, job: &Job, payload: Payload) -> Vec<Job> {
+    pub(super) fn on_drilled(&mut self, job: &Job, payload: &Payload) {
         let (Job::Drill { path, by }, Payload::Drilled { rows, classes }) = (job, payload) else {
-            return Vec::new();
+            return;
         };
         if let Some(step) = self
             .stack
@@ -233,19 +239,18 @@ impl DrillScreen {
             .rev()
             .find(|s| s.path == *path && s.by == *by)
         {
-            let mut rows = rows;
+            let mut rows = rows.clone();
             // Values whose sides agree say nothing about the gap: they sink to the bottom.
             rows.sort_by_key(|r| r.delta.is_zero());
             step.rows = rows;
-            step.classes = classes;
+            step.classes = classes.clone();
             step.cursor = step.cursor.min(step.rows.len().saturating_sub(1));
             step.loading = false;
         }
-        Vec::new()
     }
 
     /// A click selects a value of the step (or a row below the last dimension).
-    pub fn click(&mut self, x: u16, y: u16) -> Vec<Job> {
+    pub(super) fn click_at(&mut self, x: u16, y: u16) -> Vec<Job> {
         if let Some(rows) = &mut self.rows {
             return rows.click(x, y).into_iter().collect();
         }
@@ -256,19 +261,6 @@ impl DrillScreen {
             }
         }
         Vec::new()
-    }
-
-    /// A job of this screen failed: say so where its answer would have been.
-    pub fn job_failed(&mut self, job: &Job, error: &str) {
-        if matches!(job, Job::Explain { path } if *path == self.causes_path) {
-            self.causes = Some(Err(error.to_string()));
-        }
-    }
-
-    pub fn on_rows(&mut self, job: &Job, payload: Payload) {
-        if let Some(view) = &mut self.rows {
-            view.accept(job, payload);
-        }
     }
 
     /// Where the drill stands, from the comparison's scope (all its companies, or the one
@@ -296,7 +288,7 @@ impl DrillScreen {
         parts.join(" › ")
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme, compare: &CompareScreen) {
+    pub(super) fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme, compare: &Comparison) {
         if !compare.is_ready() {
             let text = if compare.names.is_empty() {
                 "No comparisons configured."

@@ -20,6 +20,9 @@ use crate::jobs::Job;
 use crate::keymap::Action;
 use crate::theme::{Role, Theme};
 
+mod screen;
+pub use screen::ENTRY;
+
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
     pub rows: i64,
@@ -74,7 +77,7 @@ impl SourcesScreen {
     }
 
     /// Fresh rows from the catalog, problems first (then as the catalog lists them).
-    pub fn set_rows(&mut self, mut rows: Vec<Row>, tests: &BTreeMap<String, Cell>) {
+    fn set_rows(&mut self, mut rows: Vec<Row>, tests: &BTreeMap<String, Cell>) {
         rows.sort_by_key(|r| std::cmp::Reverse(r.status));
         self.health = matrix_with_tests(&rows, tests);
         self.rows = rows;
@@ -99,7 +102,7 @@ impl SourcesScreen {
         age_seconds.map(|a| a + since)
     }
 
-    pub fn on_action(&mut self, action: Action) -> Vec<Job> {
+    fn act(&mut self, action: Action) -> Vec<Job> {
         if self.history.is_some() && self.scroll_history(action) {
             return Vec::new();
         }
@@ -145,7 +148,7 @@ impl SourcesScreen {
         Vec::new()
     }
 
-    pub fn on_event(&mut self, event: &Event) {
+    fn on_event(&mut self, event: &Event) {
         match event {
             Event::Started {
                 company, entity, ..
@@ -198,7 +201,7 @@ impl SourcesScreen {
         }
     }
 
-    pub fn finished(&mut self) {
+    fn finished(&mut self) {
         self.running = false;
     }
 
@@ -209,7 +212,7 @@ impl SourcesScreen {
 
     /// The history of a row, to show until Backspace (from its top, unless it is the one
     /// shown, asked again).
-    pub fn set_history(&mut self, history: History) {
+    fn set_history(&mut self, history: History) {
         let same = self
             .history
             .as_ref()
@@ -235,7 +238,7 @@ impl SourcesScreen {
     }
 
     /// The open history asked for again (after an extraction, on refresh), if one is open.
-    pub fn history_again(&self) -> Option<Job> {
+    fn history_again(&self) -> Option<Job> {
         let h = self.history.as_ref()?;
         let row = self
             .rows
@@ -244,7 +247,7 @@ impl SourcesScreen {
         Some(Job::History(Box::new(row.clone())))
     }
 
-    pub fn render(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
+    fn draw(&mut self, f: &mut Frame, area: Rect, theme: &Theme) {
         let progress_height = if self.progress.is_empty() {
             0
         } else {
@@ -553,7 +556,7 @@ mod tests {
         let mut terminal =
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
         let theme = Theme::built_in("mono");
-        terminal.draw(|f| s.render(f, f.area(), &theme)).unwrap();
+        terminal.draw(|f| s.draw(f, f.area(), &theme)).unwrap();
         let text = crate::harness::buffer_text(terminal.backend().buffer());
         let joined: String = text
             .lines()
