@@ -193,8 +193,10 @@ mod tests {
     use ratatui::Terminal;
 
     fn causes_panel(causes: Option<Result<Vec<Cause>, String>>) -> String {
-        let mut screen = DrillScreen::default();
-        screen.causes = causes;
+        let screen = DrillScreen {
+            causes,
+            ..DrillScreen::default()
+        };
         let mut terminal = Terminal::new(TestBackend::new(60, 6)).unwrap();
         let theme = Theme::built_in("mono");
         terminal
@@ -222,9 +224,11 @@ mod tests {
 
     #[test]
     fn the_title_says_whose_gap_the_causes_are_of() {
-        let mut screen = DrillScreen::default();
-        screen.dimensions = vec!["company".into(), "branch".into()];
-        screen.causes_gap = assay_engine::decimal::Exact::parse("1234.5").unwrap();
+        let mut screen = DrillScreen {
+            dimensions: vec!["company".into(), "branch".into()],
+            causes_gap: assay_engine::decimal::Exact::parse("1234.5").unwrap(),
+            ..DrillScreen::default()
+        };
         assert_eq!(screen.causes_title(), " likely causes of +1,234.5 ");
         screen.causes_path = vec![(0, Some("acme".into())), (1, None)];
         assert_eq!(
