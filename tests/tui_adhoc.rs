@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use assay_engine::init::adhoc::{self, Sides};
 use assay_workbench::harness::Harness;
+use assay_workbench::live::Live;
 use assay_workbench::screens::drill::DrillScreen;
 use assay_workbench::theme::Theme;
 use common::pane::Pane;
@@ -112,6 +113,34 @@ fn two_files_open_in_compare_drill_and_rules_with_no_config() {
     assert_eq!(again.root, ws.root);
     let kept = std::fs::read_to_string(again.root.join("rules/adhoc.toml")).unwrap();
     assert_eq!(kept, file);
+}
+
+/// Two files with no dimension (rows, no steps): the causes ranked while Compare opened
+/// stay when Drill is shown. Going to Drill used to start it over (its "nothing yet" test
+/// looked at the steps only), dropping the causes and never asking for them again: the
+/// panel said "ranking causes…" for good. Through the real worker and lanes.
+#[test]
+fn drill_keeps_its_causes_on_two_files_with_no_dimension() {
+    let dir = tempfile::tempdir().unwrap();
+    two_files(dir.path());
+    let home = dir.path().join("adhoc");
+    let plain = Sides {
+        dimensions: Vec::new(),
+        ..sides(dir.path())
+    };
+    let (ws, _) = adhoc::open(&plain, &home).unwrap();
+    let mut live = Live::open(&ws.root, 80, 24, Theme::built_in("mono")).unwrap();
+    let patience = Duration::from_secs(60);
+    live.press("3");
+    assert!(live.settle(patience), "{}", live.text());
+    let ranked = |app: &assay_workbench::app::App| matches!(&app.get::<DrillScreen>().causes, Some(Ok(c)) if !c.is_empty());
+    assert!(live.wait_until(patience, ranked), "{}", live.text());
+    live.press("4");
+    assert!(live.settle(patience), "{}", live.text());
+    let drill = live.text();
+    assert!(ranked(&live.app), "{drill}");
+    assert!(!drill.contains("ranking causes"), "{drill}");
+    assert!(drill.contains("VOID"), "{drill}");
 }
 
 #[test]

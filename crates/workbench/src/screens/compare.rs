@@ -97,11 +97,12 @@ impl Screen for CompareScreen {
         }
     }
 
-    /// A fresh comparison starts its rows over and ranks its causes (Drill shows them).
+    /// A fresh comparison starts its rows over (Drill starts over too, and asks for the
+    /// causes it shows).
     fn on_answer(&mut self, job: &Job, payload: &Payload, shared: &mut Shared) -> Vec<Job> {
         match payload {
             Payload::Compared { .. } if shared.comparison.is_current(job) => {
-                vec![self.restart_rows(), Job::Explain { path: Vec::new() }]
+                vec![self.restart_rows()]
             }
             Payload::Rows { .. } => {
                 self.rows.accept(job, payload);

@@ -61,8 +61,10 @@ pub struct DrillScreen {
 }
 
 impl DrillScreen {
+    /// Nothing drilled yet: no step, and no rows (a comparison with no dimension has
+    /// rows only; counting steps alone started such a drill over on every visit).
     pub fn is_empty(&self) -> bool {
-        self.stack.is_empty()
+        self.stack.is_empty() && self.rows.is_none()
     }
 
     /// Start over at the top of a freshly prepared comparison.
@@ -81,13 +83,18 @@ impl DrillScreen {
             .and_then(|r| r.measures.first())
             .map_or(Exact::ZERO, |m| m.delta);
         self.causes_gap = self.total_delta;
+        // The whole comparison's causes are asked here, where they are kept: whoever
+        // starts the drill over also asks for what it shows beside the steps.
+        let causes = Job::Explain { path: Vec::new() };
         if self.dimensions.is_empty() {
             let mut view = RowsView::new(Vec::new(), ClassFilter::Differences);
             let job = view.first_job();
             self.rows = Some(view);
-            return vec![job];
+            return vec![job, causes];
         }
-        self.push(Vec::new(), 0)
+        let mut jobs = self.push(Vec::new(), 0);
+        jobs.push(causes);
+        jobs
     }
 
     pub(super) fn push(&mut self, path: Vec<(usize, Option<String>)>, by: usize) -> Vec<Job> {
