@@ -3,7 +3,7 @@
 
 use duckdb::Connection;
 
-use super::{first_order, DrillBase, Path};
+use super::{first_order, key_order, DrillBase, Path};
 use crate::error::Result;
 use crate::recon::{ClassFilter, RowOrder};
 
@@ -25,14 +25,14 @@ impl DrillBase {
             .map(|k| format!("coalesce(CAST({k} AS VARCHAR), '')"))
             .collect();
         let sql = format!(
-            "SELECT n FROM (SELECT row_number() OVER (ORDER BY {first}, {k}) - 1 AS n, \
+            "SELECT n FROM (SELECT row_number() OVER (ORDER BY {first}, {by}) - 1 AS n, \
                     [{texts}] AS key_texts \
                 FROM {t}{w}) \
              WHERE list_bool_or([contains(lower(x), lower(?)) FOR x IN key_texts]) \
              ORDER BY list_bool_or([lower(x) = lower(?) FOR x IN key_texts]) DESC, n \
              LIMIT 1",
             first = first_order(order),
-            k = keys.join(", "),
+            by = key_order(self.key_count),
             texts = as_text.join(", "),
             t = self.table,
             w = self.where_sql(path, class, &["NOT grouped"]),

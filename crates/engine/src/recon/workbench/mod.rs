@@ -406,9 +406,10 @@ impl DrillBase {
         let first = first_order(order);
         let sql = format!(
             "SELECT {k}, class, differs FROM {t}{w} \
-             ORDER BY {first}, {k} \
+             ORDER BY {first}, {by} \
              LIMIT {limit} OFFSET {offset}",
             k = keys.join(", "),
+            by = key_order(self.key_count),
             t = self.table,
             w = self.where_sql(path, class, &["NOT grouped"]),
         );
@@ -472,6 +473,15 @@ impl DrillBase {
         let df = frame::query(conn, &sql, [])?;
         Ok(frame::to_text_rows(&df).into_iter().skip(1).collect())
     }
+}
+
+/// The keys' order (they are kept as text): whole numbers as numbers, so invoice 103
+/// comes after 99, not between 1023 and 1030; other text as text, after them.
+fn key_order(key_count: usize) -> String {
+    (0..key_count)
+        .map(|j| format!("TRY_CAST(k{j} AS HUGEINT), k{j}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What a list of rows is ordered by first (then by key).

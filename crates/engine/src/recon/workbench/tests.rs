@@ -154,6 +154,37 @@ fn pages_sort_by_the_largest_delta() {
     assert_eq!(keys(RowOrder::LargestDelta), vec!["2", "3", "6", "7", "0"]);
 }
 
+/// Keys that are whole numbers list in number order (10 after 9, not after 1), and a key
+/// is found where the page lists it.
+#[test]
+fn number_keys_list_in_number_order() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE l AS SELECT i AS id, 'x' AS kind, 1.0 AS amount FROM range(0) r(i);\
+         CREATE TABLE n AS SELECT i AS id, 'x' AS kind, 1.0 AS amount FROM range(21) r(i);",
+    )
+    .unwrap();
+    let spec = Spec {
+        legacy: Relation::describe(&conn, "l").unwrap(),
+        new: Relation::describe(&conn, "n").unwrap(),
+        keys: vec!["id".into()],
+        map: vec![],
+        measures: vec!["amount".into()],
+        dimensions: vec!["kind".into()],
+        skip: vec![],
+        rules: Rules::default(),
+        dimension_candidates: None,
+        personal: vec![],
+    };
+    let b = DrillBase::build_with_groups(&conn, spec, "amount", "drill_keys", None).unwrap();
+    let listing = listing(ClassFilter::Differences);
+    let page = b.rows_page(&conn, &[], listing, 0, 100).unwrap();
+    let keys: Vec<String> = page.into_iter().map(|r| r.key[0].clone()).collect();
+    let numbers: Vec<String> = (0..21).map(|i| i.to_string()).collect();
+    assert_eq!(keys, numbers);
+    assert_eq!(b.position_of(&conn, &[], listing, "10").unwrap(), Some(10));
+}
+
 /// The place `position_of` gives is where `rows_page` lists the row, in either order; an
 /// exact key wins over one that only contains the text; a key not in the list is None.
 #[test]
