@@ -64,18 +64,11 @@ impl Screen for CompareScreen {
     }
 
     fn shown(&mut self, shared: &mut Shared) -> Vec<Job> {
-        let c = &mut shared.comparison;
-        match !c.started() || c.outdated {
-            true => c.open_first(),
-            false => Vec::new(),
-        }
+        shared.comparison.open_if_unseen()
     }
 
     fn follow(&mut self, shared: &mut Shared) -> Vec<Job> {
-        match shared.comparison.outdated {
-            true => shared.comparison.open_first(),
-            false => Vec::new(),
-        }
+        shared.comparison.open_if_outdated()
     }
 
     fn on_action(

@@ -99,6 +99,22 @@ impl Comparison {
         }]
     }
 
+    /// Prepared when it was never asked for, or is outdated (a screen showing it is shown).
+    pub fn open_if_unseen(&mut self) -> Vec<Job> {
+        match !self.started() || self.outdated {
+            true => self.open_first(),
+            false => Vec::new(),
+        }
+    }
+
+    /// Prepared again when the what-if or the layers moved under it.
+    pub fn open_if_outdated(&mut self) -> Vec<Job> {
+        match self.outdated {
+            true => self.open_first(),
+            false => Vec::new(),
+        }
+    }
+
     /// The next comparison, at all its companies; a what-if is one comparison's rules.
     pub fn next_comparison(&mut self) -> Vec<Job> {
         if self.names.is_empty() {

@@ -40,20 +40,15 @@ impl Screen for DrillScreen {
     /// The comparison first (prepared when shown), then its top step.
     fn shown(&mut self, shared: &mut Shared) -> Vec<Job> {
         let c = &mut shared.comparison;
-        if !c.started() || c.outdated {
-            return c.open_first();
+        let asked = c.open_if_unseen();
+        if !asked.is_empty() || !self.is_empty() || !c.is_ready() {
+            return asked;
         }
-        match self.is_empty() && c.is_ready() {
-            true => self.reset(c),
-            false => Vec::new(),
-        }
+        self.reset(c)
     }
 
     fn follow(&mut self, shared: &mut Shared) -> Vec<Job> {
-        match shared.comparison.outdated {
-            true => shared.comparison.open_first(),
-            false => Vec::new(),
-        }
+        shared.comparison.open_if_outdated()
     }
 
     fn on_action(
