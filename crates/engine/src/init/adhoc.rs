@@ -2,7 +2,8 @@
 //! workbench's whole loop (Compare, Drill, causes, Rules, accepted differences, sign-off,
 //! report) works on them with no config of the user's. The legacy side is a legacy export
 //! as a configured workspace has one (its files read where they are, imported when they
-//! change); the new side is loaded into the workspace's gold layer each time it is opened.
+//! change); the new side is loaded into the workspace's gold layer when it is opened, unless
+//! its files are those it was loaded from last time.
 //! The workspace lives in a folder of the user's cache, one per pair of sides and keys, so
 //! the rules written there are found again when the same two sides are opened again.
 
@@ -56,8 +57,59 @@ pub fn open(sides: &Sides, home: &Path) -> Result<(Workspace, String)> {
     let path = root.join(crate::config::CONFIG_FILE);
     std::fs::write(&path, text).io_context(|| format!("cannot write {}", path.display()))?;
     let ws = Workspace::load(&root)?;
-    load_new(&ws, sides, &table)?;
+    let loaded = ws.cache_path().with_file_name(LOADED);
+    let now = fingerprint(sides, &table);
+    let before = std::fs::read_to_string(&loaded).ok();
+    let store = Store::open(&ws.cache_path())?;
+    let same = now.is_some() && before == now && has_table(store.conn(), &table)?;
+    if !same {
+        // Forgotten first: a load that fails half-way is not taken for the files'.
+        let _ = std::fs::remove_file(&loaded);
+        load_new(store.conn(), sides, &table)?;
+        if let Some(now) = &now {
+            crate::rules::save::write_whole(&loaded, now)?;
+        }
+    }
     Ok((ws, table))
+}
+
+/// Beside the cache: what the new side was loaded from (see `fingerprint`).
+const LOADED: &str = "adhoc-new-side";
+
+/// The new side's files as they are now (each path, size and time of change) and how they
+/// are read: opening the same unchanged files again skips reloading them (seconds on a
+/// million rows). None for a table, which is read afresh every time.
+fn fingerprint(sides: &Sides, table: &str) -> Option<String> {
+    if !adhoc::is_files(&sides.new) {
+        return None;
+    }
+    let path = Path::new(&sides.new);
+    let pattern = match path.is_absolute() {
+        true => path.to_path_buf(),
+        false => sides.base.join(path),
+    };
+    let mut lines = vec![table.to_string(), format!("{:?}", sides.new_format)];
+    for file in glob::glob(&pattern.to_string_lossy()).ok()?.flatten() {
+        let meta = std::fs::metadata(&file).ok()?;
+        let changed = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        let (size, nanos) = (meta.len(), changed.as_nanos());
+        lines.push(format!("{}\u{0}{size}\u{0}{nanos}", file.display()));
+    }
+    (lines.len() > 2).then(|| format!("{:016x}\n", crate::rules::signed::fnv1a(&lines.join("\n"))))
+}
+
+fn has_table(conn: &duckdb::Connection, table: &str) -> Result<bool> {
+    let (schema, name) = table.split_once('.').unwrap_or(("gold", table));
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
 }
 
 /// The legacy side as a glob legacy imports read: files of a kind legacy exports are
@@ -166,9 +218,7 @@ fn config(sides: &Sides, legacy: &str, table: &str) -> Config {
 
 /// The new side read as `compare` reads it (sniffed, checked, typed) and written to
 /// `table` with the one company, replacing what an earlier opening loaded.
-fn load_new(ws: &Workspace, sides: &Sides, table: &str) -> Result<()> {
-    let store = Store::open(&ws.cache_path())?;
-    let conn = store.conn();
+fn load_new(conn: &duckdb::Connection, sides: &Sides, table: &str) -> Result<()> {
     let side = adhoc::side(conn, &sides.new, &sides.base, "new", &sides.new_format)?;
     if let Some(c) = crate::drift::company_column(&side.relation.columns) {
         return Err(Error::Usage(format!(
@@ -219,6 +269,51 @@ mod tests {
             folder_name(&a, &a.legacy),
             "the same sides find it again"
         );
+    }
+
+    /// Opening the same unchanged file again keeps the table it loaded; a changed file, or
+    /// a cache that lost the table, loads it again.
+    #[test]
+    fn an_unchanged_new_side_is_not_loaded_again() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("l.csv"), "id,amount\n1,2.50\n").unwrap();
+        std::fs::write(dir.path().join("n.csv"), "id,amount\n1,2.50\n").unwrap();
+        let sides = Sides {
+            legacy: "l.csv".into(),
+            new: "n.csv".into(),
+            base: dir.path().to_path_buf(),
+            keys: vec!["id".into()],
+            measures: vec!["amount".into()],
+            ..Sides::default()
+        };
+        let home = dir.path().join("home");
+        let rows = |ws: &Workspace, sql: &str| -> i64 {
+            let store = Store::open(&ws.cache_path()).unwrap();
+            store.conn().execute_batch(sql).unwrap();
+            store
+                .conn()
+                .query_row("SELECT count(*) FROM gold.n", [], |r| r.get(0))
+                .unwrap()
+        };
+        let (ws, table) = open(&sides, &home).unwrap();
+        assert_eq!(table, "gold.n");
+        // A row only the cache has: it stays while the file is the one loaded.
+        let marked = "INSERT INTO gold.n VALUES (9, 1.00, 'all')";
+        assert_eq!(rows(&ws, marked), 2);
+        let (ws, _) = open(&sides, &home).unwrap();
+        assert_eq!(rows(&ws, ""), 2, "the unchanged file was loaded again");
+        // The file changes: loaded again.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.path().join("n.csv"), "id,amount\n1,2.50\n2,3.00\n").unwrap();
+        let (ws, _) = open(&sides, &home).unwrap();
+        assert_eq!(rows(&ws, ""), 2);
+        assert_eq!(rows(&ws, "DELETE FROM gold.n WHERE id = 2"), 1);
+        // The table is gone from the cache: loaded again though the file is the same.
+        let store = Store::open(&ws.cache_path()).unwrap();
+        store.conn().execute_batch("DROP TABLE gold.n").unwrap();
+        drop(store);
+        let (ws, _) = open(&sides, &home).unwrap();
+        assert_eq!(rows(&ws, ""), 2);
     }
 
     #[test]
