@@ -107,6 +107,16 @@ fn total(lines: &[Line]) -> i64 {
 
 /// Explains new vs legacy ad hoc, with extra flags.
 fn explain(dir: &Path, new: &[Line], legacy: &[Line], extra: &[&str]) -> Value {
+    explain_written(dir, (new, legacy), extra, write)
+}
+
+/// The same with the files written by `write`.
+fn explain_written(
+    dir: &Path,
+    (new, legacy): (&[Line], &[Line]),
+    extra: &[&str],
+    write: fn(&Path, &[Line]),
+) -> Value {
     write(&dir.join("new.csv"), new);
     write(&dir.join("legacy.csv"), legacy);
     let mut args = vec![
@@ -355,51 +365,31 @@ fn a_configured_lookup_names_the_late_postings() {
     );
 }
 
+/// A region id from 1 to 7, the line's own.
+fn region(l: &Line) -> u64 {
+    1 + mix(l.ticket * 8 + l.item + 3) % 7
+}
+
+/// The lines with a region id (an integer code column) and fewer other columns.
+fn write_coded(path: &Path, lines: &[Line]) {
+    let mut out = String::from("ticket,item,region_id,category,kind,day,amount\n");
+    for l in lines {
+        let (day, amount) = (date(l.day), cents(l.amount));
+        let (t, i, r, c, k) = (l.ticket, l.item, region(l), l.category, l.kind);
+        writeln!(out, "{t},{i},{r},{c},{k},{day},{amount}").unwrap();
+    }
+    std::fs::write(path, out).unwrap();
+}
+
 /// #32: an integer code column (a region id with seven values) excluded by legacy is the
 /// first cause, named by number (`"region_id" = 3`), not a cause spread over everything.
 #[test]
 fn an_excluded_region_code_is_named_by_its_number() {
     let tmp = tempfile::tempdir().unwrap();
     let new = base();
-    let region = |l: &Line| 1 + mix(l.ticket * 8 + l.item + 3) % 7;
-    let write_coded = |path: &Path, lines: &[Line]| {
-        let mut out = String::from("ticket,item,region_id,category,kind,day,amount\n");
-        for l in lines {
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{}",
-                l.ticket,
-                l.item,
-                region(l),
-                l.category,
-                l.kind,
-                date(l.day),
-                cents(l.amount)
-            )
-            .unwrap();
-        }
-        std::fs::write(path, out).unwrap();
-    };
     let legacy: Vec<Line> = new.iter().filter(|l| region(l) != 3).cloned().collect();
     let gap = delta_of(&new, &legacy);
-    write_coded(&tmp.path().join("new.csv"), &new);
-    write_coded(&tmp.path().join("legacy.csv"), &legacy);
-    let args = [
-        "explain",
-        "--legacy",
-        "legacy.csv",
-        "--new",
-        "new.csv",
-        "--key",
-        "ticket,item",
-        "--measure",
-        "amount",
-        "--format",
-        "json",
-    ];
-    let out = assay(tmp.path(), &args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = explain_written(tmp.path(), (&new, &legacy), &[], write_coded);
     let cause = planted(&v, "only_new", &["\"region_id\" = 3"], gap);
     assert_eq!(cause["rule"]["kind"], "exclude");
     assert!(
