@@ -398,3 +398,32 @@ fn an_excluded_region_code_is_named_by_its_number() {
     );
     nothing_else_big(&v, 1);
 }
+
+/// #32: a currency factor on one category (legacy = round(new × 0.85, 2)) is the first
+/// changed cause, stated as that expression, exactly: it was tested as new / 1.1765 and
+/// reported as "no common form".
+#[test]
+fn a_factor_on_one_category_is_stated_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let new = base();
+    let mut legacy = new.clone();
+    for l in legacy.iter_mut().filter(|l| l.category == "books") {
+        // Cents × 0.85, rounded half away from zero as DuckDB and ClickHouse round decimals.
+        l.amount = l.amount.signum() * ((l.amount.abs() * 85 + 50) / 100);
+    }
+    let gap = delta_of(&new, &legacy);
+    let v = explain(tmp.path(), &new, &legacy, &[]);
+    let cause = planted(&v, "changed", &["\"category\" = 'books'"], gap);
+    assert_eq!(cause["pattern"]["kind"], "ratio", "{cause:#}");
+    assert_eq!(cause["rule"]["kind"], "adjust");
+    assert_eq!(
+        cause["rule"]["set"]["amount"],
+        "round(\"amount\" * 0.85, 2)"
+    );
+    assert_eq!(
+        cause["pattern"]["coverage"].as_f64(),
+        Some(1.0),
+        "{cause:#}"
+    );
+    nothing_else_big(&v, 1);
+}

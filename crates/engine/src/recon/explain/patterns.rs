@@ -59,7 +59,20 @@ pub struct Rows<'a> {
 /// A relation tried: its kind, the SQL condition it holds on, legacy's expression.
 type Candidate = (PatternKind, String, Option<String>, String);
 
-fn candidates(rows: &Rows, constant: Option<String>, ratio: Option<String>) -> Vec<Candidate> {
+/// The constant offset and the factors (legacy/new, new/legacy) the differing rows most
+/// often show, as tried.
+struct Estimates {
+    constant: Option<String>,
+    times: Option<String>,
+    over: Option<String>,
+}
+
+fn candidates(rows: &Rows, estimates: Estimates) -> Vec<Candidate> {
+    let Estimates {
+        constant,
+        times,
+        over,
+    } = estimates;
     let m = ident(rows.measure);
     let s = rows.scale;
     let mut out: Vec<Candidate> = vec![
@@ -117,12 +130,23 @@ fn candidates(rows: &Rows, constant: Option<String>, ratio: Option<String>) -> V
             "rounded to 0.1".into(),
         ));
     }
-    if let Some(r) = ratio {
+    // A factor either way, held only where legacy is exactly the new value times (or
+    // divided by) it, rounded as the column is: `round(amount * 0.85, 2)`. The factor as
+    // counted, never inverted (1 / 0.85 to four places is off by units on large amounts).
+    if let Some(f) = times {
         out.push((
             PatternKind::Ratio,
-            format!("abs(lm - nm / {r}) <= {}", half_unit(s)),
+            format!("lm = round(nm * {f}, {s})"),
+            Some(format!("round({m} * {f}, {s})")),
+            format!("legacy is new × {f}"),
+        ));
+    }
+    if let Some(r) = over {
+        out.push((
+            PatternKind::Ratio,
+            format!("lm = round(nm / {r}, {s})"),
             Some(format!("round({m} / {r}, {s})")),
-            format!("new is legacy × {r}"),
+            format!("legacy is new ÷ {r}"),
         ));
     }
     if let Some(c) = constant {
@@ -139,8 +163,18 @@ fn candidates(rows: &Rows, constant: Option<String>, ratio: Option<String>) -> V
     out
 }
 
-fn half_unit(scale: u32) -> String {
-    format!("0.{}5", "0".repeat(scale as usize))
+/// A factor as counted (`0.8500`) in its shortest form (`0.85`); None for 0 and 1, which
+/// are no factor.
+fn factor(text: Option<String>) -> Option<String> {
+    let x = Exact::parse(text.as_deref()?)?;
+    if x.is_zero() || x == Exact::from_scaled(1, 0) {
+        return None;
+    }
+    let t = x.to_string();
+    Some(match t.contains('.') {
+        true => t.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => t,
+    })
 }
 
 /// The relation that holds on most of the differing rows `filter` selects.
@@ -159,10 +193,12 @@ pub fn find(conn: &Connection, rows: &Rows, filter: &str) -> Result<Option<Patte
         );
         Ok(conn.query_row(&sql, [], |r| r.get(0)).ok().flatten())
     };
-    let constant = mode("lm - nm", "lm IS NOT NULL AND nm IS NOT NULL")?;
-    let ratio = mode("round(nm / lm, 4)", "lm <> 0 AND nm IS NOT NULL")?
-        .filter(|r| Exact::parse(r).is_some_and(|x| !x.is_zero() && x != Exact::from_scaled(1, 0)));
-    let tried = candidates(rows, constant, ratio);
+    let estimates = Estimates {
+        constant: mode("lm - nm", "lm IS NOT NULL AND nm IS NOT NULL")?,
+        times: factor(mode("round(lm / nm, 4)", "nm <> 0 AND lm IS NOT NULL")?),
+        over: factor(mode("round(nm / lm, 4)", "lm <> 0 AND nm IS NOT NULL")?),
+    };
+    let tried = candidates(rows, estimates);
     let conds: Vec<&str> = tried.iter().map(|(_, c, _, _)| c.as_str()).collect();
     let best = most_held(conn, &from, &conds)?;
     let coverage = |h: i64| h as f64 / n as f64;
@@ -244,4 +280,58 @@ pub fn filter(terms: &[(usize, Option<String>)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" AND ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Changed rows whose legacy amount is `legacy` (SQL on `nm`) of the new one, over new
+    /// amounts from cents to millions.
+    fn pattern_of(legacy: &str) -> Pattern {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE d AS SELECT 'changed' AS row_class, nm, {legacy} AS lm \
+             FROM (SELECT CAST(round(1.37 * i * i * i / 7.0, 2) AS DECIMAL(18, 2)) AS nm \
+                   FROM range(1, 400) r(i))"
+        ))
+        .unwrap();
+        let rows = Rows {
+            table: "d",
+            measure: "amount",
+            scale: 2,
+            others: &[],
+        };
+        find(&conn, &rows, "true").unwrap().unwrap()
+    }
+
+    /// A factor either way is stated as it is and holds on every row, large amounts too: the
+    /// factor was taken as new/legacy to four places (1.1765 for × 0.85) and legacy = new /
+    /// 1.1765 missed by units on amounts in the millions.
+    #[test]
+    fn a_factor_either_way_holds_at_full_precision() {
+        let times = pattern_of("CAST(round(nm * 0.85, 2) AS DECIMAL(18, 2))");
+        assert_eq!(times.kind, PatternKind::Ratio, "{}", times.text);
+        assert_eq!(
+            times.expression.as_deref(),
+            Some("round(\"amount\" * 0.85, 2)")
+        );
+        assert_eq!(times.coverage, 1.0, "{}", times.text);
+        let over = pattern_of("CAST(round(nm / 1.17, 2) AS DECIMAL(18, 2))");
+        assert_eq!(over.kind, PatternKind::Ratio, "{}", over.text);
+        assert_eq!(
+            over.expression.as_deref(),
+            Some("round(\"amount\" / 1.17, 2)")
+        );
+        assert_eq!(over.coverage, 1.0, "{}", over.text);
+    }
+
+    #[test]
+    fn a_factor_is_written_in_its_shortest_form() {
+        assert_eq!(factor(Some("0.8500".into())).as_deref(), Some("0.85"));
+        assert_eq!(factor(Some("2.0000".into())).as_deref(), Some("2"));
+        assert_eq!(factor(Some("1.0000".into())), None);
+        assert_eq!(factor(Some("0.0000".into())), None);
+        assert_eq!(factor(None), None);
+    }
 }
