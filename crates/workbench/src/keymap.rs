@@ -240,7 +240,9 @@ impl Keymap {
     /// The default keys: the global ones, a go-to key per screen (`1` for the first), then
     /// each screen's own, in the order of `screens` (the registry's).
     pub fn new(screens: &[ScreenKeys]) -> Keymap {
-        let (switch, rest) = GLOBAL.split_at(4);
+        // The go-to keys follow the table's screen switching (Tab, S-Tab) in the help.
+        let after = GLOBAL.iter().position(|d| d.0 == Action::PrevScreen);
+        let (switch, rest) = GLOBAL.split_at(after.map_or(0, |i| i + 1));
         let mut bindings: Vec<Binding> = bind(Context::Global, switch).collect();
         for (i, s) in screens.iter().enumerate() {
             let digit = char::from_digit(i as u32 + 1, 10).filter(|_| i < 9);

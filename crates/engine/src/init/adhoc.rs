@@ -246,6 +246,18 @@ fn load_new(conn: &duckdb::Connection, sides: &Sides, table: &str) -> Result<()>
 mod tests {
     use super::*;
 
+    /// `l.csv` against `n.csv` in `dir`, keyed by `id`, measuring `amount`.
+    fn two_files(dir: &Path) -> Sides {
+        Sides {
+            legacy: "l.csv".into(),
+            new: "n.csv".into(),
+            base: dir.to_path_buf(),
+            keys: vec!["id".into()],
+            measures: vec!["amount".into()],
+            ..Sides::default()
+        }
+    }
+
     #[test]
     fn names_come_from_the_files_and_the_folder_from_sides_and_keys() {
         assert_eq!(table_name("exports/New Invoices.csv"), "new_invoices");
@@ -278,14 +290,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("l.csv"), "id,amount\n1,2.50\n").unwrap();
         std::fs::write(dir.path().join("n.csv"), "id,amount\n1,2.50\n").unwrap();
-        let sides = Sides {
-            legacy: "l.csv".into(),
-            new: "n.csv".into(),
-            base: dir.path().to_path_buf(),
-            keys: vec!["id".into()],
-            measures: vec!["amount".into()],
-            ..Sides::default()
-        };
+        let sides = two_files(dir.path());
         let home = dir.path().join("home");
         let rows = |ws: &Workspace, sql: &str| -> i64 {
             let store = Store::open(&ws.cache_path()).unwrap();
@@ -321,14 +326,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("l.csv"), "id,amount\n1,2.50\n").unwrap();
         let sides = Sides {
-            legacy: "l.csv".into(),
-            new: "n.csv".into(),
-            base: dir.path().to_path_buf(),
-            keys: vec!["id".into()],
-            measures: vec!["amount".into()],
             map: vec![("amount".into(), "total".into())],
             tolerance: 0.01,
-            ..Sides::default()
+            ..two_files(dir.path())
         };
         let legacy = legacy_files(&sides).unwrap();
         let text = toml::to_string(&config(&sides, &legacy, "gold.n")).unwrap();

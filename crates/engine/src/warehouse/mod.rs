@@ -24,6 +24,15 @@ pub fn dialect(settings: &Warehouse) -> Dialect {
     }
 }
 
+/// The name of a warehouse apart from the cache (`ClickHouse`), for people; None when the
+/// layers live in the cache.
+pub fn remote_name(settings: &Warehouse) -> Option<&'static str> {
+    match settings.kind {
+        WarehouseKind::Duckdb => None,
+        WarehouseKind::Clickhouse => Some("ClickHouse"),
+    }
+}
+
 /// The ClickHouse warehouse of these settings, or None when the layers live in the cache.
 /// Connected (and checked) once per process and settings; each caller gets a session of
 /// its own to cancel.

@@ -34,10 +34,9 @@ pub const ENTRY: Entry = Entry {
         ],
     },
     make: |ws| {
-        let warehouse = crate::warehouse::dialect(&ws.config.warehouse);
+        let warehouse = crate::warehouse::remote_name(&ws.config.warehouse);
         let history = ws.cache_path().with_file_name("sql_history");
-        let on_warehouse = warehouse == assay_engine::dialect::Dialect::ClickHouse;
-        Box::new(SqlScreen::new(on_warehouse).with_history_file(history))
+        Box::new(SqlScreen::new(warehouse).with_history_file(history))
     },
 };
 
@@ -49,7 +48,7 @@ pub struct SqlScreen {
     pub editing: bool,
     pub message: Option<String>,
     /// Where statements run, for the title: the cache, or the warehouse read-only.
-    target: &'static str,
+    target: String,
     on_warehouse: bool,
     /// The user asked for a writable console (Ctrl-W); read-only otherwise.
     pub writable: bool,
@@ -82,7 +81,8 @@ fn decode(line: &str) -> String {
 }
 
 impl SqlScreen {
-    pub fn new(on_warehouse: bool) -> SqlScreen {
+    /// A console on the cache, or on the warehouse named `warehouse` (read-only).
+    pub fn new(warehouse: Option<&str>) -> SqlScreen {
         let mut editor = TextArea::default();
         editor.set_placeholder_text("SELECT … (F5 or Ctrl-R runs, Ctrl-O switches to the results)");
         SqlScreen {
@@ -92,12 +92,11 @@ impl SqlScreen {
             grid: None,
             editing: true,
             message: None,
-            target: if on_warehouse {
-                "SQL on ClickHouse (read-only)"
-            } else {
-                "SQL on the cache"
+            target: match warehouse {
+                Some(name) => format!("SQL on {name} (read-only)"),
+                None => "SQL on the cache".into(),
             },
-            on_warehouse,
+            on_warehouse: warehouse.is_some(),
             writable: false,
             history_file: None,
         }
@@ -187,7 +186,7 @@ impl SqlScreen {
                 self.editing = true;
             }
             Action::Focus => self.editing = !self.editing,
-            // ClickHouse is asked read-only whatever the console says (its server decides).
+            // The warehouse is asked read-only whatever the console says (its server decides).
             Action::Writable if !self.on_warehouse => self.writable = !self.writable,
             _ => {
                 let Some(grid) = &mut self.grid else {
@@ -353,7 +352,7 @@ impl TextEntry for SqlScreen {
 
 impl Default for SqlScreen {
     fn default() -> Self {
-        SqlScreen::new(false)
+        SqlScreen::new(None)
     }
 }
 
@@ -367,13 +366,13 @@ mod tests {
     fn the_history_is_kept_between_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sql_history");
-        let mut first = SqlScreen::new(false).with_history_file(file.clone());
+        let mut first = SqlScreen::new(None).with_history_file(file.clone());
         let statements = ["SELECT 1", "SELECT 'a\\b'\nFROM t", "SELECT 1"];
         for text in statements {
             first.set_text(text);
             first.act(Action::RunQuery, &mut Vec::new());
         }
-        let second = SqlScreen::new(false).with_history_file(file);
+        let second = SqlScreen::new(None).with_history_file(file);
         assert_eq!(
             second.history,
             vec!["SELECT 1", "SELECT 'a\\b'\nFROM t", "SELECT 1"]
@@ -382,14 +381,14 @@ mod tests {
 
     #[test]
     fn the_console_asks_read_only_until_told() {
-        let mut screen = SqlScreen::new(false);
+        let mut screen = SqlScreen::new(None);
         screen.set_text("DELETE FROM t");
         let jobs = screen.act(Action::RunQuery, &mut Vec::new());
         assert!(matches!(jobs.as_slice(), [Job::Sql { write: false, .. }]));
         screen.act(Action::Writable, &mut Vec::new());
         let jobs = screen.act(Action::RunQuery, &mut Vec::new());
         assert!(matches!(jobs.as_slice(), [Job::Sql { write: true, .. }]));
-        let mut warehouse = SqlScreen::new(true);
+        let mut warehouse = SqlScreen::new(Some("ClickHouse"));
         warehouse.act(Action::Writable, &mut Vec::new());
         assert!(!warehouse.writable, "ClickHouse is asked read-only");
     }
