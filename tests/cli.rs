@@ -343,7 +343,7 @@ fn waterfall_sets_every_layer_against_legacy() {
         measure.split('.').nth(1).is_some_and(|f| f.len() == 2),
         "{measure}"
     );
-    let vs: f64 = gold["vs_legacy"].as_str().unwrap().parse().unwrap();
+    let vs = money::exact(gold["vs_legacy"].as_str().unwrap());
     let compare = assay(
         &ws,
         &[
@@ -355,12 +355,8 @@ fn waterfall_sets_every_layer_against_legacy() {
             "json",
         ],
     );
-    let report: serde_json::Value = serde_json::from_str(&stdout(&compare)).unwrap();
-    let delta = report["revenue"]["measures"][0]["delta"].as_f64().unwrap();
-    assert!(
-        (vs - delta).abs() < 0.005,
-        "waterfall {vs} vs compare {delta}"
-    );
+    let delta = money::amount(&stdout(&compare), path!["revenue", "measures", 0, "delta"]);
+    assert_eq!(vs, delta, "waterfall {vs} vs compare {delta}");
     // Unknown comparisons are named, exit 2.
     let out = assay(&ws, &["waterfall", "nope"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

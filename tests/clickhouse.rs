@@ -481,12 +481,13 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (ch, dk) = (tmp.path().join("ch"), tmp.path().join("dk"));
-    // Sums as numbers to the cent (the two print 104282.9 and 104282.90).
+    // Sums as exact decimals at two places (the two print 104282.9 and 104282.90).
     let cents = |rows: Vec<String>| -> Vec<String> {
         rows.iter()
             .map(|r| {
                 let f: Vec<&str> = r.split(',').collect();
-                format!("{},{:.2},{}", f[0], f[1].parse::<f64>().unwrap(), f[2])
+                let sum = money::exact(f[1]).rescale(2).expect("whole cents");
+                format!("{},{sum},{}", f[0], f[2])
             })
             .collect()
     };
@@ -542,10 +543,13 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     // Explain's causes and exact deltas, byte for byte; on ClickHouse the agreeing rows
     // stayed in the warehouse and are said to.
     let causes_ch = json(&ch, &explain);
+    // As written, not as floats: the decimal text with its scale.
+    let written = |ws: &std::path::Path, args: &[&str]| stdout(&assay(ws, args));
+    let (explain_ch, explain_dk) = (written(&ch, &explain), written(&dk, &explain));
     for field in ["causes", "total", "remaining"] {
         assert_eq!(
-            causes_ch[field].to_string(),
-            causes_dk[field].to_string(),
+            money::raw(&explain_ch, path![field]),
+            money::raw(&explain_dk, path![field]),
             "{field}"
         );
     }
@@ -563,6 +567,7 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
     }
     let rules = ["rules", "revenue", "--all", "--format", "json"];
     let (rules_ch, rules_dk) = (json(&ch, &rules), json(&dk, &rules));
+    let (written_ch, written_dk) = (written(&ch, &rules), written(&dk, &rules));
     assert_eq!(
         rules_dk["steps"].as_array().unwrap().len(),
         2,
@@ -576,8 +581,8 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         "legacy_total",
     ] {
         assert_eq!(
-            rules_ch[field].to_string(),
-            rules_dk[field].to_string(),
+            money::raw(&written_ch, path![field]),
+            money::raw(&written_dk, path![field]),
             "{field}"
         );
     }
@@ -600,13 +605,12 @@ fn the_demo_builds_the_same_gold_on_clickhouse() {
         ))
         .unwrap_or_else(|e| panic!("{e}: {exported}"))
         .0;
-    let fixed: f64 = assay_engine::frame::to_text_rows(&fixed)[1][0]
-        .parse()
-        .unwrap();
-    let legacy = number(&rules_ch["legacy_total"]);
-    let remaining = number(&rules_ch["remaining"]);
-    assert!(
-        (fixed - (legacy + remaining)).abs() < 0.005,
+    let fixed = money::exact(&assay_engine::frame::to_text_rows(&fixed)[1][0]);
+    let legacy = money::amount(&written_ch, path!["legacy_total"]);
+    let remaining = money::amount(&written_ch, path!["remaining"]);
+    assert_eq!(
+        Some(fixed),
+        legacy.plus(remaining),
         "{fixed} vs {legacy} + {remaining}"
     );
     // An accepted difference counts the same there: its rows' sum in the warehouse against
@@ -1037,8 +1041,4 @@ fn without_at(v: &serde_json::Value) -> String {
         }
     }
     v.to_string()
-}
-
-fn number(v: &serde_json::Value) -> f64 {
-    v.as_f64().unwrap()
 }

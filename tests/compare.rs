@@ -18,9 +18,9 @@ fn compare_finds_the_planted_gap() {
         .find(|l| l.starts_with("Planted gap"))
         .unwrap();
     let words: Vec<&str> = line.split_whitespace().collect();
-    let (gold, legacy): (f64, f64) = (
-        words[3].parse().unwrap(),
-        words[6].trim_end_matches(',').parse().unwrap(),
+    let (gold, legacy) = (
+        money::exact(words[3]),
+        money::exact(words[6].trim_end_matches(',')),
     );
     let ws = tmp.path().join("ws");
     assert_eq!(assay(&ws, &["extract", "--all"]).status.code(), Some(0));
@@ -32,7 +32,8 @@ fn compare_finds_the_planted_gap() {
         "out of tolerance: {}",
         text(&out)
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = stdout(&out);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let r = &report["revenue"];
     assert_eq!(r["schema_version"], 3);
     // The output is what docs/report.schema.json documents, and the check has teeth.
@@ -42,11 +43,15 @@ fn compare_finds_the_planted_gap() {
     broken["rows"].as_object_mut().unwrap().remove("changed");
     broken["surprise"] = serde_json::json!(1);
     assert_eq!(schema.check("report", &broken).len(), 2);
-    check_nested(r);
+    check_nested(&json);
     check_samples(r);
     let m = &r["measures"][0];
-    assert!((m["legacy"].as_f64().unwrap() - legacy).abs() < 0.01, "{m}");
-    assert!((m["new"].as_f64().unwrap() - gold).abs() < 0.01, "{m}");
+    // Exactly the demo's figures, to the cent and with their scale.
+    let measure = |k: &str| money::raw(&json, path!["revenue", "measures", 0, k]);
+    assert_eq!(measure("legacy"), legacy.to_string(), "{m}");
+    assert_eq!(measure("new"), gold.to_string(), "{m}");
+    let delta = money::amount(&json, path!["revenue", "measures", 0, "delta"]);
+    assert_eq!(Some(delta), gold.minus(legacy), "{m}");
     assert_eq!(m["within_tolerance"], false);
     let rows = &r["rows"];
     assert!(rows["only_new"].as_i64().unwrap() > 0);
@@ -154,8 +159,9 @@ fn compare_finds_the_planted_gap() {
 
 /// The nested breakdown goes company → branch → invoice_type → month, each node's children
 /// add up to it, and the biggest gaps come first.
-fn check_nested(r: &serde_json::Value) {
-    let nested = r["nested"].as_array().unwrap();
+fn check_nested(json: &str) {
+    let report: serde_json::Value = serde_json::from_str(json).unwrap();
+    let nested = report["revenue"]["nested"].as_array().unwrap();
     let path_of = |n: &serde_json::Value| -> Vec<String> {
         n["path"]
             .as_array()
@@ -169,25 +175,29 @@ fn check_nested(r: &serde_json::Value) {
         vec!["company", "branch", "invoice_type", "month"]
     );
     assert_eq!(path_of(&nested[0]), vec!["company"]);
-    let delta = |n: &serde_json::Value| n["delta"].as_f64().unwrap();
-    let top: Vec<&serde_json::Value> = nested.iter().filter(|n| path_of(n).len() == 1).collect();
+    // Each node's delta exactly as written: the children's must add up to the cent.
+    let delta = |i: usize| money::amount(json, path!["revenue", "nested", i, "delta"]);
+    let sum = |of: Vec<usize>| {
+        of.into_iter()
+            .fold(money::exact("0"), |acc, i| acc.plus(delta(i)).unwrap())
+    };
+    let top: Vec<usize> = (0..nested.len())
+        .filter(|&i| path_of(&nested[i]).len() == 1)
+        .collect();
     assert_eq!(top.len(), 8, "eight companies");
     assert!(top
         .windows(2)
         .all(|w| delta(w[0]).abs() >= delta(w[1]).abs()));
-    let total: f64 = top.iter().map(|n| delta(n)).sum();
-    assert!((total - r["measures"][0]["delta"].as_f64().unwrap()).abs() < 0.01);
+    assert_eq!(
+        sum(top),
+        money::amount(json, path!["revenue", "measures", 0, "delta"])
+    );
     // The first company's branches follow it and add up to it.
     let first = &nested[0];
-    let children: f64 = nested
-        .iter()
-        .filter(|n| path_of(n).len() == 2 && n["values"][0] == first["values"][0])
-        .map(delta)
-        .sum();
-    assert!(
-        (children - delta(first)).abs() < 0.01,
-        "{children} vs {first}"
-    );
+    let children: Vec<usize> = (0..nested.len())
+        .filter(|&i| path_of(&nested[i]).len() == 2 && nested[i]["values"][0] == first["values"][0])
+        .collect();
+    assert_eq!(sum(children), delta(0), "{first}");
     assert_eq!(nested[1]["values"][0], first["values"][0]);
 }
 
@@ -469,12 +479,15 @@ fn a_european_export_compares_ad_hoc() {
         "what was assumed is said: {note}"
     );
     assert!(note.contains("encoding latin-1"), "{note}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = stdout(&out);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let r = &report["adhoc"];
     assert_eq!(r["rows"]["matched"].as_i64(), Some(2), "{}", r["rows"]);
     assert_eq!(r["rows"]["changed"].as_i64(), Some(1), "{}", r["rows"]);
-    let delta = r["measures"][0]["delta"].as_f64().unwrap();
-    assert!((delta - 0.10).abs() < 1e-9, "{delta}");
+    assert_eq!(
+        money::raw(&json, path!["adhoc", "measures", 0, "delta"]),
+        "0.10"
+    );
     // The report says how each side was read.
     let sides = r["sides"].as_array().expect("sides[]");
     assert_eq!(sides[0]["side"], "legacy");

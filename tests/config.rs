@@ -38,7 +38,10 @@ fn the_documented_example_is_valid_and_complete() {
         c.legacy["sales"].hints_for("acme").decimal.as_deref(),
         Some(".")
     );
-    assert_eq!(c.comparisons["revenue"].tolerance.relative, 0.0005);
+    assert_eq!(
+        c.comparisons["revenue"].tolerance.relative.to_string(),
+        "0.0005"
+    );
     assert_eq!(c.freshness.error_after.unwrap().seconds, 3 * 86_400);
 }
 

@@ -1,7 +1,11 @@
 //! Legacy exports of the demo, with all their quirks, read into the cache with the hints
 //! from assay.toml; unchanged files are not read again.
 
+mod common;
+
 use std::process::Command;
+
+use common::money;
 
 use assay_engine::config::Workspace;
 use assay_engine::legacy;
@@ -17,11 +21,11 @@ fn demo_exports_import_with_their_quirks() {
         .unwrap();
     assert!(out.status.success());
     let summary = String::from_utf8_lossy(&out.stdout).to_string();
-    let legacy_total: f64 = summary
+    let legacy_total = summary
         .lines()
         .find(|l| l.starts_with("Planted gap"))
         .and_then(|l| l.split_whitespace().nth(6))
-        .and_then(|v| v.trim_end_matches(',').parse().ok())
+        .map(|v| money::exact(v.trim_end_matches(',')))
         .unwrap();
     let ws = Workspace::load(&tmp.path().join("ws")).unwrap();
     let store = Store::open(&ws.cache_path()).unwrap();
@@ -47,18 +51,10 @@ fn demo_exports_import_with_their_quirks() {
             "{company}"
         );
     }
-    let total: f64 = store
-        .conn()
-        .query_row(
-            "SELECT CAST(sum(net_amount) AS DOUBLE) FROM legacy.sales",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(
-        (total - legacy_total).abs() < 0.01,
-        "legacy {total} vs demo {legacy_total}"
-    );
+    let total = money::exact(&q(
+        "SELECT CAST(sum(net_amount) AS VARCHAR) FROM legacy.sales",
+    ));
+    assert_eq!(total, legacy_total, "legacy {total} vs demo {legacy_total}");
     let rows: i64 = store
         .conn()
         .query_row("SELECT count(*) FROM legacy.sales", [], |r| r.get(0))

@@ -89,7 +89,7 @@ proptest! {
     #[test]
     fn engine_matches_the_reference(a in prop::collection::vec(row(), 0..12), b in prop::collection::vec(row(), 0..12), tolerant in any::<bool>()) {
         let tol = if tolerant { 5 } else { 0 };
-        let rules = Rules { absolute: tol as f64 / 100.0, ..Rules::default() };
+        let rules = Rules { absolute: assay_engine::decimal::Exact::from_scaled(tol.into(), 2), ..Rules::default() };
         let conn = Connection::open_in_memory().unwrap();
         load(&conn, "a", &a);
         load(&conn, "b", &b);

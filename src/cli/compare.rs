@@ -53,10 +53,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: CompareArgs) -> Result<i32> {
         }
         let gated = Gated {
             fail_on: args.fail_on.clone(),
-            tolerance: Tolerance {
-                absolute: args.sides.tolerance,
-                ..Tolerance::default()
-            },
+            tolerance: Tolerance::absolute(args.sides.tolerance),
             skip: Vec::new(),
         };
         (vec![("adhoc".to_string(), report)], vec![gated])

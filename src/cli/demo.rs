@@ -117,8 +117,12 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         summary.legacy_rows
     );
     println!(
-        "Planted gap: gold {:.2} vs legacy {:.2}, {:+.2} ({:+.2} %).",
-        summary.gold_net, summary.legacy_net, summary.gap, summary.gap_pct
+        "Planted gap: gold {} vs legacy {}, {}{} ({:+.2} %).",
+        summary.gold_net,
+        summary.legacy_net,
+        if summary.gap.is_negative() { "" } else { "+" },
+        summary.gap,
+        summary.gap_pct
     );
     if !args.open {
         println!(

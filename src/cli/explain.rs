@@ -2,13 +2,10 @@
 
 use polars::prelude::Column;
 
-use crate::config::CsvHints;
 use crate::error::{Error, Result};
 use crate::frame::{self, exact_column, text_column, Format};
-use crate::recon::explain::{configured_lookups, dims, explain, Explanation, Lookup, Options};
-use crate::recon::report::Spec;
-use crate::recon::{adhoc, configured};
-use crate::store::Store;
+use crate::recon::configured;
+use crate::recon::explain::{configured_lookups, explain, given_lookup, Explanation, Options};
 
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
 
@@ -26,16 +23,17 @@ pub struct ExplainArgs {
     /// (repeatable); with a comparison, added to its `explain.lookups`.
     #[arg(long, value_name = "FILE|TABLE")]
     pub lookup: Vec<String>,
-    /// The new-side columns a lookup matches on, when they are not the keys it shares.
-    #[arg(long, value_delimiter = ',', requires = "lookup", value_name = "COL,…")]
-    pub on: Vec<String>,
+    /// The columns a lookup matches on, when they are not the keys it shares: `COL` where
+    /// both name it so, `NEW=LOOKUP` where the lookup names it otherwise (`customer_id=client_no`).
+    #[arg(long, value_delimiter = ',', requires = "lookup", value_parser = parse_on, value_name = "NEW[=LOOKUP],…")]
+    pub on: Vec<(String, String)>,
     #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     let base = base_dir(dir.clone())?;
-    let (store, spec, label, (configured, agreeing)) = match &args.name {
+    let (store, spec, label, (configured, agreeing), ws_root) = match &args.name {
         Some(name) => {
             let ws = super::workspace(dir)?;
             let store = super::open_for_compare(&ws, name, &args.sides.company)?;
@@ -47,12 +45,13 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
                 .get(name)
                 .map(|c| c.explain.lookups.clone())
                 .unwrap_or_default();
-            (store, spec, name.clone(), (lookups, agreeing))
+            let root = ws.root.clone();
+            (store, spec, name.clone(), (lookups, agreeing), Some(root))
         }
         None => {
             let store = adhoc_store(&base)?;
             let (spec, _) = adhoc_spec(&store, &args.sides, &base)?;
-            (store, spec, "adhoc".to_string(), (Vec::new(), None))
+            (store, spec, "adhoc".to_string(), (Vec::new(), None), None)
         }
     };
     // --measure picks the measure to explain; the comparison's first by default.
@@ -63,9 +62,12 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
         .or(spec.measures.first())
         .cloned()
         .ok_or_else(|| Error::Usage(format!("{label}: no measure to explain (give --measure)")))?;
-    let mut lookups = configured_lookups(store.conn(), &spec, &label, &configured)?;
-    for (i, given) in args.lookup.iter().enumerate() {
-        lookups.push(adhoc_lookup(&store, &spec, given, i, &args.on, &base)?);
+    let root = ws_root.unwrap_or_else(|| base.clone());
+    let mut lookups = configured_lookups(store.conn(), &spec, (&label, &root), &configured)?;
+    for given in &args.lookup {
+        let found = given_lookup(store.conn(), &spec, (given, &args.on), &base)
+            .map_err(|e| Error::Usage(format!("--lookup {e}")))?;
+        lookups.push(found);
     }
     let opts = Options {
         top: args.top,
@@ -77,17 +79,14 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn adhoc_lookup(
-    store: &Store,
-    spec: &Spec,
-    given: &str,
-    i: usize,
-    on: &[String],
-    base: &std::path::Path,
-) -> Result<Lookup> {
-    let role = format!("lookup_{i}");
-    let side = adhoc::side(store.conn(), given, base, &role, &CsvHints::default())?;
-    dims::lookup(given, &side.relation, on, spec)
+/// `--on`: `COL` (the same name on both sides) or `NEW=LOOKUP`.
+fn parse_on(text: &str) -> std::result::Result<(String, String), String> {
+    let (new, theirs) = text.split_once('=').unwrap_or((text, text));
+    let (new, theirs) = (new.trim(), theirs.trim());
+    if new.is_empty() || theirs.is_empty() {
+        return Err(format!("`{text}`: write COL or NEW=LOOKUP"));
+    }
+    Ok((new.to_string(), theirs.to_string()))
 }
 
 fn print(e: &Explanation, label: &str, format: Format) -> Result<()> {

@@ -247,6 +247,11 @@ pub fn open_cache(
     // (exit 3) through its own error path, which records what it was doing.
     cancel.register(store.interrupt_handle());
     cap_memory(&store)?;
+    // The lookups accepted rules read (`rules/lookups/`); a file that cannot be read is
+    // said, and only the rules naming it fail.
+    if let Err(e) = crate::recon::lookups::define_kept(store.conn(), &ws.root) {
+        eprintln!("note: {e}");
+    }
     Ok(store)
 }
 

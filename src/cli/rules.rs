@@ -142,7 +142,7 @@ fn suggest(
     let tables = ws.config.comparisons[name].explain.lookups.clone();
     let opts = Options {
         top,
-        lookups: configured_lookups(store.conn(), &spec, name, &tables)?,
+        lookups: configured_lookups(store.conn(), &spec, (name, &ws.root), &tables)?,
         agreeing,
     };
     let causes = explain(store.conn(), &spec, &m.name, &opts)?.causes;
@@ -193,9 +193,20 @@ fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool
         .ok_or_else(|| Error::Usage(format!("--dialect {dialect}: duckdb, clickhouse or dbt")))?;
     let comparison = &ws.config.comparisons[name];
     let store = super::open_for_compare(ws, name, &[])?;
+    let taking_part = rules::taking_part(file, all);
+    let mut in_warehouse = None;
     let (table, columns) = match super::connect_warehouse(ws)? {
         Some(ch) => {
             let w = crate::recon::remote::in_warehouse(ws, &ch, &store, name)?;
+            if target == Target::ClickHouse {
+                // Runnable on this warehouse as printed: the lookups the rules read are
+                // uploaded there and named by its databases.
+                in_warehouse = Some(rules::remote::for_warehouse(
+                    &ch,
+                    store.conn(),
+                    &taking_part,
+                )?);
+            }
             (w.table, w.columns)
         }
         None => {
@@ -228,10 +239,11 @@ fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool
         columns: &columns,
         keys: &keys,
     };
-    print!(
-        "{}",
-        rules::export::export(&rules::taking_part(file, all), &model, target)?
-    );
+    let chosen: Vec<&rules::Rule> = match &in_warehouse {
+        Some(qualified) => qualified.iter().collect(),
+        None => taking_part,
+    };
+    print!("{}", rules::export::export(&chosen, &model, target)?);
     Ok(0)
 }
 

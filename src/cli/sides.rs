@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::recon::report::{SideFormat, Spec};
 use crate::recon::{adhoc, Rules};
 use crate::store::Store;
+use assay_engine::decimal::Exact;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SideArgs {
@@ -31,8 +32,8 @@ pub struct SideArgs {
     #[arg(long = "map", value_parser = parse_mapping, value_name = "OLD=NEW", requires = "legacy")]
     pub map: Vec<(String, String)>,
     /// Ad hoc: absolute tolerance for numbers.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_tolerance)]
-    pub tolerance: f64,
+    #[arg(long, default_value = "0", value_parser = parse_tolerance)]
+    pub tolerance: Exact,
     /// Ad hoc: the UTC offset of naive timestamps compared with TIMESTAMPTZ ones (+02:00).
     #[arg(long, value_parser = parse_offset, value_name = "OFFSET", requires = "legacy")]
     pub timezone: Option<String>,
@@ -277,17 +278,12 @@ pub fn adhoc_spec(
     Ok((spec, formats))
 }
 
-/// A tolerance is a finite number ≥ 0: NaN, infinities and negatives would reach the
-/// comparison as nonsense (a NaN tolerance passes nothing and fails nothing).
-fn parse_tolerance(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!(
-            "`{text}`: a tolerance is a finite number of 0 or more"
-        ));
+/// A tolerance is an exact decimal ≥ 0 (`0.29` is 29 cents, not 0.28999…): NaN,
+/// infinities and negatives would reach the comparison as nonsense.
+fn parse_tolerance(text: &str) -> Result<Exact, String> {
+    let value = assay_engine::decimal::setting::parse(text)?;
+    if value.is_negative() {
+        return Err(format!("`{text}`: a tolerance is a number of 0 or more"));
     }
     Ok(value)
 }

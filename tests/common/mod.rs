@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod json_schema;
+pub mod money;
 pub mod pane;
 
 use std::path::Path;

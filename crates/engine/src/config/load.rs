@@ -151,7 +151,7 @@ fn issue_from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> Config
     }
     ConfigIssue {
         file: file.to_path_buf(),
-        key: key_path_at(text, line),
+        key: key_path_at(text, line, column),
         line,
         column,
         message,
@@ -159,8 +159,9 @@ fn issue_from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> Config
 }
 
 /// The dotted key path of the `key = value` line `line` (1-based), from the table header
-/// above it; the header's own path when the line is a header.
-fn key_path_at(text: &str, line: usize) -> String {
+/// above it; the header's own path when the line is a header. Inside an inline table
+/// (`tolerance = { absolute = nan }`), the key at `column` too.
+fn key_path_at(text: &str, line: usize, column: usize) -> String {
     if line == 0 {
         return String::new();
     }
@@ -171,13 +172,16 @@ fn key_path_at(text: &str, line: usize) -> String {
     if let Some(header) = header_path(current) {
         return header;
     }
-    let key = current
+    let mut key = current
         .split('=')
         .next()
         .unwrap_or("")
         .trim()
         .trim_matches('"')
         .to_string();
+    if let Some(inner) = inline_key(lines[line - 1], column) {
+        key = format!("{key}.{inner}");
+    }
     let table = lines[..line - 1]
         .iter()
         .rev()
@@ -187,6 +191,17 @@ fn key_path_at(text: &str, line: usize) -> String {
         Some(t) => t,
         None => key,
     }
+}
+
+/// The key of an inline table's entry whose value is at `column` (1-based, in characters):
+/// the name after the last `{` or `,` before it.
+fn inline_key(line: &str, column: usize) -> Option<String> {
+    let before: String = line.chars().take(column.saturating_sub(1)).collect();
+    let open = before.find('{')?;
+    let entry = before[open..].rsplit([',', '{']).next()?;
+    let (name, _) = entry.split_once('=')?;
+    let name = name.trim().trim_matches('"');
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 fn header_path(line: &str) -> Option<String> {
@@ -227,9 +242,18 @@ mod tests {
     #[test]
     fn key_paths_follow_headers() {
         let text = "[workspace]\nname = \"x\"\n[comparisons.revenue]\ntabel = 1\n";
-        assert_eq!(key_path_at(text, 4), "comparisons.revenue.tabel");
-        assert_eq!(key_path_at(text, 3), "comparisons.revenue");
-        assert_eq!(key_path_at(text, 2), "workspace.name");
+        assert_eq!(key_path_at(text, 4, 1), "comparisons.revenue.tabel");
+        assert_eq!(key_path_at(text, 3, 1), "comparisons.revenue");
+        assert_eq!(key_path_at(text, 2, 1), "workspace.name");
+        let inline = "[comparisons.revenue]\ntolerance = { absolute = 1.0, relative = inf }\n";
+        assert_eq!(
+            key_path_at(inline, 2, 42),
+            "comparisons.revenue.tolerance.relative"
+        );
+        assert_eq!(
+            key_path_at(inline, 2, 26),
+            "comparisons.revenue.tolerance.absolute"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `assay.toml`: types, discovery, validation with key paths and line numbers.
 
+mod comparison;
 mod duration;
 pub mod fixed;
 mod gate;
@@ -12,6 +13,7 @@ mod validate_pii;
 mod validate_tests;
 mod zone;
 
+pub use comparison::*;
 pub use duration::Duration;
 pub use fixed::{DualAs, FixedColumn, LegacyKind};
 pub use gate::Gate;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::comparison::Comparison;
 use super::duration::Duration;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -495,89 +496,5 @@ impl LegacyExport {
             hints.kind = o.kind.or(hints.kind);
         }
         hints
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Tolerance {
-    #[serde(default)]
-    pub absolute: f64,
-    /// Fraction, e.g. 0.001 = 0.1 %.
-    #[serde(default)]
-    pub relative: f64,
-    /// Rows on one side only (or with a repeated key) a `rows` gate lets pass: a count...
-    #[serde(default)]
-    pub rows: u64,
-    /// ...or a fraction of the legacy rows, whichever allows more.
-    #[serde(default)]
-    pub rows_relative: f64,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Comparison {
-    /// Name of a `[legacy.*]` export.
-    pub legacy: String,
-    /// A layer table, `schema.table` (bronze/silver/gold).
-    pub table: String,
-    pub keys: Vec<String>,
-    /// Companies compared; empty means all.
-    #[serde(default)]
-    pub companies: Vec<String>,
-    /// Legacy column → new column, where the names differ.
-    #[serde(default)]
-    pub columns: BTreeMap<String, String>,
-    #[serde(default)]
-    pub measures: Vec<String>,
-    #[serde(default)]
-    pub dimensions: Vec<String>,
-    /// Columns left out of the row compare.
-    #[serde(default)]
-    pub skip: Vec<String>,
-    #[serde(default)]
-    pub tolerance: Tolerance,
-    /// Trim text and compare it case-insensitively.
-    #[serde(default)]
-    pub normalize_text: bool,
-    /// Treat NULL and the empty string as equal.
-    #[serde(default)]
-    pub null_equals_empty: bool,
-    /// The time zone naive timestamps are in (e.g. "Europe/Berlin"), when the other side
-    /// stores instants (TIMESTAMP WITH TIME ZONE). Default: UTC.
-    pub timezone: Option<String>,
-    /// The dimension whose values are periods (e.g. "month"), charted over time by the
-    /// workbench. Default: a dimension called `month`, if there is one.
-    pub period: Option<String>,
-    /// How `assay explain` looks for the gap's causes.
-    #[serde(default)]
-    pub explain: ExplainSettings,
-    /// What makes `assay compare` exit 1 (CI gates): `measures` (the default), `rows`,
-    /// `columns`, `schema`.
-    #[serde(default = "super::gate::default_fail_on")]
-    pub fail_on: Vec<super::gate::Gate>,
-}
-
-/// `[comparisons.NAME.explain]`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ExplainSettings {
-    /// Tables of the workspace (`bronze.returns`) whose matches, on the comparison's keys
-    /// they share, may be what legacy selected rows by.
-    #[serde(default)]
-    pub lookups: Vec<String>,
-}
-
-impl Comparison {
-    /// The period dimension: `period`, else a dimension called `month`.
-    pub fn period_dimension(&self) -> Option<&str> {
-        match &self.period {
-            Some(p) => Some(p.as_str()),
-            None => self
-                .dimensions
-                .iter()
-                .find(|d| d.eq_ignore_ascii_case("month"))
-                .map(String::as_str),
-        }
     }
 }

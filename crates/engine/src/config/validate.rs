@@ -467,20 +467,24 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
                 );
             }
         }
+        for lookup in &cmp.explain.lookups {
+            if let super::LookupSetting::Given(g) = lookup {
+                if g.table.is_some() == g.file.is_some() {
+                    push(
+                        f,
+                        format!("comparisons.{name}.explain.lookups"),
+                        "a lookup names one `table` or one `file` (with `on` for its columns)",
+                    );
+                }
+            }
+        }
+        // Non-numbers were refused when the file was read; a sign is a number's own.
         for (which, value) in [
             ("absolute", cmp.tolerance.absolute),
             ("relative", cmp.tolerance.relative),
             ("rows_relative", cmp.tolerance.rows_relative),
         ] {
-            if !value.is_finite() {
-                push(
-                    f,
-                    format!("comparisons.{name}.tolerance.{which}"),
-                    format!(
-                        "`{value}` is not a number a difference can be held to; write e.g. 0.01"
-                    ),
-                );
-            } else if value < 0.0 {
+            if value.is_negative() {
                 push(
                     f,
                     format!("comparisons.{name}.tolerance.{which}"),

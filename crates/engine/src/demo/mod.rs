@@ -72,10 +72,11 @@ pub struct DemoSummary {
     pub lines: u64,
     pub legacy_rows: u64,
     /// Sum of net amounts in the legacy exports.
-    pub legacy_net: f64,
+    pub legacy_net: crate::decimal::Exact,
     /// Sum of net amounts over every invoice: what the demo's gold model reports.
-    pub gold_net: f64,
-    pub gap: f64,
+    pub gold_net: crate::decimal::Exact,
+    pub gap: crate::decimal::Exact,
+    /// The gap as a share of the legacy sum, in per cent (a ratio, not an amount).
     pub gap_pct: f64,
 }
 
@@ -252,13 +253,15 @@ fn write_workspace(
     }
     progress(opts.rows, opts.rows);
 
-    summary.legacy_net = legacy_cents as f64 / 100.0;
-    summary.gold_net = gold_cents as f64 / 100.0;
-    summary.gap = (gold_cents - legacy_cents) as f64 / 100.0;
+    // Cents as exact decimals: the figures printed are the sums, never a float's digits.
+    let cents = |c: i64| crate::decimal::Exact::from_scaled(c.into(), 2);
+    summary.legacy_net = cents(legacy_cents);
+    summary.gold_net = cents(gold_cents);
+    summary.gap = cents(gold_cents - legacy_cents);
     summary.gap_pct = if legacy_cents == 0 {
         0.0
     } else {
-        100.0 * summary.gap / summary.legacy_net
+        100.0 * (gold_cents - legacy_cents) as f64 / legacy_cents as f64
     };
     Ok(summary)
 }

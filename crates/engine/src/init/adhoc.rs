@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{Company, Comparison, Config, CsvHints, LegacyExport, Tolerance, Workspace};
+use crate::decimal::Exact;
 use crate::error::{Error, IoContext, Result};
 use crate::recon::adhoc;
 use crate::sql::{ident, literal};
@@ -33,7 +34,7 @@ pub struct Sides {
     pub dimensions: Vec<String>,
     /// (legacy column, new column) where the names differ.
     pub map: Vec<(String, String)>,
-    pub tolerance: f64,
+    pub tolerance: Exact,
     pub timezone: Option<String>,
     pub legacy_format: CsvHints,
     pub new_format: CsvHints,
@@ -204,10 +205,7 @@ fn config(sides: &Sides, legacy: &str, table: &str) -> Config {
             columns: sides.map.iter().cloned().collect(),
             measures: sides.measures.clone(),
             dimensions: sides.dimensions.clone(),
-            tolerance: Tolerance {
-                absolute: sides.tolerance,
-                ..Tolerance::default()
-            },
+            tolerance: Tolerance::absolute(sides.tolerance),
             timezone: sides.timezone.clone(),
             fail_on: vec![crate::config::Gate::Measures],
             ..Comparison::default()
@@ -327,7 +325,7 @@ mod tests {
         std::fs::write(dir.path().join("l.csv"), "id,amount\n1,2.50\n").unwrap();
         let sides = Sides {
             map: vec![("amount".into(), "total".into())],
-            tolerance: 0.01,
+            tolerance: Exact::parse("0.01").unwrap(),
             ..two_files(dir.path())
         };
         let legacy = legacy_files(&sides).unwrap();
@@ -339,7 +337,7 @@ mod tests {
         let cmp = &ws.config.comparisons[COMPARISON];
         assert_eq!(cmp.table, "gold.n");
         assert_eq!(cmp.columns["amount"], "total");
-        assert_eq!(cmp.tolerance.absolute, 0.01);
+        assert_eq!(cmp.tolerance.absolute.to_string(), "0.01");
         assert_eq!(ws.config.legacy[EXPORT].files, legacy);
     }
 

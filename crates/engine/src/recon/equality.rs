@@ -4,11 +4,14 @@
 
 use super::relation::{is_numeric, is_text};
 use crate::config::offset_minutes;
+use crate::decimal::{Exact, Numeric};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rules {
-    pub absolute: f64,
-    pub relative: f64,
+    /// A difference up to this is equal (in the column's units); exact, as configured.
+    pub absolute: Exact,
+    /// ...or up to this fraction of the larger of the two values, whichever allows more.
+    pub relative: Exact,
     pub normalize_text: bool,
     pub null_equals_empty: bool,
     /// The zone of naive timestamps compared with TIMESTAMPTZ ones (None: UTC).
@@ -25,8 +28,44 @@ fn is_naive_time(duck_type: &str) -> bool {
     t.starts_with("TIMESTAMP") && !is_instant(&t) || t == "DATETIME"
 }
 
-/// How a value of `duck_type` is compared: numbers as DOUBLE (for tolerance), the same
-/// types as they are, mixed types as text.
+impl Rules {
+    /// Whether numbers are held to a tolerance rather than compared exactly.
+    pub fn has_tolerance(&self) -> bool {
+        !self.absolute.is_zero() || !self.relative.is_zero()
+    }
+
+    /// Whether a total's `delta` is within the tolerance: up to the absolute allowance or
+    /// the relative one of the legacy total, whichever allows more. All exact, so a delta
+    /// equal to the allowance is within it, as a row's difference is in `equal`; and both
+    /// totals are exact, so identical rows give a delta of exactly zero in any order.
+    pub fn within(&self, legacy: Exact, delta: Exact) -> bool {
+        let gap = delta.abs();
+        let relative = match self.relative.times(legacy.abs()) {
+            Some(allowed) => gap <= allowed,
+            // Beyond 38 digits the product is only needed to the nearest float.
+            None => gap.to_f64() <= self.relative.to_f64() * legacy.abs().to_f64(),
+        };
+        gap <= self.absolute || relative
+    }
+}
+
+/// Places two numbers are compared at under a tolerance: the finer of the two columns
+/// (a float's values rounded to `FLOAT_SCALE`, as they are summed) and of the allowance, so
+/// neither a value nor the tolerance is rounded.
+fn tolerance_scale(a_type: &str, b_type: &str, rules: &Rules) -> u32 {
+    let of = |t: &str| Numeric::of(t).map_or(0, |n| n.scale);
+    of(a_type)
+        .max(of(b_type))
+        .max(rules.absolute.scale())
+        .min(MAX_TOLERANCE_SCALE)
+}
+
+/// DuckDB's DECIMAL holds 38 digits: a relative allowance multiplies two of them, so the
+/// compared values keep at most 18 places and the product's scale stays within 38.
+const MAX_TOLERANCE_SCALE: u32 = 18;
+
+/// How a value of `duck_type` is compared: numbers under a tolerance as DECIMAL (exact,
+/// never DOUBLE), the same types as they are, mixed types as text.
 pub(crate) fn operand(expr: &str, duck_type: &str, other_type: &str, rules: &Rules) -> String {
     // An instant against a naive timestamp (or text): both as instants, the naive one read
     // at the comparison's UTC offset.
@@ -44,8 +83,9 @@ pub(crate) fn operand(expr: &str, duck_type: &str, other_type: &str, rules: &Rul
         return expr.to_string();
     }
     if is_numeric(duck_type) && is_numeric(other_type) {
-        if rules.absolute > 0.0 || rules.relative > 0.0 {
-            return format!("CAST({expr} AS DOUBLE)");
+        if rules.has_tolerance() {
+            let scale = tolerance_scale(duck_type, other_type, rules);
+            return format!("CAST({expr} AS DECIMAL(38, {scale}))");
         }
         return expr.to_string();
     }
@@ -73,14 +113,20 @@ pub fn equal(a: &str, a_type: &str, b: &str, b_type: &str, rules: &Rules) -> Str
         operand(b, b_type, a_type, rules),
     );
     let numeric = is_numeric(a_type) && is_numeric(b_type);
-    if numeric && (rules.absolute > 0.0 || rules.relative > 0.0) {
-        format!(
-            // The 1e-9 absorbs binary rounding: 100.01 - 100.00 is 0.010000000000005 as DOUBLE.
-            // coalesce: a NULL against a value must be "not equal", never NULL.
-            "coalesce(({x}) IS NOT DISTINCT FROM ({y}) OR abs(({x}) - ({y})) <= greatest({abs}, {rel} * greatest(abs({x}), abs({y}))) + 1e-9, false)",
-            abs = rules.absolute,
-            rel = rules.relative
-        )
+    if numeric && rules.has_tolerance() {
+        // All in DECIMAL: a one-cent difference on 10,000,000.04 is exactly 0.01, within a
+        // tolerance of 0.01 (as DOUBLE it was 0.0099999998 or 0.0100000002). The allowances
+        // are printed decimals, so they enter the SQL as DECIMAL literals, not floats.
+        // coalesce: a NULL against a value must be "not equal", never NULL.
+        let diff = format!("abs(({x}) - ({y}))");
+        let mut within = format!("{diff} <= {}", rules.absolute);
+        if !rules.relative.is_zero() {
+            within = format!(
+                "{within} OR {diff} <= {} * greatest(abs({x}), abs({y}))",
+                rules.relative
+            );
+        }
+        format!("coalesce(({x}) IS NOT DISTINCT FROM ({y}) OR {within}, false)")
     } else {
         format!("(({x}) IS NOT DISTINCT FROM ({y}))")
     }
@@ -99,6 +145,10 @@ pub fn is_null(expr: &str, duck_type: &str, rules: &Rules) -> String {
 mod tests {
     use super::*;
     use duckdb::Connection;
+
+    fn exact(text: &str) -> Exact {
+        Exact::parse(text).unwrap()
+    }
 
     fn eval(a: &str, at: &str, b: &str, bt: &str, rules: &Rules) -> bool {
         let conn = Connection::open_in_memory().unwrap();
@@ -165,8 +215,7 @@ mod tests {
     #[test]
     fn tolerances_and_normalisation() {
         let r = Rules {
-            absolute: 0.01,
-            relative: 0.0,
+            absolute: exact("0.01"),
             ..Rules::default()
         };
         assert!(eval(
@@ -184,7 +233,7 @@ mod tests {
             &r
         ));
         let rel = Rules {
-            relative: 0.001,
+            relative: exact("0.001"),
             ..Rules::default()
         };
         assert!(eval("1000", "DOUBLE", "1000.9", "DOUBLE", &rel));
@@ -196,5 +245,67 @@ mod tests {
         };
         assert!(eval("'North '", "VARCHAR", "'north'", "VARCHAR", &text));
         assert!(eval("''", "VARCHAR", "NULL", "VARCHAR", &text));
+    }
+
+    #[test]
+    fn totals_at_the_boundary_are_within() {
+        let rel = Rules {
+            relative: exact("0.0007"),
+            ..Rules::default()
+        };
+        // 0.0007 × 100.00 is 0.07 exactly (0.06999999999999999 as floats).
+        assert!(rel.within(exact("100.00"), exact("-0.07")));
+        assert!(!rel.within(exact("100.00"), exact("0.08")));
+        let abs = Rules {
+            absolute: exact("0.29"),
+            ..Rules::default()
+        };
+        assert!(abs.within(exact("5"), exact("0.29")));
+        assert!(!abs.within(exact("5"), exact("0.30")));
+        assert!(Rules::default().within(exact("5"), exact("0.00")));
+        assert!(!Rules::default().within(exact("5"), exact("0.01")));
+    }
+
+    /// A difference equal to the tolerance is within it, whatever binary fractions make of
+    /// the two values; one unit more is not.
+    #[test]
+    fn a_difference_equal_to_the_tolerance_is_within_it_exactly() {
+        let cent = Rules {
+            absolute: exact("0.01"),
+            ..Rules::default()
+        };
+        let money = "DECIMAL(18,2)";
+        assert!(eval("10000000.04", money, "10000000.05", money, &cent));
+        assert!(eval("10000000.05", money, "10000000.04", money, &cent));
+        assert!(!eval("10000000.04", money, "10000000.06", money, &cent));
+        for c in 0..99 {
+            let (a, b) = (
+                format!("123456789012.{c:02}"),
+                format!("123456789012.{:02}", c + 1),
+            );
+            assert!(eval(&a, money, &b, money, &cent), "{a} {b}");
+        }
+        // Integers and decimals of other scales meet at the finer scale.
+        let half = Rules {
+            absolute: exact("0.5"),
+            ..Rules::default()
+        };
+        assert!(eval("7", "BIGINT", "7.5", "DECIMAL(9,1)", &half));
+        assert!(!eval("7", "BIGINT", "7.51", "DECIMAL(9,2)", &half));
+        // 0.29 is 0.29, not 0.28999999999999998.
+        let odd = Rules {
+            absolute: exact("0.29"),
+            ..Rules::default()
+        };
+        assert!(eval("1.00", money, "1.29", money, &odd));
+        // A relative allowance: 0.1 % of 1,000.00 is exactly 1.00.
+        let rel = Rules {
+            relative: exact("0.001"),
+            ..Rules::default()
+        };
+        assert!(eval("1000.00", money, "999.00", money, &rel));
+        assert!(!eval("1000.00", money, "998.99", money, &rel));
+        assert!(!eval("NULL", money, "1.00", money, &cent));
+        assert!(eval("NULL", money, "NULL", money, &cent));
     }
 }

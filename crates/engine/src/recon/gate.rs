@@ -4,6 +4,7 @@
 
 use super::report::Report;
 use crate::config::{Gate, Tolerance};
+use crate::decimal::Exact;
 
 /// Why `report` fails the gates (none: it passes). `skip`: columns left out of the compare
 /// on purpose, which a schema gate does not count either.
@@ -36,20 +37,26 @@ fn measures(report: &Report) -> Option<String> {
     (!out.is_empty()).then(|| format!("{} (beyond the tolerance)", out.join(", ")))
 }
 
+/// The rows a gate lets pass: `rows`, or the whole rows of `rows_relative` × the legacy
+/// rows, whichever is more. Exact: 0.29 of 100 rows is 29 (a float product said 28.99…).
+fn allowed_rows(tolerance: &Tolerance, legacy_rows: i64) -> i128 {
+    let share = tolerance
+        .rows_relative
+        .times(Exact::from_scaled(legacy_rows.into(), 0))
+        .map_or(i128::MAX, |a| a.units_down(0));
+    i128::from(tolerance.rows).max(share)
+}
+
 /// Rows on one side only, or whose key repeats, beyond `tolerance.rows` (a count) or
 /// `tolerance.rows_relative` (a fraction of the legacy rows), whichever allows more.
 fn rows(report: &Report, tolerance: &Tolerance) -> Option<String> {
     let r = &report.rows;
     let odd = r.only_legacy + r.only_new + r.duplicate_keys_legacy + r.duplicate_keys_new;
-    let allowed = (tolerance.rows as f64).max(tolerance.rows_relative * r.legacy_rows as f64);
-    (odd as f64 > allowed).then(|| {
+    let allowed = allowed_rows(tolerance, r.legacy_rows);
+    (i128::from(odd) > allowed).then(|| {
         format!(
             "{} only in legacy, {} only in new, {} + {} repeated keys (tolerance {} rows)",
-            r.only_legacy,
-            r.only_new,
-            r.duplicate_keys_legacy,
-            r.duplicate_keys_new,
-            allowed.floor()
+            r.only_legacy, r.only_new, r.duplicate_keys_legacy, r.duplicate_keys_new, allowed
         )
     })
 }
@@ -72,4 +79,23 @@ fn schema(report: &Report, skip: &[String]) -> Option<String> {
         .map(|s| format!("{} {}", s.column, s.change))
         .collect();
     (!out.is_empty()).then(|| out.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_of_rows_is_counted_exactly() {
+        let share = |fraction: &str, rows: u64| Tolerance {
+            rows,
+            rows_relative: Exact::parse(fraction).unwrap(),
+            ..Tolerance::default()
+        };
+        assert_eq!(allowed_rows(&share("0.29", 0), 100), 29);
+        assert_eq!(allowed_rows(&share("0.07", 0), 100), 7);
+        assert_eq!(allowed_rows(&share("0.001", 0), 1_999), 1);
+        assert_eq!(allowed_rows(&share("0.001", 5), 1_999), 5);
+        assert_eq!(allowed_rows(&share("0", 0), 1_000_000), 0);
+    }
 }

@@ -12,6 +12,7 @@ pub mod equality;
 pub mod explain;
 pub mod gate;
 pub mod groups;
+pub mod lookups;
 pub mod narrow;
 pub mod pushdown;
 pub mod relation;

@@ -34,7 +34,7 @@ pub struct SideCounts {
 /// row is on exactly one joined row, so a side's own scan counts what the join would) and
 /// exact equality (a tolerance has no fingerprint).
 pub fn applies(rules: &Rules, duplicate_keys: (i64, i64)) -> bool {
-    rules.absolute == 0.0 && rules.relative == 0.0 && duplicate_keys == (0, 0)
+    !rules.has_tolerance() && duplicate_keys == (0, 0)
 }
 
 /// Which side of the pair: `a` (legacy) or `b` (new), as the join's aliases name them.

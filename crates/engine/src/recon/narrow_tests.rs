@@ -161,7 +161,7 @@ fn a_tolerance_or_a_repeated_key_takes_the_full_join() {
     assert!(!applies(&exact, (1, 0)));
     assert!(!applies(&exact, (0, 2)));
     let tolerant = Rules {
-        absolute: 0.01,
+        absolute: crate::decimal::Exact::parse("0.01").unwrap(),
         ..Rules::default()
     };
     assert!(!applies(&tolerant, (0, 0)));

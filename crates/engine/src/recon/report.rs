@@ -185,17 +185,6 @@ pub(crate) fn totals_counting(
     Ok((rows, exact, counted))
 }
 
-/// Whether `delta` is within the tolerance: the larger of the absolute allowance and the
-/// relative one of the legacy total. Both totals are exact, so identical rows give a delta
-/// of exactly zero whatever order they were summed in.
-pub(crate) fn within(spec: &Spec, legacy: Exact, delta: Exact) -> bool {
-    let allowed = spec
-        .rules
-        .absolute
-        .max(spec.rules.relative * legacy.abs().to_f64());
-    delta.is_zero() || delta.abs().to_f64() <= allowed
-}
-
 pub(crate) fn duplicate_keys(conn: &Connection, rel: &Relation, keys: &[String]) -> Result<i64> {
     let list = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
     Ok(conn.query_row(
@@ -286,7 +275,7 @@ fn measure_totals(
                 delta,
                 delta_pct: (!legacy.is_zero())
                     .then(|| 100.0 * delta.to_f64() / legacy.abs().to_f64()),
-                within_tolerance: within(spec, legacy, delta),
+                within_tolerance: spec.rules.within(legacy, delta),
             })
         })
         .collect()

@@ -3,6 +3,7 @@
 
 use super::text::{amount, cell_code, code, count, plain, share};
 use crate::config::Tolerance;
+use crate::decimal::Exact;
 use crate::recon::summary::SampleRow;
 use crate::rules::ticket::Ticket;
 
@@ -67,9 +68,13 @@ pub fn sections(t: &Ticket) -> Vec<Section> {
 
 /// The tolerance as a sentence: what the unexplained gap may be.
 pub fn tolerance(tol: &Tolerance) -> String {
-    let absolute = tol.absolute > 0.0;
-    let relative = tol.relative > 0.0;
-    let percent = share(tol.relative);
+    let absolute = !tol.absolute.is_zero();
+    let relative = !tol.relative.is_zero();
+    // Exactly as configured: 0.0005 is 0.05 %, not a share rounded to 0.1 %.
+    let percent = tol.relative.times(Exact::from_scaled(100, 0)).map_or_else(
+        || share(tol.relative.to_f64()),
+        |p| format!("{} %", p.trimmed()),
+    );
     match (absolute, relative) {
         (false, false) => "none: the unexplained gap must be zero".into(),
         (true, false) => format!("±{} on the unexplained gap", tol.absolute),

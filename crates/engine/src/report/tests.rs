@@ -102,8 +102,8 @@ fn ticket() -> Ticket {
             last: "2024-12".into(),
         }),
         tolerance: Tolerance {
-            absolute: 0.01,
-            relative: 0.001,
+            absolute: exact("0.01"),
+            relative: exact("0.001"),
             ..Tolerance::default()
         },
         waterfall,
@@ -180,6 +180,28 @@ fn numbers_are_grouped_and_shares_never_minus_zero() {
         md.contains("| 1,200 | 1,500,000.00 | 514,662.44 | 74.5 % closed |"),
         "{md}"
     );
+}
+
+fn exact(text: &str) -> Exact {
+    Exact::parse(text).unwrap()
+}
+
+#[test]
+fn a_tolerance_is_stated_as_configured() {
+    let tol = |a: &str, r: &str| {
+        crate::report::tolerance(&Tolerance {
+            absolute: exact(a),
+            relative: exact(r),
+            ..Tolerance::default()
+        })
+    };
+    // 0.05 %, not a share rounded to one place (0.1 %).
+    assert_eq!(
+        tol("0", "0.0005"),
+        "±0.05 % of the legacy total on the unexplained gap"
+    );
+    assert_eq!(tol("0.29", "0"), "±0.29 on the unexplained gap");
+    assert_eq!(tol("0", "0"), "none: the unexplained gap must be zero");
 }
 
 #[test]

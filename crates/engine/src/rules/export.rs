@@ -227,6 +227,20 @@ pub fn export(rules: &[&Rule], model: &Model, target: Target) -> Result<String> 
     if target == Target::ClickHouse {
         head.push_str("-- The rules' own SQL is as written: it must be valid ClickHouse SQL.\n");
     }
+    for name in rules
+        .iter()
+        .flat_map(|r| crate::warehouse::lookups::named_in(&r.filter))
+        .fold(Vec::new(), |mut seen, n| {
+            if !seen.contains(&n) {
+                seen.push(n);
+            }
+            seen
+        })
+    {
+        head.push_str(&format!(
+            "-- Reads lookups.{name}: the workspace's rules/lookups/ file of that name, loaded as that table.\n"
+        ));
+    }
     let mut sql = format!("SELECT * FROM {}", source(model, target));
     for rule in rules {
         check_rule_sql(rule, target)?;

@@ -21,6 +21,8 @@ pub use file::{path_of, Kind, Rule, RulesFile, Status};
 pub use save::update;
 pub use waterfall::{taking_part, waterfall, waterfall_of, Step, Waterfall, Which};
 
+use std::path::Path;
+
 use crate::recon::explain::{Cause, RuleKind};
 
 /// Who records a decision: `$ASSAY_USER`, else git's `user.name`, else `$USER`.
@@ -144,6 +146,22 @@ pub fn suggest(file: &mut RulesFile, causes: &[Cause], by: &str, at: &str) -> Su
             out.known.push(r.name.clone());
             continue;
         }
+        // A file lookup the rule names goes beside the rules first: the rule reads it in
+        // every later process.
+        let root = file
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
+        if let Err(e) = rule
+            .keeps
+            .iter()
+            .try_for_each(|f| crate::recon::lookups::keep(root, f).map(drop))
+        {
+            out.passed_over
+                .push((rule.predicate.clone(), e.to_string()));
+            continue;
+        }
         let name = name_for(kind, cause, file);
         let pushed = file.push(Rule {
             name: name.clone(),
@@ -194,6 +212,7 @@ mod tests {
                     .iter()
                     .map(|(a, b)| (a.to_string(), b.to_string()))
                     .collect(),
+                keeps: Vec::new(),
             }),
             pattern: None,
         }

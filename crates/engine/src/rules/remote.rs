@@ -101,7 +101,8 @@ pub fn waterfall(
         },
     );
     let m = spec.measure(measure)?;
-    let rules = chosen(file, which);
+    let in_warehouse = for_warehouse(ch, conn, &chosen(file, which))?;
+    let rules: Vec<&Rule> = in_warehouse.iter().collect();
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
     let model = Model {
         comparison: name,
@@ -130,6 +131,28 @@ pub fn waterfall(
         accepted,
     };
     parts.finish(&spec, file, *which != Which::Accepted)
+}
+
+/// The rules as the warehouse runs them: the lookups they read uploaded there, and their
+/// `bronze.`…/`lookups.` references pointed at this warehouse's databases.
+pub fn for_warehouse(ch: &ClickHouse, conn: &Connection, rules: &[&Rule]) -> Result<Vec<Rule>> {
+    let mut names: Vec<String> = Vec::new();
+    for r in rules {
+        for n in crate::warehouse::lookups::named_in(&r.filter) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    let staging = crate::store::scratch::dir(conn);
+    crate::warehouse::lookups::publish(ch, conn, &names, &staging)?;
+    Ok(rules
+        .iter()
+        .map(|r| Rule {
+            filter: crate::warehouse::qualify_layers(ch.database(), &r.filter),
+            ..(*r).clone()
+        })
+        .collect())
 }
 
 /// The cache's table of the keys an accepted difference selects in the warehouse.

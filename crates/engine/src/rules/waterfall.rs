@@ -9,7 +9,7 @@ use super::file::{Allowance, Kind, Rule, RulesFile, Status};
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::recon::report::{within, Spec};
+use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::recon::Relation;
 use crate::sql::ident;
@@ -318,7 +318,7 @@ impl Parts<'_> {
             comparison: self.comparison.to_string(),
             measure: self.measure.to_string(),
             gap_before: self.gap_before,
-            within_tolerance: within(spec, self.legacy, unexplained),
+            within_tolerance: spec.rules.within(self.legacy, unexplained),
             remaining: self.remaining,
             accepted: self.accepted,
             unexplained,

@@ -20,6 +20,11 @@ pub struct Scratch {
 impl Scratch {
     /// A new, unused path for side `role` in `dir` (made if missing).
     pub fn new(dir: &Path, role: &str) -> std::io::Result<Scratch> {
+        Scratch::with_extension(dir, role, "parquet")
+    }
+
+    /// The same with another extension (`duckdb` for a database file of its own).
+    pub fn with_extension(dir: &Path, role: &str, extension: &str) -> std::io::Result<Scratch> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         std::fs::create_dir_all(dir)?;
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -27,7 +32,7 @@ impl Scratch {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
-        let name = format!("{PREFIX}{}-{n}-{role}.parquet", std::process::id());
+        let name = format!("{PREFIX}{}-{n}-{role}.{extension}", std::process::id());
         Ok(Scratch {
             path: dir.join(name),
         })
@@ -41,6 +46,10 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+        // A database file's log, if it was left open.
+        let mut wal = self.path.clone().into_os_string();
+        wal.push(".wal");
+        let _ = std::fs::remove_file(wal);
     }
 }
 

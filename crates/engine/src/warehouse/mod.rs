@@ -5,6 +5,7 @@ pub mod bronze;
 pub mod browse;
 pub mod clickhouse;
 pub mod fetch;
+pub mod lookups;
 mod tsv;
 
 pub use self::clickhouse::{ClickHouse, Wire};
@@ -66,8 +67,8 @@ fn layer_database_of(database: &str, layer: &str) -> String {
     }
 }
 
-/// Model SQL with its `bronze.`/`silver.`/`gold.` references pointed at this warehouse's
-/// layer databases (outside quoted strings).
+/// Model SQL with its `bronze.`/`silver.`/`gold.` references (and rules' `lookups.`)
+/// pointed at this warehouse's layer databases (outside quoted strings).
 pub fn qualify_layers(database: &str, sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut quote: Option<char> = None;
@@ -91,8 +92,8 @@ pub fn qualify_layers(database: &str, sql: &str) -> String {
         }
         let boundary = i == 0
             || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '.');
-        let rest: String = chars[i..chars.len().min(i + 7)].iter().collect();
-        let hit = ["bronze.", "silver.", "gold."]
+        let rest: String = chars[i..chars.len().min(i + 8)].iter().collect();
+        let hit = ["bronze.", "silver.", "gold.", "lookups."]
             .into_iter()
             .find(|l| boundary && rest.to_ascii_lowercase().starts_with(l));
         match hit {
@@ -124,5 +125,9 @@ mod tests {
             "SELECT 'bronze.x' AS s FROM `acme_bronze`.invoices JOIN `acme_silver`.t USING (id), my_gold.z"
         );
         assert_eq!(qualify_layers("default", "FROM gold.x"), "FROM `gold`.x");
+        assert_eq!(
+            qualify_layers("acme", "c IN (SELECT x FROM lookups.blocklist)"),
+            "c IN (SELECT x FROM `acme_lookups`.blocklist)"
+        );
     }
 }

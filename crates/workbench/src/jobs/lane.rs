@@ -22,6 +22,8 @@ pub struct LaneState {
     pub sql_shown: Shown,
     /// What the open comparison's rows may show.
     pub compare_shown: Shown,
+    /// The lookups accepted rules read (`rules/lookups/`), as this session last read them.
+    pub lookups: crate::recon::lookups::Kept,
 }
 
 impl LaneState {
@@ -33,6 +35,7 @@ impl LaneState {
             personal,
             sql_shown: Shown::nothing(),
             compare_shown: Shown::nothing(),
+            lookups: Default::default(),
         }
     }
 }

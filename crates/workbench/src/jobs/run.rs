@@ -34,6 +34,9 @@ pub(super) fn answer(
         ch.watch(Some(cancel.clone()));
     }
     let wait = &wait.clone().cancel(cancel.clone());
+    // A rule saved from a file lookup meanwhile (by this workbench or another process)
+    // reads `lookups.NAME`: the session reads the kept files again when they changed.
+    lane.lookups.refresh(lane.session.conn(), &ws.root)?;
     match job {
         Job::PrepareCompare {
             name,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::columns::ColumnChange;
 use super::cube::Cube;
+use super::cutoff::Cutoff;
 use super::dims::DimKind;
 use super::patterns::{self, Pattern, PatternKind, Rows};
 use super::rank::{Pick, Term};
@@ -56,6 +57,10 @@ pub struct Rule {
     pub expression: Option<String>,
     /// The same as column → expression.
     pub set: BTreeMap<String, String>,
+    /// Files of the lookups the predicate names (`lookups.NAME`), to keep beside the rules
+    /// when the rule is saved: not part of the JSON, which names the lookup as given.
+    #[serde(skip)]
+    pub keeps: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -133,11 +138,12 @@ fn class_words(class: RowClass) -> &'static str {
     }
 }
 
-/// Causes from the ranked picks; `rows` (the differing rows) gives changed causes patterns.
+/// Causes from the ranked picks, each with its cut-off where a day replaces its month;
+/// `rows` (the differing rows) gives changed causes patterns.
 pub fn build(
     conn: &Connection,
     cube: &Cube,
-    picks: &[Pick],
+    (picks, cutoffs): (&[Pick], &[Option<Cutoff>]),
     total: Exact,
     rows: Option<&Rows>,
 ) -> Result<Vec<Cause>> {
@@ -145,7 +151,9 @@ pub fn build(
     let share = |e: i128| if gap == 0 { 0.0 } else { e as f64 / gap as f64 };
     let mut running = 0i128;
     let mut out = Vec::new();
-    for p in picks {
+    for (i, picked) in picks.iter().enumerate() {
+        let cut = cutoffs.get(i).and_then(Option::as_ref);
+        let p = &at_cutoff(picked, cut);
         running += p.amount;
         let pattern = match (p.class, rows) {
             (RowClass::Changed, Some(rows)) => {
@@ -153,7 +161,7 @@ pub fn build(
             }
             _ => None,
         };
-        let predicate = predicate(cube, &p.terms);
+        let predicate = cut.map_or_else(|| predicate(cube, &p.terms), |c| c.predicate.clone());
         let (dimension, value) = labels(cube, &p.terms);
         let delta = Exact::from_scaled(p.amount, total.scale());
         let spread = p.terms.is_empty();
@@ -172,9 +180,13 @@ pub fn build(
                 class_words(p.class)
             )
         };
-        let description = match &pattern {
-            Some(pat) => format!("{description}; {}", pat.text),
-            None => description,
+        let description = match (&pattern, cut) {
+            (Some(pat), _) => format!("{description}; {}", pat.text),
+            (None, Some(_)) => format!(
+                "{description}: a cut-off within {}, whose rows on the other days agree",
+                value
+            ),
+            (None, None) => description,
         };
         out.push(Cause {
             rule: rule(cube, p, &predicate, pattern.as_ref()),
@@ -198,6 +210,20 @@ pub fn build(
         });
     }
     Ok(out)
+}
+
+/// The pick as its cut-off has it: the rows and amount within the day range, and its
+/// purity there.
+fn at_cutoff(p: &Pick, cut: Option<&Cutoff>) -> Pick {
+    match cut {
+        Some(c) => Pick {
+            amount: c.amount,
+            rows: c.rows,
+            purity: c.purity,
+            ..p.clone()
+        },
+        None => p.clone(),
+    }
 }
 
 /// A changed column as a cause: it moves no amount of the measure (its rows' deltas, if
@@ -232,6 +258,7 @@ pub fn of_column(cube: &Cube, change: ColumnChange, above: &[Cause], total: Exac
         },
         expression,
         set,
+        keeps: Vec::new(),
     });
     let place = if predicate.is_empty() {
         String::new()
@@ -305,6 +332,14 @@ fn rule(cube: &Cube, p: &Pick, predicate: &str, pattern: Option<&Pattern>) -> Op
             expression = Some(format!("{} = {e}", ident(&pat.column)));
         }
     }
+    let keeps = p
+        .terms
+        .iter()
+        .filter_map(|&(d, _)| match &cube.dims[d].kind {
+            DimKind::Lookup(l) => l.file.clone(),
+            _ => None,
+        })
+        .collect();
     Some(Rule {
         kind,
         predicate: if predicate.is_empty() {
@@ -314,5 +349,6 @@ fn rule(cube: &Cube, p: &Pick, predicate: &str, pattern: Option<&Pattern>) -> Op
         },
         expression,
         set,
+        keeps,
     })
 }

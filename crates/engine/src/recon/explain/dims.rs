@@ -8,6 +8,7 @@ use duckdb::Connection;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::recon::columns::KeyedPair;
+use crate::recon::lookups;
 use crate::recon::relation::Relation;
 use crate::recon::report::Spec;
 use crate::recon::spec::Candidates;
@@ -21,12 +22,13 @@ pub const MAX_CARDINALITY: i64 = 50;
 pub struct Lookup {
     /// How people name it (`bronze.returns`, `returns.csv`).
     pub label: String,
-    /// SQL usable after FROM.
-    pub sql: String,
+    /// The table rules name: the workspace's (`bronze.returns`), or for a file the
+    /// `lookups.NAME` it was read into.
+    pub table: String,
     /// (new-side column, lookup column) pairs the match is on.
     pub on: Vec<(String, String)>,
-    /// The scratch file `sql` reads, if any (an ad hoc lookup file), kept while it is used.
-    pub keep: Option<std::sync::Arc<crate::store::scratch::Scratch>>,
+    /// A file lookup's file: kept in `rules/lookups/` when a rule naming it is saved.
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,13 +93,11 @@ impl Dim {
                 None => format!("strftime({col}, '%Y-%m') = {}", literal(v)),
             },
             (DimKind::Lookup(l), v) => {
-                let on =
-                    l.on.iter()
-                        .map(|(n, x)| format!("l.{} = {}", ident(x), ident(n)))
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
-                let not = if v == Some("true") { "" } else { "NOT " };
-                format!("{not}EXISTS (SELECT 1 FROM {} AS l WHERE {on})", l.sql)
+                let matched = lookups::condition(&l.table, &l.on);
+                match v == Some("true") {
+                    true => matched,
+                    false => format!("NOT ({matched})"),
+                }
             }
             (DimKind::Repeat { keys, order }, v) => {
                 let keys = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
@@ -123,26 +123,29 @@ impl Dim {
                 joined_value(pair, spec, &self.column)
             ),
             DimKind::Lookup(l) => {
-                let on =
+                let values: Vec<String> =
                     l.on.iter()
-                        .map(|(n, x)| {
-                            format!(
-                                "l.{} IS NOT DISTINCT FROM {}",
-                                ident(x),
-                                joined_value(pair, spec, n)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
-                format!(
-                    "CAST(EXISTS (SELECT 1 FROM {} AS l WHERE {on}) AS VARCHAR)",
-                    l.sql
-                )
+                        .map(|(n, _)| joined_value(pair, spec, n))
+                        .collect();
+                lookups::matched_sql(&l.table, &l.on, &values)
             }
             DimKind::Repeat { .. } => {
                 format!("CAST({} > 1 AS VARCHAR)", pair.key_value(super::REPEAT))
             }
         }
+    }
+}
+
+impl Dim {
+    /// For a month, SQL reading the day (`2024-12-29`) off a joined row: where in the month
+    /// a cut-off falls. None for other kinds.
+    pub fn joined_day_sql(&self, pair: &mut KeyedPair, spec: &Spec) -> Option<String> {
+        (self.kind == DimKind::Month).then(|| {
+            format!(
+                "CAST(TRY_CAST({} AS DATE) AS VARCHAR)",
+                joined_value(pair, spec, &self.column)
+            )
+        })
     }
 }
 
@@ -177,7 +180,7 @@ fn joined_value(pair: &mut KeyedPair, spec: &Spec, column: &str) -> String {
 }
 
 /// `2024-12` → (`2024-12-01`, `2025-01-01`).
-fn month_range(month: &str) -> Option<(String, String)> {
+pub(crate) fn month_range(month: &str) -> Option<(String, String)> {
     let (y, m) = month.split_once('-')?;
     let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
     if !(1..=12).contains(&m) {
@@ -327,14 +330,20 @@ pub fn of_candidates(spec: &Spec, found: &Candidates) -> Vec<Dim> {
     values.chain(codes).chain(months).collect()
 }
 
-/// A lookup of `rel` (named `label` in messages) matched on the `on` columns, which both
-/// the new side and the lookup have; by default on the comparison's keys the lookup has.
-pub fn lookup(label: &str, rel: &Relation, on: &[String], spec: &Spec) -> Result<Lookup> {
+/// A lookup of `rel`, the table rules name `table` (named `label` in messages), matched on
+/// the `on` pairs (new-side column, lookup column); by default on the comparison's keys
+/// the lookup has too.
+pub fn lookup(
+    (label, table): (&str, &str),
+    rel: &Relation,
+    on: &[(String, String)],
+    spec: &Spec,
+) -> Result<Lookup> {
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
-    let wanted: Vec<String> = if on.is_empty() {
+    let wanted: Vec<(String, String)> = if on.is_empty() {
         keys.iter()
             .filter(|k| rel.find(k).is_some())
-            .cloned()
+            .map(|k| (k.clone(), k.clone()))
             .collect()
     } else {
         on.to_vec()
@@ -346,16 +355,16 @@ pub fn lookup(label: &str, rel: &Relation, on: &[String], spec: &Spec) -> Result
         )));
     }
     let mut pairs = Vec::new();
-    for c in &wanted {
-        let (new, _) = spec.new.require(c, "the new side (a lookup column)")?;
-        let (theirs, _) = rel.require(c, &format!("lookup {label}"))?;
+    for (n, x) in &wanted {
+        let (new, _) = spec.new.require(n, "the new side (a lookup column)")?;
+        let (theirs, _) = rel.require(x, &format!("lookup {label}"))?;
         pairs.push((new.clone(), theirs.clone()));
     }
     Ok(Lookup {
         label: label.to_string(),
-        sql: rel.sql.clone(),
+        table: table.to_string(),
         on: pairs,
-        keep: rel.keep.clone(),
+        file: None,
     })
 }
 
@@ -418,21 +427,24 @@ mod tests {
     }
 
     #[test]
-    fn a_lookup_is_an_exists_on_its_columns() {
+    fn a_lookup_is_an_in_on_its_columns_naming_the_table() {
         let d = Dim {
             kind: DimKind::Lookup(Lookup {
                 label: "bronze.returns".into(),
-                sql: "\"bronze\".\"returns\"".into(),
+                table: "bronze.returns".into(),
                 on: vec![("ticket".into(), "ticket_id".into())],
-                keep: None,
+                file: None,
             }),
             ..Dim::value("ticket")
         };
         assert_eq!(
             d.predicate(Some("true")),
-            "EXISTS (SELECT 1 FROM \"bronze\".\"returns\" AS l WHERE l.\"ticket_id\" = \"ticket\")"
+            "\"ticket\" IN (SELECT \"ticket_id\" FROM bronze.returns)"
         );
-        assert!(d.predicate(Some("false")).starts_with("NOT EXISTS"));
+        assert_eq!(
+            d.predicate(Some("false")),
+            "NOT (\"ticket\" IN (SELECT \"ticket_id\" FROM bronze.returns))"
+        );
     }
 
     #[test]

@@ -5,10 +5,12 @@
 mod cause;
 mod columns;
 mod cube;
+mod cutoff;
 pub mod dims;
 mod patterns;
 mod rank;
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use duckdb::Connection;
@@ -20,9 +22,11 @@ pub use patterns::{Pattern, PatternKind};
 use super::class::RowClass;
 use super::columns::KeyedPair;
 use super::groups::AgreeingGroups;
+use super::lookups;
 use super::relation::Relation;
 use super::report::Spec;
 use super::spec::Measure;
+use crate::config::LookupSetting;
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -78,8 +82,10 @@ pub fn explain(
         None => 0,
     };
     let total = Exact::from_scaled(cube.total(), m.scale);
-    let tolerance = (spec.rules.absolute * 10f64.powi(m.scale as i32)) as i128;
+    // Whole units of the measure: 0.29 allows 29 cents (as a float product it was 28).
+    let tolerance = spec.rules.absolute.units_down(m.scale);
     let picks = rank::rank(&cube, opts.top.max(1), tolerance);
+    let cutoffs = cutoff::refine(conn, &classed.sql, &cube, &picks, m.scale)?;
     let changed = cube.cells.iter().any(|c| c.class == RowClass::Changed);
     let differing = if changed {
         Some(TempRows::create(conn, &classed.sql)?)
@@ -92,7 +98,7 @@ pub fn explain(
         scale: m.scale,
         others: &classed.others,
     });
-    let mut causes = cause::build(conn, &cube, &picks, total, rows.as_ref())?;
+    let mut causes = cause::build(conn, &cube, (&picks, &cutoffs), total, rows.as_ref())?;
     if let Some(t) = &differing {
         let mut skip = spec.keys.clone();
         skip.push(m.name.clone());
@@ -129,23 +135,41 @@ fn group_columns(spec: &Spec, dims: &[Dim], carried: usize) -> Vec<Option<usize>
         .collect()
 }
 
-/// The lookups comparison `name`'s `explain.lookups` names, matched on the keys each has.
+/// The lookups comparison `name`'s `explain.lookups` names (files relative to `root`).
 pub fn configured_lookups(
     conn: &Connection,
     spec: &Spec,
-    name: &str,
-    tables: &[String],
+    (name, root): (&str, &Path),
+    settings: &[LookupSetting],
 ) -> Result<Vec<Lookup>> {
     let setting = format!("comparisons.{name}.explain.lookups");
-    tables
+    settings
         .iter()
-        .map(|table| {
-            let rel = Relation::describe(conn, &crate::sql::qualified(table))
-                .map_err(|e| Error::Usage(format!("{setting}: {table}: {e}")))?;
-            dims::lookup(table, &rel, &[], spec)
+        .map(|s| {
+            given_lookup(conn, spec, (s.given(), &s.on()), root)
                 .map_err(|e| Error::Usage(format!("{setting}: {e}")))
         })
         .collect()
+}
+
+/// A lookup as given: a table of the workspace, or a file (relative to `base`) read into
+/// `lookups.NAME`, matched on the `on` pairs (new column, lookup column) or else the keys
+/// both have.
+pub fn given_lookup(
+    conn: &Connection,
+    spec: &Spec,
+    (given, on): (&str, &[(String, String)]),
+    base: &Path,
+) -> Result<Lookup> {
+    if !super::adhoc::is_files(given) {
+        let rel = Relation::describe(conn, &crate::sql::qualified(given))
+            .map_err(|e| Error::Usage(format!("{given}: {e}")))?;
+        return dims::lookup((given, given), &rel, on, spec);
+    }
+    let (name, rel) = lookups::define_file(conn, given, base)?;
+    let mut found = dims::lookup((given, &lookups::table_of(&name)), &rel, on, spec)?;
+    found.file = Some(lookups::resolve(base, given));
+    Ok(found)
 }
 
 /// Configured dimensions first, then the new side's few-valued columns and date months,
@@ -300,11 +324,16 @@ impl Classed {
             pair.extra_b.push(y.clone());
             ys.push(format!(", bx_{} AS y{j}", pair.extra_b.len() - 1));
         }
-        let vs: String = exprs
+        let mut vs: String = exprs
             .iter()
             .enumerate()
             .map(|(i, e)| format!("{e} AS v{i}, "))
             .collect();
+        for (i, d) in dims.iter().enumerate() {
+            if let Some(day) = d.joined_day_sql(pair, spec) {
+                vs.push_str(&format!("{day} AS {}, ", cutoff::day_column(i)));
+            }
+        }
         let sql = format!(
             "WITH joined AS ({}), classed AS (SELECT joined.*, {vs}{} AS row_class, \
              coalesce({nm}, 0) - coalesce({lm}, 0) AS d, {lm} AS lm, {nm} AS nm{} FROM joined)",

@@ -56,7 +56,7 @@ struct Acc {
 }
 
 /// Whether a row of class `cell` is among the rows a rule for `class` would touch.
-fn on_side(class: RowClass, cell: RowClass) -> bool {
+pub(super) fn on_side(class: RowClass, cell: RowClass) -> bool {
     match class {
         RowClass::OnlyNew => cell != RowClass::OnlyLegacy,
         RowClass::OnlyLegacy => cell != RowClass::OnlyNew,
@@ -205,7 +205,8 @@ impl Ranker<'_> {
 }
 
 /// Ranks up to `top` causes of the cube's gap; `tolerance` (in units) is the gap the
-/// comparison accepts, below which nothing is worth a cause.
+/// comparison accepts: nothing up to it (a gap equal to it is within it, as the compare
+/// says) is worth a cause.
 pub fn rank(cube: &Cube, top: usize, tolerance: i128) -> Vec<Pick> {
     let mut r = Ranker {
         cube,
@@ -228,7 +229,7 @@ pub fn rank(cube: &Cube, top: usize, tolerance: i128) -> Vec<Pick> {
             // Noise is a small share of the gap; but a class's own first cause counts when
             // it is most of that class (a rule on a few changed rows).
             let meaningful = ((MEANINGFUL * total as f64) as i128).min(initial[ci] / 2);
-            let floor = tolerance.max(meaningful).max(1);
+            let floor = tolerance.saturating_add(1).max(meaningful).max(1);
             if open.weight < floor {
                 continue;
             }
@@ -245,7 +246,7 @@ pub fn rank(cube: &Cube, top: usize, tolerance: i128) -> Vec<Pick> {
     // how they differ), unless causes above already took some of them.
     let (open, _) = r.class_totals(RowClass::Changed);
     let none_yet = !picks.iter().any(|p| p.class == RowClass::Changed);
-    if picks.len() < top && none_yet && open.weight >= tolerance.max(1) {
+    if picks.len() < top && none_yet && open.weight > tolerance.max(0) {
         picks.push(spread(RowClass::Changed, open));
     }
     picks

@@ -74,6 +74,12 @@ fn nothing_under_the_tolerance_is_a_cause() {
     let c = two_rules();
     assert!(rank(&c, 10, 1_000_000).is_empty());
     assert_eq!(rank(&c, 1, 0).len(), 1);
+    // A gap equal to the tolerance is within it, as the compare and the report say.
+    let mut c = cube(&["store"]);
+    c.push(&[Some("a")], M, 100, 0);
+    c.push(&[Some("a")], C, 1, 29);
+    assert!(rank(&c, 10, 29).is_empty(), "{:?}", rank(&c, 10, 29));
+    assert_eq!(rank(&c, 10, 28).len(), 1);
 }
 
 /// Cells of up to three dimensions with random classes and deltas.

@@ -104,8 +104,12 @@ pub fn open_compared(
         .comparisons
         .get(name)
         .map(|c| c.explain.lookups.clone());
-    base.lookups =
-        super::explain::configured_lookups(conn, &base.spec, name, &tables.unwrap_or_default())?;
+    base.lookups = super::explain::configured_lookups(
+        conn,
+        &base.spec,
+        (name, &ws.root),
+        &tables.unwrap_or_default(),
+    )?;
     let by_period = match period.and_then(|p| base.dimensions.iter().position(|d| *d == p)) {
         Some(i) => {
             let mut rows = base.drill(conn, &[], i)?;

@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+pub mod setting;
+
 /// Places a floating-point measure is rounded to, once per value, before it is summed
 /// exactly: the same values then give the same sum in any order and on either engine.
 pub const FLOAT_SCALE: u32 = 6;
@@ -88,6 +90,44 @@ impl Exact {
     /// The integer `self × 10^scale`, when that is exact (explain sums deltas as integers).
     pub fn units_at(self, scale: u32) -> Option<i128> {
         Some(self.rescale(scale)?.value)
+    }
+
+    /// The whole units of `10^-scale` in `self`, the rest cut off toward zero: a tolerance
+    /// of 0.005 allows no whole cent, 0.29 allows 29 (never 28, as `0.29 * 100.0` would).
+    /// Saturates beyond 38 digits.
+    pub fn units_down(self, scale: u32) -> i128 {
+        if scale >= self.scale {
+            return self.at_scale(scale).unwrap_or(if self.value < 0 {
+                i128::MIN
+            } else {
+                i128::MAX
+            });
+        }
+        match 10i128.checked_pow(self.scale - scale) {
+            Some(div) => self.value / div,
+            None => 0,
+        }
+    }
+
+    /// The same number without trailing zeros after the point: `0.0500` is `0.05`, `2.0`
+    /// is `2`. For settings read back to the user, never for amounts (they keep their scale).
+    pub fn trimmed(self) -> Exact {
+        let mut e = self;
+        while e.scale > 0 && e.value % 10 == 0 {
+            e = Exact {
+                value: e.value / 10,
+                scale: e.scale - 1,
+            };
+        }
+        e
+    }
+
+    /// self × other, exactly (the scales add); None beyond 38 digits.
+    pub fn times(self, other: Exact) -> Option<Exact> {
+        Some(Exact {
+            value: self.value.checked_mul(other.value)?,
+            scale: self.scale.checked_add(other.scale)?,
+        })
     }
 
     fn at_scale(self, scale: u32) -> Option<i128> {
@@ -322,6 +362,25 @@ mod tests {
         for bad in ["", "1e5", "2024-01-01", "INV-1", "1.2.3", "."] {
             assert_eq!(Exact::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn units_are_cut_exactly_and_products_are_exact() {
+        let e = |t: &str| Exact::parse(t).unwrap();
+        assert_eq!(e("0.29").units_down(2), 29);
+        assert_eq!(e("0.005").units_down(2), 0);
+        assert_eq!(e("1").units_down(2), 100);
+        assert_eq!(e("0.019").units_down(2), 1);
+        assert_eq!(
+            e("0.0005").times(e("1234.56")).unwrap().to_string(),
+            "0.617280"
+        );
+        assert_eq!(e("0.0005").times(e("1234.56")), Some(e("0.61728")));
+        assert_eq!(e("0.0500").trimmed().to_string(), "0.05");
+        assert_eq!(e("2.00").trimmed().to_string(), "2");
+        assert_eq!(e("-10").trimmed().to_string(), "-10");
+        let big = Exact::from_scaled(i128::MAX / 2, 0);
+        assert_eq!(big.times(e("3")), None);
     }
 
     #[test]

@@ -1,0 +1,123 @@
+//! #32 on ClickHouse: a rule found through a file lookup runs in the warehouse. The kept
+//! file (`rules/lookups/`) is uploaded into the warehouse's lookups database, the rule's
+//! `lookups.NAME` points there, and the export runs on the server as printed.
+
+mod common;
+
+use assay_engine::config::{Warehouse, Workspace};
+use assay_engine::warehouse::ClickHouse;
+use common::*;
+
+const URL: &str = "http://127.0.0.1:8123";
+
+/// The invoices legacy missed at its cut-off in the DuckDB twin of the demo (same seed and
+/// rows, so the same invoices), by another column name.
+fn blocklist_of(twin: &std::path::Path) -> Vec<String> {
+    // The legacy exports are imported into the cache by a compare.
+    let out = assay(twin, &["compare", "revenue"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let cache = Workspace::load(twin).unwrap().cache_path();
+    let conn = duckdb::Connection::open(&cache).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT CAST(invoice_id AS VARCHAR) FROM gold.fct_sales WHERE invoice_type <> 'CANCELLED' \
+             AND invoice_id NOT IN (SELECT invoice_id FROM legacy.sales) ORDER BY 1",
+        )
+        .unwrap();
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(ids.len() > 5, "{ids:?}");
+    ids
+}
+
+#[test]
+fn a_file_lookup_rule_runs_in_the_warehouse() {
+    let db = format!("assay_lookup_{}", std::process::id());
+    let admin = ClickHouse::connect(&Warehouse::clickhouse(URL, "default", 20)).unwrap();
+    let drop_all = || {
+        for layer in ["", "_bronze", "_silver", "_gold", "_lookups"] {
+            admin
+                .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}"))
+                .unwrap();
+        }
+    };
+    drop_all();
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = |name: &str, extra: &[&str]| {
+        let mut args = vec!["demo", name, "--rows", "3000", "--seed", "11"];
+        args.extend_from_slice(extra);
+        let out = assay(tmp.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let ws = tmp.path().join(name);
+        for step in [&["extract", "--all"][..], &["build"][..]] {
+            let out = assay(&ws, step);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        }
+        ws
+    };
+    let twin = demo("dk", &[]);
+    let ch = demo(
+        "ch",
+        &[
+            "--warehouse",
+            "clickhouse",
+            "--clickhouse-url",
+            URL,
+            "--clickhouse-database",
+            &db,
+        ],
+    );
+    let ids = blocklist_of(&twin);
+    std::fs::write(
+        ch.join("blocklist.csv"),
+        format!("inv\n{}\n", ids.join("\n")),
+    )
+    .unwrap();
+    let config = ch.join("assay.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let tolerance = "tolerance = { absolute = 1.0, relative = 0.0005 }";
+    let lookup =
+        "explain = { lookups = [{ file = \"blocklist.csv\", on = { invoice_id = \"inv\" } }] }";
+    std::fs::write(
+        &config,
+        original.replacen(tolerance, &format!("{tolerance}\n{lookup}"), 1),
+    )
+    .unwrap();
+    let out = assay(&ch, &["rules", "revenue", "suggest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rules = std::fs::read_to_string(ch.join("rules/revenue.toml")).unwrap();
+    assert!(rules.contains("FROM lookups.blocklist)"), "{rules}");
+    std::fs::write(&config, &original).unwrap();
+    // The waterfall in the warehouse: the rule takes out exactly the listed invoices.
+    let fall = json_of(&ch, &["rules", "revenue", "--all", "--format", "json"]);
+    let step = fall["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule"].as_str().is_some_and(|r| r.contains("blocklist")))
+        .unwrap_or_else(|| panic!("no blocklist step: {fall:#}"));
+    assert_eq!(step["rows"].as_u64(), Some(ids.len() as u64), "{step:#}");
+    // The export names the warehouse's lookups database and runs there as printed.
+    let out = assay(
+        &ch,
+        &[
+            "rules",
+            "revenue",
+            "export",
+            "--all",
+            "--dialect",
+            "clickhouse",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let sql = stdout(&out);
+    assert!(sql.contains(&format!("`{db}_lookups`.blocklist")), "{sql}");
+    let (n, _) = admin
+        .query_number(&format!("SELECT count() FROM ({sql})"))
+        .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    assert!(n > 0);
+    drop_all();
+}

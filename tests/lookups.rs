@@ -1,0 +1,99 @@
+//! #32: a rule found through a file lookup keeps working after the run that found it: the
+//! file is kept in the workspace's `rules/lookups/`, later processes read it into
+//! `lookups.NAME`, and the export names it.
+
+mod common;
+
+use assay_engine::config::Workspace;
+use common::*;
+
+/// The demo's invoices legacy missed at its cut-off (one-sided, not cancelled), as a
+/// blocklist whose column is named otherwise (`inv`).
+fn blocklist(ws: &std::path::Path) -> Vec<String> {
+    // The legacy exports are imported into the cache by a compare.
+    let out = assay(ws, &["compare", "revenue"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let cache = Workspace::load(ws).unwrap().cache_path();
+    let conn = duckdb::Connection::open_with_flags(
+        &cache,
+        duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .unwrap(),
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT CAST(invoice_id AS VARCHAR) FROM gold.fct_sales WHERE invoice_type <> 'CANCELLED' \
+             AND invoice_id NOT IN (SELECT invoice_id FROM legacy.sales) ORDER BY 1",
+        )
+        .unwrap();
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(ids.len() > 5, "{ids:?}");
+    ids
+}
+
+fn steps(ws: &std::path::Path) -> serde_json::Value {
+    json_of(ws, &["rules", "revenue", "--all", "--format", "json"])
+}
+
+#[test]
+fn a_rule_from_a_file_lookup_works_in_later_processes_and_in_export() {
+    let (_tmp, ws) = built_demo("3000", "11");
+    let ids = blocklist(&ws);
+    std::fs::write(
+        ws.join("blocklist.csv"),
+        format!("inv\n{}\n", ids.join("\n")),
+    )
+    .unwrap();
+    let config = ws.join("assay.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let tolerance = "tolerance = { absolute = 1.0, relative = 0.0005 }";
+    let with_lookup = original.replacen(
+        tolerance,
+        &format!("{tolerance}\nexplain = {{ lookups = [{{ file = \"blocklist.csv\", on = {{ invoice_id = \"inv\" }} }}] }}"),
+        1,
+    );
+    assert_ne!(with_lookup, original);
+    std::fs::write(&config, &with_lookup).unwrap();
+    let out = assay(&ws, &["rules", "revenue", "suggest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rules = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
+    let wanted = "\"invoice_id\" IN (SELECT \"inv\" FROM lookups.blocklist)";
+    assert!(rules.contains(wanted), "{rules}");
+    assert!(
+        !rules.contains("parquet") && !rules.contains("tmp"),
+        "{rules}"
+    );
+    let kept = ws.join("rules/lookups/blocklist.csv");
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        std::fs::read_to_string(ws.join("blocklist.csv")).unwrap()
+    );
+    // Later, without the original file or the setting: the kept file is what the rule reads.
+    std::fs::remove_file(ws.join("blocklist.csv")).unwrap();
+    std::fs::write(&config, &original).unwrap();
+    let fall = steps(&ws);
+    let step = fall["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule"].as_str().is_some_and(|r| r.contains("blocklist")))
+        .unwrap_or_else(|| panic!("no blocklist step: {fall:#}"));
+    assert_eq!(step["rows"].as_u64(), Some(ids.len() as u64), "{step:#}");
+    let export = assay(
+        &ws,
+        &["rules", "revenue", "export", "--all", "--dialect", "duckdb"],
+    );
+    assert_eq!(export.status.code(), Some(0), "{}", text(&export));
+    let sql = stdout(&export);
+    assert!(sql.contains(wanted), "{sql}");
+    assert!(sql.contains("-- Reads lookups.blocklist"), "{sql}");
+    // A kept file that another process broke is named, and only its rule fails.
+    std::fs::write(&kept, "inv\n\"unterminated\n").unwrap();
+    let out = assay(&ws, &["rules", "revenue", "--all"]);
+    assert!(text(&out).contains("blocklist.csv"), "{}", text(&out));
+}
