@@ -1,6 +1,9 @@
-//! #32 on ClickHouse: a rule found through a file lookup runs in the warehouse. The kept
-//! file (`rules/lookups/`) is uploaded into the warehouse's lookups database, the rule's
-//! `lookups.NAME` points there, and the export runs on the server as printed.
+//! #32 on ClickHouse: a rule found through a file lookup runs in the warehouse. The rule is
+//! found on the DuckDB twin of the workspace (on ClickHouse the agreeing rows stay in the
+//! warehouse, so whether they match a lookup is not known and a lookup cannot be ranked)
+//! and travels with the rules folder, as rules do in git. The kept file (`rules/lookups/`)
+//! is uploaded into the warehouse's lookups database, the rule's `lookups.NAME` points
+//! there, and the export runs on the server as printed.
 
 mod common;
 
@@ -71,12 +74,9 @@ fn a_file_lookup_rule_runs_in_the_warehouse() {
         ],
     );
     let ids = blocklist_of(&twin);
-    std::fs::write(
-        ch.join("blocklist.csv"),
-        format!("inv\n{}\n", ids.join("\n")),
-    )
-    .unwrap();
-    let config = ch.join("assay.toml");
+    let list = format!("inv\n{}\n", ids.join("\n"));
+    std::fs::write(twin.join("blocklist.csv"), list).unwrap();
+    let config = twin.join("assay.toml");
     let original = std::fs::read_to_string(&config).unwrap();
     let tolerance = "tolerance = { absolute = 1.0, relative = 0.0005 }";
     let lookup =
@@ -86,11 +86,15 @@ fn a_file_lookup_rule_runs_in_the_warehouse() {
         original.replacen(tolerance, &format!("{tolerance}\n{lookup}"), 1),
     )
     .unwrap();
-    let out = assay(&ch, &["rules", "revenue", "suggest"]);
+    let out = assay(&twin, &["rules", "revenue", "suggest"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let rules = std::fs::read_to_string(ch.join("rules/revenue.toml")).unwrap();
+    let rules = std::fs::read_to_string(twin.join("rules/revenue.toml")).unwrap();
     assert!(rules.contains("FROM lookups.blocklist)"), "{rules}");
-    std::fs::write(&config, &original).unwrap();
+    // The rules folder, lookups and all, as a pull request would bring it.
+    std::fs::create_dir_all(ch.join("rules/lookups")).unwrap();
+    for file in ["revenue.toml", "lookups/blocklist.csv"] {
+        std::fs::copy(twin.join("rules").join(file), ch.join("rules").join(file)).unwrap();
+    }
     // The waterfall in the warehouse: the rule takes out exactly the listed invoices.
     let fall = json_of(&ch, &["rules", "revenue", "--all", "--format", "json"]);
     let step = fall["steps"]

@@ -12,6 +12,10 @@ use crate::sql::{ident, literal};
 
 /// Below this share of a cause's rows no relation is named.
 const COMMON: f64 = 0.5;
+/// ...and on at least this many rows: a factor or an offset read off one row always fits
+/// that row, so one row is no evidence of a rule (two re-keyed amounts made `where = true`,
+/// `legacy is new × 0.8758 in 50 % of 2 rows` a proposed rule).
+const MIN_HELD: i64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -203,7 +207,7 @@ pub fn find(conn: &Connection, rows: &Rows, filter: &str) -> Result<Option<Patte
     let best = most_held(conn, &from, &conds)?;
     let coverage = |h: i64| h as f64 / n as f64;
     Ok(Some(match best {
-        Some((i, h)) if coverage(h) >= COMMON => {
+        Some((i, h)) if coverage(h) >= COMMON && h >= MIN_HELD => {
             let (kind, _, expression, how) = tried[i].clone();
             Pattern {
                 kind,
@@ -289,11 +293,16 @@ mod tests {
     /// Changed rows whose legacy amount is `legacy` (SQL on `nm`) of the new one, over new
     /// amounts from cents to millions.
     fn pattern_of(legacy: &str) -> Pattern {
+        pattern_over(legacy, 400)
+    }
+
+    /// The same over `n - 1` rows.
+    fn pattern_over(legacy: &str, n: i64) -> Pattern {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(&format!(
             "CREATE TABLE d AS SELECT 'changed' AS row_class, nm, {legacy} AS lm \
              FROM (SELECT CAST(round(1.37 * i * i * i / 7.0, 2) AS DECIMAL(18, 2)) AS nm \
-                   FROM range(1, 400) r(i))"
+                   FROM range(1, {n}) r(i))"
         ))
         .unwrap();
         let rows = Rows {
@@ -324,6 +333,16 @@ mod tests {
             Some("round(\"amount\" / 1.17, 2)")
         );
         assert_eq!(over.coverage, 1.0, "{}", over.text);
+    }
+
+    /// Two amounts keyed in wrong by different cents: whatever factor or offset one row
+    /// suggests fits that row alone, which is no rule.
+    #[test]
+    fn one_row_is_no_evidence_of_a_rule() {
+        let two = pattern_over("nm + CASE WHEN nm < 1 THEN 0.03 ELSE -1.17 END", 3);
+        assert_eq!(two.rows, 2);
+        assert_eq!(two.kind, PatternKind::Scattered, "{}", two.text);
+        assert!(two.expression.is_none());
     }
 
     #[test]
