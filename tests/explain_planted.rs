@@ -519,3 +519,25 @@ fn a_blocklist_with_its_own_column_name_is_one_cause() {
         text(&bad)
     );
 }
+
+/// #32: a currency factor on one region code (legacy = round(new × 0.85, 2) where
+/// `region_id` = 5): the code names the rows by number and the factor is stated exactly.
+#[test]
+fn a_factor_on_one_region_code_is_stated_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let new = base();
+    let mut legacy = new.clone();
+    for l in legacy.iter_mut().filter(|l| region(l) == 5) {
+        l.amount = l.amount.signum() * ((l.amount.abs() * 85 + 50) / 100);
+    }
+    let gap = delta_of(&new, &legacy);
+    let v = explain_written(tmp.path(), (&new, &legacy), &[], write_coded);
+    let cause = planted(&v, "changed", &["\"region_id\" = 5"], gap);
+    assert_eq!(cause["predicate"], "\"region_id\" = 5", "{cause:#}");
+    assert_eq!(
+        cause["rule"]["set"]["amount"], "round(\"amount\" * 0.85, 2)",
+        "{cause:#}"
+    );
+    assert_eq!(cause["pattern"]["coverage"].as_f64(), Some(1.0));
+    nothing_else_big(&v, 1);
+}
