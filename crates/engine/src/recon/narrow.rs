@@ -230,6 +230,81 @@ fn restricted(
     })
 }
 
+/// For explain: the keys of the rows the fingerprints cannot match, kept (as the compare's
+/// narrow join keeps them) until this is dropped. Explain then joins every column of those
+/// rows only, and reads the other rows' dimension values from the new side alone: they are
+/// matched, and count only in each cause's purity.
+pub struct Differing<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> Differing<'c> {
+    pub fn keep(conn: &'c Connection, pair: &KeyedPair) -> Result<Differing<'c>> {
+        stage("keyed join of fingerprints", || {
+            conn.execute_batch(&differing_sql(pair))
+        })?;
+        Ok(Differing { conn })
+    }
+
+    /// Both sides cut down to the rows whose keys are kept.
+    pub fn sides(&self, pair: &KeyedPair) -> Result<(Relation, Relation)> {
+        let null_key: Vec<String> = (0..pair.keys.len())
+            .map(|j| format!("k{j} IS NULL"))
+            .collect();
+        let nullable: bool = self.conn.query_row(
+            &format!(
+                "SELECT coalesce(bool_or({}), false) FROM {DIFFERING}",
+                null_key.join(" OR ")
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        let names: Vec<String> = (0..pair.keys.len()).map(|j| format!("k{j}")).collect();
+        let keys = format!("SELECT {} FROM {DIFFERING}", names.join(", "));
+        Ok((
+            restricted(self.conn, pair, (Side::A, &keys), nullable)?,
+            restricted(self.conn, pair, (Side::B, &keys), nullable)?,
+        ))
+    }
+
+    /// The new side's rows the fingerprints matched (every key not kept), and an empty
+    /// legacy side to pair them with: joined, they carry the dimensions' values as the
+    /// full join would read them off a matched row (the new row's).
+    pub fn matched(pair: &KeyedPair) -> (Relation, Relation) {
+        let on: Vec<String> = pair
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(j, k)| format!("{} IS NOT DISTINCT FROM p.k{j}", Side::B.key(pair, k)))
+            .collect();
+        let (a, b) = (pair.a, pair.b);
+        let empty = Relation {
+            sql: format!("(SELECT * FROM {} WHERE false)", a.sql),
+            columns: a.columns.clone(),
+            keep: a.keep.clone(),
+        };
+        let new = Relation {
+            sql: format!(
+                "(SELECT b.* FROM {} AS b ANTI JOIN {DIFFERING} AS p ON {})",
+                b.sql,
+                on.join(" AND ")
+            ),
+            columns: b.columns.clone(),
+            keep: b.keep.clone(),
+        };
+        (empty, new)
+    }
+}
+
+impl Drop for Differing<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.execute_batch(&format!(
+            "DROP TABLE IF EXISTS {DIFFERING}; DROP TABLE IF EXISTS {DIFFERING}_a; \
+             DROP TABLE IF EXISTS {DIFFERING}_b"
+        ));
+    }
+}
+
 /// The summary `summarise` gives over the full join, from the narrow join and an exact pass
 /// over the rows it could not match. `legacy`/`new` come from each side's own scan.
 pub fn summarise_narrow(

@@ -155,21 +155,63 @@ impl Cube {
     }
 }
 
-/// Reads the cube: `classed` is SQL selecting `v0…`, `row_class` and `d` (the delta at
-/// `scale`).
-pub fn read(conn: &Connection, dims: Vec<Dim>, classed: &str, scale: u32) -> Result<Cube> {
+/// A classed join the cube reads: SQL (a `classed` CTE) selecting `v0…`, `row_class` and
+/// `d` (the delta at the measure's scale); or, `matched`, rows the fingerprints matched,
+/// counted as matched with no delta whatever their class there says.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'s> {
+    pub sql: &'s str,
+    pub matched: bool,
+}
+
+impl Source<'_> {
+    /// The source's rows as `v…`, `day…` (`days`), `d` and `row_class`, for a query over
+    /// `rows`.
+    pub fn rows(&self, columns: &str) -> String {
+        match self.matched {
+            false => format!("{} SELECT {columns}, d, row_class FROM classed", self.sql),
+            true => format!(
+                "{} SELECT {columns}, 0 AS d, 'matched' AS row_class FROM classed",
+                self.sql
+            ),
+        }
+    }
+}
+
+/// Reads the cube from its sources, each grouped by every dimension and row class.
+pub fn read(conn: &Connection, dims: Vec<Dim>, sources: &[Source], scale: u32) -> Result<Cube> {
     let k = dims.len();
-    let groups: String = (0..k).map(|i| format!("v{i}, ")).collect();
+    let mut cube = Cube::new(dims);
+    let mut codes: Vec<HashMap<Option<String>, u32>> = vec![HashMap::new(); k];
+    for source in sources {
+        read_source(conn, &mut cube, &mut codes, *source, scale)?;
+    }
+    Ok(cube)
+}
+
+fn read_source(
+    conn: &Connection,
+    cube: &mut Cube,
+    codes: &mut [HashMap<Option<String>, u32>],
+    source: Source,
+    scale: u32,
+) -> Result<()> {
+    let k = codes.len();
+    let groups: Vec<String> = (0..k).map(|i| format!("v{i}")).collect();
+    let columns = match groups.is_empty() {
+        true => "1 AS none".to_string(),
+        false => groups.join(", "),
+    };
+    let lead: String = groups.iter().map(|g| format!("{g}, ")).collect();
     let sql = format!(
-        "{classed} SELECT {groups}row_class, count(*), CAST(sum(d) AS VARCHAR), \
-         CAST(sum(abs(d)) AS VARCHAR) FROM classed GROUP BY ALL"
+        "SELECT {lead}row_class, count(*), CAST(sum(d) AS VARCHAR), \
+         CAST(sum(abs(d)) AS VARCHAR) FROM ({}) GROUP BY ALL",
+        source.rows(&columns)
     );
     let mut stmt = conn
         .prepare(&sql)
         .map_err(|e| Error::Runtime(format!("grouping the differences: {e}")))?;
     let mut rows = stmt.query([])?;
-    let mut cube = Cube::new(dims);
-    let mut codes: Vec<HashMap<Option<String>, u32>> = vec![HashMap::new(); k];
     while let Some(r) = rows.next()? {
         let mut cell_codes = Vec::with_capacity(k);
         for (d, seen) in codes.iter_mut().enumerate() {
@@ -199,5 +241,5 @@ pub fn read(conn: &Connection, dims: Vec<Dim>, classed: &str, scale: u32) -> Res
             weight: units(k + 3)?,
         });
     }
-    Ok(cube)
+    Ok(())
 }

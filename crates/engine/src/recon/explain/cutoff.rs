@@ -3,9 +3,11 @@
 //! is then a weak cause (its rule would touch the month's agreeing rows too); the day that
 //! separates the cause's rows from the rest is proposed instead, when it is purer.
 
+use std::collections::BTreeMap;
+
 use duckdb::Connection;
 
-use super::cube::Cube;
+use super::cube::{Cube, Source};
 use super::dims::{month_range, DimKind};
 use super::rank::{on_side, Pick};
 use crate::decimal::Numeric;
@@ -57,7 +59,7 @@ pub enum Range {
 /// compare leaves agreeing rows in the warehouse, so its purity per day is unknown).
 pub fn refine(
     conn: &Connection,
-    classed: &str,
+    sources: &[Source],
     cube: &Cube,
     picks: &[Pick],
     scale: u32,
@@ -75,7 +77,7 @@ pub fn refine(
             _ => None,
         };
         out.push(match month {
-            Some((d, m)) => of_month(conn, classed, cube, (&picks[..at], p), (d, &m), scale)?,
+            Some((d, m)) => of_month(conn, sources, cube, (&picks[..at], p), (d, &m), scale)?,
             None => None,
         });
     }
@@ -86,15 +88,67 @@ pub fn refine(
 /// took are left out: their rule comes first), and the side's rows before and after it.
 fn of_month(
     conn: &Connection,
-    classed: &str,
+    sources: &[Source],
     cube: &Cube,
     (above, p): (&[Pick], &Pick),
     (d, m): (usize, &str),
     scale: u32,
 ) -> Result<Option<Cutoff>> {
-    let Some((start, next)) = month_range(m) else {
+    if month_range(m).is_none() {
         return Ok(None);
-    };
+    }
+    let mut days: BTreeMap<String, Day> = BTreeMap::new();
+    let (mut before, mut after) = (0i64, 0i64);
+    for source in sources {
+        let sql = day_sql(*source, cube, (above, p), (d, m));
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let at: Option<String> = r.get(0)?;
+            let units = |i: usize| -> Result<i128> {
+                let sum: Option<String> = r.get(i)?;
+                let exact = Numeric::read_sum(sum.as_deref(), scale, "a day's delta")?;
+                Ok(exact.units_at(scale).unwrap_or(0))
+            };
+            let side: i64 = r.get(4)?;
+            match at.as_deref() {
+                Some("<") => before += side,
+                Some(">") => after += side,
+                Some(day) => {
+                    let e = days.entry(day.to_string()).or_insert_with(|| Day {
+                        day: day.to_string(),
+                        hits: 0,
+                        amount: 0,
+                        weight: 0,
+                        side: 0,
+                    });
+                    e.hits += r.get::<_, i64>(1)?;
+                    e.amount += units(2)?;
+                    e.weight += units(3)?;
+                    e.side += side;
+                }
+                None => {}
+            }
+        }
+    }
+    let days: Vec<Day> = days.into_values().collect();
+    let column = &cube.dims[d].column;
+    // The month's purity as the days count it (rows earlier rules took left out).
+    let hits: i64 = days.iter().map(|d| d.hits).sum();
+    let side: i64 = days.iter().map(|d| d.side).sum();
+    let month = hits as f64 / side.max(1) as f64;
+    Ok(choose(&days, month).map(|range| cutoff(column, &days, range, (before, after), m)))
+}
+
+/// Per day of month `m` (and `<`/`>` for the side's rows before and after it) of one
+/// source: the pick's rows, their delta and weight, and the rows a rule would touch.
+fn day_sql(
+    source: Source,
+    cube: &Cube,
+    (above, p): (&[Pick], &Pick),
+    (d, m): (usize, &str),
+) -> String {
+    let (start, next) = month_range(m).unwrap_or_default();
     let (v, day) = (format!("v{d}"), day_column(d));
     let taken = taken_by(cube, above, p.class);
     let class = literal(p.class.as_str());
@@ -103,49 +157,23 @@ fn of_month(
         .filter(|c| on_side(p.class, *c))
         .map(|c| literal(c.as_str()))
         .collect();
-    let sql = format!(
-        "{classed} SELECT CASE WHEN {v} = {m} THEN {day} WHEN {day} < {start} THEN '<' \
+    // The earlier picks' terms read every dimension, so all of `v…` are carried.
+    let vs: Vec<String> = (0..cube.dims.len()).map(|i| format!("v{i}")).collect();
+    let columns = format!("{}, {day}", vs.join(", "));
+    format!(
+        "SELECT CASE WHEN {v} = {m} THEN {day} WHEN {day} < {start} THEN '<' \
          WHEN {day} >= {next} THEN '>' END AS at, count(*) FILTER (WHERE hit), \
          CAST(sum(d) FILTER (WHERE hit) AS VARCHAR), CAST(sum(abs(d)) FILTER (WHERE hit) AS VARCHAR), \
          count(*) FILTER (WHERE side) \
          FROM (SELECT {v}, {day}, d, row_class = {class} AND NOT ({taken}) AS hit, \
-         row_class IN ({}) AND NOT (row_class = {class} AND ({taken})) AS side FROM classed) \
-         GROUP BY 1 ORDER BY 1",
+         row_class IN ({}) AND NOT (row_class = {class} AND ({taken})) AS side FROM ({})) \
+         GROUP BY 1",
         side.join(", "),
+        source.rows(&columns),
         m = literal(m),
         start = literal(&start),
         next = literal(&next),
-    );
-    let (mut days, mut before, mut after) = (Vec::new(), 0i64, 0i64);
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let at: Option<String> = r.get(0)?;
-        let units = |i: usize| -> Result<i128> {
-            let sum: Option<String> = r.get(i)?;
-            let exact = Numeric::read_sum(sum.as_deref(), scale, "a day's delta")?;
-            Ok(exact.units_at(scale).unwrap_or(0))
-        };
-        let side: i64 = r.get(4)?;
-        match at.as_deref() {
-            Some("<") => before += side,
-            Some(">") => after += side,
-            Some(day) => days.push(Day {
-                day: day.to_string(),
-                hits: r.get(1)?,
-                amount: units(2)?,
-                weight: units(3)?,
-                side,
-            }),
-            None => {}
-        }
-    }
-    let column = &cube.dims[d].column;
-    // The month's purity as the days count it (rows earlier rules took left out).
-    let hits: i64 = days.iter().map(|d| d.hits).sum();
-    let side: i64 = days.iter().map(|d| d.side).sum();
-    let month = hits as f64 / side.max(1) as f64;
-    Ok(choose(&days, month).map(|range| cutoff(column, &days, range, (before, after), m)))
+    )
 }
 
 /// SQL true on rows earlier picks of `class` took (in the classed join's `v…` columns).
