@@ -255,8 +255,13 @@ pub fn candidate_counts(spec: &Spec, dialect: Dialect) -> (Vec<&(String, String)
         .iter()
         .filter(|(n, t)| may_explain(spec, n, t))
         .collect();
-    let counts = cols
-        .iter()
+    let counts = count_items(&cols, dialect).join(", ");
+    (cols, counts)
+}
+
+/// Per column, the SELECT item counting its distinct values and (for dates) months.
+fn count_items(cols: &[&(String, String)], dialect: Dialect) -> Vec<String> {
+    cols.iter()
         .enumerate()
         .map(|(i, (n, t))| {
             let c = dialect.ident(n);
@@ -268,10 +273,11 @@ pub fn candidate_counts(spec: &Spec, dialect: Dialect) -> (Vec<&(String, String)
             // Named, since a ClickHouse answer becomes a frame (unique column names).
             format!("{} AS u{i}, {month} AS m{i}", dialect.count_distinct(&[c]))
         })
-        .collect::<Vec<_>>()
-        .join(", ");
-    (cols, counts)
+        .collect()
 }
+
+/// Rows of the new side whose distinct values rule a column out first.
+const HEAD_ROWS: usize = 100_000;
 
 /// The candidates among `cols` by their (values, months) counts.
 pub fn choose(cols: &[&(String, String)], counts: &[(i64, i64)]) -> Candidates {
@@ -291,19 +297,68 @@ pub fn choose(cols: &[&(String, String)], counts: &[(i64, i64)]) -> Candidates {
 /// The new side's columns with few distinct values, and the months of its date columns
 /// with too many days: one pass over the new side counts them all.
 pub fn counted(conn: &Connection, spec: &Spec) -> Result<Candidates> {
-    let (cols, counts) = candidate_counts(spec, Dialect::DuckDb);
+    let (cols, _) = candidate_counts(spec, Dialect::DuckDb);
     if cols.is_empty() {
         return Ok(Candidates::default());
     }
-    let sql = format!("SELECT {counts} FROM {}", spec.new.sql);
-    let found: Vec<(i64, i64)> = conn
-        .query_row(&sql, [], |r| {
-            (0..cols.len())
-                .map(|i| Ok((r.get(2 * i)?, r.get(2 * i + 1)?)))
-                .collect()
+    let items = count_items(&cols, Dialect::DuckDb);
+    // A column with more than MAX_CARDINALITY values (and months) among the first rows has
+    // more in all: only the others are counted over the whole side (exact distinct counts
+    // of every column — comments, prices, ids — took longer than the compare's join).
+    let head = format!("(SELECT * FROM {} LIMIT {HEAD_ROWS})", spec.new.sql);
+    let first = crate::trace::stage("explain: distinct values among the first rows", || {
+        count_over(conn, &items, &head)
+    })?;
+    let open: Vec<usize> = (0..cols.len())
+        .filter(|&i| {
+            let (values, months) = first[i];
+            values <= MAX_CARDINALITY || (is_date(&cols[i].1) && months <= MAX_CARDINALITY)
         })
-        .map_err(|e| Error::Runtime(format!("counting explain's dimensions: {e}")))?;
+        .collect();
+    let beyond = MAX_CARDINALITY + 1;
+    let mut found = vec![(beyond, beyond); cols.len()];
+    if !open.is_empty() {
+        // Each as a GROUP BY of its own: a parallel aggregate reading one column.
+        let wanted: Vec<String> = open
+            .iter()
+            .map(|&i| grouped_counts(cols[i], i, &spec.new.sql))
+            .collect();
+        let all =
+            crate::trace::stage("explain: distinct values of the few-valued columns", || {
+                count_over(conn, &wanted, "(SELECT 1)")
+            })?;
+        for (&i, counts) in open.iter().zip(all) {
+            found[i] = counts;
+        }
+    }
     Ok(choose(&cols, &found))
+}
+
+/// The (values, months) count items of column `i` over `from`, each a GROUP BY; NULL is no
+/// value, as `count(DISTINCT …)` has it.
+fn grouped_counts((name, ty): &(String, String), i: usize, from: &str) -> String {
+    let c = ident(name);
+    let distinct = |e: &str| {
+        format!(
+            "(SELECT count(*) FROM (SELECT {e} AS x FROM {from} WHERE {c} IS NOT NULL GROUP BY x))"
+        )
+    };
+    let months = match is_date(ty) {
+        true => distinct(&Dialect::DuckDb.month_start(&c)),
+        false => "0".into(),
+    };
+    format!("{} AS u{i}, {months} AS m{i}", distinct(&c))
+}
+
+/// The (values, months) counts of `items` over `from`.
+fn count_over(conn: &Connection, items: &[String], from: &str) -> Result<Vec<(i64, i64)>> {
+    let sql = format!("SELECT {} FROM {from}", items.join(", "));
+    conn.query_row(&sql, [], |r| {
+        (0..items.len())
+            .map(|i| Ok((r.get(2 * i)?, r.get(2 * i + 1)?)))
+            .collect()
+    })
+    .map_err(|e| Error::Runtime(format!("counting explain's dimensions: {e}")))
 }
 
 /// The candidates as dimensions; keys (a scope) only beside another dimension.
@@ -424,6 +479,35 @@ mod tests {
             code.predicate(Some("3 OR 1=1")),
             "\"region_id\" = '3 OR 1=1'"
         );
+    }
+
+    /// Columns are ruled out by their first rows, then counted exactly over every row: a
+    /// column sorted so that its first rows hold one value still has too many.
+    #[test]
+    fn few_values_are_counted_over_every_row() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE n AS SELECT i AS id, CAST(i % 5 AS VARCHAR) AS few, \
+             CASE WHEN i < 150000 THEN 'a' ELSE CAST(i AS VARCHAR) END AS sorted, \
+             CAST(i AS VARCHAR) AS many FROM range(200000) t(i)",
+        )
+        .unwrap();
+        let new = Relation::describe(&conn, "n").unwrap();
+        let spec = Spec {
+            legacy: new.clone(),
+            new,
+            keys: vec!["id".into()],
+            map: vec![],
+            measures: vec![],
+            dimensions: vec![],
+            skip: vec![],
+            rules: Default::default(),
+            dimension_candidates: None,
+            personal: vec![],
+        };
+        let found = counted(&conn, &spec).unwrap();
+        assert_eq!(found.values, vec!["few"]);
+        assert!(found.codes.is_empty() && found.months.is_empty());
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::sql::ident;
+use crate::trace::stage;
 
 /// The column a side's rows are numbered by within a key, when keys repeat.
 pub(crate) const REPEAT: &str = "_assay_repeat";
@@ -68,8 +69,10 @@ pub fn explain(
     opts: &Options,
 ) -> Result<Explanation> {
     let m = spec.measure(Some(measure))?;
-    let mut dims = dimensions(conn, spec, opts)?;
-    let sides = Sides::numbered(conn, spec, &m)?;
+    let mut dims = stage("explain: candidate dimensions", || {
+        dimensions(conn, spec, opts)
+    })?;
+    let sides = stage("explain: repeated keys", || Sides::numbered(conn, spec, &m))?;
     let mut pair = sides.pair(spec)?;
     pair.text_where_dates_fail(conn)?;
     // Unique keys and exact equality: the compare's narrow join of fingerprints finds the
@@ -114,7 +117,9 @@ pub fn explain(
             matched: true,
         });
     }
-    let mut cube = cube::read(conn, dims, &sources, m.scale)?;
+    let mut cube = stage("explain: the cube", || {
+        cube::read(conn, dims, &sources, m.scale)
+    })?;
     let rows_not_fetched = match &opts.agreeing {
         Some(groups) => {
             let by = group_columns(spec, &cube.dims, groups.dimensions);
@@ -126,10 +131,14 @@ pub fn explain(
     // Whole units of the measure: 0.29 allows 29 cents (as a float product it was 28).
     let tolerance = spec.rules.absolute.units_down(m.scale);
     let picks = rank::rank(&cube, opts.top.max(1), tolerance);
-    let cutoffs = cutoff::refine(conn, &sources, &cube, &picks, m.scale)?;
+    let cutoffs = stage("explain: cut-off dates", || {
+        cutoff::refine(conn, &sources, &cube, &picks, m.scale)
+    })?;
     let changed = cube.cells.iter().any(|c| c.class == RowClass::Changed);
     let differing = if changed {
-        Some(TempRows::create(conn, &classed.sql)?)
+        Some(stage("explain: differing rows kept", || {
+            TempRows::create(conn, &classed.sql)
+        })?)
     } else {
         None
     };
@@ -139,7 +148,9 @@ pub fn explain(
         scale: m.scale,
         others: &classed.others,
     });
-    let mut causes = cause::build(conn, &cube, (&picks, &cutoffs), total, rows.as_ref())?;
+    let mut causes = stage("explain: patterns", || {
+        cause::build(conn, &cube, (&picks, &cutoffs), total, rows.as_ref())
+    })?;
     if let Some(t) = &differing {
         let mut skip = spec.keys.clone();
         skip.push(m.name.clone());
