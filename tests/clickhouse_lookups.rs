@@ -7,34 +7,11 @@
 
 mod common;
 
-use assay_engine::config::{Warehouse, Workspace};
+use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
 use common::*;
 
 const URL: &str = "http://127.0.0.1:8123";
-
-/// The invoices legacy missed at its cut-off in the DuckDB twin of the demo (same seed and
-/// rows, so the same invoices), by another column name.
-fn blocklist_of(twin: &std::path::Path) -> Vec<String> {
-    // The legacy exports are imported into the cache by a compare.
-    let out = assay(twin, &["compare", "revenue"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let cache = Workspace::load(twin).unwrap().cache_path();
-    let conn = duckdb::Connection::open(&cache).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT CAST(invoice_id AS VARCHAR) FROM gold.fct_sales WHERE invoice_type <> 'CANCELLED' \
-             AND invoice_id NOT IN (SELECT invoice_id FROM legacy.sales) ORDER BY 1",
-        )
-        .unwrap();
-    let ids: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(ids.len() > 5, "{ids:?}");
-    ids
-}
 
 #[test]
 fn a_file_lookup_rule_runs_in_the_warehouse() {
@@ -73,7 +50,7 @@ fn a_file_lookup_rule_runs_in_the_warehouse() {
             &db,
         ],
     );
-    let ids = blocklist_of(&twin);
+    let ids = missed_at_cutoff(&twin);
     let list = format!("inv\n{}\n", ids.join("\n"));
     std::fs::write(twin.join("blocklist.csv"), list).unwrap();
     let config = twin.join("assay.toml");

@@ -119,6 +119,18 @@ fn explain_written(
 ) -> Value {
     write(&dir.join("new.csv"), new);
     write(&dir.join("legacy.csv"), legacy);
+    let mut args = explain_args(extra);
+    args.extend_from_slice(&["--format", "json"]);
+    let out = assay(dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema = common::json_schema::Schema::load();
+    assert_eq!(schema.check("explain", &v), Vec::<String>::new());
+    v
+}
+
+/// `explain` of legacy.csv against new.csv on the sales lines' key and amount, with `extra`.
+fn explain_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "explain",
         "--legacy",
@@ -129,16 +141,9 @@ fn explain_written(
         "ticket,item",
         "--measure",
         "amount",
-        "--format",
-        "json",
     ];
     args.extend_from_slice(extra);
-    let out = assay(dir, &args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schema = common::json_schema::Schema::load();
-    assert_eq!(schema.check("explain", &v), Vec::<String>::new());
-    v
+    args
 }
 
 /// The planted rule: the first cause of its class, naming `names`, ≥ 95 % of `amount`
@@ -494,24 +499,8 @@ fn a_blocklist_with_its_own_column_name_is_one_cause() {
     assert!(!v.to_string().contains("parquet"), "{v:#}");
     nothing_else_big(&v, 1);
     // A column the lookup does not have is named with the lookup.
-    let bad = assay(
-        tmp.path(),
-        &[
-            "explain",
-            "--legacy",
-            "legacy.csv",
-            "--new",
-            "new.csv",
-            "--key",
-            "ticket,item",
-            "--measure",
-            "amount",
-            "--lookup",
-            "blocklist.csv",
-            "--on",
-            "ticket=receipt",
-        ],
-    );
+    let wrong = ["--lookup", "blocklist.csv", "--on", "ticket=receipt"];
+    let bad = assay(tmp.path(), &explain_args(&wrong));
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(
         text(&bad).contains("blocklist.csv") && text(&bad).contains("receipt"),

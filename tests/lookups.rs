@@ -4,37 +4,7 @@
 
 mod common;
 
-use assay_engine::config::Workspace;
 use common::*;
-
-/// The demo's invoices legacy missed at its cut-off (one-sided, not cancelled), as a
-/// blocklist whose column is named otherwise (`inv`).
-fn blocklist(ws: &std::path::Path) -> Vec<String> {
-    // The legacy exports are imported into the cache by a compare.
-    let out = assay(ws, &["compare", "revenue"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let cache = Workspace::load(ws).unwrap().cache_path();
-    let conn = duckdb::Connection::open_with_flags(
-        &cache,
-        duckdb::Config::default()
-            .access_mode(duckdb::AccessMode::ReadOnly)
-            .unwrap(),
-    )
-    .unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT CAST(invoice_id AS VARCHAR) FROM gold.fct_sales WHERE invoice_type <> 'CANCELLED' \
-             AND invoice_id NOT IN (SELECT invoice_id FROM legacy.sales) ORDER BY 1",
-        )
-        .unwrap();
-    let ids: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(ids.len() > 5, "{ids:?}");
-    ids
-}
 
 fn steps(ws: &std::path::Path) -> serde_json::Value {
     json_of(ws, &["rules", "revenue", "--all", "--format", "json"])
@@ -43,7 +13,7 @@ fn steps(ws: &std::path::Path) -> serde_json::Value {
 #[test]
 fn a_rule_from_a_file_lookup_works_in_later_processes_and_in_export() {
     let (_tmp, ws) = built_demo("3000", "11");
-    let ids = blocklist(&ws);
+    let ids = missed_at_cutoff(&ws);
     std::fs::write(
         ws.join("blocklist.csv"),
         format!("inv\n{}\n", ids.join("\n")),

@@ -246,3 +246,30 @@ pub fn replace_legacy_sales(ws: &Path, sales: toml_edit::Table) {
     doc["legacy"]["sales"] = toml_edit::Item::Table(sales);
     std::fs::write(&path, doc.to_string()).unwrap();
 }
+
+/// The demo's invoices legacy missed at its cut-off (one-sided, not cancelled), read from
+/// the cache after a compare imported the legacy exports: a blocklist for lookup tests.
+pub fn missed_at_cutoff(ws: &Path) -> Vec<String> {
+    let out = assay(ws, &["compare", "revenue"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let cache = assay_engine::config::Workspace::load(ws)
+        .unwrap()
+        .cache_path();
+    let read_only = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .unwrap();
+    let conn = duckdb::Connection::open_with_flags(&cache, read_only).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT CAST(invoice_id AS VARCHAR) FROM gold.fct_sales WHERE invoice_type <> 'CANCELLED' \
+             AND invoice_id NOT IN (SELECT invoice_id FROM legacy.sales) ORDER BY 1",
+        )
+        .unwrap();
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(ids.len() > 5, "{ids:?}");
+    ids
+}
