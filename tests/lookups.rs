@@ -43,6 +43,16 @@ fn a_rule_from_a_file_lookup_works_in_later_processes_and_in_export() {
         std::fs::read_to_string(&kept).unwrap(),
         std::fs::read_to_string(ws.join("blocklist.csv")).unwrap()
     );
+    // The report's remainder (and the workbench's rules lab, through the same causes) tries
+    // the comparison's lookups too: nothing is accepted yet, so the blocklist is a cause.
+    let ticket = json_of(&ws, &["report", "revenue", "--format", "json"]);
+    let causes = ticket["remainder_causes"].as_array().unwrap();
+    assert!(
+        causes
+            .iter()
+            .any(|c| c["predicate"].as_str() == Some(wanted)),
+        "{causes:#?}"
+    );
     // Later, without the original file or the setting: the kept file is what the rule reads.
     std::fs::remove_file(ws.join("blocklist.csv")).unwrap();
     std::fs::write(&config, &original).unwrap();

@@ -6,7 +6,7 @@ use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::frame::{self, exact_column, text_column, Format};
 use crate::recon::configured;
-use crate::recon::explain::{configured_lookups, explain, Options};
+use crate::recon::explain::{explain, lookups_of, Options};
 use crate::rules::export::{Model, Target};
 use crate::rules::{self, RulesFile, Status, Waterfall, Which};
 
@@ -139,10 +139,9 @@ fn suggest(
 ) -> Result<()> {
     let (spec, agreeing) = configured::prepare_with_groups(ws, store, name, &[])?;
     let m = spec.measure(measure)?;
-    let tables = ws.config.comparisons[name].explain.lookups.clone();
     let opts = Options {
         top,
-        lookups: configured_lookups(store.conn(), &spec, (name, &ws.root), &tables)?,
+        lookups: lookups_of(store.conn(), &spec, ws, name)?,
         agreeing,
     };
     let causes = explain(store.conn(), &spec, &m.name, &opts)?.causes;

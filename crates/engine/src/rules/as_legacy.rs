@@ -18,7 +18,7 @@ use crate::config::Workspace;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::recon::configured::{self, Compared};
-use crate::recon::explain::{explain, Cause, Options};
+use crate::recon::explain::{explain, lookups_of, Cause, Options};
 use crate::recon::reshape::Reshape;
 use crate::recon::Relation;
 use crate::store::Store;
@@ -138,12 +138,13 @@ pub fn causes_left(
     let as_legacy = AsLegacy::of(ws, file, which, name)?;
     let (spec, agreeing) = configured::prepare_as(ws, store, name, &as_legacy)?;
     let m = spec.measure(None)?;
+    let left = super::remainder::without_accepted(&spec, file)?;
+    // The comparison's lookups, so a rule the lab adopts can name one.
     let opts = Options {
         top,
+        lookups: lookups_of(store.conn(), &left, ws, name)?,
         agreeing,
-        ..Options::default()
     };
-    let left = super::remainder::without_accepted(&spec, file)?;
     Ok(explain(store.conn(), &left, &m.name, &opts)?.causes)
 }
 

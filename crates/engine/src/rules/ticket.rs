@@ -12,7 +12,7 @@ use super::signoff::Signoff;
 use super::waterfall::{waterfall_of, Waterfall, Which};
 use crate::config::{Tolerance, Workspace};
 use crate::error::{Error, Result};
-use crate::recon::explain::{explain, Cause, Options};
+use crate::recon::explain::{explain, lookups_of, Cause, Options};
 use crate::recon::report::Spec;
 use crate::recon::spec::Measure;
 use crate::recon::summary::{RowClasses, Samples};
@@ -86,12 +86,12 @@ pub fn ticket(
     let accepted = Which::Accepted;
     let fall = waterfall_where(ws, store, warehouse, (comparison, None), file, &accepted)?;
     let after = compare_as_legacy(ws, store, (comparison, &[]), file, &accepted, None)?;
+    let left = super::remainder::without_accepted(&after.spec, file)?;
     let opts = Options {
         top: TOP_CAUSES,
+        lookups: lookups_of(store.conn(), &left, ws, comparison)?,
         agreeing: after.agreeing_groups.clone(),
-        ..Options::default()
     };
-    let left = super::remainder::without_accepted(&after.spec, file)?;
     let causes = explain(store.conn(), &left, &fall.measure, &opts)?.causes;
     let c = ws
         .config

@@ -26,7 +26,7 @@ use super::lookups;
 use super::relation::Relation;
 use super::report::Spec;
 use super::spec::Measure;
-use crate::config::LookupSetting;
+use crate::config::{LookupSetting, Workspace};
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -185,6 +185,23 @@ fn group_columns(spec: &Spec, dims: &[Dim], carried: usize) -> Vec<Option<usize>
             })
         })
         .collect()
+}
+
+/// The lookups comparison `name` of the workspace configures: what every explain of it
+/// tries (the CLI's, the workbench's drill and rules lab, the report's remainder).
+pub fn lookups_of(
+    conn: &Connection,
+    spec: &Spec,
+    ws: &Workspace,
+    name: &str,
+) -> Result<Vec<Lookup>> {
+    let settings = ws
+        .config
+        .comparisons
+        .get(name)
+        .map(|c| c.explain.lookups.clone())
+        .unwrap_or_default();
+    configured_lookups(conn, spec, (name, &ws.root), &settings)
 }
 
 /// The lookups comparison `name`'s `explain.lookups` names (files relative to `root`).

@@ -99,17 +99,7 @@ pub fn open_compared(
         .and_then(|c| c.period_dimension());
     let mut base =
         DrillBase::build_with_groups(conn, spec, &measure, table, agreeing_groups.as_ref())?;
-    let tables = ws
-        .config
-        .comparisons
-        .get(name)
-        .map(|c| c.explain.lookups.clone());
-    base.lookups = super::explain::configured_lookups(
-        conn,
-        &base.spec,
-        (name, &ws.root),
-        &tables.unwrap_or_default(),
-    )?;
+    base.lookups = super::explain::lookups_of(conn, &base.spec, ws, name)?;
     let by_period = match period.and_then(|p| base.dimensions.iter().position(|d| *d == p)) {
         Some(i) => {
             let mut rows = base.drill(conn, &[], i)?;
