@@ -118,6 +118,9 @@ pub fn compare_bench(
     log: &dyn Fn(&str),
 ) -> Result<CompareBench> {
     std::fs::create_dir_all(dir).io_context(|| format!("cannot create {}", dir.display()))?;
+    // Absolute: the sides' paths are read by children running in the workspace, where the
+    // default `target/bench-compare/…` named nothing ("No files found that match").
+    let dir = &std::path::absolute(dir).io_context(|| format!("{}", dir.display()))?;
     let csv = dir.join(format!("lineitem-sf{scale}.csv"));
     if !csv.exists() {
         log(&format!("generating TPC-H lineitem at SF {scale}"));
