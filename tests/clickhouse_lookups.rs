@@ -51,18 +51,7 @@ fn a_file_lookup_rule_runs_in_the_warehouse() {
         ],
     );
     let ids = missed_at_cutoff(&twin);
-    let list = format!("inv\n{}\n", ids.join("\n"));
-    std::fs::write(twin.join("blocklist.csv"), list).unwrap();
-    let config = twin.join("assay.toml");
-    let original = std::fs::read_to_string(&config).unwrap();
-    let tolerance = "tolerance = { absolute = 1.0, relative = 0.0005 }";
-    let lookup =
-        "explain = { lookups = [{ file = \"blocklist.csv\", on = { invoice_id = \"inv\" } }] }";
-    std::fs::write(
-        &config,
-        original.replacen(tolerance, &format!("{tolerance}\n{lookup}"), 1),
-    )
-    .unwrap();
+    configure_blocklist(&twin, &ids);
     let out = assay(&twin, &["rules", "revenue", "suggest"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let rules = std::fs::read_to_string(twin.join("rules/revenue.toml")).unwrap();

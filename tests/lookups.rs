@@ -14,21 +14,8 @@ fn steps(ws: &std::path::Path) -> serde_json::Value {
 fn a_rule_from_a_file_lookup_works_in_later_processes_and_in_export() {
     let (_tmp, ws) = built_demo("3000", "11");
     let ids = missed_at_cutoff(&ws);
-    std::fs::write(
-        ws.join("blocklist.csv"),
-        format!("inv\n{}\n", ids.join("\n")),
-    )
-    .unwrap();
+    let original = configure_blocklist(&ws, &ids);
     let config = ws.join("assay.toml");
-    let original = std::fs::read_to_string(&config).unwrap();
-    let tolerance = "tolerance = { absolute = 1.0, relative = 0.0005 }";
-    let with_lookup = original.replacen(
-        tolerance,
-        &format!("{tolerance}\nexplain = {{ lookups = [{{ file = \"blocklist.csv\", on = {{ invoice_id = \"inv\" }} }}] }}"),
-        1,
-    );
-    assert_ne!(with_lookup, original);
-    std::fs::write(&config, &with_lookup).unwrap();
     let out = assay(&ws, &["rules", "revenue", "suggest"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let rules = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();

@@ -5,7 +5,7 @@ use polars::prelude::Column;
 use crate::error::{Error, Result};
 use crate::frame::{self, exact_column, text_column, Format};
 use crate::recon::configured;
-use crate::recon::explain::{configured_lookups, explain, given_lookup, Explanation, Options};
+use crate::recon::explain::{explain, given_lookup, lookups_of, Explanation, Options};
 
 use super::sides::{adhoc_spec, adhoc_store, base_dir, SideArgs};
 
@@ -33,25 +33,19 @@ pub struct ExplainArgs {
 
 pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
     let base = base_dir(dir.clone())?;
-    let (store, spec, label, (configured, agreeing), ws_root) = match &args.name {
+    let (store, spec, label, agreeing, mut lookups) = match &args.name {
         Some(name) => {
             let ws = super::workspace(dir)?;
             let store = super::open_for_compare(&ws, name, &args.sides.company)?;
             let (spec, agreeing) =
                 configured::prepare_with_groups(&ws, &store, name, &args.sides.company)?;
-            let lookups = ws
-                .config
-                .comparisons
-                .get(name)
-                .map(|c| c.explain.lookups.clone())
-                .unwrap_or_default();
-            let root = ws.root.clone();
-            (store, spec, name.clone(), (lookups, agreeing), Some(root))
+            let lookups = lookups_of(store.conn(), &spec, &ws, name)?;
+            (store, spec, name.clone(), agreeing, lookups)
         }
         None => {
             let store = adhoc_store(&base)?;
             let (spec, _) = adhoc_spec(&store, &args.sides, &base)?;
-            (store, spec, "adhoc".to_string(), (Vec::new(), None), None)
+            (store, spec, "adhoc".to_string(), None, Vec::new())
         }
     };
     // --measure picks the measure to explain; the comparison's first by default.
@@ -62,8 +56,6 @@ pub fn run(dir: Option<std::path::PathBuf>, args: ExplainArgs) -> Result<i32> {
         .or(spec.measures.first())
         .cloned()
         .ok_or_else(|| Error::Usage(format!("{label}: no measure to explain (give --measure)")))?;
-    let root = ws_root.unwrap_or_else(|| base.clone());
-    let mut lookups = configured_lookups(store.conn(), &spec, (&label, &root), &configured)?;
     for given in &args.lookup {
         let found = given_lookup(store.conn(), &spec, (given, &args.on), &base)
             .map_err(|e| Error::Usage(format!("--lookup {e}")))?;

@@ -247,6 +247,25 @@ pub fn replace_legacy_sales(ws: &Path, sales: toml_edit::Table) {
     std::fs::write(&path, doc.to_string()).unwrap();
 }
 
+/// Writes `ids` as `blocklist.csv` (column `inv`) and configures it as the revenue
+/// comparison's lookup on `invoice_id`; the assay.toml as it was before.
+pub fn configure_blocklist(ws: &Path, ids: &[String]) -> String {
+    std::fs::write(
+        ws.join("blocklist.csv"),
+        format!("inv\n{}\n", ids.join("\n")),
+    )
+    .unwrap();
+    let config = ws.join("assay.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let tolerance = "tolerance = { absolute = 1.0, relative = 0.0005 }";
+    let lookup =
+        "explain = { lookups = [{ file = \"blocklist.csv\", on = { invoice_id = \"inv\" } }] }";
+    let with_lookup = original.replacen(tolerance, &format!("{tolerance}\n{lookup}"), 1);
+    assert_ne!(with_lookup, original);
+    std::fs::write(&config, with_lookup).unwrap();
+    original
+}
+
 /// The demo's invoices legacy missed at its cut-off (one-sided, not cancelled), read from
 /// the cache after a compare imported the legacy exports: a blocklist for lookup tests.
 pub fn missed_at_cutoff(ws: &Path) -> Vec<String> {

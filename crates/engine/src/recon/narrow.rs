@@ -195,6 +195,14 @@ fn exact_keys_sql(keys: usize, samples: usize) -> String {
     )
 }
 
+/// SQL true on a kept row with a NULL among its keys `k0…`.
+fn any_null_key(pair: &KeyedPair) -> String {
+    (0..pair.keys.len())
+        .map(|j| format!("k{j} IS NULL"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 /// A side's rows whose keys `exact_keys_sql` lists, kept in a temporary table: read in one
 /// scan, then joined and sampled as often as the summary needs. `nullable`: whether a key
 /// listed may be NULL (else the plain equality lets DuckDB filter the scan by the keys).
@@ -248,13 +256,10 @@ impl<'c> Differing<'c> {
 
     /// Both sides cut down to the rows whose keys are kept.
     pub fn sides(&self, pair: &KeyedPair) -> Result<(Relation, Relation)> {
-        let null_key: Vec<String> = (0..pair.keys.len())
-            .map(|j| format!("k{j} IS NULL"))
-            .collect();
         let nullable: bool = self.conn.query_row(
             &format!(
                 "SELECT coalesce(bool_or({}), false) FROM {DIFFERING}",
-                null_key.join(" OR ")
+                any_null_key(pair)
             ),
             [],
             |r| r.get(0),
@@ -330,14 +335,11 @@ fn exact_pass(
     (legacy, new): (&SideCounts, &SideCounts),
     sample_size: usize,
 ) -> Result<Summary> {
-    let null_key: Vec<String> = (0..pair.keys.len())
-        .map(|j| format!("k{j} IS NULL"))
-        .collect();
     let (unsettled, only_legacy, only_new, nullable): (i64, i64, i64, bool) = conn.query_row(
         &format!(
             "SELECT count(*) FILTER (WHERE in_a AND in_b), count(*) FILTER (WHERE in_a AND NOT in_b), \
              count(*) FILTER (WHERE in_b AND NOT in_a), coalesce(bool_or({}), false) FROM {DIFFERING}",
-            null_key.join(" OR ")
+            any_null_key(pair)
         ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),

@@ -41,6 +41,19 @@ pub fn clickhouse_type(duck: &str) -> String {
     format!("Nullable({base})")
 }
 
+/// A DuckDB column as written to a CSV ClickHouse loads: the text forms 18.16 parses
+/// (whole-second times, 0/1 booleans).
+pub(super) fn export(name: &str, duck_type: &str) -> String {
+    let t = duck_type.to_ascii_uppercase();
+    if t.starts_with("TIMESTAMP") {
+        format!("strftime({}, '%Y-%m-%d %H:%M:%S')", ident(name))
+    } else if t == "BOOLEAN" {
+        format!("CAST({} AS INTEGER)", ident(name))
+    } else {
+        ident(name)
+    }
+}
+
 /// `<bronze>.<name>`, quoted.
 fn bronze_table(ch: &ClickHouse, name: &str) -> String {
     format!(
@@ -153,17 +166,6 @@ pub fn publish_run(
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
-    // Values in the text forms ClickHouse 18.16 parses: whole-second times, 0/1 booleans.
-    let export = |name: &str, duck_type: &str| {
-        let t = duck_type.to_ascii_uppercase();
-        if t.starts_with("TIMESTAMP") {
-            format!("strftime({}, '%Y-%m-%d %H:%M:%S')", ident(name))
-        } else if t == "BOOLEAN" {
-            format!("CAST({} AS INTEGER)", ident(name))
-        } else {
-            ident(name)
-        }
-    };
     let mut names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let mut list: Vec<String> = columns.iter().map(|c| export(&c.name, &c.type_)).collect();
     for (name, ty) in [

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use duckdb::Connection;
 
-use super::bronze::clickhouse_type;
+use super::bronze::{clickhouse_type, export};
 use super::clickhouse::ClickHouse;
 use super::layer_database;
 use crate::dialect::Dialect;
@@ -92,17 +92,7 @@ fn publish_one(
         "CREATE TABLE {table} ({}) ENGINE = Log",
         defs.join(", ")
     ))?;
-    // Values in the text forms ClickHouse 18.16 parses, as bronze's upload writes them.
-    let list: Vec<String> = columns
-        .iter()
-        .map(|(c, t)| match t.to_ascii_uppercase() {
-            u if u.starts_with("TIMESTAMP") => {
-                format!("strftime({}, '%Y-%m-%d %H:%M:%S')", ident(c))
-            }
-            u if u == "BOOLEAN" => format!("CAST({} AS INTEGER)", ident(c)),
-            _ => ident(c),
-        })
-        .collect();
+    let list: Vec<String> = columns.iter().map(|(c, t)| export(c, t)).collect();
     std::fs::create_dir_all(staging)
         .map_err(|e| Error::Runtime(format!("{}: {e}", staging.display())))?;
     let file = staging.join(format!("lookup-{name}-{}.csv", std::process::id()));

@@ -26,7 +26,7 @@ use super::lookups;
 use super::relation::Relation;
 use super::report::Spec;
 use super::spec::Measure;
-use crate::config::{LookupSetting, Workspace};
+use crate::config::Workspace;
 use crate::decimal::{Exact, Numeric};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -187,35 +187,24 @@ fn group_columns(spec: &Spec, dims: &[Dim], carried: usize) -> Vec<Option<usize>
         .collect()
 }
 
-/// The lookups comparison `name` of the workspace configures: what every explain of it
-/// tries (the CLI's, the workbench's drill and rules lab, the report's remainder).
+/// The lookups comparison `name` of the workspace configures (`explain.lookups`, files
+/// relative to the workspace): what every explain of it tries (the CLI's, the workbench's
+/// drill and rules lab, the report's remainder).
 pub fn lookups_of(
     conn: &Connection,
     spec: &Spec,
     ws: &Workspace,
     name: &str,
 ) -> Result<Vec<Lookup>> {
-    let settings = ws
-        .config
-        .comparisons
-        .get(name)
-        .map(|c| c.explain.lookups.clone())
-        .unwrap_or_default();
-    configured_lookups(conn, spec, (name, &ws.root), &settings)
-}
-
-/// The lookups comparison `name`'s `explain.lookups` names (files relative to `root`).
-pub fn configured_lookups(
-    conn: &Connection,
-    spec: &Spec,
-    (name, root): (&str, &Path),
-    settings: &[LookupSetting],
-) -> Result<Vec<Lookup>> {
     let setting = format!("comparisons.{name}.explain.lookups");
-    settings
+    let Some(c) = ws.config.comparisons.get(name) else {
+        return Ok(Vec::new());
+    };
+    c.explain
+        .lookups
         .iter()
         .map(|s| {
-            given_lookup(conn, spec, (s.given(), &s.on()), root)
+            given_lookup(conn, spec, (s.given(), &s.on()), &ws.root)
                 .map_err(|e| Error::Usage(format!("{setting}: {e}")))
         })
         .collect()
