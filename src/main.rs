@@ -5,8 +5,9 @@ mod cli;
 
 // The engine's and the workbench's modules under the names the CLI uses for them.
 use assay_engine::{
-    build, cancel, checks, config, console, demo, dialect, error, extract, frame, freshness, init,
-    legacy, pii, recon, redact, report, rules, sql, store, trace, warehouse,
+    build, campaign, cancel, checks, config, console, decimal, demo, dialect, error, extract,
+    frame, freshness, init, legacy, pii, recon, redact, report, rules, sql, store, trace,
+    warehouse,
 };
 use assay_workbench as workbench;
 

@@ -1,5 +1,6 @@
 //! `assay compare [NAME]` or `assay compare --legacy … --new … --key …`
 
+use crate::campaign::{self, Via};
 use crate::config::Workspace;
 use crate::config::{Gate, Tolerance};
 use crate::error::{Error, Result};
@@ -123,31 +124,65 @@ fn configured_reports(ws: &Workspace, args: &CompareArgs) -> Result<Vec<(String,
     names
         .into_iter()
         .map(|name| {
-            let store = super::open_for_compare(ws, &name, &args.sides.company)?;
-            let _spinner = super::progress::stages(&format!("comparing {name}"));
-            let compared =
-                configured::prepare_and_compare(ws, &store, &name, &args.sides.company, None)?;
-            let mut report = compared.report;
-            let policy = crate::build::lineage::personal(ws, &store)?;
-            let shown = policy.of_comparison(&ws.config.comparisons[&name]);
-            report.samples.mask(&shown);
-            if let Some(path) = &args.rows_out {
-                if compared.agreeing_groups.is_some() {
-                    return Err(Error::Usage(format!(
-                        "--rows-out {}: {name} was compared in the ClickHouse warehouse, \
-                         which sends only the slices whose sums differ; the rows of the others \
-                         are not here to write",
-                        path.display()
-                    )));
-                }
-                rows_out(
-                    path,
-                    rows_out::write(store.conn(), &compared.spec, path, &shown),
-                )?;
-            }
+            let only = &args.sides.company;
+            let report = compare_one(ws, &name, args).inspect_err(|e| {
+                campaign::record_failure(ws, (&name, only), e, Via("cli"));
+            })?;
             Ok((name, report))
         })
         .collect()
+}
+
+/// One configured comparison compared, recorded in the history, its samples masked and its
+/// differing rows written out when asked.
+fn compare_one(ws: &Workspace, name: &str, args: &CompareArgs) -> Result<Report> {
+    let only = &args.sides.company;
+    let store = super::open_for_compare(ws, name, only)?;
+    let _spinner = super::progress::stages(&format!("comparing {name}"));
+    let compared = configured::prepare_and_compare(ws, &store, name, only, None)?;
+    let mut report = compared.report;
+    let warehouse = super::connect_warehouse(ws)?;
+    campaign::record(
+        ws,
+        (&store, warehouse.as_ref()),
+        (name, only),
+        &report,
+        Via("cli"),
+    )?;
+    let policy = crate::build::lineage::personal(ws, &store)?;
+    let shown = policy.of_comparison(&ws.config.comparisons[name]);
+    report.samples.mask(&shown);
+    if let Some(path) = &args.rows_out {
+        if compared.agreeing_groups.is_some() {
+            return Err(Error::Usage(format!(
+                "--rows-out {}: {name} was compared in the ClickHouse warehouse, \
+                 which sends only the slices whose sums differ; the rows of the others \
+                 are not here to write",
+                path.display()
+            )));
+        }
+        rows_out(
+            path,
+            rows_out::write(store.conn(), &compared.spec, path, &shown),
+        )?;
+    }
+    Ok(report)
+}
+
+/// `parity --run`: comparison `name` compared over all its companies and recorded.
+pub fn record_one(ws: &Workspace, name: &str) -> Result<()> {
+    let via = Via("parity");
+    let made = (|| {
+        let store = super::open_for_compare(ws, name, &[])?;
+        let compared = configured::prepare_and_compare(ws, &store, name, &[], None)?;
+        let warehouse = super::connect_warehouse(ws)?;
+        let sides = (&store, warehouse.as_ref());
+        campaign::record(ws, sides, (name, &[]), &compared.report, via)
+    })();
+    if let Err(e) = &made {
+        campaign::record_failure(ws, (name, &[]), e, via);
+    }
+    made.map(|_| ())
 }
 
 /// Say where the rows went (on stderr: stdout carries the report).
@@ -159,6 +194,11 @@ fn rows_out(path: &std::path::Path, written: Result<u64>) -> Result<()> {
 
 fn output(reports: &[(String, Report)], args: &CompareArgs) -> Result<()> {
     if args.format == Format::Json {
+        for (name, report) in reports {
+            for w in &report.warnings {
+                eprintln!("warning: {name}: {w}");
+            }
+        }
         // Serialised straight from the reports (never through a `Value`, which would turn
         // the exact decimals into floats).
         let value: std::collections::BTreeMap<&String, &Report> =

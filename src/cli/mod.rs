@@ -2,6 +2,7 @@
 
 mod ack;
 mod build;
+mod campaign;
 mod compare;
 mod demo;
 mod explain;
@@ -86,6 +87,12 @@ pub enum Command {
     /// A comparison's legacy rules (rules/NAME.toml): the gap after each accepted rule, the
     /// remainder (`--check`: exit 1 when out of tolerance); `suggest`, `accept`, `reject`.
     Rules(rules::RulesArgs),
+    /// A comparison's recorded compares, newest first: totals, gap, unexplained, what changed
+    /// between runs (rules accepted, legacy replaced, table rebuilt), the gap's trend.
+    History(campaign::HistoryArgs),
+    /// One row per comparison × company: latest numbers, tolerance, sign-off, trend (exit 0
+    /// all within tolerance and signed off, 1 some open, 2 some stale or failing).
+    Parity(campaign::ParityArgs),
     /// Sign off a comparison's current numbers (gap, rules, remainder) in its rules file; a
     /// later change shows the sign-off as stale.
     Signoff(rules::SignoffArgs),
@@ -156,6 +163,8 @@ impl Command {
             Command::Validate(a) => a.format,
             Command::Waterfall(a) => a.format,
             Command::Sql(a) => a.format,
+            Command::History(a) => a.format,
+            Command::Parity(a) => a.format,
             _ => return false,
         };
         format == crate::frame::Format::Json
@@ -200,6 +209,8 @@ fn run(cli: Cli) -> Result<i32> {
         Some(Command::Compare(args)) => compare::run(dir.clone(), args),
         Some(Command::Explain(args)) => explain::run(dir.clone(), args),
         Some(Command::Rules(args)) => rules::run(&workspace(dir.clone())?, args),
+        Some(Command::History(args)) => campaign::history(&workspace(dir.clone())?, args),
+        Some(Command::Parity(args)) => campaign::parity(&workspace(dir.clone())?, args),
         Some(Command::Signoff(args)) => rules::signoff(&workspace(dir.clone())?, args),
         Some(Command::Report(args)) => ticket::run(&workspace(dir.clone())?, args),
         Some(Command::Validate(args)) => validate::run(dir, args),

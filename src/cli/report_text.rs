@@ -31,6 +31,15 @@ type Section = (String, DataFrame);
 /// Print every section; nested rows under `min_share` of the gap are left out (and counted).
 pub fn print(name: &str, r: &Report, format: Format, min_share: f64) -> Result<()> {
     let mut out = std::io::stdout();
+    for w in &r.warnings {
+        // On stderr too, so a cron job's log has it whatever it does with the report.
+        eprintln!("warning: {name}: {w}");
+        match format {
+            Format::Csv => println!("# warning: {w}"),
+            Format::Md => println!("> **Warning:** {w}\n"),
+            _ => println!("warning: {w}"),
+        }
+    }
     for (title, mut df) in sections(r, min_share)? {
         match format {
             Format::Md => println!("\n### {name}: {title}\n"),

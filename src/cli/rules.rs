@@ -25,6 +25,9 @@ pub struct RulesArgs {
     /// The measure (the comparison's first by default).
     #[arg(long)]
     pub measure: Option<String>,
+    /// One company's numbers only: its waterfall, its check, its sign-off.
+    #[arg(long, value_name = "C")]
+    pub company: Option<String>,
     #[arg(long, global = true, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
@@ -85,7 +88,15 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
         Some(Action::Export { dialect }) => return export(ws, name, &file, dialect, args.all),
         _ => {}
     }
-    let store = super::open_for_compare(ws, name, &[])?;
+    let only: Vec<String> = args.company.iter().cloned().collect();
+    if !only.is_empty() && args.action.is_some() {
+        return Err(Error::Usage(
+            "--company scopes the waterfall, --check and signoff; suggest, accept, reject and \
+             accept-difference act on the whole comparison's rules file"
+                .into(),
+        ));
+    }
+    let store = super::open_for_compare(ws, name, &only)?;
     let fall = match &args.action {
         Some(Action::AcceptDifference {
             name: what,
@@ -111,9 +122,23 @@ pub fn run(ws: &Workspace, args: RulesArgs) -> Result<i32> {
         }
         Some(Action::Suggest { top }) => {
             suggest(ws, &store, (name, args.measure.as_deref()), &mut file, *top)?;
-            fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?
+            fall_of(
+                ws,
+                &store,
+                (name, args.measure.as_deref()),
+                &[],
+                &file,
+                args.all,
+            )?
         }
-        _ => fall_of(ws, &store, (name, args.measure.as_deref()), &file, args.all)?,
+        _ => fall_of(
+            ws,
+            &store,
+            (name, args.measure.as_deref()),
+            &only,
+            &file,
+            args.all,
+        )?,
     };
     print(&fall, args.format)?;
     Ok(if args.check && !fall.within_tolerance {
@@ -172,16 +197,17 @@ fn fall_of(
     ws: &Workspace,
     store: &crate::store::Store,
     (name, measure_name): (&str, Option<&str>),
+    only: &[String],
     file: &RulesFile,
     all: bool,
 ) -> Result<Waterfall> {
     let warehouse = super::connect_warehouse(ws)?;
     let which = Which::of_all(all);
-    rules::waterfall_where(
+    rules::waterfall_scoped(
         ws,
-        store,
-        warehouse.as_ref(),
+        (store, warehouse.as_ref()),
         (name, measure_name),
+        only,
         file,
         &which,
     )
@@ -196,7 +222,7 @@ fn export(ws: &Workspace, name: &str, file: &RulesFile, dialect: &str, all: bool
     let mut in_warehouse = None;
     let (table, columns) = match super::connect_warehouse(ws)? {
         Some(ch) => {
-            let w = crate::recon::remote::in_warehouse(ws, &ch, &store, name)?;
+            let w = crate::recon::remote::in_warehouse(ws, &ch, &store, name, &[])?;
             if target == Target::ClickHouse {
                 // Runnable on this warehouse as printed: the lookups the rules read are
                 // uploaded there and named by its databases.
@@ -253,6 +279,9 @@ pub struct SignoffArgs {
     /// What was agreed, and with whom.
     #[arg(long)]
     pub note: String,
+    /// Sign one company's numbers (it goes stale when they move; others are unaffected).
+    #[arg(long, value_name = "C")]
+    pub company: Option<String>,
 }
 
 /// `assay signoff NAME --note …`: the current numbers (accepted rules only) signed.
@@ -263,17 +292,22 @@ pub fn signoff(ws: &Workspace, args: SignoffArgs) -> Result<i32> {
             "no comparison `{name}` in assay.toml"
         )));
     }
-    let store = super::open_for_compare(ws, name, &[])?;
+    let only: Vec<String> = args.company.iter().cloned().collect();
+    let store = super::open_for_compare(ws, name, &only)?;
     let warehouse = super::connect_warehouse(ws)?;
     let signed = rules::decision::sign_off(
         ws,
         (&store, warehouse.as_ref()),
-        name,
+        (name, args.company.as_deref()),
         &args.note,
         &writers_wait(ws),
     )?;
+    let of = signed
+        .company
+        .as_ref()
+        .map_or(String::new(), |c| format!(" for {c}"));
     eprintln!(
-        "{}: signed off by {}: gap {}, remaining {}, unexplained {}",
+        "{}: signed off{of} by {}: gap {}, remaining {}, unexplained {}",
         rules::path_of(&ws.root, name).display(),
         signed.by,
         signed.gap_before,
@@ -326,8 +360,12 @@ fn print(fall: &Waterfall, format: Format) -> Result<()> {
         ),
     ])?;
     if format == Format::Table {
+        let of = fall
+            .company
+            .as_ref()
+            .map_or(String::new(), |c| format!(" ({c})"));
         println!(
-            "{} {}: gap before any rule {}",
+            "{}{of} {}: gap before any rule {}",
             fall.comparison, fall.measure, fall.gap_before
         );
     }

@@ -14,6 +14,9 @@ pub struct ReportArgs {
     pub name: String,
     #[arg(long, value_parser = ["md", "html", "json"], default_value = "md")]
     pub format: String,
+    /// One company's ticket: its numbers, its rules' effect on it, its sign-offs.
+    #[arg(long, value_name = "C")]
+    pub company: Option<String>,
 }
 
 pub fn run(ws: &Workspace, args: ReportArgs) -> Result<i32> {
@@ -25,8 +28,16 @@ pub fn run(ws: &Workspace, args: ReportArgs) -> Result<i32> {
     }
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
     let warehouse = super::connect_warehouse(ws)?;
-    let store = super::open_for_compare(ws, name, &[])?;
-    let t = ticket(ws, &store, warehouse.as_ref(), (name, &file), &rules::now())?;
+    let only: Vec<String> = args.company.iter().cloned().collect();
+    let store = super::open_for_compare(ws, name, &only)?;
+    let t = ticket(
+        ws,
+        &store,
+        warehouse.as_ref(),
+        (name, &file),
+        &only,
+        &rules::now(),
+    )?;
     let format = Format::parse(&args.format).expect("clap checked the format");
     print!("{}", report::render(&t, format));
     Ok(0)

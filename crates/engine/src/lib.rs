@@ -5,6 +5,7 @@
 //! (`assay-workbench`) and the CLI (the `assay` binary) are two drivers of this API.
 
 pub mod build;
+pub mod campaign;
 pub mod cancel;
 pub mod checks;
 pub mod config;

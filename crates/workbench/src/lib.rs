@@ -36,8 +36,8 @@ use tokio::sync::mpsc;
 // The engine's modules under the names this crate has always used for them.
 use assay_engine::warehouse::browse;
 use assay_engine::{
-    build, checks, config, console, decimal, dialect, error, extract, frame, freshness, pii, recon,
-    report, rules, store, warehouse,
+    build, campaign, checks, config, console, decimal, dialect, error, extract, frame, freshness,
+    pii, recon, report, rules, store, warehouse,
 };
 
 use crate::config::Workspace;

@@ -7,6 +7,23 @@ pub struct Duration {
     pub seconds: u64,
 }
 
+/// `93784` → `1d 2h`: two units are enough to read at a glance.
+pub fn human(seconds: i64) -> String {
+    let units = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)];
+    let mut parts = Vec::new();
+    let mut rest = seconds;
+    for (u, size) in units {
+        if rest >= size || (parts.is_empty() && size == 1) {
+            parts.push(format!("{}{u}", rest / size));
+            rest %= size;
+        }
+        if parts.len() == 2 {
+            break;
+        }
+    }
+    parts.join(" ")
+}
+
 impl Duration {
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();

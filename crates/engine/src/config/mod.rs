@@ -1,7 +1,7 @@
 //! `assay.toml`: types, discovery, validation with key paths and line numbers.
 
 mod comparison;
-mod duration;
+pub mod duration;
 pub mod fixed;
 mod gate;
 mod load;
@@ -9,6 +9,7 @@ mod locate;
 mod model;
 mod tables;
 mod validate;
+mod validate_legacy;
 mod validate_pii;
 mod validate_tests;
 mod zone;

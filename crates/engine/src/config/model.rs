@@ -151,6 +151,9 @@ pub struct WorkspaceSettings {
     /// How many versions of each company slice are kept.
     #[serde(default = "default_retention")]
     pub retention: u32,
+    /// How long each compare's record is kept in the history (`assay history`, parity).
+    #[serde(default = "default_history_retention")]
+    pub history_retention: Duration,
     /// How long a command waits for another process's work on the cache (an extraction,
     /// a build) before giving up.
     #[serde(default = "default_cache_wait")]
@@ -167,6 +170,7 @@ impl Default for WorkspaceSettings {
             cache: default_cache(),
             parallelism: default_parallelism(),
             retention: default_retention(),
+            history_retention: default_history_retention(),
             cache_wait: default_cache_wait(),
             pii_mask: PiiMask::default(),
         }
@@ -181,6 +185,12 @@ fn default_parallelism() -> u32 {
 }
 fn default_cache_wait() -> Duration {
     Duration { seconds: 120 }
+}
+
+fn default_history_retention() -> Duration {
+    Duration {
+        seconds: 365 * 86_400,
+    }
 }
 
 fn default_retention() -> u32 {
@@ -465,8 +475,28 @@ pub enum SheetRef {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyExport {
-    /// Glob relative to the workspace; `{company}` becomes the company id.
+    /// Glob relative to the workspace; `{company}` becomes the company id. Empty when the
+    /// export is read from a source.
+    #[serde(default)]
     pub files: String,
+    /// A `[sources.*]` name (not `files`): legacy read from a database, as extraction reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// With `source`: a table (`schema.table`); `{company}` in it names one per company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// With `source` and a `table` holding every company: the column naming the company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_column: Option<String>,
+    /// With `source`: SQL run on it; `{company}` becomes the company id as a quoted literal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// An export older than this is a warning (freshness, status, compare).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_after: Option<Duration>,
+    /// An export older than this is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_after: Option<Duration>,
     /// How the files are written, for every company.
     #[serde(default)]
     pub format: CsvHints,

@@ -20,6 +20,7 @@ pub fn validate(c: &Config, root: &Path) -> Findings {
     sources(c, &mut f);
     entities(c, &mut f);
     legacy(c, &mut f);
+    super::validate_legacy::origin(c, &mut f);
     legacy_names(c, &mut f);
     comparisons(c, root, &mut f);
     super::validate_tests::tests(c, root, &mut f);
@@ -285,13 +286,6 @@ fn legacy(c: &Config, f: &mut Findings) {
     for (name, l) in &c.legacy {
         if !is_plain_identifier(name) {
             push(f, format!("legacy.{name}"), "a legacy export name must be letters, digits and underscores (it names the legacy table)");
-        }
-        if l.files.trim().is_empty() {
-            push(
-                f,
-                format!("legacy.{name}.files"),
-                "is empty; give a glob such as \"legacy/{company}/*.csv\"",
-            );
         }
         let mut hint_sets = vec![(format!("legacy.{name}.format"), &l.format)];
         for (company, hints) in &l.overrides {

@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub mod setting;
 
@@ -230,6 +230,18 @@ impl Serialize for Exact {
         serde_json::value::RawValue::from_string(self.to_string())
             .map_err(S::Error::custom)?
             .serialize(s)
+    }
+}
+
+/// Read back from JSON as written: the number's own text (or a string of it), never
+/// through a float. JSON only (the raw text is serde_json's).
+impl<'de> Deserialize<'de> for Exact {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Exact, D::Error> {
+        use serde::de::Error;
+        let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(d)?;
+        let text = raw.get().trim_matches('"');
+        Exact::parse(text)
+            .ok_or_else(|| D::Error::custom(format!("`{text}` is not an exact decimal")))
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod history;
+mod legacy_rows;
 pub mod status;
 pub mod status_text;
 
@@ -313,6 +314,7 @@ pub fn report(ws: &Workspace, conn: &Connection, now: NaiveDateTime) -> Result<V
             }
         }
     }
+    out.extend(legacy_rows::rows(ws, conn, now)?);
     Ok(out)
 }
 
@@ -388,22 +390,7 @@ pub fn exit_code(rows: &[Row]) -> i32 {
     }
 }
 
-/// `93784` → `1d 2h`: two units are enough to read at a glance.
-pub fn human_age(seconds: i64) -> String {
-    let units = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)];
-    let mut parts = Vec::new();
-    let mut rest = seconds;
-    for (u, size) in units {
-        if rest >= size || (parts.is_empty() && size == 1) {
-            parts.push(format!("{}{u}", rest / size));
-            rest %= size;
-        }
-        if parts.len() == 2 {
-            break;
-        }
-    }
-    parts.join(" ")
-}
+pub use crate::config::duration::human as human_age;
 
 #[cfg(test)]
 mod tests {

@@ -198,7 +198,7 @@ fn provisional(root: &Path, companies: &[String], exports: &[ExportPlan]) -> Wor
                     .iter()
                     .map(|(k, v)| (k.clone(), v.value.clone()))
                     .collect(),
-                pii: Vec::new(),
+                ..LegacyExport::default()
             },
         );
     }

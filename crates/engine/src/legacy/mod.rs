@@ -2,10 +2,12 @@
 //! `legacy."<export>__<company>"`, the view `legacy."<export>"` over all of them, and a
 //! fingerprint of the files so an unchanged export is not read again.
 
+pub mod age;
 pub mod convert;
 mod dates;
 pub mod figures;
 mod fixed;
+pub mod from_source;
 mod header;
 pub mod json;
 mod qvd;
@@ -38,6 +40,22 @@ pub struct Imported {
 }
 
 pub use crate::config::legacy_table_name as table_name;
+
+/// Whether the export is read from a `[sources.*]` database rather than from files.
+pub fn is_from_source(ws: &Workspace, export: &str) -> bool {
+    ws.config
+        .legacy
+        .get(export)
+        .is_some_and(|d| d.source.is_some())
+}
+
+/// The files of one company's export, sorted (none for an export read from a source).
+pub fn files_of(ws: &Workspace, export: &str, company: &str) -> Result<Vec<PathBuf>> {
+    match ws.config.legacy.get(export) {
+        Some(d) if d.source.is_none() => files_for(ws, &d.files, company),
+        _ => Ok(Vec::new()),
+    }
+}
 
 fn files_for(ws: &Workspace, pattern: &str, company: &str) -> Result<Vec<PathBuf>> {
     let full = ws.path(&pattern.replace("{company}", company));
@@ -192,6 +210,10 @@ fn find(ws: &Workspace, store: &Store, export: &str, company: &str) -> Result<Fo
 /// Whether the cache holds one company's export as its files are now (reads only, so a
 /// reader can tell whether an import, which writes, is needed).
 pub fn is_current(ws: &Workspace, store: &Store, export: &str, company: &str) -> Result<bool> {
+    if is_from_source(ws, export) {
+        // A table has no file to fingerprint: it is read again at every compare.
+        return Ok(false);
+    }
     Ok(find(ws, store, export, company)?.current_rows.is_some())
 }
 
@@ -203,6 +225,9 @@ pub fn import(
     company: &str,
     force: bool,
 ) -> Result<Imported> {
+    if is_from_source(ws, export) {
+        return from_source::import_unless_read(ws, store, (export, company), force);
+    }
     let Found {
         hints,
         files,

@@ -71,23 +71,39 @@ pub fn prepare_and_compare_as(
     cancel: Option<Arc<Cancel>>,
     reshape: Option<&dyn Reshape>,
 ) -> Result<Compared> {
-    if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
+    let mut compared = if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
         ch.watch(cancel);
         let pushed = remote::prepare_as(ws, &ch, store, name, only, reshape)?;
         let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
-        return Ok(Compared {
+        Compared {
             spec: pushed.spec,
             report,
             agreeing_groups: pushed.beyond.agreeing_groups,
-        });
-    }
-    let spec = reshaped(store.conn(), prepare(ws, store, name, only)?, reshape)?;
-    let report = compare(store.conn(), &spec)?;
-    Ok(Compared {
-        spec,
-        report,
-        agreeing_groups: None,
-    })
+        }
+    } else {
+        let spec = reshaped(store.conn(), prepare(ws, store, name, only)?, reshape)?;
+        let report = compare(store.conn(), &spec)?;
+        Compared {
+            spec,
+            report,
+            agreeing_groups: None,
+        }
+    };
+    compared.report.warnings = stale_legacy(ws, store, name, only)?;
+    Ok(compared)
+}
+
+/// The legacy exports of the compare past their `warn_after`/`error_after`: a false gap
+/// from an old export is said, not silent.
+fn stale_legacy(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Vec<String>> {
+    let (cmp, companies) = super::scope::members(ws, name, only)?;
+    crate::legacy::age::warnings(
+        ws,
+        store.conn(),
+        &cmp.legacy,
+        &companies,
+        crate::store::utc_now(),
+    )
 }
 
 /// `spec` with its new side changed by `reshape` (none: as it is).

@@ -53,6 +53,10 @@ pub struct Report {
     /// How each ad hoc CSV side was read (given by flags, or sniffed); absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sides: Vec<SideFormat>,
+    /// What the numbers should be read with in mind: a legacy export older than its
+    /// `warn_after`/`error_after`, say. Absent when there is nothing to say.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
 }
 
 /// The format an ad hoc side's CSV files were read with.
@@ -376,5 +380,6 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
         samples: summary.samples,
         wire: beyond.wire.clone(),
         sides: Vec::new(),
+        warnings: Vec::new(),
     })
 }

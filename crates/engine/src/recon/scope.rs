@@ -184,7 +184,7 @@ fn visible_columns(relation: &Relation) -> String {
 
 /// A comparison and its companies: all of the workspace's unless it names some, cut to
 /// `only`.
-pub(crate) fn members<'a>(
+pub fn members<'a>(
     ws: &'a Workspace,
     name: &str,
     only: &[String],

@@ -11,7 +11,7 @@ use super::equality::{is_null, Rules};
 use crate::error::{Error, Result};
 use crate::sql::ident;
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct RowClasses {
     pub legacy_rows: i64,
     pub new_rows: i64,

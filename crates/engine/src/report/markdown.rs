@@ -26,8 +26,13 @@ pub struct Section {
 }
 
 pub fn title(t: &Ticket) -> String {
+    let of = t
+        .waterfall
+        .company
+        .as_ref()
+        .map_or(String::new(), |c| format!(" · {}", plain(c)));
     format!(
-        "{} · {}: legacy parity",
+        "{}{of} · {}: legacy parity",
         plain(&t.comparison),
         plain(&t.measure)
     )
@@ -108,8 +113,13 @@ fn summary(t: &Ticket) -> String {
         false => "**OUT OF TOLERANCE**",
     };
     let new = w.legacy_total.plus(w.gap_before).unwrap_or(w.gap_before);
+    let warnings: String = t
+        .warnings
+        .iter()
+        .map(|m| format!("- **Warning:** {}\n", plain(m)))
+        .collect();
     format!(
-        "Generated {} from {}.\n\n- Companies: {companies}\n- Period: {period}\n- Tolerance: {}\n- Result: {verdict}, unexplained {}\n- Sign-off: {}\n\n| | {} |\n|---|---:|\n| legacy | {} |\n| new | {} |\n| gap (new − legacy) | {} |\n| after the accepted rules | {} |\n| unexplained (after accepted differences) | {} |\n",
+        "Generated {} from {}.\n\n- Companies: {companies}\n- Period: {period}\n- Tolerance: {}\n- Result: {verdict}, unexplained {}\n- Sign-off: {}\n{warnings}\n| | {} |\n|---|---:|\n| legacy | {} |\n| new | {} |\n| gap (new − legacy) | {} |\n| after the accepted rules | {} |\n| unexplained (after accepted differences) | {} |\n",
         plain(&t.generated_at),
         code(&t.rules_file),
         tolerance(&t.tolerance),

@@ -42,6 +42,7 @@ fn signoff(note: &str) -> Signoff {
         remaining: "-0.004".into(),
         unexplained: "0.00".into(),
         digest: String::new(),
+        company: None,
     }
 }
 
@@ -88,6 +89,7 @@ fn ticket() -> Ticket {
                 now: money("1200.50"),
             }],
         }),
+        company: None,
     };
     Ticket {
         schema_version: 1,
@@ -96,6 +98,7 @@ fn ticket() -> Ticket {
         rules_file: "rules/revenue.toml".into(),
         generated_at: "2026-12-07T10:00:00Z".into(),
         companies: vec![],
+        warnings: vec![],
         period: Some(Period {
             dimension: "month".into(),
             first: "2024-01".into(),

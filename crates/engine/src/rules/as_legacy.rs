@@ -158,13 +158,39 @@ pub fn waterfall_where(
     file: &RulesFile,
     which: &Which,
 ) -> Result<Waterfall> {
-    if let Some(ch) = warehouse {
-        let w = crate::recon::remote::in_warehouse(ws, ch, store, name)?;
-        return remote::waterfall(ch, store.conn(), &w, (name, measure), file, which);
+    waterfall_scoped(ws, (store, warehouse), (name, measure), &[], file, which)
+}
+
+/// `waterfall_where` over the companies `only` names (all when empty). With one company,
+/// the sign-off read against it is that company's own.
+pub fn waterfall_scoped(
+    ws: &Workspace,
+    (store, warehouse): (&Store, Option<&ClickHouse>),
+    (name, measure): (&str, Option<&str>),
+    only: &[String],
+    file: &RulesFile,
+    which: &Which,
+) -> Result<Waterfall> {
+    let mut fall = match warehouse {
+        Some(ch) => {
+            let w = crate::recon::remote::in_warehouse(ws, ch, store, name, only)?;
+            remote::waterfall(ch, store.conn(), &w, (name, measure), file, which)?
+        }
+        None => {
+            let spec = configured::prepare(ws, store, name, only)?;
+            let m = spec.measure(measure)?;
+            waterfall_of(store.conn(), &spec, (name, &m), file, which)?
+        }
+    };
+    if !only.is_empty() {
+        let company = match only {
+            [one] => Some(one.as_str()),
+            _ => None,
+        };
+        fall.signoff = company.and_then(|c| super::signed::state(file, Some(c), &fall.numbers()));
+        fall.company = company.map(str::to_string);
     }
-    let spec = configured::prepare(ws, store, name, &[])?;
-    let m = spec.measure(measure)?;
-    waterfall_of(store.conn(), &spec, (name, &m), file, which)
+    Ok(fall)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::file::Allowance;
 use super::signoff::Signoff;
-use super::{waterfall_where, RulesFile, Waterfall, Which};
+use super::{waterfall_scoped, waterfall_where, RulesFile, Waterfall, Which};
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::store::{Store, Wait};
@@ -70,7 +70,7 @@ pub fn accept_difference(
 pub fn sign_off(
     ws: &Workspace,
     sides: Sides,
-    name: &str,
+    (name, company): (&str, Option<&str>),
     note: &str,
     wait: &Wait,
 ) -> Result<Signoff> {
@@ -81,15 +81,16 @@ pub fn sign_off(
     }
     let path = super::path_of(&ws.root, name);
     let file = RulesFile::load(&path)?;
-    let (store, warehouse) = sides;
-    let fall = waterfall_where(ws, store, warehouse, (name, None), &file, &Which::Accepted)?;
-    let signed = super::signed::of(
-        &fall.numbers(),
-        &file,
-        &super::user(),
-        &super::now(),
-        note.trim(),
-    );
+    let only: Vec<String> = company.iter().map(|c| c.to_string()).collect();
+    let fall = waterfall_scoped(ws, sides, (name, None), &only, &file, &Which::Accepted)?;
+    let (by, at) = (super::user(), super::now());
+    let who = super::signed::Signing {
+        by: &by,
+        at: &at,
+        note: note.trim(),
+        company,
+    };
+    let signed = super::signed::of(&fall.numbers(), &file, &who);
     super::update(&path, wait, |now| {
         if super::signed::digest(now) != signed.digest {
             return Err(Error::Usage(format!(

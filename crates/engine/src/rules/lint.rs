@@ -17,6 +17,7 @@ const SIGNOFF_KEYS: &[&str] = &[
     "remaining",
     "unexplained",
     "digest",
+    "company",
 ];
 
 /// Every problem of the file's text as `line N: …`, in file order.

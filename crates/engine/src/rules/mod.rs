@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod as_legacy;
+pub mod by_company;
 pub mod decision;
 pub mod export;
 pub mod file;
@@ -16,7 +17,7 @@ pub mod signoff;
 pub mod ticket;
 pub mod waterfall;
 
-pub use as_legacy::{causes_left, compare_as_legacy, waterfall_where, AsLegacy};
+pub use as_legacy::{causes_left, compare_as_legacy, waterfall_scoped, waterfall_where, AsLegacy};
 pub use file::{path_of, Kind, Rule, RulesFile, Status};
 pub use save::update;
 pub use waterfall::{taking_part, waterfall, waterfall_of, Step, Waterfall, Which};

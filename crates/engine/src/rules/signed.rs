@@ -101,7 +101,21 @@ pub struct Numbers {
     pub unexplained: Exact,
 }
 
-pub fn of(fall: &Numbers, file: &RulesFile, by: &str, at: &str, note: &str) -> Signoff {
+/// Who signs what: the signer, when, the note, and the company (None: the whole comparison).
+pub struct Signing<'a> {
+    pub by: &'a str,
+    pub at: &'a str,
+    pub note: &'a str,
+    pub company: Option<&'a str>,
+}
+
+pub fn of(fall: &Numbers, file: &RulesFile, who: &Signing) -> Signoff {
+    let Signing {
+        by,
+        at,
+        note,
+        company,
+    } = *who;
     Signoff {
         by: by.into(),
         at: at.into(),
@@ -110,12 +124,19 @@ pub fn of(fall: &Numbers, file: &RulesFile, by: &str, at: &str, note: &str) -> S
         remaining: fall.remaining.to_string(),
         unexplained: fall.unexplained.to_string(),
         digest: digest(file),
+        company: company.map(str::to_string),
     }
 }
 
-/// The latest sign-off, current or stale against today's numbers and rules.
-pub fn state(file: &RulesFile, fall: &Numbers) -> Option<SignoffState> {
-    let last = file.signoffs.last()?.clone();
+/// The latest sign-off of `company` (None: of the whole comparison), current or stale
+/// against today's numbers and rules. A company's sign-off moves only with its own numbers.
+pub fn state(file: &RulesFile, company: Option<&str>, fall: &Numbers) -> Option<SignoffState> {
+    let last = file
+        .signoffs
+        .iter()
+        .rev()
+        .find(|s| s.covers(company))?
+        .clone();
     let mut changed = Vec::new();
     let same = |was: &str, now: Exact| Exact::parse(was).is_some_and(|w| w == now);
     for (what, was, now) in [

@@ -17,6 +17,16 @@ pub struct Signoff {
     pub unexplained: String,
     /// The rules and accepted differences it signed (see `digest`).
     pub digest: String,
+    /// The company whose numbers were signed; none for the whole comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+}
+
+impl Signoff {
+    /// Whether this sign-off is about `company` (None: the whole comparison).
+    pub fn covers(&self, company: Option<&str>) -> bool {
+        self.company.as_deref() == company
+    }
 }
 
 /// The sign-offs the file holds, oldest first.
@@ -43,6 +53,10 @@ pub fn read(doc: &DocumentMut) -> std::result::Result<Vec<Signoff>, String> {
             remaining: field(t, "remaining"),
             unexplained: field(t, "unexplained"),
             digest: field(t, "digest"),
+            company: t
+                .get("company")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
         })
         .collect())
 }
@@ -59,6 +73,9 @@ pub fn write(doc: &mut DocumentMut, s: &Signoff) -> Result<()> {
         ("digest", &s.digest),
     ] {
         t[k] = value(v.as_str());
+    }
+    if let Some(c) = &s.company {
+        t["company"] = value(c.as_str());
     }
     doc.entry("signoff")
         .or_insert(Item::ArrayOfTables(Default::default()))

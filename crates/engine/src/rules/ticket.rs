@@ -5,7 +5,7 @@
 use duckdb::Connection;
 use serde::Serialize;
 
-use super::as_legacy::{compare_as_legacy, waterfall_where};
+use super::as_legacy::{compare_as_legacy, waterfall_scoped};
 use super::file::{Kind, RulesFile, Status};
 pub use super::remainder::Period;
 use super::signoff::Signoff;
@@ -71,6 +71,9 @@ pub struct Ticket {
     pub remainder_causes: Vec<Cause>,
     pub samples: Samples,
     pub signoffs: Vec<Signoff>,
+    /// What to read the numbers with in mind (a legacy export past its thresholds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The ticket of `comparison` with the accepted rules, wherever its new side lives (the
@@ -81,11 +84,13 @@ pub fn ticket(
     store: &Store,
     warehouse: Option<&ClickHouse>,
     (comparison, file): (&str, &RulesFile),
+    only: &[String],
     at: &str,
 ) -> Result<Ticket> {
     let accepted = Which::Accepted;
-    let fall = waterfall_where(ws, store, warehouse, (comparison, None), file, &accepted)?;
-    let after = compare_as_legacy(ws, store, (comparison, &[]), file, &accepted, None)?;
+    let sides = (store, warehouse);
+    let fall = waterfall_scoped(ws, sides, (comparison, None), only, file, &accepted)?;
+    let after = compare_as_legacy(ws, store, (comparison, only), file, &accepted, None)?;
     let left = super::remainder::without_accepted(&after.spec, file)?;
     let opts = Options {
         top: TOP_CAUSES,
@@ -98,8 +103,19 @@ pub fn ticket(
         .comparisons
         .get(comparison)
         .ok_or_else(|| Error::Usage(format!("no comparison `{comparison}` in assay.toml")))?;
+    // A company's ticket lists its own sign-offs; the comparison's, the whole ones.
+    let company = fall.company.clone();
+    let signoffs = file
+        .signoffs
+        .iter()
+        .filter(|s| s.covers(company.as_deref()))
+        .cloned()
+        .collect();
     Ok(Ticket {
-        companies: c.companies.clone(),
+        companies: match only.is_empty() {
+            true => c.companies.clone(),
+            false => only.to_vec(),
+        },
         period: super::remainder::period(store.conn(), &after.spec, c.period_dimension())?,
         tolerance: c.tolerance.clone(),
         accepted: file
@@ -122,7 +138,8 @@ pub fn ticket(
         rows_after_rules: after.report.rows,
         remainder_causes: causes,
         samples: masked(ws, store, comparison, after.report.samples)?,
-        signoffs: file.signoffs.clone(),
+        signoffs,
+        warnings: after.report.warnings.clone(),
         rules: views(file),
     })
 }

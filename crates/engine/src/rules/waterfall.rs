@@ -58,6 +58,9 @@ pub struct Waterfall {
     pub legacy_total: Exact,
     /// The latest sign-off, current or stale against these numbers.
     pub signoff: Option<super::signed::SignoffState>,
+    /// The one company these numbers are of (`--company`); none for the comparison's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
 }
 
 impl Waterfall {
@@ -326,8 +329,9 @@ impl Parts<'_> {
             proposed_included: all,
             legacy_total: self.legacy,
             signoff: None,
+            company: None,
         };
-        fall.signoff = super::signed::state(file, &fall.numbers());
+        fall.signoff = super::signed::state(file, None, &fall.numbers());
         Ok(fall)
     }
 }

@@ -70,6 +70,7 @@ impl App {
             | Payload::SqlRows { .. }
             | Payload::SqlDone { .. }
             | Payload::Models(_)
+            | Payload::Parity(_)
             | Payload::Waterfall(_)
             | Payload::Rules(_)
             | Payload::RulesCauses(_)

@@ -196,6 +196,9 @@ impl App {
         let shown = &mut self.screens[self.screen];
         let jobs = shown.on_action(action, &mut self.shared, &mut commands);
         commands.extend(jobs.into_iter().map(Command::Run));
+        if let Some(name) = self.shared.show.take() {
+            commands.extend(self.go_to(name));
+        }
         for c in &commands {
             if let Command::Copy(text) = c {
                 self.set_info(format!("copied {} characters", text.chars().count()));

@@ -24,7 +24,7 @@ pub(super) fn sign_off(
     wait: &Wait,
 ) -> Result<rules::signoff::Signoff> {
     let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
-    decision::sign_off(ws, (&*store, warehouse), name, note, wait)
+    decision::sign_off(ws, (&*store, warehouse), (name, None), note, wait)
 }
 
 /// Comparison `name`'s report written to the workspace's `reports/` folder.
@@ -36,7 +36,7 @@ pub(super) fn report(
 ) -> Result<Vec<std::path::PathBuf>> {
     let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
     let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
-    let t = rules::ticket::ticket(ws, &store, warehouse, (name, &file), &rules::now())?;
+    let t = rules::ticket::ticket(ws, &store, warehouse, (name, &file), &[], &rules::now())?;
     crate::report::write_files(&ws.root, name, &t)
 }
 

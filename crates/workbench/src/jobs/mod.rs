@@ -52,6 +52,8 @@ pub struct Progress<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Job {
     Freshness,
+    /// The parity board: every comparison × company from the history.
+    Parity,
     /// The runs, alerts, tests and volumes behind one row of Sources.
     History(Box<freshness::Row>),
     Tables,
@@ -182,6 +184,7 @@ impl Job {
         match self {
             Job::Page { lane, .. } => *lane,
             Job::Freshness
+            | Job::Parity
             | Job::History(_)
             | Job::Tables
             | Job::Open { .. }
@@ -278,6 +281,7 @@ impl Job {
             Job::FindRow { text, .. } => format!("looking for the key {text}"),
             Job::Sql { .. } => "running query".into(),
             Job::Models => "reading the models".into(),
+            Job::Parity => "reading the parity board".into(),
             Job::Waterfall { name, .. } => format!("counting {name} through the layers"),
             Job::Rules { name, .. } => format!("applying {name}'s rules"),
             Job::RulesCauses { .. } => "ranking what the rules leave".into(),

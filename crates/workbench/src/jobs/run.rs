@@ -109,6 +109,10 @@ pub(super) fn answer(
             let tables = browse::tables(store.conn(), lane.warehouse.as_ref())?;
             Ok(Payload::Tables(tables))
         }),
+        // The history is files beside the cache: no lease needed.
+        Job::Parity => Ok(Payload::Parity(Box::new(crate::campaign::parity::board(
+            ws,
+        )?))),
         Job::Models => read(lane, wait, |store| {
             let models = crate::build::lineage::summaries(ws, store.conn())?;
             Ok(Payload::Models(models))
@@ -322,7 +326,12 @@ fn open_comparison(
         configured::open_for_compare(ws, name, &only, |access| session.lease(access, wait))?;
     let cancel = Some(cancel.clone());
     let compared = if what_if.is_empty() {
-        configured::prepare_and_compare(ws, &store, name, &only, cancel)?
+        let compared = configured::prepare_and_compare(ws, &store, name, &only, cancel)?;
+        // A plain compare is a run of the campaign (a what-if is not: its rules are picked).
+        let sides = (&*store, lane.warehouse.as_ref());
+        let via = crate::campaign::Via("workbench");
+        crate::campaign::record(ws, sides, (name, &only), &compared.report, via)?;
+        compared
     } else {
         // Only a what-if reads the rules file: a broken one never stops a plain compare.
         let file = RulesFile::load(&crate::rules::path_of(&ws.root, name))?;

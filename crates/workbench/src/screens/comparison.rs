@@ -126,6 +126,22 @@ impl Comparison {
         self.open_first()
     }
 
+    /// Comparison `name` cut to `company` (None: all its companies), as it is (no
+    /// what-if), prepared now; nothing when the workspace has no such comparison.
+    pub fn pick(&mut self, name: &str, company: Option<&str>) -> Vec<Job> {
+        let Some(which) = self.names.iter().position(|n| n == name) else {
+            return Vec::new();
+        };
+        let at = self.companies[which]
+            .iter()
+            .position(|c| c.as_deref() == company)
+            .unwrap_or(0);
+        self.which = which;
+        self.company = at;
+        self.what_if.clear();
+        self.open_first()
+    }
+
     pub fn next_company(&mut self) -> Vec<Job> {
         let n = self.companies.get(self.which).map_or(1, Vec::len);
         self.company = (self.company + 1) % n.max(1);

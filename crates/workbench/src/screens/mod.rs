@@ -22,6 +22,7 @@ pub mod drill;
 pub mod history;
 pub mod layers;
 pub mod models;
+pub mod parity;
 pub mod rules;
 pub mod sources;
 pub mod sql;
@@ -39,7 +40,7 @@ pub struct Entry {
 }
 
 /// The screens, in tab order (the first is shown first; `1`… go to them).
-pub const SCREENS: [Entry; 8] = [
+pub const SCREENS: [Entry; 9] = [
     sources::ENTRY,
     layers::ENTRY,
     compare::ENTRY,
@@ -48,6 +49,7 @@ pub const SCREENS: [Entry; 8] = [
     models::ENTRY,
     waterfall::ENTRY,
     rules::ENTRY,
+    parity::ENTRY,
 ];
 
 /// The default keymap of the registry's screens.
@@ -64,6 +66,8 @@ pub struct Shared {
     pub status: Option<(String, bool)>,
     /// What the rules lab's what-if leaves, said where the comparison is shown.
     pub what_if_note: Option<String>,
+    /// A screen asks for another to be shown (by its go-to name): Parity opens Compare.
+    pub show: Option<&'static str>,
 }
 
 impl Shared {
@@ -72,6 +76,7 @@ impl Shared {
             comparison: Comparison::new(ws),
             status: None,
             what_if_note: None,
+            show: None,
         }
     }
 

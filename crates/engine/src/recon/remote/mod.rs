@@ -77,8 +77,9 @@ pub fn in_warehouse<'a>(
     ch: &ClickHouse,
     store: &Store,
     name: &str,
+    only: &[String],
 ) -> Result<InWarehouse<'a>> {
-    let scope = scope(ws, store, name, &[])?;
+    let scope = scope(ws, store, name, only)?;
     let remote = remote_table(ch, &scope)?;
     Ok(InWarehouse {
         scope,

@@ -1,0 +1,243 @@
+//! A compare made into a history record: the report's per-company totals, each company's
+//! waterfall under the accepted rules (only when there are some: otherwise what remains is
+//! the gap, and nothing more is read), and what the numbers were read from.
+
+use std::collections::BTreeMap;
+
+use duckdb::params;
+
+use super::record::{
+    BuildRead, CompanyRun, LegacyRead, MeasureRecord, Outcome, RulesRead, Run, RUN_VERSION,
+};
+use crate::config::Workspace;
+use crate::decimal::Exact;
+use crate::error::{Error, Result};
+use crate::recon::equality::Rules;
+use crate::recon::report::Report;
+use crate::recon::scope::{members, COMPANY};
+use crate::rules::{self, RulesFile, Which};
+use crate::store::Store;
+use crate::warehouse::ClickHouse;
+
+/// Who made a compare: `cli`, `workbench`, `parity`.
+#[derive(Debug, Clone, Copy)]
+pub struct Via(pub &'static str);
+
+/// The record of a compare of `name` over `only` (all its companies when empty) that gave
+/// `report`, as read from the cache (and the warehouse, for a pushed-down waterfall).
+pub fn of_report(
+    ws: &Workspace,
+    sides: (&Store, Option<&ClickHouse>),
+    (name, only): (&str, &[String]),
+    report: &Report,
+    via: Via,
+) -> Result<Run> {
+    let (cmp, companies) = members(ws, name, only)?;
+    let file = RulesFile::load(&rules::path_of(&ws.root, name))?;
+    let tolerance = Rules {
+        absolute: cmp.tolerance.absolute,
+        relative: cmp.tolerance.relative,
+        ..Rules::default()
+    };
+    let conn = sides.0.conn();
+    let with_rules = !rules::taking_part(&file, false).is_empty() || !file.accepted.is_empty();
+    let after_rules = match with_rules {
+        true => Some(after_rules(ws, sides, (name, only), &companies, &file)?),
+        false => None,
+    };
+    let mut out = Vec::with_capacity(companies.len());
+    for company in &companies {
+        let measures = measures_of(report, company, companies.len());
+        let after = after_rules.as_ref().map(|by| by.get(company).copied());
+        let mut run = company_run(company, measures, after, &tolerance);
+        run.legacy = legacy_read(conn, &cmp.legacy, company)?;
+        out.push(run);
+    }
+    Ok(Run {
+        schema_version: RUN_VERSION,
+        comparison: name.to_string(),
+        at: now(),
+        by: rules::user(),
+        via: via.0.to_string(),
+        scope: companies,
+        outcome: Outcome::Ok,
+        rows: Some(report.rows.clone()),
+        measures: report
+            .measures
+            .iter()
+            .map(|m| MeasureRecord {
+                name: m.name.clone(),
+                legacy: m.legacy,
+                new: m.new,
+                gap: m.delta,
+            })
+            .collect(),
+        companies: out,
+        rules: rules_read(&file),
+        build: build_read(conn, &cmp.table)?,
+    })
+}
+
+/// Per company, (remaining, unexplained) of the first measure under the accepted rules: in
+/// the cache in one grouped pass; in a ClickHouse warehouse a waterfall per company, where
+/// the rules run on the server and only sums come back.
+fn after_rules(
+    ws: &Workspace,
+    sides: (&Store, Option<&ClickHouse>),
+    (name, only): (&str, &[String]),
+    companies: &[String],
+    file: &RulesFile,
+) -> Result<BTreeMap<String, (Exact, Exact)>> {
+    if sides.1.is_none() {
+        let spec = crate::recon::configured::prepare(ws, sides.0, name, only)?;
+        let m = spec.measure(None)?;
+        return rules::by_company::remaining(sides.0.conn(), &spec, &m, file);
+    }
+    let mut out = BTreeMap::new();
+    for company in companies {
+        let one = [company.clone()];
+        let fall = rules::waterfall_scoped(ws, sides, (name, None), &one, file, &Which::Accepted)?;
+        out.insert(company.clone(), (fall.remaining, fall.unexplained));
+    }
+    Ok(out)
+}
+
+/// The record of a compare that could not be made: ops see the error on the board.
+pub fn of_failure(
+    ws: &Workspace,
+    (name, only): (&str, &[String]),
+    error: &Error,
+    via: Via,
+) -> Result<Run> {
+    let (_, companies) = members(ws, name, only)?;
+    // A rules file that does not read is the failure itself, perhaps: recorded without it.
+    let read = RulesFile::load(&rules::path_of(&ws.root, name))
+        .map(|f| rules_read(&f))
+        .unwrap_or_default();
+    Ok(Run {
+        schema_version: RUN_VERSION,
+        comparison: name.to_string(),
+        at: now(),
+        by: rules::user(),
+        via: via.0.to_string(),
+        scope: companies,
+        outcome: Outcome::Failed {
+            error: crate::redact::text(&error.to_string()),
+        },
+        rows: None,
+        measures: Vec::new(),
+        companies: Vec::new(),
+        rules: read,
+        build: None,
+    })
+}
+
+/// One company's numbers: its totals, and what the rules leave of its gap (`after`: None
+/// without rules, where what remains is the gap; Some(None) for a company with no rows).
+fn company_run(
+    company: &str,
+    measures: Vec<MeasureRecord>,
+    after: Option<Option<(Exact, Exact)>>,
+    tolerance: &Rules,
+) -> CompanyRun {
+    let gap = measures.first().map_or_else(Exact::default, |m| m.gap);
+    let zero = Exact::from_scaled(0, gap.scale());
+    let (remaining, unexplained) = match after {
+        Some(by) => by.unwrap_or((zero, zero)),
+        None => (gap, gap),
+    };
+    let within = measures.iter().enumerate().all(|(i, m)| match i {
+        0 => tolerance.within(m.legacy, unexplained),
+        _ => tolerance.within(m.legacy, m.gap),
+    });
+    CompanyRun {
+        company: company.to_string(),
+        measures,
+        remaining,
+        unexplained,
+        within_tolerance: within,
+        legacy: None,
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// One company's totals: the report's own with one company, else its rows of the company
+/// breakdown (a company with no row on either side has zeros at the total's scale).
+fn measures_of(report: &Report, company: &str, companies: usize) -> Vec<MeasureRecord> {
+    report
+        .measures
+        .iter()
+        .map(|m| {
+            if companies == 1 {
+                return MeasureRecord {
+                    name: m.name.clone(),
+                    legacy: m.legacy,
+                    new: m.new,
+                    gap: m.delta,
+                };
+            }
+            let row = report.breakdown.iter().find(|b| {
+                b.dimension.eq_ignore_ascii_case(COMPANY)
+                    && b.measure == m.name
+                    && b.value.as_deref() == Some(company)
+            });
+            let zero = Exact::from_scaled(0, m.delta.scale());
+            MeasureRecord {
+                name: m.name.clone(),
+                legacy: row.map_or(zero, |r| r.legacy),
+                new: row.map_or(zero, |r| r.new),
+                gap: row.map_or(zero, |r| r.delta),
+            }
+        })
+        .collect()
+}
+
+fn legacy_read(
+    conn: &duckdb::Connection,
+    export: &str,
+    company: &str,
+) -> Result<Option<LegacyRead>> {
+    let row: Option<(String, i64, String)> = conn
+        .query_row(
+            "SELECT fingerprint, rows, strftime(imported, '%Y-%m-%dT%H:%M:%SZ') \
+             FROM assay.legacy_imports WHERE export = ? AND company = ?",
+            params![export, company],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .ok();
+    Ok(row.map(|(print, rows, imported)| LegacyRead {
+        fingerprint: format!("{:016x}", rules::signed::fnv1a(&print)),
+        rows,
+        imported,
+    }))
+}
+
+/// The last successful build (or extraction, for a bronze table) of the compared table.
+fn build_read(conn: &duckdb::Connection, table: &str) -> Result<Option<BuildRead>> {
+    let entity = table.strip_prefix("bronze.").unwrap_or(table);
+    Ok(conn
+        .query_row(
+            "SELECT id, strftime(finished, '%Y-%m-%dT%H:%M:%SZ') FROM assay.runs \
+             WHERE status = 'ok' AND finished IS NOT NULL \
+               AND ((kind = 'build' AND entity = ?) OR (kind = 'extract' AND entity = ?)) \
+             ORDER BY id DESC LIMIT 1",
+            params![table, entity],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok()
+        .map(|(run_id, finished)| BuildRead { run_id, finished }))
+}
+
+fn rules_read(file: &RulesFile) -> RulesRead {
+    RulesRead {
+        digest: rules::signed::digest(file),
+        accepted_rules: rules::taking_part(file, false)
+            .iter()
+            .map(|r| r.name.clone())
+            .collect(),
+        accepted_differences: file.accepted.iter().map(|a| a.name.clone()).collect(),
+    }
+}

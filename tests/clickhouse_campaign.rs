@@ -1,0 +1,136 @@
+//! The campaign on a ClickHouse warehouse: the compare pushed down is recorded like any, the
+//! board's per-company numbers equal the DuckDB twin's to the cent, and a company's rules
+//! check and sign-off run in the warehouse.
+
+mod common;
+
+use assay_engine::config::Warehouse;
+use assay_engine::warehouse::ClickHouse;
+use common::money::amount;
+use common::*;
+use serde_json::Value;
+
+const URL: &str = "http://127.0.0.1:8123";
+
+#[test]
+fn the_board_on_clickhouse_equals_the_cache() {
+    let db = format!("assay_campaign_{}", std::process::id());
+    let admin = ClickHouse::connect(&Warehouse::clickhouse(URL, "default", 20)).unwrap();
+    let drop_all = || {
+        for layer in ["", "_bronze", "_silver", "_gold", "_lookups"] {
+            admin
+                .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}"))
+                .unwrap();
+        }
+    };
+    drop_all();
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = |name: &str, extra: &[&str]| {
+        let mut args = vec!["demo", name, "--rows", "3000", "--seed", "7"];
+        args.extend_from_slice(extra);
+        let out = assay(tmp.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let ws = tmp.path().join(name);
+        for step in [&["extract", "--all"][..], &["build"][..]] {
+            let out = assay(&ws, step);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        }
+        ws
+    };
+    let dk = demo("dk", &[]);
+    let ch = demo(
+        "ch",
+        &[
+            "--warehouse",
+            "clickhouse",
+            "--clickhouse-url",
+            URL,
+            "--clickhouse-database",
+            &db,
+        ],
+    );
+    let board = |ws: &std::path::Path| -> String {
+        let out = assay(ws, &["parity", "--run", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        stdout(&out)
+    };
+    let (on_ch, on_dk) = (board(&ch), board(&dk));
+    let rows = serde_json::from_str::<Value>(&on_ch).unwrap()["rows"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows, 8);
+    for i in 0..rows {
+        for field in ["legacy", "new", "gap", "unexplained"] {
+            assert_eq!(
+                amount(&on_ch, path!["rows", i, field]),
+                amount(&on_dk, path!["rows", i, field]),
+                "row {i} {field}"
+            );
+        }
+    }
+    // A rule accepted on both; a company's check and sign-off in the warehouse.
+    for ws in [&dk, &ch] {
+        let out = assay(ws, &["rules", "revenue", "suggest"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let file = std::fs::read_to_string(dk.join("rules/revenue.toml")).unwrap();
+    let doc: toml_edit::DocumentMut = file.parse().unwrap();
+    let rule = doc["rule"][0]["name"].as_str().unwrap().to_string();
+    let mut checks = Vec::new();
+    for ws in [&dk, &ch] {
+        let out = assay(
+            ws,
+            &["rules", "revenue", "accept", &rule, "--note", "agreed"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let out = assay(
+            ws,
+            &[
+                "signoff",
+                "revenue",
+                "--company",
+                "lumen",
+                "--note",
+                "agreed with finance",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let out = assay(
+            ws,
+            &[
+                "rules",
+                "revenue",
+                "--check",
+                "--company",
+                "lumen",
+                "--format",
+                "json",
+            ],
+        );
+        checks.push(stdout(&out));
+    }
+    for field in ["gap_before", "remaining", "unexplained"] {
+        assert_eq!(
+            amount(&checks[0], path![field]),
+            amount(&checks[1], path![field]),
+            "{field}"
+        );
+    }
+    let (on_ch, on_dk) = (board(&ch), board(&dk));
+    let v: Value = serde_json::from_str(&on_ch).unwrap();
+    let lumen = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["company"] == "lumen")
+        .unwrap();
+    assert_eq!(v["rows"][lumen]["signoff"]["state"], "current", "{on_ch}");
+    for i in 0..rows {
+        assert_eq!(
+            amount(&on_ch, path!["rows", i, "unexplained"]),
+            amount(&on_dk, path!["rows", i, "unexplained"]),
+        );
+    }
+    drop_all();
+}
