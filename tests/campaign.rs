@@ -90,9 +90,9 @@ fn every_compare_is_recorded_and_the_board_adds_up_exactly() {
     assert_eq!(rows.len(), COMPANIES);
     // The companies' gaps add up to the comparison's, to the cent.
     let mut sum = Exact::default();
-    for i in 0..rows.len() {
-        assert_eq!(rows[i]["comparison"], "revenue");
-        assert_eq!(rows[i]["signoff"], Value::Null);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["comparison"], "revenue");
+        assert_eq!(row["signoff"], Value::Null);
         sum = sum.plus(amount(&body, path!["rows", i, "gap"])).unwrap();
     }
     assert_eq!(sum, gap);
@@ -125,7 +125,7 @@ fn every_compare_is_recorded_and_the_board_adds_up_exactly() {
     );
     assert_eq!(amount(&body, path![0, "gap"]), board_acme);
     let out = assay(&ws, &["history", "revenue"]);
-    assert!(stdout(&out).contains("gap trend"), "{}", text(&out));
+    assert!(stdout(&out).contains("unexplained trend"), "{}", text(&out));
 
     // Bad asks are named.
     let out = assay(&ws, &["history", "revenue", "--company", "nope"]);

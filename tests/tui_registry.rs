@@ -67,7 +67,9 @@ fn app_with_notes() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("assay.toml"), "[workspace]\nname = \"t\"\n").unwrap();
     let ws = Workspace::load(dir.path()).unwrap();
-    let entries: Vec<Entry> = SCREENS.iter().copied().chain([NOTES]).collect();
+    // The registry's first eight and Notes: the ninth place has a digit key (a tenth
+    // screen is reached by Tab or a key of its own in a keymap file).
+    let entries: Vec<Entry> = SCREENS.iter().copied().take(8).chain([NOTES]).collect();
     let keys: Vec<ScreenKeys> = entries.iter().map(|e| e.keys).collect();
     let app = App::with_screens(&ws, Keymap::new(&keys), Theme::built_in("mono"), &entries);
     (dir, app)

@@ -58,14 +58,14 @@ pub fn history(ws: &Workspace, args: HistoryArgs) -> Result<i32> {
         return Ok(0);
     }
     if args.format == Format::Table {
-        let gaps: Vec<Exact> = lines.iter().rev().filter_map(|l| l.gap).collect();
+        let left: Vec<Exact> = lines.iter().rev().filter_map(|l| l.unexplained).collect();
         println!(
-            "{name}{}: {} runs, gap trend {} (oldest → newest)",
+            "{name}{}: {} runs, unexplained trend {} (oldest → newest)",
             args.company
                 .as_ref()
                 .map_or(String::new(), |c| format!(" ({c})")),
             lines.len(),
-            sparkline(&gaps)
+            sparkline(&left)
         );
     }
     let mut df = history_frame(&lines)?;

@@ -48,17 +48,34 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
 }
 
+/// A tab's text: ` 3 Compare ` when every tab fits so, else `3 Compare ` (nine tabs fit
+/// 80 columns), else `3 Comp ` (a narrower terminal).
+fn tab_text(i: usize, title: &str, form: usize) -> String {
+    match form {
+        0 => format!(" {} {title} ", i + 1),
+        1 => format!("{} {title} ", i + 1),
+        _ => format!("{} {} ", i + 1, title.chars().take(4).collect::<String>()),
+    }
+}
+
 fn draw_tabs(f: &mut Frame, area: Rect, app: &mut App) {
     let title = format!(" assay · {} ", app.workspace);
     let titles: Vec<&str> = app.screens.iter().map(|s| s.keys().title).collect();
-    let tabs: usize = titles
-        .iter()
-        .enumerate()
-        .map(|(i, t)| format!(" {} {t} ", i + 1).chars().count())
-        .sum();
+    let width_of = |form: usize| -> usize {
+        let all: usize = titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| tab_text(i, t, form).chars().count())
+            .sum();
+        // The last tab's trailing space may fall off the edge.
+        all - usize::from(form > 0)
+    };
+    let form = (0..2)
+        .find(|f| width_of(*f) <= area.width as usize)
+        .unwrap_or(2);
     // The tabs are what a click or a number key reaches: the title gives way to them.
     let mut spans = Vec::new();
-    if title.chars().count() + tabs <= area.width as usize {
+    if title.chars().count() + width_of(form) <= area.width as usize {
         spans.push(Span::styled(title, app.theme.style(Role::Title)));
     }
     let mut x = area.x + spans.iter().map(|s| s.width() as u16).sum::<u16>();
@@ -69,7 +86,7 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &mut App) {
         } else {
             app.theme.style(Role::Dim)
         };
-        let tab = format!(" {} {title} ", i + 1);
+        let tab = tab_text(i, title, form);
         let width = tab.chars().count() as u16;
         app.tab_hits.push((x, x + width, i));
         x += width;

@@ -80,7 +80,8 @@ pub struct ParityRow {
     pub compared_at: Option<String>,
     /// The latest compare's error, when it failed.
     pub error: Option<String>,
-    /// The gap over the last runs, oldest first.
+    /// What was left unexplained over the last runs, oldest first: the gap closing as
+    /// rules are accepted and data fixed.
     pub trend: Vec<Exact>,
 }
 
@@ -210,7 +211,7 @@ fn row(
         error: latest.and_then(|r| r.error()).map(str::to_string),
         trend: mine
             .iter()
-            .filter_map(|r| r.company(company)?.first().map(|m| m.gap))
+            .filter_map(|r| r.company(company).map(|c| c.unexplained))
             .take(TREND_RUNS)
             .collect::<Vec<_>>()
             .into_iter()

@@ -117,9 +117,11 @@ pub fn import(ws: &Workspace, store: &Store, export: &str, company: &str) -> Res
             };
             from_server(ws, store, &q, &select).map_err(context)?
         }
-        SourceKind::Files => return Err(Error::Usage(format!(
+        SourceKind::Files => {
+            return Err(Error::Usage(format!(
             "legacy.{export}.source: `{source_name}` is a files source; use legacy.{export}.files"
-        ))),
+        )))
+        }
     }
     record(store, (export, company), &table, &query)
 }

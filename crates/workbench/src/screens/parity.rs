@@ -22,7 +22,7 @@ pub const ENTRY: Entry = Entry {
     keys: ScreenKeys {
         title: "Parity",
         name: "parity",
-        about: "parity: every comparison × company, its gap, sign-off and trend",
+        about: "parity: each company's gap, sign-off, trend",
         keys: &[
             (
                 Action::Open,
@@ -225,8 +225,8 @@ impl ParityScreen {
                     "company",
                     "gap",
                     "unexplained",
-                    "sign-off",
-                    "compared",
+                    "signoff",
+                    "age",
                     "trend",
                 ]
                 .map(String::from),
@@ -304,11 +304,11 @@ fn columns(many: bool, c: [String; 8]) -> String {
     out
 }
 
-/// The picked row: its numbers, its sign-off or error, and its gap over the runs.
+/// The picked row: its numbers, its sign-off or error, and what was left over the runs.
 fn render_detail(f: &mut Frame, area: Rect, r: &ParityRow, theme: &Theme) {
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
         format!(
-            " {} · {}: gap over the last {} runs ",
+            " {} · {}: unexplained over the last {} runs ",
             r.comparison,
             r.company,
             r.trend.len()
@@ -337,7 +337,10 @@ fn render_detail(f: &mut Frame, area: Rect, r: &ParityRow, theme: &Theme) {
             s.state.signoff.at.chars().take(10).collect::<String>(),
             s.state.state
         ),
-        (None, None) => "not signed off (assay signoff NAME --company C)".into(),
+        (None, None) => format!(
+            "not signed off (assay signoff {} --company {} --note …)",
+            r.comparison, r.company
+        ),
     };
     let role = if r.error.is_some() {
         Role::Error
@@ -351,7 +354,7 @@ fn render_detail(f: &mut Frame, area: Rect, r: &ParityRow, theme: &Theme) {
         ]),
         text,
     );
-    // The size of the gap in cents: a bar per run, oldest on the left.
+    // What is left unexplained, in cents: a bar per run, oldest on the left.
     let data: Vec<u64> = r
         .trend
         .iter()
