@@ -142,13 +142,10 @@ fn compare_one(ws: &Workspace, name: &str, args: &CompareArgs) -> Result<Report>
     let compared = configured::prepare_and_compare(ws, &store, name, only, None)?;
     let mut report = compared.report;
     let warehouse = super::connect_warehouse(ws)?;
-    campaign::record(
-        ws,
-        (&store, warehouse.as_ref()),
-        (name, only),
-        &report,
-        Via("cli"),
-    )?;
+    crate::trace::stage("history", || {
+        let sides = (&store, warehouse.as_ref());
+        campaign::record(ws, sides, (name, only), &report, Via("cli"))
+    })?;
     let policy = crate::build::lineage::personal(ws, &store)?;
     let shown = policy.of_comparison(&ws.config.comparisons[name]);
     report.samples.mask(&shown);

@@ -81,10 +81,10 @@ pub struct Found {
 const KEYS: &str = "l_orderkey,l_linenumber";
 
 /// The files and tables every pairing reads, made once per scale (kept for the next run).
-struct Sides {
-    csv: PathBuf,
-    parquet: PathBuf,
-    ws: PathBuf,
+pub(crate) struct Sides {
+    pub(crate) csv: PathBuf,
+    pub(crate) parquet: PathBuf,
+    pub(crate) ws: PathBuf,
 }
 
 impl Sides {
@@ -215,7 +215,7 @@ fn run_case(
     })
 }
 
-fn write_lineitem(path: &Path, scale: f64) -> Result<()> {
+pub(crate) fn write_lineitem(path: &Path, scale: f64) -> Result<()> {
     let partial = path.with_extension("csv.partial");
     let file = std::fs::File::create(&partial)
         .io_context(|| format!("cannot create {}", partial.display()))?;
@@ -233,7 +233,7 @@ fn write_lineitem(path: &Path, scale: f64) -> Result<()> {
 /// legacy.lineitem = the CSV with TPC-H's own types (money as DECIMAL(15,2)); gold.lineitem
 /// = it with `changes` rows altered: a third get a new price, a third are deleted, a third
 /// are added under keys the legacy side does not have. The Parquet file holds gold's rows.
-fn build_sides(exe: &Path, sides: &Sides, changes: i64) -> Result<(i64, Planted)> {
+pub(crate) fn build_sides(exe: &Path, sides: &Sides, changes: i64) -> Result<(i64, Planted)> {
     let each = (changes / 3).max(1);
     let pick = |n: i64, salt: i64| {
         format!(

@@ -7,6 +7,7 @@ mod clickhouse;
 mod clickhouse_compare;
 mod compare;
 mod extract;
+mod history;
 mod measure;
 mod status;
 mod tui;
@@ -69,6 +70,19 @@ pub enum Which {
         /// default when absent.
         #[arg(long)]
         memory_limit: Option<String>,
+    },
+    /// What recording a compare in the history costs: a configured compare of TPC-H
+    /// lineitem with the recording stage traced inside it, without and with rules.
+    History {
+        /// Scratch folder (the generated CSV is kept and reused).
+        #[arg(long, default_value = "target/bench-compare")]
+        dir: PathBuf,
+        /// TPC-H scale factor (1 = 6M lineitem rows).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Compares of each case; the fastest counts.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// A drill step on a large ClickHouse table: assay's GROUP BY against clickhouse-client's.
     Clickhouse {
@@ -164,6 +178,11 @@ fn run(args: BenchArgs) -> Result<i32> {
                 memory_limit.as_deref(),
                 &|m| eprintln!("bench: {m}"),
             )?;
+            print_json(&result);
+            Ok(0)
+        }
+        Which::History { dir, scale, runs } => {
+            let result = history::history_bench(&dir, scale, runs, &|m| eprintln!("bench: {m}"))?;
             print_json(&result);
             Ok(0)
         }
