@@ -204,3 +204,66 @@ fn legacy_from_a_postgres_table_gives_the_numbers_the_files_gave() {
     let out = assay(&ws, &["compare", "revenue"]);
     exited_saying(&out, 2, "legacy.sales.company_column");
 }
+
+#[test]
+fn legacy_from_a_duckdb_file_gives_the_numbers_the_files_gave() {
+    let (tmp, ws) = built_demo("600", "5");
+    let by_files = stdout(&assay(&ws, &["compare", "revenue", "--format", "json"]));
+    // The old BI tool's database: a DuckDB file with one table per company.
+    let parquet = tmp.path().join("legacy.parquet");
+    let out = assay(
+        &ws,
+        &[
+            "sql",
+            &format!(
+                "COPY (SELECT * EXCLUDE (_source) FROM legacy.sales) TO '{}' (FORMAT parquet)",
+                parquet.display()
+            ),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let old_bi = tmp.path().join("old_bi");
+    std::fs::create_dir_all(&old_bi).unwrap();
+    std::fs::write(old_bi.join("assay.toml"), "[workspace]\nname = \"old bi\"\n").unwrap();
+    for company in ["acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind"] {
+        let out = assay(
+            &old_bi,
+            &[
+                "sql",
+                &format!(
+                    "CREATE TABLE main.sales_{company} AS SELECT * EXCLUDE (_company) \
+                     FROM read_parquet('{}') WHERE _company = '{company}'",
+                    parquet.display()
+                ),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let path = ws.join("assay.toml");
+    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let mut sales = toml_edit::Table::new();
+    sales["source"] = toml_edit::value("old_bi");
+    sales["table"] = toml_edit::value("sales_{company}");
+    doc["legacy"]["sales"] = toml_edit::Item::Table(sales);
+    let file = old_bi.join(".assay/cache.duckdb");
+    let source: toml_edit::DocumentMut =
+        format!("kind = \"duckdb\"\npath = \"{}\"\n", file.display()).parse().unwrap();
+    doc["sources"]["old_bi"] = toml_edit::Item::Table(source.as_table().clone());
+    std::fs::write(&path, doc.to_string()).unwrap();
+
+    let out = assay(&ws, &["compare", "revenue", "--format", "json"]);
+    let by_table = stdout(&out);
+    assert!(by_table.starts_with('{'), "{}", text(&out));
+    for at in [
+        path!["revenue", "measures", 0, "legacy"],
+        path!["revenue", "measures", 0, "delta"],
+    ] {
+        assert_eq!(amount(&by_table, at), amount(&by_files, at));
+    }
+    assert_eq!(
+        raw(&by_table, path!["revenue", "rows"]),
+        raw(&by_files, path!["revenue", "rows"])
+    );
+    let source = sql_csv(&ws, "SELECT DISTINCT _source FROM legacy.sales WHERE _company = 'acme'");
+    assert!(source.contains("old_bi: SELECT * FROM sales_acme"), "{source}");
+}

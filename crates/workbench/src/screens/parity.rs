@@ -330,13 +330,21 @@ fn render_detail(f: &mut Frame, area: Rect, r: &ParityRow, theme: &Theme) {
     );
     let second = match (&r.error, &r.signoff) {
         (Some(e), _) => format!("failed: {e}"),
-        (None, Some(s)) => format!(
-            "signed off ({}) by {} {}: {}",
-            s.of,
-            s.state.signoff.by,
-            s.state.signoff.at.chars().take(10).collect::<String>(),
-            s.state.state
-        ),
+        (None, Some(s)) => {
+            let what = match s.state.changed.is_empty() {
+                true => s.state.state.to_string(),
+                false => format!(
+                    "STALE: {}",
+                    crate::rules::signed::Change::list(&s.state.changed, "; ")
+                ),
+            };
+            format!(
+                "signed off ({}) by {} {}: {what}",
+                s.of,
+                s.state.signoff.by,
+                s.state.signoff.at.chars().take(10).collect::<String>(),
+            )
+        }
         (None, None) => format!(
             "not signed off (assay signoff {} --company {} --note …)",
             r.comparison, r.company
