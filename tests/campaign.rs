@@ -322,3 +322,94 @@ fn parity_run_compares_everything_first() {
     let (_, history) = json_text(&ws, &["history", "revenue", "--format", "json"]);
     assert_eq!(value(&history)[0]["via"], "parity");
 }
+
+/// Acme's unexplained in the newest record (`was`) replaced by 123.45: a number taken
+/// from the record carries the mark into the next one.
+fn mark_acme(ws: &Path, was: Exact) {
+    let dir = ws.join(".assay/history/revenue");
+    let newest = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .max()
+        .unwrap();
+    let text_was = std::fs::read_to_string(&newest).unwrap();
+    let needle = format!("\"unexplained\": {was}");
+    let at = text_was
+        .find("\"company\": \"acme\"")
+        .expect("acme in the record");
+    let from = at + text_was[at..].find(&needle).expect("acme's unexplained");
+    let marked = format!(
+        "{}\"unexplained\": 123.45{}",
+        &text_was[..from],
+        &text_was[from + needle.len()..]
+    );
+    std::fs::write(&newest, marked).unwrap();
+}
+
+/// The rules' effect is taken from the last record while nothing it rests on changed (a
+/// cron compare pays nothing for it), and computed again when something did.
+#[test]
+fn the_rules_are_applied_again_only_when_something_changed() {
+    let (_tmp, ws) = demo();
+    let out = assay(&ws, &["rules", "revenue", "suggest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
+    let doc: toml_edit::DocumentMut = file.parse().unwrap();
+    let rule = doc["rule"][0]["name"].as_str().unwrap().to_string();
+    let out = assay(
+        &ws,
+        &["rules", "revenue", "accept", &rule, "--note", "agreed"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    compare_gap(&ws);
+    let acme = |ws: &Path| {
+        let (_, body) = json_text(
+            ws,
+            &[
+                "history",
+                "revenue",
+                "--company",
+                "acme",
+                "--format",
+                "json",
+            ],
+        );
+        amount(&body, path![0, "unexplained"])
+    };
+    let computed = acme(&ws);
+    mark_acme(&ws, computed);
+    compare_gap(&ws);
+    assert_eq!(
+        acme(&ws).to_string(),
+        "123.45",
+        "nothing changed: taken from the record"
+    );
+    // Gold is rebuilt: the rules are applied again, and the true number comes back.
+    let out = assay(&ws, &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    compare_gap(&ws);
+    assert_eq!(acme(&ws), computed);
+    // So they are when the rules change (a difference accepted).
+    mark_acme(&ws, computed);
+    let out = assay(
+        &ws,
+        &[
+            "rules",
+            "revenue",
+            "accept-difference",
+            "north",
+            "--where",
+            "branch = 'north'",
+            "--note",
+            "agreed",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    compare_gap(&ws);
+    assert_ne!(
+        acme(&ws).to_string(),
+        "123.45",
+        "the rules changed: applied again"
+    );
+}

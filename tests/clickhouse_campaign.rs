@@ -4,51 +4,18 @@
 
 mod common;
 
-use assay_engine::config::Warehouse;
-use assay_engine::warehouse::ClickHouse;
 use common::money::amount;
+use common::warehouse::{built_demo_in, drop_layers};
 use common::*;
 use serde_json::Value;
-
-const URL: &str = "http://127.0.0.1:8123";
 
 #[test]
 fn the_board_on_clickhouse_equals_the_cache() {
     let db = format!("assay_campaign_{}", std::process::id());
-    let admin = ClickHouse::connect(&Warehouse::clickhouse(URL, "default", 20)).unwrap();
-    let drop_all = || {
-        for layer in ["", "_bronze", "_silver", "_gold", "_lookups"] {
-            admin
-                .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}"))
-                .unwrap();
-        }
-    };
-    drop_all();
+    drop_layers(&db);
     let tmp = tempfile::tempdir().unwrap();
-    let demo = |name: &str, extra: &[&str]| {
-        let mut args = vec!["demo", name, "--rows", "3000", "--seed", "7"];
-        args.extend_from_slice(extra);
-        let out = assay(tmp.path(), &args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let ws = tmp.path().join(name);
-        for step in [&["extract", "--all"][..], &["build"][..]] {
-            let out = assay(&ws, step);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        }
-        ws
-    };
-    let dk = demo("dk", &[]);
-    let ch = demo(
-        "ch",
-        &[
-            "--warehouse",
-            "clickhouse",
-            "--clickhouse-url",
-            URL,
-            "--clickhouse-database",
-            &db,
-        ],
-    );
+    let dk = built_demo_in(tmp.path(), "dk", ("3000", "7"), None);
+    let ch = built_demo_in(tmp.path(), "ch", ("3000", "7"), Some(&db));
     let board = |ws: &std::path::Path| -> String {
         let out = assay(ws, &["parity", "--run", "--format", "json"]);
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -132,5 +99,5 @@ fn the_board_on_clickhouse_equals_the_cache() {
             amount(&on_dk, path!["rows", i, "unexplained"]),
         );
     }
-    drop_all();
+    drop_layers(&db);
 }

@@ -9,47 +9,16 @@ mod common;
 
 use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
+use common::warehouse::{built_demo_in, drop_layers, URL};
 use common::*;
-
-const URL: &str = "http://127.0.0.1:8123";
 
 #[test]
 fn a_file_lookup_rule_runs_in_the_warehouse() {
     let db = format!("assay_lookup_{}", std::process::id());
-    let admin = ClickHouse::connect(&Warehouse::clickhouse(URL, "default", 20)).unwrap();
-    let drop_all = || {
-        for layer in ["", "_bronze", "_silver", "_gold", "_lookups"] {
-            admin
-                .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}"))
-                .unwrap();
-        }
-    };
-    drop_all();
+    drop_layers(&db);
     let tmp = tempfile::tempdir().unwrap();
-    let demo = |name: &str, extra: &[&str]| {
-        let mut args = vec!["demo", name, "--rows", "3000", "--seed", "11"];
-        args.extend_from_slice(extra);
-        let out = assay(tmp.path(), &args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let ws = tmp.path().join(name);
-        for step in [&["extract", "--all"][..], &["build"][..]] {
-            let out = assay(&ws, step);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        }
-        ws
-    };
-    let twin = demo("dk", &[]);
-    let ch = demo(
-        "ch",
-        &[
-            "--warehouse",
-            "clickhouse",
-            "--clickhouse-url",
-            URL,
-            "--clickhouse-database",
-            &db,
-        ],
-    );
+    let twin = built_demo_in(tmp.path(), "dk", ("3000", "11"), None);
+    let ch = built_demo_in(tmp.path(), "ch", ("3000", "11"), Some(&db));
     let ids = missed_at_cutoff(&twin);
     configure_blocklist(&twin, &ids);
     let out = assay(&twin, &["rules", "revenue", "suggest"]);
@@ -85,9 +54,10 @@ fn a_file_lookup_rule_runs_in_the_warehouse() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let sql = stdout(&out);
     assert!(sql.contains(&format!("`{db}_lookups`.blocklist")), "{sql}");
+    let admin = ClickHouse::connect(&Warehouse::clickhouse(URL, "default", 20)).unwrap();
     let (n, _) = admin
         .query_number(&format!("SELECT count() FROM ({sql})"))
         .unwrap_or_else(|e| panic!("{e}: {sql}"));
     assert!(n > 0);
-    drop_all();
+    drop_layers(&db);
 }

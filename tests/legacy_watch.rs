@@ -105,6 +105,20 @@ fn postgres_type(duck: &str) -> String {
     }
 }
 
+/// Two compares' reports give the same legacy total, gap and row classes, exactly.
+fn same_numbers(by_table: &str, by_files: &str) {
+    for at in [
+        path!["revenue", "measures", 0, "legacy"],
+        path!["revenue", "measures", 0, "delta"],
+    ] {
+        assert_eq!(amount(by_table, at), amount(by_files, at));
+    }
+    assert_eq!(
+        raw(by_table, path!["revenue", "rows"]),
+        raw(by_files, path!["revenue", "rows"])
+    );
+}
+
 #[test]
 fn legacy_from_a_postgres_table_gives_the_numbers_the_files_gave() {
     let (_tmp, ws) = built_demo("600", "5");
@@ -162,16 +176,7 @@ fn legacy_from_a_postgres_table_gives_the_numbers_the_files_gave() {
     let out = assay(&ws, &["compare", "revenue", "--format", "json"]);
     let by_table = stdout(&out);
     assert!(by_table.starts_with('{'), "{}", text(&out));
-    for at in [
-        path!["revenue", "measures", 0, "legacy"],
-        path!["revenue", "measures", 0, "delta"],
-    ] {
-        assert_eq!(amount(&by_table, at), amount(&by_files, at));
-    }
-    assert_eq!(
-        raw(&by_table, path!["revenue", "rows"]),
-        raw(&by_files, path!["revenue", "rows"])
-    );
+    same_numbers(&by_table, &by_files);
     // Read again at every compare: a row gone from the table is seen at once.
     pg.batch_execute(&format!(
         "DELETE FROM {table} WHERE invoice_id = (SELECT min(invoice_id) FROM {table} WHERE _company = 'acme')"
@@ -224,8 +229,14 @@ fn legacy_from_a_duckdb_file_gives_the_numbers_the_files_gave() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let old_bi = tmp.path().join("old_bi");
     std::fs::create_dir_all(&old_bi).unwrap();
-    std::fs::write(old_bi.join("assay.toml"), "[workspace]\nname = \"old bi\"\n").unwrap();
-    for company in ["acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind"] {
+    std::fs::write(
+        old_bi.join("assay.toml"),
+        "[workspace]\nname = \"old bi\"\n",
+    )
+    .unwrap();
+    for company in [
+        "acme", "borealis", "cobalt", "dunmore", "ember", "fjord", "lumen", "nordwind",
+    ] {
         let out = assay(
             &old_bi,
             &[
@@ -247,23 +258,22 @@ fn legacy_from_a_duckdb_file_gives_the_numbers_the_files_gave() {
     doc["legacy"]["sales"] = toml_edit::Item::Table(sales);
     let file = old_bi.join(".assay/cache.duckdb");
     let source: toml_edit::DocumentMut =
-        format!("kind = \"duckdb\"\npath = \"{}\"\n", file.display()).parse().unwrap();
+        format!("kind = \"duckdb\"\npath = \"{}\"\n", file.display())
+            .parse()
+            .unwrap();
     doc["sources"]["old_bi"] = toml_edit::Item::Table(source.as_table().clone());
     std::fs::write(&path, doc.to_string()).unwrap();
 
     let out = assay(&ws, &["compare", "revenue", "--format", "json"]);
     let by_table = stdout(&out);
     assert!(by_table.starts_with('{'), "{}", text(&out));
-    for at in [
-        path!["revenue", "measures", 0, "legacy"],
-        path!["revenue", "measures", 0, "delta"],
-    ] {
-        assert_eq!(amount(&by_table, at), amount(&by_files, at));
-    }
-    assert_eq!(
-        raw(&by_table, path!["revenue", "rows"]),
-        raw(&by_files, path!["revenue", "rows"])
+    same_numbers(&by_table, &by_files);
+    let source = sql_csv(
+        &ws,
+        "SELECT DISTINCT _source FROM legacy.sales WHERE _company = 'acme'",
     );
-    let source = sql_csv(&ws, "SELECT DISTINCT _source FROM legacy.sales WHERE _company = 'acme'");
-    assert!(source.contains("old_bi: SELECT * FROM sales_acme"), "{source}");
+    assert!(
+        source.contains("old_bi: SELECT * FROM sales_acme"),
+        "{source}"
+    );
 }

@@ -4,6 +4,7 @@
 pub mod json_schema;
 pub mod money;
 pub mod pane;
+pub mod warehouse;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -7,7 +7,7 @@
 use crate::decimal::Numeric;
 use crate::sql;
 
-mod guard;
+pub mod guard;
 pub use guard::{check_expression, check_expression_in_any, statements};
 
 /// Which engine a piece of SQL is written for.

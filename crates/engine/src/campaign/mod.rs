@@ -7,6 +7,7 @@ pub mod listing;
 pub mod parity;
 pub mod record;
 pub mod recorder;
+mod reuse;
 pub mod trend;
 
 pub use recorder::Via;

@@ -97,6 +97,9 @@ pub struct Run {
     pub companies: Vec<CompanyRun>,
     pub rules: RulesRead,
     pub build: Option<BuildRead>,
+    /// A fingerprint of the comparison's settings (keys, columns, tolerance…) as compared.
+    #[serde(default)]
+    pub settings: String,
 }
 
 impl Run {

@@ -40,20 +40,51 @@ pub fn of_report(
         ..Rules::default()
     };
     let conn = sides.0.conn();
-    let with_rules = !rules::taking_part(&file, false).is_empty() || !file.accepted.is_empty();
-    let after_rules = match with_rules {
-        true => Some(after_rules(ws, sides, (name, only), &companies, &file)?),
-        false => None,
-    };
+    // Each company's totals and legacy files, with what remains the gap for now.
     let mut out = Vec::with_capacity(companies.len());
     for company in &companies {
         let measures = measures_of(report, company, companies.len());
-        let after = after_rules.as_ref().map(|by| by.get(company).copied());
-        let mut run = company_run(company, measures, after, &tolerance);
+        let mut run = company_run(company, measures, None, &tolerance);
         run.legacy = legacy_read(conn, &cmp.legacy, company)?;
         out.push(run);
     }
-    Ok(Run {
+    let build = build_read(conn, &cmp.table)?;
+    let with_rules = !rules::taking_part(&file, false).is_empty() || !file.accepted.is_empty();
+    if with_rules {
+        let read = super::reuse::unchanged(ws, (name, cmp), &file, (&build, &out))?;
+        let by = match read {
+            Some(by) => by,
+            None => after_rules(ws, sides, (name, only), &companies, &file)?,
+        };
+        for c in &mut out {
+            let measures = std::mem::take(&mut c.measures);
+            let after = Some(by.get(&c.company).copied());
+            let legacy = c.legacy.take();
+            *c = company_run(&c.company, measures, after, &tolerance);
+            c.legacy = legacy;
+        }
+    }
+    let mut run = started(name, companies, via, rules_read(&file));
+    run.rows = Some(report.rows.clone());
+    run.measures = report
+        .measures
+        .iter()
+        .map(|m| MeasureRecord {
+            name: m.name.clone(),
+            legacy: m.legacy,
+            new: m.new,
+            gap: m.delta,
+        })
+        .collect();
+    run.companies = out;
+    run.build = build;
+    run.settings = settings_of(cmp);
+    Ok(run)
+}
+
+/// A run of `name` over `companies` made now by `via`, with no numbers yet.
+fn started(name: &str, companies: Vec<String>, via: Via, rules: RulesRead) -> Run {
+    Run {
         schema_version: RUN_VERSION,
         comparison: name.to_string(),
         at: now(),
@@ -61,21 +92,19 @@ pub fn of_report(
         via: via.0.to_string(),
         scope: companies,
         outcome: Outcome::Ok,
-        rows: Some(report.rows.clone()),
-        measures: report
-            .measures
-            .iter()
-            .map(|m| MeasureRecord {
-                name: m.name.clone(),
-                legacy: m.legacy,
-                new: m.new,
-                gap: m.delta,
-            })
-            .collect(),
-        companies: out,
-        rules: rules_read(&file),
-        build: build_read(conn, &cmp.table)?,
-    })
+        rows: None,
+        measures: Vec::new(),
+        companies: Vec::new(),
+        rules,
+        build: None,
+        settings: String::new(),
+    }
+}
+
+/// The comparison's settings as a short fingerprint (what the numbers were computed under).
+pub(super) fn settings_of(cmp: &crate::config::Comparison) -> String {
+    let text = serde_json::to_string(cmp).unwrap_or_default();
+    format!("{:016x}", rules::signed::fnv1a(&text))
 }
 
 /// Per company, (remaining, unexplained) of the first measure under the accepted rules: in
@@ -114,22 +143,11 @@ pub fn of_failure(
     let read = RulesFile::load(&rules::path_of(&ws.root, name))
         .map(|f| rules_read(&f))
         .unwrap_or_default();
-    Ok(Run {
-        schema_version: RUN_VERSION,
-        comparison: name.to_string(),
-        at: now(),
-        by: rules::user(),
-        via: via.0.to_string(),
-        scope: companies,
-        outcome: Outcome::Failed {
-            error: crate::redact::text(&error.to_string()),
-        },
-        rows: None,
-        measures: Vec::new(),
-        companies: Vec::new(),
-        rules: read,
-        build: None,
-    })
+    let mut run = started(name, companies, via, read);
+    run.outcome = Outcome::Failed {
+        error: crate::redact::text(&error.to_string()),
+    };
+    Ok(run)
 }
 
 /// One company's numbers: its totals, and what the rules leave of its gap (`after`: None

@@ -87,6 +87,23 @@ pub fn check_expression_in_any(text: &str) -> Result<(), String> {
         .or_else(|duck| check_expression(Dialect::ClickHouse, text).map_err(|_| duck))
 }
 
+/// Whether expression `text` reads a table (a subquery's FROM), in either engine's SQL; a
+/// text that parses in neither is taken to (the cautious answer).
+pub fn reads_tables(text: &str) -> bool {
+    struct Tables;
+    impl Visitor for Tables {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, _: &TableFactor) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    let parsed = parse(Dialect::DuckDb, text).or_else(|_| parse(Dialect::ClickHouse, text));
+    match parsed {
+        Ok(expr) => expr.visit(&mut Tables).is_break(),
+        Err(_) => true,
+    }
+}
+
 /// `text` parsed as statements of `dialect`'s SQL (None: it does not parse).
 pub fn statements(dialect: Dialect, text: &str) -> Option<Vec<sqlparser::ast::Statement>> {
     match dialect {
@@ -257,5 +274,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("table function"), "{e}");
+    }
+
+    #[test]
+    fn a_subquery_reads_a_table_a_condition_does_not() {
+        assert!(!reads_tables(
+            "\"invoice_type\" = 'CANCELLED' AND amount > 0"
+        ));
+        assert!(reads_tables(
+            "\"customer_id\" IN (SELECT \"c\" FROM lookups.blocklist)"
+        ));
+        assert!(reads_tables(
+            "EXISTS (SELECT 1 FROM bronze.returns r WHERE r.id = id)"
+        ));
+        assert!(reads_tables("this is not sql ("));
     }
 }

@@ -115,7 +115,7 @@ pub fn import(ws: &Workspace, store: &Store, export: &str, company: &str) -> Res
                 source: source.clone(),
                 query: query.clone(),
             };
-            from_server(ws, store, &q, &select).map_err(context)?
+            from_server(store, &q, &select).map_err(context)?
         }
         SourceKind::Files => {
             return Err(Error::Usage(format!(
@@ -162,35 +162,21 @@ fn from_duckdb(store: &Store, (path, name): (&std::path::Path, &str), create: &s
 
 /// Streams the server's rows to a CSV file beside the cache (bounded by the source's
 /// timeouts, ended by Ctrl-C), then loads it with the declared column types.
-fn from_server(
-    ws: &Workspace,
-    store: &Store,
-    q: &ServerQuery,
-    create: &dyn Fn(&str) -> String,
-) -> Result<()> {
+fn from_server(store: &Store, q: &ServerQuery, create: &dyn Fn(&str) -> String) -> Result<()> {
     let cancel = crate::cancel::process();
     let cancelled = || cancel.is_cancelled();
     let columns = source::describe(q, &cancelled)?;
-    let dir = ws
-        .cache_path()
-        .parent()
-        .map_or_else(std::env::temp_dir, |p| p.join("tmp"));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(format!("legacy_{}.csv", std::process::id()));
-    let _gone = Remove(&path);
+    // A scratch file of this process: removed when done, or by the next open after a kill.
+    let scratch = crate::store::scratch::Scratch::with_extension(
+        &crate::store::scratch::dir(store.conn()),
+        "legacy",
+        "csv",
+    )
+    .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
+    let path = scratch.path().to_path_buf();
     source::fetch_csv(q, &path, &cancelled, &mut |_| {})?;
     let relation = source::csv_relation(&path, &columns, q.source.kind);
     store.transaction(|c| Ok(c.execute_batch(&create(&relation))?))
-}
-
-/// Removes the fetched file whatever happens.
-struct Remove<'a>(&'a std::path::Path);
-
-impl Drop for Remove<'_> {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.0);
-    }
 }
 
 /// The import recorded: its rows, and a fingerprint of the query and the rows read.
