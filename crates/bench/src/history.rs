@@ -98,13 +98,14 @@ pub fn history_bench(
             .copied()
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .expect("a run");
+        let first = timed[0];
         cases.push(HistoryCase {
             rules,
             runs: timed,
             compare_secs: best.0,
             record_secs: best.1,
             record_pct: 100.0 * best.1 / best.0,
-            first_record_pct: 100.0 * timed[0].1 / timed[0].0,
+            first_record_pct: 100.0 * first.1 / first.0,
         });
     }
     Ok(HistoryBench { scale, rows, cases })
