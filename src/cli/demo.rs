@@ -137,6 +137,7 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         companies: Vec::new(),
         all: true,
         entity: Vec::new(),
+        full_refresh: false,
         format: crate::frame::Format::Table,
     };
     let code = super::extract::run(&ws, extract_args)?;

@@ -23,6 +23,10 @@ pub struct ExtractArgs {
     /// An entity to extract (repeatable); all entities when absent.
     #[arg(long = "entity", value_name = "NAME")]
     pub entity: Vec<String>,
+    /// Read every source again, even files unchanged since the last run (whose runs are
+    /// otherwise recorded without reading them, their version kept).
+    #[arg(long)]
+    pub full_refresh: bool,
     #[arg(long, value_parser = super::format_parser(), default_value = "table")]
     pub format: Format,
 }
@@ -38,6 +42,7 @@ pub fn run(ws: &Workspace, args: ExtractArgs) -> Result<i32> {
     let selection = Selection {
         companies,
         entities: args.entity,
+        full_refresh: args.full_refresh,
     };
     let cancel = super::interrupt();
     let store = super::open_cache(ws, crate::store::Access::Write, Some(cancel.clone()))?;
@@ -74,6 +79,10 @@ fn outcomes_frame(outcomes: &[Outcome]) -> Result<DataFrame> {
                 .collect::<Vec<Option<i64>>>(),
         ),
         text_column("status", outcomes, |o| o.status.as_str().to_string()),
+        Column::new(
+            "unchanged".into(),
+            outcomes.iter().map(|o| o.unchanged).collect::<Vec<bool>>(),
+        ),
         Column::new(
             "rows".into(),
             outcomes.iter().map(|o| o.rows).collect::<Vec<i64>>(),

@@ -100,8 +100,15 @@ impl Runner<'_> {
         let result = (|| -> Result<i64> {
             let id = self.begin(books, job)?;
             run_id = Some(id);
+            if let (Some(same), Some(print)) = (job.unchanged, &job.inputs) {
+                super::inputs::finish_unchanged(books, id, same, print)?;
+                return Ok(same.1);
+            }
             let rows = self.load(conn, job, id, started)?;
             self.publish(books, job, id, rows)?;
+            if let Some(print) = &job.inputs {
+                super::inputs::record(books, id, print)?;
+            }
             Ok(rows)
         })();
         let mut outcome = Outcome {
@@ -113,6 +120,7 @@ impl Runner<'_> {
             seconds: started.elapsed().as_secs_f64(),
             error: None,
             drift_failure: false,
+            unchanged: job.unchanged.is_some(),
         };
         match result {
             Ok(rows) => outcome.rows = rows,

@@ -3,6 +3,7 @@
 
 pub mod budget;
 mod files;
+mod inputs;
 mod load;
 mod source_sql;
 pub mod versions;
@@ -27,6 +28,8 @@ use crate::store::{RunStatus, Store};
 pub struct Selection {
     pub companies: Vec<String>,
     pub entities: Vec<String>,
+    /// Read every source again, even files unchanged since the last run.
+    pub full_refresh: bool,
 }
 
 /// What an extraction reports while it works. The CLI prints these; the TUI draws them.
@@ -67,6 +70,8 @@ pub struct Outcome {
     pub error: Option<String>,
     /// True when the run failed because the source schema drifted.
     pub drift_failure: bool,
+    /// True when the files were those of the last run, not read again (its version stays).
+    pub unchanged: bool,
 }
 
 /// The work for one company once its schema is settled.
@@ -81,6 +86,10 @@ struct Job {
     /// As the source names them, and as bronze does (renames applied).
     source_columns: Vec<ColumnDef>,
     columns: Vec<ColumnDef>,
+    /// What a files plan reads (see `inputs`), recorded with the run.
+    inputs: Option<String>,
+    /// The files are those of this earlier run, whose version (of these rows) is current.
+    unchanged: Option<(i64, i64)>,
 }
 
 pub fn run(
@@ -103,7 +112,8 @@ pub fn run(
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            match prepare(ws, conn, &catalog, entity, company, cancel, sink) {
+            let asked = (selection.full_refresh, cancel, sink);
+            match prepare(ws, conn, &catalog, (entity, company), asked) {
                 Ok(job) => jobs.push(job),
                 Err((message, drift_failure)) => {
                     let run_id = store.begin_run("extract", Some(company), Some(entity))?;
@@ -117,6 +127,7 @@ pub fn run(
                         seconds: 0.0,
                         error: Some(message),
                         drift_failure,
+                        unchanged: false,
                     };
                     sink(Event::Finished {
                         outcome: outcome.clone(),
@@ -155,18 +166,35 @@ fn pick<'a>(
 
 /// Read the source's schema, check it for drift, and make the bronze table ready for it.
 /// An Err is (message, caused by drift).
+type Asked<'a> = (bool, &'a Cancel, &'a (dyn Fn(Event) + Sync));
+
 fn prepare(
     ws: &Workspace,
     conn: &Connection,
     catalog: &str,
-    entity: &str,
-    company: &str,
-    cancel: &Cancel,
-    sink: &(dyn Fn(Event) + Sync),
+    (entity, company): (&str, &str),
+    (full_refresh, cancel, sink): Asked,
 ) -> std::result::Result<Job, (String, bool)> {
     let def = &ws.config.entities[entity];
     let runtime = |e: Error| (e.to_string(), false);
     let plan = source_sql::plan(ws, entity, def, company).map_err(runtime)?;
+    let inputs = inputs::fingerprint(ws, (entity, company), &plan).map_err(runtime)?;
+    if let (false, Some(print)) = (full_refresh, &inputs) {
+        if let Some(same) = inputs::unchanged(conn, (entity, company), print).map_err(runtime)? {
+            let columns = inputs::columns_of(conn, same.0).map_err(runtime)?;
+            return Ok(Job {
+                company: company.into(),
+                entity: entity.into(),
+                plan,
+                select_list: String::new(),
+                piece_lists: Vec::new(),
+                source_columns: columns.clone(),
+                columns,
+                inputs,
+                unchanged: Some(same),
+            });
+        }
+    }
     let source_columns = match &plan {
         Plan::Server { source_name, query } => {
             source::describe(&server_query(ws, source_name, query), &|| {
@@ -232,6 +260,8 @@ fn prepare(
         piece_lists,
         source_columns,
         columns,
+        inputs,
+        unchanged: None,
     })
 }
 

@@ -74,7 +74,16 @@ fn files_for(ws: &Workspace, pattern: &str, company: &str) -> Result<Vec<PathBuf
 /// and time (`cp -p`, `rsync -a`, an unzip restore the old time), and its new rows would
 /// otherwise never be read.
 fn fingerprint(files: &[PathBuf], hints: &CsvHints) -> Result<String> {
-    let mut parts: Vec<String> = Vec::with_capacity(files.len() + 1);
+    let mut text = files_fingerprint(files)?;
+    text.push('|');
+    text.push_str(&serde_json::to_string(hints).unwrap_or_default());
+    Ok(text)
+}
+
+/// Every file's path, size, modification time and content hash, as one text (extraction
+/// skips files that have not changed by it too).
+pub fn files_fingerprint(files: &[PathBuf]) -> Result<String> {
+    let mut parts: Vec<String> = Vec::with_capacity(files.len());
     for f in files {
         let meta = f.metadata().ok();
         let size = meta.as_ref().map_or(0, |m| m.len());
@@ -88,7 +97,6 @@ fn fingerprint(files: &[PathBuf], hints: &CsvHints) -> Result<String> {
             content_hash(f)?
         ));
     }
-    parts.push(serde_json::to_string(hints).unwrap_or_default());
     Ok(parts.join("|"))
 }
 

@@ -109,6 +109,14 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT 'pii_salt', md5(CAST(gen_random_uuid() AS VARCHAR))
         WHERE NOT EXISTS (SELECT 1 FROM assay.meta WHERE key = 'pii_salt');
     "#,
+    // v8: what each extraction of files read (their fingerprint), so the next one can skip
+    // files that have not changed.
+    r#"
+    CREATE TABLE assay.run_inputs (
+        run_id BIGINT PRIMARY KEY,
+        fingerprint VARCHAR NOT NULL
+    );
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -131,10 +131,12 @@ impl SourcesScreen {
                     (Action::ExtractOne, Some(r)) => Selection {
                         companies: vec![r.company.clone()],
                         entities: vec![r.entity.clone()],
+                        full_refresh: false,
                     },
                     (Action::ExtractCompany, Some(r)) => Selection {
                         companies: vec![r.company.clone()],
                         entities: Vec::new(),
+                        full_refresh: false,
                     },
                     (Action::ExtractAll, _) => Selection::default(),
                     _ => return Vec::new(),

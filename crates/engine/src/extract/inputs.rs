@@ -1,0 +1,128 @@
+//! Incremental extraction of files: a company × entity whose files (paths, sizes, times and
+//! contents) and definition (renames, format, source root) are what its last successful run
+//! read is not read again. The run is still recorded — the source was looked at now, so the
+//! data is as fresh as the check — but no version is made: the current one stays, and its
+//! rows are the run's.
+//!
+//! Why a run and not nothing: freshness, the volume and schema alerts and `runs` read the
+//! runs; a cron extraction every five minutes that found nothing new must say "fresh", not
+//! let the entity age into a warning.
+
+use duckdb::{params, Connection};
+
+use super::source_sql::Plan;
+use crate::config::Workspace;
+use crate::drift::ColumnDef;
+use crate::error::Result;
+use crate::store::utc_now;
+
+/// What a files plan reads, as one text: each file's path, size, time and content hash, then
+/// the entity's definition and the company's override. None for a plan that is not files.
+pub(super) fn fingerprint(
+    ws: &Workspace,
+    (entity, company): (&str, &str),
+    plan: &Plan,
+) -> Result<Option<String>> {
+    let Plan::Files { files, .. } = plan else {
+        return Ok(None);
+    };
+    let paths: Vec<std::path::PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let mut text = crate::legacy::files_fingerprint(&paths)?;
+    let def = &ws.config.entities[entity];
+    text.push_str(&serde_json::to_string(def).unwrap_or_default());
+    if let Some(source) = ws.config.sources.get(&def.source) {
+        text.push_str(&serde_json::to_string(source).unwrap_or_default());
+    }
+    text.push_str(company);
+    Ok(Some(format!(
+        "{:032x}",
+        xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    )))
+}
+
+/// The company × entity's last successful run, when it read exactly `print` and its version
+/// (or the one it kept) is current: (that run, the current version's rows).
+pub(super) fn unchanged(
+    conn: &Connection,
+    (entity, company): (&str, &str),
+    print: &str,
+) -> Result<Option<(i64, i64)>> {
+    let last: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT r.id, i.fingerprint FROM assay.runs r \
+             LEFT JOIN assay.run_inputs i ON i.run_id = r.id \
+             WHERE r.kind = 'extract' AND r.entity = ? AND r.company = ? AND r.status = 'ok' \
+             ORDER BY r.id DESC LIMIT 1",
+            params![entity, company],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let Some((run, Some(was))) = last else {
+        return Ok(None);
+    };
+    if was != print {
+        return Ok(None);
+    }
+    let rows: Option<i64> = conn
+        .query_row(
+            "SELECT rows FROM assay.table_versions \
+             WHERE layer = 'bronze' AND table_name = ? AND company = ? AND is_current",
+            params![entity, company],
+            |r| r.get(0),
+        )
+        .ok();
+    Ok(rows.map(|rows| (run, rows)))
+}
+
+/// The columns run `run` recorded (what an unchanged run delivers again).
+pub(super) fn columns_of(conn: &Connection, run: i64) -> Result<Vec<ColumnDef>> {
+    let mut stmt =
+        conn.prepare("SELECT name, type FROM assay.run_columns WHERE run_id = ? ORDER BY ordinal")?;
+    let rows = stmt.query_map(params![run], |r| {
+        Ok(ColumnDef::new(
+            &r.get::<_, String>(0)?,
+            &r.get::<_, String>(1)?,
+        ))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// What run `run_id` read, kept for the next run to compare with.
+pub(super) fn record(conn: &Connection, run_id: i64, print: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO assay.run_inputs VALUES (?, ?)",
+        params![run_id, print],
+    )?;
+    Ok(())
+}
+
+/// Run `run_id` closed as successful without a version of its own: the files were those of
+/// run `same_as`, whose version (`rows`) stays current.
+pub(super) fn finish_unchanged(
+    conn: &Connection,
+    run_id: i64,
+    (same_as, rows): (i64, i64),
+    print: &str,
+) -> Result<()> {
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let work = || -> Result<()> {
+        conn.execute(
+            "UPDATE assay.runs SET status = 'ok', rows = ?, finished = ?, \
+             source = coalesce(source, '') || ? WHERE id = ?",
+            params![
+                rows,
+                utc_now(),
+                format!(" (unchanged since run {same_as}: not read again)"),
+                run_id
+            ],
+        )?;
+        record(conn, run_id, print)
+    };
+    match work() {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
