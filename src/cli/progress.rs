@@ -186,6 +186,12 @@ impl JobProgress {
 fn finished_line(outcome: &crate::extract::Outcome, table_beside: bool) -> String {
     let place = format!("{}/{}", outcome.company, outcome.entity);
     match &outcome.error {
+        None if outcome.unchanged => {
+            format!(
+                "{place}: unchanged, not read again ({} rows kept)",
+                outcome.rows
+            )
+        }
         None => format!("{place}: {} rows in {:.1}s", outcome.rows, outcome.seconds),
         Some(_) if table_beside => {
             format!(
@@ -215,6 +221,7 @@ mod tests {
             seconds: 0.1,
             error: Some("schema drift in orders for acme: ".to_string() + &"x".repeat(200)),
             drift_failure: true,
+            unchanged: false,
         };
         let beside = finished_line(&outcome, true);
         assert_eq!(beside, "acme/orders: failed (the reason is in the table)");

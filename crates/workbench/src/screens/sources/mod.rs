@@ -547,6 +547,7 @@ mod tests {
                 seconds: 1.0,
                 error: Some(why.into()),
                 drift_failure: false,
+                unchanged: false,
             },
         });
         let p = &s.progress[&("acme".to_string(), "invoices".to_string())];
