@@ -118,3 +118,123 @@ fn unchanged_files_are_not_read_again_and_changed_ones_are() {
     assert!(!of(&fifth, "nordwind", "invoices").2, "{fifth:?}");
     assert!(of(&fifth, "acme", "orders").2, "{fifth:?}");
 }
+
+/// `assay sql` in workspace `ws` (statements that write).
+fn run_sql(ws: &Path, statement: &str) {
+    let out = assay(ws, &["sql", statement]);
+    assert_eq!(out.status.code(), Some(0), "{statement}: {}", text(&out));
+}
+
+#[test]
+fn a_database_cursor_reads_only_what_is_new_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    // The ERP: a DuckDB file (another workspace's cache serves as one).
+    let erp = dir.path().join("erp");
+    std::fs::create_dir_all(&erp).unwrap();
+    std::fs::write(erp.join("assay.toml"), "[workspace]\nname = \"erp\"\n").unwrap();
+    run_sql(
+        &erp,
+        "CREATE TABLE main.events AS SELECT * FROM (VALUES \
+         (1, 'acme', 10.00, TIMESTAMP '2024-06-01 09:00:00'), \
+         (2, 'acme', 20.00, TIMESTAMP '2024-06-01 10:00:00'), \
+         (3, 'acme', 30.00, TIMESTAMP '2024-06-01 11:00:00'), \
+         (4, 'other', 40.00, TIMESTAMP '2024-06-01 12:00:00')) \
+         AS t(id, company_id, amount, updated_at)",
+    );
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(
+        ws.join("assay.toml"),
+        format!(
+            "[companies.acme]\nname = \"Acme\"\n\n[sources.erp]\nkind = \"duckdb\"\npath = \"{}\"\n\n\
+             [entities.events]\nsource = \"erp\"\n\
+             query = \"SELECT * EXCLUDE (company_id) FROM events WHERE company_id = {{company}}\"\n\
+             keys = [\"id\"]\nincremental = {{ cursor = \"updated_at\" }}\n",
+            erp.join(".assay/cache.duckdb").display()
+        ),
+    )
+    .unwrap();
+    let rows = |ws: &Path| sql_csv(ws, "SELECT id, amount FROM bronze.events ORDER BY id");
+    let first = extracted(&ws, &["--all"]);
+    assert_eq!(first[0].3, 3);
+    // One row updated, one added: the run reads those two and keeps the third.
+    run_sql(
+        &erp,
+        "UPDATE main.events SET amount = 21.50, updated_at = TIMESTAMP '2024-06-02 08:00:00' WHERE id = 2",
+    );
+    run_sql(
+        &erp,
+        "INSERT INTO main.events VALUES (5, 'acme', 50.00, TIMESTAMP '2024-06-02 09:00:00')",
+    );
+    let second = extracted(&ws, &["--all"]);
+    assert_eq!(second[0].3, 4, "{second:?}");
+    assert_eq!(rows(&ws), "id,amount\n1,10.00\n2,21.50\n3,30.00\n5,50.00\n");
+    let read = sql_csv(
+        &ws,
+        "SELECT count(*) FROM bronze.events__data WHERE _run_id = (SELECT max(_run_id) FROM bronze.events__data) \
+         AND _loaded_at = (SELECT max(_loaded_at) FROM bronze.events__data)",
+    );
+    assert_eq!(
+        read, "count_star()\n2\n",
+        "two rows read, the others carried"
+    );
+    let source = sql_csv(
+        &ws,
+        "SELECT source FROM assay.runs WHERE kind = 'extract' ORDER BY id DESC LIMIT 1",
+    );
+    assert!(
+        source.contains("WHERE updated_at > '2024-06-01 11:00:00'"),
+        "{source}"
+    );
+    // The version before stays as it was (time travel).
+    let first_run = sql_csv(
+        &ws,
+        "SELECT min(id) AS id FROM assay.runs WHERE kind = 'extract'",
+    );
+    let id = first_run.lines().nth(1).unwrap().to_string();
+    let out = assay(
+        &ws,
+        &[
+            "sql",
+            "--as-of",
+            &id,
+            "SELECT id, amount FROM bronze.events ORDER BY id",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        stdout(&out),
+        "id,amount\n1,10.00\n2,20.00\n3,30.00\n",
+        "{}",
+        text(&out)
+    );
+    // A row deleted at the source is seen by a full refresh.
+    run_sql(&erp, "DELETE FROM main.events WHERE id = 1");
+    let third = extracted(&ws, &["--all"]);
+    assert_eq!(third[0].3, 4, "a cursor does not see deletions: {third:?}");
+    let full = extracted(&ws, &["--all", "--full-refresh"]);
+    assert_eq!(full[0].3, 3);
+    assert_eq!(rows(&ws), "id,amount\n2,21.50\n3,30.00\n5,50.00\n");
+
+    // The source's schema drifts (a column added): everything is read again.
+    run_sql(&erp, "ALTER TABLE main.events ADD COLUMN note VARCHAR");
+    let drifted = extracted(&ws, &["--all"]);
+    assert_eq!(drifted[0].3, 3);
+    let read = sql_csv(
+        &ws,
+        "SELECT count(*) FROM bronze.events__data WHERE _run_id = (SELECT max(_run_id) FROM bronze.events__data) \
+         AND _loaded_at = (SELECT max(_loaded_at) FROM bronze.events__data)",
+    );
+    assert_eq!(read, "count_star()\n3\n", "all three read after the drift");
+
+    // A cursor without keys is named.
+    let config = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
+    std::fs::write(
+        ws.join("assay.toml"),
+        config.replace("keys = [\"id\"]\n", ""),
+    )
+    .unwrap();
+    let out = assay(&ws, &["extract", "--all"]);
+    exited_saying(&out, 2, "entities.events.keys");
+}

@@ -414,6 +414,18 @@ pub struct Entity {
     /// Bronze columns holding personal data (named as in bronze, after `rename`).
     #[serde(default)]
     pub pii: Vec<String>,
+    /// A database source read incrementally: only rows past the last run's cursor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<Incremental>,
+}
+
+/// `incremental = { cursor = "updated_at" }`: a column that grows with every insert and
+/// update (a timestamp, an increasing id); a run reads the rows past the greatest value the
+/// current version holds and keeps the others.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Incremental {
+    pub cursor: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -196,6 +196,23 @@ fn not_a_variable_name(var: &str) -> bool {
 fn entities(c: &Config, f: &mut Findings) {
     for (name, e) in &c.entities {
         let key = |k: &str| format!("entities.{name}.{k}");
+        if let Some(inc) = &e.incremental {
+            let files = c
+                .sources
+                .get(&e.source)
+                .is_some_and(|s| s.kind == SourceKind::Files);
+            if files {
+                push(f, key("incremental"), "files are read incrementally already (an unchanged file is not read again); a cursor is for database sources");
+            } else if !is_plain_identifier(&inc.cursor) {
+                push(
+                    f,
+                    key("incremental.cursor"),
+                    format!("`{}`: a column name of letters, digits and _", inc.cursor),
+                );
+            } else if e.keys.is_empty() {
+                push(f, key("keys"), "an incremental entity needs its keys: a row read again replaces the one it updates");
+            }
+        }
         if !is_plain_identifier(name) {
             push(f, format!("entities.{name}"), "an entity name must be letters, digits and underscores (it names the bronze table)");
         }

@@ -237,6 +237,11 @@ impl Runner<'_> {
         if self.cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        if let Some(carry) = &job.carry {
+            let keys = &self.ws.config.entities[&job.entity].keys;
+            let place = (self.catalog, job.entity.as_str(), job.company.as_str());
+            rows += super::cursor::carry_forward(conn, place, keys, (run_id, carry))?;
+        }
         Ok(rows)
     }
 

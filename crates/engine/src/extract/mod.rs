@@ -2,6 +2,7 @@
 //! bronze tables with load metadata (`_company`, `_run_id`, `_loaded_at`, `_source`).
 
 pub mod budget;
+pub mod cursor;
 mod files;
 mod inputs;
 mod load;
@@ -90,6 +91,9 @@ struct Job {
     inputs: Option<String>,
     /// The files are those of this earlier run, whose version (of these rows) is current.
     unchanged: Option<(i64, i64)>,
+    /// An incremental read: the current version it builds on (its rows not read again are
+    /// carried into the new version).
+    carry: Option<cursor::Carry>,
 }
 
 pub fn run(
@@ -192,6 +196,7 @@ fn prepare(
                 columns,
                 inputs,
                 unchanged: Some(same),
+                carry: None,
             });
         }
     }
@@ -245,6 +250,17 @@ fn prepare(
     }
     let piece_lists =
         files::piece_lists(conn, catalog, &plan, &renames, (&source_columns, &columns))?;
+    // Incremental only on the schema the current version has: drift reads everything.
+    let carry = match (&def.incremental, full_refresh || !drift.is_empty()) {
+        (Some(inc), false) => {
+            cursor::watermark(conn, (entity, company), &inc.cursor).map_err(runtime)?
+        }
+        _ => None,
+    };
+    let plan = match (&carry, &def.incremental) {
+        (Some(c), Some(inc)) => cursor::narrowed(plan, (&inc.cursor, &source_columns), c),
+        _ => plan,
+    };
     ensure_table(conn, entity, &columns).map_err(runtime)?;
     let select_list = source_columns
         .iter()
@@ -262,6 +278,7 @@ fn prepare(
         columns,
         inputs,
         unchanged: None,
+        carry,
     })
 }
 
