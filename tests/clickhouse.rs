@@ -279,7 +279,14 @@ fn extraction_publishes_bronze_to_clickhouse() {
     // ClickHouse still agrees with the cache.
     let out = assay(
         &ws,
-        &["extract", "--company", "acme", "--entity", "invoices"],
+        &[
+            "extract",
+            "--company",
+            "acme",
+            "--entity",
+            "invoices",
+            "--full-refresh",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(per_company(&ch), cache(&ws));

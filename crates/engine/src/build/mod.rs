@@ -3,6 +3,7 @@
 pub mod dbt;
 pub mod lineage;
 pub mod models;
+mod parallel;
 pub(crate) mod statement;
 
 use std::collections::BTreeSet;
@@ -100,22 +101,20 @@ pub fn run(
     }
     // A failed model's error may quote a value (a failed CAST): recorded and shown masked.
     let policy = lineage::personal(ws, store)?;
+    let order: Vec<usize> = order.into_iter().filter(|&i| chosen[i]).collect();
+    let threads = ws.config.workspace.threads as usize;
+    if threads > 1 && order.len() > 1 {
+        return parallel::run(ws, store, (&all, order), (&policy, cancel), threads, sink);
+    }
     let mut broken: BTreeSet<String> = BTreeSet::new();
     let mut outcomes = Vec::new();
-    for i in order.into_iter().filter(|&i| chosen[i]) {
+    for i in order {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
         let model = &all[i];
         let outcome = match model.reads.iter().find(|r| broken.contains(*r)) {
-            Some(cause) => ModelOutcome {
-                model: model.qualified(),
-                file: model.path.display().to_string(),
-                status: BuildStatus::Skipped,
-                rows: None,
-                seconds: 0.0,
-                error: Some(format!("skipped: it reads {cause}, which failed")),
-            },
+            Some(cause) => skipped(model, cause),
             None => build_one(store, warehouse.as_ref(), model, &policy)?,
         };
         if outcome.status != BuildStatus::Ok {
@@ -125,6 +124,18 @@ pub fn run(
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+/// A model not built because `cause`, which it reads, failed (or was skipped).
+fn skipped(model: &Model, cause: &str) -> ModelOutcome {
+    ModelOutcome {
+        model: model.qualified(),
+        file: model.path.display().to_string(),
+        status: BuildStatus::Skipped,
+        rows: None,
+        seconds: 0.0,
+        error: Some(format!("skipped: it reads {cause}, which failed")),
+    }
 }
 
 fn build_one(

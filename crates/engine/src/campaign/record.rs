@@ -141,3 +141,9 @@ impl Run {
         self.ok() && self.companies.iter().all(|c| c.within_tolerance)
     }
 }
+
+/// The comparison's settings as a short fingerprint (what the numbers were computed under).
+pub fn settings_of(cmp: &crate::config::Comparison) -> String {
+    let text = serde_json::to_string(cmp).unwrap_or_default();
+    format!("{:016x}", crate::rules::signed::fnv1a(&text))
+}

@@ -78,7 +78,7 @@ pub fn of_report(
         .collect();
     run.companies = out;
     run.build = build;
-    run.settings = settings_of(cmp);
+    run.settings = super::record::settings_of(cmp);
     Ok(run)
 }
 
@@ -99,12 +99,6 @@ fn started(name: &str, companies: Vec<String>, via: Via, rules: RulesRead) -> Ru
         build: None,
         settings: String::new(),
     }
-}
-
-/// The comparison's settings as a short fingerprint (what the numbers were computed under).
-pub(super) fn settings_of(cmp: &crate::config::Comparison) -> String {
-    let text = serde_json::to_string(cmp).unwrap_or_default();
-    format!("{:016x}", rules::signed::fnv1a(&text))
 }
 
 /// Per company, (remaining, unexplained) of the first measure under the accepted rules: in

@@ -33,7 +33,7 @@ pub fn unchanged(
     };
     let same = last.rules.digest == rules::signed::digest(file)
         && last.build == *build
-        && last.settings == super::recorder::settings_of(cmp);
+        && last.settings == super::record::settings_of(cmp);
     if !same {
         return Ok(None);
     }

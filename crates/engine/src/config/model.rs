@@ -151,6 +151,9 @@ pub struct WorkspaceSettings {
     /// How many versions of each company slice are kept.
     #[serde(default = "default_retention")]
     pub retention: u32,
+    /// Models built at once, as their dependencies allow (1: one after another).
+    #[serde(default = "default_threads")]
+    pub threads: u32,
     /// How long each compare's record is kept in the history (`assay history`, parity).
     #[serde(default = "default_history_retention")]
     pub history_retention: Duration,
@@ -170,6 +173,7 @@ impl Default for WorkspaceSettings {
             cache: default_cache(),
             parallelism: default_parallelism(),
             retention: default_retention(),
+            threads: default_threads(),
             history_retention: default_history_retention(),
             cache_wait: default_cache_wait(),
             pii_mask: PiiMask::default(),
@@ -185,6 +189,10 @@ fn default_parallelism() -> u32 {
 }
 fn default_cache_wait() -> Duration {
     Duration { seconds: 120 }
+}
+
+fn default_threads() -> u32 {
+    4
 }
 
 fn default_history_retention() -> Duration {

@@ -55,6 +55,13 @@ fn workspace(c: &Config, f: &mut Findings) {
     if c.workspace.parallelism == 0 {
         push(f, "workspace.parallelism", "must be at least 1");
     }
+    if c.workspace.threads == 0 {
+        push(
+            f,
+            "workspace.threads",
+            "at least 1 (1 builds the models one after another)",
+        );
+    }
     if c.workspace.retention == 0 {
         push(
             f,
