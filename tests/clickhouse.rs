@@ -356,9 +356,10 @@ fn extraction_publishes_bronze_to_clickhouse() {
         .unwrap()
         .replace("retention = 3", "retention = 1");
     std::fs::write(ws.join("assay.toml"), config).unwrap();
+    // Read again though unchanged: a new version is what makes retention prune.
     let out = assay(
         &ws,
-        &["extract", "--company", "acme", "--entity", "invoices"],
+        &["extract", "--company", "acme", "--entity", "invoices", "--full-refresh"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let acme_runs = || {
