@@ -359,7 +359,14 @@ fn extraction_publishes_bronze_to_clickhouse() {
     // Read again though unchanged: a new version is what makes retention prune.
     let out = assay(
         &ws,
-        &["extract", "--company", "acme", "--entity", "invoices", "--full-refresh"],
+        &[
+            "extract",
+            "--company",
+            "acme",
+            "--entity",
+            "invoices",
+            "--full-refresh",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let acme_runs = || {

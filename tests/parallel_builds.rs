@@ -65,6 +65,33 @@ fn models_built_at_once_give_what_one_after_another_gives() {
     let n = models(&order).len() * 2;
     assert_eq!(recorded, format!("count(DISTINCT r.id)\n{n}\n"));
 
+    // A failure skips only what reads it, at four threads too.
+    std::fs::write(
+        ws.join("models/gold/bad.sql"),
+        "SELECT invoice_id, no_such_column FROM silver.invoices",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("models/gold/after_bad.sql"),
+        "SELECT count(*) AS n FROM gold.bad",
+    )
+    .unwrap();
+    let out = assay(&ws, &["build", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let built: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |m: &str| {
+        built
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model"] == m)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(status("gold.bad"), "failed");
+    assert_eq!(status("gold.after_bad"), "skipped");
+    assert_eq!(status("gold.fct_sales"), "ok");
+
     set_threads(&ws, 0);
     let out = assay(&ws, &["build"]);
     exited_saying(&out, 2, "workspace.threads");

@@ -38,10 +38,12 @@ impl Board {
             return Next::Done;
         }
         for (at, &i) in self.pending.iter().enumerate() {
+            // A model reading its own table is refused by `build_one`, not waited on.
+            let me = all[i].qualified();
             let waits_on: Vec<&String> = all[i]
                 .reads
                 .iter()
-                .filter(|r| chosen.contains(*r))
+                .filter(|r| chosen.contains(*r) && **r != me)
                 .collect();
             if let Some(cause) = waits_on
                 .iter()
@@ -56,9 +58,15 @@ impl Board {
                 return Next::Build(i);
             }
         }
-        match self.pending.is_empty() && self.building == 0 {
-            true => Next::Done,
-            false => Next::Wait,
+        match (self.pending.is_empty(), self.building) {
+            (true, 0) => Next::Done,
+            // Nothing building and nothing ready: the models left wait on each other. The
+            // first is built, so its own error says why, rather than everyone waiting.
+            (false, 0) => {
+                self.building += 1;
+                Next::Build(self.pending.remove(0))
+            }
+            _ => Next::Wait,
         }
     }
 }
@@ -185,5 +193,58 @@ fn work(
         }
         drop(b);
         moved.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(name: &str, reads: &[&str]) -> Model {
+        Model {
+            layer: "gold".into(),
+            name: name.into(),
+            path: format!("models/gold/{name}.sql").into(),
+            sql: String::new(),
+            reads: reads.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    fn board(n: usize) -> Board {
+        Board {
+            pending: (0..n).collect(),
+            building: 0,
+            ended: BTreeMap::new(),
+            outcomes: Vec::new(),
+            failure: None,
+            stopped: 0,
+        }
+    }
+
+    /// Before: a model reading its own table waited for itself, and the build hung.
+    #[test]
+    fn a_model_reading_itself_or_a_cycle_is_built_not_waited_on() {
+        let all = [model("again", &["gold.again"])];
+        let chosen: BTreeSet<String> = ["gold.again".to_string()].into();
+        assert!(matches!(board(1).next(&all, &chosen), Next::Build(0)));
+        let all = [model("a", &["gold.b"]), model("b", &["gold.a"])];
+        let chosen: BTreeSet<String> = ["gold.a".to_string(), "gold.b".to_string()].into();
+        let mut b = board(2);
+        assert!(matches!(b.next(&all, &chosen), Next::Build(0)));
+        // While `a` builds, `b` waits for it.
+        assert!(matches!(b.next(&all, &chosen), Next::Wait));
+    }
+
+    #[test]
+    fn what_reads_a_failed_model_is_skipped_and_the_rest_waits_its_turn() {
+        let all = [model("a", &[]), model("b", &["gold.a"]), model("c", &[])];
+        let chosen: BTreeSet<String> = ["gold.a", "gold.b", "gold.c"].map(String::from).into();
+        let mut b = board(3);
+        assert!(matches!(b.next(&all, &chosen), Next::Build(0)));
+        assert!(matches!(b.next(&all, &chosen), Next::Build(2)));
+        assert!(matches!(b.next(&all, &chosen), Next::Wait));
+        b.building -= 1;
+        b.ended.insert("gold.a".into(), BuildStatus::Failed);
+        assert!(matches!(b.next(&all, &chosen), Next::Skip(1, ref c) if c == "gold.a"));
     }
 }

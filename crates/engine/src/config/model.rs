@@ -192,7 +192,9 @@ fn default_cache_wait() -> Duration {
 }
 
 fn default_threads() -> u32 {
-    4
+    // One after another until a kill during concurrent builds is proven to leave a cache
+    // that opens (the fault test's kill points failed once in four full runs at 4).
+    1
 }
 
 fn default_history_retention() -> Duration {
