@@ -163,3 +163,40 @@ fn a_compare_in_the_workbench_is_recorded_and_the_board_follows() {
     });
     assert!(again, "{}", live.text());
 }
+
+/// `O` on a row signs that company off with a note, and the board shows it at once.
+#[test]
+fn a_company_is_signed_off_from_the_board() {
+    let (_dir, ws) = workspace();
+    let mut h = Harness::open(&ws, 80, 24, Theme::built_in("mono")).unwrap();
+    h.press("9");
+    let at = {
+        let p = h.app.get::<ParityScreen>();
+        let rows = &p.board.as_ref().unwrap().rows;
+        p.order
+            .iter()
+            .position(|i| rows[*i].company == "lumen")
+            .unwrap()
+    };
+    for _ in 0..at {
+        h.press("j");
+    }
+    h.press("O");
+    let asking = h.text();
+    assert!(asking.contains("sign off revenue for lumen"), "{asking}");
+    h.type_text("agreed with Bo");
+    h.press("enter");
+    let file = std::fs::read_to_string(ws.join("rules/revenue.toml")).unwrap();
+    assert!(file.contains("company = \"lumen\""), "{file}");
+    assert!(file.contains("note = \"agreed with Bo\""), "{file}");
+    let p = h.app.get::<ParityScreen>();
+    let lumen = p
+        .board
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .find(|r| r.company == "lumen")
+        .unwrap();
+    assert_eq!(lumen.signoff_word(), "current", "{}", h.text());
+}

@@ -15,16 +15,18 @@ use crate::rules::{self, decision, RulesFile, Status, Which};
 use crate::store::{Session, Wait};
 use crate::warehouse::ClickHouse;
 
-/// A comparison's current numbers signed off with `note`.
+/// A comparison's current numbers (one company's, with `company`) signed off with `note`.
 pub(super) fn sign_off(
     ws: &Workspace,
     (session, warehouse): Lane,
-    name: &str,
+    (name, company): (&str, Option<&str>),
     note: &str,
     wait: &Wait,
 ) -> Result<rules::signoff::Signoff> {
-    let store = configured::open_for_compare(ws, name, &[], |access| session.lease(access, wait))?;
-    decision::sign_off(ws, (&*store, warehouse), (name, None), note, wait)
+    let only: Vec<String> = company.iter().map(|c| c.to_string()).collect();
+    let store =
+        configured::open_for_compare(ws, name, &only, |access| session.lease(access, wait))?;
+    decision::sign_off(ws, (&*store, warehouse), (name, company), note, wait)
 }
 
 /// Comparison `name`'s report written to the workspace's `reports/` folder.

@@ -167,10 +167,11 @@ pub enum Job {
         name: String,
         difference: crate::rules::decision::Difference,
     },
-    /// A comparison's current numbers signed off with a note.
+    /// A comparison's current numbers (one company's, with `company`) signed off with a note.
     SignOff {
         name: String,
         note: String,
+        company: Option<String>,
     },
     /// A comparison's report written to the workspace's `reports/` (HTML and Markdown),
     /// as `assay report` prints it.

@@ -84,8 +84,13 @@ pub(super) fn answer(
             name,
             wait,
         )?)),
-        Job::SignOff { name, note } => {
-            let signed = lab::sign_off(ws, lab_lane(lane), name, note, wait)?;
+        Job::SignOff {
+            name,
+            note,
+            company,
+        } => {
+            let of = (name.as_str(), company.as_deref());
+            let signed = lab::sign_off(ws, lab_lane(lane), of, note, wait)?;
             Ok(Payload::SignedOff(Box::new(signed)))
         }
         Job::Reveal { on, screen } => masking::reveal(lane, *on, screen, wait),

@@ -36,6 +36,12 @@ pub const ENTRY: Entry = Entry {
                 "parity_sort",
                 "sort by state, gap or company",
             ),
+            (
+                Action::SignOff,
+                &["O"],
+                "parity_sign_off",
+                "sign off this company (a note)",
+            ),
         ],
     },
     make: |_| Box::<ParityScreen>::default(),
@@ -81,6 +87,8 @@ pub struct ParityScreen {
     /// A compare or a sign-off since the board was read: read again when shown.
     outdated: bool,
     hit: crate::hit::HitCell,
+    /// The note of a company's sign-off being typed: (comparison, company, text).
+    signing: Option<(String, String, tui_textarea::TextArea<'static>)>,
 }
 
 fn size(e: Option<Exact>) -> Exact {
@@ -153,6 +161,12 @@ impl ParityScreen {
             }
             Action::Refresh => return self.ask(),
             Action::Open => return self.open(shared),
+            Action::SignOff => {
+                if let Some(r) = self.picked() {
+                    let (name, company) = (r.comparison.clone(), r.company.clone());
+                    self.signing = Some((name, company, tui_textarea::TextArea::default()));
+                }
+            }
             _ => {}
         }
         Vec::new()
@@ -193,9 +207,20 @@ impl ParityScreen {
             return;
         }
         let detail = 7.min(area.height / 2);
-        let [list, chart] =
-            Layout::vertical([Constraint::Min(4), Constraint::Length(detail)]).areas(area);
+        let ask = if self.signing.is_some() { 3 } else { 0 };
+        let [list, prompt, chart] = Layout::vertical([
+            Constraint::Min(4),
+            Constraint::Length(ask),
+            Constraint::Length(detail),
+        ])
+        .areas(area);
         self.render_list(f, list, theme);
+        if let Some((name, company, t)) = &mut self.signing {
+            t.set_block(Block::default().borders(Borders::ALL).title(format!(
+                " sign off {name} for {company}: what was agreed, with whom · Enter signs · Esc "
+            )));
+            f.render_widget(&*t, prompt);
+        }
         if let Some(row) = self.picked() {
             render_detail(f, chart, row, theme);
         }
@@ -396,11 +421,22 @@ impl Screen for ParityScreen {
         }
     }
 
-    fn on_answer(&mut self, job: &Job, payload: &Payload, _: &mut Shared) -> Vec<Job> {
+    fn on_answer(&mut self, job: &Job, payload: &Payload, shared: &mut Shared) -> Vec<Job> {
         match (job, payload) {
             (Job::Parity, Payload::Parity(board)) => {
                 self.board = Some((**board).clone());
                 self.sorted();
+            }
+            // This screen's sign-off: the board read again now, with it.
+            (
+                Job::SignOff {
+                    company: Some(_), ..
+                },
+                Payload::SignedOff(s),
+            ) => {
+                let company = s.company.clone().unwrap_or_default();
+                shared.set_info(format!("{company} signed off by {}", s.by));
+                return self.ask();
             }
             // A compare or a sign-off was recorded: the board is read again when shown.
             (_, Payload::Compared { .. } | Payload::SignedOff(_)) => self.outdated = true,
@@ -420,5 +456,34 @@ impl Screen for ParityScreen {
             self.cursor = i;
         }
         Vec::new()
+    }
+
+    fn prompt(&mut self) -> Option<&mut dyn super::Prompt> {
+        match self.signing.is_some() {
+            true => Some(self),
+            false => None,
+        }
+    }
+}
+
+impl super::Prompt for ParityScreen {
+    fn close_prompt(&mut self) {
+        self.signing = None;
+    }
+
+    fn type_key(&mut self, key: crossterm::event::KeyEvent) {
+        if let Some((_, _, t)) = &mut self.signing {
+            t.input(key);
+        }
+    }
+
+    /// The company's sign-off with its note (an empty note is refused by the engine, named).
+    fn submit_prompt(&mut self) -> Option<Job> {
+        let (name, company, t) = self.signing.take()?;
+        Some(Job::SignOff {
+            name,
+            note: t.lines().join(" ").trim().to_string(),
+            company: Some(company),
+        })
     }
 }

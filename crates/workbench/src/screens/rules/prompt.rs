@@ -128,7 +128,11 @@ impl crate::screens::Prompt for RulesScreen {
                     note: text,
                 },
             },
-            Ask::SignOff => Job::SignOff { name, note: text },
+            Ask::SignOff => Job::SignOff {
+                name,
+                note: text,
+                company: None,
+            },
             Ask::Note(status) => Job::RulesDecide {
                 name,
                 rule,
