@@ -25,15 +25,7 @@ pub(super) fn watermark(
     (entity, company): (&str, &str),
     cursor: &str,
 ) -> Result<Option<Carry>> {
-    let current: Option<i64> = conn
-        .query_row(
-            "SELECT run_id FROM assay.table_versions \
-             WHERE layer = 'bronze' AND table_name = ? AND company = ? AND is_current",
-            params![entity, company],
-            |r| r.get(0),
-        )
-        .ok();
-    let Some(previous) = current else {
+    let Some((previous, _)) = super::versions::current(conn, entity, company)? else {
         return Ok(None);
     };
     let sql = format!(

@@ -63,15 +63,8 @@ pub(super) fn unchanged(
     if was != print {
         return Ok(None);
     }
-    let rows: Option<i64> = conn
-        .query_row(
-            "SELECT rows FROM assay.table_versions \
-             WHERE layer = 'bronze' AND table_name = ? AND company = ? AND is_current",
-            params![entity, company],
-            |r| r.get(0),
-        )
-        .ok();
-    Ok(rows.map(|rows| (run, rows)))
+    let current = super::versions::current(conn, entity, company)?;
+    Ok(current.map(|(_, rows)| (run, rows)))
 }
 
 /// The columns run `run` recorded (what an unchanged run delivers again).

@@ -130,6 +130,18 @@ pub fn prune(conn: &Connection, entity: &str, company: &str, keep: u32) -> Resul
     Ok(old.len())
 }
 
+/// The current version of (entity, company): (its run, its rows); None before a first load.
+pub fn current(conn: &Connection, entity: &str, company: &str) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .query_row(
+            "SELECT run_id, rows FROM assay.table_versions \
+             WHERE layer = ? AND table_name = ? AND company = ? AND is_current",
+            params![LAYER, entity, company],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok())
+}
+
 /// The run ids the catalog keeps for (entity, company), and the current one.
 pub fn kept_runs(
     conn: &Connection,
