@@ -126,7 +126,7 @@ fn parse_size(text: &str) -> std::result::Result<(u16, u16), String> {
 }
 
 /// The scripted visits: (file name, keys pressed from the previous state, caption).
-pub const VISITS: [(&str, &str, &str); 13] = [
+pub const VISITS: [(&str, &str, &str); 14] = [
     (
         "sources",
         "",
@@ -182,6 +182,11 @@ pub const VISITS: [(&str, &str, &str); 13] = [
         "rules",
         "8",
         "Rules: the rules lab's what-if, each rule's effect, what is left and its causes",
+    ),
+    (
+        "parity",
+        "9",
+        "Parity: every company's gap, what is unexplained, its sign-off and trend",
     ),
     ("help", "?", "Help, generated from the keymap"),
 ];
