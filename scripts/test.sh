@@ -61,6 +61,43 @@ start_clickhouse() {
   return 1
 }
 
+firebird_up() {
+  (exec 3<>/dev/tcp/127.0.0.1/3050) 2>/dev/null
+}
+
+start_firebird() {
+  # tests/firebird.rs reads a real Firebird (Debian's 3.0) on 3050 as the user `assay`,
+  # which may create the databases the tests fill (and drop).
+  if ! command -v isql-fb >/dev/null 2>&1; then
+    echo "== installing firebird3.0-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firebird3.0-server firebird3.0-utils >/dev/null
+  fi
+  if ! firebird_up; then
+    mkdir -p /run/firebird3.0 && chown firebird:firebird /run/firebird3.0
+    su -s /bin/sh firebird -c '/usr/sbin/fbguard -daemon -forever'
+    for _ in $(seq 1 30); do firebird_up && break; sleep 1; done
+    firebird_up || { echo "Firebird did not start on 127.0.0.1:3050" >&2; return 1; }
+  fi
+  # The package wrote SYSDBA's password here when it was installed.
+  # shellcheck disable=SC1091
+  . /etc/firebird/3.0/SYSDBA.password
+  local admin=/var/lib/firebird/3.0/data/assay_admin.fdb script
+  script=$(mktemp)
+  if [ ! -f "$admin" ]; then
+    echo "CREATE DATABASE 'localhost:$admin' USER 'SYSDBA' PASSWORD '$ISC_PASSWORD';" > "$script"
+  else
+    echo "CONNECT 'localhost:$admin' USER 'SYSDBA' PASSWORD '$ISC_PASSWORD';" > "$script"
+  fi
+  cat >> "$script" <<'SQL'
+CREATE OR ALTER USER assay PASSWORD 'assay';
+GRANT CREATE DATABASE TO USER assay;
+COMMIT;
+SQL
+  isql-fb -q -i "$script" >/dev/null
+  rm -f "$script"
+}
+
 install_dbt() {
   # tests/dbt.rs builds the demo's models with real dbt (dbt-core + dbt-duckdb from PyPI).
   # Pinned: dbt-core 1.11+ fetches a parser binary from outside the package registry when
@@ -78,6 +115,7 @@ install_dbt() {
 start_services
 install_tools
 start_clickhouse
+start_firebird
 install_dbt
 
 echo "== cargo fmt --check"

@@ -413,3 +413,45 @@ fn the_rules_are_applied_again_only_when_something_changed() {
         "the rules changed: applied again"
     );
 }
+
+/// Each company's keyed rows by class are on record, add up to the compare's, and a
+/// company's missing invoices show on the board and in its history.
+#[test]
+fn each_company_has_its_row_classes() {
+    let (_tmp, ws) = demo();
+    drop_a_legacy_row(&ws, "acme");
+    let (_, body) = json_text(&ws, &["compare", "revenue", "--format", "json"]);
+    let whole = value(&body)["revenue"]["rows"].clone();
+    let (_, body) = json_text(&ws, &["parity", "--format", "json"]);
+    let board = value(&body);
+    let classes = ["matched", "changed", "only_legacy", "only_new"];
+    let mut sums = [0i64; 4];
+    for row in board["rows"].as_array().unwrap() {
+        let rows = &row["rows"];
+        for (i, class) in classes.iter().enumerate() {
+            sums[i] += rows[class]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{class} of {row}"));
+        }
+    }
+    for (i, class) in classes.iter().enumerate() {
+        assert_eq!(Some(sums[i]), whole[class].as_i64(), "{class}: {whole}");
+    }
+    let acme = &board["rows"][row_of(&board, "acme")]["rows"];
+    assert!(acme["only_new"].as_i64().unwrap() >= 1, "{acme}");
+    let (_, body) = json_text(
+        &ws,
+        &[
+            "history",
+            "revenue",
+            "--company",
+            "acme",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(value(&body)[0]["rows"], *acme);
+    let out = assay(&ws, &["parity", "--format", "csv"]);
+    let header = stdout(&out).lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("only_legacy,only_new"), "{header}");
+}

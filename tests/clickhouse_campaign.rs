@@ -35,6 +35,12 @@ fn the_board_on_clickhouse_equals_the_cache() {
                 "row {i} {field}"
             );
         }
+        // The company's keyed rows by class: the warehouse counts the rows it did not send
+        // as matched, and the numbers are the cache's.
+        let v =
+            |body: &str| serde_json::from_str::<Value>(body).unwrap()["rows"][i]["rows"].clone();
+        assert!(v(&on_ch)["matched"].as_i64().unwrap() > 0, "{on_ch}");
+        assert_eq!(v(&on_ch), v(&on_dk), "row {i}");
     }
     // A rule accepted on both; a company's check and sign-off in the warehouse.
     for ws in [&dk, &ch] {

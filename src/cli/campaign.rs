@@ -10,6 +10,7 @@ use crate::config::Workspace;
 use crate::decimal::Exact;
 use crate::error::{Error, Result};
 use crate::frame::{self, Format};
+use crate::recon::summary::KeyedRows;
 
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
@@ -92,6 +93,8 @@ fn history_frame(lines: &[Line]) -> Result<polars::prelude::DataFrame> {
         amount("gap", |l| l.gap),
         amount("unexplained", |l| l.unexplained),
         frame::text_column("within", lines, |l| yes_no(l.within_tolerance)),
+        count("only_legacy", |r| r.only_legacy, lines, |l| l.rows),
+        count("only_new", |r| r.only_new, lines, |l| l.rows),
         frame::text_column("changes", lines, |l| match l.error {
             Some(e) => format!("error: {e}"),
             None => l
@@ -102,6 +105,18 @@ fn history_frame(lines: &[Line]) -> Result<polars::prelude::DataFrame> {
                 .join("; "),
         }),
     ])
+}
+
+/// A count of keyed rows of one class, empty where the record has none (made before
+/// rows were kept per company).
+fn count<T>(
+    name: &str,
+    class: fn(&KeyedRows) -> i64,
+    items: &[T],
+    rows: fn(&T) -> Option<KeyedRows>,
+) -> Column {
+    let values: Vec<Option<i64>> = items.iter().map(|i| rows(i).map(|r| class(&r))).collect();
+    Column::new(name.into(), values)
 }
 
 fn yes_no(b: bool) -> String {
@@ -167,6 +182,8 @@ fn board_frame(rows: &[ParityRow]) -> Result<polars::prelude::DataFrame> {
         amount("gap", |r| r.gap),
         amount("unexplained", |r| r.unexplained),
         frame::text_column("within", rows, |r| yes_no(r.within_tolerance)),
+        count("only_legacy", |k| k.only_legacy, rows, |r| r.rows),
+        count("only_new", |k| k.only_new, rows, |r| r.rows),
         frame::text_column("signoff", rows, |r| r.signoff_word().to_string()),
         frame::text_column("compared", rows, |r| {
             r.compared_at

@@ -140,12 +140,12 @@ fn compare_one(ws: &Workspace, name: &str, args: &CompareArgs) -> Result<Report>
     let store = super::open_for_compare(ws, name, only)?;
     let _spinner = super::progress::stages(&format!("comparing {name}"));
     let compared = configured::prepare_and_compare(ws, &store, name, only, None)?;
-    let mut report = compared.report;
     let warehouse = super::connect_warehouse(ws)?;
     crate::trace::stage("history", || {
         let sides = (&store, warehouse.as_ref());
-        campaign::record(ws, sides, (name, only), &report, Via("cli"))
+        campaign::record(ws, sides, (name, only), &compared, Via("cli"))
     })?;
+    let mut report = compared.report;
     let policy = crate::build::lineage::personal(ws, &store)?;
     let shown = policy.of_comparison(&ws.config.comparisons[name]);
     report.samples.mask(&shown);
@@ -174,7 +174,7 @@ pub fn record_one(ws: &Workspace, name: &str) -> Result<()> {
         let compared = configured::prepare_and_compare(ws, &store, name, &[], None)?;
         let warehouse = super::connect_warehouse(ws)?;
         let sides = (&store, warehouse.as_ref());
-        campaign::record(ws, sides, (name, &[]), &compared.report, via)
+        campaign::record(ws, sides, (name, &[]), &compared, via)
     })();
     if let Err(e) = &made {
         campaign::record_failure(ws, (name, &[]), e, via);

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::record::Run;
 use super::trend::{changes, Change};
 use crate::decimal::Exact;
+use crate::recon::summary::KeyedRows;
 
 /// One run as a history line: its numbers (the company's, or the whole compare's).
 #[derive(Debug, Serialize)]
@@ -21,21 +22,29 @@ pub struct Line<'a> {
     pub gap: Option<Exact>,
     pub unexplained: Option<Exact>,
     pub within_tolerance: bool,
+    /// Keyed rows by class (the company's, or the whole compare's).
+    pub rows: Option<KeyedRows>,
     /// What changed since the run before it.
     pub changes: Vec<Change>,
 }
 
 fn line<'a>(run: &'a Run, company: Option<&str>, before: Option<&Run>) -> Line<'a> {
-    let (first, unexplained, within) = match company {
+    let (first, unexplained, within, rows) = match company {
         Some(c) => {
             let numbers = run.company(c);
             (
                 numbers.and_then(|n| n.first()),
                 numbers.map(|n| n.unexplained),
                 numbers.is_some_and(|n| n.within_tolerance),
+                numbers.and_then(|n| n.rows),
             )
         }
-        None => (run.first(), run.unexplained(), run.within_tolerance()),
+        None => (
+            run.first(),
+            run.unexplained(),
+            run.within_tolerance(),
+            run.rows.as_ref().map(KeyedRows::of),
+        ),
     };
     Line {
         at: &run.at,
@@ -49,6 +58,7 @@ fn line<'a>(run: &'a Run, company: Option<&str>, before: Option<&Run>) -> Line<'
         gap: first.map(|m| m.gap),
         unexplained: unexplained.filter(|_| run.ok()),
         within_tolerance: within,
+        rows,
         changes: before.map(|b| changes(b, run)).unwrap_or_default(),
     }
 }

@@ -14,20 +14,20 @@ pub use recorder::Via;
 
 use crate::config::Workspace;
 use crate::error::{Error, Result};
-use crate::recon::report::Report;
+use crate::recon::configured::Compared;
 use crate::store::Store;
 use crate::warehouse::ClickHouse;
 
-/// Records a compare of `name` over `only` (all its companies when empty) that gave
-/// `report`, and returns the record.
+/// Records a compare of `name` over `only` (all its companies when empty) as `compared`,
+/// and returns the record.
 pub fn record(
     ws: &Workspace,
     sides: (&Store, Option<&ClickHouse>),
     (name, only): (&str, &[String]),
-    report: &Report,
+    compared: &Compared,
     via: Via,
 ) -> Result<record::Run> {
-    let run = recorder::of_report(ws, sides, (name, only), report, via)?;
+    let run = recorder::of_report(ws, sides, (name, only), compared, via)?;
     history::save(ws, &run)?;
     Ok(run)
 }

@@ -11,6 +11,7 @@ use crate::config::Workspace;
 use crate::decimal::Exact;
 use crate::error::Result;
 use crate::recon::scope::members;
+use crate::recon::summary::KeyedRows;
 use crate::rules::signed::{self, Numbers, SignoffState};
 use crate::rules::{self, RulesFile};
 
@@ -75,6 +76,8 @@ pub struct ParityRow {
     pub remaining: Option<Exact>,
     pub unexplained: Option<Exact>,
     pub within_tolerance: bool,
+    /// The company's keyed rows by class in the compare shown (missing invoices).
+    pub rows: Option<KeyedRows>,
     pub signoff: Option<SignoffMark>,
     /// When the numbers shown were compared (UTC).
     pub compared_at: Option<String>,
@@ -206,6 +209,7 @@ fn row(
         remaining: None,
         unexplained: None,
         within_tolerance: false,
+        rows: None,
         signoff: None,
         compared_at: None,
         error: latest.and_then(|r| r.error()).map(str::to_string),
@@ -227,6 +231,7 @@ fn row(
         row.remaining = Some(c.remaining);
         row.unexplained = Some(c.unexplained);
         row.within_tolerance = c.within_tolerance;
+        row.rows = c.rows;
         row.compared_at = Some(run.at.clone());
         let own = first.and_then(|m| {
             let numbers = Numbers {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decimal::Exact;
-use crate::recon::summary::RowClasses;
+use crate::recon::summary::{KeyedRows, RowClasses};
 
 /// Bumped when a field is removed or changes meaning.
 pub const RUN_VERSION: u32 = 1;
@@ -43,6 +43,9 @@ pub struct CompanyRun {
     /// Every measure within the comparison's tolerance, the first after the rules.
     pub within_tolerance: bool,
     pub legacy: Option<LegacyRead>,
+    /// The company's keyed rows by class (absent in records made before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<KeyedRows>,
 }
 
 impl CompanyRun {

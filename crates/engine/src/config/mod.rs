@@ -11,6 +11,7 @@ mod tables;
 mod validate;
 mod validate_legacy;
 mod validate_pii;
+mod validate_sources;
 mod validate_tests;
 mod zone;
 

@@ -321,6 +321,7 @@ pub enum SourceKind {
     Postgres,
     Mysql,
     Clickhouse,
+    Firebird,
 }
 
 impl SourceKind {
@@ -331,6 +332,7 @@ impl SourceKind {
             SourceKind::Postgres => "postgres",
             SourceKind::Mysql => "mysql",
             SourceKind::Clickhouse => "clickhouse",
+            SourceKind::Firebird => "firebird",
         }
     }
 }
@@ -353,6 +355,9 @@ pub struct Source {
     pub password_env: Option<String>,
     /// Name of the environment variable holding a whole connection URL.
     pub url_env: Option<String>,
+    /// The connection's character set (`firebird`; default UTF8): for a database whose
+    /// text is declared `NONE`, the set its bytes are really in.
+    pub charset: Option<String>,
     /// Seconds a server may take to accept the login (default 10).
     pub connect_timeout_secs: Option<u64>,
     /// Seconds one source query may run (default 3600); past it the query is cancelled on
@@ -361,6 +366,16 @@ pub struct Source {
 }
 
 impl Source {
+    /// The connection character sets a `firebird` source may name (`charset`).
+    pub const FIREBIRD_CHARSETS: [&'static str; 7] = [
+        "UTF8",
+        "WIN1252",
+        "WIN1250",
+        "WIN1251",
+        "ISO8859_1",
+        "ISO8859_2",
+        "ASCII",
+    ];
     pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
     pub const DEFAULT_TIMEOUT_SECS: u64 = 3600;
 

@@ -17,7 +17,7 @@ pub fn validate(c: &Config, root: &Path) -> Findings {
     freshness(c, &mut f);
     warehouse(c, &mut f);
     companies(c, &mut f);
-    sources(c, &mut f);
+    super::validate_sources::sources(c, &mut f);
     entities(c, &mut f);
     legacy(c, &mut f);
     super::validate_legacy::origin(c, &mut f);
@@ -88,7 +88,7 @@ fn warehouse(c: &Config, f: &mut Findings) {
         if c.warehouse
             .url_env
             .as_deref()
-            .is_some_and(not_a_variable_name)
+            .is_some_and(super::validate_sources::not_a_variable_name)
         {
             push(
                 f,
@@ -147,57 +147,6 @@ fn companies(c: &Config, f: &mut Findings) {
             }
         }
     }
-}
-
-fn sources(c: &Config, f: &mut Findings) {
-    for (name, s) in &c.sources {
-        let key = |k: &str| format!("sources.{name}.{k}");
-        let needs = |f: &mut Findings, field: &str, value: bool| {
-            if !value {
-                push(
-                    f,
-                    format!("sources.{name}"),
-                    format!("a {} source needs `{field}`", s.kind.as_str()),
-                );
-            }
-        };
-        match s.kind {
-            SourceKind::Files => {}
-            SourceKind::Duckdb => needs(f, "path", s.path.is_some()),
-            SourceKind::Postgres | SourceKind::Mysql => {
-                if s.url_env.is_none() {
-                    needs(f, "host", s.host.is_some());
-                    needs(f, "database", s.database.is_some());
-                    needs(f, "user", s.user.is_some());
-                }
-            }
-            SourceKind::Clickhouse => needs(f, "url", s.url.is_some() || s.url_env.is_some()),
-        }
-        for (field, value) in [
-            ("timeout_secs", s.timeout_secs),
-            ("connect_timeout_secs", s.connect_timeout_secs),
-        ] {
-            match value {
-                Some(0) => push(f, key(field), "must be at least 1 second"),
-                Some(v) if v > 7 * 24 * 3600 => push(
-                    f,
-                    key(field),
-                    "is more than a week; a hung server would never be noticed",
-                ),
-                _ => {}
-            }
-        }
-        for (field, value) in [("password_env", &s.password_env), ("url_env", &s.url_env)] {
-            if value.as_deref().is_some_and(not_a_variable_name) {
-                push(f, key(field), "must be the name of an environment variable");
-            }
-        }
-    }
-}
-
-/// What a `*_env` setting cannot be: empty, or holding blanks or `=`.
-fn not_a_variable_name(var: &str) -> bool {
-    var.is_empty() || var.contains(|ch: char| ch.is_whitespace() || ch == '=')
 }
 
 fn entities(c: &Config, f: &mut Findings) {

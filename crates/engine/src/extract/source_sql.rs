@@ -20,7 +20,8 @@ pub enum Plan {
         alias: String,
         query: String,
     },
-    /// A query on a database server (PostgreSQL, MySQL, ClickHouse), fetched to a file first.
+    /// A query on a database server (PostgreSQL, MySQL, ClickHouse, Firebird), fetched to a
+    /// file first.
     Server { source_name: String, query: String },
 }
 
@@ -87,7 +88,10 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
                 ),
             })
         }
-        SourceKind::Postgres | SourceKind::Mysql | SourceKind::Clickhouse => Ok(Plan::Server {
+        SourceKind::Postgres
+        | SourceKind::Mysql
+        | SourceKind::Clickhouse
+        | SourceKind::Firebird => Ok(Plan::Server {
             source_name: entity.source.clone(),
             query: render_company_template(entity.query.as_deref().unwrap_or_default(), company),
         }),

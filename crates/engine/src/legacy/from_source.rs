@@ -109,7 +109,10 @@ pub fn import(ws: &Workspace, store: &Store, export: &str, company: &str) -> Res
             from_duckdb(store, (&path, source_name), &select(&format!("({query})")))
                 .map_err(context)?
         }
-        SourceKind::Postgres | SourceKind::Mysql | SourceKind::Clickhouse => {
+        SourceKind::Postgres
+        | SourceKind::Mysql
+        | SourceKind::Clickhouse
+        | SourceKind::Firebird => {
             let q = ServerQuery {
                 source_name: source_name.to_string(),
                 source: source.clone(),

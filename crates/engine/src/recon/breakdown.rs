@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::columns::KeyedPair;
 use super::spec::Spec;
+use super::summary::KeyedRows;
 use crate::decimal::{Exact, Numeric};
 use crate::error::Result;
 
@@ -21,6 +22,24 @@ pub struct BreakdownRow {
     pub delta: Exact,
     /// Share of the measure's total delta.
     pub share: Option<f64>,
+}
+
+/// The keyed rows of each class with one value of a dimension: how many invoices a company
+/// is missing, not only how much money.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RowsBy {
+    pub dimension: String,
+    pub value: Option<String>,
+    #[serde(flatten)]
+    pub rows: KeyedRows,
+}
+
+/// What one pass of `breakdown` gives.
+#[derive(Debug, Default)]
+pub struct Breakdowns {
+    pub flat: Vec<BreakdownRow>,
+    pub nested: Vec<NestedRow>,
+    pub rows_by: Vec<RowsBy>,
 }
 
 /// One node of the nested breakdown: the values along `path` (the first dimensions, in order).
@@ -69,10 +88,20 @@ fn grouping_sets(n: usize) -> Vec<Vec<usize>> {
     sets
 }
 
+/// A joined row's class as a number (`breakdown`'s `cls`: 0 matched, 1 changed, 2 only
+/// legacy, 3 only new): one CASE, so each row's columns are compared once.
+fn class_code(pair: &KeyedPair) -> String {
+    format!(
+        "CASE WHEN in_a AND in_b THEN (CASE WHEN {} THEN 0 ELSE 1 END) WHEN in_b THEN 3 ELSE 2 END",
+        pair.all_equal_sql()
+    )
+}
+
 /// `measures` are (legacy column, index in the pair, total delta, scale). `extra_rows`, when
 /// given, is SQL of rows added to the joined ones: the dimension values `v0…` as text, then
-/// each measure's legacy and new amounts as DECIMAL(38, scale) (rows a pushed-down compare
-/// knows only as group sums). Amounts are summed exactly.
+/// each measure's legacy and new amounts as DECIMAL(38, scale), then the rows' class code
+/// and how many rows each stands for (rows a pushed-down compare knows only as group sums).
+/// Amounts are summed exactly; each single dimension's values also get their row classes.
 pub fn breakdown(
     conn: &Connection,
     spec: &Spec,
@@ -80,10 +109,10 @@ pub fn breakdown(
     values: &[String],
     measures: &[(String, usize, Exact, u32)],
     extra_rows: Option<&str>,
-) -> Result<(Vec<BreakdownRow>, Vec<NestedRow>)> {
-    let (mut flat, mut nested) = (Vec::new(), Vec::new());
+) -> Result<Breakdowns> {
+    let mut out = Breakdowns::default();
     if values.is_empty() || measures.is_empty() {
-        return Ok((flat, nested));
+        return Ok(out);
     }
     let n = values.len();
     let sets = grouping_sets(n);
@@ -103,7 +132,7 @@ pub fn breakdown(
             ]
         })
         .collect();
-    let sums: Vec<String> = (0..measures.len())
+    let mut sums: Vec<String> = (0..measures.len())
         .flat_map(|k| {
             [
                 format!("CAST(sum(la_{k}) AS VARCHAR)"),
@@ -111,6 +140,9 @@ pub fn breakdown(
             ]
         })
         .collect();
+    sums.extend(
+        (0..4).map(|c| format!("CAST(coalesce(sum(w) FILTER (WHERE cls = {c}), 0) AS BIGINT)")),
+    );
     let sets_sql: Vec<String> = sets
         .iter()
         .map(|s| {
@@ -129,11 +161,13 @@ pub fn breakdown(
         sets = sets_sql.join(", ")
     );
     let sql = format!(
-        "WITH joined AS ({}), parts AS (SELECT {sel}, {amounts} FROM joined{extra}) {grouped}",
+        "WITH joined AS ({}), parts AS (SELECT {sel}, {amounts}, {cls} AS cls, 1 AS w FROM joined{extra}) {grouped}",
         pair.joined_rows_sql(),
         sel = select.join(", "),
-        amounts = amounts.join(", ")
+        amounts = amounts.join(", "),
+        cls = class_code(pair),
     );
+    let classes_at = n + 1 + 2 * measures.len();
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -141,6 +175,19 @@ pub fn breakdown(
         // GROUPING has bit (n-1-i) set when dimension i is rolled up (not grouped).
         let g: i64 = r.get(n)?;
         let grouped_dims: Vec<usize> = (0..n).filter(|i| g & (1 << (n - 1 - i)) == 0).collect();
+        if let [d] = grouped_dims[..] {
+            let count = |c: usize| r.get::<_, i64>(classes_at + c);
+            out.rows_by.push(RowsBy {
+                dimension: spec.dimensions[d].clone(),
+                value: vals[d].clone(),
+                rows: KeyedRows {
+                    matched: count(0)?,
+                    changed: count(1)?,
+                    only_legacy: count(2)?,
+                    only_new: count(3)?,
+                },
+            });
+        }
         for (k, (measure, _, total, scale)) in measures.iter().enumerate() {
             let amount = |i: usize| -> Result<Exact> {
                 let text: Option<String> = r.get(i)?;
@@ -151,7 +198,7 @@ pub fn breakdown(
             let delta = Exact::delta(new, legacy, &format!("`{measure}`"))?;
             let share = (!total.is_zero()).then(|| delta.to_f64() / total.to_f64());
             if grouped_dims.len() == 1 {
-                flat.push(BreakdownRow {
+                out.flat.push(BreakdownRow {
                     dimension: spec.dimensions[grouped_dims[0]].clone(),
                     value: vals[grouped_dims[0]].clone(),
                     measure: measure.clone(),
@@ -162,7 +209,7 @@ pub fn breakdown(
                 });
             }
             if grouped_dims.iter().enumerate().all(|(p, &d)| p == d) {
-                nested.push(NestedRow {
+                out.nested.push(NestedRow {
                     path: spec.dimensions[..grouped_dims.len()].to_vec(),
                     values: vals[..grouped_dims.len()].to_vec(),
                     measure: measure.clone(),
@@ -174,14 +221,17 @@ pub fn breakdown(
             }
         }
     }
-    flat.sort_by(|a, b| {
+    out.flat.sort_by(|a, b| {
         (a.measure.as_str(), dim_rank(spec, &a.dimension))
             .cmp(&(b.measure.as_str(), dim_rank(spec, &b.dimension)))
             .then(b.delta.abs().cmp(&a.delta.abs()))
             .then(a.value.cmp(&b.value))
     });
-    sort_tree(&mut nested);
-    Ok((flat, nested))
+    sort_tree(&mut out.nested);
+    out.rows_by.sort_by(|a, b| {
+        (dim_rank(spec, &a.dimension), &a.value).cmp(&(dim_rank(spec, &b.dimension), &b.value))
+    });
+    Ok(out)
 }
 
 fn dim_rank(spec: &Spec, d: &str) -> usize {

@@ -3,6 +3,7 @@
 //! that agree do not pass a gate on rows when invoices are missing.
 
 use super::report::Report;
+use super::summary::KeyedRows;
 use crate::config::{Gate, Tolerance};
 use crate::decimal::Exact;
 
@@ -61,6 +62,13 @@ fn rows(report: &Report, tolerance: &Tolerance) -> Option<String> {
     })
 }
 
+/// Whether one company's one-sided rows are beyond the rows tolerance (its repeated keys
+/// are not counted per company; the whole compare's gate counts them).
+pub fn company_rows_beyond(rows: &KeyedRows, tolerance: &Tolerance) -> bool {
+    let legacy_rows = rows.matched + rows.changed + rows.only_legacy;
+    i128::from(rows.only_legacy + rows.only_new) > allowed_rows(tolerance, legacy_rows)
+}
+
 fn columns(report: &Report) -> Option<String> {
     let out: Vec<String> = report
         .columns
@@ -97,5 +105,25 @@ mod tests {
         assert_eq!(allowed_rows(&share("0.001", 0), 1_999), 1);
         assert_eq!(allowed_rows(&share("0.001", 5), 1_999), 5);
         assert_eq!(allowed_rows(&share("0", 0), 1_000_000), 0);
+    }
+
+    #[test]
+    fn a_company_is_beyond_when_its_one_sided_rows_pass_the_tolerance() {
+        let rows = KeyedRows {
+            matched: 90,
+            changed: 5,
+            only_legacy: 5,
+            only_new: 1,
+        };
+        let t = |n: u64, fraction: &str| Tolerance {
+            rows: n,
+            rows_relative: Exact::parse(fraction).unwrap(),
+            ..Tolerance::default()
+        };
+        assert!(company_rows_beyond(&rows, &t(5, "0")));
+        assert!(!company_rows_beyond(&rows, &t(6, "0")));
+        // 6 % of its 100 legacy rows.
+        assert!(!company_rows_beyond(&rows, &t(0, "0.06")));
+        assert!(company_rows_beyond(&rows, &t(0, "0.05")));
     }
 }

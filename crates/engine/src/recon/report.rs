@@ -4,7 +4,7 @@
 use duckdb::Connection;
 use serde::Serialize;
 
-use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow};
+use super::breakdown::{breakdown, dimension_values, BreakdownRow, NestedRow, RowsBy};
 
 use super::columns::KeyedPair;
 use super::groups::AgreeingGroups;
@@ -45,6 +45,9 @@ pub struct Report {
     pub schema: Vec<SchemaChange>,
     pub breakdown: Vec<BreakdownRow>,
     pub nested: Vec<NestedRow>,
+    /// Each dimension value's keyed rows by class (a company's missing invoices).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows_by: Vec<RowsBy>,
     pub samples: Samples,
     /// What crossed the wire, step by step, when the new side was compared where it lives
     /// (a ClickHouse warehouse); absent for a compare inside the cache.
@@ -103,7 +106,8 @@ impl Report {
 }
 
 /// `breakdown`'s extra rows from the agreeing groups: each measure as legacy and new amount
-/// (exact decimals at the measure's scale, as the joined rows' amounts are).
+/// (exact decimals at the measure's scale, as the joined rows' amounts are), then the
+/// class code of a match and the group's rows.
 fn agreeing_amounts(groups: &AgreeingGroups, measures: &[(String, usize, Exact, u32)]) -> String {
     let columns: Vec<String> = (0..groups.dimensions)
         .map(|i| groups.dimension(i))
@@ -111,6 +115,10 @@ fn agreeing_amounts(groups: &AgreeingGroups, measures: &[(String, usize, Exact, 
             let amount = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k));
             [amount.clone(), amount]
         }))
+        .chain([
+            "0".to_string(),
+            format!("CAST({} AS BIGINT)", groups.rows()),
+        ])
         .collect();
     format!("SELECT {} FROM {}", columns.join(", "), groups.from())
 }
@@ -351,7 +359,7 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
             Some((t.name.clone(), i, t.delta, m.scale))
         })
         .collect();
-    let (breakdown, nested) = stage("breakdowns", || {
+    let by = stage("breakdowns", || {
         breakdown(
             conn,
             spec,
@@ -375,8 +383,9 @@ pub fn compare_with(conn: &Connection, spec: &Spec, beyond: &Beyond) -> Result<R
         rows,
         columns: summary.columns,
         schema,
-        breakdown,
-        nested,
+        breakdown: by.flat,
+        nested: by.nested,
+        rows_by: by.rows_by,
         samples: summary.samples,
         wire: beyond.wire.clone(),
         sides: Vec::new(),

@@ -23,6 +23,28 @@ pub struct RowClasses {
     pub duplicate_keys_new: i64,
 }
 
+/// Keyed rows by class, where only the join is counted (one company's, say): a key on both
+/// sides is one row, however often it repeats.
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct KeyedRows {
+    pub matched: i64,
+    pub changed: i64,
+    pub only_legacy: i64,
+    pub only_new: i64,
+}
+
+impl KeyedRows {
+    /// A whole compare's classes, without its side counts.
+    pub fn of(rows: &RowClasses) -> KeyedRows {
+        KeyedRows {
+            matched: rows.matched,
+            changed: rows.changed,
+            only_legacy: rows.only_legacy,
+            only_new: rows.only_new,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ColumnClasses {
     pub name: String,

@@ -21,12 +21,15 @@ use crate::recon::spec::Measure;
 use crate::sql::ident;
 
 /// Per company: (the gap after the accepted rules, what the accepted differences leave of
-/// it) for measure `m`. Companies with no row on either side are absent (zero).
+/// it) for measure `m`. Companies with no row on either side are absent (zero). `legacy`:
+/// every company's legacy total of `m` when the caller knows them (a compare just summed
+/// them), so the rules cost one pass over the new side, not one over each side.
 pub fn remaining(
     conn: &Connection,
     spec: &Spec,
     m: &Measure,
     file: &RulesFile,
+    legacy: Option<BTreeMap<String, Exact>>,
 ) -> Result<BTreeMap<String, (Exact, Exact)>> {
     let rules = taking_part(file, false);
     let keys: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
@@ -43,16 +46,19 @@ pub fn remaining(
         ),
         m.scale,
     )?;
-    let legacy = sums(
-        conn,
-        &format!(
-            "SELECT {c}::VARCHAR, {} FROM {} GROUP BY 1",
-            duck.exact_sum(&ident(&m.name), m.legacy, m.scale),
-            spec.legacy.sql,
-            c = ident(COMPANY)
-        ),
-        m.scale,
-    )?;
+    let legacy = match legacy {
+        Some(known) => known,
+        None => sums(
+            conn,
+            &format!(
+                "SELECT {c}::VARCHAR, {} FROM {} GROUP BY 1",
+                duck.exact_sum(&ident(&m.name), m.legacy, m.scale),
+                spec.legacy.sql,
+                c = ident(COMPANY)
+            ),
+            m.scale,
+        )?,
+    };
     let zero = Exact::from_scaled(0, m.scale);
     let mut out: BTreeMap<String, (Exact, Exact)> = BTreeMap::new();
     for company in new.keys().chain(legacy.keys()) {

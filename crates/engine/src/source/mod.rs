@@ -4,6 +4,7 @@
 //! declared, so nothing is re-guessed.
 
 mod clickhouse;
+mod firebird;
 mod guard;
 mod mysql;
 mod postgres;
@@ -45,11 +46,18 @@ impl ServerQuery {
     }
 
     fn place(&self) -> String {
+        let default = match self.source.kind {
+            SourceKind::Postgres => Some(5432),
+            SourceKind::Mysql => Some(3306),
+            SourceKind::Firebird => Some(3050),
+            _ => None,
+        };
         format!(
             "{}:{}",
             self.source.host.as_deref().unwrap_or("localhost"),
             self.source
                 .port
+                .or(default)
                 .map_or_else(|| "default port".to_string(), |p| p.to_string())
         )
     }
@@ -73,10 +81,13 @@ fn env_value(source: &str, key: &str, var: Option<&str>) -> Result<Option<String
     })
 }
 
-/// PostgreSQL, MySQL and ClickHouse: the kinds with a driver here.
+/// PostgreSQL, MySQL, ClickHouse and Firebird: the kinds with a driver here.
 fn check_server(q: &ServerQuery) -> Result<()> {
     match q.source.kind {
-        SourceKind::Postgres | SourceKind::Mysql | SourceKind::Clickhouse => Ok(()),
+        SourceKind::Postgres
+        | SourceKind::Mysql
+        | SourceKind::Clickhouse
+        | SourceKind::Firebird => Ok(()),
         other => Err(Error::Usage(format!(
             "sources.{}: {} is not a server source",
             q.source_name,
@@ -97,6 +108,7 @@ pub fn describe(q: &ServerQuery, cancelled: &dyn Fn() -> bool) -> Result<Vec<Col
         move |link| match owned.source.kind {
             SourceKind::Postgres => postgres::describe(&owned, link),
             SourceKind::Clickhouse => clickhouse::describe(&owned, link),
+            SourceKind::Firebird => firebird::describe(&owned, link),
             _ => mysql::describe(&owned, link),
         },
     )
@@ -115,13 +127,14 @@ pub fn fetch_csv(
         match owned.source.kind {
             SourceKind::Postgres => postgres::fetch_csv(&owned, &path, link),
             SourceKind::Clickhouse => clickhouse::fetch_csv(&owned, &path, link),
+            SourceKind::Firebird => firebird::fetch_csv(&owned, &path, link),
             _ => mysql::fetch_csv(&owned, &path, link),
         }
     })
 }
 
 /// The DuckDB relation reading a CSV fetched from a `kind` server with the declared types.
-/// PostgreSQL and MySQL write NULL as an unquoted empty field (a quoted one is the empty
+/// PostgreSQL, MySQL and Firebird write NULL as an unquoted empty field (a quoted one is the empty
 /// string); ClickHouse writes an unquoted `\N` and quotes every string, so "\N" is text.
 pub fn csv_relation(path: &Path, columns: &[ColumnDef], kind: SourceKind) -> String {
     let types = columns

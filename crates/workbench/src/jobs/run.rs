@@ -335,7 +335,7 @@ fn open_comparison(
         // A plain compare is a run of the campaign (a what-if is not: its rules are picked).
         let sides = (&*store, lane.warehouse.as_ref());
         let via = crate::campaign::Via("workbench");
-        crate::campaign::record(ws, sides, (name, &only), &compared.report, via)?;
+        crate::campaign::record(ws, sides, (name, &only), &compared, via)?;
         compared
     } else {
         // Only a what-if reads the rules file: a broken one never stops a plain compare.

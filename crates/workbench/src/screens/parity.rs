@@ -343,8 +343,11 @@ fn render_detail(f: &mut Frame, area: Rect, r: &ParityRow, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [text, chart] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    let rows = r.rows.map_or(String::new(), |k| {
+        format!(" · rows −{} +{} ≠{}", k.only_legacy, k.only_new, k.changed)
+    });
     let first = format!(
-        "legacy {} · new {} · {}",
+        "legacy {} · new {}{rows} · {}",
         amount(r.legacy),
         amount(r.new),
         if r.within_tolerance {
