@@ -29,6 +29,18 @@ fn json_text(ws: &Path, args: &[&str]) -> (Option<i32>, String) {
     (out.status.code(), body)
 }
 
+/// `assay history revenue --company acme --format json`.
+fn acme_history() -> [&'static str; 6] {
+    [
+        "history",
+        "revenue",
+        "--company",
+        "acme",
+        "--format",
+        "json",
+    ]
+}
+
 fn value(body: &str) -> Value {
     serde_json::from_str(body).unwrap()
 }
@@ -108,17 +120,7 @@ fn every_compare_is_recorded_and_the_board_adds_up_exactly() {
     assert_eq!(runs[0]["companies"], COMPANIES);
 
     // A company's own history, and the table with its trend.
-    let (_, body) = json_text(
-        &ws,
-        &[
-            "history",
-            "revenue",
-            "--company",
-            "acme",
-            "--format",
-            "json",
-        ],
-    );
+    let (_, body) = json_text(&ws, &acme_history());
     let board_acme = amount(
         &json_text(&ws, &["parity", "--format", "json"]).1,
         path!["rows", row_of(&board, "acme"), "gap"],
@@ -364,17 +366,7 @@ fn the_rules_are_applied_again_only_when_something_changed() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     compare_gap(&ws);
     let acme = |ws: &Path| {
-        let (_, body) = json_text(
-            ws,
-            &[
-                "history",
-                "revenue",
-                "--company",
-                "acme",
-                "--format",
-                "json",
-            ],
-        );
+        let (_, body) = json_text(ws, &acme_history());
         amount(&body, path![0, "unexplained"])
     };
     let computed = acme(&ws);
@@ -439,17 +431,7 @@ fn each_company_has_its_row_classes() {
     }
     let acme = &board["rows"][row_of(&board, "acme")]["rows"];
     assert!(acme["only_new"].as_i64().unwrap() >= 1, "{acme}");
-    let (_, body) = json_text(
-        &ws,
-        &[
-            "history",
-            "revenue",
-            "--company",
-            "acme",
-            "--format",
-            "json",
-        ],
-    );
+    let (_, body) = json_text(&ws, &acme_history());
     assert_eq!(value(&body)[0]["rows"], *acme);
     let out = assay(&ws, &["parity", "--format", "csv"]);
     let header = stdout(&out).lines().next().unwrap_or_default().to_string();

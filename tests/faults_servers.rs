@@ -81,14 +81,7 @@ fn postgres_decimals_do_not_drift_from_one_company_to_the_next() {
 
 #[test]
 fn a_server_that_accepts_and_never_answers_ends_at_the_connect_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream); // accept, then say nothing
-        }
-    });
+    let port = silent_server();
     let ws = pg_workspace(port, "SELECT 1 AS id", "connect_timeout_secs = 2");
     let (code, all, took) = finish(
         spawn(ws.path(), &["extract", "--all"]),

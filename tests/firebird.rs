@@ -93,6 +93,15 @@ fn command(ws: &Path, password: &str, args: &[&str]) -> Command {
     c
 }
 
+/// `assay extract --all` started, its output piped, for `finish`.
+fn extracting(ws: &Path) -> std::process::Child {
+    command(ws, "assay", &["extract", "--all"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn extract(ws: &Path) -> Output {
     command(ws, "assay", &["extract", "--all"])
         .output()
@@ -189,12 +198,7 @@ fn a_slow_firebird_query_is_ended_on_the_server_at_its_timeout() {
          RDB$TYPES c, RDB$TYPES d WHERE {{company}} <> ''"
     );
     let ws = workspace(&db, &query, "timeout_secs = 2");
-    let child = command(ws.path(), "assay", &["extract", "--all"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (code, all, took) = finish(child, Duration::from_secs(90));
+    let (code, all, took) = finish(extracting(ws.path()), Duration::from_secs(90));
     assert_eq!(code, Some(3), "{all}");
     assert!(all.contains("sources.fb.timeout_secs"), "{all}");
     assert!(took < Duration::from_secs(30), "took {took:?}");
@@ -207,26 +211,14 @@ fn a_slow_firebird_query_is_ended_on_the_server_at_its_timeout() {
 
 #[test]
 fn a_silent_server_and_a_wrong_password_are_named() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream); // accept, then say nothing
-        }
-    });
+    let port = silent_server();
     let ws = workspace_at(
         "/nowhere.fdb",
         port,
         "SELECT 1 AS id FROM RDB$DATABASE",
         "connect_timeout_secs = 2",
     );
-    let child = command(ws.path(), "assay", &["extract", "--all"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (code, all, took) = finish(child, Duration::from_secs(60));
+    let (code, all, took) = finish(extracting(ws.path()), Duration::from_secs(60));
     assert_eq!(code, Some(3), "{all}");
     assert!(all.contains("sources.fb.connect_timeout_secs"), "{all}");
     assert!(took < Duration::from_secs(20), "took {took:?}");
@@ -315,18 +307,7 @@ fn legacy_from_a_firebird_table_gives_the_numbers_the_files_gave() {
     use common::money::amount;
     let (_tmp, ws) = built_demo("300", "5");
     let by_files = stdout(&assay(&ws, &["compare", "revenue", "--format", "json"]));
-    let described = sql_csv(
-        &ws,
-        "SELECT column_name, column_type FROM (DESCRIBE SELECT * EXCLUDE (_source) FROM legacy.sales)",
-    );
-    let columns: Vec<(String, String)> = described
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (n, t) = l.split_once(',').unwrap();
-            (n.to_string(), t.trim_matches('"').to_string())
-        })
-        .collect();
+    let columns = legacy_columns(&ws, "sales");
     // `_company` cannot be an unquoted Firebird name: the table's company column is COMPANY.
     let fb_name = |n: &str| {
         if n == "_company" {

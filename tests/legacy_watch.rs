@@ -125,18 +125,7 @@ fn legacy_from_a_postgres_table_gives_the_numbers_the_files_gave() {
     let files = assay(&ws, &["compare", "revenue", "--format", "json"]);
     let by_files = stdout(&files);
     // Every company's legacy rows, as the files gave them, into one PostgreSQL table.
-    let described = sql_csv(
-        &ws,
-        "SELECT column_name, column_type FROM (DESCRIBE SELECT * EXCLUDE (_source) FROM legacy.sales)",
-    );
-    let columns: Vec<(String, String)> = described
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (n, t) = l.split_once(',').unwrap();
-            (n.to_string(), t.trim_matches('"').to_string())
-        })
-        .collect();
+    let columns = legacy_columns(&ws, "sales");
     let table = unique("legacy_sales");
     let mut pg = postgres::Client::connect(
         "host=127.0.0.1 port=5432 user=postgres dbname=test",

@@ -293,3 +293,34 @@ pub fn missed_at_cutoff(ws: &Path) -> Vec<String> {
     assert!(ids.len() > 5, "{ids:?}");
     ids
 }
+
+/// A server on 127.0.0.1 that accepts connections and never says a word; its port.
+pub fn silent_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream); // accept, then say nothing
+        }
+    });
+    port
+}
+
+/// The columns of the cache's legacy rows of `export` (without `_source`): (name, DuckDB type).
+pub fn legacy_columns(ws: &Path, export: &str) -> Vec<(String, String)> {
+    let described = sql_csv(
+        ws,
+        &format!(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * EXCLUDE (_source) FROM legacy.{export})"
+        ),
+    );
+    described
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (n, t) = l.split_once(',').unwrap();
+            (n.to_string(), t.trim_matches('"').to_string())
+        })
+        .collect()
+}

@@ -70,16 +70,24 @@ pub fn remaining(
         out.insert(company.clone(), (gap, gap));
     }
     let same = same_keys(spec);
+    // Only the columns read below: `n` is read twice, so DuckDB keeps it, and a whole
+    // row of every covered invoice kept is most of the cost.
+    let mut kept: Vec<String> = spec.keys.iter().map(|k| spec.new_name(k)).collect();
+    kept.extend([spec.new_name(COMPANY), m.new_name.clone()]);
+    let mut seen = std::collections::HashSet::new();
+    kept.retain(|c| seen.insert(c.to_ascii_lowercase()));
+    let kept: Vec<String> = kept.iter().map(|c| ident(c)).collect();
     for (a, cond) in disjoint(file, duck)? {
         // The rows the difference covers on the new side, and legacy's rows of their keys.
         let sql = format!(
-            "WITH n AS (SELECT * FROM {last} WHERE {cond}) \
+            "WITH n AS (SELECT {kept} FROM {last} WHERE {cond}) \
              SELECT c, sum(amount)::VARCHAR FROM ( \
                SELECT {new_company}::VARCHAR AS c, {n_amount} AS amount FROM n \
                UNION ALL \
                SELECT l.{company}::VARCHAR, -{l_amount} FROM {legacy} AS l \
                  WHERE EXISTS (SELECT 1 FROM n WHERE {same})) GROUP BY 1",
             last = last.sql,
+            kept = kept.join(", "),
             n_amount = duck.exact(&ident(&m.new_name), m.new, m.scale),
             l_amount = duck.exact(&format!("l.{}", ident(&m.name)), m.legacy, m.scale),
             legacy = spec.legacy.sql,

@@ -8,15 +8,15 @@
 //! back, and the view's fields (type, scale, precision) are read before the rollback, so
 //! nothing is left in the database.
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use rsfbclient::{prelude::*, Charset, Connection, FbError, Row, SqlType};
 use rsfbclient_rust::RustFbClient;
 
-use super::{csv_field, Link, ServerQuery};
+use super::sink::CsvSink;
+use super::{Link, ServerQuery};
 use crate::drift::ColumnDef;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::sql::ident;
 
 type Conn = Connection<RustFbClient>;
@@ -224,19 +224,19 @@ pub fn describe(q: &ServerQuery, link: &Link<Vec<ColumnDef>>) -> Result<Vec<Colu
 }
 
 /// One value as a CSV field: text as it is, a binary blob as hex.
-fn write_value(line: &mut Vec<u8>, value: &SqlType) {
+fn write_value(sink: &mut CsvSink, value: &SqlType) {
     match value {
-        SqlType::Null => csv_field(line, None),
-        SqlType::Text(t) => csv_field(line, Some(t.as_bytes())),
-        SqlType::Integer(i) => csv_field(line, Some(i.to_string().as_bytes())),
-        SqlType::Boolean(b) => csv_field(line, Some(b.to_string().as_bytes())),
+        SqlType::Null => sink.field(None),
+        SqlType::Text(t) => sink.field(Some(t.as_bytes())),
+        SqlType::Integer(i) => sink.field(Some(i.to_string().as_bytes())),
+        SqlType::Boolean(b) => sink.field(Some(b.to_string().as_bytes())),
         SqlType::Binary(bytes) => {
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            csv_field(line, Some(hex.as_bytes()))
+            sink.field(Some(hex.as_bytes()))
         }
         // Never met: these are selected as text. Written plainly all the same.
-        SqlType::Floating(f) => csv_field(line, Some(f.to_string().as_bytes())),
-        SqlType::Timestamp(t) => csv_field(line, Some(t.to_string().as_bytes())),
+        SqlType::Floating(f) => sink.field(Some(f.to_string().as_bytes())),
+        SqlType::Timestamp(t) => sink.field(Some(t.to_string().as_bytes())),
     }
 }
 
@@ -245,43 +245,19 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> 
     let fields = fields(q, &mut conn)?;
     let select: Vec<String> = fields.iter().map(Field::select).collect();
     let sql = format!("SELECT {} FROM ({}) q", select.join(", "), q.query_text());
-    let file =
-        std::fs::File::create(path).io_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut line = Vec::with_capacity(256);
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        csv_field(&mut line, Some(f.name.as_bytes()));
-    }
-    line.push(b'\n');
-    let mut rows = 0u64;
-    let written = |e| format!("cannot write {}: {e}", path.display());
-    let iter = conn
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let mut sink = CsvSink::create(path, &names)?;
+    let rows = conn
         .query_iter::<_, Row>(&sql, ())
         .map_err(|e| query_error(q, &e))?;
-    for row in iter {
+    for row in rows {
         let row = row.map_err(|e| query_error(q, &e))?;
-        for (i, col) in row.cols.iter().enumerate() {
-            if i > 0 {
-                line.push(b',');
-            }
-            write_value(&mut line, &col.value);
+        for col in &row.cols {
+            write_value(&mut sink, &col.value);
         }
-        line.push(b'\n');
-        out.write_all(&line)
-            .map_err(|e| Error::Runtime(written(e)))?;
-        line.clear();
-        rows += 1;
-        if rows.is_multiple_of(100_000) {
-            link.rows(rows);
-        }
+        sink.end_row(link)?;
     }
-    out.write_all(&line)
-        .and_then(|_| out.flush())
-        .io_context(|| format!("cannot write {}", path.display()))?;
-    Ok(rows)
+    sink.finish()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod firebird;
 mod guard;
 mod mysql;
 mod postgres;
+mod sink;
 
 use std::path::{Path, PathBuf};
 

@@ -1,15 +1,15 @@
 //! MySQL / MariaDB: types from the prepared statement, rows through the text protocol.
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use mysql::consts::{ColumnFlags, ColumnType};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Value};
 
-use super::{csv_field, Link, ServerQuery};
+use super::sink::CsvSink;
+use super::{Link, ServerQuery};
 use crate::drift::ColumnDef;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 
 /// Log in and hand the guard a way to cancel the query from outside: `KILL QUERY` from a
 /// second connection.
@@ -107,9 +107,6 @@ pub fn describe(q: &ServerQuery, link: &Link<Vec<ColumnDef>>) -> Result<Vec<Colu
 
 pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> {
     let mut conn = connect(q, link)?;
-    let file =
-        std::fs::File::create(path).io_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut result = conn
         .query_iter(q.query_text())
         .map_err(|e| query_error(q, e))?;
@@ -119,15 +116,7 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> 
         .iter()
         .map(|c| c.name_str().to_string())
         .collect();
-    let mut line = Vec::with_capacity(256);
-    for (i, n) in names.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        csv_field(&mut line, Some(n.as_bytes()));
-    }
-    line.push(b'\n');
-    let mut rows = 0u64;
+    let mut sink = CsvSink::create(path, &names)?;
     let set = result.iter().ok_or_else(|| {
         Error::Runtime(format!(
             "sources.{}: the query returned no result set",
@@ -137,29 +126,13 @@ pub fn fetch_csv(q: &ServerQuery, path: &Path, link: &Link<u64>) -> Result<u64> 
     for row in set {
         let row = row.map_err(|e| query_error(q, e))?;
         for i in 0..names.len() {
-            if i > 0 {
-                line.push(b',');
-            }
             match row.as_ref(i) {
-                None | Some(Value::NULL) => csv_field(&mut line, None),
-                Some(Value::Bytes(b)) => csv_field(&mut line, Some(b)),
-                Some(other) => csv_field(
-                    &mut line,
-                    Some(other.as_sql(true).trim_matches('\'').as_bytes()),
-                ),
+                None | Some(Value::NULL) => sink.field(None),
+                Some(Value::Bytes(b)) => sink.field(Some(b)),
+                Some(other) => sink.field(Some(other.as_sql(true).trim_matches('\'').as_bytes())),
             }
         }
-        line.push(b'\n');
-        out.write_all(&line)
-            .io_context(|| format!("cannot write {}", path.display()))?;
-        line.clear();
-        rows += 1;
-        if rows.is_multiple_of(100_000) {
-            link.rows(rows);
-        }
+        sink.end_row(link)?;
     }
-    out.write_all(&line)
-        .and_then(|_| out.flush())
-        .io_context(|| format!("cannot write {}", path.display()))?;
-    Ok(rows)
+    sink.finish()
 }
