@@ -112,11 +112,24 @@ install_dbt() {
   export ASSAY_DBT_BIN="$venv/bin"
 }
 
+install_deltalake() {
+  # tests/delta.rs writes its Delta tables with delta-rs's Python package, the writer Delta
+  # users run outside Spark (pinned: the tests' tables are this release's output).
+  local venv="$HOME/.cache/assay-delta"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import deltalake, pyarrow" 2>/dev/null; then
+    echo "== installing deltalake into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "deltalake==1.6.6" "pyarrow==26.0.1"
+  fi
+  export ASSAY_DELTA_PYTHON="$venv/bin/python"
+}
+
 start_services
 install_tools
 start_clickhouse
 start_firebird
 install_dbt
+install_deltalake
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

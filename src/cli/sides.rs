@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::config::{CsvHints, DualAs, FixedColumn, LegacyKind, SheetRef, Workspace};
 use crate::error::{Error, Result};
 use crate::recon::report::{SideFormat, Spec};
-use crate::recon::{adhoc, Rules};
+use crate::recon::{adhoc, adhoc_delta, Rules};
 use crate::store::Store;
 use assay_engine::decimal::Exact;
 
@@ -19,6 +19,12 @@ pub struct SideArgs {
     /// Ad hoc: the new side, a file, glob or schema.table.
     #[arg(long, requires = "legacy")]
     pub new: Option<String>,
+    /// Ad hoc: read the legacy side's Delta table at this version (the latest by default).
+    #[arg(long, value_name = "N", requires = "legacy")]
+    pub legacy_version: Option<u64>,
+    /// Ad hoc: read the new side's Delta table at this version (the latest by default).
+    #[arg(long, value_name = "N", requires = "legacy")]
+    pub new_version: Option<u64>,
     /// Ad hoc: key columns (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', requires = "legacy")]
     pub key: Vec<String>,
@@ -234,6 +240,21 @@ pub fn adhoc_spec(
     let mut formats = Vec::new();
     let mut read = |spec: Option<&str>, role: &str, legacy: bool| -> Result<_> {
         let spec = spec.unwrap_or_default();
+        let version = if legacy {
+            args.legacy_version
+        } else {
+            args.new_version
+        };
+        if let Some(dir) = adhoc_delta::table_dir(spec, base) {
+            let (relation, read) = adhoc_delta::side(conn, &dir, role, version)?;
+            eprintln!("note: {role} side {spec} is a Delta table, read at version {read}");
+            return Ok(relation);
+        }
+        if version.is_some() {
+            return Err(Error::Usage(format!(
+                "--{role}-version: {spec} is not a Delta table (it has no _delta_log folder)"
+            )));
+        }
         let side = adhoc::side(conn, spec, base, role, &args.formats.hints(legacy))?;
         // What was assumed is said, so a wrong guess is seen (and overridden by a flag).
         if let Some(format) = side.format {

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod config;
 pub mod console;
 pub mod decimal;
+pub mod delta;
 pub mod demo;
 pub mod dialect;
 pub mod drift;

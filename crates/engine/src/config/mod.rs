@@ -9,6 +9,7 @@ mod locate;
 mod model;
 mod tables;
 mod validate;
+mod validate_delta;
 mod validate_legacy;
 mod validate_pii;
 mod validate_sources;

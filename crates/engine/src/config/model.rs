@@ -322,6 +322,7 @@ pub enum SourceKind {
     Mysql,
     Clickhouse,
     Firebird,
+    Delta,
 }
 
 impl SourceKind {
@@ -333,6 +334,7 @@ impl SourceKind {
             SourceKind::Mysql => "mysql",
             SourceKind::Clickhouse => "clickhouse",
             SourceKind::Firebird => "firebird",
+            SourceKind::Delta => "delta",
         }
     }
 }
@@ -341,7 +343,7 @@ impl SourceKind {
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub kind: SourceKind,
-    /// Base folder for `files` sources, relative to the workspace.
+    /// Base folder for `files` and `delta` sources, relative to the workspace.
     pub root: Option<String>,
     /// Database file for `duckdb` sources, relative to the workspace.
     pub path: Option<String>,
@@ -442,6 +444,18 @@ pub struct Entity {
     /// A database source read incrementally: only rows past the last run's cursor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<Incremental>,
+    /// Delta: the table's folder under the source root (`{company}` allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Delta: in a table of every company, the column saying whose each row is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_column: Option<String>,
+    /// Delta: this version of the table (time travel), not the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// Delta: the table as it was at this time (UTC): the last version committed by then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
 }
 
 /// `incremental = { cursor = "updated_at" }`: a column that grows with every insert and

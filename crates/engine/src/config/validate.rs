@@ -19,6 +19,7 @@ pub fn validate(c: &Config, root: &Path) -> Findings {
     companies(c, &mut f);
     super::validate_sources::sources(c, &mut f);
     entities(c, &mut f);
+    super::validate_delta::entities(c, &mut f);
     legacy(c, &mut f);
     super::validate_legacy::origin(c, &mut f);
     legacy_names(c, &mut f);
@@ -152,7 +153,11 @@ fn companies(c: &Config, f: &mut Findings) {
 fn entities(c: &Config, f: &mut Findings) {
     for (name, e) in &c.entities {
         let key = |k: &str| format!("entities.{name}.{k}");
-        if let Some(inc) = &e.incremental {
+        let delta = c
+            .sources
+            .get(&e.source)
+            .is_some_and(|s| s.kind == SourceKind::Delta);
+        if let (Some(inc), false) = (&e.incremental, delta) {
             let files = c
                 .sources
                 .get(&e.source)
@@ -205,6 +210,8 @@ fn entities(c: &Config, f: &mut Findings) {
                     }
                 }
             }
+            // Its own checks: `validate_delta`.
+            Some(s) if s.kind == SourceKind::Delta => {}
             Some(s) => {
                 if e.query.is_none() {
                     push(f, format!("entities.{name}"), format!("a {} source needs `query`, e.g. \"SELECT * FROM t WHERE company = {{company}}\"", s.kind.as_str()));

@@ -64,6 +64,7 @@ fn from_source(c: &Config, name: &str, l: &LegacyExport, source: &str, f: &mut F
             key("source"),
             format!("`{source}` is a files source; give the glob as legacy.{name}.files instead"),
         ),
+        Some(s) if s.kind == SourceKind::Delta => return from_delta(name, l, f),
         Some(_) => {}
     }
     match (&l.table, &l.query) {
@@ -101,6 +102,22 @@ fn from_source(c: &Config, name: &str, l: &LegacyExport, source: &str, f: &mut F
                 );
             }
         }
+    }
+}
+
+/// A Delta source's `table` is a folder under the source root, not a name in SQL.
+fn from_delta(name: &str, l: &LegacyExport, f: &mut Findings) {
+    let key = |k: &str| format!("legacy.{name}.{k}");
+    if l.query.is_some() {
+        push(f, key("query"), "a delta source reads its `table` folder");
+    }
+    match l.table.as_deref().map(str::trim) {
+        None | Some("") => push(
+            f,
+            key("source"),
+            "needs a `table`: the folder under the source root",
+        ),
+        Some(t) => super::validate_delta::company_column(t, l.company_column.as_deref(), &key, f),
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) fn sources(c: &Config, f: &mut Findings) {
             }
         };
         match s.kind {
-            SourceKind::Files => {}
+            SourceKind::Files | SourceKind::Delta => {}
             SourceKind::Duckdb => needs(f, "path", s.path.is_some()),
             SourceKind::Postgres | SourceKind::Mysql => {
                 if s.url_env.is_none() {

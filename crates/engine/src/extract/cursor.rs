@@ -80,7 +80,8 @@ pub(super) fn narrowed(plan: Plan, (cursor, columns): (&str, &[ColumnDef]), carr
             source_name,
             query: wrap(&query),
         },
-        files => files,
+        // Files and Delta tables are read again only when they change (see `inputs`).
+        other => other,
     }
 }
 

@@ -1,6 +1,6 @@
-//! Incremental extraction of files: a company × entity whose files (paths, sizes, times and
-//! contents) and definition (renames, format, source root) are what its last successful run
-//! read is not read again. The run is still recorded — the source was looked at now, so the
+//! Incremental extraction of files and Delta tables: a company × entity whose files (paths,
+//! sizes, times and contents) or Delta table version, and definition (renames, format,
+//! source root), are what its last successful run read is not read again. The run is still recorded — the source was looked at now, so the
 //! data is as fresh as the check — but no version is made: the current one stays, and its
 //! rows are the run's.
 //!
@@ -16,18 +16,23 @@ use crate::drift::ColumnDef;
 use crate::error::Result;
 use crate::store::utc_now;
 
-/// What a files plan reads, as one text: each file's path, size, time and content hash, then
-/// the entity's definition and the company's override. None for a plan that is not files.
+/// What a files plan reads, as one text: each file's path, size, time and content hash (or
+/// the Delta table's folder and version), then the entity's definition and the company's
+/// override. None for a database plan.
 pub(super) fn fingerprint(
     ws: &Workspace,
     (entity, company): (&str, &str),
     plan: &Plan,
 ) -> Result<Option<String>> {
-    let Plan::Files { files, .. } = plan else {
-        return Ok(None);
+    let mut text = match plan {
+        Plan::Files { files, .. } => {
+            let paths: Vec<std::path::PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+            crate::legacy::files_fingerprint(&paths)?
+        }
+        // A Delta version never changes once committed: the same version is the same rows.
+        Plan::Delta { .. } => plan.describe(),
+        _ => return Ok(None),
     };
-    let paths: Vec<std::path::PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
-    let mut text = crate::legacy::files_fingerprint(&paths)?;
     let def = &ws.config.entities[entity];
     text.push_str(&serde_json::to_string(def).unwrap_or_default());
     if let Some(source) = ws.config.sources.get(&def.source) {

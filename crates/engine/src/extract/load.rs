@@ -196,6 +196,19 @@ impl Runner<'_> {
                 staged = Some(path);
                 vec![piece]
             }
+            Plan::Delta { table, filter } => {
+                let path = super::delta::stage(
+                    self.ws,
+                    job,
+                    (table, filter.as_ref()),
+                    (run_id, started),
+                    self.cancel,
+                    self.sink,
+                )?;
+                let piece = (super::delta::relation(&path), job.plan.describe(), 1);
+                staged = Some(path);
+                vec![piece]
+            }
             plan => pieces(plan),
         };
         let _cleanup = staged.as_ref().map(TempFile);

@@ -3,6 +3,7 @@
 
 pub mod budget;
 pub mod cursor;
+mod delta;
 mod files;
 mod inputs;
 mod load;
@@ -207,6 +208,7 @@ fn prepare(
             })
             .map_err(runtime)?
         }
+        Plan::Delta { table, .. } => delta::columns(conn, table).map_err(runtime)?,
         _ => describe(conn, catalog, &plan).map_err(runtime)?,
     };
     let mut renames = def.rename.clone();
@@ -310,8 +312,8 @@ fn pieces(plan: &Plan) -> Vec<(String, String, u64)> {
                 1,
             )]
         }
-        // Read once fetched; see `fetch_server`.
-        Plan::Server { .. } => Vec::new(),
+        // Read once fetched (see `fetch_server`) or staged (see `delta::stage`).
+        Plan::Server { .. } | Plan::Delta { .. } => Vec::new(),
     }
 }
 

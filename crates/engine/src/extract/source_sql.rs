@@ -1,8 +1,10 @@
 //! How each kind of source is read inside DuckDB: a relation (SQL text) per company.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::{infer_format, Entity, FileFormat, Source, SourceKind, Workspace};
+use crate::delta;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal, render_company_template};
 
@@ -23,6 +25,12 @@ pub enum Plan {
     /// A query on a database server (PostgreSQL, MySQL, ClickHouse, Firebird), fetched to a
     /// file first.
     Server { source_name: String, query: String },
+    /// One version of a Delta table (opened: the version is fixed when the run is planned),
+    /// staged as Parquet first; one company's rows of it with `filter`.
+    Delta {
+        table: Arc<delta::Table>,
+        filter: Option<delta::Filter>,
+    },
 }
 
 impl Plan {
@@ -32,6 +40,7 @@ impl Plan {
             Plan::Files { files, .. } => format!("{} file(s)", files.len()),
             Plan::Duckdb { path, query, .. } => format!("{}: {query}", path.display()),
             Plan::Server { source_name, query } => format!("{source_name}: {query}"),
+            Plan::Delta { table, filter } => delta::describe_read(table, filter.as_ref()),
         }
     }
 }
@@ -95,7 +104,41 @@ pub fn plan(ws: &Workspace, entity_name: &str, entity: &Entity, company: &str) -
             source_name: entity.source.clone(),
             query: render_company_template(entity.query.as_deref().unwrap_or_default(), company),
         }),
+        SourceKind::Delta => delta_plan(ws, (entity_name, entity), source, company),
     }
+}
+
+/// The entity's table for one company, opened at the version asked (the latest by default).
+fn delta_plan(
+    ws: &Workspace,
+    (entity_name, entity): (&str, &Entity),
+    source: &Source,
+    company: &str,
+) -> Result<Plan> {
+    let folder = entity
+        .table
+        .as_deref()
+        .unwrap_or_default()
+        .replace("{company}", company);
+    let path = ws.path(source.root.as_deref().unwrap_or(".")).join(folder);
+    let at = delta::At {
+        version: entity.version,
+        timestamp: entity.timestamp.as_deref().and_then(delta::parse_timestamp),
+    };
+    let prefix = format!("entities.{entity_name}");
+    let table = delta::Table::open(&path, &at, &delta::Named::under(&prefix))?;
+    let filter = entity.company_column.as_ref().map(|c| delta::Filter {
+        column: c.clone(),
+        value: company.to_string(),
+        setting: format!("{prefix}.company_column"),
+    });
+    if let Some(f) = &filter {
+        table.check(f)?;
+    }
+    Ok(Plan::Delta {
+        table: Arc::new(table),
+        filter,
+    })
 }
 
 fn list_files(pattern: &Path) -> Result<Vec<(PathBuf, u64)>> {

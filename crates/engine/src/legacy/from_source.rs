@@ -78,7 +78,15 @@ pub fn import(ws: &Workspace, store: &Store, export: &str, company: &str) -> Res
             "legacy.{export}.source: unknown source `{source_name}`"
         ))
     })?;
-    let query = query_for(export, def, company)?;
+    // A Delta table is opened first: its version is what the import says it read.
+    let delta = match source.kind {
+        SourceKind::Delta => Some(open_delta(ws, (export, def), source, company)?),
+        _ => None,
+    };
+    let query = match &delta {
+        Some((table, filter)) => crate::delta::describe_read(table, filter.as_ref()),
+        None => query_for(export, def, company)?,
+    };
     let context = |e: Error| match e {
         Error::Cancelled => Error::Cancelled,
         e => e.context(format!(
@@ -119,6 +127,10 @@ pub fn import(ws: &Workspace, store: &Store, export: &str, company: &str) -> Res
                 query: query.clone(),
             };
             from_server(store, &q, &select).map_err(context)?
+        }
+        SourceKind::Delta => {
+            let (table, filter) = delta.as_ref().expect("opened above");
+            from_delta(store, (table, filter.as_ref()), &select).map_err(context)?
         }
         SourceKind::Files => {
             return Err(Error::Usage(format!(
@@ -179,6 +191,60 @@ fn from_server(store: &Store, q: &ServerQuery, create: &dyn Fn(&str) -> String) 
     let path = scratch.path().to_path_buf();
     source::fetch_csv(q, &path, &cancelled, &mut |_| {})?;
     let relation = source::csv_relation(&path, &columns, q.source.kind);
+    store.transaction(|c| Ok(c.execute_batch(&create(&relation))?))
+}
+
+/// The export's Delta table for one company (latest version), and the filter picking the
+/// company's rows when one table holds every company's.
+fn open_delta(
+    ws: &Workspace,
+    (export, def): (&str, &LegacyExport),
+    source: &crate::config::Source,
+    company: &str,
+) -> Result<(crate::delta::Table, Option<crate::delta::Filter>)> {
+    let folder = def
+        .table
+        .as_deref()
+        .unwrap_or_default()
+        .replace("{company}", company);
+    let path = ws.path(source.root.as_deref().unwrap_or(".")).join(folder);
+    let prefix = format!("legacy.{export}");
+    let table = crate::delta::Table::open(
+        &path,
+        &crate::delta::At::default(),
+        &crate::delta::Named::under(&prefix),
+    )?;
+    let filter = def.company_column.as_ref().map(|c| crate::delta::Filter {
+        column: c.clone(),
+        value: company.to_string(),
+        setting: format!("{prefix}.company_column"),
+    });
+    if let Some(f) = &filter {
+        table.check(f)?;
+    }
+    Ok((table, filter))
+}
+
+/// Stages the table's rows (the company's) as a Parquet scratch file and loads them.
+fn from_delta(
+    store: &Store,
+    (table, filter): (&crate::delta::Table, Option<&crate::delta::Filter>),
+    create: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    let cancel = crate::cancel::process();
+    let scratch =
+        crate::store::scratch::Scratch::new(&crate::store::scratch::dir(store.conn()), "legacy")
+            .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
+    table.stage(
+        scratch.path(),
+        filter,
+        &|| cancel.is_cancelled(),
+        &mut |_| {},
+    )?;
+    let relation = format!(
+        "read_parquet({})",
+        literal(&scratch.path().to_string_lossy())
+    );
     store.transaction(|c| Ok(c.execute_batch(&create(&relation))?))
 }
 

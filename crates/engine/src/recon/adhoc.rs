@@ -43,6 +43,13 @@ pub fn side(
     role: &str,
     given: &CsvHints,
 ) -> Result<Side> {
+    if let Some(dir) = super::adhoc_delta::table_dir(spec, base) {
+        let (relation, _) = super::adhoc_delta::side(conn, &dir, role, None)?;
+        return Ok(Side {
+            relation,
+            format: None,
+        });
+    }
     if !is_files(spec) {
         let relation = Relation::describe(conn, &qualified(spec))
             .map_err(|e| Error::Usage(format!("{spec}: {e}")))?;

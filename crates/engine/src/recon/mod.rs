@@ -3,6 +3,7 @@
 //! and the rows asked for come back, as polars frames.
 
 pub mod adhoc;
+pub mod adhoc_delta;
 pub mod breakdown;
 pub mod class;
 pub mod columns;

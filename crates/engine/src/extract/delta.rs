@@ -1,0 +1,74 @@
+//! A Delta plan's columns and rows: the table's version staged as Parquet beside the cache,
+//! then read by DuckDB as any Parquet file is.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use duckdb::Connection;
+
+use super::{Cancel, Event, Job};
+use crate::config::Workspace;
+use crate::delta::{write_schema, Filter, Table};
+use crate::drift::ColumnDef;
+use crate::error::{Error, Result};
+use crate::sql::literal;
+use crate::store::scratch::{self, Scratch};
+
+/// The columns a run of this table version loads, as DuckDB types: DuckDB describes an
+/// empty Parquet file with the staged file's schema, so the types checked are those read.
+pub(super) fn columns(conn: &Connection, table: &Table) -> Result<Vec<ColumnDef>> {
+    let file = Scratch::new(&scratch::dir(conn), "delta-schema")
+        .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
+    write_schema(table, file.path())?;
+    let mut stmt = conn.prepare(&format!(
+        "DESCRIBE SELECT * FROM read_parquet({})",
+        literal(&file.path().to_string_lossy())
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ColumnDef::new(
+            &r.get::<_, String>(0)?,
+            &r.get::<_, String>(1)?,
+        ))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The relation reading a staged file.
+pub(super) fn relation(path: &std::path::Path) -> String {
+    format!("read_parquet({})", literal(&path.to_string_lossy()))
+}
+
+/// The table's rows (the company's, with a filter) into `tmp/run_<id>.parquet` beside the
+/// cache, reporting rows as they are written. A failed or cancelled staging leaves no file.
+pub(super) fn stage(
+    ws: &Workspace,
+    job: &Job,
+    (table, filter): (&Table, Option<&Filter>),
+    (run_id, started): (i64, Instant),
+    cancel: &Cancel,
+    sink: &(dyn Fn(Event) + Sync),
+) -> Result<PathBuf> {
+    let dir = ws
+        .cache_path()
+        .parent()
+        .map_or_else(std::env::temp_dir, |p| p.join("tmp"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(format!("run_{run_id}.parquet"));
+    let mut report = |rows: u64| {
+        sink(Event::Progress {
+            company: job.company.clone(),
+            entity: job.entity.clone(),
+            rows: rows as i64,
+            done_fraction: None,
+            rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        })
+    };
+    match table.stage(&path, filter, &|| cancel.is_cancelled(), &mut report) {
+        Ok(_) => Ok(path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
+    }
+}
