@@ -404,6 +404,21 @@ fn the_rules_are_applied_again_only_when_something_changed() {
         "123.45",
         "the rules changed: applied again"
     );
+    // What the record says is left equals acme's own waterfall (another path: one query per
+    // step), to the cent.
+    let (_, check) = json_text(
+        &ws,
+        &[
+            "rules",
+            "revenue",
+            "--check",
+            "--company",
+            "acme",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(amount(&check, path!["unexplained"]), acme(&ws), "{check}");
 }
 
 /// Each company's keyed rows by class are on record, add up to the compare's, and a

@@ -366,7 +366,7 @@ fn allowed(
     for (a, cond) in disjoint(file, duck)? {
         let sql = format!(
             "WITH n AS (SELECT * FROM {} WHERE {cond}) SELECT (SELECT count(*) FROM n), \
-             (SELECT {} FROM n), (SELECT {} FROM {} AS l WHERE EXISTS (SELECT 1 FROM n WHERE {same_keys}))",
+             (SELECT {} FROM n), (SELECT {} FROM {} AS l SEMI JOIN n ON {same_keys})",
             last.sql,
             duck.exact_sum(&ident(&m.new_name), m.new, m.scale),
             duck.exact_sum(&format!("l.{}", ident(&m.name)), m.legacy, m.scale),
