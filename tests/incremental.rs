@@ -1,6 +1,6 @@
-//! Incremental extraction of files (#33): a company × entity whose files and definition are
-//! those of its last run is recorded without being read again, its version kept; a changed
-//! file, a changed definition or `--full-refresh` reads it again.
+//! Incremental extraction of files and DuckDB source files (#33): a company × entity whose
+//! files and definition are those of its last run is recorded without being read again, its
+//! version kept; a changed file, a changed definition or `--full-refresh` reads it again.
 
 mod common;
 
@@ -55,8 +55,8 @@ fn unchanged_files_are_not_read_again_and_changed_ones_are() {
     assert!(of(&second, "acme", "invoices").2, "{second:?}");
     assert!(of(&second, "lumen", "orders").2, "{second:?}");
     assert!(
-        !of(&second, "acme", "invoice_lines").2,
-        "a database source is read: {second:?}"
+        of(&second, "acme", "invoice_lines").2,
+        "an unchanged DuckDB source file is not read again either: {second:?}"
     );
     assert_eq!(
         of(&second, "acme", "invoices").3,
@@ -98,6 +98,39 @@ fn unchanged_files_are_not_read_again_and_changed_ones_are() {
     assert!(!acme.2, "{third:?}");
     assert_eq!(acme.3, of(&first, "acme", "invoices").3 + 1);
     assert!(of(&third, "lumen", "invoices").2, "{third:?}");
+
+    // The DuckDB source changes: its entities are read again, with the new values.
+    let on_hand = |ws: &Path| {
+        sql_csv(
+            ws,
+            "SELECT sum(on_hand) FROM bronze.stock WHERE _company = 'acme'",
+        )
+    };
+    let was = on_hand(&ws);
+    run_sql(
+        &ws,
+        "ATTACH 'sources/erp.duckdb' AS erp;          UPDATE erp.stock SET on_hand = on_hand + 1 WHERE company_id = 'acme'; DETACH erp",
+    );
+    let changed = extracted(&ws, &["--all"]);
+    assert!(!of(&changed, "acme", "stock").2, "{changed:?}");
+    assert!(!of(&changed, "lumen", "invoice_lines").2, "{changed:?}");
+    assert_ne!(on_hand(&ws), was);
+    // A query that reads the clock or draws random numbers is read every time.
+    let path = ws.join("assay.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        config.replace(
+            "FROM stock WHERE company_id = {company}",
+            "FROM stock WHERE company_id = {company} AND random() >= 0",
+        ),
+    )
+    .unwrap();
+    extracted(&ws, &["--all"]);
+    let again = extracted(&ws, &["--all"]);
+    assert!(!of(&again, "acme", "stock").2, "{again:?}");
+    assert!(of(&again, "acme", "invoice_lines").2, "{again:?}");
+    std::fs::write(&path, config).unwrap();
 
     // --full-refresh reads everything.
     let fourth = extracted(&ws, &["--all", "--full-refresh"]);

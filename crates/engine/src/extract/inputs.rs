@@ -1,6 +1,7 @@
-//! Incremental extraction of files and Delta tables: a company × entity whose files (paths,
-//! sizes, times and contents) or Delta table version, and definition (renames, format,
-//! source root), are what its last successful run read is not read again. The run is still recorded — the source was looked at now, so the
+//! Incremental extraction of files, DuckDB database files and Delta tables: a company ×
+//! entity whose files (paths, sizes, times and contents; a DuckDB source's database file and
+//! its log, with the query) or Delta table version, and definition (renames, format, source
+//! root), are what its last successful run read is not read again. The run is still recorded — the source was looked at now, so the
 //! data is as fresh as the check — but no version is made: the current one stays, and its
 //! rows are the run's.
 //!
@@ -18,7 +19,7 @@ use crate::store::utc_now;
 
 /// What a files plan reads, as one text: each file's path, size, time and content hash (or
 /// the Delta table's folder and version), then the entity's definition and the company's
-/// override. None for a database plan.
+/// override. None for a database server's plan, or a query reading the clock.
 pub(super) fn fingerprint(
     ws: &Workspace,
     (entity, company): (&str, &str),
@@ -31,6 +32,11 @@ pub(super) fn fingerprint(
         }
         // A Delta version never changes once committed: the same version is the same rows.
         Plan::Delta { .. } => plan.describe(),
+        // The same query over the same database file (and its log) gives the same rows,
+        // unless it reads the clock or draws random numbers.
+        Plan::Duckdb { path, query, .. } if !reads_the_clock(query) => {
+            format!("{}|{query}", database_fingerprint(path)?)
+        }
         _ => return Ok(None),
     };
     let def = &ws.config.entities[entity];
@@ -43,6 +49,66 @@ pub(super) fn fingerprint(
         "{:032x}",
         xxhash_rust::xxh3::xxh3_128(text.as_bytes())
     )))
+}
+
+type Prints = std::collections::HashMap<std::path::PathBuf, (String, String)>;
+
+/// Database files fingerprinted in this extraction: every company's query reads the same
+/// file, and hashing it once per company would cost more than the queries it saves.
+static DATABASES: std::sync::Mutex<Option<Prints>> = std::sync::Mutex::new(None);
+
+/// Forget the database files fingerprinted so far: an extraction starts looking afresh.
+pub(super) fn forget_databases() {
+    *DATABASES.lock().expect("database prints") = None;
+}
+
+/// A DuckDB source's file and its log (uncommitted writes live there), fingerprinted once
+/// per extraction while their sizes and times stay as they were.
+fn database_fingerprint(path: &std::path::Path) -> Result<String> {
+    let mut files = vec![path.to_path_buf()];
+    let wal = std::path::PathBuf::from(format!("{}.wal", path.display()));
+    if wal.exists() {
+        files.push(wal);
+    }
+    let stamp = files
+        .iter()
+        .map(|f| {
+            let m = f.metadata().ok();
+            let at = m.as_ref().and_then(|m| m.modified().ok());
+            format!("{:?}:{:?}", m.map(|m| m.len()), at)
+        })
+        .collect::<Vec<_>>()
+        .join("|");
+    let mut seen = DATABASES.lock().expect("database prints");
+    if let Some((was, print)) = seen.as_ref().and_then(|s| s.get(path)) {
+        if *was == stamp {
+            return Ok(print.clone());
+        }
+    }
+    let print = crate::legacy::files_fingerprint(&files)?;
+    seen.get_or_insert_with(Prints::new)
+        .insert(path.to_path_buf(), (stamp, print.clone()));
+    Ok(print)
+}
+
+/// Whether a source query's rows can change with nothing in the database changed: it reads
+/// the date or time, or draws random values.
+fn reads_the_clock(query: &str) -> bool {
+    let q = query.to_ascii_lowercase();
+    [
+        "current_date",
+        "current_time",
+        "localtime",
+        "now(",
+        "today(",
+        "get_current",
+        "epoch_ms(",
+        "random(",
+        "uuid(",
+        "setseed",
+    ]
+    .iter()
+    .any(|word| q.contains(word))
 }
 
 /// The company × entity's last successful run, when it read exactly `print` and its version
@@ -122,5 +188,24 @@ pub(super) fn finish_unchanged(
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_reading_the_clock_is_always_read_again() {
+        assert!(reads_the_clock(
+            "SELECT * FROM t WHERE d > CURRENT_DATE - 30"
+        ));
+        assert!(reads_the_clock("SELECT now() AS at, * FROM t"));
+        assert!(reads_the_clock(
+            "SELECT * FROM t USING SAMPLE 10 WHERE random() < 0.5"
+        ));
+        assert!(!reads_the_clock(
+            "SELECT * EXCLUDE (company_id) FROM invoice_lines WHERE company_id = 'acme'"
+        ));
     }
 }

@@ -109,6 +109,7 @@ pub fn run(
     let conn = store.conn();
     cancel.register(store.interrupt_handle());
     versions::recover_stale_runs(conn)?;
+    inputs::forget_databases();
     let catalog: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
     let mut outcomes = Vec::new();
     for entity in &entities {
