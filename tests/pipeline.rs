@@ -206,10 +206,18 @@ fn a_malformed_file_fails_cleanly_and_a_retry_does_not_duplicate() {
 #[test]
 fn retention_keeps_the_newest_versions_and_old_ones_stay_queryable() {
     let (_tmp, ws, _) = demo("2000");
+    // Each run reads the source again (an unchanged one would keep its version).
     for _ in 0..5 {
         ok(
             &ws,
-            &["extract", "--company", "dunmore", "--entity", "stock"],
+            &[
+                "extract",
+                "--company",
+                "dunmore",
+                "--entity",
+                "stock",
+                "--full-refresh",
+            ],
         );
     }
     assert_eq!(
@@ -383,7 +391,14 @@ fn ctrl_c_cancels_cleanly() {
     let before = scalar(&ws, "SELECT count(*) FROM bronze.invoice_lines");
     let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
         .current_dir(&ws)
-        .args(["extract", "--all", "--entity", "invoice_lines"])
+        // Read again: an unchanged source file would not be.
+        .args([
+            "extract",
+            "--all",
+            "--entity",
+            "invoice_lines",
+            "--full-refresh",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

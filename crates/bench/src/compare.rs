@@ -1,6 +1,7 @@
 //! `assay compare` on TPC-H lineitem (SF1: 6M rows) with a few hundred planted differences,
-//! end to end as a user runs it, against ONE hand-written DuckDB statement computing the same
-//! totals and row classes on the same sides, in the same run: files against files (the
+//! end to end as a user runs it, against two hand-written DuckDB statements computing the
+//! same totals and row classes on the same sides, in the same run (`baseline_sql`, which
+//! also counts duplicate keys and parses a CSV once; `lean_sql`, one pass over each side): files against files (the
 //! legacy CSV against the new rows as Parquet) and table against table (both in the
 //! workspace). Both run as child processes of the real binary so each reports its own peak
 //! memory.
@@ -49,9 +50,14 @@ pub struct Case {
     /// Best of the runs, seconds.
     pub baseline_secs: f64,
     pub assay_secs: f64,
-    /// assay / baseline (target ≤ 1.25).
+    /// assay / baseline.
     pub ratio: f64,
     pub baseline_peak_rss_mib: f64,
+    /// The leanest honest statement (`lean_sql`): one pass over each side, best of the runs.
+    pub lean_secs: f64,
+    /// assay / lean: the harder ratio, the one the README reports (target ≤ 1.1).
+    pub lean_ratio: f64,
+    pub lean_peak_rss_mib: f64,
     pub assay_peak_rss_mib: f64,
     /// `assay explain` on the same sides (its first measure), best of the runs, seconds.
     pub explain_secs: f64,
@@ -178,6 +184,9 @@ fn run_case(
     ];
     let statement = baseline_sql(&a, &b);
     let baseline_args = ["sql", statement.as_str(), "--format", "csv"];
+    let lean = lean_sql(&a, &b);
+    let lean_args = ["sql", lean.as_str(), "--format", "csv"];
+    let mut best_lean = (f64::MAX, 0.0);
     let mut explain_args = assay_args;
     explain_args[0] = "explain";
     let (mut best_base, mut best_assay) = ((f64::MAX, 0.0), (f64::MAX, 0.0));
@@ -188,6 +197,11 @@ fn run_case(
         let (secs, rss, _) = timed(exe, &sides.ws, &baseline_args, memory_limit)?;
         if secs < best_base.0 {
             best_base = (secs, rss);
+        }
+        log(&format!("{pairing:?}, run {run}: lean statement"));
+        let (secs, rss, _) = timed(exe, &sides.ws, &lean_args, memory_limit)?;
+        if secs < best_lean.0 {
+            best_lean = (secs, rss);
         }
         log(&format!("{pairing:?}, run {run}: assay compare"));
         let (secs, rss, out) = timed(exe, &sides.ws, &assay_args, memory_limit)?;
@@ -207,6 +221,9 @@ fn run_case(
         assay_secs: best_assay.0,
         ratio: best_assay.0 / best_base.0,
         baseline_peak_rss_mib: best_base.1,
+        lean_secs: best_lean.0,
+        lean_ratio: best_assay.0 / best_lean.0,
+        lean_peak_rss_mib: best_lean.1,
         assay_peak_rss_mib: best_assay.1,
         explain_secs: best_explain.0,
         explain_ratio: best_explain.0 / best_assay.0,
@@ -297,6 +314,62 @@ pub(crate) fn build_sides(exe: &Path, sides: &Sides, changes: i64) -> Result<(i6
     ))
 }
 
+/// The columns both sides have.
+const COLUMNS: [&str; 16] = [
+    "l_orderkey",
+    "l_partkey",
+    "l_suppkey",
+    "l_linenumber",
+    "l_quantity",
+    "l_extendedprice",
+    "l_discount",
+    "l_tax",
+    "l_returnflag",
+    "l_linestatus",
+    "l_shipdate",
+    "l_commitdate",
+    "l_receiptdate",
+    "l_shipinstruct",
+    "l_shipmode",
+    "l_comment",
+];
+
+/// The fastest honest statement a competent analyst would write for the figures a user
+/// reads: each side read once, straight into one full outer join on the key, which gives the
+/// totals (every row is on one joined row when keys are unique, as they are here), the row
+/// counts, the four row classes and each column's differing values. No materialised CTE and
+/// no duplicate-key scans: the analyst who knows the keys are unique need not pay for them
+/// (assay does not know it, and checks).
+fn lean_sql(a: &str, b: &str) -> String {
+    let differs = |c: &str| format!("NOT (a.{c} IS NOT DISTINCT FROM b.{c})");
+    let same = COLUMNS
+        .iter()
+        .map(|c| format!("a.{c} IS NOT DISTINCT FROM b.{c}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let per_column = COLUMNS
+        .iter()
+        .map(|c| {
+            format!(
+                "count(*) FILTER (WHERE a.l_orderkey IS NOT NULL AND b.l_orderkey IS NOT NULL AND {}) AS differ_{c}",
+                differs(c)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT sum(a.l_extendedprice) AS legacy_price, sum(b.l_extendedprice) AS new_price, \
+                sum(a.l_quantity) AS legacy_qty, sum(b.l_quantity) AS new_qty, \
+                count(a.l_orderkey) AS legacy_rows, count(b.l_orderkey) AS new_rows, \
+                count(*) FILTER (WHERE a.l_orderkey IS NOT NULL AND b.l_orderkey IS NOT NULL AND {same}) AS matched, \
+                count(*) FILTER (WHERE a.l_orderkey IS NOT NULL AND b.l_orderkey IS NOT NULL AND NOT ({same})) AS changed, \
+                count(*) FILTER (WHERE b.l_orderkey IS NULL) AS only_legacy, \
+                count(*) FILTER (WHERE a.l_orderkey IS NULL) AS only_new, {per_column} \
+         FROM {a} AS a FULL OUTER JOIN {b} AS b \
+           ON a.l_orderkey = b.l_orderkey AND a.l_linenumber = b.l_linenumber"
+    )
+}
+
 /// What a competent analyst would write by hand for the same figures: totals, row counts,
 /// duplicate keys and the four row classes over one full outer join.
 fn baseline_sql(a: &str, b: &str) -> String {
@@ -307,25 +380,7 @@ fn baseline_sql(a: &str, b: &str) -> String {
     } else {
         "NOT MATERIALIZED"
     };
-    let cols = [
-        "l_orderkey",
-        "l_partkey",
-        "l_suppkey",
-        "l_linenumber",
-        "l_quantity",
-        "l_extendedprice",
-        "l_discount",
-        "l_tax",
-        "l_returnflag",
-        "l_linestatus",
-        "l_shipdate",
-        "l_commitdate",
-        "l_receiptdate",
-        "l_shipinstruct",
-        "l_shipmode",
-        "l_comment",
-    ];
-    let equal = cols
+    let equal = COLUMNS
         .iter()
         .map(|c| format!("a.{c} IS NOT DISTINCT FROM b.{c}"))
         .collect::<Vec<_>>()

@@ -9,6 +9,7 @@ mod compare;
 mod extract;
 mod history;
 mod measure;
+mod scale;
 mod status;
 mod tui;
 
@@ -124,6 +125,18 @@ pub enum Which {
         #[arg(long, default_value_t = 7)]
         runs: usize,
     },
+    /// How extraction, build, status and compare grow with the companies of a group.
+    Scale {
+        /// Scratch folder (its demo workspaces are replaced).
+        #[arg(long, default_value = "target/bench-scale")]
+        dir: PathBuf,
+        /// Group sizes (comma-separated).
+        #[arg(long, value_delimiter = ',', default_values_t = [8usize, 50, 150])]
+        companies: Vec<usize>,
+        /// Runs of the quick commands; the best counts.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Workbench latency: first frame, scrolling and sorting on large tables, drill steps.
     Tui {
         /// Scratch folder (replaced).
@@ -215,6 +228,15 @@ fn run(args: BenchArgs) -> Result<i32> {
             runs,
         } => {
             let result = status::status_bench(&dir, companies, runs, &|m| eprintln!("bench: {m}"))?;
+            print_json(&result);
+            Ok(0)
+        }
+        Which::Scale {
+            dir,
+            companies,
+            runs,
+        } => {
+            let result = scale::scale_bench(&dir, &companies, runs, &|m| eprintln!("bench: {m}"))?;
             print_json(&result);
             Ok(0)
         }

@@ -25,6 +25,7 @@ pub mod pii;
 pub mod recon;
 pub mod redact;
 pub mod report;
+pub mod rule_kind;
 pub mod rules;
 pub mod source;
 pub mod sql;

@@ -2,7 +2,8 @@
 //! the model, each rule a step (a filter, CASE expressions, a de-duplication) with its note
 //! as a comment, for DuckDB, ClickHouse or a dbt model file.
 
-use super::file::{Kind, Rule};
+use super::file::Rule;
+use super::render::{self, Over};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
@@ -57,68 +58,17 @@ fn source(model: &Model, target: Target) -> String {
     }
 }
 
-/// The rule's `where` as a condition in the target (NULL is false; a dedupe without one
-/// is every row).
+/// The rule's `where` as a condition in the target (see `render::condition`).
 pub(crate) fn condition(rule: &Rule, target: Target) -> Result<String> {
-    if rule.kind == Kind::Dedupe && rule.filter.trim().is_empty() {
-        return Ok("1 = 1".into());
-    }
-    target
-        .dialect()
-        .rule_condition(&rule.filter)
-        .map_err(|why| Error::Usage(format!("rule `{}`: its where: {why}", rule.name)))
+    render::condition(rule, target.dialect())
 }
 
 pub(crate) fn step(prev: &str, rule: &Rule, model: &Model, target: Target) -> Result<String> {
-    let d = target.dialect();
-    let cond = condition(rule, target)?;
-    Ok(match rule.kind {
-        Kind::Exclude => format!("SELECT * FROM (\n{prev}\n) AS r WHERE NOT {cond}"),
-        Kind::Dedupe => {
-            let keys = model
-                .keys
-                .iter()
-                .map(|k| d.ident(k))
-                .collect::<Vec<_>>()
-                .join(", ");
-            match target {
-                Target::ClickHouse => format!("SELECT * FROM (\n{prev}\n) AS r LIMIT 1 BY {keys}"),
-                _ => format!(
-                    "SELECT * FROM (\n{prev}\n) AS r QUALIFY row_number() OVER (PARTITION BY {keys}) = 1"
-                ),
-            }
-        }
-        Kind::Adjust | Kind::Shift => {
-            let mut list = Vec::new();
-            for (name, ty) in model.columns {
-                let col = d.ident(name);
-                match rule.set.iter().find(|(c, _)| c.eq_ignore_ascii_case(name)) {
-                    Some((_, e)) if target == Target::ClickHouse => {
-                        list.push(format!("if({cond}, ({e}), {col}) AS {col}"))
-                    }
-                    Some((_, e)) => list.push(format!(
-                        "CASE WHEN {cond} THEN CAST(({e}) AS {ty}) ELSE {col} END AS {col}"
-                    )),
-                    None => list.push(col),
-                }
-            }
-            for c in rule.set.keys() {
-                if !model.columns.iter().any(|(n, _)| n.eq_ignore_ascii_case(c)) {
-                    return Err(Error::Usage(format!(
-                        "rule `{}`: set.{c} is not a column of {}",
-                        rule.name, model.table
-                    )));
-                }
-            }
-            format!("SELECT {} FROM (\n{prev}\n) AS r", list.join(", "))
-        }
-        Kind::Include => {
-            return Err(Error::Usage(format!(
-                "rule `{}`: an include rule has no SQL over the model (its rows are not in it)",
-                rule.name
-            )))
-        }
-    })
+    let over = Over {
+        columns: model.columns,
+        keys: model.keys,
+    };
+    render::step(prev, rule, &over, target.dialect())
 }
 
 /// The new side in the warehouse after each of `rules`: `[0]` is `SELECT * FROM {from}`,
@@ -264,7 +214,7 @@ pub fn export(rules: &[&Rule], model: &Model, target: Target) -> Result<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::file::Status;
+    use crate::rules::file::{Kind, Status};
 
     fn rule(kind: Kind, filter: &str, set: &[(&str, &str)]) -> Rule {
         Rule {
@@ -325,6 +275,56 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("set.nope"));
+    }
+
+    /// A dedupe with a `where` drops the repeats it selects. The lab applied it so, but the
+    /// export dropped its `where` and kept one row per key: the fix agreed in the lab was not
+    /// the fix exported. Both are one rendering now; on ClickHouse, which has no window
+    /// functions on 18.16, such a rule is refused rather than exported as another.
+    #[test]
+    fn a_dedupe_with_a_where_is_exported_as_the_lab_applied_it() {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE sales AS SELECT * FROM (VALUES (1, 1, 10.00), (1, 2, 10.00), \
+             (2, 1, 5.00), (2, 2, -5.00), (3, 1, 7.00)) AS t(id, n, amount)",
+        )
+        .unwrap();
+        let columns = vec![
+            ("id".to_string(), "INTEGER".to_string()),
+            ("n".to_string(), "INTEGER".to_string()),
+            ("amount".to_string(), "DECIMAL(4,2)".to_string()),
+        ];
+        let keys = vec!["id".to_string()];
+        let model = Model {
+            comparison: "rev",
+            table: "sales",
+            columns: &columns,
+            keys: &keys,
+        };
+        let repeats = rule(
+            Kind::Dedupe,
+            "row_number() OVER (PARTITION BY id ORDER BY n) > 1 AND amount < 0",
+            &[],
+        );
+        let side = crate::recon::Relation::describe(&conn, "sales").unwrap();
+        let applied = crate::rules::apply::apply(&conn, &side, &[&repeats], &keys).unwrap();
+        let rows = |sql: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
+                .unwrap()
+        };
+        let lab = rows(&format!("SELECT * FROM {}", applied.steps[0].sql));
+        let exported = export(&[&repeats], &model, Target::DuckDb).unwrap();
+        let body: String = exported
+            .lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(lab, 4, "only the negative repeat goes");
+        assert_eq!(rows(&body), lab, "{exported}");
+        let e = export(&[&repeats], &model, Target::ClickHouse)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no ClickHouse form"), "{e}");
     }
 
     /// Every field a person or the environment writes (name, author, date, note, the

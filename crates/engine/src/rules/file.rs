@@ -9,38 +9,7 @@ use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Exclude,
-    Include,
-    Adjust,
-    Shift,
-    Dedupe,
-}
-
-impl Kind {
-    pub fn parse(text: &str) -> Option<Kind> {
-        Some(match text {
-            "exclude" => Kind::Exclude,
-            "include" => Kind::Include,
-            "adjust" => Kind::Adjust,
-            "shift" => Kind::Shift,
-            "dedupe" => Kind::Dedupe,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Exclude => "exclude",
-            Kind::Include => "include",
-            Kind::Adjust => "adjust",
-            Kind::Shift => "shift",
-            Kind::Dedupe => "dedupe",
-        }
-    }
-}
+pub use crate::rule_kind::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

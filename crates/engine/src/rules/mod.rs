@@ -11,6 +11,7 @@ pub mod file;
 mod lint;
 mod remainder;
 pub mod remote;
+pub mod render;
 pub mod save;
 pub mod signed;
 pub mod signoff;
@@ -47,14 +48,8 @@ pub fn now() -> String {
 }
 
 fn kind_of(k: RuleKind) -> Option<Kind> {
-    Some(match k {
-        RuleKind::Exclude => Kind::Exclude,
-        RuleKind::Adjust => Kind::Adjust,
-        RuleKind::Shift => Kind::Shift,
-        RuleKind::Dedupe => Kind::Dedupe,
-        // Rows legacy has that the new side lacks cannot be made by a rule on the new side.
-        RuleKind::Include => return None,
-    })
+    // Rows legacy has that the new side lacks cannot be made by a rule on the new side.
+    (k != Kind::Include).then_some(k)
 }
 
 /// A rule name from a cause: `exclude-invoice_type-cancelled`.

@@ -20,32 +20,8 @@ use crate::sql::ident;
 /// A dimension (by index) and its value (None: NULL).
 type Valued = (usize, Option<String>);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    /// Legacy leaves these rows of the new side out.
-    Exclude,
-    /// Legacy has rows the new side lacks.
-    Include,
-    /// Legacy computes a column differently on these rows.
-    Adjust,
-    /// Legacy dates these rows differently.
-    Shift,
-    /// The new side repeats rows (a fan-out join); legacy has each once.
-    Dedupe,
-}
-
-impl RuleKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleKind::Exclude => "exclude",
-            RuleKind::Include => "include",
-            RuleKind::Adjust => "adjust",
-            RuleKind::Shift => "shift",
-            RuleKind::Dedupe => "dedupe",
-        }
-    }
-}
+/// The kind of a candidate rule: the rules file's own kind.
+pub use crate::rule_kind::Kind as RuleKind;
 
 /// A candidate legacy rule, to be tried in the rules lab.
 #[derive(Debug, Clone, PartialEq, Serialize)]
