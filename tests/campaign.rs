@@ -217,18 +217,7 @@ fn a_company_is_signed_off_alone_and_goes_stale_alone() {
     assert_eq!(board["rows"][borealis]["signoff"], Value::Null);
 
     // The company's own waterfall and check carry its sign-off.
-    let (_, check) = json_text(
-        &ws,
-        &[
-            "rules",
-            "revenue",
-            "--check",
-            "--company",
-            "acme",
-            "--format",
-            "json",
-        ],
-    );
+    let (_, check) = acme_check(&ws);
     assert_eq!(value(&check)["company"], "acme");
     assert_eq!(value(&check)["signoff"]["state"], "current");
     assert_eq!(
@@ -406,18 +395,7 @@ fn the_rules_are_applied_again_only_when_something_changed() {
     );
     // What the record says is left equals acme's own waterfall (another path: one query per
     // step), to the cent.
-    let (_, check) = json_text(
-        &ws,
-        &[
-            "rules",
-            "revenue",
-            "--check",
-            "--company",
-            "acme",
-            "--format",
-            "json",
-        ],
-    );
+    let (_, check) = acme_check(&ws);
     assert_eq!(amount(&check, path!["unexplained"]), acme(&ws), "{check}");
 }
 
@@ -451,4 +429,20 @@ fn each_company_has_its_row_classes() {
     let out = assay(&ws, &["parity", "--format", "csv"]);
     let header = stdout(&out).lines().next().unwrap_or_default().to_string();
     assert!(header.contains("only_legacy,only_new"), "{header}");
+}
+
+/// `rules revenue --check --company acme --format json`: (exit code, its JSON text).
+fn acme_check(ws: &Path) -> (Option<i32>, String) {
+    json_text(
+        ws,
+        &[
+            "rules",
+            "revenue",
+            "--check",
+            "--company",
+            "acme",
+            "--format",
+            "json",
+        ],
+    )
 }

@@ -50,6 +50,15 @@ fn workspace(entity: &str) -> (tempfile::TempDir, Value) {
     (dir, written)
 }
 
+/// `assay extract --all ARGS…`, which must succeed; what it printed.
+fn extract(ws: &Path, args: &[&str]) -> String {
+    let mut all = vec!["extract", "--all"];
+    all.extend_from_slice(args);
+    let out = assay(ws, &all);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    text(&out)
+}
+
 /// Bronze's rows and exact amount per company, as `company,rows,amount` lines.
 fn bronze(ws: &Path) -> String {
     sql_csv(
@@ -78,8 +87,7 @@ fn expected(written: &Value, tables: &[(&str, &str)]) -> String {
 fn per_company_tables_read_their_latest_version_exactly() {
     let (dir, written) = workspace("table = \"invoices_{company}\"");
     let ws = dir.path();
-    let out = assay(ws, &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    extract(ws, &[]);
     assert_eq!(
         bronze(ws),
         expected(&written, &[("invoices_acme", "1"), ("invoices_beta", "1")])
@@ -124,18 +132,15 @@ fn per_company_tables_read_their_latest_version_exactly() {
 fn an_unchanged_version_is_not_read_again_and_an_added_column_is_drift() {
     let (dir, written) = workspace("table = \"invoices_{company}\"");
     let ws = dir.path();
-    let first = assay(ws, &["extract", "--all"]);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    extract(ws, &[]);
     let again = json_of(ws, &["extract", "--all", "--format", "json"]);
     let text_again = again.to_string();
     assert!(text_again.contains("\"unchanged\":true"), "{text_again}");
     let evolved = write("evolve", &ws.join("lake"));
-    let out = assay(ws, &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = extract(ws, &[]);
     assert!(
-        text(&out).contains("new column `channel` (VARCHAR) added to bronze"),
-        "{}",
-        text(&out)
+        said.contains("new column `channel` (VARCHAR) added to bronze"),
+        "{said}"
     );
     let mut both = written.clone();
     both["invoices_acme"]["2"] = evolved["invoices_acme"]["2"].clone();
@@ -154,21 +159,18 @@ fn an_unchanged_version_is_not_read_again_and_an_added_column_is_drift() {
 fn time_travel_by_version_and_by_time() {
     let (dir, written) = workspace("table = \"invoices_{company}\"\nversion = 0");
     let ws = dir.path();
-    let out = assay(ws, &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    extract(ws, &[]);
     let v0 = expected(&written, &[("invoices_acme", "0"), ("invoices_beta", "0")]);
     assert_eq!(bronze(ws), v0);
     // Commits are dated 2026-01-01 (0) and 2026-02-01 (1) by the writer script.
     let config = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
     let by_time = config.replace("version = 0", "timestamp = \"2026-01-15\"");
     std::fs::write(ws.join("assay.toml"), by_time).unwrap();
-    let out = assay(ws, &["extract", "--all", "--full-refresh"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    extract(ws, &["--full-refresh"]);
     assert_eq!(bronze(ws), v0);
     let late = config.replace("version = 0", "timestamp = \"2026-02-02 00:00:00\"");
     std::fs::write(ws.join("assay.toml"), late).unwrap();
-    let out = assay(ws, &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    extract(ws, &[]);
     assert_eq!(
         bronze(ws),
         expected(&written, &[("invoices_acme", "1"), ("invoices_beta", "1")])
@@ -196,8 +198,7 @@ fn one_table_of_every_company_with_column_mapping_and_partitions() {
     let ws = dir.path();
     // Column mapping: the Parquet files' columns are named `col-…`, and the partition
     // folders are random prefixes; only the log says which column and company is which.
-    let out = assay(ws, &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    extract(ws, &[]);
     assert_eq!(bronze(ws), expected(&written, &[("all_invoices", "1")]));
     let companies = sql_csv(
         ws,
@@ -229,8 +230,7 @@ fn a_delta_legacy_side_compares_with_its_latest_version() {
          [comparisons.sales]\nlegacy = \"sales\"\ntable = \"bronze.invoices\"\nkeys = [\"id\"]\nmeasures = [\"amount\"]\n",
     );
     std::fs::write(ws.join("assay.toml"), config).unwrap();
-    let out = assay(ws, &["extract", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    extract(ws, &[]);
     let out = assay(ws, &["compare", "sales", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let json = stdout(&out);

@@ -48,27 +48,8 @@ pub(super) fn stage(
     cancel: &Cancel,
     sink: &(dyn Fn(Event) + Sync),
 ) -> Result<PathBuf> {
-    let dir = ws
-        .cache_path()
-        .parent()
-        .map_or_else(std::env::temp_dir, |p| p.join("tmp"));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(format!("run_{run_id}.parquet"));
-    let mut report = |rows: u64| {
-        sink(Event::Progress {
-            company: job.company.clone(),
-            entity: job.entity.clone(),
-            rows: rows as i64,
-            done_fraction: None,
-            rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
-        })
-    };
-    match table.stage(&path, filter, &|| cancel.is_cancelled(), &mut report) {
-        Ok(_) => Ok(path),
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            Err(e)
-        }
-    }
+    let path = super::staging::run_file(ws, run_id, "parquet")?;
+    super::staging::stage_with(path, (job, started), sink, |path, report| {
+        table.stage(path, filter, &|| cancel.is_cancelled(), report)
+    })
 }

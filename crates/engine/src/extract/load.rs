@@ -7,6 +7,7 @@ use std::time::Instant;
 use duckdb::{params, Connection};
 
 use super::source_sql::Plan;
+use super::staging;
 use super::{in_source_catalog, pieces, server_query, versions, Cancel, Event, Job, Outcome};
 use crate::config::Workspace;
 use crate::error::{Error, Result};
@@ -187,7 +188,8 @@ impl Runner<'_> {
         let pieces = match &job.plan {
             Plan::Server { source_name, query } => {
                 let q = server_query(self.ws, source_name, query);
-                let path = fetch_server(self.ws, job, &q, run_id, started, self.cancel, self.sink)?;
+                let path =
+                    fetch_server(self.ws, job, &q, (run_id, started), self.cancel, self.sink)?;
                 let piece = (
                     source::csv_relation(&path, &job.source_columns, q.source.kind),
                     job.plan.describe(),
@@ -211,7 +213,7 @@ impl Runner<'_> {
             }
             plan => pieces(plan),
         };
-        let _cleanup = staged.as_ref().map(TempFile);
+        let _cleanup = staged.as_ref().map(staging::TempFile);
         let total: u64 = pieces.iter().map(|p| p.2).sum::<u64>().max(1);
         let (mut done, mut rows) = (0u64, 0i64);
         let loaded_at = utc_now();
@@ -299,46 +301,17 @@ impl Runner<'_> {
     }
 }
 
-/// Removes a staged file when the run is done with it, however it ends.
-struct TempFile<'a>(&'a std::path::PathBuf);
-
-impl Drop for TempFile<'_> {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.0);
-    }
-}
-
 /// Stream a server query's rows into a CSV file beside the cache.
 fn fetch_server(
     ws: &Workspace,
     job: &Job,
     q: &source::ServerQuery,
-    run_id: i64,
-    started: Instant,
+    (run_id, started): (i64, Instant),
     cancel: &Cancel,
     sink: &(dyn Fn(Event) + Sync),
 ) -> Result<std::path::PathBuf> {
-    let dir = ws
-        .cache_path()
-        .parent()
-        .map_or_else(std::env::temp_dir, |p| p.join("tmp"));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(format!("run_{run_id}.csv"));
-    let mut report = |rows: u64| {
-        sink(Event::Progress {
-            company: job.company.clone(),
-            entity: job.entity.clone(),
-            rows: rows as i64,
-            done_fraction: None,
-            rows_per_sec: rows as f64 / started.elapsed().as_secs_f64().max(1e-9),
-        })
-    };
-    match source::fetch_csv(q, &path, &|| cancel.is_cancelled(), &mut report) {
-        Ok(_) => Ok(path),
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            Err(e)
-        }
-    }
+    let path = staging::run_file(ws, run_id, "csv")?;
+    staging::stage_with(path, (job, started), sink, |path, report| {
+        source::fetch_csv(q, path, &|| cancel.is_cancelled(), report)
+    })
 }

@@ -8,6 +8,7 @@ mod files;
 mod inputs;
 mod load;
 mod source_sql;
+mod staging;
 pub mod versions;
 
 use duckdb::{params, Connection};
