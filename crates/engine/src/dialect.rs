@@ -177,8 +177,20 @@ impl Dialect {
     }
 
     /// The exact sum of `exact(e, of, scale)` as text; NULL over no rows (read as zero).
+    /// DuckDB sums a DECIMAL column already at `scale` exactly into a 38-digit DECIMAL of
+    /// that scale, so it is summed as it is: casting each of 6M values first took about as
+    /// long again as the sum.
     pub fn exact_sum(self, e: &str, of: Numeric, scale: u32) -> String {
-        self.sum_as_text(&self.exact(e, of, scale))
+        self.sum_as_text(&self.summable(e, of, scale))
+    }
+
+    /// `e` as `sum(…)` takes it for an exact sum at `scale` (see `exact_sum`).
+    pub fn summable(self, e: &str, of: Numeric, scale: u32) -> String {
+        let decimal_at_scale = !of.float && of.scale > 0 && of.scale == scale;
+        match self {
+            Dialect::DuckDb if decimal_at_scale => e.to_string(),
+            _ => self.exact(e, of, scale),
+        }
     }
 
     /// GROUP BY the select list's `position`th item, known as `alias`: DuckDB by position
@@ -280,6 +292,33 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A DECIMAL already at the sum's scale is summed as it is, and DuckDB keeps that sum
+    /// exact past 18 digits; anything else is cast first.
+    #[test]
+    fn a_decimal_at_the_scale_is_summed_as_it_is_and_stays_exact() {
+        let d = Dialect::DuckDb;
+        let money = Numeric::of("DECIMAL(18,2)").unwrap();
+        assert_eq!(d.summable("x", money, 2), "x");
+        assert_eq!(d.summable("x", money, 3), "CAST(x AS DECIMAL(38, 3))");
+        let count = Numeric::of("BIGINT").unwrap();
+        assert_eq!(d.summable("x", count, 0), "CAST(x AS DECIMAL(38, 0))");
+        let float = Numeric::of("DOUBLE").unwrap();
+        assert!(d.summable("x", float, 2).starts_with("CAST("));
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let sum: String = conn
+            .query_row(
+                &format!(
+                    "SELECT {} FROM (VALUES (9999999999999999.99::DECIMAL(18,2)), \
+                     (9999999999999999.99::DECIMAL(18,2)), (0.01::DECIMAL(18,2))) AS t(x)",
+                    d.exact_sum("x", money, 2)
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(sum, "19999999999999999.99");
+    }
 
     #[test]
     fn each_engine_quotes_its_own_way() {

@@ -89,7 +89,7 @@ fn new_sums(
     covered: Option<&str>,
 ) -> Result<BTreeMap<String, (Exact, Exact)>> {
     let duck = Dialect::DuckDb;
-    let amount = duck.exact(&ident(&m.new_name), m.new, m.scale);
+    let amount = duck.summable(&ident(&m.new_name), m.new, m.scale);
     let part = covered.map_or("NULL".to_string(), |c| {
         duck.text(&format!("sum({amount}) FILTER (WHERE {c})"))
     });
