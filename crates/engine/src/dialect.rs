@@ -53,6 +53,37 @@ impl Dialect {
         })
     }
 
+    /// The rows of `from` with one per `keys` (a list of quoted columns): DuckDB numbers
+    /// them; ClickHouse 18.16 has no window functions but `LIMIT 1 BY`.
+    pub fn one_row_per_key(self, from: &str, keys: &str) -> String {
+        match self {
+            Dialect::DuckDb => {
+                format!("SELECT * FROM {from} QUALIFY row_number() OVER (PARTITION BY {keys}) = 1")
+            }
+            Dialect::ClickHouse => format!("SELECT * FROM {from} LIMIT 1 BY {keys}"),
+        }
+    }
+
+    /// The rows of `from` a condition that may number rows (a window function) leaves out;
+    /// None where the engine has no window functions (ClickHouse 18.16).
+    pub fn without_windowed(self, from: &str, cond: &str) -> Option<String> {
+        match self {
+            Dialect::DuckDb => Some(format!("SELECT * FROM {from} QUALIFY NOT {cond}")),
+            Dialect::ClickHouse => None,
+        }
+    }
+
+    /// Column `col` set to `value` where `cond` holds, kept in its DuckDB type `ty` (a
+    /// ratio's DOUBLE back to DECIMAL) where the engine speaks DuckDB's types.
+    pub fn set_where(self, cond: &str, value: &str, (col, ty): (&str, &str)) -> String {
+        match self {
+            Dialect::DuckDb => {
+                format!("CASE WHEN {cond} THEN CAST(({value}) AS {ty}) ELSE {col} END AS {col}")
+            }
+            Dialect::ClickHouse => format!("if({cond}, ({value}), {col}) AS {col}"),
+        }
+    }
+
     /// A quoted identifier, whole: DuckDB's "double quotes"; ClickHouse's `backticks`
     /// (double quotes also work on current servers, but not on 18.16 in every position). A
     /// dot is part of the name (`Amt. EUR`, a Nested column's `n.x`): a qualified table is

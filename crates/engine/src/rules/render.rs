@@ -46,31 +46,26 @@ pub fn step(prev: &str, rule: &Rule, over: &Over, d: Dialect) -> Result<String> 
 }
 
 /// One row per key; with a `where`, the rows it selects are the repeats dropped (it may
-/// number them with a window function). ClickHouse 18.16 has no window functions: there a
-/// dedupe keeps the first row of each key, and one with a `where` is refused rather than
-/// exported as something else.
+/// number them with a window function). Where the engine has no window functions
+/// (ClickHouse 18.16) a dedupe with a `where` is refused rather than exported as another.
 fn dedupe(from: &str, rule: &Rule, over: &Over, d: Dialect) -> Result<String> {
-    let keys = over
-        .keys
-        .iter()
-        .map(|k| d.ident(k))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let any = rule.filter.trim().is_empty();
-    Ok(match d {
-        Dialect::ClickHouse if any => format!("SELECT * FROM {from} LIMIT 1 BY {keys}"),
-        Dialect::ClickHouse => {
-            return Err(Error::Usage(format!(
-                "rule `{}`: a dedupe with a `where` has no ClickHouse form (no window \
-                 functions on 18.16); leave its where empty to keep one row per key",
+    if rule.filter.trim().is_empty() {
+        let keys = over
+            .keys
+            .iter()
+            .map(|k| d.ident(k))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(d.one_row_per_key(from, &keys));
+    }
+    d.without_windowed(from, &condition(rule, d)?)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "rule `{}`: a dedupe with a `where` has no ClickHouse form (no window functions \
+             on 18.16); leave its where empty to keep one row per key",
                 rule.name
-            )))
-        }
-        Dialect::DuckDb if any => {
-            format!("SELECT * FROM {from} QUALIFY row_number() OVER (PARTITION BY {keys}) = 1")
-        }
-        Dialect::DuckDb => format!("SELECT * FROM {from} QUALIFY NOT {}", condition(rule, d)?),
-    })
+            ))
+        })
 }
 
 /// Every column, those the rule sets replaced under its condition: kept in the column's
@@ -97,12 +92,7 @@ fn set_list(rule: &Rule, over: &Over, cond: &str, d: Dialect) -> Result<String> 
         .map(|(name, ty)| {
             let col = d.ident(name);
             match rule.set.iter().find(|(c, _)| c.eq_ignore_ascii_case(name)) {
-                Some((_, e)) if d == Dialect::ClickHouse => {
-                    format!("if({cond}, ({e}), {col}) AS {col}")
-                }
-                Some((_, e)) => {
-                    format!("CASE WHEN {cond} THEN CAST(({e}) AS {ty}) ELSE {col} END AS {col}")
-                }
+                Some((_, e)) => d.set_where(cond, e, (&col, ty)),
                 None => col,
             }
         })
