@@ -283,12 +283,14 @@ fn the_waterfall_finds_the_gap_at_gold() {
 fn slash_goes_to_a_key_on_compare() {
     let mut h = harness(80, 24);
     h.press("3 G");
+    // What the screen says, should the compare have failed (its error is on it).
+    let shown = h.text();
     let far = h
         .app
         .get::<CompareScreen>()
         .rows
         .current()
-        .expect("a last row")
+        .unwrap_or_else(|| panic!("a last row:\n{shown}"))
         .key
         .clone();
     assert!(

@@ -28,13 +28,18 @@ fn comparison_folder(ws: &Workspace, name: &str) -> PathBuf {
 
 /// A run's file name: its time (sorts as it reads) and the process, so two processes
 /// finishing in the same microsecond write two files.
+/// The record's file: its time, then the process and a number of the process's own, so two
+/// compares of one comparison finishing in the same second — two lanes of the workbench, or
+/// two processes — never share a file (or its partial one) and both are kept, in order.
 fn file_name(run: &Run) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let stamp: String = run
         .at
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
         .collect();
-    format!("{stamp}-{}.json", std::process::id())
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{stamp}-{}-{n:06}.json", std::process::id())
 }
 
 /// Write `run` into the history: to a temporary name first, then renamed, so a reader sees
@@ -155,4 +160,42 @@ fn read(path: &Path) -> Result<Run> {
             e.column()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Before: the file was named by the second and the process only, so two compares of
+    /// one comparison finishing in the same second shared it: one record was lost, and the
+    /// second rename of the shared partial file failed the compare (a workbench lane's).
+    #[test]
+    fn records_of_the_same_second_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("assay.toml"),
+            "[companies.acme]\nname = \"Acme\"\n\n[legacy.sales]\nfiles = \"l/*.csv\"\n\n\
+             [comparisons.revenue]\nlegacy = \"sales\"\ntable = \"gold.sales\"\nkeys = [\"id\"]\n",
+        )
+        .unwrap();
+        let ws = Workspace::load(dir.path()).unwrap();
+        let failed = crate::error::Error::Runtime("down".into());
+        let run = super::super::recorder::of_failure(
+            &ws,
+            ("revenue", &[]),
+            &failed,
+            super::super::Via("cli"),
+        )
+        .unwrap();
+        let saved: Vec<PathBuf> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| save(&ws, &run))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        assert_eq!(saved.len(), 4);
+        let kept = load(&ws, "revenue", &Filter::default()).unwrap();
+        assert_eq!(kept.len(), 4, "{saved:?}");
+    }
 }
