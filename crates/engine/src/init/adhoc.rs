@@ -125,6 +125,14 @@ fn legacy_files(sides: &Sides) -> Result<String> {
             sides.legacy
         )));
     }
+    if crate::recon::adhoc_delta::table_dir(&sides.legacy, &sides.base).is_some() {
+        return Err(Error::Usage(format!(
+            "--legacy {}: a Delta table is not opened as a legacy side in the workbench yet; \
+             `assay compare --legacy {} [--legacy-version N]` compares it, and a workspace \
+             reads it as a `delta` source or a legacy export with `source`",
+            sides.legacy, sides.legacy
+        )));
+    }
     if !adhoc::is_files(&sides.legacy) {
         return Err(Error::Usage(format!(
             "--legacy {}: the workbench opens files ad hoc; a table is compared in a \
@@ -355,5 +363,10 @@ mod tests {
         assert!(err.contains("--legacy gold.sales"), "{err}");
         let err = legacy_files(&sides("missing.csv")).unwrap_err().to_string();
         assert!(err.contains("no file matches"), "{err}");
+        // A Delta table's folder was named as a glob that matched no file.
+        std::fs::create_dir_all(dir.path().join("lake/_delta_log")).unwrap();
+        let err = legacy_files(&sides("lake")).unwrap_err().to_string();
+        assert!(err.contains("--legacy lake: a Delta table"), "{err}");
+        assert!(err.contains("assay compare --legacy lake"), "{err}");
     }
 }
