@@ -71,7 +71,7 @@ fn entity(name: &str, e: &Entity, f: &mut Findings) {
         );
     }
     if let Some(t) = &e.timestamp {
-        if crate::delta::parse_timestamp(t).is_none() {
+        if super::parse_timestamp(t).is_none() {
             push(
                 f,
                 key("timestamp"),

@@ -153,6 +153,31 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The rows (the company's, with `filter`) staged into a scratch file of `role` in
+    /// `dir`, removed when the last reader of it is dropped. Ctrl-C ends the staging.
+    pub fn stage_scratch(
+        &self,
+        dir: &Path,
+        role: &str,
+        filter: Option<&Filter>,
+    ) -> Result<crate::store::scratch::Scratch> {
+        let file = crate::store::scratch::Scratch::new(dir, role)
+            .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
+        let cancel = crate::cancel::process();
+        self.stage(file.path(), filter, &|| cancel.is_cancelled(), &mut |_| {})?;
+        Ok(file)
+    }
+}
+
+/// The DuckDB relation reading a staged file.
+pub fn parquet_relation(path: &Path) -> String {
+    format!(
+        "read_parquet({})",
+        crate::sql::literal(&path.to_string_lossy())
+    )
+}
+
 /// An empty Parquet file with the staged file's columns: what DuckDB describes before a run
 /// reads the table.
 pub fn write_schema(table: &Table, path: &Path) -> Result<()> {

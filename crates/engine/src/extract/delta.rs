@@ -8,10 +8,9 @@ use duckdb::Connection;
 
 use super::{Cancel, Event, Job};
 use crate::config::Workspace;
-use crate::delta::{write_schema, Filter, Table};
+use crate::delta::{parquet_relation, write_schema, Filter, Table};
 use crate::drift::ColumnDef;
 use crate::error::{Error, Result};
-use crate::sql::literal;
 use crate::store::scratch::{self, Scratch};
 
 /// The columns a run of this table version loads, as DuckDB types: DuckDB describes an
@@ -21,8 +20,8 @@ pub(super) fn columns(conn: &Connection, table: &Table) -> Result<Vec<ColumnDef>
         .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
     write_schema(table, file.path())?;
     let mut stmt = conn.prepare(&format!(
-        "DESCRIBE SELECT * FROM read_parquet({})",
-        literal(&file.path().to_string_lossy())
+        "DESCRIBE SELECT * FROM {}",
+        parquet_relation(file.path())
     ))?;
     let rows = stmt.query_map([], |r| {
         Ok(ColumnDef::new(
@@ -31,11 +30,6 @@ pub(super) fn columns(conn: &Connection, table: &Table) -> Result<Vec<ColumnDef>
         ))
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
-}
-
-/// The relation reading a staged file.
-pub(super) fn relation(path: &std::path::Path) -> String {
-    format!("read_parquet({})", literal(&path.to_string_lossy()))
 }
 
 /// The table's rows (the company's, with a filter) into `tmp/run_<id>.parquet` beside the

@@ -207,7 +207,11 @@ impl Runner<'_> {
                     self.cancel,
                     self.sink,
                 )?;
-                let piece = (super::delta::relation(&path), job.plan.describe(), 1);
+                let piece = (
+                    crate::delta::parquet_relation(&path),
+                    job.plan.describe(),
+                    1,
+                );
                 staged = Some(path);
                 vec![piece]
             }

@@ -115,26 +115,18 @@ fn delta_plan(
     source: &Source,
     company: &str,
 ) -> Result<Plan> {
-    let folder = entity
-        .table
-        .as_deref()
-        .unwrap_or_default()
-        .replace("{company}", company);
-    let path = ws.path(source.root.as_deref().unwrap_or(".")).join(folder);
     let at = delta::At {
         version: entity.version,
         timestamp: entity.timestamp.as_deref().and_then(delta::parse_timestamp),
     };
     let prefix = format!("entities.{entity_name}");
-    let table = delta::Table::open(&path, &at, &delta::Named::under(&prefix))?;
-    let filter = entity.company_column.as_ref().map(|c| delta::Filter {
-        column: c.clone(),
-        value: company.to_string(),
-        setting: format!("{prefix}.company_column"),
-    });
-    if let Some(f) = &filter {
-        table.check(f)?;
-    }
+    let named = delta::Configured {
+        folder: entity.table.as_deref().unwrap_or_default(),
+        company_column: entity.company_column.as_deref(),
+        prefix: &prefix,
+    };
+    let root = ws.path(source.root.as_deref().unwrap_or("."));
+    let (table, filter) = delta::open_for(&root, &named, company, &at)?;
     Ok(Plan::Delta {
         table: Arc::new(table),
         filter,

@@ -202,27 +202,14 @@ fn open_delta(
     source: &crate::config::Source,
     company: &str,
 ) -> Result<(crate::delta::Table, Option<crate::delta::Filter>)> {
-    let folder = def
-        .table
-        .as_deref()
-        .unwrap_or_default()
-        .replace("{company}", company);
-    let path = ws.path(source.root.as_deref().unwrap_or(".")).join(folder);
     let prefix = format!("legacy.{export}");
-    let table = crate::delta::Table::open(
-        &path,
-        &crate::delta::At::default(),
-        &crate::delta::Named::under(&prefix),
-    )?;
-    let filter = def.company_column.as_ref().map(|c| crate::delta::Filter {
-        column: c.clone(),
-        value: company.to_string(),
-        setting: format!("{prefix}.company_column"),
-    });
-    if let Some(f) = &filter {
-        table.check(f)?;
-    }
-    Ok((table, filter))
+    let named = crate::delta::Configured {
+        folder: def.table.as_deref().unwrap_or_default(),
+        company_column: def.company_column.as_deref(),
+        prefix: &prefix,
+    };
+    let root = ws.path(source.root.as_deref().unwrap_or("."));
+    crate::delta::open_for(&root, &named, company, &crate::delta::At::default())
 }
 
 /// Stages the table's rows (the company's) as a Parquet scratch file and loads them.
@@ -231,20 +218,9 @@ fn from_delta(
     (table, filter): (&crate::delta::Table, Option<&crate::delta::Filter>),
     create: &dyn Fn(&str) -> String,
 ) -> Result<()> {
-    let cancel = crate::cancel::process();
-    let scratch =
-        crate::store::scratch::Scratch::new(&crate::store::scratch::dir(store.conn()), "legacy")
-            .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
-    table.stage(
-        scratch.path(),
-        filter,
-        &|| cancel.is_cancelled(),
-        &mut |_| {},
-    )?;
-    let relation = format!(
-        "read_parquet({})",
-        literal(&scratch.path().to_string_lossy())
-    );
+    let dir = crate::store::scratch::dir(store.conn());
+    let staged = table.stage_scratch(&dir, "legacy", filter)?;
+    let relation = crate::delta::parquet_relation(staged.path());
     store.transaction(|c| Ok(c.execute_batch(&create(&relation))?))
 }
 

@@ -9,8 +9,7 @@ use duckdb::Connection;
 use super::relation::Relation;
 use crate::delta::{At, Named, Table};
 use crate::error::{Error, Result};
-use crate::sql::literal;
-use crate::store::scratch::{self, Scratch};
+use crate::store::scratch;
 
 /// The folder `spec` names (relative to `base`), when it is a Delta table.
 pub fn table_dir(spec: &str, base: &Path) -> Option<PathBuf> {
@@ -44,17 +43,11 @@ pub fn side(
         timestamp: None,
     };
     let table = Table::open(dir, &at, &flags(role))?;
-    let file = Scratch::new(&scratch::dir(conn), role)
-        .map_err(|e| Error::Runtime(format!("cannot write beside the cache: {e}")))?;
-    let cancel = crate::cancel::process();
-    crate::trace::stage(&format!("read {role} side"), || {
-        table.stage(file.path(), None, &|| cancel.is_cancelled(), &mut |_| {})
+    let file = crate::trace::stage(&format!("read {role} side"), || {
+        table.stage_scratch(&scratch::dir(conn), role, None)
     })?;
-    let relation = Relation::describe(
-        conn,
-        &format!("read_parquet({})", literal(&file.path().to_string_lossy())),
-    )
-    .map_err(|e| Error::Runtime(format!("reading {}: {e}", table.describe())))?;
+    let relation = Relation::describe(conn, &crate::delta::parquet_relation(file.path()))
+        .map_err(|e| Error::Runtime(format!("reading {}: {e}", table.describe())))?;
     let relation = Relation {
         keep: Some(std::sync::Arc::new(file)),
         ..relation
