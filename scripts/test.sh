@@ -124,12 +124,26 @@ install_deltalake() {
   export ASSAY_DELTA_PYTHON="$venv/bin/python"
 }
 
+install_chdb() {
+  # tests/clickhouse_current.rs runs assay against current ClickHouse: chdb is ClickHouse
+  # 26.x in-process, served over the HTTP interface by tests/chdb/server.py (Debian's
+  # server is 18.16; users run 24+). Pinned: 4.4.0 is ClickHouse 26.9.
+  local venv="$HOME/.cache/assay-chdb"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import chdb" 2>/dev/null; then
+    echo "== installing chdb into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "chdb==4.4.0"
+  fi
+  export ASSAY_CHDB_PYTHON="$venv/bin/python"
+}
+
 start_services
 install_tools
 start_clickhouse
 start_firebird
 install_dbt
 install_deltalake
+install_chdb
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

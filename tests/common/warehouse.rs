@@ -10,9 +10,10 @@ use super::{assay, text};
 
 pub const URL: &str = "http://127.0.0.1:8123";
 
-/// Drops database `db` and its layer and lookup databases (left by an earlier failed run).
-pub fn drop_layers(db: &str) {
-    let admin = ClickHouse::connect(&Warehouse::clickhouse(URL, "default", 20)).unwrap();
+/// Drops database `db` and its layer and lookup databases on the server at `url` (left by
+/// an earlier failed run).
+pub fn drop_layers(url: &str, db: &str) {
+    let admin = ClickHouse::connect(&Warehouse::clickhouse(url, "default", 20)).unwrap();
     for layer in ["", "_bronze", "_silver", "_gold", "_lookups"] {
         admin
             .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}"))
@@ -20,17 +21,17 @@ pub fn drop_layers(db: &str) {
     }
 }
 
-/// Demo workspace `name` in `dir` (`rows` invoices, `seed`), extracted and built; on
-/// ClickHouse database `db` when given.
+/// Demo workspace `name` in `dir` (`rows` invoices, `seed`), extracted and built; on the
+/// ClickHouse at `url`, database `db`, when given.
 pub fn built_demo_in(
     dir: &Path,
     name: &str,
     (rows, seed): (&str, &str),
-    db: Option<&str>,
+    on: Option<(&str, &str)>,
 ) -> PathBuf {
     let mut args = vec!["demo", name, "--rows", rows, "--seed", seed];
-    if let Some(db) = db {
-        args.extend(["--warehouse", "clickhouse", "--clickhouse-url", URL]);
+    if let Some((url, db)) = on {
+        args.extend(["--warehouse", "clickhouse", "--clickhouse-url", url]);
         args.extend(["--clickhouse-database", db]);
     }
     let out = assay(dir, &args);
@@ -41,4 +42,68 @@ pub fn built_demo_in(
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     }
     ws
+}
+
+/// Current ClickHouse (chdb, in its own Python process) behind the HTTP interface
+/// (`tests/chdb/server.py`), on a port of its own and a data folder of its own; stopped when
+/// dropped. The Python is `ASSAY_CHDB_PYTHON` (scripts/test.sh sets it), else the venv the
+/// script makes.
+pub struct Current {
+    child: std::process::Child,
+    pub url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Current {
+    pub fn start() -> Current {
+        use std::io::BufRead;
+        let python = std::env::var_os("ASSAY_CHDB_PYTHON").map_or_else(
+            || {
+                PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                    .join(".cache/assay-chdb/bin/python")
+            },
+            PathBuf::from,
+        );
+        let data = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chdb/server.py");
+        let mut child = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(data.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh installs chdb)", python.display()));
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .unwrap_or_else(|| panic!("the chdb server did not start: {line:?}"));
+        let current = Current {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _data: data,
+        };
+        let version = current.version();
+        assert!(
+            version.split('.').next().unwrap().parse::<u32>().unwrap() >= 24,
+            "chdb runs ClickHouse {version}"
+        );
+        current
+    }
+
+    /// The server's `version()`.
+    pub fn version(&self) -> String {
+        let ch = ClickHouse::connect(&Warehouse::clickhouse(&self.url, "default", 20)).unwrap();
+        let (frame, _) = ch.query("SELECT version()").unwrap();
+        assay_engine::frame::to_text_rows(&frame)[1][0].clone()
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -42,15 +42,18 @@ pub fn clickhouse_type(duck: &str) -> String {
 }
 
 /// A DuckDB column as written to a CSV ClickHouse loads: the text forms 18.16 parses
-/// (whole-second times, 0/1 booleans).
+/// (whole-second times, 0/1 booleans), under the column's own name. The name matters:
+/// 18.16 skips a CSV header, but current ClickHouse matches it to the columns by name, and
+/// a column it cannot name is loaded as NULL (or 1970, where not Nullable).
 pub(super) fn export(name: &str, duck_type: &str) -> String {
     let t = duck_type.to_ascii_uppercase();
+    let column = ident(name);
     if t.starts_with("TIMESTAMP") {
-        format!("strftime({}, '%Y-%m-%d %H:%M:%S')", ident(name))
+        format!("strftime({column}, '%Y-%m-%d %H:%M:%S') AS {column}")
     } else if t == "BOOLEAN" {
-        format!("CAST({} AS INTEGER)", ident(name))
+        format!("CAST({column} AS INTEGER) AS {column}")
     } else {
-        ident(name)
+        column
     }
 }
 
