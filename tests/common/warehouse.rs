@@ -71,7 +71,9 @@ impl Current {
             .arg(data.path())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh installs chdb)", python.display()));
+            .unwrap_or_else(|e| {
+                panic!("{}: {e} (scripts/test.sh installs chdb)", python.display())
+            });
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)

@@ -3,9 +3,9 @@
 //! gives the verdicts it gives in the cache, evaluated on the server (only counts and a few
 //! failing rows come back).
 
+use crate::common::*;
 use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
-use crate::common::*;
 
 const TESTS: &str = include_str!("../fixtures/data_tests.toml");
 

@@ -4,9 +4,9 @@
 //! `round(x * 10000)` through DOUBLE and BIGINT: a difference of 1e-6 hashed alike (its slice
 //! was never fetched, its row counted matched), and values above ~9e14 overflowed.
 
+use crate::common::*;
 use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
-use crate::common::*;
 
 fn settings(url: &str, database: &str) -> Warehouse {
     Warehouse::clickhouse(url, database, 20)

@@ -8,10 +8,10 @@
 //!
 //! Run on each ClickHouse the tests have (`tests/clickhouse_current.rs` includes this too).
 
-use assay_engine::config::Warehouse;
-use assay_engine::warehouse::ClickHouse;
 use crate::common::warehouse::{built_demo_in, drop_layers};
 use crate::common::*;
+use assay_engine::config::Warehouse;
+use assay_engine::warehouse::ClickHouse;
 
 pub fn a_file_lookup_rule_runs_in_the_warehouse(url: &str) {
     let db = format!("assay_lookup_{}", std::process::id());
