@@ -19,6 +19,8 @@ mod demo;
 mod exact;
 #[path = "on_clickhouse/failed_build.rs"]
 mod failed_build;
+#[path = "on_clickhouse/init.rs"]
+mod init;
 #[path = "on_clickhouse/loads.rs"]
 mod loads;
 #[path = "on_clickhouse/lookups.rs"]
@@ -222,4 +224,10 @@ fn both_versions_give_the_same_reports_slice_for_slice() {
         "{steps}"
     );
     drop_layers(URL, &db);
+}
+
+#[test]
+fn init_finds_the_comparison_on_current_clickhouse() {
+    let server = Current::start();
+    init::init_finds_the_comparison(&server.url);
 }

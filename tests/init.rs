@@ -8,19 +8,6 @@ use std::path::Path;
 
 use common::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// `DIR/audit`: the demo's `legacy/` folder and its cache (its layers), nothing else.
 fn audit_copy(demo: &Path, dir: &Path) -> std::path::PathBuf {
     let ws = dir.join("audit");
@@ -34,17 +21,10 @@ fn audit_copy(demo: &Path, dir: &Path) -> std::path::PathBuf {
     ws
 }
 
-fn report(ws: &Path, name: &str) -> serde_json::Value {
-    let out = assay(ws, &["compare", name, "--format", "json"]);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-    let all: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    all[name].clone()
-}
-
 #[test]
 fn init_proposes_a_workspace_that_compares_as_the_demo() {
     let (_demo_dir, demo) = built_demo("3000", "7");
-    let theirs = report(&demo, "revenue");
+    let theirs = compare_report(&demo, "revenue");
     let dir = tempfile::tempdir().unwrap();
     let ws = audit_copy(&demo, dir.path());
 
@@ -69,7 +49,7 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
     assert!(toml.contains("keys = [\"invoice_id\"]"), "{toml}");
     let out = assay(&ws, &["validate"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let ours = report(&ws, "sales");
+    let ours = compare_report(&ws, "sales");
     assert_eq!(theirs["rows"], ours["rows"], "{toml}\n{ours:#}");
     assert_eq!(theirs["measures"], ours["measures"], "{toml}\n{ours:#}");
 
@@ -117,69 +97,13 @@ fn init_proposes_a_workspace_that_compares_as_the_demo() {
     exited_saying(&out, 2, "no legacy exports");
 }
 
-/// With the layers in ClickHouse (the real 18.16 server): `--clickhouse-url` and
-/// `--clickhouse-database` point init at them; the chosen table's key and text columns are
-/// brought in to be looked at, and the proposal compares as the demo's own config.
+#[path = "on_clickhouse/init.rs"]
+mod on_clickhouse;
+
+/// With the layers in ClickHouse (the real 18.16 server).
 #[test]
 fn init_finds_the_comparison_in_a_clickhouse_warehouse() {
-    let db = format!("assay_init_{}", std::process::id());
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let out = assay(
-        dir.path(),
-        &[
-            "demo",
-            "demo",
-            "--rows",
-            "3000",
-            "--seed",
-            "7",
-            "--warehouse",
-            "clickhouse",
-            "--clickhouse-database",
-            &db,
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    for args in [&["extract", "--all"][..], &["build"][..]] {
-        let out = assay(&demo, args);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    }
-    let theirs = report(&demo, "revenue");
-    let ws = dir.path().join("audit");
-    copy_dir(&demo.join("legacy"), &ws.join("legacy"));
-    let out = assay(
-        &ws,
-        &[
-            "init",
-            "--yes",
-            "--clickhouse-url",
-            "http://127.0.0.1:8123",
-            "--clickhouse-database",
-            &db,
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let toml = std::fs::read_to_string(ws.join("assay.toml")).unwrap();
-    assert!(toml.contains("kind = \"clickhouse\""), "{toml}");
-    assert!(toml.contains("table = \"gold.fct_sales\""), "{toml}");
-    let ours = report(&ws, "sales");
-    assert_eq!(theirs["rows"], ours["rows"], "{toml}\n{ours:#}");
-    assert_eq!(theirs["measures"], ours["measures"], "{toml}\n{ours:#}");
-    let admin = assay_engine::warehouse::ClickHouse::connect(
-        &assay_engine::config::Warehouse::clickhouse("http://127.0.0.1:8123", "default", 30),
-    )
-    .unwrap();
-    for d in [
-        db.clone(),
-        format!("{db}_bronze"),
-        format!("{db}_silver"),
-        format!("{db}_gold"),
-    ] {
-        admin
-            .execute(&format!("DROP DATABASE IF EXISTS `{d}`"))
-            .unwrap();
-    }
+    on_clickhouse::init_finds_the_comparison(common::warehouse::URL);
 }
 
 /// Workbooks with a sheet named after each company: init proposes `sheet = "{company}"`,
@@ -198,7 +122,7 @@ fn init_reads_workbooks_by_their_company_sheet() {
         "{toml}"
     );
     assert!(toml.contains("sheet = \"{company}\""), "{toml}");
-    let ours = report(&ws, "sales");
+    let ours = compare_report(&ws, "sales");
     assert_eq!(theirs["rows"], ours["rows"], "{toml}\n{ours:#}");
     assert_eq!(theirs["measures"], ours["measures"], "{toml}\n{ours:#}");
 }

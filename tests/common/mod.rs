@@ -324,3 +324,25 @@ pub fn legacy_columns(ws: &Path, export: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Copy the folder `from` (and everything under it) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The JSON report of `assay compare NAME` in `ws` (which exits 0 or 1).
+pub fn compare_report(ws: &Path, name: &str) -> serde_json::Value {
+    let out = assay(ws, &["compare", name, "--format", "json"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let all: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    all[name].clone()
+}
