@@ -6,10 +6,7 @@ mod common;
 
 use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
-
-fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse::clickhouse(url, database, 20)
-}
+use common::warehouse::settings;
 
 const URL: &str = "http://127.0.0.1:8123";
 

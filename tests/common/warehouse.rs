@@ -10,6 +10,11 @@ use super::{assay, text};
 
 pub const URL: &str = "http://127.0.0.1:8123";
 
+/// The warehouse settings of the ClickHouse at `url`, database `database` (20 s timeout).
+pub fn settings(url: &str, database: &str) -> Warehouse {
+    Warehouse::clickhouse(url, database, 20)
+}
+
 /// Drops database `db` and its layer and lookup databases on the server at `url` (left by
 /// an earlier failed run).
 pub fn drop_layers(url: &str, db: &str) {

@@ -3,14 +3,11 @@
 //! on the server. Run on each ClickHouse the tests have (`tests/clickhouse.rs`: 18.16;
 //! `tests/clickhouse_current.rs`: current ClickHouse).
 
-use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
 
-use crate::common::{assay, sql_csv, text};
+use crate::common::warehouse::settings;
 
-fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse::clickhouse(url, database, 20)
-}
+use crate::common::{assay, sql_csv, text};
 
 /// Extraction with a ClickHouse warehouse: every run's rows land in a MergeTree table, the
 /// bronze view shows each company's current run, and it agrees with the cache.

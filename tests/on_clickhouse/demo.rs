@@ -1,11 +1,12 @@
 //! The demo on a ClickHouse warehouse beside the same demo in the cache: every number
 //! assay gives (gold, compare, explain, rules, export, ticket, waterfall, drill, browse)
 //! must be the cache's, byte for byte. Run against each ClickHouse the tests have: the
-//! 18.16 server (`tests/clickhouse.rs`) and current ClickHouse (`tests/clickhouse_current.rs`), which
-//! include this file.
+//! 18.16 server (`tests/clickhouse.rs`) and current ClickHouse
+//! (`tests/clickhouse_current.rs`), which include this file.
 
-use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
+
+use crate::common::warehouse::settings;
 use assay_workbench::screens::{
     compare::CompareScreen, drill::DrillScreen, layers::LayersScreen, sql::SqlScreen,
 };
@@ -13,10 +14,6 @@ use assay_workbench::screens::{
 use crate::common::money;
 use crate::common::{assay, sql_csv, stdout, text};
 use crate::path;
-
-fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse::clickhouse(url, database, 20)
-}
 
 /// The report of the one comparison, field by field as the exact JSON text printed, the
 /// wire (ClickHouse only) left out.

@@ -5,12 +5,9 @@
 //! was never fetched, its row counted matched), and values above ~9e14 overflowed.
 
 use crate::common::*;
-use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
 
-fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse::clickhouse(url, database, 20)
-}
+use crate::common::warehouse::settings;
 
 const ROWS: u64 = 3000;
 const FLOAT: &str = "größe \"q\"";

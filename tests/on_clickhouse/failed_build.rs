@@ -2,14 +2,11 @@
 //! Run on each ClickHouse the tests have (`tests/clickhouse.rs`: 18.16;
 //! `tests/clickhouse_current.rs`: current).
 
-use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
 
-use crate::common::{assay, stdout, text};
+use crate::common::warehouse::settings;
 
-fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse::clickhouse(url, database, 20)
-}
+use crate::common::{assay, stdout, text};
 
 pub fn leaves_no_half_built_table(url: &str) {
     let admin = ClickHouse::connect(&settings(url, "default")).unwrap();

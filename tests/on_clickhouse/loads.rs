@@ -3,13 +3,10 @@
 //! statement, and a pushed-down drill step giving DuckDB's numbers. Run on each ClickHouse
 //! the tests have (`tests/clickhouse.rs`: 18.16; `tests/clickhouse_current.rs`: current).
 
-use assay_engine::config::Warehouse;
 use assay_engine::warehouse::ClickHouse;
-use duckdb::Connection;
 
-fn settings(url: &str, database: &str) -> Warehouse {
-    Warehouse::clickhouse(url, database, 20)
-}
+use crate::common::warehouse::settings;
+use duckdb::Connection;
 
 pub fn loads_stream_in_and_group_by_runs_on_the_server(url: &str) {
     let admin =
