@@ -61,8 +61,16 @@ fn bad_settings_are_named() {
     );
 }
 
+#[path = "on_clickhouse/legacy.rs"]
+mod legacy;
 #[path = "on_clickhouse/loads.rs"]
 mod loads;
+
+/// A legacy side read from a ClickHouse table gives the files' numbers.
+#[test]
+fn legacy_from_a_clickhouse_table_gives_the_numbers_the_files_gave() {
+    legacy::legacy_from_a_clickhouse_table(URL);
+}
 
 #[test]
 fn loads_stream_in_and_group_by_runs_on_the_server() {

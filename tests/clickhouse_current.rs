@@ -21,6 +21,8 @@ mod exact;
 mod failed_build;
 #[path = "on_clickhouse/init.rs"]
 mod init;
+#[path = "on_clickhouse/legacy.rs"]
+mod legacy;
 #[path = "on_clickhouse/loads.rs"]
 mod loads;
 #[path = "on_clickhouse/lookups.rs"]
@@ -230,4 +232,10 @@ fn both_versions_give_the_same_reports_slice_for_slice() {
 fn init_finds_the_comparison_on_current_clickhouse() {
     let server = Current::start();
     init::init_finds_the_comparison(&server.url);
+}
+
+#[test]
+fn legacy_from_a_current_clickhouse_table_gives_the_numbers_the_files_gave() {
+    let server = Current::start();
+    legacy::legacy_from_a_clickhouse_table(&server.url);
 }

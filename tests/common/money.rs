@@ -64,3 +64,17 @@ macro_rules! path {
         &[$($crate::common::money::At::from($step)),*]
     };
 }
+
+/// Two `compare revenue` reports give the same legacy total, gap and row classes, exactly.
+pub fn same_numbers(by_table: &str, by_files: &str) {
+    for at in [
+        crate::path!["revenue", "measures", 0, "legacy"],
+        crate::path!["revenue", "measures", 0, "delta"],
+    ] {
+        assert_eq!(amount(by_table, at), amount(by_files, at));
+    }
+    assert_eq!(
+        raw(by_table, crate::path!["revenue", "rows"]),
+        raw(by_files, crate::path!["revenue", "rows"])
+    );
+}
