@@ -63,8 +63,16 @@ fn bad_settings_are_named() {
 
 #[path = "on_clickhouse/legacy.rs"]
 mod legacy;
+#[path = "on_clickhouse/live.rs"]
+mod live;
 #[path = "on_clickhouse/loads.rs"]
 mod loads;
+
+/// The workbench through its real worker on a ClickHouse workspace gives the cache's numbers.
+#[test]
+fn the_live_workbench_on_clickhouse_gives_the_caches_numbers() {
+    live::the_live_workbench_gives_the_caches_numbers(URL);
+}
 
 /// A legacy side read from a ClickHouse table gives the files' numbers.
 #[test]

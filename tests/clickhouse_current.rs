@@ -23,6 +23,8 @@ mod failed_build;
 mod init;
 #[path = "on_clickhouse/legacy.rs"]
 mod legacy;
+#[path = "on_clickhouse/live.rs"]
+mod live;
 #[path = "on_clickhouse/loads.rs"]
 mod loads;
 #[path = "on_clickhouse/lookups.rs"]
@@ -238,4 +240,10 @@ fn init_finds_the_comparison_on_current_clickhouse() {
 fn legacy_from_a_current_clickhouse_table_gives_the_numbers_the_files_gave() {
     let server = Current::start();
     legacy::legacy_from_a_clickhouse_table(&server.url);
+}
+
+#[test]
+fn the_live_workbench_on_current_clickhouse_gives_the_caches_numbers() {
+    let server = Current::start();
+    live::the_live_workbench_gives_the_caches_numbers(&server.url);
 }
