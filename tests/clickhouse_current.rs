@@ -185,17 +185,7 @@ fn both_versions_give_the_same_reports_slice_for_slice() {
     let tmp = tempfile::tempdir().unwrap();
     let old = built_demo_in(tmp.path(), "old", ("4000", "5"), Some((URL, &db)));
     let new = built_demo_in(tmp.path(), "new", ("4000", "5"), Some((&server.url, &db)));
-    let json = |ws: &std::path::Path, args: &[&str]| -> serde_json::Value {
-        let out = common::assay(ws, args);
-        assert!(
-            matches!(out.status.code(), Some(0 | 1)),
-            "{}",
-            common::text(&out)
-        );
-        let v: serde_json::Value = serde_json::from_str(&common::stdout(&out))
-            .unwrap_or_else(|e| panic!("{e}: {}", common::text(&out)));
-        without_wire_bytes(v)
-    };
+    let json = |ws: &std::path::Path, args: &[&str]| without_wire_bytes(common::json_of(ws, args));
     for args in [
         &["compare", "revenue", "--format", "json"][..],
         &[

@@ -13,10 +13,7 @@ use common::*;
 
 /// Where dbt is: `ASSAY_DBT_BIN` (scripts/test.sh sets it), else the venv it makes.
 fn dbt_bin() -> PathBuf {
-    let dir = std::env::var_os("ASSAY_DBT_BIN").map_or_else(
-        || PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/assay-dbt/bin"),
-        PathBuf::from,
-    );
+    let dir = installed("ASSAY_DBT_BIN", ".cache/assay-dbt/bin");
     assert!(
         dir.join("dbt").is_file(),
         "no dbt in {}: scripts/test.sh installs dbt-core and dbt-duckdb there",

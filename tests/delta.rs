@@ -16,13 +16,7 @@ use serde_json::Value;
 /// The Python with `deltalake`: `ASSAY_DELTA_PYTHON` (scripts/test.sh sets it), else the venv
 /// it makes.
 fn python() -> PathBuf {
-    std::env::var_os("ASSAY_DELTA_PYTHON").map_or_else(
-        || {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                .join(".cache/assay-delta/bin/python")
-        },
-        PathBuf::from,
-    )
+    installed("ASSAY_DELTA_PYTHON", ".cache/assay-delta/bin/python")
 }
 
 /// Runs the writer; what it wrote (table → version → company → rows, amount).

@@ -346,3 +346,12 @@ pub fn compare_report(ws: &Path, name: &str) -> serde_json::Value {
     let all: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     all[name].clone()
 }
+
+/// A tool the test script installs: the path in the environment variable `var` (the script
+/// sets it), else `under_home` below `$HOME` (where the script puts it).
+pub fn installed(var: &str, under_home: &str) -> std::path::PathBuf {
+    std::env::var_os(var).map_or_else(
+        || std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(under_home),
+        std::path::PathBuf::from,
+    )
+}

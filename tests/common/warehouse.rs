@@ -62,13 +62,7 @@ pub struct Current {
 impl Current {
     pub fn start() -> Current {
         use std::io::BufRead;
-        let python = std::env::var_os("ASSAY_CHDB_PYTHON").map_or_else(
-            || {
-                PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                    .join(".cache/assay-chdb/bin/python")
-            },
-            PathBuf::from,
-        );
+        let python = super::installed("ASSAY_CHDB_PYTHON", ".cache/assay-chdb/bin/python");
         let data = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chdb/server.py");
         let mut child = std::process::Command::new(&python)

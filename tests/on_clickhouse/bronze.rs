@@ -90,18 +90,7 @@ pub fn extraction_publishes_bronze(url: &str) {
 
     // A new run for one company: the view moves to it, the other companies stay, and
     // ClickHouse still agrees with the cache.
-    let out = assay(
-        &ws,
-        &[
-            "extract",
-            "--company",
-            "acme",
-            "--entity",
-            "invoices",
-            "--full-refresh",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    refresh_acme(&ws);
     assert_eq!(per_company(&ch), cache(&ws));
     let (runs, _) = ch
         .query(&format!(
@@ -170,18 +159,7 @@ pub fn extraction_publishes_bronze(url: &str) {
         .replace("retention = 3", "retention = 1");
     std::fs::write(ws.join("assay.toml"), config).unwrap();
     // Read again though unchanged: a new version is what makes retention prune.
-    let out = assay(
-        &ws,
-        &[
-            "extract",
-            "--company",
-            "acme",
-            "--entity",
-            "invoices",
-            "--full-refresh",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    refresh_acme(&ws);
     let acme_runs = || {
         let (r, _) = ch
             .query(&format!(
@@ -229,4 +207,20 @@ pub fn extraction_publishes_bronze(url: &str) {
             .execute(&format!("DROP DATABASE IF EXISTS {d}"))
             .unwrap();
     }
+}
+
+/// A new run of acme's invoices, read again in full.
+fn refresh_acme(ws: &std::path::Path) {
+    let out = assay(
+        ws,
+        &[
+            "extract",
+            "--company",
+            "acme",
+            "--entity",
+            "invoices",
+            "--full-refresh",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }

@@ -12,7 +12,7 @@ use assay_workbench::screens::{
 };
 
 use crate::common::money;
-use crate::common::{assay, sql_csv, stdout, text};
+use crate::common::{assay, json_of, sql_csv, stdout, text};
 use crate::path;
 
 /// The report of the one comparison, field by field as the exact JSON text printed, the
@@ -107,12 +107,8 @@ pub fn the_demo_on(url: &str) {
     assert_eq!(on_clickhouse.len(), 4, "{on_clickhouse:?}");
     assert_eq!(on_clickhouse, on_duckdb);
 
-    let json = |ws: &std::path::Path, args: &[&str]| -> serde_json::Value {
-        let out = assay(ws, args);
-        // compare exits 1 when a measure is out of tolerance (the demo's is).
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
-        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-    };
+    // compare exits 1 when a measure is out of tolerance (the demo's is).
+    let json = json_of;
     let compare = ["compare", "revenue", "--format", "json"];
     let (report_ch, report_dk) = (json(&ch, &compare), json(&dk, &compare));
     // Byte for byte, field by field, apart from the wire: the sums are exact decimals on
