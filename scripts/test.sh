@@ -61,6 +61,45 @@ start_clickhouse() {
   return 1
 }
 
+# A two-shard cluster for tests/clickhouse_cluster.rs: a second 18.16 server on this machine
+# (HTTP 8124, TCP 9001, its own folder) and the cluster `assay_two_shards` over
+# 127.0.0.1:9000 and :9001, declared in config.d on both (a running server picks it up).
+CH2_DIR=/var/lib/assay-clickhouse-2
+CLUSTER_XML='<yandex><remote_servers><assay_two_shards><shard><replica><host>127.0.0.1</host><port>9000</port></replica></shard><shard><replica><host>127.0.0.1</host><port>9001</port></replica></shard></assay_two_shards></remote_servers></yandex>'
+
+start_clickhouse_cluster() {
+  mkdir -p /etc/clickhouse-server/config.d
+  echo "$CLUSTER_XML" > /etc/clickhouse-server/config.d/assay-cluster.xml
+  if ! curl -sf http://127.0.0.1:8124/ping >/dev/null 2>&1; then
+    mkdir -p "$CH2_DIR"/data "$CH2_DIR"/tmp "$CH2_DIR"/user_files "$CH2_DIR"/format_schemas "$CH2_DIR"/log "$CH2_DIR"/config.d
+    sed -e 's#<http_port>8123</http_port>#<http_port>8124</http_port>#' \
+        -e 's#<tcp_port>9000</tcp_port>#<tcp_port>9001</tcp_port>#' \
+        -e 's#<interserver_http_port>9009</interserver_http_port>#<interserver_http_port>9010</interserver_http_port>#' \
+        -e "s#/var/lib/clickhouse/tmp/#$CH2_DIR/tmp/#" \
+        -e "s#/var/lib/clickhouse/user_files/#$CH2_DIR/user_files/#" \
+        -e "s#/var/lib/clickhouse/format_schemas/#$CH2_DIR/format_schemas/#" \
+        -e "s#<path>/var/lib/clickhouse/</path>#<path>$CH2_DIR/data/</path>#" \
+        -e "s#/var/log/clickhouse-server/#$CH2_DIR/log/#g" \
+        /etc/clickhouse-server/config.xml > "$CH2_DIR/config.xml"
+    cp /etc/clickhouse-server/users.xml "$CH2_DIR/users.xml"
+    echo "$CLUSTER_XML" > "$CH2_DIR/config.d/assay-cluster.xml"
+    chown -R clickhouse:clickhouse "$CH2_DIR"
+    # A pidfile of its own: without one, start-stop-daemon finds the first server running.
+    start-stop-daemon --start --oknodo --background --make-pidfile --pidfile "$CH2_DIR/pid" \
+      --chuid clickhouse --exec /usr/sbin/clickhouse-server -- --config="$CH2_DIR/config.xml"
+  fi
+  for _ in $(seq 1 60); do
+    if curl -sf http://127.0.0.1:8124/ping >/dev/null 2>&1 \
+      && [ "$(curl -sf 'http://127.0.0.1:8123/?query=SELECT%20count()%20FROM%20system.clusters%20WHERE%20cluster%3D%27assay_two_shards%27')" = "2" ] \
+      && [ "$(curl -sf 'http://127.0.0.1:8124/?query=SELECT%20count()%20FROM%20system.clusters%20WHERE%20cluster%3D%27assay_two_shards%27')" = "2" ]; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "the second ClickHouse server (8124) or the cluster assay_two_shards did not come up" >&2
+  return 1
+}
+
 firebird_up() {
   (exec 3<>/dev/tcp/127.0.0.1/3050) 2>/dev/null
 }
@@ -140,6 +179,7 @@ install_chdb() {
 start_services
 install_tools
 start_clickhouse
+start_clickhouse_cluster
 start_firebird
 install_dbt
 install_deltalake

@@ -161,3 +161,87 @@ mod failed_build;
 fn a_failed_build_leaves_no_half_built_table() {
     failed_build::leaves_no_half_built_table(URL);
 }
+
+/// The second server and the cluster over both that scripts/test.sh starts.
+const CLUSTER: &str = "assay_two_shards";
+const SHARDS: [&str; 2] = [URL, "http://127.0.0.1:8124"];
+
+/// The demo with its layers spread over a real two-shard cluster gives the cache's numbers
+/// everywhere (as on one server), and its rows live on both shards, each company's on one.
+#[test]
+fn the_demo_on_a_two_shard_cluster_gives_the_caches_numbers() {
+    demo::the_demo_on_servers(URL, Some((CLUSTER, &SHARDS[..])), &|ws, db| {
+        let shard = |url: &str| ClickHouse::connect(&settings(url, "default")).unwrap();
+        let main = ClickHouse::connect(&settings(URL, db)).unwrap();
+        for (layer, table) in [("bronze", "invoices__data"), ("gold", "fct_sales")] {
+            let (column, mut total) = (
+                if layer == "bronze" {
+                    "_company"
+                } else {
+                    "company"
+                },
+                0,
+            );
+            let mut seen: Vec<String> = Vec::new();
+            for url in SHARDS {
+                let (frame, _) = shard(url)
+                    .query(&format!(
+                        "SELECT {column}, count() FROM {db}_{layer}_shard.{table} GROUP BY {column}"
+                    ))
+                    .unwrap();
+                let rows = assay_engine::frame::to_text_rows(&frame);
+                assert!(rows.len() > 1, "no rows of {layer}.{table} on {url}");
+                for r in rows.into_iter().skip(1) {
+                    assert!(!seen.contains(&r[0]), "{} on two shards", r[0]);
+                    total += r[1].parse::<i64>().unwrap();
+                    seen.push(r[0].clone());
+                }
+            }
+            let (all, _) = main
+                .query_number(&format!("SELECT count() FROM {db}_{layer}.{table}"))
+                .unwrap();
+            assert_eq!(all, total, "{layer}.{table}");
+            assert_eq!(seen.len(), 8, "{seen:?}");
+        }
+        // A second build swaps every shard's table and the Distributed tables over them:
+        // the same rows, none doubled or lost.
+        let gold = format!("SELECT count(), toString(sum(net_amount)) FROM {db}_gold.fct_sales");
+        let before = assay_engine::frame::to_text_rows(&main.query(&gold).unwrap().0);
+        let out = common::assay(ws, &["build"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let after = assay_engine::frame::to_text_rows(&main.query(&gold).unwrap().0);
+        assert_eq!(before, after);
+    });
+}
+
+/// A cluster the server does not know, a shard list that does not match it, and one
+/// server listed twice are each named.
+#[test]
+fn bad_cluster_settings_are_named() {
+    let cluster = |name: &str, shards: &[&str]| {
+        let mut w = settings(URL, "default");
+        w.cluster = Some(name.into());
+        w.shards = Some(shards.iter().map(|s| s.to_string()).collect());
+        match assay_engine::warehouse::connect(&w) {
+            Ok(_) => panic!("connected with {w:?}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let unknown = cluster("no_such_cluster", &SHARDS);
+    assert!(
+        unknown.contains("warehouse.cluster") && unknown.contains("no cluster `no_such_cluster`"),
+        "{unknown}"
+    );
+    let short = cluster(CLUSTER, &[URL]);
+    assert!(
+        short.contains("warehouse.shards lists 1 server(s)") && short.contains("2 shard(s)"),
+        "{short}"
+    );
+    let twice = cluster(CLUSTER, &[URL, URL]);
+    assert!(
+        twice.contains("warehouse.shards[1]") && twice.contains("is shard 1"),
+        "{twice}"
+    );
+    let down = cluster(CLUSTER, &[URL, "http://127.0.0.1:1"]);
+    assert!(down.contains("(warehouse.shards[1])"), "{down}");
+}

@@ -37,6 +37,13 @@ pub struct DemoArgs {
     /// databases <name>_bronze, <name>_silver, <name>_gold.
     #[arg(long, default_value = "assay_demo")]
     pub clickhouse_database: String,
+    /// Spread the layers over this ClickHouse cluster (a remote_servers entry), sharded by
+    /// company; needs --clickhouse-shards.
+    #[arg(long, requires = "clickhouse_shards")]
+    pub clickhouse_cluster: Option<String>,
+    /// The HTTP URL of each of the cluster's shards, comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "clickhouse_cluster")]
+    pub clickhouse_shards: Vec<String>,
     /// How the legacy exports are written: CSV files (each company its own dialect),
     /// workbooks (one per company and year, a sheet named after the company), or Qlik QVD
     /// files (one per company and year; dates and amounts as dual values).
@@ -62,7 +69,7 @@ pub enum DemoWarehouse {
     Clickhouse,
 }
 
-/// The workspace's database must exist before anything connects to it.
+/// The workspace's database must exist (on every server) before anything connects to it.
 fn create_database(url: &str, database: &str) -> Result<()> {
     if !crate::sql::is_plain_identifier(database) {
         return Err(crate::error::Error::Usage(format!(
@@ -76,6 +83,11 @@ fn create_database(url: &str, database: &str) -> Result<()> {
 }
 
 pub fn run(args: DemoArgs) -> Result<i32> {
+    if args.clickhouse_cluster.is_some() && args.warehouse != DemoWarehouse::Clickhouse {
+        return Err(crate::error::Error::Usage(
+            "--clickhouse-cluster goes with --warehouse clickhouse".into(),
+        ));
+    }
     if args.dbt && args.warehouse == DemoWarehouse::Clickhouse {
         return Err(crate::error::Error::Usage(
             "--dbt builds with dbt-duckdb into the cache; it does not go with --warehouse clickhouse"
@@ -93,6 +105,10 @@ pub fn run(args: DemoArgs) -> Result<i32> {
             DemoLegacy::Qvd => demo::LegacyFormat::Qvd,
         },
         dbt: args.dbt,
+        cluster: args
+            .clickhouse_cluster
+            .clone()
+            .map(|name| (name, args.clickhouse_shards.clone())),
         clickhouse: (args.warehouse == DemoWarehouse::Clickhouse).then(|| {
             (
                 args.clickhouse_url.clone(),
@@ -101,7 +117,9 @@ pub fn run(args: DemoArgs) -> Result<i32> {
         }),
     };
     if let Some((url, database)) = &opts.clickhouse {
-        create_database(url, database)?;
+        for server in std::iter::once(url).chain(&args.clickhouse_shards) {
+            create_database(server, database)?;
+        }
     }
     let mut progress = Progress::new("demo", opts.rows);
     let summary = demo::generate(&args.dir, &opts, &mut |done, total| {

@@ -34,14 +34,33 @@ fn raw_fields(out: &str) -> std::collections::BTreeMap<String, String> {
 /// ClickHouse-dialect models, gives the gold numbers the DuckDB demo gives, and the same
 /// compare and explain numbers, with only the differing slices' rows crossing the wire.
 pub fn the_demo_on(url: &str) {
-    let db = format!("assay_demo_{}", std::process::id());
-    let layers: Vec<String> = ["", "_bronze", "_silver", "_gold"]
+    the_demo_on_servers(url, None, &|_, _| {});
+}
+
+/// The same with the layers spread over `cluster` (its name and its shards' HTTP URLs),
+/// `check` shown the ClickHouse workspace and its database before they are removed.
+pub fn the_demo_on_servers(
+    url: &str,
+    cluster: Option<(&str, &[&str])>,
+    check: &dyn Fn(&std::path::Path, &str),
+) {
+    // Its own database: the one-server demo may run beside it, in this process.
+    let on = if cluster.is_some() { "cluster" } else { "one" };
+    let db = format!("assay_demo_{on}_{}", std::process::id());
+    let layers: Vec<String> = ["", "_bronze", "_silver", "_gold", "_lookups"]
         .iter()
-        .map(|l| format!("{db}{l}"))
+        .flat_map(|l| [format!("{db}{l}"), format!("{db}{l}_shard")])
         .collect();
-    let admin = ClickHouse::connect(&settings(url, "default")).unwrap();
+    let shards = cluster.map(|(_, s)| s).unwrap_or_default();
+    let admins: Vec<ClickHouse> = std::iter::once(url)
+        .chain(shards.iter().copied())
+        .map(|u| ClickHouse::connect(&settings(u, "default")).unwrap())
+        .collect();
     let drop_all = || {
-        for d in &layers {
+        for (admin, d) in admins
+            .iter()
+            .flat_map(|a| layers.iter().map(move |d| (a, d)))
+        {
             admin
                 .execute(&format!("DROP DATABASE IF EXISTS {d}"))
                 .unwrap();
@@ -68,23 +87,19 @@ pub fn the_demo_on(url: &str) {
             sql_csv(ws, sql).lines().skip(1).map(String::from).collect()
         }
     };
-    let out = assay(
-        tmp.path(),
-        &[
-            "demo",
-            "ch",
-            "--seed",
-            "3",
-            "--rows",
-            "20000",
-            "--warehouse",
-            "clickhouse",
-            "--clickhouse-url",
-            url,
-            "--clickhouse-database",
-            &db,
-        ],
-    );
+    let mut args = vec!["demo", "ch", "--seed", "3", "--rows", "20000"];
+    args.extend(["--warehouse", "clickhouse", "--clickhouse-url", url]);
+    args.extend(["--clickhouse-database", db.as_str()]);
+    let shard_list = shards.join(",");
+    if let Some((name, _)) = cluster {
+        args.extend([
+            "--clickhouse-cluster",
+            name,
+            "--clickhouse-shards",
+            shard_list.as_str(),
+        ]);
+    }
+    let out = assay(tmp.path(), &args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = assay(
         tmp.path(),
@@ -382,6 +397,7 @@ pub fn the_demo_on(url: &str) {
 
     drilling_gives_the_duckdb_numbers(&ch, &dk);
     browsing_a_clickhouse_workspace(url, (&ch, &db), r["rows"]["new_rows"].as_i64().unwrap());
+    check(&ch, &db);
     drop_all();
 }
 
@@ -463,6 +479,12 @@ fn browsing_a_clickhouse_workspace(url: &str, (ws, db): (&std::path::Path, &str)
         );
     }
     let at = labels.iter().position(|l| l == "gold.fct_sales").unwrap();
+    // Counted from the parts that hold its rows (a cluster's shards, for a Distributed
+    // table, which holds none itself).
+    assert_eq!(
+        h.app.get::<LayersScreen>().tables[at].estimated_rows,
+        Some(fct_rows)
+    );
     assert_eq!(
         h.app.get::<LayersScreen>().tables[at].warehouse.as_deref(),
         Some(format!("{db}_gold").as_str())

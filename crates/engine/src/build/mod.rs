@@ -16,13 +16,9 @@ use serde::Serialize;
 pub use models::{Model, MODEL_LAYERS};
 
 use crate::config::Workspace;
-use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::sql::ident;
 use crate::store::{RunStatus, Store};
-
-/// Written for ClickHouse.
-const CH: Dialect = Dialect::ClickHouse;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -215,17 +211,6 @@ fn columns_of(columns: &[(String, String)]) -> impl Iterator<Item = (&str, &str)
     columns.iter().map(|(n, t)| (n.as_str(), t.as_str()))
 }
 
-/// Rows per company of a built table.
-type CompanyRows = Vec<(String, i64)>;
-
-/// What a ClickHouse build made: rows, columns (name, type), rows per company if it has a
-/// company column.
-struct Built {
-    rows: i64,
-    columns: Vec<(String, String)>,
-    per_company: Option<CompanyRows>,
-}
-
 /// A build's rows per company; a table without a company column is recorded whole, as '*'.
 fn record_company_rows(
     conn: &duckdb::Connection,
@@ -292,80 +277,16 @@ pub(crate) fn record_built(conn: &duckdb::Connection, target: &str, run_id: i64)
     }
 }
 
-/// The model (ClickHouse SQL, layer names pointed at this warehouse's databases) built into
-/// a new MergeTree table, which then replaces the old one by RENAME: readers never see a
-/// half-built table, and a failed build leaves the old one.
+/// The model (ClickHouse SQL, layer names pointed at this warehouse's databases) built in
+/// the warehouse.
 fn build_on_clickhouse(
     ch: &crate::warehouse::ClickHouse,
     model: &Model,
     body: &str,
-) -> Result<Built> {
+) -> Result<crate::warehouse::models::Built> {
     let db = crate::warehouse::layer_database(ch, &model.layer);
-    let table = |name: &str| format!("{}.{}", CH.ident(&db), CH.ident(name));
-    let (target, building, old) = (
-        table(&model.name),
-        table(&format!("{}__building", model.name)),
-        table(&format!("{}__old", model.name)),
-    );
-    ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)))?;
-    ch.execute(&format!("DROP TABLE IF EXISTS {building}"))?;
     let sql = crate::warehouse::qualify_layers(ch.database(), body);
-    let built = (|| -> Result<Built> {
-        ch.execute(&format!(
-            "CREATE TABLE {building} ENGINE = MergeTree ORDER BY tuple() AS\n{sql}"
-        ))?;
-        let (rows, _) = ch.query_number(&format!("SELECT count() FROM {building}"))?;
-        let columns = ch.result_columns(&format!("SELECT * FROM {building} LIMIT 0"))?;
-        let per_company = clickhouse_company_rows(ch, &building, &columns)?;
-        let (exists, _) = ch.query_number(&format!(
-            "SELECT count() FROM system.tables WHERE database = {} AND name = {}",
-            crate::dialect::Dialect::ClickHouse.literal(&db),
-            crate::dialect::Dialect::ClickHouse.literal(&model.name)
-        ))?;
-        if exists == 1 {
-            ch.execute(&format!("DROP TABLE IF EXISTS {old}"))?;
-            ch.execute(&format!(
-                "RENAME TABLE {target} TO {old}, {building} TO {target}"
-            ))?;
-            ch.execute(&format!("DROP TABLE {old}"))?;
-        } else {
-            ch.execute(&format!("RENAME TABLE {building} TO {target}"))?;
-        }
-        Ok(Built {
-            rows,
-            columns,
-            per_company,
-        })
-    })();
-    if built.is_err() {
-        // A half-built table must not outlive the failure (nor be mistaken for a model).
-        let _ = ch.execute(&format!("DROP TABLE IF EXISTS {building}"));
-    }
-    built
-}
-
-/// Rows per company of a table built in ClickHouse, when it has a company column.
-fn clickhouse_company_rows(
-    ch: &crate::warehouse::ClickHouse,
-    table: &str,
-    columns: &[(String, String)],
-) -> Result<Option<CompanyRows>> {
-    let Some(c) = crate::drift::company_column(columns) else {
-        return Ok(None);
-    };
-    let (frame, _) = ch.query_readonly(&format!(
-        "SELECT toString({c}) AS company, count() AS n FROM {table} WHERE isNotNull({c}) GROUP BY company",
-        c = CH.ident(c)
-    ))?;
-    let rows = crate::frame::to_cells(&frame)
-        .into_iter()
-        .filter_map(|r| {
-            let company = r.first()?.clone()?;
-            let n = r.get(1)?.as_deref()?.parse().ok()?;
-            Some((company, n))
-        })
-        .collect();
-    Ok(Some(rows))
+    crate::warehouse::models::build(ch, &db, &model.name, &sql)
 }
 
 /// Run `layers.build_command` (e.g. `dbt build`) in the workspace folder, or in the dbt

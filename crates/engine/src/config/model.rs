@@ -234,6 +234,12 @@ pub struct Warehouse {
     pub timeout_secs: Option<u64>,
     /// Seconds the server has to answer the first query (connect and log in).
     pub connect_timeout_secs: Option<u64>,
+    /// A ClickHouse cluster (a `remote_servers` entry): the layers become tables on every
+    /// shard, sharded by company, under Distributed tables of the same names.
+    pub cluster: Option<String>,
+    /// The HTTP URL of each of the cluster's shards, where assay creates that shard's tables
+    /// (ClickHouse's cluster entry names native ports, not HTTP ones).
+    pub shards: Option<Vec<String>>,
 }
 
 impl Warehouse {

@@ -82,6 +82,7 @@ fn workspace(c: &Config, f: &mut Findings) {
 }
 
 fn warehouse(c: &Config, f: &mut Findings) {
+    cluster(c, f);
     if c.warehouse.kind == WarehouseKind::Clickhouse {
         if c.warehouse.url.is_some() && c.warehouse.url_env.is_some() {
             push(f, "warehouse.url_env", "set `url` or `url_env`, not both");
@@ -119,6 +120,37 @@ fn warehouse(c: &Config, f: &mut Findings) {
                 push(f, format!("warehouse.{field}"), "must be at least 1 second");
             }
         }
+    }
+}
+
+/// `cluster` and `shards` come together, on a ClickHouse warehouse.
+fn cluster(c: &Config, f: &mut Findings) {
+    let w = &c.warehouse;
+    match (&w.cluster, &w.shards) {
+        (Some(_), _) if w.kind != WarehouseKind::Clickhouse => push(
+            f,
+            "warehouse.cluster",
+            "a cluster is a ClickHouse one: set kind = \"clickhouse\"",
+        ),
+        (Some(name), _) if !is_plain_identifier(name) => push(
+            f,
+            "warehouse.cluster",
+            format!("`{name}`: letters, digits and _ only (a remote_servers entry)"),
+        ),
+        (Some(_), None) => push(
+            f,
+            "warehouse.shards",
+            "a cluster needs the HTTP URL of each shard (e.g. [\"http://10.0.0.1:8123\", \"http://10.0.0.2:8123\"])",
+        ),
+        (Some(_), Some(urls)) if urls.is_empty() => {
+            push(f, "warehouse.shards", "lists no shard")
+        }
+        (None, Some(_)) => push(
+            f,
+            "warehouse.shards",
+            "shards are read only with `cluster` (the remote_servers entry they form)",
+        ),
+        _ => {}
     }
 }
 
@@ -513,6 +545,42 @@ fn comparisons(c: &Config, root: &Path, f: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::date_fields_known;
+
+    /// The warehouse findings of `[warehouse]` written as `toml`.
+    fn warehouse_findings(toml: &str) -> Vec<(String, String)> {
+        let config: super::Config = toml::from_str(&format!("[warehouse]\n{toml}")).unwrap();
+        let mut f = Vec::new();
+        super::warehouse(&config, &mut f);
+        f
+    }
+
+    #[test]
+    fn a_cluster_comes_with_its_shards_on_clickhouse() {
+        let ch = "kind = \"clickhouse\"\nurl = \"http://h:8123\"\ndatabase = \"d\"\n";
+        assert!(warehouse_findings(&format!(
+            "{ch}cluster = \"c\"\nshards = [\"http://h:8123\"]"
+        ))
+        .is_empty());
+        let keys = |toml: &str| -> Vec<String> {
+            warehouse_findings(toml)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        };
+        assert_eq!(keys(&format!("{ch}cluster = \"c\"")), ["warehouse.shards"]);
+        assert_eq!(
+            keys(&format!("{ch}shards = [\"http://h:8123\"]")),
+            ["warehouse.shards"]
+        );
+        assert_eq!(
+            keys(&format!("{ch}cluster = \"c; x\"\nshards = []")),
+            ["warehouse.cluster"]
+        );
+        assert_eq!(
+            keys("cluster = \"c\"\nshards = [\"http://h:8123\"]"),
+            ["warehouse.cluster"]
+        );
+    }
 
     /// Before: `date_format = "%Q/%m"` passed validate and failed at import with DuckDB's
     /// raw error and no setting.

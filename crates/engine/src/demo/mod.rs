@@ -40,6 +40,8 @@ pub struct DemoOptions {
     pub force: bool,
     /// A ClickHouse warehouse (URL, database) instead of the embedded DuckDB one.
     pub clickhouse: Option<(String, String)>,
+    /// The ClickHouse cluster the layers are spread over, and its shards' HTTP URLs.
+    pub cluster: Option<(String, Vec<String>)>,
     /// Companies in the group: the eight of the demo, then plain stores.
     pub companies: usize,
     /// How the legacy exports are written: CSV files, or workbooks.
@@ -56,6 +58,7 @@ impl Default for DemoOptions {
             rows: DEFAULT_ROWS,
             force: false,
             clickhouse: None,
+            cluster: None,
             companies: COMPANIES.len(),
             legacy_format: LegacyFormat::Csv,
             dbt: false,

@@ -14,7 +14,7 @@ pub fn config_toml(opts: &super::DemoOptions, companies: &[Profile]) -> String {
         }
         false => "models = \"models\"",
     };
-    let warehouse = match opts.clickhouse.as_ref() {
+    let mut warehouse = match opts.clickhouse.as_ref() {
         Some((url, database)) => format!(
             "# bronze, silver and gold live in ClickHouse (databases {database}_bronze, …);\n\
              # the cache keeps the catalog and the legacy imports.\n\
@@ -22,6 +22,13 @@ pub fn config_toml(opts: &super::DemoOptions, companies: &[Profile]) -> String {
         ),
         None => "kind = \"duckdb\"".to_string(),
     };
+    if let Some((name, shards)) = &opts.cluster {
+        warehouse.push_str(&format!(
+            "\n# Spread over the shards of cluster {name}, by company: each shard's rows in\n\
+             # <layer>_shard databases, read through Distributed tables of the layers' names.\n\
+             cluster = {name:?}\nshards = {shards:?}"
+        ));
+    }
     let mut t = String::new();
     t.push_str(&format!(
         r#"# assay demo workspace (seed {seed}, {rows} invoice lines).

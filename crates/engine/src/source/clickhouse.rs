@@ -23,6 +23,8 @@ fn connect<T>(q: &ServerQuery, link: &Link<T>) -> Result<ClickHouse> {
         password_env: q.source.password_env.clone(),
         timeout_secs: Some(q.source.timeout().as_secs()),
         connect_timeout_secs: Some(q.source.connect_timeout().as_secs()),
+        cluster: None,
+        shards: None,
     };
     let ch = ClickHouse::connect_as(&settings, &format!("sources.{}", q.source_name))?;
     let cancel = Cancel::new();

@@ -10,6 +10,7 @@ use duckdb::Connection;
 
 use super::clickhouse::ClickHouse;
 use super::layer_database;
+use super::tables::{self, Engine, Name, Placement};
 use crate::dialect::Dialect;
 use crate::drift::ColumnDef;
 use crate::error::{Error, Result};
@@ -66,43 +67,68 @@ fn bronze_table(ch: &ClickHouse, name: &str) -> String {
     )
 }
 
-/// The pointer table of current runs, in the warehouse's own database.
+/// The pointer table of current runs, in the warehouse's own database. Kept whole on every
+/// server of a cluster: the view's subquery reads it on the shard it runs on.
 fn current_table(ch: &ClickHouse) -> String {
     format!("{}.assay_current", CH.ident(ch.database()))
 }
 
 /// Make sure the bronze database, the entity's table (with every column of this run) and
-/// the pointer table exist.
+/// the pointer table exist. On a cluster the entity's rows are sharded by company.
 fn ensure_tables(ch: &ClickHouse, entity: &str, columns: &[ColumnDef]) -> Result<()> {
-    ch.execute(&format!(
-        "CREATE DATABASE IF NOT EXISTS {}",
-        CH.ident(&layer_database(ch, "bronze"))
-    ))?;
-    ch.execute(&format!(
-        "CREATE TABLE IF NOT EXISTS {} (entity String, company String, run_id Int64, switched DateTime) \
-         ENGINE = ReplacingMergeTree(switched) ORDER BY (entity, company)",
-        current_table(ch)
-    ))?;
-    let data = bronze_table(ch, &format!("{entity}__data"));
-    let mut defs: Vec<String> = columns
+    let db = layer_database(ch, "bronze");
+    tables::create_database(ch, &db)?;
+    tables::create(
+        ch,
+        Name {
+            db: ch.database(),
+            table: "assay_current",
+        },
+        &[
+            ("entity".into(), "String".into()),
+            ("company".into(), "String".into()),
+            ("run_id".into(), "Int64".into()),
+            ("switched".into(), "DateTime".into()),
+        ],
+        Engine::ReplacingMergeTree {
+            version: "switched",
+            order_by: &["entity", "company"],
+        },
+        Placement::Everywhere,
+    )?;
+    let data_name = format!("{entity}__data");
+    let data = Name {
+        db: &db,
+        table: &data_name,
+    };
+    let mut defs: Vec<(String, String)> = columns
         .iter()
-        .map(|c| format!("{} {}", CH.ident(&c.name), clickhouse_type(&c.type_)))
+        .map(|c| (c.name.clone(), clickhouse_type(&c.type_)))
         .collect();
-    defs.extend([
-        "`_company` String".to_string(),
-        "`_run_id` Int64".to_string(),
-        "`_loaded_at` DateTime".to_string(),
-        "`_source` String".to_string(),
-    ]);
-    ch.execute(&format!(
-        "CREATE TABLE IF NOT EXISTS {data} ({}) ENGINE = MergeTree ORDER BY (`_company`, `_run_id`)",
-        defs.join(", ")
-    ))?;
+    for (name, ty) in [
+        ("_company", "String"),
+        ("_run_id", "Int64"),
+        ("_loaded_at", "DateTime"),
+        ("_source", "String"),
+    ] {
+        defs.push((name.into(), ty.into()));
+    }
+    tables::create(
+        ch,
+        data,
+        &defs,
+        Engine::MergeTree {
+            order_by: &["_company", "_run_id"],
+        },
+        Placement::Sharded {
+            by: Some("_company"),
+        },
+    )?;
     // Columns a source added since the table was made (drift merges them).
     let (existing, _) = ch.query(&format!(
         "SELECT name FROM system.columns WHERE database = {} AND table = {}",
-        CH.literal(&layer_database(ch, "bronze")),
-        CH.literal(&format!("{entity}__data"))
+        CH.literal(&db),
+        CH.literal(&data_name)
     ))?;
     let have: Vec<String> = crate::frame::to_text_rows(&existing)
         .into_iter()
@@ -111,28 +137,27 @@ fn ensure_tables(ch: &ClickHouse, entity: &str, columns: &[ColumnDef]) -> Result
         .collect();
     let mut added = false;
     for c in columns.iter().filter(|c| !have.contains(&c.name)) {
-        ch.execute(&format!(
-            "ALTER TABLE {data} ADD COLUMN {} {}",
-            CH.ident(&c.name),
-            clickhouse_type(&c.type_)
-        ))?;
+        tables::add_column(ch, data, &c.name, &clickhouse_type(&c.type_))?;
         added = true;
     }
     // A view's `*` is expanded when it is created: after new columns, make it again.
     if added && !have.is_empty() {
-        ch.execute(&format!(
-            "DROP TABLE IF EXISTS {}",
-            bronze_table(ch, entity)
-        ))?;
+        tables::on_every_server(
+            ch,
+            &format!("DROP TABLE IF EXISTS {}", bronze_table(ch, entity)),
+        )?;
     }
-    ch.execute(&format!(
-        "CREATE VIEW IF NOT EXISTS {} AS SELECT * FROM {data} WHERE (`_company`, `_run_id`) IN \
-         (SELECT company, run_id FROM {} FINAL WHERE entity = {})",
-        bronze_table(ch, entity),
-        current_table(ch),
-        CH.literal(entity)
-    ))?;
-    Ok(())
+    tables::on_every_server(
+        ch,
+        &format!(
+            "CREATE VIEW IF NOT EXISTS {} AS SELECT * FROM {} WHERE (`_company`, `_run_id`) IN \
+             (SELECT company, run_id FROM {} FINAL WHERE entity = {})",
+            bronze_table(ch, entity),
+            data.sql(),
+            current_table(ch),
+            CH.literal(entity)
+        ),
+    )
 }
 
 /// Stream run `run_id`'s rows from the cache's `bronze.<entity>__data` into ClickHouse.
@@ -156,9 +181,16 @@ pub fn publish_run(
     // A retry of the same run must not double its rows: remove what an earlier attempt left
     // (a mutation, which ClickHouse applies in the background: wait for it).
     if count(ch)? > 0 {
-        ch.execute(&format!(
-            "ALTER TABLE {data} DELETE WHERE `_run_id` = {run_id}"
-        ))?;
+        let bronze = layer_database(ch, "bronze");
+        let table = format!("{entity}__data");
+        tables::delete_where(
+            ch,
+            Name {
+                db: &bronze,
+                table: &table,
+            },
+            &format!("`_run_id` = {run_id}"),
+        )?;
         let start = std::time::Instant::now();
         while count(ch)? > 0 {
             if start.elapsed() > std::time::Duration::from_secs(60) {
@@ -196,12 +228,15 @@ pub fn publish_run(
 
 /// Point `bronze.<entity>` at `run_id` for `company`.
 pub fn switch(ch: &ClickHouse, entity: &str, company: &str, run_id: i64) -> Result<()> {
-    ch.execute(&format!(
-        "INSERT INTO {} VALUES ({}, {}, {run_id}, now())",
-        current_table(ch),
-        CH.literal(entity),
-        CH.literal(company)
-    ))
+    tables::on_every_server(
+        ch,
+        &format!(
+            "INSERT INTO {} VALUES ({}, {}, {run_id}, now())",
+            current_table(ch),
+            CH.literal(entity),
+            CH.literal(company)
+        ),
+    )
 }
 
 /// Remove the company's runs the cache no longer keeps (`kept`: its retained run ids).
@@ -214,9 +249,17 @@ pub fn prune(ch: &ClickHouse, entity: &str, company: &str, kept: &[i64]) -> Resu
             .collect::<Vec<_>>()
             .join(", ")
     };
-    ch.execute(&format!(
-        "ALTER TABLE {} DELETE WHERE `_company` = {} AND `_run_id` NOT IN ({list})",
-        bronze_table(ch, &format!("{entity}__data")),
-        CH.literal(company)
-    ))
+    let bronze = layer_database(ch, "bronze");
+    let table = format!("{entity}__data");
+    tables::delete_where(
+        ch,
+        Name {
+            db: &bronze,
+            table: &table,
+        },
+        &format!(
+            "`_company` = {} AND `_run_id` NOT IN ({list})",
+            CH.literal(company)
+        ),
+    )
 }

@@ -358,9 +358,8 @@ pub fn warehouse_tables(ch: &ClickHouse) -> Result<Vec<TableInfo>> {
     let columns = cells(format!(
         "SELECT database, table, count() FROM system.columns WHERE {filter} GROUP BY database, table"
     ))?;
-    let rows = cells(format!(
-        "SELECT database, table, sum(rows) FROM system.parts WHERE active AND {filter} GROUP BY database, table"
-    ))?;
+    let dbs: Vec<String> = layers.iter().map(|(d, _)| d.clone()).collect();
+    let rows = super::tables::part_rows(ch, &dbs)?;
     let lookup = |set: &[Vec<Option<String>>], db: &str, name: &str| -> Option<i64> {
         set.iter()
             .find(|r| r[0].as_deref() == Some(db) && r[1].as_deref() == Some(name))
@@ -371,7 +370,10 @@ pub fn warehouse_tables(ch: &ClickHouse) -> Result<Vec<TableInfo>> {
         let (Some(db), Some(name)) = (row[0].as_deref(), row[1].as_deref()) else {
             continue;
         };
-        if name.ends_with("__data") || name.ends_with("__building") {
+        if ["__data", "__building", "__new", "__old"]
+            .iter()
+            .any(|s| name.ends_with(s))
+        {
             continue;
         }
         let Some((_, layer)) = layers.iter().find(|(d, _)| d == db) else {
@@ -383,11 +385,11 @@ pub fn warehouse_tables(ch: &ClickHouse) -> Result<Vec<TableInfo>> {
             name: name.to_string(),
             kind: if view { "view" } else { "table" }.into(),
             columns: lookup(&columns, db, name).unwrap_or(0),
-            estimated_rows: if view {
-                None
-            } else {
-                Some(lookup(&rows, db, name).unwrap_or(0))
-            },
+            estimated_rows: (!view).then(|| {
+                rows.iter()
+                    .find(|(d, t, _)| d == db && t == name)
+                    .map_or(0, |r| r.2)
+            }),
             warehouse: Some(db.to_string()),
         });
     }

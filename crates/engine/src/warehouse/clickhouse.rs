@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use polars::prelude::DataFrame;
 
+use super::credentials::split_credentials;
 use super::tsv::{parse_tsv, tsv_header};
 use crate::cancel::Cancel;
 use crate::config::Warehouse;
@@ -42,65 +43,42 @@ pub struct ClickHouse {
     /// The settings messages point at: `warehouse`, or `sources.NAME` when a ClickHouse
     /// server is read as an extraction source.
     setting: String,
+    /// The setting its URL comes from (`warehouse.url`, `warehouse.shards[1]`).
+    url_setting: String,
+    /// The cluster's servers, when the layers are spread over shards.
+    cluster: Option<Arc<Cluster>>,
     /// Shared by every session of one connection (see `session`).
     runtime: Arc<tokio::runtime::Runtime>,
     /// The work this client's queries belong to, if it can be cancelled.
     cancel: Mutex<Option<Arc<Cancel>>>,
 }
 
+/// The servers of a cluster the layers are spread over (`cluster.rs` checks them).
+pub struct Cluster {
+    /// The `remote_servers` entry.
+    pub(super) name: String,
+    /// Every server holding the layers' tables: the shards in shard order, then the server
+    /// of `warehouse.url` when it is not a shard (its Distributed tables and the small
+    /// tables every server keeps whole live there too).
+    pub(super) servers: Vec<ClickHouse>,
+    pub(super) shards: usize,
+}
+
+impl Cluster {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many shards the layers are spread over.
+    pub fn shards(&self) -> usize {
+        self.shards
+    }
+}
+
 /// Bytes per send of a streamed load.
 const CHUNK: usize = 1 << 20;
 /// How often a query in flight looks whether its work was cancelled.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
-
-/// The URL without its credentials (kept apart, so the URL shown in messages never carries
-/// a secret): `user:password@`, and the `user` and `password` query parameters ClickHouse's
-/// HTTP interface also takes them in; with the user and password it held, percent-decoded
-/// (the userinfo's before the parameters'). A URL that does not parse is left as it is
-/// (connecting then names `warehouse.url`).
-pub fn split_credentials(text: &str) -> (String, Option<String>, Option<String>) {
-    let Ok(mut url) = url::Url::parse(text) else {
-        return (text.to_string(), None, None);
-    };
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8_lossy()
-            .to_string()
-    };
-    let mut user = (!url.username().is_empty()).then(|| decode(url.username()));
-    let mut password = url.password().map(decode);
-    let mut kept = Vec::new();
-    let mut took = false;
-    for (k, v) in url.query_pairs() {
-        match k.as_ref() {
-            "user" => user = user.or(Some(v.into_owned())),
-            "password" => password = password.or(Some(v.into_owned())),
-            _ => {
-                kept.push((k.into_owned(), v.into_owned()));
-                continue;
-            }
-        }
-        took = true;
-    }
-    if user.is_none() && password.is_none() {
-        return (text.to_string(), None, None);
-    }
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    if took {
-        if kept.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(kept);
-        }
-    }
-    let mut bare = url.to_string();
-    // The parser writes a root path the user did not: show the URL as it was written.
-    if url.path() == "/" && bare.ends_with('/') && !text.ends_with('/') && !text.contains("/?") {
-        bare.pop();
-    }
-    (bare, user, password)
-}
 
 /// The error code of a ClickHouse exception (`Code: 81, e.displayText() = …` on 18.16,
 /// `Code: 81. DB::Exception: …` on current servers).
@@ -137,6 +115,32 @@ impl ClickHouse {
 
     /// The same, for settings found under `setting` (`sources.NAME`), which messages name.
     pub fn connect_as(settings: &Warehouse, setting: &str) -> Result<ClickHouse> {
+        Self::connect_at(settings, setting, &format!("{setting}.url"))
+    }
+
+    /// This server, as the way into `cluster` (which `cluster::attach` checked).
+    pub(super) fn spread_over(self, cluster: Cluster) -> ClickHouse {
+        ClickHouse {
+            // Loads through a Distributed table land on the shards before the INSERT
+            // returns (a count right after must see them), and a subquery over a
+            // Distributed table runs once and is sent to the shards (GLOBAL), which is
+            // right however the two sides are sharded.
+            client: self
+                .client
+                .clone()
+                .with_setting("insert_distributed_sync", "1")
+                .with_setting("distributed_product_mode", "global"),
+            cluster: Some(Arc::new(cluster)),
+            ..self
+        }
+    }
+
+    /// The server of `settings`' URL (or `url_setting`'s, for a shard), checked.
+    pub(super) fn connect_at(
+        settings: &Warehouse,
+        setting: &str,
+        url_setting: &str,
+    ) -> Result<ClickHouse> {
         let url = match (&settings.url_env, &settings.url) {
             (Some(var), _) => std::env::var(var).map_err(|_| {
                 Error::Usage(format!(
@@ -199,6 +203,8 @@ impl ClickHouse {
             timeout: connect_timeout.min(timeout),
             timeout_setting: "connect_timeout_secs",
             setting: setting.to_string(),
+            url_setting: url_setting.to_string(),
+            cluster: None,
             runtime: Arc::new(runtime),
             cancel: Mutex::new(Some(crate::cancel::process())),
         };
@@ -238,9 +244,9 @@ impl ClickHouse {
         let short: String = sql.chars().take(120).collect();
         match e {
             clickhouse::error::Error::Network(_) => Error::Runtime(format!(
-                "cannot reach ClickHouse at {} ({}.url): {}",
+                "cannot reach ClickHouse at {} ({}): {}",
                 crate::redact::url(&self.url),
-                self.setting,
+                self.url_setting,
                 crate::redact::text(&text)
             )),
             clickhouse::error::Error::TimedOut => Error::Runtime(format!(
@@ -276,9 +282,31 @@ impl ClickHouse {
             timeout: self.timeout,
             timeout_setting: self.timeout_setting,
             setting: self.setting.clone(),
+            url_setting: self.url_setting.clone(),
+            cluster: self.cluster.clone(),
             runtime: Arc::clone(&self.runtime),
             cancel: Mutex::new(Some(crate::cancel::process())),
         }
+    }
+
+    /// The cluster the layers are spread over, if any.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.cluster.as_deref()
+    }
+
+    /// Sessions on every server that holds the layers' tables (each shard of a cluster and
+    /// the server of `warehouse.url`; that server alone otherwise), watching this
+    /// session's work.
+    pub fn servers(&self) -> Vec<ClickHouse> {
+        let cancel = self.cancel.lock().expect("cancel lock").clone();
+        let servers = match &self.cluster {
+            Some(c) => c.servers.iter().map(ClickHouse::session).collect(),
+            None => vec![self.session()],
+        };
+        for s in &servers {
+            s.watch(cancel.clone());
+        }
+        servers
     }
 
     /// From now on, queries give up (and are killed on the server) once `cancel` is set.
@@ -555,30 +583,5 @@ mod tests {
         assert_eq!(number_of(Some("")), None);
         assert_eq!(number_of(Some("1.5e3")), None);
         assert_eq!(number_of(None), None);
-    }
-
-    #[test]
-    fn credentials_in_the_url_are_kept_out_of_what_is_shown() {
-        let (url, user, password) = split_credentials("http://ops:s3cret@ch.internal:8123/?x=1");
-        assert_eq!(url, "http://ch.internal:8123/?x=1");
-        assert_eq!(user.as_deref(), Some("ops"));
-        assert_eq!(password.as_deref(), Some("s3cret"));
-        let (url, user, password) = split_credentials("http://127.0.0.1:8123");
-        assert_eq!(
-            (url.as_str(), user, password),
-            ("http://127.0.0.1:8123", None, None)
-        );
-        // ClickHouse's documented HTTP form: before, the password stayed in the URL that
-        // errors print and run records keep.
-        let (url, user, password) =
-            split_credentials("http://ch.internal:8123?user=ops&password=s3cret&x=1");
-        assert_eq!(url, "http://ch.internal:8123/?x=1");
-        assert_eq!(user.as_deref(), Some("ops"));
-        assert_eq!(password.as_deref(), Some("s3cret"));
-        let (url, _, password) = split_credentials("http://ch.internal:8123/?password=p");
-        assert_eq!(
-            (url.as_str(), password.as_deref()),
-            ("http://ch.internal:8123/", Some("p"))
-        );
     }
 }

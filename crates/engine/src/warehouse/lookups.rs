@@ -10,6 +10,7 @@ use duckdb::Connection;
 use super::bronze::{clickhouse_type, export};
 use super::clickhouse::ClickHouse;
 use super::layer_database;
+use super::tables::on_every_server;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::sql::{ident, literal};
@@ -56,7 +57,10 @@ pub fn publish(ch: &ClickHouse, conn: &Connection, names: &[String], staging: &P
         return Ok(());
     }
     let db = layer_database(ch, LOOKUPS);
-    ch.execute(&format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)))?;
+    on_every_server(
+        ch,
+        &format!("CREATE DATABASE IF NOT EXISTS {}", CH.ident(&db)),
+    )?;
     for name in names {
         publish_one(ch, conn, (&db, name), staging)?;
     }
@@ -87,11 +91,12 @@ fn publish_one(
         .iter()
         .map(|(c, t)| format!("{} {}", CH.ident(c), clickhouse_type(t)))
         .collect();
-    ch.execute(&format!("DROP TABLE IF EXISTS {table}"))?;
-    ch.execute(&format!(
-        "CREATE TABLE {table} ({}) ENGINE = Log",
-        defs.join(", ")
-    ))?;
+    // Whole on every server of a cluster: a rule's subquery reads it where it runs.
+    on_every_server(ch, &format!("DROP TABLE IF EXISTS {table}"))?;
+    on_every_server(
+        ch,
+        &format!("CREATE TABLE {table} ({}) ENGINE = Log", defs.join(", ")),
+    )?;
     let list: Vec<String> = columns.iter().map(|(c, t)| export(c, t)).collect();
     std::fs::create_dir_all(staging)
         .map_err(|e| Error::Runtime(format!("{}: {e}", staging.display())))?;
@@ -104,9 +109,13 @@ fn publish_one(
         literal(&file.to_string_lossy())
     ))?;
     let names: Vec<String> = columns.into_iter().map(|(c, _)| c).collect();
-    let loaded = ch.load_csv_into(&format!("{db}.{name}"), &names, &file);
+    let loaded = ch.servers().iter().try_for_each(|server| {
+        server
+            .load_csv_into(&format!("{db}.{name}"), &names, &file)
+            .map(drop)
+    });
     let _ = std::fs::remove_file(&file);
-    loaded.map(drop)
+    loaded
 }
 
 #[cfg(test)]

@@ -4,11 +4,15 @@
 pub mod bronze;
 pub mod browse;
 pub mod clickhouse;
+pub mod cluster;
+mod credentials;
 pub mod fetch;
 pub mod lookups;
+pub mod models;
+pub mod tables;
 mod tsv;
 
-pub use self::clickhouse::{ClickHouse, Wire};
+pub use self::clickhouse::{ClickHouse, Cluster, Wire};
 pub use self::tsv::parse_tsv;
 
 use std::sync::Mutex;
@@ -47,7 +51,7 @@ pub fn connect(settings: &Warehouse) -> Result<Option<ClickHouse>> {
     if let Some((_, ch)) = connected.iter().find(|(k, _)| *k == key) {
         return Ok(Some(ch.session()));
     }
-    let ch = ClickHouse::connect(settings)?;
+    let ch = cluster::attach(ClickHouse::connect(settings)?, settings)?;
     let session = ch.session();
     connected.push((key, ch));
     Ok(Some(session))
