@@ -245,3 +245,10 @@ fn bad_cluster_settings_are_named() {
     let down = cluster(CLUSTER, &[URL, "http://127.0.0.1:1"]);
     assert!(down.contains("(warehouse.shards[1])"), "{down}");
 }
+
+/// The workbench through its real worker and lanes on a cluster workspace gives the
+/// cache's numbers.
+#[test]
+fn the_live_workbench_on_a_two_shard_cluster_gives_the_caches_numbers() {
+    live::the_live_workbench_on_a_cluster(URL, (CLUSTER, &SHARDS));
+}

@@ -15,14 +15,16 @@ pub fn settings(url: &str, database: &str) -> Warehouse {
     Warehouse::clickhouse(url, database, 20)
 }
 
-/// Drops database `db` and its layer and lookup databases on the server at `url` (left by
-/// an earlier failed run).
+/// Drops database `db` and its layer and lookup databases (and a cluster's shard
+/// databases under them) on the server at `url` (left by an earlier failed run).
 pub fn drop_layers(url: &str, db: &str) {
     let admin = ClickHouse::connect(&Warehouse::clickhouse(url, "default", 20)).unwrap();
     for layer in ["", "_bronze", "_silver", "_gold", "_lookups"] {
-        admin
-            .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}"))
-            .unwrap();
+        for shard in ["", "_shard"] {
+            admin
+                .execute(&format!("DROP DATABASE IF EXISTS {db}{layer}{shard}"))
+                .unwrap();
+        }
     }
 }
 
@@ -34,11 +36,23 @@ pub fn built_demo_in(
     (rows, seed): (&str, &str),
     on: Option<(&str, &str)>,
 ) -> PathBuf {
+    built_demo_with(dir, name, (rows, seed), on, &[])
+}
+
+/// The same, `more` added to `assay demo`'s arguments (a cluster's, say).
+pub fn built_demo_with(
+    dir: &Path,
+    name: &str,
+    (rows, seed): (&str, &str),
+    on: Option<(&str, &str)>,
+    more: &[&str],
+) -> PathBuf {
     let mut args = vec!["demo", name, "--rows", rows, "--seed", seed];
     if let Some((url, db)) = on {
         args.extend(["--warehouse", "clickhouse", "--clickhouse-url", url]);
         args.extend(["--clickhouse-database", db]);
     }
+    args.extend(more);
     let out = assay(dir, &args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let ws = dir.join(name);

@@ -10,7 +10,7 @@ use assay_workbench::live::Live;
 use assay_workbench::screens::drill::DrillScreen;
 use assay_workbench::theme::Theme;
 
-use crate::common::warehouse::{built_demo_in, drop_layers};
+use crate::common::warehouse::{built_demo_in, built_demo_with, drop_layers};
 
 const PATIENCE: Duration = Duration::from_secs(90);
 
@@ -62,4 +62,30 @@ pub fn the_live_workbench_gives_the_caches_numbers(url: &str) {
     assert!(!on_dk.1.is_empty() && !on_dk.2.is_empty(), "{on_dk:?}");
     assert_eq!(on_ch, on_dk);
     drop_layers(url, &db);
+}
+
+/// The same on a cluster: the layers spread over `shards` of `cluster` (one of them `url`).
+/// 18.16 only: chdb is one server.
+#[allow(dead_code)]
+pub fn the_live_workbench_on_a_cluster(url: &str, (cluster, shards): (&str, &[&str])) {
+    let db = format!("assay_live_cluster_{}", std::process::id());
+    for server in shards {
+        drop_layers(server, &db);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dk = built_demo_in(tmp.path(), "dk", ("3000", "7"), None);
+    let list = shards.join(",");
+    let more = [
+        "--clickhouse-cluster",
+        cluster,
+        "--clickhouse-shards",
+        &list,
+    ];
+    let ch = built_demo_with(tmp.path(), "ch", ("3000", "7"), Some((url, &db)), &more);
+    let (on_ch, on_dk) = (opened(&ch), opened(&dk));
+    assert!(!on_dk.1.is_empty() && !on_dk.2.is_empty(), "{on_dk:?}");
+    assert_eq!(on_ch, on_dk);
+    for server in shards {
+        drop_layers(server, &db);
+    }
 }
