@@ -73,7 +73,7 @@ pub fn prepare_and_compare_as(
 ) -> Result<Compared> {
     let mut compared = if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
         ch.watch(cancel);
-        let pushed = remote::prepare_as(ws, &ch, store, name, only, reshape)?;
+        let pushed = remote::prepare_as(ws, &ch, store, name, only, (reshape, true))?;
         let report = super::report::compare_with(store.conn(), &pushed.spec, &pushed.beyond)?;
         Compared {
             spec: pushed.spec,
@@ -132,7 +132,7 @@ pub fn prepare_as(
     reshape: &dyn Reshape,
 ) -> Result<(Spec, Option<AgreeingGroups>)> {
     if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
-        let pushed = remote::prepare_as(ws, &ch, store, name, &[], Some(reshape))?;
+        let pushed = remote::prepare_as(ws, &ch, store, name, &[], (Some(reshape), false))?;
         return Ok((pushed.spec, pushed.beyond.agreeing_groups));
     }
     let spec = reshaped(store.conn(), local(ws, store, name, &[])?, Some(reshape))?;

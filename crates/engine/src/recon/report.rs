@@ -92,7 +92,9 @@ pub struct Beyond {
     pub duplicate_keys_new: Option<i64>,
     /// Rows on both sides, equal in every compared column, that were not fetched.
     pub matched: i64,
-    /// Per compared column (legacy name): NULLs among those rows on each side.
+    /// Rows only the new side has that were not fetched (slices kept in the warehouse).
+    pub only_new: i64,
+    /// Per compared column (legacy name): NULLs among the rows not fetched on each side.
     pub nulls: Vec<(String, i64, i64)>,
     /// The rows that were not fetched, as groups.
     pub agreeing_groups: Option<AgreeingGroups>,
@@ -105,18 +107,22 @@ impl Report {
     }
 }
 
-/// `breakdown`'s extra rows from the agreeing groups: each measure as legacy and new amount
-/// (exact decimals at the measure's scale, as the joined rows' amounts are), then the
-/// class code of a match and the group's rows.
+/// `breakdown`'s extra rows from the groups not fetched: each measure as legacy and new
+/// amount (exact decimals at the measure's scale, as the joined rows' amounts are), then
+/// the class code (0 a match, 3 only new) and the group's rows.
 fn agreeing_amounts(groups: &AgreeingGroups, measures: &[(String, usize, Exact, u32)]) -> String {
     let columns: Vec<String> = (0..groups.dimensions)
         .map(|i| groups.dimension(i))
         .chain(measures.iter().enumerate().flat_map(|(k, (.., scale))| {
-            let amount = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k));
-            [amount.clone(), amount]
+            let cast = |e: String| format!("CAST({e} AS DECIMAL(38, {scale}))");
+            [cast(groups.legacy_measure(k)), cast(groups.measure(k))]
         }))
         .chain([
-            "0".to_string(),
+            format!(
+                "CASE WHEN {} = {} THEN 3 ELSE 0 END",
+                groups.class(),
+                crate::sql::literal(super::class::RowClass::OnlyNew.as_str())
+            ),
             format!("CAST({} AS BIGINT)", groups.rows()),
         ])
         .collect();
@@ -315,8 +321,10 @@ fn classes(
     summary.rows.legacy_rows = legacy.0;
     summary.rows.new_rows = new.0;
     summary.rows.matched += beyond.matched;
+    summary.rows.only_new += beyond.only_new;
     for c in &mut summary.columns {
         c.perfect_match += beyond.matched;
+        c.missing_from_a += beyond.only_new;
         if let Some((_, a, b)) = beyond.nulls.iter().find(|(n, _, _)| n == &c.name) {
             c.null_in_a += a;
             c.null_in_b += b;

@@ -249,11 +249,11 @@ fn causes(
     base: &DrillBase,
     path: &[(usize, Option<String>)],
 ) -> Result<Payload> {
-    // Within a step, the groups a pushed-down compare left are outside the cut.
+    // Within a step, the groups a pushed-down compare left with the step's values.
     let opts = Options {
         top: 12,
         lookups: base.lookups.clone(),
-        agreeing: base.agreeing.clone().filter(|_| path.is_empty()),
+        agreeing: base.agreeing.as_ref().map(|g| g.within(path)),
     };
     let spec = base.scoped_spec(path);
     Ok(Payload::Causes(

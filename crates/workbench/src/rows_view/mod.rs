@@ -418,7 +418,7 @@ impl RowsView {
         if self.unlisted > 0 {
             block = block.title_bottom(Span::styled(
                 format!(
-                    " +{} equal rows stay in the warehouse (slices whose sums agree) ",
+                    " +{} rows stay in the warehouse (known by their sums) ",
                     count(self.unlisted)
                 ),
                 theme.style(Role::Dim),

@@ -89,22 +89,34 @@ impl Cube {
         self.values[dim][code as usize].as_deref()
     }
 
-    /// Matched rows explain saw only as groups (a pushed-down compare's agreeing slices):
-    /// they count in every cause's purity. A dimension the groups do not carry gets a value
-    /// of its own no cause can select.
+    /// Rows explain saw only as groups (a pushed-down compare's agreeing slices, and the
+    /// only-new slices it kept in the warehouse). Matched ones count in every cause's
+    /// purity; only-new ones bring their amounts of measure `measure` (its index among the
+    /// groups' measures, and its scale) as delta and weight. A dimension the groups do not
+    /// carry gets a value of its own no cause can select.
     pub fn add_agreeing(
         &mut self,
         conn: &Connection,
         groups: &AgreeingGroups,
         by: &[Option<usize>],
+        measure: Option<(usize, u32)>,
     ) -> Result<i64> {
         let k = groups.dimensions;
         let cols: String = (0..k)
             .map(|i| format!("{}, ", groups.dimension(i)))
             .collect();
+        let amounts = match measure {
+            Some((m, _)) => format!(
+                "CAST({} AS VARCHAR), CAST({} AS VARCHAR)",
+                groups.measure(m),
+                groups.weight(m)
+            ),
+            None => "NULL, NULL".into(),
+        };
         let sql = format!(
-            "SELECT {cols}CAST({} AS BIGINT) FROM {}",
+            "SELECT {cols}CAST({} AS BIGINT), {}, {amounts} FROM {}",
             groups.rows(),
+            groups.class(),
             groups.from()
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -118,6 +130,12 @@ impl Cube {
         for (d, g) in by.iter().enumerate() {
             self.partial[d] = g.is_none();
         }
+        let units = |text: Option<String>| -> Result<i128> {
+            let scale = measure.map_or(0, |(_, s)| s);
+            Numeric::read(text.as_deref(), scale)
+                .and_then(|e| e.units_at(scale))
+                .ok_or_else(|| Error::Runtime(format!("a group's amount `{text:?}` does not read")))
+        };
         let mut total = 0;
         while let Some(r) = rows.next()? {
             let mut codes = unseen.clone();
@@ -128,13 +146,23 @@ impl Cube {
                 }
             }
             let n: i64 = r.get(k)?;
+            let class: String = r.get(k + 1)?;
             total += n;
+            let (class, delta, weight) = match (class.as_str(), measure) {
+                ("only_new", Some(_)) => (
+                    RowClass::OnlyNew,
+                    units(r.get(k + 2)?)?,
+                    units(r.get(k + 3)?)?,
+                ),
+                ("only_new", None) => (RowClass::OnlyNew, 0, 0),
+                _ => (RowClass::Matched, 0, 0),
+            };
             self.cells.push(Cell {
                 codes,
-                class: RowClass::Matched,
+                class,
                 rows: n,
-                delta: 0,
-                weight: 0,
+                delta,
+                weight,
             });
         }
         Ok(total)

@@ -123,7 +123,11 @@ pub fn explain(
     let rows_not_fetched = match &opts.agreeing {
         Some(groups) => {
             let by = group_columns(spec, &cube.dims, groups.dimensions);
-            cube.add_agreeing(conn, groups, &by)?
+            let k = spec
+                .measures
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(&m.name));
+            cube.add_agreeing(conn, groups, &by, k.map(|k| (k, m.scale)))?
         }
         None => 0,
     };

@@ -7,9 +7,11 @@
 
 mod beyond;
 pub mod canonical;
+mod fetching;
 pub mod slices;
 
-use beyond::{agreeing_groups, duplicate_keys_remote, low_cardinality_remote};
+use beyond::{agreeing_groups, duplicate_keys_remote, kept_counts, low_cardinality_remote};
+use fetching::{fetch_differing, fetch_kept_samples, restrict_legacy, set_differing};
 
 use std::borrow::Cow;
 
@@ -25,7 +27,7 @@ use super::spec::Measure;
 use super::KeyedPair;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
-use crate::sql::{ident, literal};
+use crate::sql::ident;
 use crate::store::Store;
 use crate::trace::stage;
 use crate::warehouse::fetch;
@@ -40,6 +42,8 @@ const DIFFERING: &str = "assay_remote_slices";
 /// The cache's temporary table of the legacy rows of the differing slices.
 const LEGACY_ROWS: &str = "assay_remote_legacy";
 const GROUPS: &str = "assay_remote_groups";
+/// The cache's temporary table of the kept only-new slices' groups.
+const KEPT: &str = "assay_remote_kept";
 /// Bytes of slice names per statement (ClickHouse's max_query_size is 256 KiB by default).
 const ID_LIST_BYTES: usize = 128 * 1024;
 /// Rows a key-hash bucket should hold.
@@ -152,18 +156,21 @@ pub fn prepare(
     name: &str,
     only: &[String],
 ) -> Result<Pushed> {
-    prepare_as(ws, ch, store, name, only, None)
+    prepare_as(ws, ch, store, name, only, (None, false))
 }
 
 /// As `prepare`, with the new side changed by `reshape` in the warehouse first: every sum,
-/// fingerprint and fetched row below reads the changed SELECT.
+/// fingerprint and fetched row below reads the changed SELECT. With `keep`, the slices only
+/// the new side has stay in the warehouse (every row there is only new): they are counted
+/// and summed there, and come back as groups of `Beyond::agreeing_groups` of that class
+/// (for callers that read the groups' classes: the report, the drill, explain over both).
 pub fn prepare_as(
     ws: &Workspace,
     ch: &ClickHouse,
     store: &Store,
     name: &str,
     only: &[String],
-    reshape: Option<&dyn Reshape>,
+    (reshape, keep): (Option<&dyn Reshape>, bool),
 ) -> Result<Pushed> {
     let scope = scope(ws, store, name, only)?;
     let conn = store.conn();
@@ -189,7 +196,18 @@ pub fn prepare_as(
     // Differences scattered over many rows make most slices differ: cut those finer, as
     // long as it pays, and fetch only the finer slices that still differ.
     let sums = (&first.legacy_sums, &first.new_sums);
-    let to_fetch = slices_to_fetch(ch, conn, &sides, &mut verdict, sums, chars, &mut wire)?;
+    // Kept only with groups to carry them (a comparison with dimensions and measures).
+    let mut kept = slices::Named::new();
+    let keeping =
+        (keep && !full.dimensions.is_empty() && !names.measures.is_empty()).then_some(&mut kept);
+    let mut to_fetch = slices_to_fetch(
+        (ch, conn),
+        &sides,
+        (&mut verdict, sums, chars),
+        &mut wire,
+        keeping,
+    )?;
+    let mut kept_within = kept_predicate(&sides, &mut kept, &mut to_fetch);
     set_differing(conn, &to_fetch)?;
     let fetched = stage("rows of differing slices", || {
         fetch_differing(ch, conn, &sides, &remote, &to_fetch)
@@ -201,8 +219,29 @@ pub fn prepare_as(
         fetched,
     );
     step(&mut wire, "duplicate keys", first.duplicates_wire);
+    let (mut kept_rows, mut kept_nulls) = (0, vec![0; pair.columns.len()]);
+    if let Some(within) = &mut kept_within {
+        let (rest, w) = fetch_kept_samples(ch, conn, &remote, &names.keys, within)?;
+        *within = rest;
+        step(&mut wire, "samples of the only-new slices kept", w);
+        let new_names: Vec<String> = pair.columns.iter().map(|(_, y)| y.clone()).collect();
+        let ((rows, nulls), w) = kept_counts(ch, &remote, &new_names, within)?;
+        (kept_rows, kept_nulls) = (rows, nulls);
+        let slices: usize = kept.values().map(Vec::len).sum();
+        step(
+            &mut wire,
+            format!("counts of {slices} only-new slices kept in the warehouse"),
+            w,
+        );
+    }
     let (groups, w) = stage("breakdown groups (ClickHouse)", || {
-        agreeing_groups(ch, conn, &full, &names.measures, &remote)
+        agreeing_groups(
+            ch,
+            conn,
+            (&full, &names.measures),
+            &remote,
+            kept_within.as_deref(),
+        )
     })?;
     step(&mut wire, "breakdown groups", w);
     step(&mut wire, "distinct values", first.distinct_wire);
@@ -214,11 +253,12 @@ pub fn prepare_as(
         duplicate_keys_legacy: Some(first.duplicates_legacy),
         duplicate_keys_new: Some(first.duplicates_new),
         matched: verdict.matched,
+        only_new: kept_rows,
         nulls: pair
             .columns
             .iter()
-            .zip(&verdict.nulls)
-            .map(|((x, _), (a, b))| (x.clone(), *a, *b))
+            .zip(verdict.nulls.iter().zip(&kept_nulls))
+            .map(|((x, _), ((a, b), k))| (x.clone(), *a, b + k))
             .collect(),
         agreeing_groups: groups,
         wire,
@@ -383,39 +423,6 @@ fn first_pass(
     })
 }
 
-/// The legacy rows of the differing slices, once, in a temporary table: the compare scans
-/// them several times.
-fn restrict_legacy(
-    conn: &duckdb::Connection,
-    full: &Spec,
-    sides: &Sides,
-    to_fetch: &slices::Named,
-) -> Result<Relation> {
-    let named_here: Vec<String> = to_fetch
-        .keys()
-        .map(|&c| {
-            format!(
-                "{} IN (SELECT id FROM {} WHERE chars = {c})",
-                sides.legacy.slice_id(c, &sides.rules),
-                ident(DIFFERING)
-            )
-        })
-        .collect();
-    let restriction = if named_here.is_empty() {
-        "false".to_string()
-    } else {
-        named_here.join(" OR ")
-    };
-    stage("legacy rows of differing slices", || {
-        conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE {} AS SELECT * FROM {} WHERE {restriction}",
-            ident(LEGACY_ROWS),
-            full.legacy.sql,
-        ))
-    })?;
-    Relation::describe(conn, &ident(LEGACY_ROWS))
-}
-
 /// Both sides' shapes and the rules their canonical text follows.
 struct Sides<'a> {
     legacy: SideShape<'a>,
@@ -429,13 +436,11 @@ struct Sides<'a> {
 /// `slices::worth_refining` says it pays. `sums` (at `chars` digits) gave `verdict`, whose
 /// matched rows and NULL counts grow with every finer slice that agrees.
 fn slices_to_fetch(
-    ch: &ClickHouse,
-    conn: &duckdb::Connection,
+    (ch, conn): (&ClickHouse, &duckdb::Connection),
     sides: &Sides,
-    verdict: &mut slices::Verdict,
-    sums: (&slices::Sums, &slices::Sums),
-    mut chars: usize,
+    (verdict, sums, mut chars): (&mut slices::Verdict, (&slices::Sums, &slices::Sums), usize),
     wire: &mut Vec<WireStep>,
+    mut keep: Option<&mut slices::Named>,
 ) -> Result<slices::Named> {
     let rules = &sides.rules;
     // The first sums are the caller's (it still needs them); finer ones are ours.
@@ -443,11 +448,10 @@ fn slices_to_fetch(
     let mut to_fetch = slices::Named::new();
     verdict.differing = slices::set_aside_one_sided(
         std::mem::take(&mut verdict.differing),
-        &sums_l,
-        &sums_n,
-        chars,
-        true,
+        (&sums_l, &sums_n),
+        (chars, true),
         &mut to_fetch,
+        keep.as_deref_mut(),
     );
     while slices::worth_refining(
         slices::rows_in(&sums_l, &sums_n, &verdict.differing),
@@ -486,11 +490,10 @@ fn slices_to_fetch(
         (sums_l, sums_n, chars) = (Cow::Owned(finer_l), Cow::Owned(finer_n), chars + 1);
         verdict.differing = slices::set_aside_one_sided(
             std::mem::take(&mut verdict.differing),
-            &sums_l,
-            &sums_n,
-            chars,
-            false,
+            (&sums_l, &sums_n),
+            (chars, false),
             &mut to_fetch,
+            keep.as_deref_mut(),
         );
     }
     to_fetch
@@ -500,51 +503,30 @@ fn slices_to_fetch(
     Ok(to_fetch)
 }
 
-/// The new side's rows of the slices `to_fetch` into the cache's FETCHED table, a list of
-/// slices at a time.
-fn fetch_differing(
-    ch: &ClickHouse,
-    conn: &duckdb::Connection,
+/// The ClickHouse condition admitting the rows of the `kept` slices, when there are any
+/// and their names fit one statement; else they join `to_fetch` (their rows are fetched).
+fn kept_predicate(
     sides: &Sides,
-    remote: &RemoteTable,
-    to_fetch: &slices::Named,
-) -> Result<Wire> {
-    let columns: Vec<String> = remote.columns.iter().map(|(n, _)| CH.ident(n)).collect();
-    let mut fetched = Wire::default();
-    for (&chars, ids) in to_fetch {
-        for list in slices::id_lists(ids, |v: &str| CH.literal(v), ID_LIST_BYTES) {
-            let sql = format!(
-                "SELECT {} FROM {} WHERE {} IN ({list})",
-                columns.join(", "),
-                remote.from,
-                sides.new.slice_id(chars, &sides.rules),
-            );
-            let w = fetch::append(ch, conn, FETCHED, &remote.columns, &sql)?;
-            fetched.rows += w.rows;
-            fetched.bytes += w.bytes;
+    kept: &mut slices::Named,
+    to_fetch: &mut slices::Named,
+) -> Option<String> {
+    let mut terms = Vec::new();
+    for (&chars, ids) in kept.iter() {
+        let lists = slices::id_lists(ids, |v: &str| CH.literal(v), ID_LIST_BYTES);
+        if let [list] = &lists[..] {
+            let id = sides.new.slice_id(chars, &sides.rules);
+            terms.push(format!("{id} IN ({list})"));
+        } else if !lists.is_empty() {
+            terms.clear();
+            break;
         }
     }
-    Ok(fetched)
-}
-
-/// The slices in hand, in the cache (the legacy side is restricted to them).
-fn set_differing(conn: &duckdb::Connection, named: &slices::Named) -> Result<()> {
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {} (chars INTEGER, id VARCHAR)",
-        ident(DIFFERING)
-    ))?;
-    for (chars, ids) in named {
-        for page in ids.chunks(1000) {
-            let values: Vec<String> = page
-                .iter()
-                .map(|id| format!("({chars}, {})", literal(id)))
-                .collect();
-            conn.execute_batch(&format!(
-                "INSERT INTO {} VALUES {}",
-                ident(DIFFERING),
-                values.join(", ")
-            ))?;
+    let size: usize = terms.iter().map(String::len).sum();
+    if terms.is_empty() || size > ID_LIST_BYTES {
+        for (chars, ids) in std::mem::take(kept) {
+            to_fetch.entry(chars).or_default().extend(ids);
         }
+        return None;
     }
-    Ok(())
+    Some(format!("({})", terms.join(" OR ")))
 }

@@ -177,14 +177,15 @@ pub fn dimension_slice(id: &str, chars: usize) -> &str {
 /// only, so cutting them finer would find nothing. They go to `fetch` as they are named,
 /// or — when `whole` (the sums cover every row) and the other side lacks their dimension
 /// slice altogether, as when a whole invoice type is missing — by that dimension slice,
-/// which names them in far fewer words. The slices both sides have are returned.
+/// which names them in far fewer words. With `keep`, the slices only the new side has go
+/// there instead (their rows stay in the warehouse, known by their sums). The slices both
+/// sides have are returned.
 pub fn set_aside_one_sided(
     differing: Vec<String>,
-    legacy: &Sums,
-    new: &Sums,
-    chars: usize,
-    whole: bool,
+    (legacy, new): (&Sums, &Sums),
+    (chars, whole): (usize, bool),
     fetch: &mut Named,
+    mut keep: Option<&mut Named>,
 ) -> Vec<String> {
     let dimension_slices = |sums: &Sums| -> std::collections::BTreeSet<String> {
         sums.keys()
@@ -197,23 +198,31 @@ pub fn set_aside_one_sided(
         Default::default()
     };
     let mut both = Vec::new();
-    let mut whole_slices = std::collections::BTreeSet::new();
+    // Whole dimension slices, to fetch and to keep.
+    let mut whole_slices = [std::collections::BTreeSet::new(), Default::default()];
     for id in differing {
         let (l, n) = (legacy.contains_key(&id), new.contains_key(&id));
         if l && n {
             both.push(id);
             continue;
         }
+        let kept = n && keep.is_some();
         let dim = dimension_slice(&id, chars);
         let lacking = if l { &in_new } else { &in_legacy };
         if whole && chars > 0 && !lacking.contains(dim) {
-            whole_slices.insert(dim.to_string());
+            whole_slices[usize::from(kept)].insert(dim.to_string());
+        } else if let (true, Some(k)) = (kept, keep.as_deref_mut()) {
+            k.entry(chars).or_default().push(id);
         } else {
             fetch.entry(chars).or_default().push(id);
         }
     }
-    if !whole_slices.is_empty() {
-        fetch.entry(0).or_default().extend(whole_slices);
+    let [to_fetch, to_keep] = whole_slices;
+    if !to_fetch.is_empty() {
+        fetch.entry(0).or_default().extend(to_fetch);
+    }
+    if let (false, Some(k)) = (to_keep.is_empty(), keep) {
+        k.entry(0).or_default().extend(to_keep);
     }
     both
 }
@@ -431,14 +440,39 @@ mod tests {
             id("c", "f"),
         ];
         let mut fetch = Named::new();
-        let both = set_aside_one_sided(differing.clone(), &legacy, &new, 1, true, &mut fetch);
+        let both = set_aside_one_sided(
+            differing.clone(),
+            (&legacy, &new),
+            (1, true),
+            &mut fetch,
+            None,
+        );
         assert_eq!(both, vec![id("a", "0")]);
         // a1 (legacy only; new has other a slices), b0 and b1: by name; c: new only, whole.
         assert_eq!(fetch[&1], vec![id("a", "1"), id("b", "0"), id("b", "1")]);
         assert_eq!(fetch[&0], vec!["c".to_string()]);
+        // Kept: the slices only the new side has stay in the warehouse; the rest as before.
+        let (mut fetch, mut keep) = (Named::new(), Named::new());
+        let kept_both = set_aside_one_sided(
+            differing.clone(),
+            (&legacy, &new),
+            (1, true),
+            &mut fetch,
+            Some(&mut keep),
+        );
+        assert_eq!(kept_both, both);
+        assert_eq!(keep[&0], vec!["c".to_string()]);
+        assert!(!fetch.contains_key(&0));
+        let named = |n: &Named| n.values().flatten().cloned().collect::<Vec<_>>();
+        for id in named(&keep).iter().filter(|i| i.len() > 1) {
+            assert!(new.contains_key(id) && !legacy.contains_key(id), "{id}");
+        }
+        for id in named(&fetch) {
+            assert!(legacy.contains_key(&id), "{id} only new, fetched");
+        }
         // Finer sums cover only the differing slices: no whole dimension slices then.
         let mut fetch = Named::new();
-        set_aside_one_sided(differing, &legacy, &new, 1, false, &mut fetch);
+        set_aside_one_sided(differing, (&legacy, &new), (1, false), &mut fetch, None);
         assert_eq!(fetch[&1].len(), 5);
         assert!(!fetch.contains_key(&0));
         assert_eq!(dimension_slice(&id("x", "3a"), 2), "x");

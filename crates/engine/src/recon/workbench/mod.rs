@@ -239,11 +239,13 @@ impl DrillBase {
             let vs: String = (0..values.len())
                 .map(|j| format!("{}, ", groups.dimension(j)))
                 .collect();
+            // A matched group's legacy amount is its new one; an only-new group has none.
             conn.execute_batch(&format!(
                 "INSERT INTO {table} ({dims}class, la, nb, n, grouped) \
-                 SELECT {vs}{matched}, {m}, {m}, {n}, true FROM {from} WHERE {n} > 0",
-                matched = literal(RowClass::Matched.as_str()),
-                m = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k)),
+                 SELECT {vs}{class}, coalesce({la}, 0), {nb}, {n}, true FROM {from} WHERE {n} > 0",
+                class = groups.class(),
+                la = format!("CAST({} AS DECIMAL(38, {scale}))", groups.legacy_measure(k)),
+                nb = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k)),
                 n = groups.rows(),
                 from = groups.from(),
             ))?;
