@@ -240,12 +240,15 @@ impl DrillBase {
                 .map(|j| format!("{}, ", groups.dimension(j)))
                 .collect();
             // A matched group's legacy amount is its new one; an only-new group has none.
+            let decimal = |e: String| format!("CAST({e} AS DECIMAL(38, {scale}))");
+            let (la, nb) = (
+                decimal(groups.legacy_measure(k)),
+                decimal(groups.measure(k)),
+            );
             conn.execute_batch(&format!(
                 "INSERT INTO {table} ({dims}class, la, nb, n, grouped) \
                  SELECT {vs}{class}, coalesce({la}, 0), {nb}, {n}, true FROM {from} WHERE {n} > 0",
                 class = groups.class(),
-                la = format!("CAST({} AS DECIMAL(38, {scale}))", groups.legacy_measure(k)),
-                nb = format!("CAST({} AS DECIMAL(38, {scale}))", groups.measure(k)),
                 n = groups.rows(),
                 from = groups.from(),
             ))?;
