@@ -145,7 +145,8 @@ pub fn clickhouse_compare_bench(
     let fetched: u64 = report
         .wire
         .iter()
-        .filter(|w| w.step.starts_with("rows of "))
+        // Rows of the table fetched: the differing slices', and the kept ones' samples.
+        .filter(|w| w.step.starts_with("rows of ") || w.step.starts_with("samples of "))
         .map(|w| w.rows)
         .sum();
     Ok(ClickHouseCompareBench {

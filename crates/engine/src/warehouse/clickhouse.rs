@@ -75,6 +75,9 @@ impl Cluster {
     }
 }
 
+/// The longest query the server parses (`max_query_size`).
+const MAX_QUERY_SIZE: &str = "16777216";
+
 /// Bytes per send of a streamed load.
 const CHUNK: usize = 1 << 20;
 /// How often a query in flight looks whether its work was cancelled.
@@ -180,10 +183,13 @@ impl ClickHouse {
                 .connect_timeout_secs
                 .unwrap_or(crate::config::Warehouse::DEFAULT_CONNECT_TIMEOUT_SECS),
         );
+        // Queries may name many slices (a pushed-down compare's kept ones): 16 MiB, where
+        // the server's default stops parsing at 256 KiB.
         let mut client = clickhouse::Client::default()
             .with_url(&url)
             .with_user(&user)
-            .with_validation(false);
+            .with_validation(false)
+            .with_setting("max_query_size", MAX_QUERY_SIZE);
         if let Some(p) = password {
             client = client.with_password(p);
         }

@@ -46,6 +46,9 @@ const GROUPS: &str = "assay_remote_groups";
 const KEPT: &str = "assay_remote_kept";
 /// Bytes of slice names per statement (ClickHouse's max_query_size is 256 KiB by default).
 const ID_LIST_BYTES: usize = 128 * 1024;
+/// Bytes of kept slice names the queries over them may carry (the client raises
+/// ClickHouse's `max_query_size` above it); beyond, their rows are fetched instead.
+const KEPT_BYTES: usize = 4 << 20;
 /// Rows a key-hash bucket should hold.
 const ROWS_PER_BUCKET: i64 = 2_000;
 
@@ -504,7 +507,7 @@ fn slices_to_fetch(
 }
 
 /// The ClickHouse condition admitting the rows of the `kept` slices, when there are any
-/// and their names fit one statement; else they join `to_fetch` (their rows are fetched).
+/// and their names fit `KEPT_BYTES`; else they join `to_fetch` (their rows are fetched).
 fn kept_predicate(
     sides: &Sides,
     kept: &mut slices::Named,
@@ -512,17 +515,13 @@ fn kept_predicate(
 ) -> Option<String> {
     let mut terms = Vec::new();
     for (&chars, ids) in kept.iter() {
-        let lists = slices::id_lists(ids, |v: &str| CH.literal(v), ID_LIST_BYTES);
-        if let [list] = &lists[..] {
-            let id = sides.new.slice_id(chars, &sides.rules);
+        let id = sides.new.slice_id(chars, &sides.rules);
+        for list in slices::id_lists(ids, |v: &str| CH.literal(v), ID_LIST_BYTES) {
             terms.push(format!("{id} IN ({list})"));
-        } else if !lists.is_empty() {
-            terms.clear();
-            break;
         }
     }
     let size: usize = terms.iter().map(String::len).sum();
-    if terms.is_empty() || size > ID_LIST_BYTES {
+    if terms.is_empty() || size > KEPT_BYTES {
         for (chars, ids) in std::mem::take(kept) {
             to_fetch.entry(chars).or_default().extend(ids);
         }
