@@ -67,10 +67,19 @@ start_clickhouse() {
 CH2_DIR=/var/lib/assay-clickhouse-2
 CLUSTER_XML='<yandex><remote_servers><assay_two_shards><shard><replica><host>127.0.0.1</host><port>9000</port></replica></shard><shard><replica><host>127.0.0.1</host><port>9001</port></replica></shard></assay_two_shards></remote_servers></yandex>'
 
+# One answer of the server on HTTP port $1 (TCP port $2 when curl is missing) to query $3.
+ch_answer() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf "http://127.0.0.1:$1/" --data-binary "$3" 2>/dev/null
+  else
+    clickhouse-client --port "$2" --query "$3" 2>/dev/null
+  fi
+}
+
 start_clickhouse_cluster() {
   mkdir -p /etc/clickhouse-server/config.d
   echo "$CLUSTER_XML" > /etc/clickhouse-server/config.d/assay-cluster.xml
-  if ! curl -sf http://127.0.0.1:8124/ping >/dev/null 2>&1; then
+  if [ "$(ch_answer 8124 9001 'SELECT 1')" != "1" ]; then
     mkdir -p "$CH2_DIR"/data "$CH2_DIR"/tmp "$CH2_DIR"/user_files "$CH2_DIR"/format_schemas "$CH2_DIR"/log "$CH2_DIR"/config.d
     sed -e 's#<http_port>8123</http_port>#<http_port>8124</http_port>#' \
         -e 's#<tcp_port>9000</tcp_port>#<tcp_port>9001</tcp_port>#' \
@@ -89,9 +98,8 @@ start_clickhouse_cluster() {
       --chuid clickhouse --exec /usr/sbin/clickhouse-server -- --config="$CH2_DIR/config.xml"
   fi
   for _ in $(seq 1 60); do
-    if curl -sf http://127.0.0.1:8124/ping >/dev/null 2>&1 \
-      && [ "$(curl -sf 'http://127.0.0.1:8123/?query=SELECT%20count()%20FROM%20system.clusters%20WHERE%20cluster%3D%27assay_two_shards%27')" = "2" ] \
-      && [ "$(curl -sf 'http://127.0.0.1:8124/?query=SELECT%20count()%20FROM%20system.clusters%20WHERE%20cluster%3D%27assay_two_shards%27')" = "2" ]; then
+    local shards="SELECT count() FROM system.clusters WHERE cluster = 'assay_two_shards'"
+    if [ "$(ch_answer 8123 9000 "$shards")" = "2" ] && [ "$(ch_answer 8124 9001 "$shards")" = "2" ]; then
       return 0
     fi
     sleep 1
