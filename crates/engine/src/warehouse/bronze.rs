@@ -181,16 +181,7 @@ pub fn publish_run(
     // A retry of the same run must not double its rows: remove what an earlier attempt left
     // (a mutation, which ClickHouse applies in the background: wait for it).
     if count(ch)? > 0 {
-        let bronze = layer_database(ch, "bronze");
-        let table = format!("{entity}__data");
-        tables::delete_where(
-            ch,
-            Name {
-                db: &bronze,
-                table: &table,
-            },
-            &format!("`_run_id` = {run_id}"),
-        )?;
+        delete_runs(ch, entity, &format!("`_run_id` = {run_id}"))?;
         let start = std::time::Instant::now();
         while count(ch)? > 0 {
             if start.elapsed() > std::time::Duration::from_secs(60) {
@@ -249,6 +240,18 @@ pub fn prune(ch: &ClickHouse, entity: &str, company: &str, kept: &[i64]) -> Resu
             .collect::<Vec<_>>()
             .join(", ")
     };
+    delete_runs(
+        ch,
+        entity,
+        &format!(
+            "`_company` = {} AND `_run_id` NOT IN ({list})",
+            CH.literal(company)
+        ),
+    )
+}
+
+/// Delete the rows of `<bronze>.<entity>__data` where `condition` holds (a mutation).
+fn delete_runs(ch: &ClickHouse, entity: &str, condition: &str) -> Result<()> {
     let bronze = layer_database(ch, "bronze");
     let table = format!("{entity}__data");
     tables::delete_where(
@@ -257,9 +260,6 @@ pub fn prune(ch: &ClickHouse, entity: &str, company: &str, kept: &[i64]) -> Resu
             db: &bronze,
             table: &table,
         },
-        &format!(
-            "`_company` = {} AND `_run_id` NOT IN ({list})",
-            CH.literal(company)
-        ),
+        condition,
     )
 }
