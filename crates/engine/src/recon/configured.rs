@@ -118,8 +118,9 @@ fn reshaped(conn: &duckdb::Connection, spec: Spec, reshape: Option<&dyn Reshape>
 
 /// Both sides of a configured comparison, ready to compare or explain. With a ClickHouse
 /// warehouse the new side is the rows of the slices that differ, fetched into the cache.
+/// Every one-sided row is fetched: callers read the rows alone.
 pub fn prepare(ws: &Workspace, store: &Store, name: &str, only: &[String]) -> Result<Spec> {
-    Ok(prepare_with_groups(ws, store, name, only)?.0)
+    Ok(prepared(ws, store, name, only, false)?.0)
 }
 
 /// `prepare_with_groups` with the new side changed by `reshape` first (in the warehouse
@@ -132,22 +133,33 @@ pub fn prepare_as(
     reshape: &dyn Reshape,
 ) -> Result<(Spec, Option<AgreeingGroups>)> {
     if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
-        let pushed = remote::prepare_as(ws, &ch, store, name, &[], (Some(reshape), false))?;
+        let pushed = remote::prepare_as(ws, &ch, store, name, &[], (Some(reshape), true))?;
         return Ok((pushed.spec, pushed.beyond.agreeing_groups));
     }
     let spec = reshaped(store.conn(), local(ws, store, name, &[])?, Some(reshape))?;
     Ok((spec, None))
 }
 
-/// `prepare`, and with a ClickHouse warehouse the rows not fetched, as groups.
+/// `prepare`, and with a ClickHouse warehouse the rows not fetched, as groups (the slices
+/// only the new side has among them: explain reads the groups' classes).
 pub fn prepare_with_groups(
     ws: &Workspace,
     store: &Store,
     name: &str,
     only: &[String],
 ) -> Result<(Spec, Option<AgreeingGroups>)> {
+    prepared(ws, store, name, only, true)
+}
+
+fn prepared(
+    ws: &Workspace,
+    store: &Store,
+    name: &str,
+    only: &[String],
+    keep: bool,
+) -> Result<(Spec, Option<AgreeingGroups>)> {
     if let Some(ch) = crate::warehouse::connect(&ws.config.warehouse)? {
-        let pushed = remote::prepare(ws, &ch, store, name, only)?;
+        let pushed = remote::prepare_as(ws, &ch, store, name, only, (None, keep))?;
         return Ok((pushed.spec, pushed.beyond.agreeing_groups));
     }
     Ok((local(ws, store, name, only)?, None))

@@ -150,19 +150,8 @@ fn remote_table(ch: &ClickHouse, scope: &Scope) -> Result<RemoteTable> {
     })
 }
 
-/// Fetch what differs and describe the rest; see the module's comment. Queries give up
-/// (and are killed on the server) once the work `ch` watches is cancelled.
-pub fn prepare(
-    ws: &Workspace,
-    ch: &ClickHouse,
-    store: &Store,
-    name: &str,
-    only: &[String],
-) -> Result<Pushed> {
-    prepare_as(ws, ch, store, name, only, (None, false))
-}
-
-/// As `prepare`, with the new side changed by `reshape` in the warehouse first: every sum,
+/// Fetch what differs and describe the rest (see the module's comment), with the new side
+/// changed by `reshape` in the warehouse first: every sum,
 /// fingerprint and fetched row below reads the changed SELECT. With `keep`, the slices only
 /// the new side has stay in the warehouse (every row there is only new): they are counted
 /// and summed there, and come back as groups of `Beyond::agreeing_groups` of that class
