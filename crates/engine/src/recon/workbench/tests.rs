@@ -41,8 +41,9 @@ fn group_rows_count_in_amounts_and_classes_but_not_in_pages() {
     let b = base_with(
         &conn,
         Some(&AgreeingGroups {
-            sql: "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 5), ('SALE', 'E', 30.0, 2), ('VOID', 'S', 0.0, 0)) \
-             AS g(v0, v1, m0, n)"
+            sql: "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 100.0, 5, 'matched'), \
+             ('SALE', 'E', 30.0, 30.0, 2, 'matched'), ('VOID', 'S', 0.0, 0.0, 0, 'matched')) \
+             AS g(v0, v1, m0, w0, n, c)"
                 .into(),
             dimensions: 2,
             measures: 1,
@@ -89,6 +90,54 @@ fn group_rows_count_in_amounts_and_classes_but_not_in_pages() {
             .len(),
         8
     );
+}
+
+/// Only-new rows a pushed-down compare kept in the warehouse: their amounts are the new
+/// side's only (legacy none), they count as only new in bars and classes, never in pages;
+/// `within` keeps the groups of a drill step's values.
+#[test]
+fn kept_only_new_groups_count_on_the_new_side_only() {
+    let conn = Connection::open_in_memory().unwrap();
+    let groups = AgreeingGroups {
+        sql: "SELECT * FROM (VALUES ('SALE', 'N', 100.0, 100.0, 5, 'matched'), \
+         ('VOID', 'E', 25.0, 31.0, 3, 'only_new')) AS g(v0, v1, m0, w0, n, c)"
+            .into(),
+        dimensions: 2,
+        measures: 1,
+    };
+    let b = base_with(&conn, Some(&groups));
+    // 42 from the fetched rows, 25 more from the kept only-new group.
+    assert_eq!((b.total_delta, b.rows), (x("67"), 16));
+    let top = b.drill(&conn, &[], 0).unwrap();
+    let void = top
+        .iter()
+        .find(|r| r.value.as_deref() == Some("VOID"))
+        .unwrap();
+    // 4 fetched voids (new 40) plus the group's 3 rows worth 25, none on the legacy side.
+    assert_eq!((void.legacy, void.new, void.rows), (x("0"), x("65"), 7));
+    let path = [(0usize, Some("VOID".to_string()))];
+    let only_new = |counts: Vec<(RowClass, i64)>| {
+        counts
+            .iter()
+            .find(|(c, _)| *c == RowClass::OnlyNew)
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(only_new(b.class_counts(&conn, &path).unwrap()), 4 + 3);
+    assert_eq!(only_new(b.listed_counts(&conn, &path).unwrap()), 4);
+    let within = groups.within(&path);
+    let (rows, classes): (i64, String) = conn
+        .query_row(
+            &format!(
+                "SELECT CAST(sum({}) AS BIGINT), string_agg(DISTINCT {}) FROM {}",
+                within.rows(),
+                within.class(),
+                within.from()
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((rows, classes.as_str()), (3, "only_new"));
 }
 
 #[test]
