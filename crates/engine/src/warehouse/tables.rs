@@ -219,11 +219,7 @@ pub fn part_rows(ch: &ClickHouse, dbs: &[String]) -> Result<Vec<(String, String,
         list.join(", ")
     );
     let mut out: Vec<(String, String, i64)> = Vec::new();
-    let servers = match on_shards {
-        true => ch.servers(),
-        false => vec![ch.session()],
-    };
-    for server in servers {
+    for server in ch.servers() {
         let (frame, _) = server.query_readonly(&sql)?;
         for row in crate::frame::to_cells(&frame) {
             let (Some(db), Some(table), Some(n)) = (
